@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Regenerates the bundled models and test fixtures (see models/generate.py). Needs Python 3 and PyPI.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+[[ -x $here/.venv/bin/python ]] || python3 -m venv "$here/.venv"
+"$here/.venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
+"$here/.venv/bin/python" "$here/generate.py"
