@@ -1,0 +1,163 @@
+//! The affine lane: one output element per row. Gate "affine lane":
+//!
+//! `enable * (a * m_a + b * m_b + c - q * 2^bits - r) = 0`
+//!
+//! with `m_a, m_b, c` fixed per row, and two lookups into the shared table:
+//! - "lane remainder" `(tag_r, r, r)`: `r in [0, 2^bits)` (both bounds), so `q = floor((a*m_a + b*m_b + c) / 2^bits)`
+//!   exactly: division with a stated rounding (the `+ 2^(bits-1)` for round-half-up is folded into `c`);
+//! - "lane activation" `(tag_q, q, z)`: `q in [0, 2^bits)` and `z = f(q)` for the sub-table `tag_q` selects
+//!   (identity or Relu), so the activation is decided by the table, never by a hint.
+//!
+//! Unused rows have tags 0 and must hold `r = q = z = 0`. Every value entering `a` and `b` is bounded by
+//! construction (copied from range-checked cells or tile sums of them), so the identity holds over the
+//! integers, not only modulo p. Degree 3 (gate), 4 (lookups).
+
+use super::lookup_table::LookupTableConfig;
+use crate::Fr;
+use halo2_proofs::circuit::{Cell, Region, Value};
+use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
+use halo2_proofs::poly::Rotation;
+
+/// Columns, gate and lookups of one lane.
+#[derive(Debug, Clone)]
+pub struct AffineLaneConfig {
+    pub a: Column<Advice>,
+    pub b: Column<Advice>,
+    pub q: Column<Advice>,
+    pub r: Column<Advice>,
+    pub z: Column<Advice>,
+    pub m_a: Column<Fixed>,
+    pub m_b: Column<Fixed>,
+    pub c: Column<Fixed>,
+    pub tag_r: Column<Fixed>,
+    pub tag_q: Column<Fixed>,
+    pub enable: Selector,
+}
+
+impl AffineLaneConfig {
+    /// Allocates a lane whose quotient is taken by `2^bits`, checked against `table`.
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        table: &LookupTableConfig,
+        bits: u32,
+    ) -> Self {
+        let [a, b, q, r, z] = [(); 5].map(|_| meta.advice_column());
+        let [m_a, m_b, c, tag_r, tag_q] = [(); 5].map(|_| meta.fixed_column());
+        let enable = meta.selector();
+        for col in [a, b, z] {
+            meta.enable_equality(col);
+        }
+        let pow = Fr::from(1u64 << bits);
+        meta.create_gate("affine lane", |m| {
+            let cur = |col: Column<Advice>, m: &mut halo2_proofs::plonk::VirtualCells<'_, Fr>| {
+                m.query_advice(col, Rotation::cur())
+            };
+            let (av, bv, qv, rv) = (cur(a, m), cur(b, m), cur(q, m), cur(r, m));
+            let (ma, mb, cc) = (
+                m.query_fixed(m_a, Rotation::cur()),
+                m.query_fixed(m_b, Rotation::cur()),
+                m.query_fixed(c, Rotation::cur()),
+            );
+            let en = m.query_selector(enable);
+            vec![(
+                "a*m_a + b*m_b + c = q*2^bits + r",
+                en * (av * ma + bv * mb + cc - qv * Expression::Constant(pow) - rv),
+            )]
+        });
+        meta.lookup("lane remainder", |m| {
+            let (t, rv) = (
+                m.query_fixed(tag_r, Rotation::cur()),
+                m.query_advice(r, Rotation::cur()),
+            );
+            vec![(t, table.tag), (rv.clone(), table.x), (rv, table.y)]
+        });
+        meta.lookup("lane activation", |m| {
+            let t = m.query_fixed(tag_q, Rotation::cur());
+            let (qv, zv) = (
+                m.query_advice(q, Rotation::cur()),
+                m.query_advice(z, Rotation::cur()),
+            );
+            vec![(t, table.tag), (qv, table.x), (zv, table.y)]
+        });
+        Self {
+            a,
+            b,
+            q,
+            r,
+            z,
+            m_a,
+            m_b,
+            c,
+            tag_r,
+            tag_q,
+            enable,
+        }
+    }
+}
+
+/// The fixed part of a lane row.
+#[derive(Debug, Clone, Copy)]
+pub struct LaneRowFixed {
+    pub m_a: Fr,
+    pub m_b: Fr,
+    pub c: Fr,
+    /// Tag of the range (identity) sub-table for `r`.
+    pub tag_r: u64,
+    /// Tag of the activation sub-table for `(q, z)`.
+    pub tag_q: u64,
+}
+
+/// The witness of a lane row.
+#[derive(Debug, Clone, Copy)]
+pub struct LaneRowValues {
+    pub a: Value<Fr>,
+    pub b: Value<Fr>,
+    pub q: Value<Fr>,
+    pub r: Value<Fr>,
+    pub z: Value<Fr>,
+}
+
+/// Cells of an assigned lane row that take part in copies.
+#[derive(Debug, Clone, Copy)]
+pub struct LaneCells {
+    pub a: Cell,
+    pub b: Cell,
+    pub z: Cell,
+}
+
+/// Assigns lane rows.
+#[derive(Debug, Clone)]
+pub struct AffineLaneChip {
+    config: AffineLaneConfig,
+}
+
+impl AffineLaneChip {
+    pub fn construct(config: AffineLaneConfig) -> Self {
+        Self { config }
+    }
+
+    /// Assigns one row.
+    pub fn assign_row(
+        &self,
+        region: &mut Region<'_, Fr>,
+        row: usize,
+        fixed: &LaneRowFixed,
+        values: &LaneRowValues,
+    ) -> Result<LaneCells, Error> {
+        let c = &self.config;
+        c.enable.enable(region, row)?;
+        for (col, v) in [(c.m_a, fixed.m_a), (c.m_b, fixed.m_b), (c.c, fixed.c)] {
+            if v != Fr::zero() {
+                region.assign_fixed(col, row, v);
+            }
+        }
+        region.assign_fixed(c.tag_r, row, Fr::from(fixed.tag_r));
+        region.assign_fixed(c.tag_q, row, Fr::from(fixed.tag_q));
+        let a = region.assign_advice(c.a, row, values.a).cell();
+        let b = region.assign_advice(c.b, row, values.b).cell();
+        region.assign_advice(c.q, row, values.q);
+        region.assign_advice(c.r, row, values.r);
+        let z = region.assign_advice(c.z, row, values.z).cell();
+        Ok(LaneCells { a, b, z })
+    }
+}

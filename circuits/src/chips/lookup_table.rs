@@ -1,0 +1,68 @@
+//! The shared lookup table: three table columns `(tag, x, y)`. Tag 0 holds the single row `(0, 0, 0)` that
+//! unused rows look up; tag `i + 1` holds the sub-table `settings.tables[i]` over `x in [0, 2^lookup_bits)`.
+
+use crate::settings::TableKind;
+use crate::Fr;
+use halo2_proofs::circuit::{Layouter, Value};
+use halo2_proofs::plonk::{ConstraintSystem, Error, TableColumn};
+
+/// Columns of the shared lookup table.
+#[derive(Debug, Clone, Copy)]
+pub struct LookupTableConfig {
+    pub tag: TableColumn,
+    pub x: TableColumn,
+    pub y: TableColumn,
+}
+
+impl LookupTableConfig {
+    /// Allocates the three table columns.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>) -> Self {
+        Self {
+            tag: meta.lookup_table_column(),
+            x: meta.lookup_table_column(),
+            y: meta.lookup_table_column(),
+        }
+    }
+
+    /// Number of table rows for the given sub-tables.
+    pub fn rows(tables: &[TableKind], bits: u32) -> usize {
+        1 + tables.len() * (1usize << bits)
+    }
+
+    /// Fills the table.
+    pub fn load(
+        &self,
+        layouter: &mut impl Layouter<Fr>,
+        tables: &[TableKind],
+        bits: u32,
+    ) -> Result<(), Error> {
+        layouter.assign_table(
+            || "shared lookup table",
+            |mut table| {
+                let mut row = 0;
+                let mut put = |table: &mut halo2_proofs::circuit::Table<'_, Fr>,
+                               tag: u64,
+                               x: u64,
+                               y: u64| {
+                    for (col, v) in [(self.tag, tag), (self.x, x), (self.y, y)] {
+                        table.assign_cell(|| "table", col, row, || Value::known(Fr::from(v)))?;
+                    }
+                    row += 1;
+                    Ok::<_, Error>(())
+                };
+                put(&mut table, 0, 0, 0)?;
+                for (i, kind) in tables.iter().enumerate() {
+                    for v in 0..(1i64 << bits) {
+                        put(
+                            &mut table,
+                            i as u64 + 1,
+                            v as u64,
+                            kind.apply(v, bits) as u64,
+                        )?;
+                    }
+                }
+                Ok(())
+            },
+        )
+    }
+}

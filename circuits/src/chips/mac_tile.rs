@@ -1,0 +1,128 @@
+//! The multiply-accumulate tile: per row, B advice inputs `x_t`, B*K fixed weights `w_{k,t}` and K advice
+//! running sums. Gate "mac tile", one constraint per output k:
+//!
+//! `enable * (acc_k - chain * acc_k[prev] - start - sum_t x_t * w_{k,t}) = 0`
+//!
+//! `chain` (fixed) is 0 on the first row of a dot product and 1 after; `start` (fixed) is the offset that
+//! keeps every partial sum non-negative, set on first rows. Weights in fixed columns bind the model to the
+//! verifying key and cost no advice cell or copy. Degree 3. Inputs arrive by copy constraints on the `x`
+//! columns; a dot product's final sum leaves by a copy from its `acc` cell.
+
+use crate::Fr;
+use halo2_proofs::circuit::{Cell, Region, Value};
+use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
+use halo2_proofs::poly::Rotation;
+
+/// Columns and gate of the tile.
+#[derive(Debug, Clone)]
+pub struct MacTileConfig {
+    pub x: Vec<Column<Advice>>,
+    pub acc: Vec<Column<Advice>>,
+    /// `weight[k * B + t]` multiplies `x[t]` into `acc[k]`.
+    pub weight: Vec<Column<Fixed>>,
+    pub chain: Column<Fixed>,
+    pub start: Column<Fixed>,
+    pub enable: Selector,
+}
+
+impl MacTileConfig {
+    /// Allocates a B x K tile and its gate.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, inputs: usize, outputs: usize) -> Self {
+        let x: Vec<_> = (0..inputs).map(|_| meta.advice_column()).collect();
+        let acc: Vec<_> = (0..outputs).map(|_| meta.advice_column()).collect();
+        let weight: Vec<_> = (0..inputs * outputs).map(|_| meta.fixed_column()).collect();
+        let (chain, start, enable) = (meta.fixed_column(), meta.fixed_column(), meta.selector());
+        for c in x.iter().chain(&acc) {
+            meta.enable_equality(*c);
+        }
+        meta.create_gate("mac tile", |m| {
+            let en = m.query_selector(enable);
+            let chain = m.query_fixed(chain, Rotation::cur());
+            let start = m.query_fixed(start, Rotation::cur());
+            let xs: Vec<_> = x
+                .iter()
+                .map(|c| m.query_advice(*c, Rotation::cur()))
+                .collect();
+            (0..outputs)
+                .map(|k| {
+                    let cur = m.query_advice(acc[k], Rotation::cur());
+                    let prev = m.query_advice(acc[k], Rotation::prev());
+                    let dot = xs.iter().enumerate().fold(
+                        Expression::Constant(Fr::zero()),
+                        |s, (t, xt)| {
+                            s + xt.clone() * m.query_fixed(weight[k * inputs + t], Rotation::cur())
+                        },
+                    );
+                    (
+                        format!("acc[{k}]"),
+                        en.clone() * (cur - chain.clone() * prev - start.clone() - dot),
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
+        Self {
+            x,
+            acc,
+            weight,
+            chain,
+            start,
+            enable,
+        }
+    }
+}
+
+/// Cells of one assigned tile row.
+#[derive(Debug, Clone)]
+pub struct TileCells {
+    pub x: Vec<Cell>,
+    pub acc: Vec<Cell>,
+}
+
+/// Assigns tile rows.
+#[derive(Debug, Clone)]
+pub struct MacTileChip {
+    config: MacTileConfig,
+}
+
+impl MacTileChip {
+    pub fn construct(config: MacTileConfig) -> Self {
+        Self { config }
+    }
+
+    /// Assigns one row: inputs, weights (`w[k * B + t]`), chain/start and running sums.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assign_row(
+        &self,
+        region: &mut Region<'_, Fr>,
+        row: usize,
+        x: &[Value<Fr>],
+        w: &[Fr],
+        first: bool,
+        start: Fr,
+        acc: &[Value<Fr>],
+    ) -> Result<TileCells, Error> {
+        let c = &self.config;
+        c.enable.enable(region, row)?;
+        region.assign_fixed(c.chain, row, if first { Fr::zero() } else { Fr::one() });
+        if first {
+            region.assign_fixed(c.start, row, start);
+        }
+        for (col, v) in c.weight.iter().zip(w) {
+            if *v != Fr::zero() {
+                region.assign_fixed(*col, row, *v);
+            }
+        }
+        let x =
+            c.x.iter()
+                .zip(x)
+                .map(|(col, v)| region.assign_advice(*col, row, *v).cell())
+                .collect();
+        let acc = c
+            .acc
+            .iter()
+            .zip(acc)
+            .map(|(col, v)| region.assign_advice(*col, row, *v).cell())
+            .collect();
+        Ok(TileCells { x, acc })
+    }
+}

@@ -1,0 +1,14 @@
+//! halo2 chips, one per file, each `FooConfig::configure(meta, ..)` + `FooChip::construct(config)`.
+//!
+//! - [`lookup_table`]: the shared (tag, x, y) lookup table holding every sub-table;
+//! - [`mac_tile`]: B inputs x K outputs multiply-accumulate per row, weights in fixed columns;
+//! - [`affine_lane`]: `a*m_a + b*m_b + c = q*2^bits + r` with r range-checked and `(q, z)` looked up in an
+//!   activation sub-table: rescale + bias + activation, element-wise constant ops, Add/Sub, input checks.
+
+pub mod affine_lane;
+pub mod lookup_table;
+pub mod mac_tile;
+
+pub use affine_lane::{AffineLaneChip, AffineLaneConfig, LaneCells, LaneRowFixed, LaneRowValues};
+pub use lookup_table::LookupTableConfig;
+pub use mac_tile::{MacTileChip, MacTileConfig, TileCells};

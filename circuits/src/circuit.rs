@@ -1,0 +1,283 @@
+//! The model circuit. `configure_with_params(settings)` builds the constraint system from the settings
+//! alone (the verifier's path: halo2's `VerifyingKey::read` calls it); `synthesize` lays out the plan's rows
+//! with the witness (the prover's path) or without it (key generation).
+
+use crate::chips::{
+    AffineLaneChip, AffineLaneConfig, LaneCells, LaneRowFixed, LaneRowValues, LookupTableConfig,
+    MacTileChip, MacTileConfig, TileCells,
+};
+use crate::error::{CircuitError, Result};
+use crate::field::fr_from_i128;
+use crate::layout::{Plan, Src};
+use crate::quant::QuantModel;
+use crate::settings::{LayoutParams, Settings, TableKind, SETTINGS_VERSION};
+use crate::witness::Witness;
+use crate::Fr;
+use halo2_proofs::circuit::{Cell, Layouter, SimpleFloorPlanner, Value};
+use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
+use std::sync::Arc;
+
+/// The tile starts one row down, so the `acc[prev]` a first row queries is a real (usable) row.
+pub const TILE_FIRST_ROW: usize = 1;
+
+/// A quantised model with its row plan: what key generation and proving need besides the settings.
+#[derive(Debug, Clone)]
+pub struct CompiledModel {
+    pub quant: QuantModel,
+    pub plan: Plan,
+}
+
+impl CompiledModel {
+    /// Plans the rows of `quant` for the layout in `settings`, checking that the two agree.
+    pub fn new(quant: QuantModel, settings: &Settings) -> Result<Self> {
+        settings.check().map_err(CircuitError::Inconsistent)?;
+        if quant.tables != settings.tables {
+            return Err(CircuitError::Inconsistent(
+                "the model's lookup tables differ from the settings'".into(),
+            ));
+        }
+        let plan = Plan::build(&quant, settings.layout)?;
+        let usable = crate::layout::usable_rows(settings.k);
+        let table = LookupTableConfig::rows(&settings.tables, settings.layout.lookup_bits);
+        if plan.height() > usable || table > usable {
+            return Err(CircuitError::Inconsistent(format!(
+                "{} rows and a {table}-row table do not fit k = {} ({usable} usable rows)",
+                plan.height(),
+                settings.k
+            )));
+        }
+        let n_in: usize = settings.inputs.iter().map(|s| s.numel()).sum();
+        if plan.input_instances != n_in
+            || plan.input_instances + plan.outputs.len() != settings.num_instances()
+        {
+            return Err(CircuitError::Inconsistent(
+                "instance counts differ between the model and the settings".into(),
+            ));
+        }
+        Ok(Self { quant, plan })
+    }
+}
+
+/// Columns of the model circuit.
+#[derive(Debug, Clone)]
+pub struct ModelConfig {
+    pub table: LookupTableConfig,
+    pub tile: MacTileConfig,
+    pub lanes: Vec<AffineLaneConfig>,
+    pub instance: Column<Instance>,
+}
+
+/// The halo2 circuit of one model (and, when a witness is set, one inference).
+#[derive(Debug, Clone, Default)]
+pub struct ModelCircuit {
+    pub settings: Settings,
+    pub model: Option<Arc<CompiledModel>>,
+    pub witness: Option<Arc<Witness>>,
+}
+
+impl ModelCircuit {
+    /// The circuit for key generation (no witness).
+    pub fn for_keygen(settings: Settings, model: Arc<CompiledModel>) -> Self {
+        Self {
+            settings,
+            model: Some(model),
+            witness: None,
+        }
+    }
+
+    /// The circuit of one inference.
+    pub fn with_witness(
+        settings: Settings,
+        model: Arc<CompiledModel>,
+        witness: Arc<Witness>,
+    ) -> Self {
+        Self {
+            settings,
+            model: Some(model),
+            witness: Some(witness),
+        }
+    }
+
+    /// The public instances of the witness as field elements.
+    pub fn instances(&self) -> Vec<Fr> {
+        self.witness
+            .as_ref()
+            .map(|w| w.instances.iter().map(|v| fr_from_i128(*v)).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Circuit<Fr> for ModelCircuit {
+    type Config = ModelConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = Settings;
+
+    fn without_witnesses(&self) -> Self {
+        Self {
+            settings: self.settings.clone(),
+            model: self.model.clone(),
+            witness: None,
+        }
+    }
+
+    fn params(&self) -> Settings {
+        self.settings.clone()
+    }
+
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, settings: Settings) -> ModelConfig {
+        let l = settings.layout;
+        // A malformed layout is rejected by `Settings::check` before any key is read; clamp so that
+        // configure itself can never panic on it.
+        let (tb, tk, lanes) = (
+            l.tile_inputs.clamp(1, 64),
+            l.tile_outputs.clamp(1, 64),
+            l.lanes.clamp(1, 16),
+        );
+        let bits = l.lookup_bits.clamp(1, 30);
+        let table = LookupTableConfig::configure(meta);
+        let tile = MacTileConfig::configure(meta, tb, tk);
+        let lanes = (0..lanes)
+            .map(|_| AffineLaneConfig::configure(meta, &table, bits))
+            .collect();
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        ModelConfig {
+            table,
+            tile,
+            lanes,
+            instance,
+        }
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> ModelConfig {
+        let layout = LayoutParams {
+            lookup_bits: 8,
+            tile_inputs: 1,
+            tile_outputs: 1,
+            lanes: 1,
+        };
+        Self::configure_with_params(
+            meta,
+            Settings {
+                version: SETTINGS_VERSION,
+                layout,
+                ..Settings::default()
+            },
+        )
+    }
+
+    fn synthesize(
+        &self,
+        config: ModelConfig,
+        mut layouter: impl Layouter<Fr>,
+    ) -> Result<(), Error> {
+        let model = self.model.as_ref().ok_or(Error::Synthesis)?;
+        let plan = &model.plan;
+        let s = &self.settings;
+        config
+            .table
+            .load(&mut layouter, &s.tables, s.layout.lookup_bits)?;
+        let tile = MacTileChip::construct(config.tile.clone());
+        let lanes: Vec<_> = config
+            .lanes
+            .iter()
+            .cloned()
+            .map(AffineLaneChip::construct)
+            .collect();
+        let id_tag = s.table_tag(TableKind::Identity).ok_or(Error::Synthesis)?;
+        let wit = self.witness.as_deref();
+        let known = |v: i128| wit.map_or(Value::unknown(), |_| Value::known(fr_from_i128(v)));
+        let (bw, kw) = (s.layout.tile_inputs, s.layout.tile_outputs);
+        let mut to_instance: Vec<(Cell, usize)> = Vec::new();
+        layouter.assign_region(
+            || "model",
+            |mut region| {
+                let mut lane_cells: Vec<LaneCells> = Vec::with_capacity(plan.lane_rows.len());
+                let mut tile_cells: Vec<TileCells> = Vec::with_capacity(plan.tile_rows.len());
+                for (i, row) in plan.tile_rows.iter().enumerate() {
+                    let vals = wit.map(|w| &w.tiles[i]);
+                    let x: Vec<Value<Fr>> = (0..bw)
+                        .map(|t| vals.map_or(Value::unknown(), |v| known(v.x[t])))
+                        .collect();
+                    let acc: Vec<Value<Fr>> = (0..kw)
+                        .map(|k| vals.map_or(Value::unknown(), |v| known(v.acc[k])))
+                        .collect();
+                    let w: Vec<Fr> = row.w.iter().map(|v| fr_from_i128(*v as i128)).collect();
+                    let start = fr_from_i128(row.start as i128);
+                    tile_cells.push(tile.assign_row(
+                        &mut region,
+                        i + TILE_FIRST_ROW,
+                        &x,
+                        &w,
+                        row.first,
+                        start,
+                        &acc,
+                    )?);
+                }
+                for (i, row) in plan.lane_rows.iter().enumerate() {
+                    let fixed = LaneRowFixed {
+                        m_a: fr_from_i128(row.m_a as i128),
+                        m_b: fr_from_i128(row.m_b as i128),
+                        c: fr_from_i128(row.c as i128),
+                        tag_r: id_tag,
+                        tag_q: row.act_tag,
+                    };
+                    let v = wit.map(|w| w.lanes[i]).unwrap_or_default();
+                    let values = LaneRowValues {
+                        a: known(v.a),
+                        b: known(v.b),
+                        q: known(v.q),
+                        r: known(v.r),
+                        z: known(v.z),
+                    };
+                    let n = lanes.len();
+                    lane_cells.push(lanes[i % n].assign_row(
+                        &mut region,
+                        i / n,
+                        &fixed,
+                        &values,
+                    )?);
+                }
+                // copy constraints: every value entering a tile or lane comes from a checked cell
+                let src_cell = |src: Src,
+                                to_instance: &mut Vec<(Cell, usize)>,
+                                cell: Cell|
+                 -> Option<Cell> {
+                    match src {
+                        Src::Instance(j) => {
+                            to_instance.push((cell, j as usize));
+                            None
+                        }
+                        Src::Lane(j) => Some(lane_cells[j as usize].z),
+                        Src::TileAcc { row, k } => Some(tile_cells[row as usize].acc[k as usize]),
+                    }
+                };
+                for (i, row) in plan.lane_rows.iter().enumerate() {
+                    if let Some(c) = src_cell(row.a, &mut to_instance, lane_cells[i].a) {
+                        region.constrain_equal(lane_cells[i].a, c);
+                    }
+                    if let Some(b) = row.b {
+                        if let Some(c) = src_cell(b, &mut to_instance, lane_cells[i].b) {
+                            region.constrain_equal(lane_cells[i].b, c);
+                        }
+                    }
+                }
+                for (i, row) in plan.tile_rows.iter().enumerate() {
+                    for (t, x) in row.x.iter().enumerate() {
+                        if let Some(j) = x {
+                            region.constrain_equal(tile_cells[i].x[t], lane_cells[*j as usize].z);
+                        }
+                    }
+                }
+                for (o, &l) in plan.outputs.iter().enumerate() {
+                    to_instance.push((lane_cells[l as usize].z, plan.input_instances + o));
+                }
+                Ok(())
+            },
+        )?;
+        for (cell, row) in to_instance {
+            layouter.constrain_instance(cell, config.instance, row);
+        }
+        Ok(())
+    }
+}

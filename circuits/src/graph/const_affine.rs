@@ -1,0 +1,46 @@
+//! Element-wise affine map by constants: `y = x * mul + add` (Mul, Add, Sub, Div by constants; Identity).
+
+use super::op::expect_inputs;
+use serde::{Deserialize, Serialize};
+
+/// `y[i] = x[i] * mul[i] + add[i]`; `mul` and `add` hold one value (broadcast) or one per element.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConstAffine {
+    pub mul: Vec<f32>,
+    pub add: Vec<f32>,
+}
+
+impl ConstAffine {
+    /// The coefficient pair at element `i`.
+    pub fn at(&self, i: usize) -> (f32, f32) {
+        let pick = |v: &[f32]| if v.len() == 1 { v[0] } else { v[i] };
+        (pick(&self.mul), pick(&self.add))
+    }
+
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+        let [x] = expect_inputs(inputs, 1, "ConstAffine")?[..] else {
+            unreachable!()
+        };
+        let n: usize = x.iter().product();
+        for (what, v) in [("multiplier", &self.mul), ("addend", &self.add)] {
+            if v.len() != 1 && v.len() != n {
+                return Err(format!(
+                    "constant {what} has {} values for {n} elements",
+                    v.len()
+                ));
+            }
+        }
+        Ok(x.to_vec())
+    }
+
+    pub(super) fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
+        inputs[0]
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let (m, a) = self.at(i);
+                x * m as f64 + a as f64
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,56 @@
+//! Dense: `y[.., k] = sum_j x[.., j] * W[k, j] + b[k]` over the last axis (MatMul with a constant right
+//! operand, Gemm, and any per-feature scale or bias folded into them).
+
+use super::op::expect_inputs;
+use serde::{Deserialize, Serialize};
+
+/// A fully connected layer with constant weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dense {
+    pub in_features: usize,
+    pub out_features: usize,
+    /// Row-major `[out_features][in_features]`.
+    pub weight: Vec<f32>,
+    /// `[out_features]`.
+    pub bias: Vec<f32>,
+}
+
+impl Dense {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+        let [x] = expect_inputs(inputs, 1, "Dense")?[..] else {
+            unreachable!()
+        };
+        if self.weight.len() != self.in_features * self.out_features
+            || self.bias.len() != self.out_features
+        {
+            return Err("weight or bias size does not match the layer's features".into());
+        }
+        match x.last() {
+            Some(&n) if n == self.in_features => {
+                let mut s = x.to_vec();
+                *s.last_mut().expect("non-empty") = self.out_features;
+                Ok(s)
+            }
+            _ => Err(format!(
+                "input shape {x:?} does not end in {} features",
+                self.in_features
+            )),
+        }
+    }
+
+    pub(super) fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
+        let (n, m) = (self.in_features, self.out_features);
+        let x = inputs[0];
+        let mut out = Vec::with_capacity(x.len() / n * m);
+        for row in x.chunks(n) {
+            for k in 0..m {
+                let w = &self.weight[k * n..(k + 1) * n];
+                out.push(
+                    row.iter().zip(w).map(|(a, b)| a * *b as f64).sum::<f64>()
+                        + self.bias[k] as f64,
+                );
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,60 @@
+//! Graph rewrites that save rows: a per-feature `x * mul + add` after a dense layer is folded into its
+//! weights and bias (MatMul followed by Add, Gemm followed by Mul, ...).
+
+use super::{Graph, Op};
+
+/// Folds each ConstAffine whose only input is a Dense output used nowhere else, when the affine's
+/// coefficients depend only on the feature (last axis) index.
+pub(super) fn fold_affine_into_dense(g: &mut Graph) {
+    loop {
+        let Some((di, ai)) = find_foldable(g) else {
+            return;
+        };
+        let affine = match &g.nodes[ai].op {
+            Op::ConstAffine(a) => a.clone(),
+            _ => unreachable!(),
+        };
+        let affine_out = g.nodes[ai].output;
+        let affine_name = g.nodes[ai].op_type.clone();
+        let dense_node = &mut g.nodes[di];
+        let Op::Dense(d) = &mut dense_node.op else {
+            unreachable!()
+        };
+        let n = d.in_features;
+        for k in 0..d.out_features {
+            let (m, a) = affine.at(k);
+            for w in &mut d.weight[k * n..(k + 1) * n] {
+                *w *= m;
+            }
+            d.bias[k] = d.bias[k] * m + a;
+        }
+        dense_node.output = affine_out;
+        dense_node.op_type = format!("{}+{}", dense_node.op_type, affine_name);
+        g.nodes.remove(ai);
+    }
+}
+
+fn find_foldable(g: &Graph) -> Option<(usize, usize)> {
+    for (ai, node) in g.nodes.iter().enumerate() {
+        let Op::ConstAffine(a) = &node.op else {
+            continue;
+        };
+        let src = node.inputs[0];
+        if g.use_count(src) != 1 || g.outputs.contains(&src) {
+            continue;
+        }
+        let Some(di) = g.nodes.iter().position(|n| n.output == src) else {
+            continue;
+        };
+        let Op::Dense(d) = &g.nodes[di].op else {
+            continue;
+        };
+        let m = d.out_features;
+        let numel = g.tensors[src].numel();
+        let per_feature = |v: &[f32]| v.len() == 1 || (0..numel).all(|i| v[i] == v[i % m]);
+        if per_feature(&a.mul) && per_feature(&a.add) {
+            return Some((di, ai));
+        }
+    }
+    None
+}

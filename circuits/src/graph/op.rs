@@ -1,0 +1,53 @@
+//! The op set of the IR. Each op lives in its own file; this enum only dispatches.
+
+use super::{AddTensors, ConstAffine, Dense, Relu, Reshape};
+use serde::{Deserialize, Serialize};
+
+/// An IR operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    Dense(Dense),
+    ConstAffine(ConstAffine),
+    AddTensors(AddTensors),
+    Relu(Relu),
+    Reshape(Reshape),
+}
+
+impl Op {
+    /// Output shape for the given input shapes, or why they do not fit.
+    pub fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+        match self {
+            Op::Dense(o) => o.output_shape(inputs),
+            Op::ConstAffine(o) => o.output_shape(inputs),
+            Op::AddTensors(o) => o.output_shape(inputs),
+            Op::Relu(o) => o.output_shape(inputs),
+            Op::Reshape(o) => o.output_shape(inputs),
+        }
+    }
+
+    /// Float evaluation (inputs already checked against [`Op::output_shape`]).
+    pub fn eval_float(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> Vec<f64> {
+        match self {
+            Op::Dense(o) => o.eval_float(inputs, shapes),
+            Op::ConstAffine(o) => o.eval_float(inputs, shapes),
+            Op::AddTensors(o) => o.eval_float(inputs, shapes),
+            Op::Relu(o) => o.eval_float(inputs, shapes),
+            Op::Reshape(o) => o.eval_float(inputs, shapes),
+        }
+    }
+}
+
+/// Checks the input count of an op.
+pub(super) fn expect_inputs<'a>(
+    inputs: &[&'a [usize]],
+    n: usize,
+    op: &str,
+) -> Result<Vec<&'a [usize]>, String> {
+    if inputs.len() != n {
+        return Err(format!(
+            "{op} takes {n} activation input(s), got {}",
+            inputs.len()
+        ));
+    }
+    Ok(inputs.to_vec())
+}

@@ -1,0 +1,163 @@
+//! Choosing the circuit's shape: the smallest-cost (k, tile B x K, lanes L) that fits the model's rows, then
+//! the widest lookup tables that fit the rows k already pays for ("size tables to k, not k to tables").
+//!
+//! Cost model (units per row, measured on halo2-axiom at degree 4-5, see shared/design/circuits.md): a
+//! small-valued advice column 6, a fixed column 4, a lookup argument 28, an equality-enabled column 5.
+
+use crate::error::{CircuitError, Result};
+use crate::quant::ModelShape;
+use crate::settings::LayoutParams;
+use serde::{Deserialize, Serialize};
+
+/// Rows at the end of the domain kept for halo2's blinding factors and the last-row check (a test checks
+/// that this covers `cs.blinding_factors() + 1` for every layout).
+pub const RESERVED_ROWS: usize = 10;
+/// Largest k we lay out.
+pub const MAX_K: u32 = 26;
+const TILES: [(usize, usize); 9] = [
+    (1, 1),
+    (2, 1),
+    (2, 2),
+    (4, 2),
+    (4, 4),
+    (8, 4),
+    (8, 8),
+    (16, 8),
+    (16, 16),
+];
+const LANES: [usize; 4] = [1, 2, 4, 8];
+
+/// Usable rows of a 2^k circuit.
+pub fn usable_rows(k: u32) -> usize {
+    (1usize << k).saturating_sub(RESERVED_ROWS)
+}
+
+/// What calibration optimises for, as EZKL users expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// Fewest rows: lookup tables of at least 2^10 entries.
+    #[default]
+    Resources,
+    /// Precision: tables of at least 2^14 entries (2^14-level resolution of every activation).
+    Accuracy,
+}
+
+impl Target {
+    fn bits_range(self) -> (u32, u32) {
+        match self {
+            Target::Resources => (10, 16),
+            Target::Accuracy => (14, 20),
+        }
+    }
+}
+
+/// The chosen shape and its estimated cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayoutChoice {
+    pub k: u32,
+    pub layout: LayoutParams,
+    pub cost: f64,
+}
+
+fn tile_rows(shape: &ModelShape, b: usize, k: usize) -> usize {
+    1 + shape
+        .dense
+        .iter()
+        .map(|&(r, n, m)| r * m.div_ceil(k) * n.div_ceil(b))
+        .sum::<usize>()
+}
+
+fn table_rows(shape: &ModelShape, bits: u32) -> usize {
+    1 + (1 + shape.has_relu as usize) * (1usize << bits)
+}
+
+fn column_cost(b: usize, k: usize, l: usize) -> f64 {
+    let advice = b + k + 5 * l;
+    let fixed = b * k + 3 + 6 * l + 3;
+    let lookups = 2 * l;
+    let equality = b + k + 3 * l + 1;
+    (6 * advice + 4 * fixed + 28 * lookups + 5 * equality) as f64
+}
+
+/// Picks the layout for a model shape.
+pub fn choose_layout(shape: &ModelShape, target: Target) -> Result<LayoutChoice> {
+    let (min_bits, max_bits) = target.bits_range();
+    let mut best: Option<LayoutChoice> = None;
+    for k in 6..=MAX_K {
+        let usable = usable_rows(k);
+        if table_rows(shape, min_bits) > usable {
+            continue;
+        }
+        for &(tb, tk) in &TILES {
+            if tile_rows(shape, tb, tk) > usable {
+                continue;
+            }
+            for &l in &LANES {
+                if shape.lane_rows.div_ceil(l) > usable {
+                    continue;
+                }
+                let cost = (1u64 << k) as f64 * column_cost(tb, tk, l);
+                if best.is_none_or(|b| cost < b.cost) {
+                    let layout = LayoutParams {
+                        lookup_bits: min_bits,
+                        tile_inputs: tb,
+                        tile_outputs: tk,
+                        lanes: l,
+                    };
+                    best = Some(LayoutChoice { k, layout, cost });
+                }
+            }
+        }
+    }
+    let mut choice = best.ok_or_else(|| CircuitError::TooLarge {
+        needed: shape.lane_rows.max(tile_rows(shape, 16, 16)),
+        max_k: MAX_K,
+    })?;
+    let usable = usable_rows(choice.k);
+    while choice.layout.lookup_bits < max_bits
+        && choice.layout.lookup_bits + 1 < choice.k
+        && table_rows(shape, choice.layout.lookup_bits + 1) <= usable
+    {
+        choice.layout.lookup_bits += 1;
+    }
+    Ok(choice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_mlp_gets_a_narrow_short_circuit() {
+        let shape = ModelShape {
+            dense: vec![(1, 64, 32), (1, 32, 10)],
+            lane_rows: 106,
+            has_relu: true,
+        };
+        let c = choose_layout(&shape, Target::Resources).expect("fits");
+        assert_eq!(c.k, 12);
+        assert_eq!(
+            (c.layout.tile_inputs, c.layout.tile_outputs, c.layout.lanes),
+            (1, 1, 1)
+        );
+        assert_eq!(c.layout.lookup_bits, 10);
+        let a = choose_layout(&shape, Target::Accuracy).expect("fits");
+        assert!(a.layout.lookup_bits >= 14 && a.k > c.k);
+    }
+
+    #[test]
+    fn wide_model_widens_the_tile_before_growing_k() {
+        let shape = ModelShape {
+            dense: vec![(1, 512, 512)],
+            lane_rows: 1024,
+            has_relu: true,
+        };
+        let c = choose_layout(&shape, Target::Resources).expect("fits");
+        let tile = c.layout.tile_inputs * c.layout.tile_outputs;
+        assert!(tile > 1, "262k MACs need a wide tile: {c:?}");
+        assert!(tile_rows(&shape, c.layout.tile_inputs, c.layout.tile_outputs) <= usable_rows(c.k));
+        // tables grow into the rows the MACs already pay for
+        assert!(table_rows(&shape, c.layout.lookup_bits) <= usable_rows(c.k));
+    }
+}

@@ -1,0 +1,247 @@
+//! The row plan: every lane row and tile row of the circuit, in evaluation order, with the fixed values and
+//! where each copied input comes from. Built deterministically from a [`QuantModel`] and the layout, so it is
+//! never stored: the prover rebuilds it from `model.json` + `settings.json`.
+
+use crate::error::{CircuitError, NodeRef, Result};
+use crate::quant::{QOp, QuantModel};
+use crate::settings::{LayoutParams, TableKind};
+use std::ops::Range;
+
+/// Where a copied cell comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Src {
+    /// Public instance row.
+    Instance(u32),
+    /// The `z` cell of a lane row.
+    Lane(u32),
+    /// The `acc[k]` cell of a tile row.
+    TileAcc { row: u32, k: u16 },
+}
+
+/// A lane row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneRow {
+    pub a: Src,
+    pub b: Option<Src>,
+    pub m_a: i64,
+    pub m_b: i64,
+    pub c: i64,
+    /// Activation sub-table tag.
+    pub act_tag: u64,
+}
+
+/// A tile row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileRow {
+    /// Lane row feeding each input slot; `None` pads with 0 (its weights are 0).
+    pub x: Vec<Option<u32>>,
+    /// `w[k * B + t]`.
+    pub w: Vec<i64>,
+    /// First row of a dot product.
+    pub first: bool,
+    /// The dot product's starting offset (used on first rows).
+    pub start: i64,
+}
+
+/// The rows of one op.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpSpan {
+    /// `None` for graph inputs.
+    pub node: Option<NodeRef>,
+    /// Graph input index, for input spans.
+    pub input_index: Option<usize>,
+    pub lanes: Range<usize>,
+    pub tiles: Range<usize>,
+    /// Scale and offset of the pre-activation value `q`, for messages.
+    pub pre: crate::encoding::Encoding,
+}
+
+/// The whole row plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub layout: LayoutParams,
+    pub lane_rows: Vec<LaneRow>,
+    pub tile_rows: Vec<TileRow>,
+    pub spans: Vec<OpSpan>,
+    /// Lane row holding each element of each tensor.
+    pub tensor_cells: Vec<Vec<u32>>,
+    /// Number of input instances (they come first).
+    pub input_instances: usize,
+    /// Lane rows whose `z` is each output instance, in order.
+    pub outputs: Vec<u32>,
+}
+
+impl Plan {
+    /// Rows the lanes occupy.
+    pub fn lane_height(&self) -> usize {
+        self.lane_rows.len().div_ceil(self.layout.lanes)
+    }
+
+    /// Rows the circuit needs (lanes and tile side by side; the tile starts at row 1).
+    pub fn height(&self) -> usize {
+        self.lane_height().max(self.tile_rows.len() + 1)
+    }
+
+    /// Plans the rows of a quantised model.
+    pub fn build(qm: &QuantModel, layout: LayoutParams) -> Result<Self> {
+        if qm.lookup_bits != layout.lookup_bits {
+            return Err(CircuitError::Inconsistent(format!(
+                "model quantised for {} lookup bits, layout has {}",
+                qm.lookup_bits, layout.lookup_bits
+            )));
+        }
+        let (bw, kw) = (layout.tile_inputs, layout.tile_outputs);
+        let mut p = Plan {
+            layout,
+            lane_rows: Vec::new(),
+            tile_rows: Vec::new(),
+            spans: Vec::new(),
+            tensor_cells: vec![Vec::new(); qm.tensors.len()],
+            input_instances: 0,
+            outputs: Vec::new(),
+        };
+        let id_tag = qm.tag(TableKind::Identity)?;
+        let b = qm.lookup_bits;
+        let cells_of = |p: &Plan, t: usize, node: &NodeRef| -> Result<Vec<u32>> {
+            let c = &p.tensor_cells[t];
+            if c.is_empty() && qm.tensors[t].numel() > 0 {
+                return Err(CircuitError::Node {
+                    node: node.clone(),
+                    message: format!("tensor {t} has no cells yet"),
+                });
+            }
+            Ok(c.clone())
+        };
+        for op in &qm.ops {
+            let (lane0, tile0) = (p.lane_rows.len(), p.tile_rows.len());
+            match op {
+                QOp::Input(inp) => {
+                    let n = qm.tensors[inp.tensor].numel();
+                    let mut cells = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        cells.push(p.lane_rows.len() as u32);
+                        p.lane_rows.push(LaneRow {
+                            a: Src::Instance(p.input_instances as u32),
+                            b: None,
+                            m_a: 1 << b,
+                            m_b: 0,
+                            c: 0,
+                            act_tag: id_tag,
+                        });
+                        p.input_instances += 1;
+                    }
+                    p.tensor_cells[inp.tensor] = cells;
+                    p.spans.push(OpSpan {
+                        node: None,
+                        input_index: Some(inp.index),
+                        lanes: lane0..p.lane_rows.len(),
+                        tiles: tile0..tile0,
+                        pre: qm.tensors[inp.tensor].encoding,
+                    });
+                }
+                QOp::Alias(a) => {
+                    p.tensor_cells[a.output] = cells_of(&p, a.input, &a.node)?;
+                }
+                QOp::Dense(d) => {
+                    let x = cells_of(&p, d.input, &d.node)?;
+                    let (n, m) = (d.in_features, d.out_features);
+                    let mut finals = vec![Src::Instance(0); d.rows * m];
+                    for rho in 0..d.rows {
+                        for g in 0..m.div_ceil(kw) {
+                            for j in 0..n.div_ceil(bw) {
+                                let mut row = TileRow {
+                                    x: vec![None; bw],
+                                    w: vec![0; bw * kw],
+                                    first: j == 0,
+                                    start: d.acc_start,
+                                };
+                                for t in 0..bw {
+                                    let col = j * bw + t;
+                                    if col >= n {
+                                        break;
+                                    }
+                                    row.x[t] = Some(x[rho * n + col]);
+                                    for k in 0..kw {
+                                        let out = g * kw + k;
+                                        if out < m {
+                                            row.w[k * bw + t] = d.weight[out * n + col];
+                                        }
+                                    }
+                                }
+                                p.tile_rows.push(row);
+                            }
+                            let last = (p.tile_rows.len() - 1) as u32;
+                            for k in 0..kw.min(m - g * kw) {
+                                finals[rho * m + g * kw + k] = Src::TileAcc {
+                                    row: last,
+                                    k: k as u16,
+                                };
+                            }
+                        }
+                    }
+                    let mut cells = Vec::with_capacity(finals.len());
+                    for (i, src) in finals.into_iter().enumerate() {
+                        cells.push(p.lane_rows.len() as u32);
+                        p.lane_rows.push(LaneRow {
+                            a: src,
+                            b: None,
+                            m_a: 1,
+                            m_b: 0,
+                            c: d.lane_c[i % m],
+                            act_tag: d.act_tag,
+                        });
+                    }
+                    p.tensor_cells[d.output] = cells;
+                    p.spans.push(OpSpan {
+                        node: Some(d.node.clone()),
+                        input_index: None,
+                        lanes: lane0..p.lane_rows.len(),
+                        tiles: tile0..p.tile_rows.len(),
+                        pre: d.pre,
+                    });
+                }
+                QOp::Lane(l) => {
+                    let a = cells_of(&p, l.a, &l.node)?;
+                    let bcells = l.b.map(|t| cells_of(&p, t, &l.node)).transpose()?;
+                    let mut cells = Vec::with_capacity(l.numel);
+                    for i in 0..l.numel {
+                        let (m_a, m_b, c) = l.coeffs(i);
+                        let ai = l.a_map.as_ref().map_or(i, |m| m[i] as usize);
+                        let b_src = bcells.as_ref().map(|bc| {
+                            let bi = l.b_map.as_ref().map_or(i, |m| m[i] as usize);
+                            Src::Lane(bc[bi])
+                        });
+                        cells.push(p.lane_rows.len() as u32);
+                        p.lane_rows.push(LaneRow {
+                            a: Src::Lane(a[ai]),
+                            b: b_src,
+                            m_a,
+                            m_b,
+                            c,
+                            act_tag: l.act_tag,
+                        });
+                    }
+                    p.tensor_cells[l.output] = cells;
+                    p.spans.push(OpSpan {
+                        node: Some(l.node.clone()),
+                        input_index: None,
+                        lanes: lane0..p.lane_rows.len(),
+                        tiles: tile0..tile0,
+                        pre: l.pre,
+                    });
+                }
+            }
+        }
+        for &o in &qm.outputs {
+            let cells = &p.tensor_cells[o];
+            if cells.len() != qm.tensors[o].numel() {
+                return Err(CircuitError::Inconsistent(format!(
+                    "output '{}' has no cells",
+                    qm.tensors[o].name
+                )));
+            }
+            p.outputs.extend_from_slice(cells);
+        }
+        Ok(p)
+    }
+}

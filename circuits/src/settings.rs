@@ -1,0 +1,129 @@
+//! Circuit settings: everything `configure` needs, plus what a verifier needs to rebuild the public
+//! instances (input and output shapes and encodings). This is halo2's `Circuit::Params`: it travels with the
+//! verifying key in `settings.json` and is hashed into the model id.
+
+use crate::encoding::Encoding;
+use serde::{Deserialize, Serialize};
+
+/// Version of the settings format; bumped on any change that alters the constraint system or instances.
+pub const SETTINGS_VERSION: u32 = 1;
+
+/// The layout shape: how wide the circuit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LayoutParams {
+    /// Bits of the shared lookup tables: activations and rescale remainders live in `[0, 2^lookup_bits)`.
+    pub lookup_bits: u32,
+    /// Inputs per row of the multiply-accumulate tile (B).
+    pub tile_inputs: usize,
+    /// Outputs (running sums) per row of the tile (K); B*K weights per row in fixed columns.
+    pub tile_outputs: usize,
+    /// Parallel affine/rescale lanes, each with two lookups.
+    pub lanes: usize,
+}
+
+/// A sub-table of the shared (tag, x, y) lookup table; its tag is its position in [`Settings::tables`] + 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TableKind {
+    /// `(v, v)` for `v in [0, 2^bits)`: range checks and the identity activation.
+    Identity,
+    /// `(v, max(v - 2^(bits-1), 0))` for `v in [0, 2^bits)`: Relu of a signed stored value.
+    Relu,
+}
+
+impl TableKind {
+    /// The table's output for a stored input `v` in `[0, 2^bits)`.
+    pub fn apply(&self, v: i64, bits: u32) -> i64 {
+        match self {
+            TableKind::Identity => v,
+            TableKind::Relu => (v - (1i64 << (bits - 1))).max(0),
+        }
+    }
+}
+
+/// A public input or output tensor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct IoSpec {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub encoding: Encoding,
+}
+
+impl IoSpec {
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+}
+
+/// The settings of one compiled model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Settings {
+    /// Always [`SETTINGS_VERSION`] for files this build writes.
+    pub version: u32,
+    pub model_name: String,
+    /// log2 of the number of rows.
+    pub k: u32,
+    pub layout: LayoutParams,
+    /// The sub-tables of the shared lookup table, in tag order.
+    pub tables: Vec<TableKind>,
+    /// Public inputs, in instance order.
+    pub inputs: Vec<IoSpec>,
+    /// Public outputs, in instance order after the inputs.
+    pub outputs: Vec<IoSpec>,
+    /// SHA-256 of the compiled model file, so settings cannot be paired with another model's weights.
+    pub model_hash: String,
+}
+
+impl Settings {
+    /// Number of public instances: every input element, then every output element.
+    pub fn num_instances(&self) -> usize {
+        self.inputs
+            .iter()
+            .chain(&self.outputs)
+            .map(IoSpec::numel)
+            .sum()
+    }
+
+    /// The tag of a sub-table, if the circuit has it.
+    pub fn table_tag(&self, kind: TableKind) -> Option<u64> {
+        self.tables
+            .iter()
+            .position(|t| *t == kind)
+            .map(|i| i as u64 + 1)
+    }
+
+    /// Checks the fields that `configure` relies on.
+    pub fn check(&self) -> Result<(), String> {
+        if self.version != SETTINGS_VERSION {
+            return Err(format!(
+                "settings format version {} is not supported (this build reads version {SETTINGS_VERSION})",
+                self.version
+            ));
+        }
+        let l = &self.layout;
+        if !(4..=27).contains(&self.k) {
+            return Err(format!("k = {} is outside 4..=27", self.k));
+        }
+        if !(2..=24).contains(&l.lookup_bits) || l.lookup_bits >= self.k {
+            return Err(format!(
+                "lookup_bits = {} must be in 2..=24 and below k",
+                l.lookup_bits
+            ));
+        }
+        if !(1..=64).contains(&l.tile_inputs)
+            || !(1..=64).contains(&l.tile_outputs)
+            || !(1..=16).contains(&l.lanes)
+        {
+            return Err("tile_inputs, tile_outputs must be in 1..=64 and lanes in 1..=16".into());
+        }
+        for io in self.inputs.iter().chain(&self.outputs) {
+            if io.encoding.bits == 0 || io.encoding.bits > l.lookup_bits {
+                return Err(format!(
+                    "tensor '{}' has {} bits, over the lookup bits",
+                    io.name, io.encoding.bits
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! Witness generation: exact integer inference over the row plan. Every value the circuit will hold is
+//! computed here, and every range the circuit checks is checked here first, so an input the circuit cannot
+//! prove fails with an error naming the node and value, never deep inside the prover.
+//!
+//! Ops run in order; inside an op, dot products and lane rows are independent and run in parallel (rayon,
+//! feature `parallel`).
+
+use crate::error::{CircuitError, Result};
+use crate::layout::{Plan, Src};
+use crate::quant::QuantModel;
+use crate::settings::TableKind;
+
+/// Values of one lane row (stored integers; tests may tamper with them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LaneValues {
+    pub a: i128,
+    pub b: i128,
+    pub q: i128,
+    pub r: i128,
+    pub z: i128,
+}
+
+/// Values of one tile row.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TileValues {
+    pub x: Vec<i128>,
+    pub acc: Vec<i128>,
+}
+
+/// The full witness, aligned with the plan's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Witness {
+    pub lanes: Vec<LaneValues>,
+    pub tiles: Vec<TileValues>,
+    /// Public instances: stored inputs, then stored outputs.
+    pub instances: Vec<i128>,
+}
+
+impl Witness {
+    /// The stored values of the outputs, in order.
+    pub fn output_values(&self, plan: &Plan) -> Vec<i128> {
+        plan.outputs
+            .iter()
+            .map(|&r| self.lanes[r as usize].z)
+            .collect()
+    }
+}
+
+#[cfg(feature = "parallel")]
+fn map_collect<T: Send, F: Fn(usize) -> T + Sync + Send>(
+    range: std::ops::Range<usize>,
+    f: F,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    range.into_par_iter().map(f).collect()
+}
+
+#[cfg(not(feature = "parallel"))]
+fn map_collect<T, F: Fn(usize) -> T>(range: std::ops::Range<usize>, f: F) -> Vec<T> {
+    range.map(f).collect()
+}
+
+/// Quantises the inputs (one flat vector per graph input) into stored values.
+pub fn quantise_inputs(qm: &QuantModel, inputs: &[Vec<f64>]) -> Result<Vec<i128>> {
+    if inputs.len() != qm.inputs.len() {
+        return Err(CircuitError::InputCount {
+            expected: qm.inputs.len(),
+            got: inputs.len(),
+        });
+    }
+    let mut out = Vec::new();
+    for (index, (&t, values)) in qm.inputs.iter().zip(inputs).enumerate() {
+        let info = &qm.tensors[t];
+        if values.len() != info.numel() {
+            return Err(CircuitError::InputShape {
+                index,
+                name: info.name.clone(),
+                shape: info.shape.clone(),
+                expected: info.numel(),
+                got: values.len(),
+            });
+        }
+        for (element, &value) in values.iter().enumerate() {
+            if !value.is_finite() {
+                return Err(CircuitError::NonFinite {
+                    index,
+                    name: info.name.clone(),
+                    element,
+                    value,
+                });
+            }
+            let e = info.encoding;
+            let stored = e.quantise(value).ok_or(CircuitError::InputOutOfRange {
+                index,
+                name: info.name.clone(),
+                element,
+                value,
+                min: e.min_value(),
+                max: e.max_value(),
+            })?;
+            out.push(stored as i128);
+        }
+    }
+    Ok(out)
+}
+
+/// Computes the witness of one inference.
+pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Witness> {
+    let mut w = Witness {
+        instances: quantise_inputs(qm, inputs)?,
+        ..Witness::default()
+    };
+    let bits = qm.lookup_bits;
+    let tables: Vec<TableKind> = qm.tables.clone();
+    let (bw, kw) = (plan.layout.tile_inputs, plan.layout.tile_outputs);
+    w.lanes.reserve(plan.lane_rows.len());
+    w.tiles.reserve(plan.tile_rows.len());
+    for span in &plan.spans {
+        // tile rows: dot products (segments starting at a `first` row) in parallel
+        let starts: Vec<usize> = span
+            .tiles
+            .clone()
+            .filter(|&i| plan.tile_rows[i].first)
+            .collect();
+        let lanes_done = &w.lanes;
+        let segments = map_collect(0..starts.len(), |s| {
+            let end = starts.get(s + 1).copied().unwrap_or(span.tiles.end);
+            let mut acc = vec![0i128; kw];
+            let mut rows = Vec::with_capacity(end - starts[s]);
+            for i in starts[s]..end {
+                let row = &plan.tile_rows[i];
+                let x: Vec<i128> = row
+                    .x
+                    .iter()
+                    .map(|src| src.map_or(0, |l| lanes_done[l as usize].z))
+                    .collect();
+                for (k, a) in acc.iter_mut().enumerate() {
+                    let dot: i128 = (0..bw).map(|t| x[t] * row.w[k * bw + t] as i128).sum();
+                    *a = if row.first { row.start as i128 } else { *a } + dot;
+                }
+                rows.push(TileValues {
+                    x,
+                    acc: acc.clone(),
+                });
+            }
+            rows
+        });
+        w.tiles.extend(segments.into_iter().flatten());
+        // lane rows in parallel
+        let (lanes_done, tiles, instances) = (&w.lanes, &w.tiles, &w.instances);
+        let value = |src: Src| -> i128 {
+            match src {
+                Src::Instance(i) => instances[i as usize],
+                Src::Lane(l) => lanes_done[l as usize].z,
+                Src::TileAcc { row, k } => tiles[row as usize].acc[k as usize],
+            }
+        };
+        let rows = map_collect(span.lanes.clone(), |i| {
+            let row = &plan.lane_rows[i];
+            let a = value(row.a);
+            let b = row.b.map_or(0, value);
+            let t = a * row.m_a as i128 + b * row.m_b as i128 + row.c as i128;
+            let q = t.div_euclid(1 << bits);
+            let r = t.rem_euclid(1 << bits);
+            if !(0..(1i128 << bits)).contains(&q) {
+                return Err(i);
+            }
+            let kind = tables[(row.act_tag - 1) as usize];
+            Ok(LaneValues {
+                a,
+                b,
+                q,
+                r,
+                z: kind.apply(q as i64, bits) as i128,
+            })
+        });
+        if let Some(&Err(i)) = rows.iter().find(|r| r.is_err()) {
+            let row = &plan.lane_rows[i];
+            let (a, b) = (value(row.a), row.b.map_or(0, value));
+            let q =
+                (a * row.m_a as i128 + b * row.m_b as i128 + row.c as i128).div_euclid(1 << bits);
+            let e = span.pre;
+            let value = (q as f64 - e.offset as f64) / e.unit();
+            let element = i - span.lanes.start;
+            return Err(match &span.node {
+                Some(node) => CircuitError::OutOfRange {
+                    node: node.clone(),
+                    element,
+                    value,
+                    min: e.min_value(),
+                    max: e.max_value(),
+                },
+                None => CircuitError::Inconsistent(format!(
+                    "input element {element} escaped its range check"
+                )),
+            });
+        }
+        w.lanes.extend(rows.into_iter().flatten());
+    }
+    let outputs = w.output_values(plan);
+    w.instances.extend(outputs);
+    Ok(w)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn floor_division_matches_the_lane_identity() {
+        for t in [-5i128, 0, 7, 1023, 1024, 5000] {
+            let (q, r) = (t.div_euclid(1 << 10), t.rem_euclid(1 << 10));
+            assert_eq!(q * 1024 + r, t);
+            assert!((0..1024).contains(&r));
+        }
+    }
+}

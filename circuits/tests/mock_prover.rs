@@ -1,0 +1,334 @@
+//! MockProver tests of every chip through a small model that uses them all: a correct witness passes, and
+//! each tampered witness fails on the constraint that guards it.
+
+use halo2_proofs::dev::{MockProver, VerifyFailure};
+use halo2_proofs::plonk::{Circuit, ConstraintSystem};
+use std::sync::Arc;
+use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
+use zkinfer_circuits::compile::{compile_graph, CompileOptions};
+use zkinfer_circuits::field::fr_from_i128;
+use zkinfer_circuits::graph::{AddTensors, ConstAffine, Dense, Graph, Op, Relu, Reshape};
+use zkinfer_circuits::layout::Src;
+use zkinfer_circuits::witness::{generate, Witness};
+use zkinfer_circuits::Fr;
+
+/// input[1,6] -> Relu (standalone) ; input -> Dense(6->5)+Relu (fused) -> ConstAffine -> Add(residual)
+/// -> Reshape -> Dense(5->3) -> output.
+fn toy_graph() -> Graph {
+    let mut g = Graph::new("toy");
+    let x = g.add_input("x", vec![1, 6]);
+    let w1: Vec<f32> = (0..30).map(|i| ((i * 7 % 11) as f32 - 5.0) / 8.0).collect();
+    let d1 = Dense {
+        in_features: 6,
+        out_features: 5,
+        weight: w1,
+        bias: vec![0.1, -0.2, 0.3, 0.0, 0.05],
+    };
+    let h = g
+        .add_node("fc1", "Gemm", Op::Dense(d1), vec![x], "h")
+        .expect("fc1");
+    let hr = g
+        .add_node("relu1", "Relu", Op::Relu(Relu), vec![h], "hr")
+        .expect("relu1");
+    let aff = ConstAffine {
+        mul: vec![1.5, -0.5, 2.0, 1.0, 0.25],
+        add: vec![0.1, 0.2, -0.3, 0.0, 0.5],
+    };
+    let ha = g
+        .add_node("affine", "Mul+Add", Op::ConstAffine(aff), vec![hr], "ha")
+        .expect("affine");
+    let hs = g
+        .add_node(
+            "residual",
+            "Add",
+            Op::AddTensors(AddTensors { sign: 1 }),
+            vec![ha, hr],
+            "hs",
+        )
+        .expect("add");
+    let hf = g
+        .add_node(
+            "flatten",
+            "Flatten",
+            Op::Reshape(Reshape { shape: vec![1, 5] }),
+            vec![hs],
+            "hf",
+        )
+        .expect("flat");
+    let w2: Vec<f32> = (0..15).map(|i| ((i * 5 % 7) as f32 - 3.0) / 4.0).collect();
+    let d2 = Dense {
+        in_features: 5,
+        out_features: 3,
+        weight: w2,
+        bias: vec![0.5, -0.5, 0.0],
+    };
+    let y = g
+        .add_node("fc2", "Gemm", Op::Dense(d2), vec![hf], "y")
+        .expect("fc2");
+    let xr = g
+        .add_node("relu_in", "Relu", Op::Relu(Relu), vec![x], "xr")
+        .expect("relu_in");
+    g.outputs = vec![y, xr];
+    g
+}
+
+const INPUT: [f64; 6] = [0.5, -0.25, 0.75, -1.0, 0.125, 0.9];
+
+fn build() -> (ModelCircuit, Witness) {
+    let samples: Vec<Vec<Vec<f64>>> = vec![
+        vec![INPUT.to_vec()],
+        vec![vec![-0.9, 1.0, -0.5, 0.3, 0.6, -0.7]],
+    ];
+    let c = compile_graph(toy_graph(), &samples, &CompileOptions::default()).expect("compiles");
+    let model = Arc::new(CompiledModel::new(c.quant, &c.settings).expect("plans"));
+    let witness = generate(&model.quant, &model.plan, &[INPUT.to_vec()]).expect("witness");
+    (ModelCircuit::for_keygen(c.settings, model), witness)
+}
+
+fn run(circuit: &ModelCircuit, witness: Witness) -> Result<(), Vec<VerifyFailure>> {
+    let instances = witness
+        .instances
+        .iter()
+        .map(|v| fr_from_i128(*v))
+        .collect::<Vec<Fr>>();
+    let circuit = ModelCircuit::with_witness(
+        circuit.settings.clone(),
+        circuit.model.clone().expect("model"),
+        Arc::new(witness),
+    );
+    MockProver::run(circuit.settings.k, &circuit, vec![instances])
+        .expect("mock prover runs")
+        .verify()
+}
+
+fn run_with_instances(
+    circuit: &ModelCircuit,
+    witness: Witness,
+    instances: Vec<Fr>,
+) -> Result<(), Vec<VerifyFailure>> {
+    let circuit = ModelCircuit::with_witness(
+        circuit.settings.clone(),
+        circuit.model.clone().expect("model"),
+        Arc::new(witness),
+    );
+    MockProver::run(circuit.settings.k, &circuit, vec![instances])
+        .expect("mock prover runs")
+        .verify()
+}
+
+fn gate_failed(fails: &[VerifyFailure], gate: &str) -> bool {
+    fails.iter().any(|f| {
+        matches!(f, VerifyFailure::ConstraintNotSatisfied { .. })
+            && f.to_string().contains(&format!("('{gate}')"))
+    })
+}
+
+fn lookup_failed(fails: &[VerifyFailure], lookup: &str) -> bool {
+    fails
+        .iter()
+        .any(|f| matches!(f, VerifyFailure::Lookup { name, .. } if name == lookup))
+}
+
+fn permutation_failed(fails: &[VerifyFailure]) -> bool {
+    fails
+        .iter()
+        .any(|f| matches!(f, VerifyFailure::Permutation { .. }))
+}
+
+/// Index of the first lane row of the span of the named node.
+fn lane_of(c: &ModelCircuit, node: &str) -> usize {
+    let plan = &c.model.as_ref().expect("model").plan;
+    plan.spans
+        .iter()
+        .find(|s| s.node.as_ref().is_some_and(|n| n.name == node))
+        .expect("span")
+        .lanes
+        .start
+}
+
+#[test]
+fn correct_witness_passes() {
+    let (c, w) = build();
+    assert_eq!(run(&c, w), Ok(()));
+}
+
+#[test]
+fn outputs_match_float_inference() {
+    let (c, w) = build();
+    let model = c.model.as_ref().expect("model");
+    let mut g = toy_graph();
+    g.fuse();
+    let float = g.eval_float(&[INPUT.to_vec()]).expect("float");
+    let outs = w.output_values(&model.plan);
+    let mut i = 0;
+    for (spec, &t) in c.settings.outputs.iter().zip(&g.outputs) {
+        for f in &float[t] {
+            let q = spec.encoding.dequantise(outs[i] as i64);
+            assert!((q - f).abs() < 0.05, "output {i}: proved {q} vs float {f}");
+            i += 1;
+        }
+    }
+}
+
+#[test]
+fn remainder_out_of_range_fails_the_remainder_lookup() {
+    let (c, w) = build();
+    let bits = c.settings.layout.lookup_bits;
+    let i = lane_of(&c, "fc1");
+    // remainder + 2^b with quotient - 1: the gate still holds, the range check must not
+    let mut t = w.clone();
+    t.lanes[i].r += 1 << bits;
+    t.lanes[i].q -= 1;
+    let fails = run(&c, t).expect_err("must fail");
+    assert!(lookup_failed(&fails, "lane remainder"), "{fails:?}");
+    assert!(!gate_failed(&fails, "affine lane"));
+    // remainder - 2^b (negative) with quotient + 1
+    let mut t = w.clone();
+    t.lanes[i].r -= 1 << bits;
+    t.lanes[i].q += 1;
+    let fails = run(&c, t).expect_err("must fail");
+    assert!(lookup_failed(&fails, "lane remainder"), "{fails:?}");
+    // remainder = -1 alone breaks the identity too
+    let mut t = w;
+    t.lanes[i].r = -1;
+    let fails = run(&c, t).expect_err("must fail");
+    assert!(
+        gate_failed(&fails, "affine lane") && lookup_failed(&fails, "lane remainder"),
+        "{fails:?}"
+    );
+}
+
+#[test]
+fn wrong_quotient_fails_the_lane_gate() {
+    let (c, w) = build();
+    let i = lane_of(&c, "fc2");
+    let mut t = w;
+    t.lanes[i].q += 1;
+    t.lanes[i].z += 1;
+    let fails = run(&c, t).expect_err("must fail");
+    assert!(gate_failed(&fails, "affine lane"), "{fails:?}");
+}
+
+#[test]
+fn wrong_product_fails_the_mac_tile() {
+    let (c, w) = build();
+    let mut t = w;
+    t.tiles[0].acc[0] += 1;
+    let fails = run(&c, t).expect_err("must fail");
+    assert!(gate_failed(&fails, "mac tile"), "{fails:?}");
+}
+
+#[test]
+fn wrong_relu_branch_fails_the_activation_lookup() {
+    let (c, w) = build();
+    let plan = &c.model.as_ref().expect("model").plan;
+    let start = lane_of(&c, "fc1");
+    let bits = c.settings.layout.lookup_bits;
+    // find a negative pre-activation (q < 2^(b-1)) that Relu clamps to 0, and pass it through instead
+    let span = plan
+        .spans
+        .iter()
+        .find(|s| s.lanes.start == start)
+        .expect("span");
+    let neg = span.lanes.clone().find(|&i| w.lanes[i].q < 1 << (bits - 1));
+    let i = neg.unwrap_or(start);
+    let mut t = w.clone();
+    t.lanes[i].z = if neg.is_some() {
+        t.lanes[i].q
+    } else {
+        t.lanes[i].z + 1
+    };
+    let fails = run(&c, t).expect_err("must fail");
+    assert!(lookup_failed(&fails, "lane activation"), "{fails:?}");
+    // the standalone Relu on the input, likewise
+    let j = lane_of(&c, "relu_in");
+    let mut t = w;
+    t.lanes[j].z = t.lanes[j].q;
+    let fails = run(&c, t).expect_err("must fail");
+    assert!(lookup_failed(&fails, "lane activation"), "{fails:?}");
+}
+
+#[test]
+fn changed_output_instance_fails_the_copy_to_the_instance() {
+    let (c, w) = build();
+    let mut inst: Vec<Fr> = w.instances.iter().map(|v| fr_from_i128(*v)).collect();
+    let last = inst.len() - 1;
+    inst[last] += Fr::one();
+    let fails = run_with_instances(&c, w, inst).expect_err("must fail");
+    assert!(permutation_failed(&fails), "{fails:?}");
+}
+
+#[test]
+fn swapped_output_cells_fail() {
+    let (c, w) = build();
+    let plan = &c.model.as_ref().expect("model").plan;
+    let (o0, o1) = (plan.outputs[0] as usize, plan.outputs[1] as usize);
+    let mut t = w;
+    if t.lanes[o0].z == t.lanes[o1].z {
+        t.lanes[o1].z += 1;
+    }
+    let n_in = plan.input_instances;
+    t.instances.swap(n_in, n_in + 1);
+    let fails = run(&c, t).expect_err("must fail");
+    assert!(permutation_failed(&fails), "{fails:?}");
+}
+
+#[test]
+fn input_out_of_range_fails_the_input_range_check() {
+    let (c, w) = build();
+    let bits = c.settings.layout.lookup_bits;
+    let plan = &c.model.as_ref().expect("model").plan;
+    let first = plan
+        .lane_rows
+        .iter()
+        .position(|r| matches!(r.a, Src::Instance(0)))
+        .expect("input row");
+    // an input of 2^b (one past the range) with a consistent lane row
+    let mut t = w;
+    t.instances[0] = 1 << bits;
+    t.lanes[first].a = 1 << bits;
+    t.lanes[first].q = 1 << bits;
+    t.lanes[first].z = 1 << bits;
+    let fails = run(&c, t).expect_err("must fail");
+    assert!(lookup_failed(&fails, "lane activation"), "{fails:?}");
+}
+
+#[test]
+fn tampered_copy_into_the_tile_fails_the_permutation() {
+    let (c, w) = build();
+    let mut t = w;
+    t.tiles[0].x[0] += 1;
+    let fails = run(&c, t).expect_err("must fail");
+    assert!(
+        permutation_failed(&fails) || gate_failed(&fails, "mac tile"),
+        "{fails:?}"
+    );
+    assert!(permutation_failed(&fails), "{fails:?}");
+}
+
+#[test]
+fn every_gate_and_lookup_has_degree_at_most_five() {
+    let (c, _) = build();
+    let mut cs = ConstraintSystem::<Fr>::default();
+    ModelCircuit::configure_with_params(&mut cs, c.settings.clone());
+    let degrees = zkinfer_circuits::degree::degrees(&cs);
+    assert!(degrees.iter().any(|(n, _)| n.contains("mac tile")));
+    assert!(degrees.iter().any(|(n, _)| n.contains("lane activation")));
+    assert_eq!(zkinfer_circuits::degree::over_max_degree(&cs), vec![]);
+    // and the rows reserved for blinding cover what halo2 needs
+    assert!(cs.blinding_factors() + 1 <= zkinfer_circuits::layout::RESERVED_ROWS);
+}
+
+#[test]
+fn the_degree_audit_catches_a_degree_six_gate() {
+    use halo2_proofs::poly::Rotation;
+    let mut cs = ConstraintSystem::<Fr>::default();
+    let a = cs.advice_column();
+    let s = cs.selector();
+    cs.create_gate("too high", |m| {
+        let x = m.query_advice(a, Rotation::cur());
+        vec![m.query_selector(s) * x.clone() * x.clone() * x.clone() * x.clone() * x]
+    });
+    let over = zkinfer_circuits::degree::over_max_degree(&cs);
+    assert_eq!(over, vec![("gate 'too high' constraint 0".to_string(), 6)]);
+}
