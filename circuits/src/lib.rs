@@ -13,6 +13,7 @@ pub mod encoding;
 pub mod error;
 pub mod field;
 pub mod graph;
+pub mod input_data;
 pub mod layout;
 pub mod quant;
 pub mod settings;

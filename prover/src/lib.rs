@@ -1,1 +1,13 @@
+//! zkinfer's prover: SRS handling, key generation, proving backends, the model directory's artifacts,
+//! and the pipeline behind the `zkinfer` command.
 
+pub mod backend;
+pub mod demo;
+pub mod error;
+pub mod model_dir;
+pub mod pipeline;
+pub mod srs;
+
+pub use backend::{backend_for, CpuBackend, Device, ProverBackend};
+pub use error::ProverError;
+pub use model_dir::ModelDir;

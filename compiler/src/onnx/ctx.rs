@@ -1,0 +1,183 @@
+//! The lowering context: values by ONNX name, the IR graph being built, attribute helpers.
+
+use super::ops::{Registry, SUPPORTED_OPS};
+use super::value::{ConstTensor, Val};
+use crate::error::CompileError;
+use std::collections::HashMap;
+use tract_onnx::pb;
+use zkinfer_circuits::graph::{Graph, Op, TensorId};
+
+/// One ONNX node being lowered.
+#[derive(Debug)]
+pub struct NodeInfo<'a> {
+    pub name: String,
+    pub op: String,
+    pub proto: &'a pb::NodeProto,
+}
+
+impl NodeInfo<'_> {
+    /// An error about this node.
+    pub fn err(&self, message: impl Into<String>) -> CompileError {
+        CompileError::Node { node: self.name.clone(), op: self.op.clone(), message: message.into() }
+    }
+
+    fn attr(&self, name: &str) -> Option<&pb::AttributeProto> {
+        self.proto.attribute.iter().find(|a| a.name == name)
+    }
+
+    pub fn attr_int(&self, name: &str, default: i64) -> i64 {
+        self.attr(name).map_or(default, |a| a.i)
+    }
+
+    pub fn attr_float(&self, name: &str, default: f32) -> f32 {
+        self.attr(name).map_or(default, |a| a.f)
+    }
+
+    pub fn attr_ints(&self, name: &str) -> Option<Vec<i64>> {
+        self.attr(name).map(|a| a.ints.clone())
+    }
+
+    pub fn attr_floats(&self, name: &str) -> Option<Vec<f32>> {
+        self.attr(name).map(|a| a.floats.clone())
+    }
+
+    pub fn attr_tensor(&self, name: &str) -> Option<&pb::TensorProto> {
+        self.attr(name).and_then(|a| a.t.as_ref())
+    }
+
+    pub fn has_attr(&self, name: &str) -> bool {
+        self.attr(name).is_some()
+    }
+}
+
+/// Lowers one ONNX graph.
+#[derive(Debug)]
+pub struct Lowering {
+    pub graph: Graph,
+    values: HashMap<String, Val>,
+    registry: Registry,
+}
+
+/// Converts an ONNX tensor to a constant.
+pub fn load_const(t: &pb::TensorProto) -> Result<ConstTensor, String> {
+    let onnx = tract_onnx::onnx();
+    let tensor = tract_onnx::tensor::load_tensor(&*onnx.provider, t, None).map_err(|e| format!("{e}"))?;
+    let as_f64 = tensor.cast_to::<f64>().map_err(|e| format!("{e}"))?;
+    let data = as_f64.to_plain_array_view::<f64>().map_err(|e| format!("{e}"))?.iter().copied().collect();
+    Ok(ConstTensor { shape: tensor.shape().to_vec(), data })
+}
+
+impl Lowering {
+    pub fn new(name: String) -> Self {
+        Self { graph: Graph::new(name), values: HashMap::new(), registry: Registry::with_all_ops() }
+    }
+
+    /// Lowers a graph: initializers, inputs, nodes in order, outputs.
+    pub fn lower_graph(mut self, g: &pb::GraphProto) -> Result<Graph, CompileError> {
+        for init in &g.initializer {
+            let c = load_const(init).map_err(|e| CompileError::Graph(format!("initializer '{}': {e}", init.name)))?;
+            self.values.insert(init.name.clone(), Val::Const(c));
+        }
+        for input in &g.input {
+            if self.values.contains_key(&input.name) {
+                continue;
+            }
+            let shape = input_shape(input)?;
+            let id = self.graph.add_input(input.name.clone(), shape);
+            self.values.insert(input.name.clone(), Val::Act(id));
+        }
+        for (i, proto) in g.node.iter().enumerate() {
+            let name = if proto.name.is_empty() { format!("{}_{i}", proto.op_type) } else { proto.name.clone() };
+            let info = NodeInfo { name, op: proto.op_type.clone(), proto };
+            if !proto.domain.is_empty() && proto.domain != "ai.onnx" {
+                return Err(info.err(format!("ops of domain '{}' are not supported", proto.domain)));
+            }
+            let builder = self.registry.get(&proto.op_type).ok_or_else(|| CompileError::UnsupportedOp {
+                node: info.name.clone(),
+                op: info.op.clone(),
+                supported: SUPPORTED_OPS.join(", "),
+            })?;
+            builder(&mut self, &info)?;
+        }
+        for out in &g.output {
+            match self.values.get(&out.name) {
+                Some(Val::Act(t)) => self.graph.outputs.push(*t),
+                Some(Val::Const(_)) => {
+                    return Err(CompileError::Graph(format!("output '{}' is a constant; nothing to prove", out.name)))
+                }
+                None => return Err(CompileError::Graph(format!("output '{}' is never computed", out.name))),
+            }
+        }
+        // outputs are named after the ONNX outputs
+        for (out, &t) in g.output.iter().zip(&self.graph.outputs) {
+            self.graph.tensors[t].name = out.name.clone();
+        }
+        self.graph.validate()?;
+        Ok(self.graph)
+    }
+
+    /// Input `i` of a node.
+    pub fn input(&self, node: &NodeInfo, i: usize) -> Result<Val, CompileError> {
+        let name = node.proto.input.get(i).filter(|n| !n.is_empty()).ok_or_else(|| node.err(format!("missing input {i}")))?;
+        self.values.get(name).cloned().ok_or_else(|| node.err(format!("input '{name}' is not defined before the node")))
+    }
+
+    /// Input `i` if present.
+    pub fn opt_input(&self, node: &NodeInfo, i: usize) -> Result<Option<Val>, CompileError> {
+        match node.proto.input.get(i) {
+            Some(n) if !n.is_empty() => self.input(node, i).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// A constant input (shape, axes, weights).
+    pub fn const_input(&self, node: &NodeInfo, i: usize, what: &str) -> Result<ConstTensor, CompileError> {
+        match self.input(node, i)? {
+            Val::Const(c) => Ok(c),
+            Val::Act(_) => Err(node.err(format!("{what} (input {i}) must be a constant, it is computed from the model's input"))),
+        }
+    }
+
+    /// Shape of an activation.
+    pub fn shape(&self, t: TensorId) -> Vec<usize> {
+        self.graph.tensors[t].shape.clone()
+    }
+
+    /// Binds a node output name to a value.
+    pub fn set_output(&mut self, node: &NodeInfo, v: Val) -> Result<(), CompileError> {
+        let name = node.proto.output.first().ok_or_else(|| node.err("the node has no output"))?;
+        self.values.insert(name.clone(), v);
+        Ok(())
+    }
+
+    /// Adds an IR node whose output is the ONNX node's first output.
+    pub fn emit(&mut self, node: &NodeInfo, op_type: &str, op: Op, inputs: Vec<TensorId>) -> Result<TensorId, CompileError> {
+        let out_name = node.proto.output.first().cloned().unwrap_or_else(|| node.name.clone());
+        let t = self.graph.add_node(node.name.clone(), op_type, op, inputs, out_name)?;
+        self.set_output(node, Val::Act(t))?;
+        Ok(t)
+    }
+}
+
+fn input_shape(input: &pb::ValueInfoProto) -> Result<Vec<usize>, CompileError> {
+    use pb::tensor_shape_proto::dimension::Value as Dim;
+    use pb::type_proto::Value as Ty;
+    let err = |m: &str| CompileError::Graph(format!("input '{}': {m}", input.name));
+    let Some(Ty::TensorType(t)) = input.r#type.as_ref().and_then(|t| t.value.as_ref()) else {
+        return Err(err("is not a tensor"));
+    };
+    if t.elem_type != pb::tensor_proto::DataType::Float as i32 && t.elem_type != pb::tensor_proto::DataType::Double as i32 {
+        return Err(err("only float inputs are supported"));
+    }
+    let shape = t.shape.as_ref().ok_or_else(|| err("has no static shape"))?;
+    shape
+        .dim
+        .iter()
+        .map(|d| match &d.value {
+            Some(Dim::DimValue(v)) if *v > 0 => Ok(*v as usize),
+            // a symbolic (batch) dimension proves one sample at a time
+            Some(Dim::DimParam(_)) | None => Ok(1),
+            Some(Dim::DimValue(v)) => Err(err(&format!("dimension {v} is not positive"))),
+        })
+        .collect()
+}

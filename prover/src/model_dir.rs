@@ -1,0 +1,168 @@
+//! The model directory: every artifact of one compiled model.
+//!
+//! | file | written by | read by | format |
+//! |---|---|---|---|
+//! | `settings.json` | compile | all | [`Settings`] JSON, `version` field |
+//! | `model.json` | compile | setup, prove | `{"version": 1, "quant": QuantModel}`; its SHA-256 is in the settings |
+//! | `pk.bin` | setup | prove | magic `ZKPK\0\0\0\x01`, u32 version, SHA-256 of settings.json, halo2 pk (RawBytes) |
+//! | `vk.bin` | setup | verify | see `zkinfer_verifier::artifacts` |
+//! | `kzg.srs` | setup | prove | halo2 `ParamsKZG` (RawBytes), downsized to k |
+//! | `verifier_params.bin` | setup | verify | see `zkinfer_verifier::artifacts` |
+
+use crate::error::ProverError;
+use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+use halo2_proofs::plonk::ProvingKey;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use halo2_proofs::SerdeFormat;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
+use zkinfer_circuits::quant::QuantModel;
+use zkinfer_circuits::settings::Settings;
+use zkinfer_verifier::artifacts::{parse_settings, sha256_hex};
+
+pub const MODEL_VERSION: u32 = 1;
+pub const PK_MAGIC: &[u8; 8] = b"ZKPK\0\0\0\x01";
+pub const PK_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct ModelFile {
+    version: u32,
+    quant: QuantModel,
+}
+
+/// A model directory.
+#[derive(Debug, Clone)]
+pub struct ModelDir {
+    pub path: PathBuf,
+}
+
+impl ModelDir {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    fn read(&self, name: &str) -> Result<Vec<u8>, ProverError> {
+        let p = self.file(name);
+        std::fs::read(&p).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ProverError::Io {
+                file: p.display().to_string(),
+                message: format!("missing (run `zkinfer {}` first)", if name.ends_with(".json") { "compile" } else { "setup" }),
+            },
+            _ => ProverError::io(&p, e),
+        })
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> Result<(), ProverError> {
+        std::fs::create_dir_all(&self.path).map_err(|e| ProverError::io(&self.path, e))?;
+        let p = self.file(name);
+        std::fs::write(&p, bytes).map_err(|e| ProverError::io(&p, e))
+    }
+
+    /// Writes `model.json` and `settings.json` (with the model's hash), removing keys of an earlier compile.
+    pub fn write_compiled(&self, mut settings: Settings, quant: QuantModel) -> Result<Settings, ProverError> {
+        let model = serde_json::to_vec(&ModelFile { version: MODEL_VERSION, quant })
+            .map_err(|e| ProverError::Format { file: "model.json".into(), what: e.to_string() })?;
+        settings.model_hash = sha256_hex(&model);
+        let s = serde_json::to_vec_pretty(&settings).map_err(|e| ProverError::Format { file: "settings.json".into(), what: e.to_string() })?;
+        for stale in ["pk.bin", "vk.bin", "kzg.srs", "verifier_params.bin"] {
+            let _ = std::fs::remove_file(self.file(stale));
+        }
+        self.write("model.json", &model)?;
+        self.write("settings.json", &s)?;
+        Ok(settings)
+    }
+
+    /// Reads `settings.json` and its bytes.
+    pub fn settings(&self) -> Result<(Settings, Vec<u8>), ProverError> {
+        let bytes = self.read("settings.json")?;
+        let s = parse_settings(&bytes, &self.file("settings.json").display().to_string())?;
+        Ok((s, bytes))
+    }
+
+    /// Reads `model.json`, checks it against the settings, and plans its rows.
+    pub fn compiled_model(&self, settings: &Settings) -> Result<CompiledModel, ProverError> {
+        let file = self.file("model.json").display().to_string();
+        let bytes = self.read("model.json")?;
+        if sha256_hex(&bytes) != settings.model_hash {
+            return Err(ProverError::Format { file, what: "does not match settings.json (model_hash differs): recompile".into() });
+        }
+        let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ProverError::Format { file: file.clone(), what: e.to_string() })?;
+        let version = v.get("version").and_then(|x| x.as_u64()).unwrap_or(0);
+        if version != MODEL_VERSION as u64 {
+            return Err(ProverError::Format { file, what: format!("format version {version} is not supported (this build reads {MODEL_VERSION})") });
+        }
+        let m: ModelFile = serde_json::from_value(v).map_err(|e| ProverError::Format { file, what: e.to_string() })?;
+        Ok(CompiledModel::new(m.quant, settings)?)
+    }
+
+    /// Writes the proving key.
+    pub fn write_pk(&self, pk: &ProvingKey<G1Affine>, settings_bytes: &[u8]) -> Result<(), ProverError> {
+        let mut out = Vec::new();
+        out.extend_from_slice(PK_MAGIC);
+        out.extend_from_slice(&PK_VERSION.to_le_bytes());
+        out.extend_from_slice(&Sha256::digest(settings_bytes));
+        out.extend_from_slice(&pk.to_bytes(SerdeFormat::RawBytes));
+        self.write("pk.bin", &out)
+    }
+
+    /// Reads the proving key, checking it belongs to these settings.
+    pub fn pk(&self, settings: &Settings, settings_bytes: &[u8]) -> Result<ProvingKey<G1Affine>, ProverError> {
+        let file = self.file("pk.bin").display().to_string();
+        let bytes = self.read("pk.bin")?;
+        let bad = |what: &str| ProverError::Format { file: file.clone(), what: what.to_string() };
+        if bytes.len() < 44 || &bytes[..8] != PK_MAGIC {
+            return Err(bad("not a zkinfer proving key (bad magic)"));
+        }
+        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        if version != PK_VERSION {
+            return Err(bad(&format!("format version {version} is not supported (this build reads {PK_VERSION})")));
+        }
+        if bytes[12..44] != Sha256::digest(settings_bytes)[..] {
+            return Err(bad("was made for other settings: run `zkinfer setup` again"));
+        }
+        let mut r = &bytes[44..];
+        ProvingKey::<G1Affine>::read::<_, ModelCircuit>(&mut r, SerdeFormat::RawBytes, settings.clone())
+            .map_err(|e| bad(&format!("corrupt proving key: {e}")))
+    }
+
+    pub fn write_vk(&self, vk_bytes: &[u8]) -> Result<(), ProverError> {
+        self.write("vk.bin", vk_bytes)
+    }
+
+    pub fn vk_bytes(&self) -> Result<Vec<u8>, ProverError> {
+        self.read("vk.bin")
+    }
+
+    pub fn write_verifier_params(&self, bytes: &[u8]) -> Result<(), ProverError> {
+        self.write("verifier_params.bin", bytes)
+    }
+
+    /// The prover's params (`kzg.srs`).
+    pub fn params(&self, k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
+        use halo2_proofs::poly::commitment::Params;
+        let path = self.file("kzg.srs");
+        if !path.exists() {
+            return Err(ProverError::Io { file: path.display().to_string(), message: "missing (run `zkinfer setup` first)".into() });
+        }
+        let p = crate::srs::read_params(&path)?;
+        if p.k() != k {
+            return Err(ProverError::Format { file: path.display().to_string(), what: format!("params for k = {}, settings need {k}", p.k()) });
+        }
+        Ok(p)
+    }
+
+    pub fn write_params(&self, p: &ParamsKZG<Bn256>) -> Result<(), ProverError> {
+        crate::srs::write_params(p, &self.file("kzg.srs"))
+    }
+
+    /// Whether a file exists in the directory.
+    pub fn has(&self, name: &str) -> bool {
+        Path::new(&self.file(name)).exists()
+    }
+}
