@@ -72,7 +72,9 @@ def digits_mlp():
     out = os.path.join(HERE, "digits_mlp")
     path = os.path.join(out, "model.onnx")
     save(model, path)
-    sample = x_te[0]
+    # the demo input: the first held-out image the float model classifies correctly
+    first = int(np.flatnonzero(clf.predict(x_te / 16.0) == y_te)[0])
+    sample = x_te[first]
     write_json(os.path.join(out, "input.json"), {"input_data": [sample.tolist()]})
     # calibration samples: 64 training images, a batch in one file
     write_json(os.path.join(out, "calibration.json"), {"input_data": [x_tr[:64].reshape(-1).tolist()]})
@@ -82,7 +84,7 @@ def digits_mlp():
     logits = run_ort(path, {"input": sample[None, :]})[0]
     write_json(os.path.join(out, "meta.json"), {
         "description": "MLP 64-32-10 on scikit-learn's 8x8 digits (1,797 images), inputs are raw pixels 0..16",
-        "label": int(y_te[0]), "classes": [str(i) for i in range(10)],
+        "label": int(y_te[first]), "classes": [str(i) for i in range(10)],
         "test_accuracy_float": round(float(acc), 4), "onnxruntime_logits": logits[0].tolist()})
     print(f"digits_mlp: test accuracy {acc:.4f}")
 
@@ -187,7 +189,20 @@ def unseen_models():
          init("W1", r(12, 10)), init("b1", r(10)), init("W2", r(10, 10)), init("b2", r(10))], {"x": x}, rng)
 
 
+def unsupported_model():
+    """A model with an op the foundation does not support (Softmax), for the error-message test."""
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="dense"),
+             helper.make_node("Softmax", ["h"], ["y"], name="probabilities", axis=-1)]
+    graph = helper.make_graph(nodes, "unsupported_softmax", [vi("x", f, [1, 4])], [vi("y", f, [1, 3])],
+                              [init("W", np.arange(12, dtype=np.float32).reshape(4, 3) / 10.0)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="zkinfer-tests", ir_version=8)
+    save(model, os.path.join(HERE, "testdata", "unsupported_softmax", "model.onnx"))
+
+
 if __name__ == "__main__":
     digits_mlp()
     iris_mlp()
     unseen_models()
+    unsupported_model()

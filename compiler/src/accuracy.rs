@@ -20,21 +20,31 @@ pub struct AccuracyReport {
 }
 
 /// Dequantised outputs of the circuit for one sample (exact integer inference, no proof).
-pub fn quantised_outputs(model: &CompiledModel, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, CompileError> {
+pub fn quantised_outputs(
+    model: &CompiledModel,
+    inputs: &[Vec<f64>],
+) -> Result<Vec<Vec<f64>>, CompileError> {
     let w = witness::generate(&model.quant, &model.plan, inputs)?;
     let stored = w.output_values(&model.plan);
     let mut out = Vec::new();
     let mut it = stored.iter();
     for &t in &model.quant.outputs {
         let q = &model.quant.tensors[t];
-        out.push(it.by_ref().take(q.numel()).map(|v| q.encoding.dequantise(*v as i64)).collect());
+        out.push(
+            it.by_ref()
+                .take(q.numel())
+                .map(|v| q.encoding.dequantise(*v as i64))
+                .collect(),
+        );
     }
     Ok(out)
 }
 
 /// Index of the largest value.
 pub fn argmax(v: &[f64]) -> usize {
-    v.iter().enumerate().fold(0, |best, (i, x)| if *x > v[best] { i } else { best })
+    v.iter()
+        .enumerate()
+        .fold(0, |best, (i, x)| if *x > v[best] { i } else { best })
 }
 
 /// Compares circuit and float outputs over samples (with optional true labels).
@@ -44,8 +54,18 @@ pub fn evaluate(
     samples: &[Vec<Vec<f64>>],
     labels: Option<&[i64]>,
 ) -> Result<AccuracyReport, CompileError> {
-    let mut r = AccuracyReport { samples: samples.len(), max_abs_error: 0.0, max_abs_output: 0.0, argmax_agree: None, label_correct: None };
-    let classifier = model.quant.outputs.first().is_some_and(|&t| model.quant.tensors[t].numel() > 1);
+    let mut r = AccuracyReport {
+        samples: samples.len(),
+        max_abs_error: 0.0,
+        max_abs_output: 0.0,
+        argmax_agree: None,
+        label_correct: None,
+    };
+    let classifier = model
+        .quant
+        .outputs
+        .first()
+        .is_some_and(|&t| model.quant.tensors[t].numel() > 1);
     let (mut agree, mut correct) = (0, 0);
     for (i, s) in samples.iter().enumerate() {
         let q = quantised_outputs(model, s)?;

@@ -14,10 +14,18 @@ pub enum CompileError {
         "node {node} ({op}): unsupported op {op}; supported ops: {supported} (the list is in \
          compiler/src/onnx/ops/ and the README)"
     )]
-    UnsupportedOp { node: String, op: String, supported: String },
+    UnsupportedOp {
+        node: String,
+        op: String,
+        supported: String,
+    },
     /// A supported op used in a way the circuit does not support, or a malformed node.
     #[error("node {node} ({op}): {message}")]
-    Node { node: String, op: String, message: String },
+    Node {
+        node: String,
+        op: String,
+        message: String,
+    },
     /// The graph's inputs or outputs are unusable.
     #[error("{0}")]
     Graph(String),

@@ -15,18 +15,33 @@ use zkinfer_circuits::input_data::InputData;
 
 /// Loads, lowers and compiles an ONNX model, calibrating on the given sample files (or, without any,
 /// on 16 seeded uniform samples in [-1, 1], which only suits models whose inputs lie in that range).
-pub fn compile_onnx(path: &Path, samples: &[std::path::PathBuf], opts: &CompileOptions) -> Result<CompiledGraph, CompileError> {
+pub fn compile_onnx(
+    path: &Path,
+    samples: &[std::path::PathBuf],
+    opts: &CompileOptions,
+) -> Result<CompiledGraph, CompileError> {
     let graph = onnx::lower(path)?;
-    let sizes: Vec<usize> = graph.inputs.iter().map(|&t| graph.tensors[t].numel()).collect();
+    let sizes: Vec<usize> = graph
+        .inputs
+        .iter()
+        .map(|&t| graph.tensors[t].numel())
+        .collect();
     let mut all = Vec::new();
     for s in samples {
         let data = InputData::read(s).map_err(CompileError::Input)?;
-        all.extend(data.samples(&sizes, &s.display().to_string()).map_err(CompileError::Input)?);
+        all.extend(
+            data.samples(&sizes, &s.display().to_string())
+                .map_err(CompileError::Input)?,
+        );
     }
     if all.is_empty() {
         all = synthetic_samples(&sizes, 16);
     }
-    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("model")
+        .to_string();
     let mut compiled = compile_graph(graph, &all, opts)?;
     compiled.settings.model_name = name;
     Ok(compiled)
@@ -36,8 +51,17 @@ pub fn compile_onnx(path: &Path, samples: &[std::path::PathBuf], opts: &CompileO
 pub fn synthetic_samples(sizes: &[usize], count: usize) -> Vec<Vec<Vec<f64>>> {
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
     };
-    (0..count).map(|_| sizes.iter().map(|&n| (0..n).map(|_| next()).collect()).collect()).collect()
+    (0..count)
+        .map(|_| {
+            sizes
+                .iter()
+                .map(|&n| (0..n).map(|_| next()).collect())
+                .collect()
+        })
+        .collect()
 }

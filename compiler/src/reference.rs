@@ -19,8 +19,15 @@ impl FloatReference {
         for (i, s) in shapes.iter().enumerate() {
             model = model.with_input_fact(i, f32::fact(s).into()).map_err(err)?;
         }
-        let plan = model.into_optimized().map_err(err)?.into_runnable().map_err(err)?;
-        Ok(Self { plan, shapes: shapes.to_vec() })
+        let plan = model
+            .into_optimized()
+            .map_err(err)?
+            .into_runnable()
+            .map_err(err)?;
+        Ok(Self {
+            plan,
+            shapes: shapes.to_vec(),
+        })
     }
 
     /// Runs one sample; returns each output flattened.
@@ -39,7 +46,11 @@ impl FloatReference {
         outs.iter()
             .map(|t| {
                 let t = t.cast_to::<f64>().map_err(err)?;
-                Ok(t.to_plain_array_view::<f64>().map_err(err)?.iter().copied().collect())
+                Ok(t.to_plain_array_view::<f64>()
+                    .map_err(err)?
+                    .iter()
+                    .copied()
+                    .collect())
             })
             .collect()
     }

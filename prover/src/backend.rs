@@ -57,7 +57,10 @@ impl ProverBackend for CpuBackend {
             rand::rngs::OsRng,
             &mut transcript,
         )
-        .map_err(|e| ProverError::Halo2 { stage: "proving", message: format!("{e:?}") })?;
+        .map_err(|e| ProverError::Halo2 {
+            stage: "proving",
+            message: format!("{e:?}"),
+        })?;
         Ok(transcript.finalize())
     }
 }

@@ -20,7 +20,9 @@ pub fn default_models_dir() -> PathBuf {
     if local.join("digits_mlp").exists() {
         return local;
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("models")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("models")
 }
 
 fn ms(d: Duration) -> String {
@@ -29,7 +31,10 @@ fn ms(d: Duration) -> String {
 
 fn spinner(msg: &str) -> ProgressBar {
     let pb = ProgressBar::new_spinner();
-    pb.set_style(ProgressStyle::with_template("   {spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    pb.set_style(
+        ProgressStyle::with_template("   {spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     pb.set_message(msg.to_string());
     pb.enable_steady_tick(Duration::from_millis(100));
     pb
@@ -41,17 +46,32 @@ pub fn run(models: &Path, name: &str, out: &Path, device: Device) -> Result<bool
     let onnx = src.join("model.onnx");
     if !onnx.exists() {
         let names: Vec<String> = std::fs::read_dir(models)
-            .map(|d| d.filter_map(|e| e.ok()).filter(|e| e.path().join("model.onnx").exists()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().join("model.onnx").exists())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
-        return Err(ProverError::Input(format!("no bundled model '{name}' in {} (available: {})", models.display(), names.join(", "))));
+        return Err(ProverError::Input(format!(
+            "no bundled model '{name}' in {} (available: {})",
+            models.display(),
+            names.join(", ")
+        )));
     }
     let dir = ModelDir::new(out.join(name));
-    let meta: serde_json::Value = std::fs::read(src.join("meta.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let meta: serde_json::Value = std::fs::read(src.join("meta.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
     if let Some(d) = meta.get("description").and_then(|d| d.as_str()) {
         println!("zkinfer demo: {name} — {d}");
     }
     // 1. compile
-    let calib: Vec<PathBuf> = [src.join("calibration.json")].into_iter().filter(|p| p.exists()).collect();
+    let calib: Vec<PathBuf> = [src.join("calibration.json")]
+        .into_iter()
+        .filter(|p| p.exists())
+        .collect();
     let t = Instant::now();
     let c = pipeline::compile(&onnx, &dir, &calib, Target::Resources)?;
     let s = &c.settings;
@@ -74,19 +94,20 @@ pub fn run(models: &Path, name: &str, out: &Path, device: Device) -> Result<bool
         a.samples,
         a.max_abs_error,
         a.max_abs_output,
-        a.argmax_agree.map(|n| format!(", argmax agrees on {n}/{}", a.samples)).unwrap_or_default()
+        a.argmax_agree
+            .map(|n| format!(", argmax agrees on {n}/{}", a.samples))
+            .unwrap_or_default()
     );
-    let model = CompiledModel::new(
-        dir.compiled_model(s).map(|m| m.quant)?,
-        s,
-    )?;
+    let model = CompiledModel::new(dir.compiled_model(s).map(|m| m.quant)?, s)?;
     let shapes: Vec<Vec<usize>> = s.inputs.iter().map(|i| i.shape.clone()).collect();
     let reference = FloatReference::load(&onnx, &shapes)?;
     let heldout = src.join("heldout.json");
     if heldout.exists() {
         let d = InputData::read(&heldout).map_err(ProverError::Input)?;
         let sizes: Vec<usize> = s.inputs.iter().map(|i| i.numel()).collect();
-        let samples = d.samples(&sizes, &heldout.display().to_string()).map_err(ProverError::Input)?;
+        let samples = d
+            .samples(&sizes, &heldout.display().to_string())
+            .map_err(ProverError::Input)?;
         let r = evaluate(&model, &reference, &samples, d.labels.as_deref())?;
         println!(
             "   held-out: {} samples, argmax agrees with the float model on {}/{}, correct labels {}/{}",
@@ -106,7 +127,11 @@ pub fn run(models: &Path, name: &str, out: &Path, device: Device) -> Result<bool
         "2. setup    proving and verifying keys [{}], vk {} bytes{}",
         ms(setup.keygen),
         setup.vk_bytes,
-        if setup.dev_srs { " (local development SRS: not for production)" } else { "" }
+        if setup.dev_srs {
+            " (local development SRS: not for production)"
+        } else {
+            ""
+        }
     );
     // 3. prove
     let input_path = src.join("input.json");
@@ -116,7 +141,8 @@ pub fn run(models: &Path, name: &str, out: &Path, device: Device) -> Result<bool
     pb.finish_and_clear();
     let proved = proved?;
     let proof_path = dir.file("proof.json");
-    std::fs::write(&proof_path, proved.proof.to_json()).map_err(|e| ProverError::io(&proof_path, e))?;
+    std::fs::write(&proof_path, proved.proof.to_json())
+        .map_err(|e| ProverError::io(&proof_path, e))?;
     println!(
         "3. prove    {} on {}: witness [{}], proof [{}], proof {} bytes -> {}",
         input_path.display(),
@@ -128,17 +154,32 @@ pub fn run(models: &Path, name: &str, out: &Path, device: Device) -> Result<bool
     );
     // 4. verify
     let (verdict, took) = pipeline::verify(&dir.path, &proof_path, Some(&input_path))?;
-    println!("4. verify   {} [{}]", if verdict.valid { "VALID" } else { "INVALID" }, ms(took));
+    println!(
+        "4. verify   {} [{}]",
+        if verdict.valid { "VALID" } else { "INVALID" },
+        ms(took)
+    );
     if let Some(r) = &verdict.reason {
         println!("   reason: {r}");
     }
     let float = reference.run(&inputs)?;
     println!("\n   output | proved (verified) | tract float");
-    for (i, (p, f)) in verdict.outputs.first().unwrap_or(&proved.outputs[0]).iter().zip(&float[0]).enumerate() {
+    for (i, (p, f)) in verdict
+        .outputs
+        .first()
+        .unwrap_or(&proved.outputs[0])
+        .iter()
+        .zip(&float[0])
+        .enumerate()
+    {
         println!("   {i:>6} | {p:>17.4} | {f:>11.4}");
     }
     if proved.outputs[0].len() > 1 {
-        let label = meta.get("label").and_then(|l| l.as_i64()).map(|l| format!(", true label {l}")).unwrap_or_default();
+        let label = meta
+            .get("label")
+            .and_then(|l| l.as_i64())
+            .map(|l| format!(", true label {l}"))
+            .unwrap_or_default();
         println!(
             "   predicted class {} (float model: {}){label}",
             argmax(&proved.outputs[0]),

@@ -28,11 +28,17 @@ pub enum ProverError {
     Device(String),
     /// halo2 failed (this indicates a bug: witness generation checks every constraint first).
     #[error("halo2 {stage} failed: {message}")]
-    Halo2 { stage: &'static str, message: String },
+    Halo2 {
+        stage: &'static str,
+        message: String,
+    },
 }
 
 impl ProverError {
     pub(crate) fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
-        Self::Io { file: path.display().to_string(), message: e.to_string() }
+        Self::Io {
+            file: path.display().to_string(),
+            message: e.to_string(),
+        }
     }
 }

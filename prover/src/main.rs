@@ -9,7 +9,11 @@ use zkinfer_circuits::layout::Target;
 use zkinfer_prover::{pipeline, Device, ModelDir};
 
 #[derive(Parser)]
-#[command(name = "zkinfer", version, about = "Verifiable inference: compile ONNX models to halo2 circuits, prove and verify inferences")]
+#[command(
+    name = "zkinfer",
+    version,
+    about = "Verifiable inference: compile ONNX models to halo2 circuits, prove and verify inferences"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -87,7 +91,12 @@ fn main() -> ExitCode {
 fn run(cmd: Cmd) -> Result<ExitCode> {
     zkinfer_verifier::artifacts::check_environment()?;
     match cmd {
-        Cmd::Compile { model, out, samples, target } => {
+        Cmd::Compile {
+            model,
+            out,
+            samples,
+            target,
+        } => {
             let target = match target {
                 TargetArg::Resources => Target::Resources,
                 TargetArg::Accuracy => Target::Accuracy,
@@ -123,14 +132,26 @@ fn run(cmd: Cmd) -> Result<ExitCode> {
             if s.dev_srs {
                 eprintln!("warning: no --srs given: using a local development SRS; proofs are only as trustworthy as this machine");
             }
-            println!("keys written to {} (k = {}, keygen {:.1} ms, vk {} bytes)", dir.display(), s.k, s.keygen.as_secs_f64() * 1e3, s.vk_bytes);
+            println!(
+                "keys written to {} (k = {}, keygen {:.1} ms, vk {} bytes)",
+                dir.display(),
+                s.k,
+                s.keygen.as_secs_f64() * 1e3,
+                s.vk_bytes
+            );
         }
-        Cmd::Prove { dir, input, proof, device } => {
+        Cmd::Prove {
+            dir,
+            input,
+            proof,
+            device,
+        } => {
             let md = ModelDir::new(&dir);
             let (settings, _) = md.settings()?;
             let inputs = pipeline::read_input(&input, &settings)?;
             let p = pipeline::prove(&md, &inputs, device)?;
-            std::fs::write(&proof, p.proof.to_json()).map_err(|e| anyhow::anyhow!("{}: {e}", proof.display()))?;
+            std::fs::write(&proof, p.proof.to_json())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", proof.display()))?;
             println!(
                 "proof written to {} ({} bytes, witness {:.1} ms, proving {:.1} ms on {})",
                 proof.display(),
@@ -151,7 +172,12 @@ fn run(cmd: Cmd) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Cmd::Demo { model, models_dir, out, device } => {
+        Cmd::Demo {
+            model,
+            models_dir,
+            out,
+            device,
+        } => {
             let models = models_dir.unwrap_or_else(zkinfer_prover::demo::default_models_dir);
             if !zkinfer_prover::demo::run(&models, &model, &out, device)? {
                 return Ok(ExitCode::from(1));

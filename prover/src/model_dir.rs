@@ -52,7 +52,14 @@ impl ModelDir {
         std::fs::read(&p).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => ProverError::Io {
                 file: p.display().to_string(),
-                message: format!("missing (run `zkinfer {}` first)", if name.ends_with(".json") { "compile" } else { "setup" }),
+                message: format!(
+                    "missing (run `zkinfer {}` first)",
+                    if name.ends_with(".json") {
+                        "compile"
+                    } else {
+                        "setup"
+                    }
+                ),
             },
             _ => ProverError::io(&p, e),
         })
@@ -65,11 +72,24 @@ impl ModelDir {
     }
 
     /// Writes `model.json` and `settings.json` (with the model's hash), removing keys of an earlier compile.
-    pub fn write_compiled(&self, mut settings: Settings, quant: QuantModel) -> Result<Settings, ProverError> {
-        let model = serde_json::to_vec(&ModelFile { version: MODEL_VERSION, quant })
-            .map_err(|e| ProverError::Format { file: "model.json".into(), what: e.to_string() })?;
+    pub fn write_compiled(
+        &self,
+        mut settings: Settings,
+        quant: QuantModel,
+    ) -> Result<Settings, ProverError> {
+        let model = serde_json::to_vec(&ModelFile {
+            version: MODEL_VERSION,
+            quant,
+        })
+        .map_err(|e| ProverError::Format {
+            file: "model.json".into(),
+            what: e.to_string(),
+        })?;
         settings.model_hash = sha256_hex(&model);
-        let s = serde_json::to_vec_pretty(&settings).map_err(|e| ProverError::Format { file: "settings.json".into(), what: e.to_string() })?;
+        let s = serde_json::to_vec_pretty(&settings).map_err(|e| ProverError::Format {
+            file: "settings.json".into(),
+            what: e.to_string(),
+        })?;
         for stale in ["pk.bin", "vk.bin", "kzg.srs", "verifier_params.bin"] {
             let _ = std::fs::remove_file(self.file(stale));
         }
@@ -90,19 +110,38 @@ impl ModelDir {
         let file = self.file("model.json").display().to_string();
         let bytes = self.read("model.json")?;
         if sha256_hex(&bytes) != settings.model_hash {
-            return Err(ProverError::Format { file, what: "does not match settings.json (model_hash differs): recompile".into() });
+            return Err(ProverError::Format {
+                file,
+                what: "does not match settings.json (model_hash differs): recompile".into(),
+            });
         }
-        let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ProverError::Format { file: file.clone(), what: e.to_string() })?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| ProverError::Format {
+                file: file.clone(),
+                what: e.to_string(),
+            })?;
         let version = v.get("version").and_then(|x| x.as_u64()).unwrap_or(0);
         if version != MODEL_VERSION as u64 {
-            return Err(ProverError::Format { file, what: format!("format version {version} is not supported (this build reads {MODEL_VERSION})") });
+            return Err(ProverError::Format {
+                file,
+                what: format!(
+                    "format version {version} is not supported (this build reads {MODEL_VERSION})"
+                ),
+            });
         }
-        let m: ModelFile = serde_json::from_value(v).map_err(|e| ProverError::Format { file, what: e.to_string() })?;
+        let m: ModelFile = serde_json::from_value(v).map_err(|e| ProverError::Format {
+            file,
+            what: e.to_string(),
+        })?;
         Ok(CompiledModel::new(m.quant, settings)?)
     }
 
     /// Writes the proving key.
-    pub fn write_pk(&self, pk: &ProvingKey<G1Affine>, settings_bytes: &[u8]) -> Result<(), ProverError> {
+    pub fn write_pk(
+        &self,
+        pk: &ProvingKey<G1Affine>,
+        settings_bytes: &[u8],
+    ) -> Result<(), ProverError> {
         let mut out = Vec::new();
         out.extend_from_slice(PK_MAGIC);
         out.extend_from_slice(&PK_VERSION.to_le_bytes());
@@ -112,23 +151,38 @@ impl ModelDir {
     }
 
     /// Reads the proving key, checking it belongs to these settings.
-    pub fn pk(&self, settings: &Settings, settings_bytes: &[u8]) -> Result<ProvingKey<G1Affine>, ProverError> {
+    pub fn pk(
+        &self,
+        settings: &Settings,
+        settings_bytes: &[u8],
+    ) -> Result<ProvingKey<G1Affine>, ProverError> {
         let file = self.file("pk.bin").display().to_string();
         let bytes = self.read("pk.bin")?;
-        let bad = |what: &str| ProverError::Format { file: file.clone(), what: what.to_string() };
+        let bad = |what: &str| ProverError::Format {
+            file: file.clone(),
+            what: what.to_string(),
+        };
         if bytes.len() < 44 || &bytes[..8] != PK_MAGIC {
             return Err(bad("not a zkinfer proving key (bad magic)"));
         }
         let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
         if version != PK_VERSION {
-            return Err(bad(&format!("format version {version} is not supported (this build reads {PK_VERSION})")));
+            return Err(bad(&format!(
+                "format version {version} is not supported (this build reads {PK_VERSION})"
+            )));
         }
         if bytes[12..44] != Sha256::digest(settings_bytes)[..] {
-            return Err(bad("was made for other settings: run `zkinfer setup` again"));
+            return Err(bad(
+                "was made for other settings: run `zkinfer setup` again",
+            ));
         }
         let mut r = &bytes[44..];
-        ProvingKey::<G1Affine>::read::<_, ModelCircuit>(&mut r, SerdeFormat::RawBytes, settings.clone())
-            .map_err(|e| bad(&format!("corrupt proving key: {e}")))
+        ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
+            &mut r,
+            SerdeFormat::RawBytes,
+            settings.clone(),
+        )
+        .map_err(|e| bad(&format!("corrupt proving key: {e}")))
     }
 
     pub fn write_vk(&self, vk_bytes: &[u8]) -> Result<(), ProverError> {
@@ -148,11 +202,17 @@ impl ModelDir {
         use halo2_proofs::poly::commitment::Params;
         let path = self.file("kzg.srs");
         if !path.exists() {
-            return Err(ProverError::Io { file: path.display().to_string(), message: "missing (run `zkinfer setup` first)".into() });
+            return Err(ProverError::Io {
+                file: path.display().to_string(),
+                message: "missing (run `zkinfer setup` first)".into(),
+            });
         }
         let p = crate::srs::read_params(&path)?;
         if p.k() != k {
-            return Err(ProverError::Format { file: path.display().to_string(), what: format!("params for k = {}, settings need {k}", p.k()) });
+            return Err(ProverError::Format {
+                file: path.display().to_string(),
+                what: format!("params for k = {}, settings need {k}", p.k()),
+            });
         }
         Ok(p)
     }

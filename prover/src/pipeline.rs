@@ -30,8 +30,16 @@ pub struct CompileSummary {
 }
 
 /// Compiles `model` into `out`, calibrating on `samples`.
-pub fn compile(model: &Path, out: &ModelDir, samples: &[PathBuf], target: Target) -> Result<CompileSummary, ProverError> {
-    let opts = CompileOptions { target, ..CompileOptions::default() };
+pub fn compile(
+    model: &Path,
+    out: &ModelDir,
+    samples: &[PathBuf],
+    target: Target,
+) -> Result<CompileSummary, ProverError> {
+    let opts = CompileOptions {
+        target,
+        ..CompileOptions::default()
+    };
     let compiled = zkinfer_compiler::compile_onnx(model, samples, &opts)?;
     let settings = out.write_compiled(compiled.settings, compiled.quant.clone())?;
     let cm = CompiledModel::new(compiled.quant, &settings)?;
@@ -41,14 +49,21 @@ pub fn compile(model: &Path, out: &ModelDir, samples: &[PathBuf], target: Target
     let mut all = Vec::new();
     for s in samples {
         let d = InputData::read(s).map_err(ProverError::Input)?;
-        all.extend(d.samples(&sizes, &s.display().to_string()).map_err(ProverError::Input)?);
+        all.extend(
+            d.samples(&sizes, &s.display().to_string())
+                .map_err(ProverError::Input)?,
+        );
     }
     if all.is_empty() {
         all = zkinfer_compiler::synthetic_samples(&sizes, 16);
     }
     all.truncate(256);
     let accuracy = evaluate(&cm, &reference, &all, None)?;
-    Ok(CompileSummary { rows: cm.plan.height(), settings, accuracy })
+    Ok(CompileSummary {
+        rows: cm.plan.height(),
+        settings,
+        accuracy,
+    })
 }
 
 /// What `setup` did.
@@ -67,15 +82,26 @@ pub fn setup(dir: &ModelDir, srs: Option<&Path>) -> Result<SetupSummary, ProverE
     let (params, dev_srs) = crate::srs::params_for(settings.k, srs)?;
     let t = Instant::now();
     let circuit = ModelCircuit::for_keygen(settings.clone(), model);
-    let vk = keygen_vk(&params, &circuit).map_err(|e| ProverError::Halo2 { stage: "verifying key generation", message: format!("{e:?}") })?;
-    let pk = keygen_pk(&params, vk.clone(), &circuit).map_err(|e| ProverError::Halo2 { stage: "proving key generation", message: format!("{e:?}") })?;
+    let vk = keygen_vk(&params, &circuit).map_err(|e| ProverError::Halo2 {
+        stage: "verifying key generation",
+        message: format!("{e:?}"),
+    })?;
+    let pk = keygen_pk(&params, vk.clone(), &circuit).map_err(|e| ProverError::Halo2 {
+        stage: "proving key generation",
+        message: format!("{e:?}"),
+    })?;
     let keygen = t.elapsed();
     let vk_bytes = write_vk(&vk, &settings_bytes);
     dir.write_pk(&pk, &settings_bytes)?;
     dir.write_vk(&vk_bytes)?;
     dir.write_params(&params)?;
     dir.write_verifier_params(&VerifierParams::from_full(&params).to_bytes())?;
-    Ok(SetupSummary { k: settings.k, dev_srs, keygen, vk_bytes: vk_bytes.len() })
+    Ok(SetupSummary {
+        k: settings.k,
+        dev_srs,
+        keygen,
+        vk_bytes: vk_bytes.len(),
+    })
 }
 
 /// What `prove` did.
@@ -96,7 +122,11 @@ pub fn read_input(path: &Path, settings: &Settings) -> Result<Vec<Vec<f64>>, Pro
     let sizes: Vec<usize> = settings.inputs.iter().map(|i| i.numel()).collect();
     let name = path.display().to_string();
     if d.inputs.len() != sizes.len() {
-        return Err(ProverError::Input(format!("{name}: the model has {} input(s), the file gives {}", sizes.len(), d.inputs.len())));
+        return Err(ProverError::Input(format!(
+            "{name}: the model has {} input(s), the file gives {}",
+            sizes.len(),
+            d.inputs.len()
+        )));
     }
     for (i, (v, spec)) in d.inputs.iter().zip(&settings.inputs).enumerate() {
         if v.len() != spec.numel() {
@@ -113,7 +143,11 @@ pub fn read_input(path: &Path, settings: &Settings) -> Result<Vec<Vec<f64>>, Pro
 }
 
 /// Proves one inference of the model in `dir`.
-pub fn prove(dir: &ModelDir, inputs: &[Vec<f64>], device: Device) -> Result<ProveSummary, ProverError> {
+pub fn prove(
+    dir: &ModelDir,
+    inputs: &[Vec<f64>],
+    device: Device,
+) -> Result<ProveSummary, ProverError> {
     let backend = backend_for(device)?;
     let (settings, settings_bytes) = dir.settings()?;
     let model = Arc::new(dir.compiled_model(&settings)?);
@@ -131,7 +165,15 @@ pub fn prove(dir: &ModelDir, inputs: &[Vec<f64>], device: Device) -> Result<Prov
     // dequantised inputs and outputs, exactly as the instances encode them
     let mut it = w.instances.iter();
     let mut take = |specs: &[zkinfer_circuits::settings::IoSpec]| -> Vec<Vec<f64>> {
-        specs.iter().map(|s| it.by_ref().take(s.numel()).map(|v| s.encoding.dequantise(*v as i64)).collect()).collect()
+        specs
+            .iter()
+            .map(|s| {
+                it.by_ref()
+                    .take(s.numel())
+                    .map(|v| s.encoding.dequantise(*v as i64))
+                    .collect()
+            })
+            .collect()
     };
     let (ins, outs) = (take(&settings.inputs), take(&settings.outputs));
     let file = ProofFile {
@@ -139,15 +181,34 @@ pub fn prove(dir: &ModelDir, inputs: &[Vec<f64>], device: Device) -> Result<Prov
         model_id: model_id(&settings_bytes, &vk_bytes),
         proof: hex::encode(&proof),
         instances: instances_hex(&instances),
-        inputs: ins.iter().zip(&settings.inputs).map(|(v, s)| nest(v, &s.shape)).collect(),
-        outputs: outs.iter().zip(&settings.outputs).map(|(v, s)| nest(v, &s.shape)).collect(),
+        inputs: ins
+            .iter()
+            .zip(&settings.inputs)
+            .map(|(v, s)| nest(v, &s.shape))
+            .collect(),
+        outputs: outs
+            .iter()
+            .zip(&settings.outputs)
+            .map(|(v, s)| nest(v, &s.shape))
+            .collect(),
     };
-    Ok(ProveSummary { proof_bytes: proof.len(), proof: file, outputs: outs, witness: witness_time, proving, backend: backend.name() })
+    Ok(ProveSummary {
+        proof_bytes: proof.len(),
+        proof: file,
+        outputs: outs,
+        witness: witness_time,
+        proving,
+        backend: backend.name(),
+    })
 }
 
 /// Verifies a proof file with the model directory's verifier artifacts; with `input`, also checks that
 /// the proof is about exactly that input.
-pub fn verify(dir: &Path, proof: &Path, input: Option<&Path>) -> Result<(Verdict, Duration), ProverError> {
+pub fn verify(
+    dir: &Path,
+    proof: &Path,
+    input: Option<&Path>,
+) -> Result<(Verdict, Duration), ProverError> {
     let art = VerifierArtifacts::load_dir(dir)?;
     let bytes = std::fs::read(proof).map_err(|e| ProverError::io(proof, e))?;
     let file = proof.display().to_string();
@@ -158,11 +219,22 @@ pub fn verify(dir: &Path, proof: &Path, input: Option<&Path>) -> Result<(Verdict
     if let (true, Some(input)) = (verdict.valid, input) {
         let given = read_input(input, &art.settings)?;
         for (i, (spec, v)) in art.settings.inputs.iter().zip(&given).enumerate() {
-            let want = zkinfer_verifier::instances::encode(spec, v, &format!("input {i}"), false).map_err(ProverError::Input)?;
-            let proved = zkinfer_verifier::proof_file::flatten(&p.inputs[i], "inputs").map_err(ProverError::Input)?;
-            let got = zkinfer_verifier::instances::encode(spec, &proved, &format!("input {i}"), false).map_err(ProverError::Input)?;
+            let want = zkinfer_verifier::instances::encode(spec, v, &format!("input {i}"), false)
+                .map_err(ProverError::Input)?;
+            let proved = zkinfer_verifier::proof_file::flatten(&p.inputs[i], "inputs")
+                .map_err(ProverError::Input)?;
+            let got =
+                zkinfer_verifier::instances::encode(spec, &proved, &format!("input {i}"), false)
+                    .map_err(ProverError::Input)?;
             if want != got {
-                verdict = Verdict { valid: false, reason: Some(format!("the proof is about another input than {}", input.display())), outputs: vec![] };
+                verdict = Verdict {
+                    valid: false,
+                    reason: Some(format!(
+                        "the proof is about another input than {}",
+                        input.display()
+                    )),
+                    outputs: vec![],
+                };
                 break;
             }
         }

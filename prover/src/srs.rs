@@ -24,9 +24,11 @@ pub fn cache_dir() -> PathBuf {
 /// Reads params written by `ParamsKZG::write` / `write_custom(RawBytes)` (points are checked).
 pub fn read_params(path: &Path) -> Result<ParamsKZG<Bn256>, ProverError> {
     let f = std::fs::File::open(path).map_err(|e| ProverError::io(path, e))?;
-    ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(f), SerdeFormat::RawBytes).map_err(|e| ProverError::Format {
-        file: path.display().to_string(),
-        what: format!("not halo2 KZG params for BN254: {e}"),
+    ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(f), SerdeFormat::RawBytes).map_err(|e| {
+        ProverError::Format {
+            file: path.display().to_string(),
+            what: format!("not halo2 KZG params for BN254: {e}"),
+        }
     })
 }
 
@@ -38,7 +40,9 @@ pub fn write_params(params: &ParamsKZG<Bn256>, path: &Path) -> Result<(), Prover
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let f = std::fs::File::create(&tmp).map_err(|e| ProverError::io(&tmp, e))?;
     let mut w = BufWriter::new(f);
-    params.write_custom(&mut w, SerdeFormat::RawBytes).map_err(|e| ProverError::io(&tmp, e))?;
+    params
+        .write_custom(&mut w, SerdeFormat::RawBytes)
+        .map_err(|e| ProverError::io(&tmp, e))?;
     w.flush().map_err(|e| ProverError::io(&tmp, e))?;
     drop(w);
     std::fs::rename(&tmp, path).map_err(|e| ProverError::io(path, e))

@@ -31,14 +31,20 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Reads a whole file with a clear error.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, VerifyError> {
-    std::fs::read(path).map_err(|e| VerifyError::Io { file: path.display().to_string(), message: e.to_string() })
+    std::fs::read(path).map_err(|e| VerifyError::Io {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// Parses `settings.json` and checks its version and layout.
 pub fn parse_settings(bytes: &[u8], file: &str) -> Result<Settings, VerifyError> {
-    let v: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| VerifyError::format(file, format!("not valid JSON: {e}")))?;
-    let version = v.get("version").and_then(|x| x.as_u64()).ok_or_else(|| VerifyError::format(file, "missing field \"version\""))?;
+    let v: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| VerifyError::format(file, format!("not valid JSON: {e}")))?;
+    let version = v
+        .get("version")
+        .and_then(|x| x.as_u64())
+        .ok_or_else(|| VerifyError::format(file, "missing field \"version\""))?;
     if version != zkinfer_circuits::settings::SETTINGS_VERSION as u64 {
         return Err(VerifyError::Version {
             file: file.to_string(),
@@ -46,18 +52,32 @@ pub fn parse_settings(bytes: &[u8], file: &str) -> Result<Settings, VerifyError>
             expected: zkinfer_circuits::settings::SETTINGS_VERSION,
         });
     }
-    let s: Settings = serde_json::from_value(v).map_err(|e| VerifyError::format(file, format!("{e}")))?;
+    let s: Settings =
+        serde_json::from_value(v).map_err(|e| VerifyError::format(file, format!("{e}")))?;
     s.check().map_err(|e| VerifyError::format(file, e))?;
     Ok(s)
 }
 
-fn header<'a>(bytes: &'a [u8], magic: &[u8; 8], version: u32, file: &str, what: &str) -> Result<&'a [u8], VerifyError> {
+fn header<'a>(
+    bytes: &'a [u8],
+    magic: &[u8; 8],
+    version: u32,
+    file: &str,
+    what: &str,
+) -> Result<&'a [u8], VerifyError> {
     if bytes.len() < 12 || &bytes[..8] != magic {
-        return Err(VerifyError::format(file, format!("not a zkinfer {what} file (bad magic)")));
+        return Err(VerifyError::format(
+            file,
+            format!("not a zkinfer {what} file (bad magic)"),
+        ));
     }
     let found = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
     if found != version {
-        return Err(VerifyError::Version { file: file.to_string(), found, expected: version });
+        return Err(VerifyError::Version {
+            file: file.to_string(),
+            found,
+            expected: version,
+        });
     }
     Ok(&bytes[12..])
 }
@@ -73,7 +93,12 @@ pub fn write_vk(vk: &VerifyingKey<G1Affine>, settings_bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Reads a verifying key, checking it was made for exactly these settings.
-pub fn read_vk(bytes: &[u8], settings: &Settings, settings_bytes: &[u8], file: &str) -> Result<VerifyingKey<G1Affine>, VerifyError> {
+pub fn read_vk(
+    bytes: &[u8],
+    settings: &Settings,
+    settings_bytes: &[u8],
+    file: &str,
+) -> Result<VerifyingKey<G1Affine>, VerifyError> {
     let rest = header(bytes, VK_MAGIC, VK_VERSION, file, "verifying key")?;
     if rest.len() < 32 {
         return Err(VerifyError::format(file, "truncated"));
@@ -84,13 +109,24 @@ pub fn read_vk(bytes: &[u8], settings: &Settings, settings_bytes: &[u8], file: &
         )));
     }
     let mut reader = &rest[32..];
-    let vk = VerifyingKey::<G1Affine>::read::<_, ModelCircuit>(&mut reader, SerdeFormat::Processed, settings.clone())
-        .map_err(|e| VerifyError::format(file, format!("corrupt verifying key: {e}")))?;
+    let vk = VerifyingKey::<G1Affine>::read::<_, ModelCircuit>(
+        &mut reader,
+        SerdeFormat::Processed,
+        settings.clone(),
+    )
+    .map_err(|e| VerifyError::format(file, format!("corrupt verifying key: {e}")))?;
     if !reader.is_empty() {
-        return Err(VerifyError::format(file, "trailing bytes after the verifying key"));
+        return Err(VerifyError::format(
+            file,
+            "trailing bytes after the verifying key",
+        ));
     }
     if vk.get_domain().k() != settings.k {
-        return Err(VerifyError::Mismatch(format!("{file}: key for k = {}, settings say k = {}", vk.get_domain().k(), settings.k)));
+        return Err(VerifyError::Mismatch(format!(
+            "{file}: key for k = {}, settings say k = {}",
+            vk.get_domain().k(),
+            settings.k
+        )));
     }
     Ok(vk)
 }
@@ -112,7 +148,12 @@ impl VerifierParams {
         // A k = 0 stand-in gives `from_parts` its receiver; the result has n = 2^k and only g[0].
         let mut seed = Vec::new();
         seed.extend_from_slice(&0u32.to_le_bytes());
-        for p in [g0.to_bytes().as_ref().to_vec(), g0.to_bytes().as_ref().to_vec(), g2.to_bytes().as_ref().to_vec(), s_g2.to_bytes().as_ref().to_vec()] {
+        for p in [
+            g0.to_bytes().as_ref().to_vec(),
+            g0.to_bytes().as_ref().to_vec(),
+            g2.to_bytes().as_ref().to_vec(),
+            s_g2.to_bytes().as_ref().to_vec(),
+        ] {
             seed.extend_from_slice(&p);
         }
         let base = ParamsKZG::<Bn256>::read_custom(&mut seed.as_slice(), SerdeFormat::Processed)
@@ -137,11 +178,17 @@ impl VerifierParams {
     pub fn from_bytes(bytes: &[u8], file: &str) -> Result<Self, VerifyError> {
         let rest = header(bytes, PARAMS_MAGIC, PARAMS_VERSION, file, "verifier params")?;
         if rest.len() != 4 + 32 + 64 + 64 {
-            return Err(VerifyError::format(file, format!("expected 164 bytes after the header, found {}", rest.len())));
+            return Err(VerifyError::format(
+                file,
+                format!("expected 164 bytes after the header, found {}", rest.len()),
+            ));
         }
         let k = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
         if !(1..=28).contains(&k) {
-            return Err(VerifyError::format(file, format!("k = {k} is out of range")));
+            return Err(VerifyError::format(
+                file,
+                format!("k = {k} is out of range"),
+            ));
         }
         let mut g0 = <G1Affine as GroupEncoding>::Repr::default();
         g0.as_mut().copy_from_slice(&rest[4..36]);
@@ -149,7 +196,8 @@ impl VerifierParams {
         g2.as_mut().copy_from_slice(&rest[36..100]);
         let mut sg2 = <G2Affine as GroupEncoding>::Repr::default();
         sg2.as_mut().copy_from_slice(&rest[100..164]);
-        let bad = |what: &str| VerifyError::format(file, format!("{what} is not a valid curve point"));
+        let bad =
+            |what: &str| VerifyError::format(file, format!("{what} is not a valid curve point"));
         let g0 = Option::from(G1Affine::from_bytes(&g0)).ok_or_else(|| bad("g[0]"))?;
         let g2 = Option::from(G2Affine::from_bytes(&g2)).ok_or_else(|| bad("g2"))?;
         let sg2 = Option::from(G2Affine::from_bytes(&sg2)).ok_or_else(|| bad("s*g2"))?;
@@ -169,7 +217,11 @@ pub struct VerifierArtifacts {
 
 impl VerifierArtifacts {
     /// Builds from the bytes of `settings.json`, `vk.bin` and `verifier_params.bin`.
-    pub fn from_bytes(settings_bytes: &[u8], vk_bytes: &[u8], params_bytes: &[u8]) -> Result<Self, VerifyError> {
+    pub fn from_bytes(
+        settings_bytes: &[u8],
+        vk_bytes: &[u8],
+        params_bytes: &[u8],
+    ) -> Result<Self, VerifyError> {
         check_environment()?;
         let settings = parse_settings(settings_bytes, "settings.json")?;
         let params = VerifierParams::from_bytes(params_bytes, "verifier_params.bin")?;
@@ -180,18 +232,36 @@ impl VerifierArtifacts {
             )));
         }
         let vk = read_vk(vk_bytes, &settings, settings_bytes, "vk.bin")?;
-        Ok(Self { settings, vk, params, model_id: model_id(settings_bytes, vk_bytes) })
+        Ok(Self {
+            settings,
+            vk,
+            params,
+            model_id: model_id(settings_bytes, vk_bytes),
+        })
     }
 
     /// Loads `settings.json`, `vk.bin` and `verifier_params.bin` from a model directory.
     pub fn load_dir(dir: &Path) -> Result<Self, VerifyError> {
         let rd = |name: &str| read_file(&dir.join(name));
-        let (s, vk, p) = (rd("settings.json")?, rd("vk.bin")?, rd("verifier_params.bin")?);
+        let (s, vk, p) = (
+            rd("settings.json")?,
+            rd("vk.bin")?,
+            rd("verifier_params.bin")?,
+        );
         Self::from_bytes(&s, &vk, &p).map_err(|e| match e {
-            VerifyError::Format { file, what } => VerifyError::Format { file: dir.join(file).display().to_string(), what },
-            VerifyError::Version { file, found, expected } => {
-                VerifyError::Version { file: dir.join(file).display().to_string(), found, expected }
-            }
+            VerifyError::Format { file, what } => VerifyError::Format {
+                file: dir.join(file).display().to_string(),
+                what,
+            },
+            VerifyError::Version {
+                file,
+                found,
+                expected,
+            } => VerifyError::Version {
+                file: dir.join(file).display().to_string(),
+                found,
+                expected,
+            },
             other => other,
         })
     }

@@ -13,8 +13,14 @@ pub enum VerifyError {
     #[error("{file}: {what}")]
     Format { file: String, what: String },
     /// A file was written by another format version.
-    #[error("{file}: format version {found} is not supported (this build reads version {expected})")]
-    Version { file: String, found: u32, expected: u32 },
+    #[error(
+        "{file}: format version {found} is not supported (this build reads version {expected})"
+    )]
+    Version {
+        file: String,
+        found: u32,
+        expected: u32,
+    },
     /// Artifacts that do not belong together (vk of another model, params of another size, ...).
     #[error("{0}")]
     Mismatch(String),
@@ -25,6 +31,9 @@ pub enum VerifyError {
 
 impl VerifyError {
     pub(crate) fn format(file: &str, what: impl Into<String>) -> Self {
-        Self::Format { file: file.to_string(), what: what.into() }
+        Self::Format {
+            file: file.to_string(),
+            what: what.into(),
+        }
     }
 }

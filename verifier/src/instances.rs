@@ -10,7 +10,13 @@ use zkinfer_circuits::Fr;
 /// when `exact`, else they are rounded onto it.
 pub fn encode(spec: &IoSpec, values: &[f64], what: &str, exact: bool) -> Result<Vec<i64>, String> {
     if values.len() != spec.numel() {
-        return Err(format!("{what} ('{}') has {} values, the model's shape {:?} needs {}", spec.name, values.len(), spec.shape, spec.numel()));
+        return Err(format!(
+            "{what} ('{}') has {} values, the model's shape {:?} needs {}",
+            spec.name,
+            values.len(),
+            spec.shape,
+            spec.numel()
+        ));
     }
     values
         .iter()
@@ -29,19 +35,39 @@ pub fn encode(spec: &IoSpec, values: &[f64], what: &str, exact: bool) -> Result<
 }
 
 /// The instance vector for the given (dequantised) inputs and outputs.
-pub fn instances(settings: &Settings, inputs: &[Vec<f64>], outputs: &[Vec<f64>]) -> Result<Vec<Fr>, String> {
+pub fn instances(
+    settings: &Settings,
+    inputs: &[Vec<f64>],
+    outputs: &[Vec<f64>],
+) -> Result<Vec<Fr>, String> {
     if inputs.len() != settings.inputs.len() {
-        return Err(format!("the model has {} input(s), found {}", settings.inputs.len(), inputs.len()));
+        return Err(format!(
+            "the model has {} input(s), found {}",
+            settings.inputs.len(),
+            inputs.len()
+        ));
     }
     if outputs.len() != settings.outputs.len() {
-        return Err(format!("the model has {} output(s), found {}", settings.outputs.len(), outputs.len()));
+        return Err(format!(
+            "the model has {} output(s), found {}",
+            settings.outputs.len(),
+            outputs.len()
+        ));
     }
     let mut out = Vec::with_capacity(settings.num_instances());
     for (i, (spec, v)) in settings.inputs.iter().zip(inputs).enumerate() {
-        out.extend(encode(spec, v, &format!("input {i}"), true)?.into_iter().map(|s| fr_from_i128(s as i128)));
+        out.extend(
+            encode(spec, v, &format!("input {i}"), true)?
+                .into_iter()
+                .map(|s| fr_from_i128(s as i128)),
+        );
     }
     for (i, (spec, v)) in settings.outputs.iter().zip(outputs).enumerate() {
-        out.extend(encode(spec, v, &format!("output {i}"), true)?.into_iter().map(|s| fr_from_i128(s as i128)));
+        out.extend(
+            encode(spec, v, &format!("output {i}"), true)?
+                .into_iter()
+                .map(|s| fr_from_i128(s as i128)),
+        );
     }
     Ok(out)
 }

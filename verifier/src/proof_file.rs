@@ -29,17 +29,26 @@ pub struct ProofFile {
 impl ProofFile {
     /// Parses a proof file; `file` names it in errors.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Self, VerifyError> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| VerifyError::format(file, format!("not valid JSON: {e}")))?;
-        let version = v.get("version").and_then(Value::as_u64).ok_or_else(|| VerifyError::format(file, "missing field \"version\""))?;
+        let v: Value = serde_json::from_slice(bytes)
+            .map_err(|e| VerifyError::format(file, format!("not valid JSON: {e}")))?;
+        let version = v
+            .get("version")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| VerifyError::format(file, "missing field \"version\""))?;
         if version != PROOF_VERSION as u64 {
-            return Err(VerifyError::Version { file: file.to_string(), found: version as u32, expected: PROOF_VERSION });
+            return Err(VerifyError::Version {
+                file: file.to_string(),
+                found: version as u32,
+                expected: PROOF_VERSION,
+            });
         }
         serde_json::from_value(v).map_err(|e| VerifyError::format(file, format!("{e}")))
     }
 
     /// The proof bytes.
     pub fn proof_bytes(&self, file: &str) -> Result<Vec<u8>, VerifyError> {
-        hex::decode(self.proof.trim_start_matches("0x")).map_err(|e| VerifyError::format(file, format!("field proof: not hex: {e}")))
+        hex::decode(self.proof.trim_start_matches("0x"))
+            .map_err(|e| VerifyError::format(file, format!("field proof: not hex: {e}")))
     }
 
     /// Serialises with two-space indentation.
@@ -55,7 +64,11 @@ pub fn nest(values: &[f64], shape: &[usize]) -> Value {
         Some((_, rest)) if rest.is_empty() => Value::from(values.to_vec()),
         Some((&n, rest)) => {
             let step = rest.iter().product::<usize>();
-            Value::Array((0..n).map(|i| nest(&values[i * step..(i + 1) * step], rest)).collect())
+            Value::Array(
+                (0..n)
+                    .map(|i| nest(&values[i * step..(i + 1) * step], rest))
+                    .collect(),
+            )
         }
     }
 }
@@ -65,7 +78,10 @@ pub fn flatten(v: &Value, at: &str) -> Result<Vec<f64>, String> {
     let mut out = Vec::new();
     fn go(v: &Value, out: &mut Vec<f64>, at: &str) -> Result<(), String> {
         match v {
-            Value::Number(n) => out.push(n.as_f64().ok_or_else(|| format!("{at}: {n} is not a number"))?),
+            Value::Number(n) => out.push(
+                n.as_f64()
+                    .ok_or_else(|| format!("{at}: {n} is not a number"))?,
+            ),
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
                     go(x, out, &format!("{at}[{i}]"))?;
@@ -89,6 +105,8 @@ mod tests {
         let n = nest(&v, &[1, 2, 3]);
         assert_eq!(n.to_string(), "[[[0.0,1.0,2.0],[3.0,4.0,5.0]]]");
         assert_eq!(flatten(&n, "x").expect("flat"), v);
-        assert!(flatten(&serde_json::json!([1, "a"]), "outputs[0]").unwrap_err().contains("outputs[0][1]"));
+        assert!(flatten(&serde_json::json!([1, "a"]), "outputs[0]")
+            .unwrap_err()
+            .contains("outputs[0][1]"));
     }
 }

@@ -25,7 +25,11 @@ pub struct Verdict {
 
 impl Verdict {
     fn invalid(reason: impl Into<String>) -> Self {
-        Self { valid: false, reason: Some(reason.into()), outputs: Vec::new() }
+        Self {
+            valid: false,
+            reason: Some(reason.into()),
+            outputs: Vec::new(),
+        }
     }
 }
 
@@ -49,7 +53,9 @@ impl VerifierArtifacts {
         let lists = |vs: &[serde_json::Value], what: &str| -> Result<Vec<Vec<f64>>, VerifyError> {
             vs.iter()
                 .enumerate()
-                .map(|(i, v)| flatten(v, &format!("{what}[{i}]")).map_err(|e| VerifyError::format(file, e)))
+                .map(|(i, v)| {
+                    flatten(v, &format!("{what}[{i}]")).map_err(|e| VerifyError::format(file, e))
+                })
                 .collect()
         };
         let (inputs, outputs) = (lists(&p.inputs, "inputs")?, lists(&p.outputs, "outputs")?);
@@ -57,13 +63,22 @@ impl VerifierArtifacts {
             Ok(i) => i,
             Err(e) => return Ok(Verdict::invalid(e)),
         };
-        if p.instances.len() != expected.len() || p.instances.iter().zip(&expected).any(|(h, e)| fr_from_hex(h) != Some(*e)) {
+        if p.instances.len() != expected.len()
+            || p.instances
+                .iter()
+                .zip(&expected)
+                .any(|(h, e)| fr_from_hex(h) != Some(*e))
+        {
             return Ok(Verdict::invalid(
                 "the inputs or outputs in the file do not match its public instances (edited after proving)",
             ));
         }
         match self.verify_instances(&proof, &expected) {
-            Ok(()) => Ok(Verdict { valid: true, reason: None, outputs }),
+            Ok(()) => Ok(Verdict {
+                valid: true,
+                reason: None,
+                outputs,
+            }),
             Err(reason) => Ok(Verdict::invalid(reason)),
         }
     }
@@ -71,19 +86,31 @@ impl VerifierArtifacts {
     /// The cryptographic check: does `proof` verify for exactly these instances?
     pub fn verify_instances(&self, proof: &[u8], instances: &[Fr]) -> Result<(), String> {
         if instances.len() != self.settings.num_instances() {
-            return Err(format!("{} instances given, the model has {}", instances.len(), self.settings.num_instances()));
+            return Err(format!(
+                "{} instances given, the model has {}",
+                instances.len(),
+                self.settings.num_instances()
+            ));
         }
         let params = &self.params.params;
         let mut rest: &[u8] = proof;
         let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest);
-        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
+        verify_proof::<
+            KZGCommitmentScheme<Bn256>,
+            VerifierSHPLONK<'_, Bn256>,
+            _,
+            _,
+            SingleStrategy<'_, Bn256>,
+        >(
             params,
             &self.vk,
             SingleStrategy::new(params),
             &[&[instances]],
             &mut transcript,
         )
-        .map_err(|e| format!("the proof does not verify against this model's verifying key ({e:?})"))?;
+        .map_err(|e| {
+            format!("the proof does not verify against this model's verifying key ({e:?})")
+        })?;
         drop(transcript);
         if !rest.is_empty() {
             return Err("the proof has trailing bytes".into());

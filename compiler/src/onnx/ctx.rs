@@ -18,7 +18,11 @@ pub struct NodeInfo<'a> {
 impl NodeInfo<'_> {
     /// An error about this node.
     pub fn err(&self, message: impl Into<String>) -> CompileError {
-        CompileError::Node { node: self.name.clone(), op: self.op.clone(), message: message.into() }
+        CompileError::Node {
+            node: self.name.clone(),
+            op: self.op.clone(),
+            message: message.into(),
+        }
     }
 
     fn attr(&self, name: &str) -> Option<&pb::AttributeProto> {
@@ -61,21 +65,35 @@ pub struct Lowering {
 /// Converts an ONNX tensor to a constant.
 pub fn load_const(t: &pb::TensorProto) -> Result<ConstTensor, String> {
     let onnx = tract_onnx::onnx();
-    let tensor = tract_onnx::tensor::load_tensor(&*onnx.provider, t, None).map_err(|e| format!("{e}"))?;
+    let tensor =
+        tract_onnx::tensor::load_tensor(&*onnx.provider, t, None).map_err(|e| format!("{e}"))?;
     let as_f64 = tensor.cast_to::<f64>().map_err(|e| format!("{e}"))?;
-    let data = as_f64.to_plain_array_view::<f64>().map_err(|e| format!("{e}"))?.iter().copied().collect();
-    Ok(ConstTensor { shape: tensor.shape().to_vec(), data })
+    let data = as_f64
+        .to_plain_array_view::<f64>()
+        .map_err(|e| format!("{e}"))?
+        .iter()
+        .copied()
+        .collect();
+    Ok(ConstTensor {
+        shape: tensor.shape().to_vec(),
+        data,
+    })
 }
 
 impl Lowering {
     pub fn new(name: String) -> Self {
-        Self { graph: Graph::new(name), values: HashMap::new(), registry: Registry::with_all_ops() }
+        Self {
+            graph: Graph::new(name),
+            values: HashMap::new(),
+            registry: Registry::with_all_ops(),
+        }
     }
 
     /// Lowers a graph: initializers, inputs, nodes in order, outputs.
     pub fn lower_graph(mut self, g: &pb::GraphProto) -> Result<Graph, CompileError> {
         for init in &g.initializer {
-            let c = load_const(init).map_err(|e| CompileError::Graph(format!("initializer '{}': {e}", init.name)))?;
+            let c = load_const(init)
+                .map_err(|e| CompileError::Graph(format!("initializer '{}': {e}", init.name)))?;
             self.values.insert(init.name.clone(), Val::Const(c));
         }
         for input in &g.input {
@@ -87,25 +105,47 @@ impl Lowering {
             self.values.insert(input.name.clone(), Val::Act(id));
         }
         for (i, proto) in g.node.iter().enumerate() {
-            let name = if proto.name.is_empty() { format!("{}_{i}", proto.op_type) } else { proto.name.clone() };
-            let info = NodeInfo { name, op: proto.op_type.clone(), proto };
+            let name = if proto.name.is_empty() {
+                format!("{}_{i}", proto.op_type)
+            } else {
+                proto.name.clone()
+            };
+            let info = NodeInfo {
+                name,
+                op: proto.op_type.clone(),
+                proto,
+            };
             if !proto.domain.is_empty() && proto.domain != "ai.onnx" {
-                return Err(info.err(format!("ops of domain '{}' are not supported", proto.domain)));
+                return Err(info.err(format!(
+                    "ops of domain '{}' are not supported",
+                    proto.domain
+                )));
             }
-            let builder = self.registry.get(&proto.op_type).ok_or_else(|| CompileError::UnsupportedOp {
-                node: info.name.clone(),
-                op: info.op.clone(),
-                supported: SUPPORTED_OPS.join(", "),
-            })?;
+            let builder =
+                self.registry
+                    .get(&proto.op_type)
+                    .ok_or_else(|| CompileError::UnsupportedOp {
+                        node: info.name.clone(),
+                        op: info.op.clone(),
+                        supported: SUPPORTED_OPS.join(", "),
+                    })?;
             builder(&mut self, &info)?;
         }
         for out in &g.output {
             match self.values.get(&out.name) {
                 Some(Val::Act(t)) => self.graph.outputs.push(*t),
                 Some(Val::Const(_)) => {
-                    return Err(CompileError::Graph(format!("output '{}' is a constant; nothing to prove", out.name)))
+                    return Err(CompileError::Graph(format!(
+                        "output '{}' is a constant; nothing to prove",
+                        out.name
+                    )))
                 }
-                None => return Err(CompileError::Graph(format!("output '{}' is never computed", out.name))),
+                None => {
+                    return Err(CompileError::Graph(format!(
+                        "output '{}' is never computed",
+                        out.name
+                    )))
+                }
             }
         }
         // outputs are named after the ONNX outputs
@@ -118,8 +158,16 @@ impl Lowering {
 
     /// Input `i` of a node.
     pub fn input(&self, node: &NodeInfo, i: usize) -> Result<Val, CompileError> {
-        let name = node.proto.input.get(i).filter(|n| !n.is_empty()).ok_or_else(|| node.err(format!("missing input {i}")))?;
-        self.values.get(name).cloned().ok_or_else(|| node.err(format!("input '{name}' is not defined before the node")))
+        let name = node
+            .proto
+            .input
+            .get(i)
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| node.err(format!("missing input {i}")))?;
+        self.values
+            .get(name)
+            .cloned()
+            .ok_or_else(|| node.err(format!("input '{name}' is not defined before the node")))
     }
 
     /// Input `i` if present.
@@ -131,10 +179,17 @@ impl Lowering {
     }
 
     /// A constant input (shape, axes, weights).
-    pub fn const_input(&self, node: &NodeInfo, i: usize, what: &str) -> Result<ConstTensor, CompileError> {
+    pub fn const_input(
+        &self,
+        node: &NodeInfo,
+        i: usize,
+        what: &str,
+    ) -> Result<ConstTensor, CompileError> {
         match self.input(node, i)? {
             Val::Const(c) => Ok(c),
-            Val::Act(_) => Err(node.err(format!("{what} (input {i}) must be a constant, it is computed from the model's input"))),
+            Val::Act(_) => Err(node.err(format!(
+                "{what} (input {i}) must be a constant, it is computed from the model's input"
+            ))),
         }
     }
 
@@ -145,15 +200,32 @@ impl Lowering {
 
     /// Binds a node output name to a value.
     pub fn set_output(&mut self, node: &NodeInfo, v: Val) -> Result<(), CompileError> {
-        let name = node.proto.output.first().ok_or_else(|| node.err("the node has no output"))?;
+        let name = node
+            .proto
+            .output
+            .first()
+            .ok_or_else(|| node.err("the node has no output"))?;
         self.values.insert(name.clone(), v);
         Ok(())
     }
 
     /// Adds an IR node whose output is the ONNX node's first output.
-    pub fn emit(&mut self, node: &NodeInfo, op_type: &str, op: Op, inputs: Vec<TensorId>) -> Result<TensorId, CompileError> {
-        let out_name = node.proto.output.first().cloned().unwrap_or_else(|| node.name.clone());
-        let t = self.graph.add_node(node.name.clone(), op_type, op, inputs, out_name)?;
+    pub fn emit(
+        &mut self,
+        node: &NodeInfo,
+        op_type: &str,
+        op: Op,
+        inputs: Vec<TensorId>,
+    ) -> Result<TensorId, CompileError> {
+        let out_name = node
+            .proto
+            .output
+            .first()
+            .cloned()
+            .unwrap_or_else(|| node.name.clone());
+        let t = self
+            .graph
+            .add_node(node.name.clone(), op_type, op, inputs, out_name)?;
         self.set_output(node, Val::Act(t))?;
         Ok(t)
     }
@@ -166,7 +238,9 @@ fn input_shape(input: &pb::ValueInfoProto) -> Result<Vec<usize>, CompileError> {
     let Some(Ty::TensorType(t)) = input.r#type.as_ref().and_then(|t| t.value.as_ref()) else {
         return Err(err("is not a tensor"));
     };
-    if t.elem_type != pb::tensor_proto::DataType::Float as i32 && t.elem_type != pb::tensor_proto::DataType::Double as i32 {
+    if t.elem_type != pb::tensor_proto::DataType::Float as i32
+        && t.elem_type != pb::tensor_proto::DataType::Double as i32
+    {
         return Err(err("only float inputs are supported"));
     }
     let shape = t.shape.as_ref().ok_or_else(|| err("has no static shape"))?;

@@ -16,11 +16,16 @@ use zkinfer_circuits::graph::Graph;
 
 /// Reads an ONNX file into its protobuf model.
 pub fn read_proto(path: &Path) -> Result<pb::ModelProto, CompileError> {
-    let load = |message: String| CompileError::Load { file: path.display().to_string(), message };
+    let load = |message: String| CompileError::Load {
+        file: path.display().to_string(),
+        message,
+    };
     if !path.exists() {
         return Err(load("no such file".into()));
     }
-    tract_onnx::onnx().proto_model_for_path(path).map_err(|e| load(format!("not a readable ONNX model: {e}")))
+    tract_onnx::onnx()
+        .proto_model_for_path(path)
+        .map_err(|e| load(format!("not a readable ONNX model: {e}")))
 }
 
 /// Loads and lowers an ONNX model.
@@ -30,6 +35,10 @@ pub fn lower(path: &Path) -> Result<Graph, CompileError> {
         file: path.display().to_string(),
         message: "the model has no graph".into(),
     })?;
-    let name = if graph.name.is_empty() { "model".to_string() } else { graph.name.clone() };
+    let name = if graph.name.is_empty() {
+        "model".to_string()
+    } else {
+        graph.name.clone()
+    };
     Lowering::new(name).lower_graph(graph)
 }

@@ -11,24 +11,41 @@ pub struct ConstTensor {
 
 impl ConstTensor {
     pub fn scalar(v: f64) -> Self {
-        Self { shape: vec![], data: vec![v] }
+        Self {
+            shape: vec![],
+            data: vec![v],
+        }
     }
 
     /// Broadcasts to `shape` (which it must broadcast to).
     pub fn broadcast_to(&self, shape: &[usize]) -> Result<Vec<f64>, String> {
         let out = broadcast_shapes(&self.shape, shape)?;
         if out != shape {
-            return Err(format!("constant of shape {:?} would enlarge the activation of shape {shape:?}", self.shape));
+            return Err(format!(
+                "constant of shape {:?} would enlarge the activation of shape {shape:?}",
+                self.shape
+            ));
         }
-        Ok(broadcast_index_map(&self.shape, shape).into_iter().map(|i| self.data[i as usize]).collect())
+        Ok(broadcast_index_map(&self.shape, shape)
+            .into_iter()
+            .map(|i| self.data[i as usize])
+            .collect())
     }
 
     /// Element-wise binary op with broadcasting.
-    pub fn zip(&self, other: &ConstTensor, f: impl Fn(f64, f64) -> f64) -> Result<ConstTensor, String> {
+    pub fn zip(
+        &self,
+        other: &ConstTensor,
+        f: impl Fn(f64, f64) -> f64,
+    ) -> Result<ConstTensor, String> {
         let shape = broadcast_shapes(&self.shape, &other.shape)?;
         let a = broadcast_index_map(&self.shape, &shape);
         let b = broadcast_index_map(&other.shape, &shape);
-        let data = a.iter().zip(&b).map(|(&i, &j)| f(self.data[i as usize], other.data[j as usize])).collect();
+        let data = a
+            .iter()
+            .zip(&b)
+            .map(|(&i, &j)| f(self.data[i as usize], other.data[j as usize]))
+            .collect();
         Ok(ConstTensor { shape, data })
     }
 

@@ -62,7 +62,8 @@ fn binary(l: &mut Lowering, n: &NodeInfo, kind: Kind) -> Result<(), CompileError
         (Val::Act(x), Val::Act(y)) => match kind {
             Kind::Add | Kind::Sub => {
                 let sign = if kind == Kind::Add { 1 } else { -1 };
-                l.emit(n, &n.op, Op::AddTensors(AddTensors { sign }), vec![x, y]).map(|_| ())
+                l.emit(n, &n.op, Op::AddTensors(AddTensors { sign }), vec![x, y])
+                    .map(|_| ())
             }
             _ => Err(n.err(format!(
                 "{} between two activations is not supported yet (only by a constant)",
@@ -73,7 +74,14 @@ fn binary(l: &mut Lowering, n: &NodeInfo, kind: Kind) -> Result<(), CompileError
 }
 
 /// `x (op) c`, or `c (op) x` when `const_first`.
-fn affine(l: &mut Lowering, n: &NodeInfo, kind: Kind, x: usize, c: &ConstTensor, const_first: bool) -> Result<(), CompileError> {
+fn affine(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    kind: Kind,
+    x: usize,
+    c: &ConstTensor,
+    const_first: bool,
+) -> Result<(), CompileError> {
     let shape = l.shape(x);
     let cv = c.broadcast_to(&shape).map_err(|e| n.err(e))?;
     let ones = vec![1.0; cv.len()];
@@ -89,8 +97,13 @@ fn affine(l: &mut Lowering, n: &NodeInfo, kind: Kind, x: usize, c: &ConstTensor,
             }
             (cv.iter().map(|v| 1.0 / v).collect(), zeros)
         }
-        (Kind::Div, true) => return Err(n.err("dividing a constant by an activation is not supported yet")),
+        (Kind::Div, true) => {
+            return Err(n.err("dividing a constant by an activation is not supported yet"))
+        }
     };
-    let op = ConstAffine { mul: compact(mul), add: compact(add) };
+    let op = ConstAffine {
+        mul: compact(mul),
+        add: compact(add),
+    };
     l.emit(n, &n.op, Op::ConstAffine(op), vec![x]).map(|_| ())
 }

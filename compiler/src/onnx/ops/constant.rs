@@ -15,11 +15,17 @@ fn constant(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     } else if n.has_attr("value_float") {
         ConstTensor::scalar(n.attr_float("value_float", 0.0) as f64)
     } else if let Some(v) = n.attr_floats("value_floats") {
-        ConstTensor { shape: vec![v.len()], data: v.into_iter().map(f64::from).collect() }
+        ConstTensor {
+            shape: vec![v.len()],
+            data: v.into_iter().map(f64::from).collect(),
+        }
     } else if n.has_attr("value_int") {
         ConstTensor::scalar(n.attr_int("value_int", 0) as f64)
     } else if let Some(v) = n.attr_ints("value_ints") {
-        ConstTensor { shape: vec![v.len()], data: v.into_iter().map(|x| x as f64).collect() }
+        ConstTensor {
+            shape: vec![v.len()],
+            data: v.into_iter().map(|x| x as f64).collect(),
+        }
     } else {
         return Err(n.err("needs one of the attributes value, value_float(s), value_int(s)"));
     };

@@ -18,7 +18,10 @@ fn const_matmul(a: &ConstTensor, b: &ConstTensor) -> Result<ConstTensor, String>
         return Err("constant MatMul folding supports 2-D operands only".into());
     };
     if k != k2 {
-        return Err(format!("shapes {:?} and {:?} do not multiply", a.shape, b.shape));
+        return Err(format!(
+            "shapes {:?} and {:?} do not multiply",
+            a.shape, b.shape
+        ));
     }
     let mut data = vec![0.0; m * n];
     for i in 0..m {
@@ -26,7 +29,10 @@ fn const_matmul(a: &ConstTensor, b: &ConstTensor) -> Result<ConstTensor, String>
             data[i * n + j] = (0..k).map(|t| a.data[i * k + t] * b.data[t * n + j]).sum();
         }
     }
-    Ok(ConstTensor { shape: vec![m, n], data })
+    Ok(ConstTensor {
+        shape: vec![m, n],
+        data,
+    })
 }
 
 fn matmul(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
@@ -37,33 +43,50 @@ fn matmul(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         }
         (Val::Act(x), Val::Const(w)) => {
             let xs = l.shape(x);
-            let in_f = *xs.last().ok_or_else(|| n.err("the activation operand is a scalar"))?;
+            let in_f = *xs
+                .last()
+                .ok_or_else(|| n.err("the activation operand is a scalar"))?;
             let (rows, out_f) = match w.shape[..] {
                 [k, m] if k == in_f => (k, m),
                 [k] if k == in_f => (k, 1),
-                _ => return Err(n.err(format!("weights of shape {:?} do not multiply an input of shape {xs:?}", w.shape))),
+                _ => {
+                    return Err(n.err(format!(
+                        "weights of shape {:?} do not multiply an input of shape {xs:?}",
+                        w.shape
+                    )))
+                }
             };
             // Dense stores [out][in]: transpose the [in][out] constant
             let weight = (0..out_f)
                 .flat_map(|o| (0..rows).map(move |i| (o, i)))
                 .map(|(o, i)| w.data[i * out_f + o] as f32)
                 .collect();
-            let dense = Dense { in_features: in_f, out_features: out_f, weight, bias: vec![0.0; out_f] };
+            let dense = Dense {
+                in_features: in_f,
+                out_features: out_f,
+                weight,
+                bias: vec![0.0; out_f],
+            };
             if w.shape.len() == 1 {
                 // matrix x vector drops the last axis
                 let mut name = n.proto.output.first().cloned().unwrap_or_default();
                 name.push_str("/matvec");
-                let t = l.graph.add_node(n.name.clone(), "MatMul", Op::Dense(dense), vec![x], name)?;
+                let t =
+                    l.graph
+                        .add_node(n.name.clone(), "MatMul", Op::Dense(dense), vec![x], name)?;
                 let shape = xs[..xs.len() - 1].to_vec();
-                l.emit(n, "MatMul", Op::Reshape(Reshape { shape }), vec![t]).map(|_| ())
+                l.emit(n, "MatMul", Op::Reshape(Reshape { shape }), vec![t])
+                    .map(|_| ())
             } else {
                 l.emit(n, "MatMul", Op::Dense(dense), vec![x]).map(|_| ())
             }
         }
-        (Val::Const(_), Val::Act(_)) => {
-            Err(n.err("a constant left operand times an activation is not supported yet (use x @ W)"))
+        (Val::Const(_), Val::Act(_)) => Err(
+            n.err("a constant left operand times an activation is not supported yet (use x @ W)")
+        ),
+        (Val::Act(_), Val::Act(_)) => {
+            Err(n.err("MatMul between two activations is not supported yet"))
         }
-        (Val::Act(_), Val::Act(_)) => Err(n.err("MatMul between two activations is not supported yet")),
     }
 }
 
@@ -74,30 +97,53 @@ fn gemm(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let trans_b = n.attr_int("transB", 0) != 0;
     let x = match l.input(n, 0)? {
         Val::Act(x) => x,
-        Val::Const(_) => return Err(n.err("a constant A operand is not supported (A must be the activation)")),
+        Val::Const(_) => {
+            return Err(n.err("a constant A operand is not supported (A must be the activation)"))
+        }
     };
     let w = l.const_input(n, 1, "the B operand (weights)")?;
     let xs = l.shape(x);
-    let [m, k] = xs[..] else { return Err(n.err(format!("A must be 2-D, got shape {xs:?}"))) };
+    let [m, k] = xs[..] else {
+        return Err(n.err(format!("A must be 2-D, got shape {xs:?}")));
+    };
     let (m, k, x) = if trans_a {
         if k != 1 && m != 1 {
-            return Err(n.err("transA = 1 on an activation with more than one row is not supported"));
+            return Err(
+                n.err("transA = 1 on an activation with more than one row is not supported")
+            );
         }
-        let name = format!("{}/transA", n.proto.output.first().cloned().unwrap_or_default());
-        let t = l.graph.add_node(n.name.clone(), "Gemm", Op::Reshape(Reshape { shape: vec![k, m] }), vec![x], name)?;
+        let name = format!(
+            "{}/transA",
+            n.proto.output.first().cloned().unwrap_or_default()
+        );
+        let t = l.graph.add_node(
+            n.name.clone(),
+            "Gemm",
+            Op::Reshape(Reshape { shape: vec![k, m] }),
+            vec![x],
+            name,
+        )?;
         (k, m, t)
     } else {
         (m, k, x)
     };
-    let [b0, b1] = w.shape[..] else { return Err(n.err(format!("B must be 2-D, got shape {:?}", w.shape))) };
+    let [b0, b1] = w.shape[..] else {
+        return Err(n.err(format!("B must be 2-D, got shape {:?}", w.shape)));
+    };
     let (bk, out_f) = if trans_b { (b1, b0) } else { (b0, b1) };
     if bk != k {
-        return Err(n.err(format!("A has {k} columns but B has {bk} rows (transB = {trans_b})")));
+        return Err(n.err(format!(
+            "A has {k} columns but B has {bk} rows (transB = {trans_b})"
+        )));
     }
     let weight: Vec<f32> = (0..out_f)
         .flat_map(|o| (0..k).map(move |i| (o, i)))
         .map(|(o, i)| {
-            let v = if trans_b { w.data[o * k + i] } else { w.data[i * out_f + o] };
+            let v = if trans_b {
+                w.data[o * k + i]
+            } else {
+                w.data[i * out_f + o]
+            };
             (alpha * v) as f32
         })
         .collect();
@@ -105,21 +151,39 @@ fn gemm(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let cfull = match c {
         None => None,
         Some(Val::Act(_)) => return Err(n.err("C must be a constant")),
-        Some(Val::Const(c)) => Some(c.broadcast_to(&[m, out_f]).map_err(|e| n.err(format!("C: {e}")))?),
+        Some(Val::Const(c)) => Some(
+            c.broadcast_to(&[m, out_f])
+                .map_err(|e| n.err(format!("C: {e}")))?,
+        ),
     };
     // a per-column C is the bias; a C that varies by row is added after the product
-    let per_column = cfull.as_ref().is_none_or(|c| (0..m * out_f).all(|i| c[i] == c[i % out_f]));
+    let per_column = cfull
+        .as_ref()
+        .is_none_or(|c| (0..m * out_f).all(|i| c[i] == c[i % out_f]));
     let bias: Vec<f32> = match (&cfull, per_column) {
         (Some(c), true) => (0..out_f).map(|o| (beta * c[o]) as f32).collect(),
         _ => vec![0.0; out_f],
     };
-    let dense = Dense { in_features: k, out_features: out_f, weight, bias };
+    let dense = Dense {
+        in_features: k,
+        out_features: out_f,
+        weight,
+        bias,
+    };
     match cfull {
         Some(c) if !per_column => {
-            let name = format!("{}/product", n.proto.output.first().cloned().unwrap_or_default());
-            let t = l.graph.add_node(n.name.clone(), "Gemm", Op::Dense(dense), vec![x], name)?;
+            let name = format!(
+                "{}/product",
+                n.proto.output.first().cloned().unwrap_or_default()
+            );
+            let t = l
+                .graph
+                .add_node(n.name.clone(), "Gemm", Op::Dense(dense), vec![x], name)?;
             let add = c.iter().map(|v| (beta * v) as f32).collect();
-            let op = ConstAffine { mul: vec![1.0], add };
+            let op = ConstAffine {
+                mul: vec![1.0],
+                add,
+            };
             l.emit(n, "Gemm", Op::ConstAffine(op), vec![t]).map(|_| ())
         }
         _ => l.emit(n, "Gemm", Op::Dense(dense), vec![x]).map(|_| ()),

@@ -16,7 +16,18 @@ pub type OpBuilder = fn(&mut Lowering, &NodeInfo) -> Result<(), CompileError>;
 
 /// Every op type this build lowers (kept in step with the registry by a test).
 pub const SUPPORTED_OPS: &[&str] = &[
-    "Add", "Constant", "Div", "Flatten", "Gemm", "Identity", "MatMul", "Mul", "Relu", "Reshape", "Squeeze", "Sub",
+    "Add",
+    "Constant",
+    "Div",
+    "Flatten",
+    "Gemm",
+    "Identity",
+    "MatMul",
+    "Mul",
+    "Relu",
+    "Reshape",
+    "Squeeze",
+    "Sub",
     "Unsqueeze",
 ];
 
@@ -54,6 +65,9 @@ impl Registry {
 mod tests {
     #[test]
     fn supported_list_matches_the_registry() {
-        assert_eq!(super::Registry::with_all_ops().ops(), super::SUPPORTED_OPS.to_vec());
+        assert_eq!(
+            super::Registry::with_all_ops().ops(),
+            super::SUPPORTED_OPS.to_vec()
+        );
     }
 }

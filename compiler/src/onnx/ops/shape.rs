@@ -28,8 +28,16 @@ fn reshaped(l: &mut Lowering, n: &NodeInfo, v: Val, shape: Vec<usize>) -> Result
         return Err(n.err(format!("cannot reshape {from:?} to {shape:?}")));
     }
     match v {
-        Val::Const(c) => l.set_output(n, Val::Const(ConstTensor { shape, data: c.data })),
-        Val::Act(t) => l.emit(n, &n.op, Op::Reshape(Reshape { shape }), vec![t]).map(|_| ()),
+        Val::Const(c) => l.set_output(
+            n,
+            Val::Const(ConstTensor {
+                shape,
+                data: c.data,
+            }),
+        ),
+        Val::Act(t) => l
+            .emit(n, &n.op, Op::Reshape(Reshape { shape }), vec![t])
+            .map(|_| ()),
     }
 }
 
@@ -46,7 +54,12 @@ fn reshape(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
                 infer = Some(i);
                 shape.push(1);
             }
-            0 if !allow_zero => shape.push(*from.get(i).ok_or_else(|| n.err(format!("dimension {i} is 0 but the input has rank {}", from.len())))?),
+            0 if !allow_zero => shape.push(*from.get(i).ok_or_else(|| {
+                n.err(format!(
+                    "dimension {i} is 0 but the input has rank {}",
+                    from.len()
+                ))
+            })?),
             d if d >= 0 => shape.push(d as usize),
             _ => return Err(n.err(format!("invalid target shape {target:?}"))),
         }
@@ -55,7 +68,9 @@ fn reshape(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     if let Some(i) = infer {
         let known: usize = shape.iter().product();
         if known == 0 || total % known != 0 {
-            return Err(n.err(format!("cannot infer -1 in {target:?} for {total} elements")));
+            return Err(n.err(format!(
+                "cannot infer -1 in {target:?} for {total} elements"
+            )));
         }
         shape[i] = total / known;
     }
@@ -99,11 +114,18 @@ fn squeeze(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let shape: Vec<usize> = match axes(l, n)? {
         None => from.iter().copied().filter(|d| *d != 1).collect(),
         Some(ax) => {
-            let ax: Vec<usize> = ax.iter().map(|&a| norm_axis(n, a, from.len())).collect::<Result<_, _>>()?;
+            let ax: Vec<usize> = ax
+                .iter()
+                .map(|&a| norm_axis(n, a, from.len()))
+                .collect::<Result<_, _>>()?;
             if let Some(&a) = ax.iter().find(|&&a| from[a] != 1) {
                 return Err(n.err(format!("cannot squeeze axis {a} of size {}", from[a])));
             }
-            from.iter().enumerate().filter(|(i, _)| !ax.contains(i)).map(|(_, d)| *d).collect()
+            from.iter()
+                .enumerate()
+                .filter(|(i, _)| !ax.contains(i))
+                .map(|(_, d)| *d)
+                .collect()
         }
     };
     reshaped(l, n, v, shape)
@@ -114,10 +136,21 @@ fn unsqueeze(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let from = shape_of(l, &v);
     let ax = axes(l, n)?.ok_or_else(|| n.err("needs axes"))?;
     let rank = from.len() + ax.len();
-    let mut ax: Vec<usize> = ax.iter().map(|&a| norm_axis(n, a, rank)).collect::<Result<_, _>>()?;
+    let mut ax: Vec<usize> = ax
+        .iter()
+        .map(|&a| norm_axis(n, a, rank))
+        .collect::<Result<_, _>>()?;
     ax.sort_unstable();
     let mut rest = from.iter();
-    let shape = (0..rank).map(|i| if ax.contains(&i) { 1 } else { *rest.next().unwrap_or(&1) }).collect();
+    let shape = (0..rank)
+        .map(|i| {
+            if ax.contains(&i) {
+                1
+            } else {
+                *rest.next().unwrap_or(&1)
+            }
+        })
+        .collect();
     reshaped(l, n, v, shape)
 }
 

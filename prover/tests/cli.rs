@@ -1,0 +1,331 @@
+//! The `zkinfer` command as a user runs it: the CLI contract, exit codes (0 valid, 1 invalid, 2 bad input)
+//! and error messages that name the file, node, op or field.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn zkinfer(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+        .args(args)
+        .env_remove("MAX_DEGREE")
+        .output()
+        .expect("runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("models")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// compile + setup + prove the iris model through the CLI; returns (tempdir, model dir, proof path).
+fn proved() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("iris");
+    let m = models().join("iris_mlp");
+    let o = zkinfer(&[
+        "compile",
+        s(&m.join("model.onnx")),
+        "--out",
+        s(&dir),
+        "--sample",
+        s(&m.join("calibration.json")),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("accuracy on 105 calibration sample(s)"),
+        "{}",
+        text(&o)
+    );
+    let o = zkinfer(&["setup", s(&dir)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("development SRS"),
+        "setup without --srs warns: {}",
+        text(&o)
+    );
+    let proof = tmp.path().join("proof.json");
+    let o = zkinfer(&[
+        "prove",
+        s(&dir),
+        "--input",
+        s(&m.join("input.json")),
+        "--proof",
+        s(&proof),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    (tmp, dir, proof)
+}
+
+#[test]
+fn verify_exit_codes() {
+    let (tmp, dir, proof) = proved();
+    let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).starts_with("valid"));
+    let input = models().join("iris_mlp/input.json");
+    assert_eq!(
+        zkinfer(&[
+            "verify",
+            s(&dir),
+            "--proof",
+            s(&proof),
+            "--input",
+            s(&input)
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    // about another input
+    let other = tmp.path().join("other_input.json");
+    std::fs::write(&other, r#"{"input_data": [[5.0, 3.0, 1.5, 0.2]]}"#).expect("write");
+    let o = zkinfer(&[
+        "verify",
+        s(&dir),
+        "--proof",
+        s(&proof),
+        "--input",
+        s(&other),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // an edited output: invalid, exit 1
+    let mut p: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&proof).expect("read")).expect("json");
+    let v = p["outputs"][0][0][0].as_f64().expect("num");
+    p["outputs"][0][0][0] = serde_json::json!(v + 1.0);
+    let edited = tmp.path().join("edited.json");
+    std::fs::write(&edited, p.to_string()).expect("write");
+    let o = zkinfer(&["verify", s(&dir), "--proof", s(&edited)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("INVALID"));
+    // a corrupt proof file: exit 2 naming the file
+    let corrupt = tmp.path().join("corrupt.json");
+    std::fs::write(&corrupt, "{\"version\": 1, \"proof\": 12").expect("write");
+    let o = zkinfer(&["verify", s(&dir), "--proof", s(&corrupt)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("corrupt.json") && text(&o).contains("not valid JSON"),
+        "{}",
+        text(&o)
+    );
+    // a proof hex that is not hex
+    p["proof"] = serde_json::json!("zz");
+    std::fs::write(&corrupt, p.to_string()).expect("write");
+    let o = zkinfer(&["verify", s(&dir), "--proof", s(&corrupt)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("field proof"), "{}", text(&o));
+    // verification works with the proving key deleted
+    std::fs::remove_file(dir.join("pk.bin")).expect("rm");
+    assert_eq!(
+        zkinfer(&["verify", s(&dir), "--proof", s(&proof)])
+            .status
+            .code(),
+        Some(0)
+    );
+    // but proving names the missing key
+    let o = zkinfer(&[
+        "prove",
+        s(&dir),
+        "--input",
+        s(&input),
+        "--proof",
+        s(&tmp.path().join("p2.json")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("pk.bin") && text(&o).contains("zkinfer setup"),
+        "{}",
+        text(&o)
+    );
+    // a corrupt verifying key
+    let mut vk = std::fs::read(dir.join("vk.bin")).expect("vk");
+    let n = vk.len();
+    vk.truncate(n - 10);
+    std::fs::write(dir.join("vk.bin"), &vk).expect("write");
+    let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("vk.bin"), "{}", text(&o));
+    // settings of a future format version
+    let settings = std::fs::read_to_string(dir.join("settings.json")).expect("settings");
+    std::fs::write(
+        dir.join("settings.json"),
+        settings.replacen("\"version\": 1", "\"version\": 99", 1),
+    )
+    .expect("write");
+    let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("settings.json") && text(&o).contains("version 99"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn bad_inputs_are_named_errors_with_exit_2() {
+    let (tmp, dir, _) = proved();
+    let p = tmp.path().join("p.json");
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"input_data": [[1.0, 2.0, 3.0]]}"#,
+            "input_data[0] has 3 values",
+        ),
+        (
+            r#"{"input_data": [[1.0, 2.0, 3.0, 4.0], [1.0]]}"#,
+            "has 1 input(s), the file gives 2",
+        ),
+        (
+            r#"{"input_data": [[1.0, "NaN", 3.0, 4.0]]}"#,
+            "input_data[0][1]",
+        ),
+        (r#"{"inputs": [[1.0]]}"#, "missing field \"input_data\""),
+        (
+            r#"{"input_data": [[1.0, 2.0, 3.0, 1e6]]}"#,
+            "outside the calibrated range",
+        ),
+    ];
+    for (i, (body, want)) in cases.iter().enumerate() {
+        let input = tmp.path().join(format!("bad{i}.json"));
+        std::fs::write(&input, body).expect("write");
+        let o = zkinfer(&["prove", s(&dir), "--input", s(&input), "--proof", s(&p)]);
+        assert_eq!(o.status.code(), Some(2), "{body}: {}", text(&o));
+        assert!(
+            text(&o).contains(want),
+            "{body}: expected '{want}' in: {}",
+            text(&o)
+        );
+        assert!(!text(&o).contains("panicked"), "{}", text(&o));
+    }
+    let o = zkinfer(&[
+        "prove",
+        s(&dir),
+        "--input",
+        s(&tmp.path().join("missing.json")),
+        "--proof",
+        s(&p),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("missing.json"), "{}", text(&o));
+    let o = zkinfer(&[
+        "prove",
+        s(&dir),
+        "--input",
+        s(&models().join("iris_mlp/input.json")),
+        "--proof",
+        s(&p),
+        "--device",
+        "cuda",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("without CUDA support"), "{}", text(&o));
+}
+
+#[test]
+fn unsupported_op_names_the_node_the_op_and_the_supported_list() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let m = models().join("testdata/unsupported_softmax/model.onnx");
+    let o = zkinfer(&["compile", s(&m), "--out", s(&tmp.path().join("x"))]);
+    assert_eq!(o.status.code(), Some(2));
+    let t = text(&o);
+    assert!(
+        t.contains("node probabilities (Softmax): unsupported op Softmax"),
+        "{t}"
+    );
+    assert!(t.contains("supported ops: Add, Constant"), "{t}");
+    // not an ONNX file at all
+    let junk = tmp.path().join("junk.onnx");
+    std::fs::write(&junk, b"this is not protobuf").expect("write");
+    let o = zkinfer(&["compile", s(&junk), "--out", s(&tmp.path().join("y"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("junk.onnx"), "{}", text(&o));
+    let o = zkinfer(&[
+        "compile",
+        s(&tmp.path().join("nope.onnx")),
+        "--out",
+        s(&tmp.path().join("z")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("nope.onnx: no such file"), "{}", text(&o));
+}
+
+#[test]
+fn a_key_from_another_model_is_a_clear_error() {
+    let (tmp, dir, proof) = proved();
+    let digits = tmp.path().join("digits");
+    let m = models().join("digits_mlp");
+    assert!(zkinfer(&[
+        "compile",
+        s(&m.join("model.onnx")),
+        "--out",
+        s(&digits),
+        "--sample",
+        s(&m.join("calibration.json"))
+    ])
+    .status
+    .success());
+    assert!(zkinfer(&["setup", s(&digits)]).status.success());
+    std::fs::copy(digits.join("vk.bin"), dir.join("vk.bin")).expect("copy");
+    let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("vk.bin: this verifying key was made for other settings"),
+        "{}",
+        text(&o)
+    );
+    // and a proof of the iris model verified against the digits model is invalid
+    let o = zkinfer(&["verify", s(&digits), "--proof", s(&proof)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+#[test]
+fn max_degree_in_the_environment_is_refused() {
+    let o = Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+        .args(["demo", "--model", "nope"])
+        .env("MAX_DEGREE", "6")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("MAX_DEGREE"), "{}", text(&o));
+}
+
+#[test]
+fn demo_runs_the_whole_pipeline() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let o = zkinfer(&[
+        "demo",
+        "--model",
+        "iris_mlp",
+        "--models-dir",
+        s(&models()),
+        "--out",
+        s(tmp.path()),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let t = text(&o);
+    for step in [
+        "1. compile",
+        "2. setup",
+        "3. prove",
+        "4. verify   VALID",
+        "predicted class",
+        "true label",
+    ] {
+        assert!(t.contains(step), "missing '{step}' in:\n{t}");
+    }
+    let o = zkinfer(&["demo", "--model", "nope", "--models-dir", s(&models())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("available: "), "{}", text(&o));
+}

@@ -1,0 +1,41 @@
+//! Helpers shared by the prover's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use zkinfer_circuits::layout::Target;
+use zkinfer_prover::{pipeline, ModelDir};
+
+/// The repository's `models/` folder.
+pub fn models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("models")
+}
+
+/// Compiles (with the model's calibration file) and sets up a model into `dir`.
+pub fn compile_and_setup(model_dir: &Path, dir: &Path) -> ModelDir {
+    let md = ModelDir::new(dir);
+    let calib = model_dir.join("calibration.json");
+    let samples: Vec<PathBuf> = [calib].into_iter().filter(|p| p.exists()).collect();
+    pipeline::compile(
+        &model_dir.join("model.onnx"),
+        &md,
+        &samples,
+        Target::Resources,
+    )
+    .expect("compile");
+    pipeline::setup(&md, None).expect("setup");
+    md
+}
+
+/// Largest |a - b| and largest |b|.
+pub fn max_err(a: &[f64], b: &[f64]) -> (f64, f64) {
+    assert_eq!(a.len(), b.len());
+    let e = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max);
+    let m = b.iter().map(|y| y.abs()).fold(0.0, f64::max);
+    (e, m)
+}

@@ -1,0 +1,200 @@
+//! compile -> setup -> prove -> verify on the bundled models, and every way a proof must be rejected.
+
+mod common;
+
+use common::{compile_and_setup, max_err, models};
+use std::sync::Arc;
+use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
+use zkinfer_circuits::quant::QOp;
+use zkinfer_circuits::witness;
+use zkinfer_compiler::reference::FloatReference;
+use zkinfer_prover::{pipeline, Device, ModelDir};
+use zkinfer_verifier::{ProofFile, VerifierArtifacts};
+
+fn digits() -> (tempfile::TempDir, ModelDir, pipeline::ProveSummary) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let md = compile_and_setup(&models().join("digits_mlp"), &tmp.path().join("digits"));
+    let (settings, _) = md.settings().expect("settings");
+    let inputs =
+        pipeline::read_input(&models().join("digits_mlp/input.json"), &settings).expect("input");
+    let p = pipeline::prove(&md, &inputs, Device::Cpu).expect("prove");
+    (tmp, md, p)
+}
+
+fn verify(md: &ModelDir, proof: &ProofFile) -> zkinfer_verifier::Verdict {
+    let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
+    art.verify(proof, "proof.json").expect("well-formed")
+}
+
+#[test]
+fn digits_proof_verifies_and_matches_tract() {
+    let (_tmp, md, p) = digits();
+    let v = verify(&md, &p.proof);
+    assert!(v.valid, "{:?}", v.reason);
+    assert_eq!(v.outputs, p.outputs);
+    // proved outputs against tract's float inference: within 2% of the output magnitude, same class
+    let (settings, _) = md.settings().expect("settings");
+    let inputs =
+        pipeline::read_input(&models().join("digits_mlp/input.json"), &settings).expect("input");
+    let float = FloatReference::load(&models().join("digits_mlp/model.onnx"), &[vec![1, 64]])
+        .expect("tract")
+        .run(&inputs)
+        .expect("run");
+    let (err, mag) = max_err(&v.outputs[0], &float[0]);
+    assert!(err <= 0.02 * mag, "max error {err} vs magnitude {mag}");
+    let argmax = |v: &[f64]| zkinfer_compiler::accuracy::argmax(v);
+    assert_eq!(argmax(&v.outputs[0]), argmax(&float[0]));
+    // verification needs only vk, settings and verifier params
+    std::fs::remove_file(md.file("pk.bin")).expect("rm pk");
+    std::fs::remove_file(md.file("kzg.srs")).expect("rm srs");
+    std::fs::remove_file(md.file("model.json")).expect("rm model");
+    assert!(verify(&md, &p.proof).valid);
+}
+
+#[test]
+fn edited_output_and_flipped_byte_are_rejected() {
+    let (_tmp, md, p) = digits();
+    // an edited output (still on the fixed-point grid), with instances left as they were
+    let mut edited = p.proof.clone();
+    let out = edited.outputs[0][0].as_array_mut().expect("nested")[0]
+        .as_f64()
+        .expect("number");
+    edited.outputs[0][0].as_array_mut().expect("nested")[0] = serde_json::json!(out + 0.125);
+    let v = verify(&md, &edited);
+    assert!(
+        !v.valid && v.reason.as_deref().is_some_and(|r| r.contains("edited")),
+        "{v:?}"
+    );
+    // the same edit with the instances recomputed to match: the proof itself must fail
+    let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
+    let ins: Vec<Vec<f64>> = edited
+        .inputs
+        .iter()
+        .map(|x| zkinfer_verifier::proof_file::flatten(x, "i").expect("flat"))
+        .collect();
+    let outs: Vec<Vec<f64>> = edited
+        .outputs
+        .iter()
+        .map(|x| zkinfer_verifier::proof_file::flatten(x, "o").expect("flat"))
+        .collect();
+    let inst = zkinfer_verifier::instances::instances(&art.settings, &ins, &outs).expect("on grid");
+    edited.instances = zkinfer_verifier::instances_hex(&inst);
+    let v = verify(&md, &edited);
+    assert!(
+        !v.valid
+            && v.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("does not verify")),
+        "{v:?}"
+    );
+    // a flipped proof byte, anywhere
+    let bytes = p.proof.proof_bytes("p").expect("hex");
+    for pos in [0, bytes.len() / 2, bytes.len() - 1] {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x01;
+        let mut f = p.proof.clone();
+        f.proof = hex::encode(&b);
+        assert!(!verify(&md, &f).valid, "flipped byte {pos} accepted");
+    }
+    // trailing bytes
+    let mut f = p.proof.clone();
+    f.proof.push_str("00");
+    assert!(!verify(&md, &f).valid);
+}
+
+#[test]
+fn a_proof_does_not_verify_for_another_model_or_input() {
+    let (tmp, md, p) = digits();
+    // another model (iris): rejected by model id, and by the cryptographic check with its own key
+    let iris = compile_and_setup(&models().join("iris_mlp"), &tmp.path().join("iris"));
+    let v = verify(&iris, &p.proof);
+    assert!(
+        !v.valid
+            && v.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("made for model")),
+        "{v:?}"
+    );
+    // the same digits model with one weight changed: identical shape and settings but the weights,
+    // so the verifying key differs and the proof fails the pairing check
+    let (settings, settings_bytes) = md.settings().expect("settings");
+    let model = md.compiled_model(&settings).expect("model");
+    let mut quant = model.quant.clone();
+    let dense = quant
+        .ops
+        .iter_mut()
+        .find_map(|o| if let QOp::Dense(d) = o { Some(d) } else { None })
+        .expect("dense");
+    dense.weight.swap(0, 1);
+    assert_ne!(
+        dense.weight[0], dense.weight[1],
+        "swap must change the model"
+    );
+    let other = ModelDir::new(tmp.path().join("digits_swapped"));
+    let other_settings = other
+        .write_compiled(settings.clone(), quant)
+        .expect("write");
+    zkinfer_prover::pipeline::setup(&other, None).expect("setup");
+    let art_a = VerifierArtifacts::load_dir(&md.path).expect("a");
+    let art_b = VerifierArtifacts::load_dir(&other.path).expect("b");
+    assert_ne!(
+        art_a.vk.transcript_repr(),
+        art_b.vk.transcript_repr(),
+        "the vk binds the weights"
+    );
+    let proof = p.proof.proof_bytes("p").expect("hex");
+    let inst: Vec<_> = p
+        .proof
+        .instances
+        .iter()
+        .map(|h| zkinfer_circuits::field::fr_from_hex(h).expect("fr"))
+        .collect();
+    assert!(art_a.verify_instances(&proof, &inst).is_ok());
+    assert!(
+        art_b.verify_instances(&proof, &inst).is_err(),
+        "proof verified under another model's key"
+    );
+    assert_eq!(other_settings.k, settings.k);
+    // a proof about one input does not verify for another input
+    let mut other_input = inst.clone();
+    other_input[0] += zkinfer_circuits::Fr::one();
+    assert!(art_a.verify_instances(&proof, &other_input).is_err());
+    // and the settings of one model do not accept the key of the other
+    let vk_b = std::fs::read(other.file("vk.bin")).expect("vk");
+    let params = std::fs::read(md.file("verifier_params.bin")).expect("params");
+    let err = VerifierArtifacts::from_bytes(&settings_bytes, &vk_b, &params).expect_err("mismatch");
+    assert!(err.to_string().contains("other settings"), "{err}");
+}
+
+#[test]
+fn witness_generation_rejects_values_outside_the_calibrated_range() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let md = ModelDir::new(tmp.path());
+    zkinfer_prover::pipeline::compile(
+        &models().join("digits_mlp/model.onnx"),
+        &md,
+        &[models().join("digits_mlp/calibration.json")],
+        zkinfer_circuits::layout::Target::Resources,
+    )
+    .expect("compile");
+    let (settings, _) = md.settings().expect("settings");
+    let model = Arc::new(md.compiled_model(&settings).expect("model"));
+    let max = settings.inputs[0].encoding.max_value();
+    let err = witness::generate(&model.quant, &model.plan, &[vec![max * 2.0; 64]])
+        .expect_err("out of range");
+    assert!(
+        err.to_string().contains("input 0 ('input') element 0")
+            && err.to_string().contains("calibrated range"),
+        "{err}"
+    );
+    // an input inside its own range whose hidden layer overflows names the node
+    let mut spiky = vec![0.0; 64];
+    for (i, v) in spiky.iter_mut().enumerate() {
+        *v = if i % 2 == 0 { max } else { 0.0 };
+    }
+    if let Err(e) = witness::generate(&model.quant, &model.plan, &[spiky]) {
+        assert!(e.to_string().contains("node "), "{e}");
+    }
+    let _ = ModelCircuit::default();
+    let _ = CompiledModel::new(model.quant.clone(), &settings).expect("replans");
+}

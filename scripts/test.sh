@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: what CI runs (.ci/run) and what the README tells a new user to run.
+# Everything is built optimised: the tests prove real circuits.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain"
+rustup show active-toolchain
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || rustup target list --installed | grep -q wasm32-unknown-unknown
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "the verifier links neither tract, the compiler nor the prover"
+if cargo tree -p zkinfer-verifier -e normal --prefix none | grep -E '^(tract|zkinfer-compiler|zkinfer-prover)'; then
+  echo "zkinfer-verifier depends on a crate it must not link" >&2
+  exit 1
+fi
+
+step "the verifier builds for wasm32 without threads"
+cargo build --release -p zkinfer-verifier --target wasm32-unknown-unknown
+
+step "tests (unit, MockProver, end-to-end, CLI, unseen models; benches run once as tests)"
+cargo test --release --workspace --all-targets
