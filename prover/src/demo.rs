@@ -5,7 +5,7 @@ use crate::backend::Device;
 use crate::error::ProverError;
 use crate::model_dir::ModelDir;
 use crate::pipeline;
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::progress::spinner;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use zkinfer_circuits::circuit::CompiledModel;
@@ -27,17 +27,6 @@ pub fn default_models_dir() -> PathBuf {
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
-fn spinner(msg: &str) -> ProgressBar {
-    let pb = ProgressBar::new_spinner();
-    pb.set_style(
-        ProgressStyle::with_template("   {spinner} {msg} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    pb.set_message(msg.to_string());
-    pb.enable_steady_tick(Duration::from_millis(100));
-    pb
 }
 
 /// Runs the demo; returns whether the proof verified.

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod error;
 pub mod model_dir;
 pub mod pipeline;
+pub mod progress;
 pub mod srs;
 
 pub use backend::{backend_for, CpuBackend, Device, ProverBackend};

@@ -128,7 +128,10 @@ fn run(cmd: Cmd) -> Result<ExitCode> {
             );
         }
         Cmd::Setup { dir, srs } => {
-            let s = pipeline::setup(&ModelDir::new(&dir), srs.as_deref())?;
+            let pb = zkinfer_prover::progress::spinner("generating keys");
+            let s = pipeline::setup(&ModelDir::new(&dir), srs.as_deref());
+            pb.finish_and_clear();
+            let s = s?;
             if s.dev_srs {
                 eprintln!("warning: no --srs given: using a local development SRS; proofs are only as trustworthy as this machine");
             }
@@ -149,7 +152,10 @@ fn run(cmd: Cmd) -> Result<ExitCode> {
             let md = ModelDir::new(&dir);
             let (settings, _) = md.settings()?;
             let inputs = pipeline::read_input(&input, &settings)?;
-            let p = pipeline::prove(&md, &inputs, device)?;
+            let pb = zkinfer_prover::progress::spinner("proving");
+            let p = pipeline::prove(&md, &inputs, device);
+            pb.finish_and_clear();
+            let p = p?;
             std::fs::write(&proof, p.proof.to_json())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", proof.display()))?;
             println!(

@@ -291,6 +291,73 @@ fn a_key_from_another_model_is_a_clear_error() {
 }
 
 #[test]
+fn setup_with_an_srs_file_downsizes_it() {
+    use halo2_proofs::halo2curves::bn256::Bn256;
+    use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+    let tmp = tempfile::tempdir().expect("tmp");
+    // params larger than the iris circuit needs (k = 12), in halo2's usual file format
+    let srs = tmp.path().join("big.srs");
+    let params = ParamsKZG::<Bn256>::setup(13, rand::rngs::OsRng);
+    let mut f = std::fs::File::create(&srs).expect("create");
+    halo2_proofs::poly::commitment::Params::write(&params, &mut f).expect("write");
+    let dir = tmp.path().join("iris");
+    let m = models().join("iris_mlp");
+    assert!(zkinfer(&[
+        "compile",
+        s(&m.join("model.onnx")),
+        "--out",
+        s(&dir),
+        "--sample",
+        s(&m.join("calibration.json"))
+    ])
+    .status
+    .success());
+    let o = zkinfer(&["setup", s(&dir), "--srs", s(&srs)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("development SRS"));
+    let proof = tmp.path().join("proof.json");
+    assert!(zkinfer(&[
+        "prove",
+        s(&dir),
+        "--input",
+        s(&m.join("input.json")),
+        "--proof",
+        s(&proof)
+    ])
+    .status
+    .success());
+    assert_eq!(
+        zkinfer(&["verify", s(&dir), "--proof", s(&proof)])
+            .status
+            .code(),
+        Some(0)
+    );
+    // too small an SRS, and a file that is not one
+    let small = tmp.path().join("small.srs");
+    let p8 = ParamsKZG::<Bn256>::setup(8, rand::rngs::OsRng);
+    halo2_proofs::poly::commitment::Params::write(
+        &p8,
+        &mut std::fs::File::create(&small).expect("create"),
+    )
+    .expect("write");
+    let o = zkinfer(&["setup", s(&dir), "--srs", s(&small)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("small.srs: the SRS has 2^8 points"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(&small, b"garbage").expect("write");
+    let o = zkinfer(&["setup", s(&dir), "--srs", s(&small)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("small.srs: not halo2 KZG params"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
 fn max_degree_in_the_environment_is_refused() {
     let o = Command::new(env!("CARGO_BIN_EXE_zkinfer"))
         .args(["demo", "--model", "nope"])
