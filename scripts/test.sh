@@ -24,3 +24,12 @@ cargo build --release -p zkinfer-verifier --target wasm32-unknown-unknown
 
 step "tests (unit, MockProver, end-to-end, CLI, unseen models; benches run once as tests)"
 cargo test --release --workspace --all-targets
+
+step "the browser verifier in headless Chromium"
+bash scripts/build-wasm.sh
+cargo build --release -p zkinfer-prover --bin zkinfer
+if [[ -x /usr/bin/chromium || -n "${CHROMIUM:-}" ]]; then
+  (cd wasm-verifier/test && npm ci --no-audit --no-fund --loglevel=error && node --test browser.test.mjs)
+else
+  echo "skipped: no Chromium found at /usr/bin/chromium (Debian package 'chromium'; .ci/run installs it)"
+fi

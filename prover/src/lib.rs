@@ -2,8 +2,11 @@
 //! and the pipeline behind the `zkinfer` command.
 
 pub mod backend;
+#[cfg(feature = "cuda")]
+pub mod cuda_backend;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod model_dir;
 pub mod pipeline;
 pub mod progress;

@@ -58,6 +58,15 @@ enum Cmd {
         #[arg(long)]
         input: Option<PathBuf>,
     },
+    /// Write a static web folder that verifies this model's proofs in the browser.
+    ExportVerifier {
+        dir: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// The built WASM verifier (scripts/build-wasm.sh); defaults to wasm-verifier/pkg of this source tree.
+        #[arg(long)]
+        wasm_dir: Option<PathBuf>,
+    },
     /// Run compile -> setup -> prove -> verify on a bundled model.
     Demo {
         #[arg(long, default_value = "digits_mlp")]
@@ -177,6 +186,16 @@ fn run(cmd: Cmd) -> Result<ExitCode> {
                 println!("INVALID: {}", v.reason.unwrap_or_default());
                 return Ok(ExitCode::from(1));
             }
+        }
+        Cmd::ExportVerifier { dir, out, wasm_dir } => {
+            let wasm = wasm_dir.unwrap_or_else(zkinfer_prover::export::default_wasm_dir);
+            let files = zkinfer_prover::export::export_verifier(&dir, &out, &wasm)?;
+            println!(
+                "verification page for {} written to {} ({} files); serve it with any static server",
+                dir.display(),
+                out.display(),
+                files.len()
+            );
         }
         Cmd::Demo {
             model,

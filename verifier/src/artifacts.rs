@@ -19,6 +19,8 @@ use std::path::Path;
 use zkinfer_circuits::circuit::ModelCircuit;
 use zkinfer_circuits::settings::Settings;
 
+/// Version of `settings.json` this build reads.
+pub const SETTINGS_FORMAT: u32 = zkinfer_circuits::settings::SETTINGS_VERSION;
 pub const VK_MAGIC: &[u8; 8] = b"ZKVK\0\0\0\x01";
 pub const VK_VERSION: u32 = 1;
 pub const PARAMS_MAGIC: &[u8; 8] = b"ZKVP\0\0\0\x01";

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the browser verifier into wasm-verifier/pkg: the .wasm, its JS glue (ES module) and TypeScript types.
+# Installs what it needs: the wasm32 target and wasm-bindgen-cli at the exact version of the wasm-bindgen crate.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' wasm-verifier/Cargo.toml)
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+if ! command -v wasm-bindgen >/dev/null || [[ "$(wasm-bindgen --version)" != "wasm-bindgen $version" ]]; then
+  echo "installing wasm-bindgen-cli $version (one-time, a few minutes)" >&2
+  cargo install --quiet wasm-bindgen-cli --version "$version"
+fi
+cargo build --profile wasm-release -p zkinfer-wasm-verifier --target wasm32-unknown-unknown
+wasm=target/wasm32-unknown-unknown/wasm-release/zkinfer_wasm_verifier.wasm
+rm -rf wasm-verifier/pkg
+wasm-bindgen --target web --out-dir wasm-verifier/pkg "$wasm"
+raw=$(wc -c <wasm-verifier/pkg/zkinfer_wasm_verifier_bg.wasm)
+gz=$(gzip -9 -c wasm-verifier/pkg/zkinfer_wasm_verifier_bg.wasm | wc -c)
+echo "wasm-verifier/pkg/zkinfer_wasm_verifier_bg.wasm: $raw bytes raw, $gz bytes gzipped"
