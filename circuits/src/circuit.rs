@@ -48,7 +48,7 @@ impl CompiledModel {
         }
         let n_in: usize = settings.inputs.iter().map(|s| s.numel()).sum();
         if plan.input_instances != n_in
-            || plan.input_instances + plan.outputs.len() != settings.num_instances()
+            || plan.input_instances + plan.outputs.len() + 1 != settings.num_instances()
         {
             return Err(CircuitError::Inconsistent(
                 "instance counts differ between the model and the settings".into(),
@@ -98,11 +98,11 @@ impl ModelCircuit {
         }
     }
 
-    /// The public instances of the witness as field elements.
+    /// The public instances of the witness as field elements: inputs, outputs, then the binding value.
     pub fn instances(&self) -> Vec<Fr> {
         self.witness
             .as_ref()
-            .map(|w| w.instances.iter().map(|v| fr_from_i128(*v)).collect())
+            .map(|w| w.field_instances())
             .unwrap_or_default()
     }
 }
@@ -223,13 +223,17 @@ impl Circuit<Fr> for ModelCircuit {
                         tag_q: row.act_tag,
                     };
                     let v = wit.map(|w| w.lanes[i]).unwrap_or_default();
-                    let values = LaneRowValues {
+                    let mut values = LaneRowValues {
                         a: known(v.a),
                         b: known(v.b),
                         q: known(v.q),
                         r: known(v.r),
                         z: known(v.z),
                     };
+                    if i == plan.bind_lane as usize {
+                        // the binding value is a full field element, carried but never used
+                        values.a = wit.map_or(Value::unknown(), |w| Value::known(w.bind));
+                    }
                     let n = lanes.len();
                     lane_cells.push(lanes[i % n].assign_row(
                         &mut region,

@@ -75,13 +75,20 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Number of public instances: every input element, then every output element.
+    /// Number of public instances: every input element, every output element, then the binding value.
     pub fn num_instances(&self) -> usize {
         self.inputs
             .iter()
             .chain(&self.outputs)
             .map(IoSpec::numel)
-            .sum()
+            .sum::<usize>()
+            + 1
+    }
+
+    /// Index of the binding instance (the last one): a field element the proof commits to without the
+    /// model using it, such as the market's hash of (market, job, provider); 0 when nothing is bound.
+    pub fn bind_instance(&self) -> usize {
+        self.num_instances() - 1
     }
 
     /// The tag of a sub-table, if the circuit has it.

@@ -6,9 +6,11 @@
 //! feature `parallel`).
 
 use crate::error::{CircuitError, Result};
+use crate::field::fr_from_i128;
 use crate::layout::{Plan, Src};
 use crate::quant::QuantModel;
 use crate::settings::TableKind;
+use crate::Fr;
 
 /// Values of one lane row (stored integers; tests may tamper with them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,11 +34,26 @@ pub struct TileValues {
 pub struct Witness {
     pub lanes: Vec<LaneValues>,
     pub tiles: Vec<TileValues>,
-    /// Public instances: stored inputs, then stored outputs.
+    /// Public instances: stored inputs, then stored outputs (the binding value follows, in `bind`).
     pub instances: Vec<i128>,
+    /// The binding instance (0 unless the proof is bound to something, such as a market job).
+    pub bind: Fr,
 }
 
 impl Witness {
+    /// Every public instance as a field element: inputs, outputs, binding value.
+    pub fn field_instances(&self) -> Vec<Fr> {
+        let mut v: Vec<Fr> = self.instances.iter().map(|x| fr_from_i128(*x)).collect();
+        v.push(self.bind);
+        v
+    }
+
+    /// Binds the proof to a value (see [`crate::settings::Settings::bind_instance`]).
+    pub fn with_bind(mut self, bind: Fr) -> Self {
+        self.bind = bind;
+        self
+    }
+
     /// The stored values of the outputs, in order.
     pub fn output_values(&self, plan: &Plan) -> Vec<i128> {
         plan.outputs
@@ -150,6 +167,9 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
         let (lanes_done, tiles, instances) = (&w.lanes, &w.tiles, &w.instances);
         let value = |src: Src| -> i128 {
             match src {
+                // the binding instance is a field element the model never uses: its lane row has all-zero
+                // coefficients, so its integer value does not matter
+                Src::Instance(i) if i as usize >= instances.len() => 0,
                 Src::Instance(i) => instances[i as usize],
                 Src::Lane(l) => lanes_done[l as usize].z,
                 Src::TileAcc { row, k } => tiles[row as usize].acc[k as usize],
@@ -197,6 +217,9 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
         }
         w.lanes.extend(rows.into_iter().flatten());
     }
+    // the binding row (last): all-zero coefficients and tags, its `a` is the bind value set at synthesis
+    w.lanes.push(LaneValues::default());
+    debug_assert_eq!(w.lanes.len(), plan.lane_rows.len());
     let outputs = w.output_values(plan);
     w.instances.extend(outputs);
     Ok(w)

@@ -6,7 +6,6 @@ use halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use std::sync::Arc;
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::compile::{compile_graph, CompileOptions};
-use zkinfer_circuits::field::fr_from_i128;
 use zkinfer_circuits::graph::{AddTensors, ConstAffine, Dense, Graph, Op, Relu, Reshape};
 use zkinfer_circuits::layout::Src;
 use zkinfer_circuits::witness::{generate, Witness};
@@ -86,11 +85,7 @@ fn build() -> (ModelCircuit, Witness) {
 }
 
 fn run(circuit: &ModelCircuit, witness: Witness) -> Result<(), Vec<VerifyFailure>> {
-    let instances = witness
-        .instances
-        .iter()
-        .map(|v| fr_from_i128(*v))
-        .collect::<Vec<Fr>>();
+    let instances = witness.field_instances();
     let circuit = ModelCircuit::with_witness(
         circuit.settings.clone(),
         circuit.model.clone().expect("model"),
@@ -251,11 +246,25 @@ fn wrong_relu_branch_fails_the_activation_lookup() {
 #[test]
 fn changed_output_instance_fails_the_copy_to_the_instance() {
     let (c, w) = build();
-    let mut inst: Vec<Fr> = w.instances.iter().map(|v| fr_from_i128(*v)).collect();
-    let last = inst.len() - 1;
-    inst[last] += Fr::one();
+    let mut inst: Vec<Fr> = w.field_instances();
+    let last_output = inst.len() - 2;
+    inst[last_output] += Fr::one();
     let fails = run_with_instances(&c, w, inst).expect_err("must fail");
     assert!(permutation_failed(&fails), "{fails:?}");
+}
+
+#[test]
+fn the_binding_instance_is_copied_into_the_circuit() {
+    let (c, w) = build();
+    // a bound witness passes with its own binding value
+    let bound = w.clone().with_bind(Fr::from(0xB1D_u64));
+    assert_eq!(run(&c, bound.clone()), Ok(()));
+    // and fails when the public binding value differs from the one in the circuit
+    let mut inst = bound.field_instances();
+    *inst.last_mut().expect("bind") = Fr::from(0xB1E_u64);
+    let fails = run_with_instances(&c, bound, inst).expect_err("must fail");
+    assert!(permutation_failed(&fails), "{fails:?}");
+    assert_eq!(c.settings.bind_instance(), w.field_instances().len() - 1);
 }
 
 #[test]

@@ -48,6 +48,10 @@ enum Cmd {
         proof: PathBuf,
         #[arg(long, value_enum, default_value = "cpu")]
         device: Device,
+        /// Bind the proof to this value (64 hex digits, a BN254 scalar), e.g. a market job's binding hash;
+        /// the proof then verifies only with it. Default 0.
+        #[arg(long)]
+        bind: Option<String>,
     },
     /// Verify a proof: exit 0 valid, 1 invalid, 2 bad or corrupt input.
     Verify {
@@ -157,12 +161,19 @@ fn run(cmd: Cmd) -> Result<ExitCode> {
             input,
             proof,
             device,
+            bind,
         } => {
             let md = ModelDir::new(&dir);
             let (settings, _) = md.settings()?;
             let inputs = pipeline::read_input(&input, &settings)?;
+            let bind = match bind {
+                None => zkinfer_circuits::Fr::zero(),
+                Some(h) => zkinfer_circuits::field::fr_from_hex(&h).ok_or_else(|| {
+                    anyhow::anyhow!("--bind: '{h}' is not 64 hex digits of a BN254 scalar")
+                })?,
+            };
             let pb = zkinfer_prover::progress::spinner("proving");
-            let p = pipeline::prove(&md, &inputs, device);
+            let p = pipeline::prove_bound(&md, &inputs, device, bind);
             pb.finish_and_clear();
             let p = p?;
             std::fs::write(&proof, p.proof.to_json())

@@ -14,6 +14,7 @@ use zkinfer_circuits::input_data::InputData;
 use zkinfer_circuits::layout::Target;
 use zkinfer_circuits::settings::Settings;
 use zkinfer_circuits::witness;
+use zkinfer_circuits::Fr;
 use zkinfer_compiler::accuracy::{evaluate, AccuracyReport};
 use zkinfer_compiler::reference::FloatReference;
 use zkinfer_verifier::artifacts::{model_id, write_vk, VerifierArtifacts, VerifierParams};
@@ -142,11 +143,22 @@ pub fn read_input(path: &Path, settings: &Settings) -> Result<Vec<Vec<f64>>, Pro
     Ok(d.inputs)
 }
 
-/// Proves one inference of the model in `dir`.
+/// Proves one inference of the model in `dir` (binding value 0).
 pub fn prove(
     dir: &ModelDir,
     inputs: &[Vec<f64>],
     device: Device,
+) -> Result<ProveSummary, ProverError> {
+    prove_bound(dir, inputs, device, Fr::zero())
+}
+
+/// Proves one inference bound to `bind` (the last public instance; see `Settings::bind_instance`):
+/// the proof verifies only with that binding value.
+pub fn prove_bound(
+    dir: &ModelDir,
+    inputs: &[Vec<f64>],
+    device: Device,
+    bind: Fr,
 ) -> Result<ProveSummary, ProverError> {
     let backend = backend_for(device)?;
     let (settings, settings_bytes) = dir.settings()?;
@@ -155,7 +167,7 @@ pub fn prove(
     let params = dir.params(settings.k)?;
     let vk_bytes = dir.vk_bytes()?;
     let t = Instant::now();
-    let w = Arc::new(witness::generate(&model.quant, &model.plan, inputs)?);
+    let w = Arc::new(witness::generate(&model.quant, &model.plan, inputs)?.with_bind(bind));
     let witness_time = t.elapsed();
     let circuit = ModelCircuit::with_witness(settings.clone(), model.clone(), w.clone());
     let instances = circuit.instances();
@@ -181,6 +193,7 @@ pub fn prove(
         model_id: model_id(&settings_bytes, &vk_bytes),
         proof: hex::encode(&proof),
         instances: instances_hex(&instances),
+        bind: zkinfer_circuits::field::fr_to_hex(&bind),
         inputs: ins
             .iter()
             .zip(&settings.inputs)

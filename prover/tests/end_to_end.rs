@@ -77,7 +77,13 @@ fn edited_output_and_flipped_byte_are_rejected() {
         .iter()
         .map(|x| zkinfer_verifier::proof_file::flatten(x, "o").expect("flat"))
         .collect();
-    let inst = zkinfer_verifier::instances::instances(&art.settings, &ins, &outs).expect("on grid");
+    let inst = zkinfer_verifier::instances::instances(
+        &art.settings,
+        &ins,
+        &outs,
+        zkinfer_circuits::Fr::zero(),
+    )
+    .expect("on grid");
     edited.instances = zkinfer_verifier::instances_hex(&inst);
     let v = verify(&md, &edited);
     assert!(
@@ -197,4 +203,38 @@ fn witness_generation_rejects_values_outside_the_calibrated_range() {
     }
     let _ = ModelCircuit::default();
     let _ = CompiledModel::new(model.quant.clone(), &settings).expect("replans");
+}
+
+#[test]
+fn a_bound_proof_verifies_only_with_its_binding() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let md = compile_and_setup(&models().join("iris_mlp"), tmp.path());
+    let (settings, _) = md.settings().expect("settings");
+    let inputs =
+        pipeline::read_input(&models().join("iris_mlp/input.json"), &settings).expect("input");
+    let bind = zkinfer_circuits::Fr::from(0x5eed_u64);
+    let p = pipeline::prove_bound(&md, &inputs, Device::Cpu, bind).expect("prove");
+    assert_eq!(p.proof.instances.len(), settings.num_instances());
+    assert!(verify(&md, &p.proof).valid);
+    // another binding value (another job or provider), with the instances edited to match it
+    let mut other = p.proof.clone();
+    let other_bind = zkinfer_circuits::Fr::from(0x5eee_u64);
+    other.bind = zkinfer_circuits::field::fr_to_hex(&other_bind);
+    let v = verify(&md, &other);
+    assert!(!v.valid, "{v:?}");
+    *other.instances.last_mut().expect("bind") = other.bind.clone();
+    let v = verify(&md, &other);
+    assert!(
+        !v.valid
+            && v.reason
+                .as_deref()
+                .is_some_and(|r| r.contains("does not verify")),
+        "{v:?}"
+    );
+    // an unbound proof does not verify as bound, and vice versa
+    let unbound = pipeline::prove(&md, &inputs, Device::Cpu).expect("prove");
+    let mut as_bound = unbound.proof.clone();
+    as_bound.bind = p.proof.bind.clone();
+    *as_bound.instances.last_mut().expect("bind") = p.proof.bind.clone();
+    assert!(!verify(&md, &as_bound).valid);
 }

@@ -34,11 +34,12 @@ pub fn encode(spec: &IoSpec, values: &[f64], what: &str, exact: bool) -> Result<
         .collect()
 }
 
-/// The instance vector for the given (dequantised) inputs and outputs.
+/// The instance vector for the given (dequantised) inputs and outputs, then the binding value.
 pub fn instances(
     settings: &Settings,
     inputs: &[Vec<f64>],
     outputs: &[Vec<f64>],
+    bind: Fr,
 ) -> Result<Vec<Fr>, String> {
     if inputs.len() != settings.inputs.len() {
         return Err(format!(
@@ -69,5 +70,6 @@ pub fn instances(
                 .map(|s| fr_from_i128(s as i128)),
         );
     }
+    out.push(bind);
     Ok(out)
 }

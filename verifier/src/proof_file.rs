@@ -3,6 +3,7 @@
 //! ```json
 //! { "version": 1, "model_id": "<sha256 of settings.json + vk.bin>",
 //!   "proof": "<hex>", "instances": ["<hex of each field element, little-endian>", ...],
+//!   "bind": "<hex of the binding field element, the last instance>",
 //!   "inputs": [<nested list per input>], "outputs": [<nested list per output>] }
 //! ```
 //! `inputs` and `outputs` hold the fixed-point values the circuit proved (dequantised). A verifier rebuilds
@@ -22,6 +23,8 @@ pub struct ProofFile {
     pub model_id: String,
     pub proof: String,
     pub instances: Vec<String>,
+    /// The binding value (hex field element, last instance): 0 unless the proof is bound to, e.g., a market job.
+    pub bind: String,
     pub inputs: Vec<Value>,
     pub outputs: Vec<Value>,
 }
@@ -49,6 +52,13 @@ impl ProofFile {
     pub fn proof_bytes(&self, file: &str) -> Result<Vec<u8>, VerifyError> {
         hex::decode(self.proof.trim_start_matches("0x"))
             .map_err(|e| VerifyError::format(file, format!("field proof: not hex: {e}")))
+    }
+
+    /// The binding value.
+    pub fn bind_value(&self, file: &str) -> Result<zkinfer_circuits::Fr, VerifyError> {
+        zkinfer_circuits::field::fr_from_hex(&self.bind).ok_or_else(|| {
+            VerifyError::format(file, "field bind: not a 64-digit hex field element")
+        })
     }
 
     /// Serialises with two-space indentation.

@@ -59,7 +59,8 @@ impl VerifierArtifacts {
                 .collect()
         };
         let (inputs, outputs) = (lists(&p.inputs, "inputs")?, lists(&p.outputs, "outputs")?);
-        let expected = match instances(&self.settings, &inputs, &outputs) {
+        let bind = p.bind_value(file)?;
+        let expected = match instances(&self.settings, &inputs, &outputs, bind) {
             Ok(i) => i,
             Err(e) => return Ok(Verdict::invalid(e)),
         };

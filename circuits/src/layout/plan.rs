@@ -69,6 +69,9 @@ pub struct Plan {
     pub input_instances: usize,
     /// Lane rows whose `z` is each output instance, in order.
     pub outputs: Vec<u32>,
+    /// The lane row whose `a` cell is copied from the binding instance (the last instance). Its fixed
+    /// values are all 0 and its tags 0, so `q = r = z = 0`: the value is carried, never used.
+    pub bind_lane: u32,
 }
 
 impl Plan {
@@ -99,6 +102,7 @@ impl Plan {
             tensor_cells: vec![Vec::new(); qm.tensors.len()],
             input_instances: 0,
             outputs: Vec::new(),
+            bind_lane: 0,
         };
         let id_tag = qm.tag(TableKind::Identity)?;
         let b = qm.lookup_bits;
@@ -242,6 +246,16 @@ impl Plan {
             }
             p.outputs.extend_from_slice(cells);
         }
+        p.bind_lane = p.lane_rows.len() as u32;
+        let bind = (p.input_instances + p.outputs.len()) as u32;
+        p.lane_rows.push(LaneRow {
+            a: Src::Instance(bind),
+            b: None,
+            m_a: 0,
+            m_b: 0,
+            c: 0,
+            act_tag: 0,
+        });
         Ok(p)
     }
 }
