@@ -39,7 +39,7 @@ pub enum Target {
     /// Fewest rows: lookup tables of at least 2^10 entries.
     #[default]
     Resources,
-    /// Precision: tables of at least 2^14 entries (2^14-level resolution of every activation).
+    /// Precision: tables of at least 2^12 entries (4x the resolution of `Resources` in every activation).
     Accuracy,
 }
 
@@ -47,7 +47,7 @@ impl Target {
     fn bits_range(self) -> (u32, u32) {
         match self {
             Target::Resources => (10, 16),
-            Target::Accuracy => (14, 20),
+            Target::Accuracy => (12, 20),
         }
     }
 }
@@ -143,7 +143,7 @@ mod tests {
         );
         assert_eq!(c.layout.lookup_bits, 10);
         let a = choose_layout(&shape, Target::Accuracy).expect("fits");
-        assert!(a.layout.lookup_bits >= 14 && a.k > c.k);
+        assert!(a.layout.lookup_bits >= 12 && a.k > c.k);
     }
 
     #[test]
