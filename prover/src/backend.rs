@@ -65,12 +65,24 @@ impl ProverBackend for CpuBackend {
     }
 }
 
-/// The backend for a device, or why it is unavailable in this build.
+/// The backend for a device, or why it is unavailable: not in this build, or no usable GPU (with the
+/// loader's or the CUDA driver's error).
 pub fn backend_for(device: Device) -> Result<Box<dyn ProverBackend>, ProverError> {
     match device {
         Device::Cpu => Ok(Box::new(CpuBackend)),
-        Device::Cuda => Err(ProverError::Device(
-            "--device cuda: this zkinfer was built without CUDA support (the `cuda` feature); use --device cpu".into(),
-        )),
+        Device::Cuda => cuda_backend(),
     }
+}
+
+/// halo2-axiom-gpu's prover, in the `zkinfer-cuda` worker process (see [`crate::cuda_backend`]).
+#[cfg(feature = "cuda")]
+fn cuda_backend() -> Result<Box<dyn ProverBackend>, ProverError> {
+    Ok(Box::new(crate::cuda_backend::CudaBackend::open()?))
+}
+
+#[cfg(not(feature = "cuda"))]
+fn cuda_backend() -> Result<Box<dyn ProverBackend>, ProverError> {
+    Err(ProverError::Device(
+        "--device cuda: this zkinfer was built without CUDA support (the `cuda` feature); use --device cpu".into(),
+    ))
 }

@@ -1,0 +1,117 @@
+//! `zkinfer-cuda`: the GPU worker of zkinfer's CUDA backend (built with `--features cuda`). `zkinfer prove
+//! --device cuda` runs it; it is not meant to be run by hand. See `zkinfer_prover::cuda_backend` for why the
+//! GPU prover lives in its own process, and for the protocol.
+//!
+//! - `zkinfer-cuda probe`: exits 0 and prints the device when halo2-axiom-gpu can use a GPU.
+//! - `zkinfer-cuda prove`: reads one request on stdin, proves it with halo2-axiom-gpu (KZG + SHPLONK on
+//!   BN254, Blake2b transcript), writes the proof bytes on stdout.
+//!
+//! Without a usable GPU this program may not reach `main`: the dynamic loader refuses it without
+//! `libcuda.so.1`/`libcudart.so.13`, and halo2-axiom-gpu's memory manager aborts from a load-time
+//! constructor. zkinfer reports the message this leaves on stderr.
+
+use halo2_axiom_gpu::cuda::utils::HALO2_GPU_CTX;
+use halo2_axiom_gpu::halo2curves::bn256::{Bn256, G1Affine};
+use halo2_axiom_gpu::plonk::create_proof;
+use halo2_axiom_gpu::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
+use halo2_axiom_gpu::poly::kzg::multiopen::ProverSHPLONK;
+use halo2_axiom_gpu::transcript::{Blake2bWrite, Challenge255, TranscriptWriterBuffer};
+use halo2_axiom_gpu::SerdeFormat;
+use std::io::{Read, Write};
+use std::process::ExitCode;
+use zkinfer_prover::cuda_backend::{
+    decode_request, EXIT_BAD_REQUEST, EXIT_NO_GPU, EXIT_PROVING_FAILED,
+};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["probe"] => probe(),
+        ["prove"] => prove(),
+        _ => {
+            eprintln!(
+                "zkinfer-cuda: usage: zkinfer-cuda probe | zkinfer-cuda prove < request \
+                 (the GPU worker of `zkinfer prove --device cuda`)"
+            );
+            ExitCode::from(EXIT_BAD_REQUEST)
+        }
+    }
+}
+
+/// Creates halo2-axiom-gpu's device context (a stream on the current device), as proving will.
+fn device() -> Result<u32, String> {
+    // halo2-axiom-gpu creates it lazily and panics when it cannot: turn that into an error (and keep the
+    // default hook from printing the panic as well).
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let id = std::panic::catch_unwind(|| HALO2_GPU_CTX.device_id);
+    std::panic::set_hook(hook);
+    id.map_err(|p| {
+        p.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "creating the CUDA context failed".into())
+    })
+}
+
+fn probe() -> ExitCode {
+    match device() {
+        Ok(id) => {
+            println!("CUDA device {id}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("zkinfer-cuda: {e}");
+            ExitCode::from(EXIT_NO_GPU)
+        }
+    }
+}
+
+fn prove() -> ExitCode {
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
+        eprintln!("zkinfer-cuda: reading the request: {e}");
+        return ExitCode::from(EXIT_BAD_REQUEST);
+    }
+    let req = match decode_request(&bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("zkinfer-cuda: {e}");
+            return ExitCode::from(EXIT_BAD_REQUEST);
+        }
+    };
+    drop(bytes);
+    // halo2-axiom-gpu's own ParamsKZG (it carries the device copies of the SRS), from the same bytes
+    let params = match ParamsKZG::<Bn256>::read_custom(&mut &req.params[..], SerdeFormat::RawBytes)
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("zkinfer-cuda: bad KZG params: {e}");
+            return ExitCode::from(EXIT_BAD_REQUEST);
+        }
+    };
+    if let Err(e) = device() {
+        eprintln!("zkinfer-cuda: {e}");
+        return ExitCode::from(EXIT_NO_GPU);
+    }
+    let instances = req.instances;
+    let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(Vec::new());
+    if let Err(e) = create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        &params,
+        &req.pk,
+        &[req.circuit],
+        &[&[&instances]],
+        rand::rngs::OsRng,
+        &mut transcript,
+    ) {
+        eprintln!("zkinfer-cuda: halo2-axiom-gpu create_proof failed: {e}");
+        return ExitCode::from(EXIT_PROVING_FAILED);
+    }
+    let proof = transcript.finalize();
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(&proof).and_then(|()| out.flush()) {
+        eprintln!("zkinfer-cuda: writing the proof: {e}");
+        return ExitCode::from(EXIT_BAD_REQUEST);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,546 @@
+//! The CUDA proving backend (`--features cuda`): halo2-axiom-gpu's KZG + SHPLONK prover on BN254, run in a
+//! worker process, `zkinfer-cuda` (built with the feature, next to `zkinfer`).
+//!
+//! Why a separate process. halo2-axiom-gpu 1.0.1 needs `libcudart.so.13` and `libcuda.so.1` at load time, and
+//! its memory manager (openvm-cuda-common 2.0) selects the GPU from a load-time constructor that aborts the
+//! process when no usable GPU is present: a program that links it cannot start on a machine without the
+//! NVIDIA driver and a GPU, whatever it was asked to do, and nothing in it can catch that. So this library
+//! never links halo2-axiom-gpu. `zkinfer` (also `--device cpu`) and the tests run on any machine, and a
+//! missing, unstartable or failing GPU becomes a [`ProverError::Device`] with the worker's own message
+//! (the loader's or the CUDA driver's error), never a crash of the caller.
+//!
+//! Protocol: `zkinfer-cuda probe` exits 0 when a GPU is usable, printing which. `zkinfer-cuda prove` reads one
+//! request ([`encode_request`]) on stdin and writes the proof bytes on stdout. A request carries the settings,
+//! the quantised model, the stored inputs, the binding value, the public instances, the KZG params and the
+//! proving key; the worker rebuilds the circuit and its witness ([`decode_request`]) and checks that it gives
+//! exactly these instances.
+//!
+//! Correct by construction: whatever happens on the GPU, [`CudaBackend::prove`] returns a proof only after
+//! halo2-axiom's CPU verifier has accepted it for the proving key's verifying key and these instances.
+
+use crate::backend::ProverBackend;
+use crate::error::ProverError;
+use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_proofs::halo2curves::ff::PrimeField;
+use halo2_proofs::plonk::{verify_proof, ProvingKey};
+use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
+use halo2_proofs::poly::kzg::multiopen::VerifierSHPLONK;
+use halo2_proofs::poly::kzg::strategy::SingleStrategy;
+use halo2_proofs::transcript::{Blake2bRead, Challenge255, TranscriptReadBuffer};
+use halo2_proofs::SerdeFormat;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::sync::Arc;
+use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
+use zkinfer_circuits::quant::QuantModel;
+use zkinfer_circuits::settings::Settings;
+use zkinfer_circuits::witness;
+
+/// File name of the worker binary (plus the platform's executable suffix).
+pub const WORKER_NAME: &str = "zkinfer-cuda";
+/// Environment variable naming the worker binary explicitly (else it is looked for next to the program).
+pub const WORKER_ENV: &str = "ZKINFER_CUDA_WORKER";
+
+/// Worker exit code: the request or the command line is malformed (a bug: the two sides disagree).
+pub const EXIT_BAD_REQUEST: u8 = 2;
+/// Worker exit code: halo2-axiom-gpu failed to prove (its error on stderr).
+pub const EXIT_PROVING_FAILED: u8 = 3;
+/// Worker exit code: no usable GPU (the CUDA error on stderr).
+pub const EXIT_NO_GPU: u8 = 4;
+
+const MAGIC: &[u8; 8] = b"ZKICUDA2";
+
+/// Proves on an NVIDIA GPU through the `zkinfer-cuda` worker.
+#[derive(Debug, Clone)]
+pub struct CudaBackend {
+    worker: PathBuf,
+    device: String,
+}
+
+impl CudaBackend {
+    /// Finds the worker ([`find_worker`]) and checks that it can use a GPU.
+    pub fn open() -> Result<Self, ProverError> {
+        Self::with_worker(find_worker()?)
+    }
+
+    /// Uses the given worker binary, checking that it can use a GPU.
+    pub fn with_worker(worker: impl Into<PathBuf>) -> Result<Self, ProverError> {
+        let worker = worker.into();
+        let out = run_worker(&worker, "probe", None).map_err(|e| {
+            ProverError::Device(format!(
+                "--device cuda: the GPU worker {}: {e}",
+                worker.display()
+            ))
+        })?;
+        if !out.status.success() {
+            return Err(no_gpu(&worker, &failure(&out)));
+        }
+        let device = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Ok(Self { worker, device })
+    }
+
+    /// The GPU the worker reported, e.g. `CUDA device 0`.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
+    /// The worker binary.
+    pub fn worker(&self) -> &Path {
+        &self.worker
+    }
+}
+
+impl ProverBackend for CudaBackend {
+    fn name(&self) -> &'static str {
+        "cuda"
+    }
+
+    fn prove(
+        &self,
+        params: &ParamsKZG<Bn256>,
+        pk: &ProvingKey<G1Affine>,
+        circuit: ModelCircuit,
+        instances: &[Fr],
+    ) -> Result<Vec<u8>, ProverError> {
+        let request = encode_request(params, pk, &circuit, instances)?;
+        let out = run_worker(&self.worker, "prove", Some(&request)).map_err(|e| {
+            ProverError::Device(format!(
+                "--device cuda: the GPU worker {}: {e}",
+                self.worker.display()
+            ))
+        })?;
+        if !out.status.success() {
+            return Err(match out.status.code() {
+                Some(c) if c == i32::from(EXIT_PROVING_FAILED) => ProverError::Halo2 {
+                    stage: "GPU proving",
+                    message: summarise(&out.stderr),
+                },
+                _ => {
+                    let why = failure(&out);
+                    ProverError::Device(format!(
+                        "--device cuda: the GPU worker {} failed: {why}{}",
+                        self.worker.display(),
+                        hint(&why)
+                    ))
+                }
+            });
+        }
+        let proof = out.stdout;
+        check_proof(params, pk, instances, &proof).map_err(|e| ProverError::Halo2 {
+            stage: "GPU proving",
+            message: format!("the GPU's proof does not verify on the CPU: {e}"),
+        })?;
+        Ok(proof)
+    }
+}
+
+/// The worker binary: `$ZKINFER_CUDA_WORKER`, else `zkinfer-cuda` next to the running program or one folder
+/// up (where cargo puts binaries, seen from its test programs in `target/<profile>/deps`).
+pub fn find_worker() -> Result<PathBuf, ProverError> {
+    if let Some(p) = std::env::var_os(WORKER_ENV) {
+        return Ok(PathBuf::from(p));
+    }
+    let name = format!("{WORKER_NAME}{}", std::env::consts::EXE_SUFFIX);
+    let exe = std::env::current_exe().map_err(|e| {
+        ProverError::Device(format!(
+            "--device cuda: cannot locate the GPU worker `{name}` (the running program's path is unknown: {e}); set {WORKER_ENV}"
+        ))
+    })?;
+    let candidates: Vec<PathBuf> = exe
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|d| d.join(&name))
+        .collect();
+    candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+        let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+        ProverError::Device(format!(
+            "--device cuda: the GPU worker `{name}` was not found (looked for {}); it is built with \
+             `cargo build --release -p zkinfer-prover --features cuda`, next to `zkinfer`; or set {WORKER_ENV}",
+            looked.join(" and ")
+        ))
+    })
+}
+
+fn no_gpu(worker: &Path, why: &str) -> ProverError {
+    ProverError::Device(format!(
+        "--device cuda: no usable CUDA GPU (GPU worker {}): {why}{}",
+        worker.display(),
+        hint(why)
+    ))
+}
+
+/// What to do about the usual ways the worker fails to start.
+fn hint(why: &str) -> &'static str {
+    if why.contains("libcuda.so") {
+        " (the NVIDIA driver is not installed)"
+    } else if why.contains("libcudart.so") {
+        " (the CUDA 13 runtime was not found: install the CUDA 13 toolkit, or put the folder holding \
+         libcudart.so.13 on LD_LIBRARY_PATH)"
+    } else if why.contains("cudaErrorInsufficientDriver") {
+        " (CUDA 13 needs NVIDIA driver 580 or newer)"
+    } else if why.contains("cudaErrorNoDevice") {
+        " (the driver sees no GPU; check CUDA_VISIBLE_DEVICES)"
+    } else {
+        ""
+    }
+}
+
+/// Runs the worker with one command, feeding `input` on stdin.
+fn run_worker(worker: &Path, command: &str, input: Option<&[u8]>) -> Result<Output, String> {
+    let mut child = Command::new(worker)
+        .arg(command)
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot be run: {e}"))?;
+    let stdin = child.stdin.take();
+    std::thread::scope(|s| {
+        // Write on a thread while this one drains stdout and stderr: no deadlock on full pipes, and a
+        // worker that dies early (a broken pipe here) is reported by its exit status and stderr instead.
+        let writer = s.spawn(move || {
+            if let (Some(mut stdin), Some(bytes)) = (stdin, input) {
+                // Dropping stdin at the end closes it: the worker reads to end of file.
+                let _ = stdin.write_all(bytes);
+            }
+        });
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("waiting for it failed: {e}"));
+        let _ = writer.join();
+        out
+    })
+}
+
+/// How a worker run failed: its exit status and what it said.
+fn failure(out: &Output) -> String {
+    let said = summarise(&out.stderr);
+    let status = describe(out.status);
+    if said.is_empty() {
+        status
+    } else {
+        format!("{said} [{status}]")
+    }
+}
+
+fn describe(status: ExitStatus) -> String {
+    match status.code() {
+        Some(c) => format!("exit code {c}"),
+        // killed by a signal: an abort (a panic in CUDA initialisation before `main`) or a crash
+        None => format!("{status}"),
+    }
+}
+
+/// The informative part of a worker's stderr: the loader's message, or the first panic's (a panic in a
+/// load-time constructor is followed by a second one, "panic in a function that cannot unwind"), without
+/// backtraces or notes.
+fn summarise(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let mut lines: Vec<&str> = Vec::new();
+    let mut panics = 0;
+    for l in text.lines().map(str::trim) {
+        if l.starts_with("stack backtrace:") || l.starts_with("thread caused non-unwinding panic") {
+            break;
+        }
+        if l.starts_with("thread '") && l.contains("panicked at") {
+            panics += 1;
+            if panics > 1 {
+                break;
+            }
+        }
+        if !l.is_empty() && !l.starts_with("note: ") {
+            lines.push(l);
+        }
+    }
+    let mut s = lines.join(" / ");
+    if s.len() > 1500 {
+        let mut end = 1500;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push_str(" ...");
+    }
+    s
+}
+
+/// Checks a proof with halo2-axiom's CPU verifier, as `zkinfer verify` does (no trailing bytes).
+fn check_proof(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    instances: &[Fr],
+    proof: &[u8],
+) -> Result<(), String> {
+    let mut rest: &[u8] = proof;
+    verify_proof::<
+        KZGCommitmentScheme<Bn256>,
+        VerifierSHPLONK<'_, Bn256>,
+        _,
+        _,
+        SingleStrategy<'_, Bn256>,
+    >(
+        params,
+        pk.get_vk(),
+        SingleStrategy::new(params),
+        &[&[instances]],
+        &mut Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest),
+    )
+    .map_err(|e| format!("{e:?}"))?;
+    if !rest.is_empty() {
+        return Err(format!("{} trailing bytes", rest.len()));
+    }
+    Ok(())
+}
+
+fn request_error(what: impl std::fmt::Display) -> ProverError {
+    ProverError::Device(format!(
+        "--device cuda: cannot hand this proof to the GPU worker: {what}"
+    ))
+}
+
+/// The request for one proof, as the worker reads it on stdin.
+pub fn encode_request(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    circuit: &ModelCircuit,
+    instances: &[Fr],
+) -> Result<Vec<u8>, ProverError> {
+    let model = circuit
+        .model
+        .as_ref()
+        .ok_or_else(|| request_error("the circuit has no model"))?;
+    let w = circuit
+        .witness
+        .as_ref()
+        .ok_or_else(|| request_error("the circuit has no witness"))?;
+    // The worker parses exactly these bytes: check that they give back exactly these values.
+    let settings = serde_json::to_vec(&circuit.settings).map_err(request_error)?;
+    if serde_json::from_slice::<Settings>(&settings).ok().as_ref() != Some(&circuit.settings) {
+        return Err(request_error(
+            "the settings do not survive a JSON round trip",
+        ));
+    }
+    let quant = serde_json::to_vec(&model.quant).map_err(request_error)?;
+    if serde_json::from_slice::<QuantModel>(&quant).ok().as_ref() != Some(&model.quant) {
+        return Err(request_error(
+            "the quantised model does not survive a JSON round trip",
+        ));
+    }
+    // the stored (quantised) inputs: the first instances of the witness
+    let n_inputs: usize = model
+        .quant
+        .inputs
+        .iter()
+        .map(|&t| model.quant.tensors[t].numel())
+        .sum();
+    if w.instances.len() < n_inputs {
+        return Err(request_error("the witness has fewer instances than inputs"));
+    }
+    let mut stored = Vec::with_capacity(n_inputs * 8);
+    for &v in &w.instances[..n_inputs] {
+        let v = i64::try_from(v).map_err(|_| request_error("a stored input exceeds 64 bits"))?;
+        stored.extend_from_slice(&v.to_le_bytes());
+    }
+    let bind = w.bind.to_repr();
+    let mut inst = Vec::with_capacity(instances.len() * 32);
+    for f in instances {
+        inst.extend_from_slice(f.to_repr().as_ref());
+    }
+    let mut p = Vec::new();
+    params
+        .write_custom(&mut p, SerdeFormat::RawBytes)
+        .map_err(request_error)?;
+    let pk_bytes = pk.to_bytes(SerdeFormat::RawBytes);
+
+    let sections: [&[u8]; 7] = [
+        &settings,
+        &quant,
+        &stored,
+        bind.as_ref(),
+        &inst,
+        &p,
+        &pk_bytes,
+    ];
+    let total: usize = sections.iter().map(|s| 8 + s.len()).sum();
+    let mut out = Vec::with_capacity(MAGIC.len() + total);
+    out.extend_from_slice(MAGIC);
+    for s in sections {
+        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        out.extend_from_slice(s);
+    }
+    Ok(out)
+}
+
+/// A request, decoded and checked by the worker.
+#[derive(Debug)]
+pub struct Request {
+    pub settings: Settings,
+    /// The circuit, with its witness regenerated from the stored inputs and the binding value.
+    pub circuit: ModelCircuit,
+    /// The public instances, exactly as sent (and equal to the rebuilt circuit's).
+    pub instances: Vec<Fr>,
+    /// The KZG params in halo2's `RawBytes` format (the worker reads them into halo2-axiom-gpu's type).
+    pub params: Vec<u8>,
+    pub pk: ProvingKey<G1Affine>,
+}
+
+impl Request {
+    /// The params as halo2-axiom's (CPU) type.
+    pub fn cpu_params(&self) -> Result<ParamsKZG<Bn256>, String> {
+        ParamsKZG::<Bn256>::read_custom(&mut &self.params[..], SerdeFormat::RawBytes)
+            .map_err(|e| format!("bad KZG params: {e}"))
+    }
+}
+
+fn fr_from_bytes(c: &[u8]) -> Result<Fr, String> {
+    let mut repr = <Fr as PrimeField>::Repr::default();
+    repr.as_mut().copy_from_slice(c);
+    Option::<Fr>::from(Fr::from_repr(repr))
+        .ok_or_else(|| "an instance is not a field element".into())
+}
+
+/// The next length-prefixed section of a request.
+fn take<'a>(rest: &mut &'a [u8], name: &str) -> Result<&'a [u8], String> {
+    if rest.len() < 8 {
+        return Err(format!("truncated request (at {name})"));
+    }
+    let (len, tail) = rest.split_at(8);
+    let mut l = [0u8; 8];
+    l.copy_from_slice(len);
+    let len = usize::try_from(u64::from_le_bytes(l))
+        .ok()
+        .filter(|&n| n <= tail.len())
+        .ok_or_else(|| format!("truncated request (in {name})"))?;
+    let (s, tail) = tail.split_at(len);
+    *rest = tail;
+    Ok(s)
+}
+
+/// Decodes a request and rebuilds its circuit; any inconsistency is an error (never a panic).
+pub fn decode_request(bytes: &[u8]) -> Result<Request, String> {
+    let rest = bytes.strip_prefix(&MAGIC[..]).ok_or(
+        "not a zkinfer GPU request (bad magic): the worker and zkinfer are from different builds",
+    )?;
+    let mut rest = rest;
+    let settings_bytes = take(&mut rest, "settings")?;
+    let quant_bytes = take(&mut rest, "model")?;
+    let stored_bytes = take(&mut rest, "inputs")?;
+    let bind_bytes = take(&mut rest, "binding value")?;
+    let inst_bytes = take(&mut rest, "instances")?;
+    let params = take(&mut rest, "params")?.to_vec();
+    let pk_bytes = take(&mut rest, "proving key")?;
+    if !rest.is_empty() {
+        return Err("trailing bytes after the request".into());
+    }
+
+    let settings: Settings =
+        serde_json::from_slice(settings_bytes).map_err(|e| format!("bad settings: {e}"))?;
+    let quant: QuantModel =
+        serde_json::from_slice(quant_bytes).map_err(|e| format!("bad model: {e}"))?;
+    if stored_bytes.len() % 8 != 0 || inst_bytes.len() % 32 != 0 || bind_bytes.len() != 32 {
+        return Err("bad input, binding value or instance section length".into());
+    }
+    let stored: Vec<i64> = stored_bytes
+        .chunks_exact(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            i64::from_le_bytes(b)
+        })
+        .collect();
+    let instances = inst_bytes
+        .chunks_exact(32)
+        .map(fr_from_bytes)
+        .collect::<Result<Vec<Fr>, _>>()?;
+    let bind = fr_from_bytes(bind_bytes)?;
+
+    // the inputs as real numbers, from their stored values (exact: the scales are powers of two)
+    let mut inputs = Vec::with_capacity(quant.inputs.len());
+    let mut it = stored.iter();
+    for &t in &quant.inputs {
+        let info = quant
+            .tensors
+            .get(t)
+            .ok_or("the model names an input tensor it does not have")?;
+        let values: Vec<f64> = it
+            .by_ref()
+            .take(info.numel())
+            .map(|&v| info.encoding.dequantise(v))
+            .collect();
+        if values.len() != info.numel() {
+            return Err("fewer stored inputs than the model's inputs".into());
+        }
+        inputs.push(values);
+    }
+    if it.next().is_some() {
+        return Err("more stored inputs than the model's inputs".into());
+    }
+    let model = CompiledModel::new(quant, &settings).map_err(|e| format!("bad model: {e}"))?;
+    let w = witness::generate(&model.quant, &model.plan, &inputs)
+        .map_err(|e| format!("witness generation failed: {e}"))?
+        .with_bind(bind);
+    let circuit = ModelCircuit::with_witness(settings.clone(), Arc::new(model), Arc::new(w));
+    if circuit.instances() != instances {
+        return Err("the rebuilt witness gives other public instances than the request's".into());
+    }
+    let pk = ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
+        &mut &pk_bytes[..],
+        SerdeFormat::RawBytes,
+        settings.clone(),
+    )
+    .map_err(|e| format!("bad proving key: {e}"))?;
+    Ok(Request {
+        settings,
+        circuit,
+        instances,
+        params,
+        pk,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hint, summarise};
+
+    /// What the worker prints when CUDA initialisation aborts it before `main` (CUDA 13 runtime, no driver).
+    const ABORT: &str = "thread '<unnamed>' (5406) panicked at /cargo/openvm-cuda-common-2.0.1/src/memory_manager/vm_pool.rs:165:38:
+called `Result::unwrap()` on an `Err` value: CudaError { code: 35, name: \"cudaErrorInsufficientDriver\", message: \"CUDA driver version is insufficient for CUDA runtime version\" }
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+thread '<unnamed>' (5406) panicked at /rustc/library/core/src/panicking.rs:225:5:
+panic in a function that cannot unwind
+stack backtrace:
+   0:     0x55e10ed055fa - <std::sys::backtrace::BacktraceLock>::print
+thread caused non-unwinding panic. aborting.
+";
+
+    #[test]
+    fn summary_keeps_the_first_panic_without_notes_or_backtraces() {
+        let s = summarise(ABORT.as_bytes());
+        assert_eq!(
+            s,
+            "thread '<unnamed>' (5406) panicked at /cargo/openvm-cuda-common-2.0.1/src/memory_manager/vm_pool.rs:165:38: / called `Result::unwrap()` on an `Err` value: CudaError { code: 35, name: \"cudaErrorInsufficientDriver\", message: \"CUDA driver version is insufficient for CUDA runtime version\" }"
+        );
+        assert!(hint(&s).contains("driver 580"));
+        let with_backtrace = ABORT.replace(
+            "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
+            "stack backtrace:\n   0: __rustc::rust_begin_unwind",
+        );
+        assert_eq!(summarise(with_backtrace.as_bytes()), s);
+    }
+
+    #[test]
+    fn loader_errors_get_a_hint() {
+        let s = summarise(b"./zkinfer-cuda: error while loading shared libraries: libcuda.so.1: cannot open shared object file: No such file or directory\n");
+        assert!(s.starts_with("./zkinfer-cuda: error while loading"), "{s}");
+        assert!(hint(&s).contains("driver is not installed"));
+        assert!(hint("libcudart.so.13: cannot open shared object file").contains("LD_LIBRARY_PATH"));
+        assert_eq!(summarise(&[b'x'; 4000]).len(), 1504);
+    }
+}

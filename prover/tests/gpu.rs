@@ -1,0 +1,258 @@
+//! The CUDA backend (`cargo test --release -p zkinfer-prover --features cuda --test gpu`): a proof made on the
+//! GPU verifies with the CPU verifier and a flipped byte does not. Without a usable GPU that test prints
+//! `skipped: <why>` and passes; the test of the worker's request format runs on any machine.
+
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn cuda_feature_is_off() {
+    println!(
+        "skipped: zkinfer-prover was built without the `cuda` feature \
+         (run `cargo test --release -p zkinfer-prover --features cuda --test gpu`)"
+    );
+}
+
+#[cfg(feature = "cuda")]
+mod common;
+
+#[cfg(feature = "cuda")]
+mod cuda {
+    use super::common::{compile_and_setup, models};
+    use halo2_proofs::halo2curves::ff::Field;
+    use std::sync::Arc;
+    use zkinfer_circuits::circuit::ModelCircuit;
+    use zkinfer_circuits::witness;
+    use zkinfer_prover::cuda_backend::{decode_request, encode_request, CudaBackend};
+    use zkinfer_prover::ProverError;
+    use zkinfer_prover::{backend_for, pipeline, CpuBackend, Device, ModelDir, ProverBackend};
+    use zkinfer_verifier::{ProofFile, VerifierArtifacts};
+
+    /// Held by the tests that run worker processes or write executables: one writing an executable while
+    /// another thread forks can make running it fail with "text file busy".
+    static SPAWN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn spawn_lock() -> std::sync::MutexGuard<'static, ()> {
+        SPAWN.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn iris() -> (tempfile::TempDir, ModelDir, Vec<Vec<f64>>) {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let md = compile_and_setup(&models().join("iris_mlp"), &tmp.path().join("iris"));
+        let (settings, _) = md.settings().expect("settings");
+        let inputs =
+            pipeline::read_input(&models().join("iris_mlp/input.json"), &settings).expect("input");
+        (tmp, md, inputs)
+    }
+
+    fn verify(md: &ModelDir, proof: &ProofFile) -> zkinfer_verifier::Verdict {
+        let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
+        art.verify(proof, "proof.json").expect("well-formed")
+    }
+
+    #[test]
+    fn gpu_proof_verifies_and_a_flipped_byte_does_not() {
+        let _spawn = spawn_lock();
+        // no usable GPU (or no worker): a clear Device error, and the test is skipped
+        match backend_for(Device::Cuda) {
+            Ok(b) => println!("proving on {b:?}"),
+            Err(e) => {
+                assert!(
+                    matches!(e, ProverError::Device(_)),
+                    "backend_for(Device::Cuda) failed with a non-device error: {e}"
+                );
+                assert!(e.to_string().starts_with("--device cuda: "), "{e}");
+                println!("skipped: {e}");
+                return;
+            }
+        }
+        let (_tmp, md, inputs) = iris();
+        let p = pipeline::prove(&md, &inputs, Device::Cuda).expect("prove on the GPU");
+        assert_eq!(p.backend, "cuda");
+        let v = verify(&md, &p.proof);
+        assert!(v.valid, "{:?}", v.reason);
+        assert_eq!(v.outputs, p.outputs);
+        // the same outputs as the CPU prover's
+        let cpu = pipeline::prove(&md, &inputs, Device::Cpu).expect("prove on the CPU");
+        assert_eq!(cpu.outputs, p.outputs);
+        assert_eq!(cpu.proof.instances, p.proof.instances);
+        // a flipped proof byte is rejected, wherever it is
+        let bytes = p.proof.proof_bytes("p").expect("hex");
+        for pos in [0, bytes.len() / 3, bytes.len() / 2, bytes.len() - 1] {
+            let mut b = bytes.clone();
+            b[pos] ^= 1;
+            let mut f = p.proof.clone();
+            f.proof = hex::encode(&b);
+            assert!(!verify(&md, &f).valid, "flipped byte {pos} accepted");
+        }
+    }
+
+    /// The CPU half of the CUDA backend, on any machine: the worker's request rebuilds exactly the circuit,
+    /// instances, params and proving key it was made from (proved here on the CPU, checked by the verifier),
+    /// and a damaged request is an error, not a panic.
+    #[test]
+    fn worker_request_rebuilds_the_same_circuit() {
+        let (_tmp, md, inputs) = iris();
+        let (settings, settings_bytes) = md.settings().expect("settings");
+        let model = Arc::new(md.compiled_model(&settings).expect("model"));
+        let pk = md.pk(&settings, &settings_bytes).expect("pk");
+        let params = md.params(settings.k).expect("params");
+        // bound to a value (the last instance), which the worker must carry over too
+        let bind = halo2_proofs::halo2curves::bn256::Fr::from(0x5eed_u64);
+        let w = Arc::new(
+            witness::generate(&model.quant, &model.plan, &inputs)
+                .expect("witness")
+                .with_bind(bind),
+        );
+        let circuit = ModelCircuit::with_witness(settings.clone(), model, w.clone());
+        let instances = circuit.instances();
+        let request = encode_request(&params, &pk, &circuit, &instances).expect("encode");
+
+        let req = decode_request(&request).expect("decode");
+        assert_eq!(req.settings, settings);
+        assert_eq!(req.instances, instances);
+        assert_eq!(req.circuit.witness.as_deref(), Some(&*w));
+        assert_eq!(
+            req.pk.to_bytes(halo2_proofs::SerdeFormat::RawBytes),
+            pk.to_bytes(halo2_proofs::SerdeFormat::RawBytes)
+        );
+        let cpu_params = req.cpu_params().expect("params");
+        let proof = CpuBackend
+            .prove(&cpu_params, &req.pk, req.circuit, &req.instances)
+            .expect("prove the rebuilt circuit");
+        let mut file = pipeline::prove_bound(&md, &inputs, Device::Cpu, bind)
+            .expect("prove")
+            .proof;
+        file.proof = hex::encode(&proof);
+        let v = verify(&md, &file);
+        assert!(v.valid, "{:?}", v.reason);
+
+        // damaged requests
+        assert!(decode_request(&request[..request.len() - 1]).is_err());
+        assert!(decode_request(&request[1..]).is_err());
+        let mut other = request.clone();
+        other.push(0);
+        assert!(decode_request(&other).is_err());
+        // another public input than the instances say
+        let mut other = instances.clone();
+        other[0] += halo2_proofs::halo2curves::bn256::Fr::ONE;
+        let bad = encode_request(&params, &pk, &circuit, &other).expect("encode");
+        let e = decode_request(&bad).expect_err("mismatched instances");
+        assert!(e.contains("instances"), "{e}");
+    }
+
+    /// A worker that does not exist, or cannot start, is a Device error naming it.
+    #[test]
+    fn missing_worker_is_a_device_error() {
+        let _spawn = spawn_lock();
+        let e = CudaBackend::with_worker("/nonexistent/zkinfer-cuda").expect_err("no worker");
+        assert!(matches!(e, ProverError::Device(_)), "{e:?}");
+        assert!(e.to_string().contains("/nonexistent/zkinfer-cuda"), "{e}");
+    }
+
+    /// The backend's handling of its worker, with stand-in workers (shell scripts): a proof that does not
+    /// verify is never returned, and every failure is a clear error.
+    #[cfg(unix)]
+    #[test]
+    fn worker_failures_are_clear_errors_and_bad_proofs_are_caught() {
+        use std::os::unix::fs::PermissionsExt;
+        let (tmp, md, inputs) = iris();
+        let (settings, settings_bytes) = md.settings().expect("settings");
+        let model = Arc::new(md.compiled_model(&settings).expect("model"));
+        let pk = md.pk(&settings, &settings_bytes).expect("pk");
+        let params = md.params(settings.k).expect("params");
+        let w = Arc::new(witness::generate(&model.quant, &model.plan, &inputs).expect("witness"));
+        let circuit = ModelCircuit::with_witness(settings.clone(), model, w);
+        let instances = circuit.instances();
+
+        let _spawn = spawn_lock();
+        let worker = |name: &str, probe: &str, prove: &str| {
+            let p = tmp.path().join(name);
+            std::fs::write(
+                &p,
+                format!(
+                    "#!/bin/sh\ncase \"$1\" in\nprobe) {probe} ;;\nprove) cat >/dev/null; {prove} ;;\nesac\n"
+                ),
+            )
+            .expect("write worker");
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+            p
+        };
+        let ok_probe = "echo 'CUDA device 0'";
+
+        // no GPU: the worker's message, and a hint
+        let e = CudaBackend::with_worker(worker(
+            "nogpu",
+            "echo 'zkinfer-cuda: CudaError { code: 100, name: \"cudaErrorNoDevice\" }' >&2; exit 4",
+            "exit 0",
+        ))
+        .expect_err("no GPU");
+        let m = e.to_string();
+        assert!(matches!(e, ProverError::Device(_)), "{e:?}");
+        assert!(
+            m.contains("no usable CUDA GPU")
+                && m.contains("cudaErrorNoDevice")
+                && m.contains("CUDA_VISIBLE_DEVICES"),
+            "{m}"
+        );
+
+        // a worker that answers with something that is not a valid proof: caught by the CPU check
+        let b = CudaBackend::with_worker(worker("garbage", ok_probe, "printf 'not a proof'"))
+            .expect("probe");
+        assert_eq!(b.device(), "CUDA device 0");
+        let e = b
+            .prove(&params, &pk, circuit.clone(), &instances)
+            .expect_err("garbage proof");
+        assert!(
+            matches!(e, ProverError::Halo2 { .. }) && e.to_string().contains("does not verify"),
+            "{e}"
+        );
+
+        // a valid proof of the same circuit, with bytes appended: caught too
+        let mut good = CpuBackend
+            .prove(&params, &pk, circuit.clone(), &instances)
+            .expect("cpu proof");
+        let proof_file = tmp.path().join("proof.bin");
+        std::fs::write(&proof_file, &good).expect("write proof");
+        let b = CudaBackend::with_worker(worker(
+            "replay",
+            ok_probe,
+            &format!("cat '{}'", proof_file.display()),
+        ))
+        .expect("probe");
+        let replayed = b
+            .prove(&params, &pk, circuit.clone(), &instances)
+            .expect("a valid proof passes the check");
+        assert_eq!(replayed, good);
+        good.push(0);
+        std::fs::write(&proof_file, &good).expect("write proof");
+        let e = b
+            .prove(&params, &pk, circuit.clone(), &instances)
+            .expect_err("trailing byte");
+        assert!(e.to_string().contains("trailing"), "{e}");
+
+        // halo2-axiom-gpu's own error
+        let b = CudaBackend::with_worker(worker(
+            "fails",
+            ok_probe,
+            "echo 'zkinfer-cuda: halo2-axiom-gpu create_proof failed: boom' >&2; exit 3",
+        ))
+        .expect("probe");
+        let e = b
+            .prove(&params, &pk, circuit.clone(), &instances)
+            .expect_err("fails");
+        assert!(
+            matches!(e, ProverError::Halo2 { .. }) && e.to_string().contains("boom"),
+            "{e}"
+        );
+
+        // a crash
+        let b =
+            CudaBackend::with_worker(worker("crash", ok_probe, "kill -ABRT $$")).expect("probe");
+        let e = b
+            .prove(&params, &pk, circuit, &instances)
+            .expect_err("crash");
+        assert!(
+            matches!(e, ProverError::Device(_)) && e.to_string().contains("signal"),
+            "{e}"
+        );
+    }
+}
