@@ -33,3 +33,12 @@ if [[ -x /usr/bin/chromium || -n "${CHROMIUM:-}" ]]; then
 else
   echo "skipped: no Chromium found at /usr/bin/chromium (Debian package 'chromium'; .ci/run installs it)"
 fi
+
+step "the CUDA backend builds (nvcc from PyPI wheels; no GPU needed) and its tests pass (the GPU proof skips without a GPU)"
+(
+  eval "$(bash scripts/cuda-toolchain.sh)"
+  cargo build --release -p zkinfer-prover --features cuda
+  cargo test --release -p zkinfer-prover --features cuda --test gpu -- --nocapture
+)
+# leave the default (CPU-only) zkinfer in target/release for the user
+cargo build --release -q -p zkinfer-prover --bin zkinfer
