@@ -26,12 +26,17 @@ step "tests (unit, MockProver, end-to-end, CLI, unseen models; benches run once 
 cargo test --release --workspace --all-targets
 
 step "the browser verifier in headless Chromium"
+if [[ ! -x /usr/bin/chromium && -z "${CHROMIUM:-}" && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+  echo "installing Debian's chromium for the browser test"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ||
+    echo "warning: could not install chromium" >&2
+fi
 bash scripts/build-wasm.sh
 cargo build --release -p zkinfer-prover --bin zkinfer
 if [[ -x /usr/bin/chromium || -n "${CHROMIUM:-}" ]]; then
   (cd wasm-verifier/test && npm ci --no-audit --no-fund --loglevel=error && node --test browser.test.mjs)
 else
-  echo "skipped: no Chromium found at /usr/bin/chromium (Debian package 'chromium'; .ci/run installs it)"
+  echo "skipped: no Chromium found at /usr/bin/chromium (Debian package 'chromium'; this script installs it when run as root)"
 fi
 
 step "the CUDA backend builds (nvcc from PyPI wheels; no GPU needed) and its tests pass (the GPU proof skips without a GPU)"
