@@ -137,7 +137,7 @@ impl Circuit<Fr> for ModelCircuit {
         let table = LookupTableConfig::configure(meta);
         let tile = MacTileConfig::configure(meta, tb, tk);
         let lanes = (0..lanes)
-            .map(|_| AffineLaneConfig::configure(meta, &table, bits))
+            .map(|_| AffineLaneConfig::configure(meta, &table, bits, l.lane_mul, l.lane_zadd))
             .collect();
         let instance = meta.instance_column();
         meta.enable_equality(instance);
@@ -155,6 +155,7 @@ impl Circuit<Fr> for ModelCircuit {
             tile_inputs: 1,
             tile_outputs: 1,
             lanes: 1,
+            ..LayoutParams::default()
         };
         Self::configure_with_params(
             meta,
@@ -219,6 +220,8 @@ impl Circuit<Fr> for ModelCircuit {
                         m_a: fr_from_i128(row.m_a as i128),
                         m_b: fr_from_i128(row.m_b as i128),
                         c: fr_from_i128(row.c as i128),
+                        m_ab: fr_from_i128(row.m_ab as i128),
+                        m_zb: fr_from_i128(row.m_zb as i128),
                         tag_r: id_tag,
                         tag_q: row.act_tag,
                     };
@@ -253,6 +256,7 @@ impl Circuit<Fr> for ModelCircuit {
                             None
                         }
                         Src::Lane(j) => Some(lane_cells[j as usize].z),
+                        Src::Zero => None,
                         Src::TileAcc { row, k } => Some(tile_cells[row as usize].acc[k as usize]),
                     }
                 };

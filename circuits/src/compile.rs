@@ -3,9 +3,27 @@
 
 use crate::error::Result;
 use crate::graph::Graph;
+use crate::layout::Plan;
 use crate::layout::{choose_layout, Target};
 use crate::quant::{quantise, Calibration, ModelShape, QuantConfig, QuantModel};
-use crate::settings::{IoSpec, Settings, SETTINGS_VERSION};
+use crate::settings::{IoSpec, LayoutParams, Settings, SETTINGS_VERSION};
+
+/// The shape of a quantised model from its row plan: exact lane rows and tables.
+fn exact_shape(
+    quant: &QuantModel,
+    estimate: &ModelShape,
+    layout: LayoutParams,
+) -> Result<ModelShape> {
+    let plan = Plan::build(quant, layout)?;
+    let (lane_mul, lane_zadd) = quant.lane_features();
+    Ok(ModelShape {
+        dense: estimate.dense.clone(),
+        lane_rows: plan.lane_rows.len(),
+        tables: quant.tables.len() - 1,
+        lane_mul,
+        lane_zadd,
+    })
+}
 
 /// Options of [`compile_graph`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,16 +63,30 @@ pub fn compile_graph(
     graph.fuse();
     graph.validate()?;
     let shape = ModelShape::of(&graph);
-    let choice = choose_layout(&shape, opts.target)?;
+    let first = choose_layout(&shape, opts.target)?;
     let calibration = Calibration::from_samples(&graph, samples)?;
-    let quant = quantise(
-        &graph,
-        &calibration,
-        &QuantConfig {
-            lookup_bits: choice.layout.lookup_bits,
-            headroom: opts.headroom,
-        },
-    )?;
+    let quantise_at = |bits: u32| {
+        quantise(
+            &graph,
+            &calibration,
+            &QuantConfig {
+                lookup_bits: bits,
+                headroom: opts.headroom,
+            },
+        )
+    };
+    let mut quant = quantise_at(first.layout.lookup_bits)?;
+    // The first choice used upper bounds (tables, re-encoding rows); choose again with the exact counts
+    // of the planned model, and re-quantise if that changes the table width.
+    let exact = exact_shape(&quant, &shape, first.layout)?;
+    let mut choice = choose_layout(&exact, opts.target)?;
+    if choice.cost > first.cost {
+        choice = first;
+    }
+    if choice.layout.lookup_bits != first.layout.lookup_bits {
+        quant = quantise_at(choice.layout.lookup_bits)?;
+    }
+    let (lane_mul, lane_zadd) = quant.lane_features();
     let io = |ids: &[usize]| -> Vec<IoSpec> {
         ids.iter()
             .map(|&t| IoSpec {
@@ -68,7 +100,11 @@ pub fn compile_graph(
         version: SETTINGS_VERSION,
         model_name: graph.name.clone(),
         k: choice.k,
-        layout: choice.layout,
+        layout: LayoutParams {
+            lane_mul,
+            lane_zadd,
+            ..choice.layout
+        },
         tables: quant.tables.clone(),
         inputs: io(&quant.inputs),
         outputs: io(&quant.outputs),

@@ -17,6 +17,7 @@ pub mod input_data;
 pub mod layout;
 pub mod quant;
 pub mod settings;
+pub mod tables;
 pub mod witness;
 
 pub use error::CircuitError;

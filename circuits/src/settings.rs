@@ -5,6 +5,8 @@
 use crate::encoding::Encoding;
 use serde::{Deserialize, Serialize};
 
+pub use crate::tables::TableKind;
+
 /// Version of the settings format; bumped on any change that alters the constraint system or instances.
 pub const SETTINGS_VERSION: u32 = 1;
 
@@ -19,25 +21,12 @@ pub struct LayoutParams {
     pub tile_outputs: usize,
     /// Parallel affine/rescale lanes, each with two lookups.
     pub lanes: usize,
-}
-
-/// A sub-table of the shared (tag, x, y) lookup table; its tag is its position in [`Settings::tables`] + 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TableKind {
-    /// `(v, v)` for `v in [0, 2^bits)`: range checks and the identity activation.
-    Identity,
-    /// `(v, max(v - 2^(bits-1), 0))` for `v in [0, 2^bits)`: Relu of a signed stored value.
-    Relu,
-}
-
-impl TableKind {
-    /// The table's output for a stored input `v` in `[0, 2^bits)`.
-    pub fn apply(&self, v: i64, bits: u32) -> i64 {
-        match self {
-            TableKind::Identity => v,
-            TableKind::Relu => (v - (1i64 << (bits - 1))).max(0),
-        }
-    }
+    /// The lane gate has a product term `a * b * m_ab` (element-wise products of activations).
+    #[serde(default)]
+    pub lane_mul: bool,
+    /// The lane's activation lookup reads `z - b * m_zb` (max and min: `z = b + step(q)`).
+    #[serde(default)]
+    pub lane_zadd: bool,
 }
 
 /// A public input or output tensor.

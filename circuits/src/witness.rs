@@ -121,6 +121,11 @@ pub fn quantise_inputs(qm: &QuantModel, inputs: &[Vec<f64>]) -> Result<Vec<i128>
     Ok(out)
 }
 
+/// `a*m_a + b*m_b + a*b*m_ab + c` of a lane row.
+fn lane_sum(row: &crate::layout::LaneRow, a: i128, b: i128) -> i128 {
+    a * row.m_a as i128 + b * row.m_b as i128 + a * b * row.m_ab as i128 + row.c as i128
+}
+
 /// Computes the witness of one inference.
 pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Witness> {
     let mut w = Witness {
@@ -173,44 +178,58 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
                 Src::Instance(i) => instances[i as usize],
                 Src::Lane(l) => lanes_done[l as usize].z,
                 Src::TileAcc { row, k } => tiles[row as usize].acc[k as usize],
+                Src::Zero => 0,
             }
         };
         let rows = map_collect(span.lanes.clone(), |i| {
             let row = &plan.lane_rows[i];
             let a = value(row.a);
             let b = row.b.map_or(0, value);
-            let t = a * row.m_a as i128 + b * row.m_b as i128 + row.c as i128;
+            let t = lane_sum(row, a, b);
             let q = t.div_euclid(1 << bits);
             let r = t.rem_euclid(1 << bits);
             if !(0..(1i128 << bits)).contains(&q) {
-                return Err(i);
+                return Err((i, None));
             }
             let kind = tables[(row.act_tag - 1) as usize];
+            let (y, saturated) = kind.apply_checked(q as i64, bits);
+            if saturated {
+                return Err((i, Some(kind)));
+            }
             Ok(LaneValues {
                 a,
                 b,
                 q,
                 r,
-                z: kind.apply(q as i64, bits) as i128,
+                z: y as i128 + b * row.m_zb as i128,
             })
         });
-        if let Some(&Err(i)) = rows.iter().find(|r| r.is_err()) {
+        if let Some(&Err((i, saturated))) = rows.iter().find(|r| r.is_err()) {
             let row = &plan.lane_rows[i];
             let (a, b) = (value(row.a), row.b.map_or(0, value));
-            let q =
-                (a * row.m_a as i128 + b * row.m_b as i128 + row.c as i128).div_euclid(1 << bits);
+            let q = lane_sum(row, a, b).div_euclid(1 << bits);
             let e = span.pre;
             let value = (q as f64 - e.offset as f64) / e.unit();
             let element = i - span.lanes.start;
-            return Err(match &span.node {
-                Some(node) => CircuitError::OutOfRange {
+            return Err(match (&span.node, saturated) {
+                (Some(node), Some(TableKind::Func { f, y, .. })) => CircuitError::Node {
+                    node: node.clone(),
+                    message: format!(
+                        "element {element}: {}({value}) is outside the calibrated output range [{}, {}]; \
+                         recalibrate with inputs like this one",
+                        f.name(),
+                        y.min_value(),
+                        y.max_value()
+                    ),
+                },
+                (Some(node), _) => CircuitError::OutOfRange {
                     node: node.clone(),
                     element,
                     value,
                     min: e.min_value(),
                     max: e.max_value(),
                 },
-                None => CircuitError::Inconsistent(format!(
+                (None, _) => CircuitError::Inconsistent(format!(
                     "input element {element} escaped its range check"
                 )),
             });

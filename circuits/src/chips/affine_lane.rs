@@ -8,6 +8,11 @@
 //! - "lane activation" `(tag_q, q, z)`: `q in [0, 2^bits)` and `z = f(q)` for the sub-table `tag_q` selects
 //!   (identity or Relu), so the activation is decided by the table, never by a hint.
 //!
+//! Two optional terms, switched on by the layout (`lane_mul`, `lane_zadd`) only for models that need them:
+//! a product `a * b * m_ab` in the gate (element-wise products of activations; degree 4 with the selector),
+//! and the activation lookup reading `z - b * m_zb` instead of `z` (degree 5), so that `z = b + step(q)`
+//! computes `max(a, b)` and `min(a, b)` in one row.
+//!
 //! Unused rows have tags 0 and must hold `r = q = z = 0`. Every value entering `a` and `b` is bounded by
 //! construction (copied from range-checked cells or tile sums of them), so the identity holds over the
 //! integers, not only modulo p. Degree 3 (gate), 4 (lookups).
@@ -31,6 +36,10 @@ pub struct AffineLaneConfig {
     pub c: Column<Fixed>,
     pub tag_r: Column<Fixed>,
     pub tag_q: Column<Fixed>,
+    /// Product coefficient (only with `lane_mul`).
+    pub m_ab: Option<Column<Fixed>>,
+    /// Coefficient of `b` subtracted from `z` in the activation lookup (only with `lane_zadd`).
+    pub m_zb: Option<Column<Fixed>>,
     pub enable: Selector,
 }
 
@@ -40,9 +49,13 @@ impl AffineLaneConfig {
         meta: &mut ConstraintSystem<Fr>,
         table: &LookupTableConfig,
         bits: u32,
+        mul: bool,
+        zadd: bool,
     ) -> Self {
         let [a, b, q, r, z] = [(); 5].map(|_| meta.advice_column());
         let [m_a, m_b, c, tag_r, tag_q] = [(); 5].map(|_| meta.fixed_column());
+        let m_ab = mul.then(|| meta.fixed_column());
+        let m_zb = zadd.then(|| meta.fixed_column());
         let enable = meta.selector();
         for col in [a, b, z] {
             meta.enable_equality(col);
@@ -59,9 +72,15 @@ impl AffineLaneConfig {
                 m.query_fixed(c, Rotation::cur()),
             );
             let en = m.query_selector(enable);
+            let product =
+                m_ab.map(|col| av.clone() * bv.clone() * m.query_fixed(col, Rotation::cur()));
+            let mut lhs = av * ma + bv * mb + cc;
+            if let Some(p) = product {
+                lhs = lhs + p;
+            }
             vec![(
-                "a*m_a + b*m_b + c = q*2^bits + r",
-                en * (av * ma + bv * mb + cc - qv * Expression::Constant(pow) - rv),
+                "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r",
+                en * (lhs - qv * Expression::Constant(pow) - rv),
             )]
         });
         meta.lookup("lane remainder", |m| {
@@ -73,10 +92,13 @@ impl AffineLaneConfig {
         });
         meta.lookup("lane activation", |m| {
             let t = m.query_fixed(tag_q, Rotation::cur());
-            let (qv, zv) = (
+            let (qv, mut zv) = (
                 m.query_advice(q, Rotation::cur()),
                 m.query_advice(z, Rotation::cur()),
             );
+            if let Some(col) = m_zb {
+                zv = zv - m.query_advice(b, Rotation::cur()) * m.query_fixed(col, Rotation::cur());
+            }
             vec![(t, table.tag), (qv, table.x), (zv, table.y)]
         });
         Self {
@@ -90,6 +112,8 @@ impl AffineLaneConfig {
             c,
             tag_r,
             tag_q,
+            m_ab,
+            m_zb,
             enable,
         }
     }
@@ -101,6 +125,8 @@ pub struct LaneRowFixed {
     pub m_a: Fr,
     pub m_b: Fr,
     pub c: Fr,
+    pub m_ab: Fr,
+    pub m_zb: Fr,
     /// Tag of the range (identity) sub-table for `r`.
     pub tag_r: u64,
     /// Tag of the activation sub-table for `(q, z)`.
@@ -146,7 +172,14 @@ impl AffineLaneChip {
     ) -> Result<LaneCells, Error> {
         let c = &self.config;
         c.enable.enable(region, row)?;
-        for (col, v) in [(c.m_a, fixed.m_a), (c.m_b, fixed.m_b), (c.c, fixed.c)] {
+        let optional = [(c.m_ab, fixed.m_ab), (c.m_zb, fixed.m_zb)];
+        let optional = optional
+            .into_iter()
+            .filter_map(|(col, v)| col.map(|col| (col, v)));
+        for (col, v) in [(c.m_a, fixed.m_a), (c.m_b, fixed.m_b), (c.c, fixed.c)]
+            .into_iter()
+            .chain(optional)
+        {
             if v != Fr::zero() {
                 region.assign_fixed(col, row, v);
             }

@@ -1,6 +1,7 @@
 //! The shared lookup table: three table columns `(tag, x, y)`. Tag 0 holds the single row `(0, 0, 0)` that
 //! unused rows look up; tag `i + 1` holds the sub-table `settings.tables[i]` over `x in [0, 2^lookup_bits)`.
 
+use crate::field::fr_from_i128;
 use crate::settings::TableKind;
 use crate::Fr;
 use halo2_proofs::circuit::{Layouter, Value};
@@ -40,25 +41,19 @@ impl LookupTableConfig {
             || "shared lookup table",
             |mut table| {
                 let mut row = 0;
-                let mut put = |table: &mut halo2_proofs::circuit::Table<'_, Fr>,
-                               tag: u64,
-                               x: u64,
-                               y: u64| {
-                    for (col, v) in [(self.tag, tag), (self.x, x), (self.y, y)] {
-                        table.assign_cell(|| "table", col, row, || Value::known(Fr::from(v)))?;
-                    }
-                    row += 1;
-                    Ok::<_, Error>(())
-                };
+                let mut put =
+                    |table: &mut halo2_proofs::circuit::Table<'_, Fr>, tag: u64, x: u64, y: i64| {
+                        let values = [Fr::from(tag), Fr::from(x), fr_from_i128(y as i128)];
+                        for (col, v) in [self.tag, self.x, self.y].into_iter().zip(values) {
+                            table.assign_cell(|| "table", col, row, || Value::known(v))?;
+                        }
+                        row += 1;
+                        Ok::<_, Error>(())
+                    };
                 put(&mut table, 0, 0, 0)?;
                 for (i, kind) in tables.iter().enumerate() {
                     for v in 0..(1i64 << bits) {
-                        put(
-                            &mut table,
-                            i as u64 + 1,
-                            v as u64,
-                            kind.apply(v, bits) as u64,
-                        )?;
+                        put(&mut table, i as u64 + 1, v as u64, kind.apply(v, bits))?;
                     }
                 }
                 Ok(())

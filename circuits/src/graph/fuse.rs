@@ -6,6 +6,7 @@ use super::{Graph, Op};
 /// Folds each ConstAffine whose only input is a Dense output used nowhere else, when the affine's
 /// coefficients depend only on the feature (last axis) index.
 pub(super) fn fold_affine_into_dense(g: &mut Graph) {
+    fold_affine_into_linear(g);
     loop {
         let Some((di, ai)) = find_foldable(g) else {
             return;
@@ -57,4 +58,41 @@ fn find_foldable(g: &Graph) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+/// Folds a constant affine (BatchNormalization after a convolution, say) into the `Linear` producing its
+/// input, when that input has no other use and the multiplier is constant per weight-matrix row.
+fn fold_affine_into_linear(g: &mut Graph) {
+    let mut ai = 0;
+    while ai < g.nodes.len() {
+        let node = &g.nodes[ai];
+        let Op::ConstAffine(a) = &node.op else {
+            ai += 1;
+            continue;
+        };
+        let src = node.inputs[0];
+        let pi = g.nodes.iter().position(|n| n.output == src);
+        let foldable = g.use_count(src) == 1 && !g.outputs.contains(&src);
+        let folded = match pi.map(|pi| (pi, &g.nodes[pi].op)) {
+            Some((pi, Op::Linear(l))) if foldable => {
+                let mut l = l.clone();
+                let a = a.clone();
+                l.fold_affine(|i| a.at(i).0, |i| a.at(i).1)
+                    .then_some((pi, l))
+            }
+            _ => None,
+        };
+        match folded {
+            Some((pi, l)) => {
+                let out = g.nodes[ai].output;
+                let name = g.nodes[ai].op_type.clone();
+                let p = &mut g.nodes[pi];
+                p.op = Op::Linear(l);
+                p.output = out;
+                p.op_type = format!("{}+{}", p.op_type, name);
+                g.nodes.remove(ai);
+            }
+            None => ai += 1,
+        }
+    }
 }

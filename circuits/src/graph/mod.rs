@@ -3,18 +3,26 @@
 //! It holds no ONNX or tract types, so the circuit layer never links the front end.
 
 mod add;
+mod binary;
 mod broadcast;
 mod const_affine;
 mod dense;
+mod func;
 mod fuse;
+mod gather;
+mod linear;
 mod op;
 mod relu;
 mod reshape;
 
 pub use add::AddTensors;
+pub use binary::{Binary, BinaryKind};
 pub use broadcast::{broadcast_index_map, broadcast_shapes};
 pub use const_affine::ConstAffine;
 pub use dense::Dense;
+pub use func::Func;
+pub use gather::Gather;
+pub use linear::{Linear, Matrix, Position};
 pub use op::Op;
 pub use relu::Relu;
 pub use reshape::Reshape;

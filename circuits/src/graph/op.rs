@@ -1,6 +1,6 @@
 //! The op set of the IR. Each op lives in its own file; this enum only dispatches.
 
-use super::{AddTensors, ConstAffine, Dense, Relu, Reshape};
+use super::{AddTensors, Binary, ConstAffine, Dense, Func, Gather, Linear, Relu, Reshape};
 use serde::{Deserialize, Serialize};
 
 /// An IR operation.
@@ -11,6 +11,10 @@ pub enum Op {
     AddTensors(AddTensors),
     Relu(Relu),
     Reshape(Reshape),
+    Linear(Linear),
+    Gather(Gather),
+    Func(Func),
+    Binary(Binary),
 }
 
 impl Op {
@@ -22,6 +26,10 @@ impl Op {
             Op::AddTensors(o) => o.output_shape(inputs),
             Op::Relu(o) => o.output_shape(inputs),
             Op::Reshape(o) => o.output_shape(inputs),
+            Op::Linear(o) => o.output_shape(inputs),
+            Op::Gather(o) => o.output_shape(inputs),
+            Op::Func(o) => o.output_shape(inputs),
+            Op::Binary(o) => o.output_shape(inputs),
         }
     }
 
@@ -33,6 +41,10 @@ impl Op {
             Op::AddTensors(o) => o.eval_float(inputs, shapes),
             Op::Relu(o) => o.eval_float(inputs, shapes),
             Op::Reshape(o) => o.eval_float(inputs, shapes),
+            Op::Linear(o) => o.eval_float(inputs, shapes),
+            Op::Gather(o) => o.eval_float(inputs, shapes),
+            Op::Func(o) => o.eval_float(inputs, shapes),
+            Op::Binary(o) => o.eval_float(inputs, shapes),
         }
     }
 }

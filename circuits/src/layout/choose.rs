@@ -69,12 +69,13 @@ fn tile_rows(shape: &ModelShape, b: usize, k: usize) -> usize {
 }
 
 fn table_rows(shape: &ModelShape, bits: u32) -> usize {
-    1 + (1 + shape.has_relu as usize) * (1usize << bits)
+    1 + (1 + shape.tables) * (1usize << bits)
 }
 
-fn column_cost(b: usize, k: usize, l: usize) -> f64 {
+fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize) -> f64 {
     let advice = b + k + 5 * l;
-    let fixed = b * k + 3 + 6 * l + 3;
+    let extra = shape.lane_mul as usize + shape.lane_zadd as usize;
+    let fixed = b * k + 3 + (6 + extra) * l + 3;
     let lookups = 2 * l;
     let equality = b + k + 3 * l + 1;
     (6 * advice + 4 * fixed + 28 * lookups + 5 * equality) as f64
@@ -97,13 +98,15 @@ pub fn choose_layout(shape: &ModelShape, target: Target) -> Result<LayoutChoice>
                 if shape.lane_rows.div_ceil(l) > usable {
                     continue;
                 }
-                let cost = (1u64 << k) as f64 * column_cost(tb, tk, l);
+                let cost = (1u64 << k) as f64 * column_cost(shape, tb, tk, l);
                 if best.is_none_or(|b| cost < b.cost) {
                     let layout = LayoutParams {
                         lookup_bits: min_bits,
                         tile_inputs: tb,
                         tile_outputs: tk,
                         lanes: l,
+                        lane_mul: shape.lane_mul,
+                        lane_zadd: shape.lane_zadd,
                     };
                     best = Some(LayoutChoice { k, layout, cost });
                 }
@@ -133,7 +136,9 @@ mod tests {
         let shape = ModelShape {
             dense: vec![(1, 64, 32), (1, 32, 10)],
             lane_rows: 106,
-            has_relu: true,
+            tables: 1,
+            lane_mul: false,
+            lane_zadd: false,
         };
         let c = choose_layout(&shape, Target::Resources).expect("fits");
         assert_eq!(c.k, 12);
@@ -151,7 +156,9 @@ mod tests {
         let shape = ModelShape {
             dense: vec![(1, 512, 512)],
             lane_rows: 1024,
-            has_relu: true,
+            tables: 1,
+            lane_mul: false,
+            lane_zadd: false,
         };
         let c = choose_layout(&shape, Target::Resources).expect("fits");
         let tile = c.layout.tile_inputs * c.layout.tile_outputs;

@@ -16,6 +16,8 @@ pub enum Src {
     Lane(u32),
     /// The `acc[k]` cell of a tile row.
     TileAcc { row: u32, k: u16 },
+    /// No copy: the cell holds 0 and its coefficient is 0 (constant rows).
+    Zero,
 }
 
 /// A lane row.
@@ -25,6 +27,8 @@ pub struct LaneRow {
     pub b: Option<Src>,
     pub m_a: i64,
     pub m_b: i64,
+    pub m_ab: i64,
+    pub m_zb: i64,
     pub c: i64,
     /// Activation sub-table tag.
     pub act_tag: u64,
@@ -129,6 +133,8 @@ impl Plan {
                             b: None,
                             m_a: 1 << b,
                             m_b: 0,
+                            m_ab: 0,
+                            m_zb: 0,
                             c: 0,
                             act_tag: id_tag,
                         });
@@ -144,7 +150,85 @@ impl Plan {
                     });
                 }
                 QOp::Alias(a) => {
-                    p.tensor_cells[a.output] = cells_of(&p, a.input, &a.node)?;
+                    let mut all = cells_of(&p, a.input, &a.node)?;
+                    for &t in &a.more_inputs {
+                        all.extend(cells_of(&p, t, &a.node)?);
+                    }
+                    p.tensor_cells[a.output] = match &a.map {
+                        None => all,
+                        Some(map) => map
+                            .iter()
+                            .map(|&i| {
+                                all.get(i as usize)
+                                    .copied()
+                                    .ok_or_else(|| CircuitError::Node {
+                                        node: a.node.clone(),
+                                        message: format!("gather index {i} is out of range"),
+                                    })
+                            })
+                            .collect::<Result<_>>()?,
+                    };
+                }
+                QOp::Linear(l) => {
+                    let x = cells_of(&p, l.input, &l.node)?;
+                    let numel = l.lane_c.len();
+                    let mut finals = vec![Src::Zero; numel];
+                    for pos in &l.positions {
+                        let m = &l.matrices[pos.matrix as usize];
+                        for g in 0..m.outs.div_ceil(kw) {
+                            for j in 0..m.taps.div_ceil(bw) {
+                                let mut row = TileRow {
+                                    x: vec![None; bw],
+                                    w: vec![0; bw * kw],
+                                    first: j == 0,
+                                    start: l.acc_start,
+                                };
+                                for t in 0..bw {
+                                    let tap = j * bw + t;
+                                    let Some(Some(src)) = pos.patch.get(tap) else {
+                                        continue;
+                                    };
+                                    row.x[t] = Some(x[*src as usize]);
+                                    for k in 0..kw {
+                                        let out = g * kw + k;
+                                        if out < m.outs {
+                                            row.w[k * bw + t] = m.w[out * m.taps + tap];
+                                        }
+                                    }
+                                }
+                                p.tile_rows.push(row);
+                            }
+                            let last = (p.tile_rows.len() - 1) as u32;
+                            for k in 0..kw.min(m.outs - g * kw) {
+                                finals[pos.outs[g * kw + k] as usize] = Src::TileAcc {
+                                    row: last,
+                                    k: k as u16,
+                                };
+                            }
+                        }
+                    }
+                    let mut cells = Vec::with_capacity(numel);
+                    for (i, src) in finals.into_iter().enumerate() {
+                        cells.push(p.lane_rows.len() as u32);
+                        p.lane_rows.push(LaneRow {
+                            a: src,
+                            b: None,
+                            m_a: 1,
+                            m_b: 0,
+                            m_ab: 0,
+                            m_zb: 0,
+                            c: l.lane_c[i],
+                            act_tag: l.act_tag,
+                        });
+                    }
+                    p.tensor_cells[l.output] = cells;
+                    p.spans.push(OpSpan {
+                        node: Some(l.node.clone()),
+                        input_index: None,
+                        lanes: lane0..p.lane_rows.len(),
+                        tiles: tile0..p.tile_rows.len(),
+                        pre: l.pre,
+                    });
                 }
                 QOp::Dense(d) => {
                     let x = cells_of(&p, d.input, &d.node)?;
@@ -191,6 +275,8 @@ impl Plan {
                             b: None,
                             m_a: 1,
                             m_b: 0,
+                            m_ab: 0,
+                            m_zb: 0,
                             c: d.lane_c[i % m],
                             act_tag: d.act_tag,
                         });
@@ -209,7 +295,7 @@ impl Plan {
                     let bcells = l.b.map(|t| cells_of(&p, t, &l.node)).transpose()?;
                     let mut cells = Vec::with_capacity(l.numel);
                     for i in 0..l.numel {
-                        let (m_a, m_b, c) = l.coeffs(i);
+                        let k = l.coeffs(i);
                         let ai = l.a_map.as_ref().map_or(i, |m| m[i] as usize);
                         let b_src = bcells.as_ref().map(|bc| {
                             let bi = l.b_map.as_ref().map_or(i, |m| m[i] as usize);
@@ -219,9 +305,11 @@ impl Plan {
                         p.lane_rows.push(LaneRow {
                             a: Src::Lane(a[ai]),
                             b: b_src,
-                            m_a,
-                            m_b,
-                            c,
+                            m_a: k.m_a,
+                            m_b: k.m_b,
+                            m_ab: k.m_ab,
+                            m_zb: k.m_zb,
+                            c: k.c,
                             act_tag: l.act_tag,
                         });
                     }
@@ -253,6 +341,8 @@ impl Plan {
             b: None,
             m_a: 0,
             m_b: 0,
+            m_ab: 0,
+            m_zb: 0,
             c: 0,
             act_tag: 0,
         });

@@ -18,6 +18,12 @@ pub struct QLane {
     pub b_map: Option<Vec<u32>>,
     pub m_a: Vec<i64>,
     pub m_b: Vec<i64>,
+    /// Product coefficients (empty: 0).
+    #[serde(default)]
+    pub m_ab: Vec<i64>,
+    /// Coefficients of `b` added to the table output (empty: 0).
+    #[serde(default)]
+    pub m_zb: Vec<i64>,
     pub c: Vec<i64>,
     pub act_tag: u64,
     pub numel: usize,
@@ -26,11 +32,31 @@ pub struct QLane {
 }
 
 impl QLane {
-    /// Coefficients `(m_a, m_b, c)` of output element `i`.
-    pub fn coeffs(&self, i: usize) -> (i64, i64, i64) {
-        let pick = |v: &[i64]| if v.len() == 1 { v[0] } else { v[i] };
-        (pick(&self.m_a), pick(&self.m_b), pick(&self.c))
+    /// Coefficients `(m_a, m_b, m_ab, m_zb, c)` of output element `i`.
+    pub fn coeffs(&self, i: usize) -> LaneCoeffs {
+        let pick = |v: &[i64]| match v.len() {
+            0 => 0,
+            1 => v[0],
+            _ => v[i],
+        };
+        LaneCoeffs {
+            m_a: pick(&self.m_a),
+            m_b: pick(&self.m_b),
+            m_ab: pick(&self.m_ab),
+            m_zb: pick(&self.m_zb),
+            c: pick(&self.c),
+        }
     }
+}
+
+/// The fixed coefficients of one lane row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LaneCoeffs {
+    pub m_a: i64,
+    pub m_b: i64,
+    pub m_ab: i64,
+    pub m_zb: i64,
+    pub c: i64,
 }
 
 fn offset_terms(pre: Encoding, b: u32) -> i128 {
@@ -68,6 +94,8 @@ pub(super) fn quantise_affine(
         b_map: None,
         m_a,
         m_b: vec![0],
+        m_ab: vec![],
+        m_zb: vec![],
         c,
         act_tag,
         numel: 0,
@@ -110,6 +138,8 @@ pub(super) fn quantise_add(
             .then_some(b_map),
         m_a: vec![ma],
         m_b: vec![mb],
+        m_ab: vec![],
+        m_zb: vec![],
         c: vec![c as i64],
         act_tag,
         numel: 0,
@@ -132,4 +162,130 @@ pub(super) fn quantise_relu(
         add: vec![0.0],
     };
     quantise_affine(node, &op, input, x, output, pre, act_tag, b)
+}
+
+fn not_identity(m: Vec<u32>, numel: usize) -> Option<Vec<u32>> {
+    let identity = m.len() == numel && m.iter().enumerate().all(|(i, &j)| i == j as usize);
+    (!identity).then_some(m)
+}
+
+/// `y = a * b` (element-wise, broadcast): `q = floor((M*(a'-o_a)*(b'-o_b) + 2^(b-1)) / 2^b) + o_q` with
+/// `M = 2^(b + s_q - s_a - s_b)`, expanded into the lane's product, linear and constant terms.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn quantise_mul(
+    node: NodeRef,
+    maps: (Vec<u32>, Vec<u32>),
+    numels: (usize, usize),
+    inputs: (TensorId, TensorId),
+    enc: (Encoding, Encoding),
+    output: TensorId,
+    pre: Encoding,
+    act_tag: u64,
+    b: u32,
+) -> Result<QLane> {
+    let shift = b as i32 + pre.scale - enc.0.scale - enc.1.scale;
+    if !(0..=40).contains(&shift) {
+        return Err(CircuitError::Node {
+            node,
+            message: format!(
+                "the product's scale 2^{} is out of reach of its inputs'",
+                pre.scale
+            ),
+        });
+    }
+    let m = 1i128 << shift;
+    let (oa, ob) = (enc.0.offset as i128, enc.1.offset as i128);
+    let c = m * oa * ob + offset_terms(pre, b);
+    Ok(QLane {
+        node,
+        a: inputs.0,
+        b: Some(inputs.1),
+        output,
+        a_map: not_identity(maps.0, numels.0),
+        b_map: not_identity(maps.1, numels.1),
+        m_a: vec![(-m * ob) as i64],
+        m_b: vec![(-m * oa) as i64],
+        m_ab: vec![m as i64],
+        m_zb: vec![],
+        c: vec![c as i64],
+        act_tag,
+        numel: 0,
+        pre,
+    })
+}
+
+/// `y = max(a, b)` or `min(a, b)` of two tensors in the same encoding: `q = floor((a - b) / h) + 2^(b-1)`
+/// (or `b - a` for min), `z = b + step(q)`; `h = 2` when the difference needs one more bit than the table.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn quantise_minmax(
+    node: NodeRef,
+    is_max: bool,
+    maps: (Vec<u32>, Vec<u32>),
+    numels: (usize, usize),
+    inputs: (TensorId, TensorId),
+    enc: Encoding,
+    output: TensorId,
+    step_tag: u64,
+    halve: bool,
+    b: u32,
+) -> QLane {
+    let unit = 1i64 << (b - halve as u32);
+    let sign = if is_max { 1 } else { -1 };
+    QLane {
+        node,
+        a: inputs.0,
+        b: Some(inputs.1),
+        output,
+        a_map: not_identity(maps.0, numels.0),
+        b_map: not_identity(maps.1, numels.1),
+        m_a: vec![sign * unit],
+        m_b: vec![-sign * unit],
+        m_ab: vec![],
+        m_zb: vec![1],
+        c: vec![1i64 << (2 * b - 1)],
+        act_tag: step_tag,
+        numel: 0,
+        pre: enc,
+    }
+}
+
+/// A gather with constant fill (Pad): copies `x[map[i]]`, or writes the stored `fill`, into lane rows.
+pub(super) fn quantise_fill(
+    node: NodeRef,
+    input: TensorId,
+    enc: Encoding,
+    map: &[Option<u32>],
+    fill: i64,
+    output: TensorId,
+    id_tag: u64,
+    b: u32,
+) -> QLane {
+    let half = 1i64 << (b - 1);
+    let m_a = map
+        .iter()
+        .map(|i| if i.is_some() { 1i64 << b } else { 0 })
+        .collect();
+    let c = map
+        .iter()
+        .map(|i| match i {
+            Some(_) => half,
+            None => (fill << b) + half,
+        })
+        .collect();
+    QLane {
+        node,
+        a: input,
+        b: None,
+        output,
+        a_map: Some(map.iter().map(|i| i.unwrap_or(0)).collect()),
+        b_map: None,
+        m_a,
+        m_b: vec![0],
+        m_ab: vec![],
+        m_zb: vec![],
+        c,
+        act_tag: id_tag,
+        numel: 0,
+        pre: enc,
+    }
 }

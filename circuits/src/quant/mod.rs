@@ -9,14 +9,17 @@
 mod calibrate;
 mod dense;
 mod lane;
+mod linear;
+mod node;
 
 pub use calibrate::Calibration;
 pub use dense::QDense;
-pub use lane::QLane;
+pub use lane::{LaneCoeffs, QLane};
+pub use linear::{QLinear, QMatrix};
 
 use crate::encoding::Encoding;
 use crate::error::{CircuitError, NodeRef, Result};
-use crate::graph::{Graph, Op, TensorId};
+use crate::graph::{BinaryKind, Graph, Op, TensorId};
 use crate::settings::TableKind;
 use serde::{Deserialize, Serialize};
 
@@ -41,12 +44,18 @@ pub struct QInput {
     pub tensor: TensorId,
 }
 
-/// A reshape: the output reuses the input's cells.
+/// A reshape or gather without fill: the output reuses input cells (`map` over the inputs laid end to end;
+/// `None` = the same cells in order).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QAlias {
     pub node: NodeRef,
     pub input: TensorId,
     pub output: TensorId,
+    /// Further inputs, after `input` (Concat).
+    #[serde(default)]
+    pub more_inputs: Vec<TensorId>,
+    #[serde(default)]
+    pub map: Option<Vec<u32>>,
 }
 
 /// A quantised op.
@@ -56,6 +65,7 @@ pub enum QOp {
     Dense(QDense),
     Lane(QLane),
     Alias(QAlias),
+    Linear(QLinear),
 }
 
 /// The quantised model: what the prover needs besides the settings.
@@ -82,6 +92,32 @@ impl QuantModel {
                 CircuitError::Inconsistent(format!("table {kind:?} is not in the model's tables"))
             })
     }
+
+    /// The tag of a sub-table, adding it if the model does not use it yet (one table per function and
+    /// scales, shared by every use).
+    pub fn tag_or_add(&mut self, kind: TableKind) -> u64 {
+        match self.tables.iter().position(|t| *t == kind) {
+            Some(i) => i as u64 + 1,
+            None => {
+                self.tables.push(kind);
+                self.tables.len() as u64
+            }
+        }
+    }
+
+    /// Whether any lane uses the product term / the `z - b` term.
+    pub fn lane_features(&self) -> (bool, bool) {
+        let lanes = self.ops.iter().filter_map(|o| match o {
+            QOp::Lane(l) => Some(l),
+            _ => None,
+        });
+        let (mut mul, mut zadd) = (false, false);
+        for l in lanes {
+            mul |= l.m_ab.iter().any(|v| *v != 0);
+            zadd |= l.m_zb.iter().any(|v| *v != 0);
+        }
+        (mul, zadd)
+    }
 }
 
 /// How quantisation spends bits.
@@ -93,26 +129,35 @@ pub struct QuantConfig {
     pub headroom: f64,
 }
 
-/// The structure that decides rows: which Relus fuse into their producer, and the count of each kind of row.
+/// The structure that decides rows: which activations fuse into their producer, and the count of each kind
+/// of row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelShape {
-    /// For each dense layer: (rows, in_features, out_features).
+    /// Dot-product groups: (positions, taps, outputs per position).
     pub dense: Vec<(usize, usize, usize)>,
-    /// Lane rows: one per input element and per output element of every non-reshape op.
+    /// Lane rows: one per input element and per output element of every op that is not an alias, plus an
+    /// allowance for re-encoding the inputs of max, min and concat.
     pub lane_rows: usize,
-    pub has_relu: bool,
+    /// Sub-tables besides the identity (an upper bound: tables at equal scales are shared).
+    pub tables: usize,
+    /// Element-wise products / max-min steps are used.
+    pub lane_mul: bool,
+    pub lane_zadd: bool,
 }
 
-/// Per node: is it a Relu folded into its producer's lookup (the producer is used only by it)?
+/// Per node: is it an activation (Relu or a table function) folded into its producer's lookup (the
+/// producer is a lane-producing op used only by it)?
 pub fn fused_relus(g: &Graph) -> Vec<bool> {
     g.nodes
         .iter()
         .map(|n| {
-            matches!(n.op, Op::Relu(_))
+            matches!(n.op, Op::Relu(_) | Op::Func(_))
                 && g.use_count(n.inputs[0]) == 1
                 && !g.outputs.contains(&n.inputs[0])
-                && g.producer(n.inputs[0]).is_some_and(|p| {
-                    matches!(p.op, Op::Dense(_) | Op::ConstAffine(_) | Op::AddTensors(_))
+                && g.producer(n.inputs[0]).is_some_and(|p| match &p.op {
+                    Op::Dense(_) | Op::Linear(_) | Op::ConstAffine(_) | Op::AddTensors(_) => true,
+                    Op::Binary(b) => b.kind == BinaryKind::Mul,
+                    _ => false,
                 })
         })
         .collect()
@@ -125,19 +170,36 @@ impl ModelShape {
         let mut shape = ModelShape {
             dense: Vec::new(),
             lane_rows: 0,
-            has_relu: false,
+            tables: 0,
+            lane_mul: false,
+            lane_zadd: false,
         };
+        let mut has_relu = false;
+        let mut steps = std::collections::HashSet::new();
         for &i in &g.inputs {
             shape.lane_rows += g.tensors[i].numel();
         }
         for (node, fused) in g.nodes.iter().zip(fused) {
             let numel = g.tensors[node.output].numel();
+            let in_numel = |k: usize| g.tensors[node.inputs[k]].numel();
             match &node.op {
                 Op::Reshape(_) => {}
-                Op::Relu(_) if fused => shape.has_relu = true,
+                Op::Gather(ga) => {
+                    // inputs may need re-encoding to a common encoding; a fill needs lane rows
+                    if node.inputs.len() > 1 {
+                        shape.lane_rows += (0..node.inputs.len()).map(in_numel).sum::<usize>();
+                    }
+                    if ga.has_fill() {
+                        shape.lane_rows += numel;
+                    }
+                }
                 Op::Relu(_) => {
-                    shape.has_relu = true;
-                    shape.lane_rows += numel;
+                    has_relu = true;
+                    shape.lane_rows += if fused { 0 } else { numel };
+                }
+                Op::Func(_) => {
+                    shape.tables += 1;
+                    shape.lane_rows += if fused { 0 } else { numel };
                 }
                 Op::Dense(d) => {
                     shape
@@ -145,11 +207,49 @@ impl ModelShape {
                         .push((numel / d.out_features, d.in_features, d.out_features));
                     shape.lane_rows += numel;
                 }
+                Op::Linear(l) => {
+                    let mut per = vec![0usize; l.matrices.len()];
+                    for p in &l.positions {
+                        per[p.matrix as usize] += 1;
+                    }
+                    for (m, count) in l.matrices.iter().zip(per) {
+                        shape.dense.push((count, m.taps, m.outs));
+                    }
+                    shape.lane_rows += numel;
+                }
+                Op::Binary(b) => {
+                    shape.lane_rows += numel;
+                    match b.kind {
+                        BinaryKind::Mul => shape.lane_mul = true,
+                        kind => {
+                            shape.lane_zadd = true;
+                            steps.insert(kind);
+                            // inputs of different origins may need re-encoding
+                            if root(g, node.inputs[0]) != root(g, node.inputs[1]) {
+                                shape.lane_rows += in_numel(0) + in_numel(1);
+                            }
+                        }
+                    }
+                }
                 Op::ConstAffine(_) | Op::AddTensors(_) => shape.lane_rows += numel,
             }
         }
+        shape.tables += has_relu as usize + 2 * steps.len();
         shape
     }
+}
+
+/// The tensor whose encoding `t` inherits: through aliases and max/min chains.
+fn root(g: &Graph, mut t: TensorId) -> TensorId {
+    while let Some(p) = g.producer(t) {
+        match &p.op {
+            Op::Reshape(_) => t = p.inputs[0],
+            Op::Gather(ga) if p.inputs.len() == 1 && !ga.has_fill() => t = p.inputs[0],
+            Op::Binary(b) if b.kind != BinaryKind::Mul => t = p.inputs[0],
+            _ => break,
+        }
+    }
+    t
 }
 
 /// The largest scale that keeps `max_abs * headroom` inside a signed `bits`-bit value.
@@ -165,158 +265,22 @@ fn scale_for(max_abs: f64, headroom: f64, bits: u32) -> i32 {
 /// Quantises a fused graph with calibrated ranges.
 pub fn quantise(g: &Graph, calib: &Calibration, cfg: &QuantConfig) -> Result<QuantModel> {
     g.validate()?;
-    let b = cfg.lookup_bits;
+    let mut q = node::Quantiser::new(g, calib, cfg);
+    for (i, &t) in g.inputs.iter().enumerate() {
+        q.input(i, t);
+    }
     let fused = fused_relus(g);
-    let has_relu = g.nodes.iter().any(|n| matches!(n.op, Op::Relu(_)));
-    let tables = if has_relu {
-        vec![TableKind::Identity, TableKind::Relu]
-    } else {
-        vec![TableKind::Identity]
-    };
-    let mut qm = QuantModel {
-        name: g.name.clone(),
-        lookup_bits: b,
-        tensors: g
-            .tensors
-            .iter()
-            .map(|t| QTensor {
-                name: t.name.clone(),
-                shape: t.shape.clone(),
-                encoding: Encoding::default(),
-            })
-            .collect(),
-        ops: Vec::new(),
-        inputs: g.inputs.clone(),
-        outputs: g.outputs.clone(),
-        tables,
-    };
-    let mut known = vec![false; g.tensors.len()];
-    for (index, &t) in g.inputs.iter().enumerate() {
-        qm.tensors[t].encoding = Encoding::signed(scale_for(calib.max_abs[t], cfg.headroom, b), b);
-        known[t] = true;
-        qm.ops.push(QOp::Input(QInput { index, tensor: t }));
-    }
-    // A fused Relu's output tensor replaces its producer's output: producer -> relu output.
-    let mut relu_of = std::collections::HashMap::new();
+    // a fused activation's output tensor replaces its producer's output: producer -> activation node
+    let mut act_of = std::collections::HashMap::new();
     for (node, &f) in g.nodes.iter().zip(&fused) {
         if f {
-            relu_of.insert(node.inputs[0], node.output);
+            act_of.insert(node.inputs[0], node);
         }
     }
     for (node, &f) in g.nodes.iter().zip(&fused) {
-        if f {
-            continue;
-        }
-        let nref = node.node_ref();
-        let need = |t: TensorId| -> Result<Encoding> {
-            known
-                .get(t)
-                .copied()
-                .unwrap_or(false)
-                .then(|| qm.tensors[t].encoding)
-                .ok_or_else(|| CircuitError::Node {
-                    node: nref.clone(),
-                    message: format!("input tensor {t} is not computed yet"),
-                })
-        };
-        let ins: Vec<Encoding> = node
-            .inputs
-            .iter()
-            .map(|&t| need(t))
-            .collect::<Result<_>>()?;
-        if let Op::Reshape(_) = node.op {
-            qm.tensors[node.output].encoding = ins[0];
-            known[node.output] = true;
-            qm.ops.push(QOp::Alias(QAlias {
-                node: nref,
-                input: node.inputs[0],
-                output: node.output,
-            }));
-            continue;
-        }
-        // pre-activation output and its scale; a fused Relu writes the Relu's tensor instead
-        let (out, act) = match relu_of.get(&node.output) {
-            Some(&r) => (r, TableKind::Relu),
-            None if matches!(node.op, Op::Relu(_)) => (node.output, TableKind::Relu),
-            None => (node.output, TableKind::Identity),
-        };
-        let min_scale = ins.iter().map(|e| e.scale).max().unwrap_or(0) - b as i32;
-        // a standalone Relu's pre-activation is its input; otherwise the node's own (pre-Relu) output
-        let pre_range = match node.op {
-            Op::Relu(_) => calib.max_abs[node.inputs[0]],
-            _ => calib.max_abs[node.output],
-        };
-        let s_y = scale_for(pre_range, cfg.headroom, b).max(min_scale);
-        let pre = Encoding::signed(s_y, b);
-        let out_enc = match act {
-            TableKind::Relu => Encoding::unsigned(s_y, b - 1),
-            TableKind::Identity => pre,
-        };
-        let tag = qm.tag(act)?;
-        let mut op = match &node.op {
-            Op::Dense(d) => QOp::Dense(dense::quantise(
-                nref,
-                d,
-                node.inputs[0],
-                ins[0],
-                out,
-                pre,
-                tag,
-                &qm.tensors[node.output].shape,
-                b,
-            )?),
-            Op::ConstAffine(a) => QOp::Lane(lane::quantise_affine(
-                nref,
-                a,
-                node.inputs[0],
-                ins[0],
-                out,
-                pre,
-                tag,
-                b,
-            )),
-            Op::AddTensors(a) => {
-                let shapes = (
-                    &g.tensors[node.inputs[0]].shape,
-                    &g.tensors[node.inputs[1]].shape,
-                );
-                QOp::Lane(lane::quantise_add(
-                    nref,
-                    a,
-                    shapes,
-                    (node.inputs[0], node.inputs[1]),
-                    (ins[0], ins[1]),
-                    out,
-                    pre,
-                    tag,
-                    b,
-                )?)
-            }
-            Op::Relu(_) => QOp::Lane(lane::quantise_relu(
-                nref,
-                node.inputs[0],
-                ins[0],
-                out,
-                pre,
-                tag,
-                b,
-            )),
-            Op::Reshape(_) => unreachable!(),
-        };
-        if let QOp::Lane(l) = &mut op {
-            l.numel = qm.tensors[out].numel();
-        }
-        qm.tensors[out].encoding = out_enc;
-        known[out] = true;
-        qm.ops.push(op);
-    }
-    for &o in &qm.outputs {
-        if !known[o] {
-            return Err(CircuitError::Graph(format!(
-                "output '{}' is never computed",
-                qm.tensors[o].name
-            )));
+        if !f {
+            q.node(node, act_of.get(&node.output).copied())?;
         }
     }
-    Ok(qm)
+    q.finish()
 }

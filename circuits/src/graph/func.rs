@@ -1,0 +1,24 @@
+//! Func: an element-wise nonlinear function, proved by a lookup table over the quantised domain.
+
+use super::op::expect_inputs;
+use crate::tables::FuncKind;
+use serde::{Deserialize, Serialize};
+
+/// `y = f(x)` element-wise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Func {
+    pub f: FuncKind,
+}
+
+impl Func {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+        let [x] = expect_inputs(inputs, 1, self.f.name())?[..] else {
+            unreachable!()
+        };
+        Ok(x.to_vec())
+    }
+
+    pub(super) fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
+        inputs[0].iter().map(|&x| self.f.eval(x)).collect()
+    }
+}

@@ -1,0 +1,131 @@
+//! Linear: a constant-weight linear map given by patches, the general form of Conv (any rank, stride,
+//! padding, dilation, groups), ConvTranspose, average pooling and sums over axes.
+//!
+//! Each *position* reads a patch of input elements (`None` = padding, contributes 0) and writes one output
+//! element per row of its weight matrix: `y[outs[k]] = sum_t W[k][t] * x[patch[t]] + bias[outs[k]]`.
+//! Positions sharing weights (all spatial positions of a convolution) share one matrix.
+
+use super::op::expect_inputs;
+use serde::{Deserialize, Serialize};
+
+/// A weight matrix `[outs][taps]`, row-major.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Matrix {
+    pub outs: usize,
+    pub taps: usize,
+    pub w: Vec<f32>,
+}
+
+/// One patch of inputs and the outputs it produces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    pub patch: Vec<Option<u32>>,
+    pub matrix: u32,
+    pub outs: Vec<u32>,
+}
+
+/// A linear map with constant weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Linear {
+    pub out_shape: Vec<usize>,
+    pub matrices: Vec<Matrix>,
+    pub positions: Vec<Position>,
+    /// One per output element.
+    pub bias: Vec<f32>,
+}
+
+impl Linear {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+        let [x] = expect_inputs(inputs, 1, "Linear")?[..] else {
+            unreachable!()
+        };
+        let n_in: usize = x.iter().product();
+        let n_out: usize = self.out_shape.iter().product();
+        if self.bias.len() != n_out {
+            return Err(format!("{} biases for {n_out} outputs", self.bias.len()));
+        }
+        for m in &self.matrices {
+            if m.w.len() != m.outs * m.taps {
+                return Err("a weight matrix has the wrong size".into());
+            }
+        }
+        let mut covered = vec![false; n_out];
+        for p in &self.positions {
+            let m = self
+                .matrices
+                .get(p.matrix as usize)
+                .ok_or("a position names a missing matrix")?;
+            if p.patch.len() != m.taps || p.outs.len() != m.outs {
+                return Err("a patch does not match its matrix".into());
+            }
+            if p.patch.iter().flatten().any(|&i| i as usize >= n_in) {
+                return Err(format!(
+                    "a patch reads outside the input of {n_in} elements"
+                ));
+            }
+            for &o in &p.outs {
+                match covered.get_mut(o as usize) {
+                    Some(c) if !*c => *c = true,
+                    _ => {
+                        return Err(format!(
+                            "output element {o} is written twice or is out of range"
+                        ))
+                    }
+                }
+            }
+        }
+        if covered.iter().any(|c| !c) {
+            return Err("some output elements are never written".into());
+        }
+        Ok(self.out_shape.clone())
+    }
+
+    pub(super) fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
+        let x = inputs[0];
+        let mut out: Vec<f64> = self.bias.iter().map(|b| *b as f64).collect();
+        for p in &self.positions {
+            let m = &self.matrices[p.matrix as usize];
+            for (k, &o) in p.outs.iter().enumerate() {
+                let w = &m.w[k * m.taps..(k + 1) * m.taps];
+                let dot: f64 = p
+                    .patch
+                    .iter()
+                    .zip(w)
+                    .filter_map(|(i, w)| i.map(|i| x[i as usize] * *w as f64))
+                    .sum();
+                out[o as usize] += dot;
+            }
+        }
+        out
+    }
+
+    /// Multiplies output element `i` by `mul[i]` and adds `add[i]`, when every matrix row keeps a single
+    /// multiplier across the positions that use it (per-channel scales after a convolution). Returns
+    /// whether it folded.
+    pub fn fold_affine(&mut self, mul: impl Fn(usize) -> f32, add: impl Fn(usize) -> f32) -> bool {
+        let mut per_row: Vec<Vec<Option<f32>>> =
+            self.matrices.iter().map(|m| vec![None; m.outs]).collect();
+        for p in &self.positions {
+            for (k, &o) in p.outs.iter().enumerate() {
+                let m = mul(o as usize);
+                match per_row[p.matrix as usize][k] {
+                    None => per_row[p.matrix as usize][k] = Some(m),
+                    Some(prev) if prev == m => {}
+                    Some(_) => return false,
+                }
+            }
+        }
+        for (m, rows) in self.matrices.iter_mut().zip(&per_row) {
+            for (k, s) in rows.iter().enumerate() {
+                let s = s.unwrap_or(1.0);
+                for w in &mut m.w[k * m.taps..(k + 1) * m.taps] {
+                    *w *= s;
+                }
+            }
+        }
+        for (i, b) in self.bias.iter_mut().enumerate() {
+            *b = *b * mul(i) + add(i);
+        }
+        true
+    }
+}
