@@ -58,6 +58,8 @@ impl NodeInfo<'_> {
 #[derive(Debug)]
 pub struct Lowering {
     pub graph: Graph,
+    /// The default-domain opset the model imports (attribute and input conventions change with it).
+    pub opset: i64,
     values: HashMap<String, Val>,
     registry: Registry,
 }
@@ -84,6 +86,7 @@ impl Lowering {
     pub fn new(name: String) -> Self {
         Self {
             graph: Graph::new(name),
+            opset: 13,
             values: HashMap::new(),
             registry: Registry::with_all_ops(),
         }
@@ -209,6 +212,65 @@ impl Lowering {
         Ok(())
     }
 
+    /// Binds output `i` of a node (Split and other multi-output ops).
+    pub fn set_output_at(&mut self, node: &NodeInfo, i: usize, v: Val) -> Result<(), CompileError> {
+        let name = node
+            .proto
+            .output
+            .get(i)
+            .ok_or_else(|| node.err(format!("the node has no output {i}")))?;
+        if !name.is_empty() {
+            self.values.insert(name.clone(), v);
+        }
+        Ok(())
+    }
+
+    /// Binds the node's first output to an existing tensor (the result of several IR nodes).
+    pub fn alias_output(&mut self, node: &NodeInfo, t: TensorId) -> Result<(), CompileError> {
+        self.set_output(node, Val::Act(t))
+    }
+
+    /// Number of inputs of the node (trailing empty names excluded).
+    pub fn input_count(&self, node: &NodeInfo) -> usize {
+        let mut n = node.proto.input.len();
+        while n > 0 && node.proto.input[n - 1].is_empty() {
+            n -= 1;
+        }
+        n
+    }
+
+    /// Adds an intermediate IR node of a lowered ONNX node (its tensor is named `node/what`).
+    pub fn add(
+        &mut self,
+        node: &NodeInfo,
+        what: &str,
+        op: Op,
+        inputs: Vec<TensorId>,
+    ) -> Result<TensorId, CompileError> {
+        let name = format!("{}/{what}", node.name);
+        Ok(self
+            .graph
+            .add_node(node.name.clone(), node.op.clone(), op, inputs, name)?)
+    }
+
+    /// Integers from input `i` (a constant) when present, else from attribute `attr` (older opsets).
+    pub fn ints_input_or_attr(
+        &self,
+        node: &NodeInfo,
+        i: usize,
+        attr: &str,
+    ) -> Result<Option<Vec<i64>>, CompileError> {
+        if let Some(v) = self.opt_input(node, i)? {
+            return match v {
+                Val::Const(c) => Ok(Some(c.as_ints())),
+                Val::Act(_) => Err(node.err(format!(
+                    "{attr} (input {i}) must be a constant, it is computed from the model's input"
+                ))),
+            };
+        }
+        Ok(node.attr_ints(attr))
+    }
+
     /// Adds an IR node whose output is the ONNX node's first output.
     pub fn emit(
         &mut self,
@@ -238,10 +300,23 @@ fn input_shape(input: &pb::ValueInfoProto) -> Result<Vec<usize>, CompileError> {
     let Some(Ty::TensorType(t)) = input.r#type.as_ref().and_then(|t| t.value.as_ref()) else {
         return Err(err("is not a tensor"));
     };
-    if t.elem_type != pb::tensor_proto::DataType::Float as i32
-        && t.elem_type != pb::tensor_proto::DataType::Double as i32
-    {
-        return Err(err("only float inputs are supported"));
+    use pb::tensor_proto::DataType as D;
+    let numeric = [
+        D::Float,
+        D::Double,
+        D::Float16,
+        D::Bfloat16,
+        D::Int8,
+        D::Int16,
+        D::Int32,
+        D::Int64,
+        D::Uint8,
+        D::Uint16,
+        D::Uint32,
+        D::Uint64,
+    ];
+    if !numeric.iter().any(|d| *d as i32 == t.elem_type) {
+        return Err(err("only numeric (float or integer) inputs are supported"));
     }
     let shape = t.shape.as_ref().ok_or_else(|| err("has no static shape"))?;
     shape

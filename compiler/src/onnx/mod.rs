@@ -40,5 +40,11 @@ pub fn lower(path: &Path) -> Result<Graph, CompileError> {
     } else {
         graph.name.clone()
     };
-    Lowering::new(name).lower_graph(graph)
+    let mut lowering = Lowering::new(name);
+    lowering.opset = proto
+        .opset_import
+        .iter()
+        .find(|o| o.domain.is_empty() || o.domain == "ai.onnx")
+        .map_or(13, |o| o.version);
+    lowering.lower_graph(graph)
 }

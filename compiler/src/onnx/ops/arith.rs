@@ -6,13 +6,19 @@ use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
 use super::Registry;
 use crate::error::CompileError;
-use zkinfer_circuits::graph::{AddTensors, ConstAffine, Op};
+use zkinfer_circuits::graph::{AddTensors, Binary, BinaryKind, ConstAffine, Func, Op, TensorId};
+use zkinfer_circuits::tables::FuncKind;
 
 pub(super) fn register(r: &mut Registry) {
     r.insert("Add", add);
     r.insert("Sub", sub);
     r.insert("Mul", mul);
     r.insert("Div", div);
+    r.insert("Sum", sum);
+    r.insert("Mean", mean);
+    r.insert("Max", max);
+    r.insert("Min", min);
+    r.insert("Pow", pow);
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -65,10 +71,31 @@ fn binary(l: &mut Lowering, n: &NodeInfo, kind: Kind) -> Result<(), CompileError
                 l.emit(n, &n.op, Op::AddTensors(AddTensors { sign }), vec![x, y])
                     .map(|_| ())
             }
-            _ => Err(n.err(format!(
-                "{} between two activations is not supported yet (only by a constant)",
-                n.op
-            ))),
+            Kind::Mul => l
+                .emit(
+                    n,
+                    "Mul",
+                    Op::Binary(Binary {
+                        kind: BinaryKind::Mul,
+                    }),
+                    vec![x, y],
+                )
+                .map(|_| ()),
+            Kind::Div => {
+                let f = Func {
+                    f: FuncKind::Reciprocal,
+                };
+                let inv = l.add(n, "reciprocal", Op::Func(f), vec![y])?;
+                l.emit(
+                    n,
+                    "Div",
+                    Op::Binary(Binary {
+                        kind: BinaryKind::Mul,
+                    }),
+                    vec![x, inv],
+                )
+                .map(|_| ())
+            }
         },
     }
 }
@@ -98,7 +125,16 @@ fn affine(
             (cv.iter().map(|v| 1.0 / v).collect(), zeros)
         }
         (Kind::Div, true) => {
-            return Err(n.err("dividing a constant by an activation is not supported yet"))
+            // c / x = c * (1 / x): a reciprocal table, then the constant factor
+            let f = Func {
+                f: FuncKind::Reciprocal,
+            };
+            let inv = l.add(n, "reciprocal", Op::Func(f), vec![x])?;
+            let op = ConstAffine {
+                mul: compact(cv),
+                add: vec![0.0],
+            };
+            return l.emit(n, "Div", Op::ConstAffine(op), vec![inv]).map(|_| ());
         }
     };
     let op = ConstAffine {
@@ -106,4 +142,135 @@ fn affine(
         add: compact(add),
     };
     l.emit(n, &n.op, Op::ConstAffine(op), vec![x]).map(|_| ())
+}
+
+/// Variadic Sum, Mean, Max, Min: a chain of binary nodes (constants folded first).
+fn variadic(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    kind: Kind,
+    minmax: Option<BinaryKind>,
+) -> Result<(), CompileError> {
+    let count = l.input_count(n);
+    if count == 0 {
+        return Err(n.err("needs at least one input"));
+    }
+    let vals: Vec<Val> = (0..count)
+        .map(|i| l.input(n, i))
+        .collect::<Result<_, _>>()?;
+    let fold = |a: f64, b: f64| match minmax {
+        Some(BinaryKind::Max) => a.max(b),
+        Some(BinaryKind::Min) => a.min(b),
+        _ => a + b,
+    };
+    let mut acc: Option<Val> = None;
+    for (i, v) in vals.into_iter().enumerate() {
+        acc = Some(match (acc, v) {
+            (None, v) => v,
+            (Some(Val::Const(a)), Val::Const(b)) => {
+                Val::Const(a.zip(&b, fold).map_err(|e| n.err(e))?)
+            }
+            (Some(Val::Act(a)), Val::Act(b)) => {
+                let op = match minmax {
+                    Some(k) => Op::Binary(Binary { kind: k }),
+                    None => Op::AddTensors(AddTensors { sign: 1 }),
+                };
+                Val::Act(l.add(n, &format!("step{i}"), op, vec![a, b])?)
+            }
+            (Some(a), b) => {
+                let (t, c): (TensorId, ConstTensor) = match (a, b) {
+                    (Val::Act(t), Val::Const(c)) | (Val::Const(c), Val::Act(t)) => (t, c),
+                    _ => unreachable!(),
+                };
+                let shape = l.shape(t);
+                let cv = c.broadcast_to(&shape).map_err(|e| n.err(e))?;
+                let op = match minmax {
+                    None => Op::ConstAffine(ConstAffine {
+                        mul: vec![1.0],
+                        add: compact(cv),
+                    }),
+                    Some(k) => {
+                        if !cv.iter().all(|v| *v == cv[0]) {
+                            return Err(
+                                n.err("max/min with a non-uniform constant is not supported")
+                            );
+                        }
+                        let (lo, hi) = if k == BinaryKind::Max {
+                            (cv[0] as f32, f32::MAX)
+                        } else {
+                            (f32::MIN, cv[0] as f32)
+                        };
+                        Op::Func(Func {
+                            f: FuncKind::Clip { min: lo, max: hi },
+                        })
+                    }
+                };
+                Val::Act(l.add(n, &format!("step{i}"), op, vec![t])?)
+            }
+        });
+    }
+    let mut out = acc.expect("at least one input");
+    if kind == Kind::Div {
+        // Mean: divide by the count
+        out = match out {
+            Val::Const(c) => Val::Const(ConstTensor {
+                shape: c.shape,
+                data: c.data.iter().map(|v| v / count as f64).collect(),
+            }),
+            Val::Act(t) => {
+                let op = ConstAffine {
+                    mul: vec![1.0 / count as f32],
+                    add: vec![0.0],
+                };
+                Val::Act(l.add(n, "mean", Op::ConstAffine(op), vec![t])?)
+            }
+        };
+    }
+    l.set_output(n, out)
+}
+
+fn sum(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    variadic(l, n, Kind::Add, None)
+}
+fn mean(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    variadic(l, n, Kind::Div, None)
+}
+fn max(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    variadic(l, n, Kind::Add, Some(BinaryKind::Max))
+}
+fn min(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    variadic(l, n, Kind::Add, Some(BinaryKind::Min))
+}
+
+/// `x ^ p` for a constant exponent: `x * x` for 2, else a table.
+fn pow(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    match (l.input(n, 0)?, l.input(n, 1)?) {
+        (Val::Const(a), Val::Const(b)) => {
+            let c = a.zip(&b, f64::powf).map_err(|e| n.err(e))?;
+            l.set_output(n, Val::Const(c))
+        }
+        (Val::Act(x), Val::Const(p)) if p.data.len() == 1 => {
+            let p = p.data[0];
+            if p == 1.0 {
+                return l.set_output(n, Val::Act(x));
+            }
+            if p == 2.0 {
+                return l
+                    .emit(
+                        n,
+                        "Pow",
+                        Op::Binary(Binary {
+                            kind: BinaryKind::Mul,
+                        }),
+                        vec![x, x],
+                    )
+                    .map(|_| ());
+            }
+            let f = Func {
+                f: FuncKind::Pow { p: p as f32 },
+            };
+            l.emit(n, "Pow", Op::Func(f), vec![x]).map(|_| ())
+        }
+        _ => Err(n.err("only a scalar constant exponent is supported")),
+    }
 }

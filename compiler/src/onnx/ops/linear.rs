@@ -81,11 +81,13 @@ fn matmul(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
                 l.emit(n, "MatMul", Op::Dense(dense), vec![x]).map(|_| ())
             }
         }
-        (Val::Const(_), Val::Act(_)) => Err(
-            n.err("a constant left operand times an activation is not supported yet (use x @ W)")
-        ),
-        (Val::Act(_), Val::Act(_)) => {
-            Err(n.err("MatMul between two activations is not supported yet"))
+        (Val::Const(w), Val::Act(x)) => {
+            let op = super::matmul_act::const_left(l, n, &w, x)?;
+            l.emit(n, "MatMul", Op::Linear(op), vec![x]).map(|_| ())
+        }
+        (Val::Act(a), Val::Act(b)) => {
+            let p = super::matmul_act::product(l, n, a, b, false, false)?;
+            l.set_output(n, Val::Act(p))
         }
     }
 }
@@ -101,7 +103,10 @@ fn gemm(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
             return Err(n.err("a constant A operand is not supported (A must be the activation)"))
         }
     };
-    let w = l.const_input(n, 1, "the B operand (weights)")?;
+    let w = match l.input(n, 1)? {
+        Val::Const(w) => w,
+        Val::Act(b) => return gemm_acts(l, n, x, b, (alpha, beta), (trans_a, trans_b)),
+    };
     let xs = l.shape(x);
     let [m, k] = xs[..] else {
         return Err(n.err(format!("A must be 2-D, got shape {xs:?}")));
@@ -187,5 +192,59 @@ fn gemm(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
             l.emit(n, "Gemm", Op::ConstAffine(op), vec![t]).map(|_| ())
         }
         _ => l.emit(n, "Gemm", Op::Dense(dense), vec![x]).map(|_| ()),
+    }
+}
+
+/// Gemm with an activation B: the product of activations, then `alpha`, `beta * C`.
+fn gemm_acts(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    a: usize,
+    b: usize,
+    (alpha, beta): (f64, f64),
+    (ta, tb): (bool, bool),
+) -> Result<(), CompileError> {
+    let p = super::matmul_act::product(l, n, a, b, ta, tb)?;
+    let shape = l.shape(p);
+    match l.opt_input(n, 2)? {
+        None if alpha == 1.0 => l.set_output(n, Val::Act(p)),
+        None | Some(Val::Const(_)) => {
+            let add = match l.opt_input(n, 2)? {
+                Some(Val::Const(c)) => c
+                    .broadcast_to(&shape)
+                    .map_err(|e| n.err(format!("C: {e}")))?
+                    .iter()
+                    .map(|v| (beta * v) as f32)
+                    .collect(),
+                _ => vec![0.0],
+            };
+            let op = ConstAffine {
+                mul: vec![alpha as f32],
+                add,
+            };
+            l.emit(n, "Gemm", Op::ConstAffine(op), vec![p]).map(|_| ())
+        }
+        Some(Val::Act(c)) => {
+            let scale =
+                |l: &mut Lowering, t: usize, f: f64, what: &str| -> Result<usize, CompileError> {
+                    if f == 1.0 {
+                        return Ok(t);
+                    }
+                    let op = ConstAffine {
+                        mul: vec![f as f32],
+                        add: vec![0.0],
+                    };
+                    l.add(n, what, Op::ConstAffine(op), vec![t])
+                };
+            let p = scale(l, p, alpha, "alpha")?;
+            let c = scale(l, c, beta, "beta")?;
+            l.emit(
+                n,
+                "Gemm",
+                Op::AddTensors(zkinfer_circuits::graph::AddTensors { sign: 1 }),
+                vec![p, c],
+            )
+            .map(|_| ())
+        }
     }
 }

@@ -3,8 +3,17 @@
 
 mod activation;
 mod arith;
+mod build;
 mod constant;
+mod conv;
+mod index;
 mod linear;
+mod matmul_act;
+mod movement;
+mod nonlinear;
+mod norm;
+mod pool;
+mod reduce;
 mod shape;
 
 use super::ctx::{Lowering, NodeInfo};
@@ -16,18 +25,74 @@ pub type OpBuilder = fn(&mut Lowering, &NodeInfo) -> Result<(), CompileError>;
 
 /// Every op type this build lowers (kept in step with the registry by a test).
 pub const SUPPORTED_OPS: &[&str] = &[
+    "Abs",
     "Add",
+    "AveragePool",
+    "BatchNormalization",
+    "Ceil",
+    "Clip",
+    "Concat",
     "Constant",
+    "Conv",
+    "ConvTranspose",
+    "Cos",
+    "DepthToSpace",
     "Div",
+    "Elu",
+    "Erf",
+    "Exp",
+    "Expand",
     "Flatten",
+    "Floor",
+    "Gather",
+    "Gelu",
     "Gemm",
+    "GlobalAveragePool",
+    "GlobalMaxPool",
+    "HardSigmoid",
+    "HardSwish",
     "Identity",
+    "InstanceNormalization",
+    "LayerNormalization",
+    "LeakyRelu",
+    "Log",
+    "LogSoftmax",
     "MatMul",
+    "Max",
+    "MaxPool",
+    "Mean",
+    "Min",
     "Mul",
+    "Neg",
+    "PRelu",
+    "Pad",
+    "Pow",
+    "Reciprocal",
+    "ReduceMax",
+    "ReduceMean",
+    "ReduceMin",
+    "ReduceSum",
     "Relu",
     "Reshape",
+    "Round",
+    "Selu",
+    "Shrink",
+    "Sigmoid",
+    "Sign",
+    "Sin",
+    "Slice",
+    "Softmax",
+    "Softplus",
+    "Softsign",
+    "SpaceToDepth",
+    "Split",
+    "Sqrt",
     "Squeeze",
     "Sub",
+    "Sum",
+    "Tanh",
+    "Tile",
+    "Transpose",
     "Unsqueeze",
 ];
 
@@ -44,6 +109,12 @@ impl Registry {
         constant::register(&mut r);
         linear::register(&mut r);
         shape::register(&mut r);
+        conv::register(&mut r);
+        movement::register(&mut r);
+        nonlinear::register(&mut r);
+        norm::register(&mut r);
+        pool::register(&mut r);
+        reduce::register(&mut r);
         r
     }
 
