@@ -7,7 +7,8 @@ Everything it writes is committed, so tests never train or need Python:
 - models/digits_mlp/   the default model: an MLP classifier trained on scikit-learn's bundled 8x8 digits data
                         (1,797 real handwritten digits), exported to ONNX as Mul(1/16) -> MatMul -> Add -> Relu -> Gemm.
 - models/iris_mlp/     a second real classifier (scikit-learn's iris data), Gemm(transB) -> Relu -> Gemm.
-- models/testdata/     MLPs with random weights that the compiler was never written against, each with an input and
+- models/digits_cnn/   a LeNet-style CNN trained (numpy) on the same digits data: conv, relu, max pool, twice, then Gemm.
+- models/testdata/     MLPs and CNNs (LeNet-5 among them) with random weights that the compiler was never written against, each with an input and
                         onnxruntime's output (expected.json), used by the "unseen models" tests.
 """
 import json
@@ -190,19 +191,192 @@ def unseen_models():
 
 
 def unsupported_model():
-    """A model with an op the foundation does not support (Softmax), for the error-message test."""
+    """A model with an op zkinfer does not support (CumSum), for the error-message test."""
     f = TensorProto.FLOAT
     vi = helper.make_tensor_value_info
     nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="dense"),
-             helper.make_node("Softmax", ["h"], ["y"], name="probabilities", axis=-1)]
-    graph = helper.make_graph(nodes, "unsupported_softmax", [vi("x", f, [1, 4])], [vi("y", f, [1, 3])],
-                              [init("W", np.arange(12, dtype=np.float32).reshape(4, 3) / 10.0)])
+             helper.make_node("CumSum", ["h", "axis"], ["y"], name="running_total")]
+    graph = helper.make_graph(nodes, "unsupported_cumsum", [vi("x", f, [1, 4])], [vi("y", f, [1, 3])],
+                              [init("W", np.arange(12, dtype=np.float32).reshape(4, 3) / 10.0),
+                               numpy_helper.from_array(np.array(1, dtype=np.int64), "axis")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="zkinfer-tests", ir_version=8)
-    save(model, os.path.join(HERE, "testdata", "unsupported_softmax", "model.onnx"))
+    save(model, os.path.join(HERE, "testdata", "unsupported_cumsum", "model.onnx"))
 
+
+def unseen_cnn():
+    """Conv -> Relu -> MaxPool -> Flatten -> MatMul -> Add -> Sigmoid with random weights (never seen by the
+    compiler's authors), with onnxruntime's output."""
+    rng = np.random.default_rng(7)
+    r = lambda *s: rng.normal(0, 0.5, size=s).astype(np.float32)  # noqa: E731
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    x = rng.uniform(-1, 1, size=(1, 2, 8, 8)).astype(np.float32)
+    unseen("cnn_conv_pool_sigmoid", [
+        helper.make_node("Conv", ["x", "K", "kb"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], name="conv"),
+        helper.make_node("Relu", ["c"], ["cr"], name="relu"),
+        helper.make_node("MaxPool", ["cr"], ["p"], kernel_shape=[2, 2], strides=[2, 2], name="pool"),
+        helper.make_node("Flatten", ["p"], ["fl"], axis=1, name="flatten"),
+        helper.make_node("MatMul", ["fl", "W"], ["m"], name="dense"),
+        helper.make_node("Add", ["m", "b"], ["logits"], name="bias"),
+        helper.make_node("Sigmoid", ["logits"], ["y"], name="sigmoid"),
+    ], [vi("x", f, [1, 2, 8, 8])], [vi("y", f, [1, 5])],
+        [init("K", r(4, 2, 3, 3)), init("kb", r(4)), init("W", r(64, 5) * 0.5), init("b", r(5))], {"x": x}, rng)
+
+
+def conv_forward(x, k, b):
+    """3x3 'same' convolution, NCHW, via im2col. Returns output and the columns (for the gradient)."""
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    cols = np.stack([xp[:, :, i:i + h, j:j + w] for i in range(3) for j in range(3)], axis=2)  # n,c,9,h,w
+    cols = cols.reshape(n, c * 9, h * w)
+    out = np.einsum("ok,nkp->nop", k.reshape(k.shape[0], -1), cols) + b[None, :, None]
+    return out.reshape(n, k.shape[0], h, w), cols
+
+
+def digits_cnn():
+    """A LeNet-style CNN trained (numpy, Adam) on scikit-learn's 8x8 digits:
+    Conv3x3(1->8, pad 1) -> Relu -> MaxPool2 -> Conv3x3(8->16, pad 1) -> Relu -> MaxPool2 -> Flatten -> Gemm(10)."""
+    data = load_digits()
+    x = (data.data / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
+    y = data.target
+    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.2, random_state=7, stratify=y)
+    rng = np.random.default_rng(3)
+    params = {
+        "K1": rng.normal(0, np.sqrt(2 / 9), (8, 1, 3, 3)), "b1": np.zeros(8),
+        "K2": rng.normal(0, np.sqrt(2 / 72), (16, 8, 3, 3)), "b2": np.zeros(16),
+        "W": rng.normal(0, np.sqrt(1 / 64), (64, 10)), "bw": np.zeros(10),
+    }
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v2 = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def pool(a):
+        n, c, h, w = a.shape
+        r = a.reshape(n, c, h // 2, 2, w // 2, 2)
+        out = r.max(axis=(3, 5))
+        mask = (r == out[:, :, :, None, :, None])
+        return out, mask
+
+    def forward(xb):
+        c1, cols1 = conv_forward(xb, params["K1"], params["b1"])
+        r1 = np.maximum(c1, 0)
+        p1, m1 = pool(r1)
+        c2, cols2 = conv_forward(p1, params["K2"], params["b2"])
+        r2 = np.maximum(c2, 0)
+        p2, m2 = pool(r2)
+        flat = p2.reshape(len(xb), -1)
+        logits = flat @ params["W"] + params["bw"]
+        return logits, (cols1, c1, m1, p1, cols2, c2, m2, flat)
+
+    def conv_back(g, cols, k, in_shape):
+        n, o, h, w = g.shape
+        gk = np.einsum("nop,nkp->ok", g.reshape(n, o, h * w), cols).reshape(k.shape)
+        gb = g.sum(axis=(0, 2, 3))
+        gcols = np.einsum("ok,nop->nkp", k.reshape(o, -1), g.reshape(n, o, h * w))
+        c = in_shape[1]
+        gcols = gcols.reshape(n, c, 9, h, w)
+        gxp = np.zeros((n, c, h + 2, w + 2))
+        for t, (i, j) in enumerate([(i, j) for i in range(3) for j in range(3)]):
+            gxp[:, :, i:i + h, j:j + w] += gcols[:, :, t]
+        return gk, gb, gxp[:, :, 1:-1, 1:-1]
+
+    def unpool(g, mask):
+        n, c, h, w = g.shape
+        return (mask * g[:, :, :, None, :, None]).reshape(n, c, h * 2, w * 2)
+
+    lr, step = 3e-3, 0
+    for epoch in range(40):
+        order = rng.permutation(len(x_tr))
+        for s in range(0, len(order), 64):
+            idx = order[s:s + 64]
+            xb, yb = x_tr[idx], y_tr[idx]
+            logits, (cols1, c1, m1, p1, cols2, c2, m2, flat) = forward(xb)
+            p = np.exp(logits - logits.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            g = p.copy()
+            g[np.arange(len(yb)), yb] -= 1
+            g /= len(yb)
+            grads = {"W": flat.T @ g, "bw": g.sum(axis=0)}
+            gp2 = (g @ params["W"].T).reshape(len(xb), 16, 2, 2)
+            gc2 = unpool(gp2, m2) * (c2 > 0)
+            grads["K2"], grads["b2"], gp1 = conv_back(gc2, cols2, params["K2"], p1.shape)
+            gc1 = unpool(gp1, m1) * (c1 > 0)
+            grads["K1"], grads["b1"], _ = conv_back(gc1, cols1, params["K1"], xb.shape)
+            step += 1
+            for k in params:
+                m[k] = 0.9 * m[k] + 0.1 * grads[k]
+                v2[k] = 0.999 * v2[k] + 0.001 * grads[k] ** 2
+                mh, vh = m[k] / (1 - 0.9 ** step), v2[k] / (1 - 0.999 ** step)
+                params[k] -= lr * mh / (np.sqrt(vh) + 1e-8)
+    acc = float((forward(x_te)[0].argmax(axis=1) == y_te).mean())
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    nodes = [
+        helper.make_node("Conv", ["input", "K1", "b1"], ["c1"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], name="conv1"),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("MaxPool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2], name="pool1"),
+        helper.make_node("Conv", ["p1", "K2", "b2"], ["c2"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], name="conv2"),
+        helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+        helper.make_node("MaxPool", ["r2"], ["p2"], kernel_shape=[2, 2], strides=[2, 2], name="pool2"),
+        helper.make_node("Flatten", ["p2"], ["flat"], axis=1, name="flatten"),
+        helper.make_node("Gemm", ["flat", "W", "bw"], ["logits"], name="fc"),
+    ]
+    graph = helper.make_graph(
+        nodes, "digits_cnn", [vi("input", f, [1, 1, 8, 8])], [vi("logits", f, [1, 10])],
+        [init(k, v) for k, v in params.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="zkinfer-models", ir_version=8)
+    out = os.path.join(HERE, "digits_cnn")
+    path = os.path.join(out, "model.onnx")
+    save(model, path)
+    ort_pred = run_ort(path, {"input": x_te.astype(np.float32)[:1]})[0]
+    first = int(np.flatnonzero(forward(x_te)[0].argmax(axis=1) == y_te)[0])
+    sample = x_te[first]
+    write_json(os.path.join(out, "input.json"), {"input_data": [sample.reshape(-1).tolist()]})
+    write_json(os.path.join(out, "calibration.json"), {"input_data": [x_tr[:64].reshape(-1).tolist()]})
+    write_json(os.path.join(out, "heldout.json"), {"input_data": [x_te[:200].reshape(-1).tolist()],
+                                                  "labels": y_te[:200].tolist()})
+    logits = run_ort(path, {"input": sample[None].astype(np.float32)})[0]
+    write_json(os.path.join(out, "meta.json"), {
+        "description": "LeNet-style CNN (conv 8, pool, conv 16, pool, fc 10) on scikit-learn's 8x8 digits, "
+                       "inputs are pixels scaled to 0..1",
+        "label": int(y_te[first]), "classes": [str(i) for i in range(10)],
+        "test_accuracy_float": round(acc, 4), "onnxruntime_logits": logits[0].tolist()})
+    print(f"digits_cnn: test accuracy {acc:.4f} (ort check {ort_pred.shape})")
+
+
+def lenet5():
+    """LeNet-5 (1x32x32, conv5x5->6, tanh... here Relu, avg pool, conv5x5->16, pool, fc120, fc84, fc10) with
+    He-initialised random weights: the size benchmark the issue names (about 420k MACs)."""
+    rng = np.random.default_rng(5)
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    he = lambda fan, *s: rng.normal(0, np.sqrt(2 / fan), s).astype(np.float32)  # noqa: E731
+    nodes = [
+        helper.make_node("Conv", ["input", "K1", "b1"], ["c1"], kernel_shape=[5, 5], name="conv1"),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("MaxPool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2], name="pool1"),
+        helper.make_node("Conv", ["p1", "K2", "b2"], ["c2"], kernel_shape=[5, 5], name="conv2"),
+        helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+        helper.make_node("MaxPool", ["r2"], ["p2"], kernel_shape=[2, 2], strides=[2, 2], name="pool2"),
+        helper.make_node("Flatten", ["p2"], ["flat"], axis=1, name="flatten"),
+        helper.make_node("Gemm", ["flat", "W3", "b3"], ["h3"], transB=1, name="fc1"),
+        helper.make_node("Relu", ["h3"], ["r3"], name="relu3"),
+        helper.make_node("Gemm", ["r3", "W4", "b4"], ["h4"], transB=1, name="fc2"),
+        helper.make_node("Relu", ["h4"], ["r4"], name="relu4"),
+        helper.make_node("Gemm", ["r4", "W5", "b5"], ["logits"], transB=1, name="fc3"),
+    ]
+    inits = [init("K1", he(25, 6, 1, 5, 5)), init("b1", np.zeros(6)), init("K2", he(150, 16, 6, 5, 5)),
+             init("b2", np.zeros(16)), init("W3", he(400, 120, 400)), init("b3", np.zeros(120)),
+             init("W4", he(120, 84, 120)), init("b4", np.zeros(84)), init("W5", he(84, 10, 84)),
+             init("b5", np.zeros(10))]
+    unseen("lenet5", nodes, [vi("input", f, [1, 1, 32, 32])], [vi("logits", f, [1, 10])], inits,
+           {"input": rng.uniform(0, 1, size=(1, 1, 32, 32)).astype(np.float32)}, rng)
+
+
+ALL = {"digits_mlp": digits_mlp, "iris_mlp": iris_mlp, "unseen_models": unseen_models,
+       "unsupported_model": unsupported_model, "unseen_cnn": unseen_cnn, "digits_cnn": digits_cnn,
+       "lenet5": lenet5}
 
 if __name__ == "__main__":
-    digits_mlp()
-    iris_mlp()
-    unseen_models()
-    unsupported_model()
+    import sys
+    for name in sys.argv[1:] or list(ALL):
+        ALL[name]()

@@ -4,4 +4,4 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [[ -x $here/.venv/bin/python ]] || python3 -m venv "$here/.venv"
 "$here/.venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
-"$here/.venv/bin/python" "$here/generate.py"
+"$here/.venv/bin/python" "$here/generate.py" "$@"
