@@ -372,7 +372,31 @@ def lenet5():
            {"input": rng.uniform(0, 1, size=(1, 1, 32, 32)).astype(np.float32)}, rng)
 
 
-ALL = {"digits_mlp": digits_mlp, "iris_mlp": iris_mlp, "unseen_models": unseen_models,
+def ops_zoo():
+    """One small model through every new chip path: Conv with a fused Tanh, MaxPool, Flatten, a product of
+    activations, Pad, Softmax, Min and ArgMax (for the MockProver negative tests)."""
+    rng = np.random.default_rng(11)
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    x = rng.uniform(-1, 1, size=(1, 1, 4, 4)).astype(np.float32)
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, dtype=np.int64), name)  # noqa: E731
+    unseen("ops_zoo", [
+        helper.make_node("Conv", ["x", "K", "kb"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], name="conv"),
+        helper.make_node("Tanh", ["c"], ["ct"], name="tanh"),
+        helper.make_node("MaxPool", ["ct"], ["p"], kernel_shape=[2, 2], strides=[2, 2], name="pool"),
+        helper.make_node("Flatten", ["p"], ["fl"], axis=1, name="flatten"),
+        helper.make_node("Mul", ["fl", "fl"], ["sq"], name="square"),
+        helper.make_node("Pad", ["fl", "pads", "half"], ["pd"], name="pad"),
+        helper.make_node("Softmax", ["pd"], ["probs"], axis=-1, name="softmax"),
+        helper.make_node("Min", ["sq", "fl"], ["mn"], name="min"),
+        helper.make_node("ArgMax", ["fl"], ["am"], axis=1, keepdims=0, name="argmax"),
+    ], [vi("x", f, [1, 1, 4, 4])],
+        [vi("probs", f, [1, 10]), vi("mn", f, [1, 8]), vi("am", TensorProto.INT64, [1])],
+        [init("K", rng.normal(0, 0.6, (2, 1, 3, 3))), init("kb", rng.normal(0, 0.1, 2)),
+         i64("pads", [0, 1, 0, 1]), init("half", np.array(0.5))], {"x": x}, rng)
+
+
+ALL = {"ops_zoo": ops_zoo, "digits_mlp": digits_mlp, "iris_mlp": iris_mlp, "unseen_models": unseen_models,
        "unsupported_model": unsupported_model, "unseen_cnn": unseen_cnn, "digits_cnn": digits_cnn,
        "lenet5": lenet5}
 

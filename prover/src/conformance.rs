@@ -76,7 +76,11 @@ fn reason_of(e: &ProverError) -> String {
     let s = e.to_string();
     let first = s.lines().next().unwrap_or("").to_string();
     if let Some(i) = first.find("unsupported op") {
-        return first[i..].split(';').next().unwrap_or(&first[i..]).to_string();
+        return first[i..]
+            .split(';')
+            .next()
+            .unwrap_or(&first[i..])
+            .to_string();
     }
     if first.len() > 160 {
         format!("{}...", &first[..160])
@@ -155,7 +159,8 @@ fn run(case: &Path, work: &Path, limits: &Limits, r: &mut CaseResult) -> Result<
     r.prove_seconds = Some(t.elapsed().as_secs_f64());
     let proof_path = work.join("proof.json");
     std::fs::write(&proof_path, proved.proof.to_json()).map_err(|e| e.to_string())?;
-    let (verdict, _) = pipeline::verify(work, &proof_path, Some(&input)).map_err(|e| reason_of(&e))?;
+    let (verdict, _) =
+        pipeline::verify(work, &proof_path, Some(&input)).map_err(|e| reason_of(&e))?;
     if !verdict.valid {
         return Err("the proof does not verify".into());
     }
@@ -170,10 +175,17 @@ fn run(case: &Path, work: &Path, limits: &Limits, r: &mut CaseResult) -> Result<
     let mut magnitude = 0f64;
     for (p, e) in proved.outputs.iter().zip(&expected.outputs) {
         if p.len() != e.data.len() {
-            return Err(format!("output of {} values, expected {}", p.len(), e.data.len()));
+            return Err(format!(
+                "output of {} values, expected {}",
+                p.len(),
+                e.data.len()
+            ));
         }
         let mag = e.data.iter().fold(0f64, |m, v| m.max(v.abs()));
-        let err = p.iter().zip(&e.data).fold(0f64, |m, (a, b)| m.max((a - b).abs()));
+        let err = p
+            .iter()
+            .zip(&e.data)
+            .fold(0f64, |m, (a, b)| m.max((a - b).abs()));
         ok &= err <= limits.tolerance * mag + 1e-9;
         worst = worst.max(err);
         magnitude = magnitude.max(mag);

@@ -21,7 +21,9 @@ fn main() -> Result<()> {
             _ => root = Some(PathBuf::from(a)),
         }
     }
-    let root = root.context("usage: zkinfer-conformance CASES_DIR [--out TABLE.md] [--json F] [--max-k K] [--only S]")?;
+    let root = root.context(
+        "usage: zkinfer-conformance CASES_DIR [--out TABLE.md] [--json F] [--max-k K] [--only S]",
+    )?;
     let mut all = cases(&root).map_err(anyhow::Error::msg)?;
     if let Some(o) = &only {
         all.retain(|p| p.to_string_lossy().contains(o.as_str()));
@@ -37,7 +39,11 @@ fn main() -> Result<()> {
             i + 1,
             all.len(),
             r.name,
-            if r.passed { "pass".to_string() } else { format!("FAIL: {}", r.reason) }
+            if r.passed {
+                "pass".to_string()
+            } else {
+                format!("FAIL: {}", r.reason)
+            }
         );
         let _ = std::fs::remove_dir_all(&work);
         results.push(r);

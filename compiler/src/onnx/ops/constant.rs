@@ -7,6 +7,33 @@ use crate::error::CompileError;
 
 pub(super) fn register(r: &mut Registry) {
     r.insert("Constant", constant);
+    r.insert("ConstantOfShape", constant_of_shape);
+}
+
+fn constant_of_shape(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    let shape: Vec<usize> = l
+        .const_input(n, 0, "the shape")?
+        .as_ints()
+        .iter()
+        .map(|d| (*d).max(0) as usize)
+        .collect();
+    let value = match n.attr_tensor("value") {
+        Some(t) => load_const(t)
+            .map_err(|e| n.err(format!("attribute value: {e}")))?
+            .data
+            .first()
+            .copied()
+            .unwrap_or(0.0),
+        None => 0.0,
+    };
+    let count = shape.iter().product();
+    l.set_output(
+        n,
+        Val::Const(ConstTensor {
+            shape,
+            data: vec![value; count],
+        }),
+    )
 }
 
 fn constant(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {

@@ -156,7 +156,17 @@ fn prelu(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     };
     let slope = l.const_input(n, 1, "the slope")?;
     let shape = l.shape(x);
-    let s = slope.broadcast_to(&shape).map_err(|e| n.err(e))?;
+    let s = match slope.broadcast_to(&shape) {
+        Ok(s) => s,
+        // older exporters give a per-channel slope of shape [C] (legacy broadcast on axis 1)
+        Err(_) if slope.shape.len() == 1 && shape.get(1) == Some(&slope.data.len()) => {
+            let inner: usize = shape[2..].iter().product();
+            (0..shape.iter().product::<usize>())
+                .map(|i| slope.data[(i / inner.max(1)) % slope.data.len()])
+                .collect()
+        }
+        Err(e) => return Err(n.err(e)),
+    };
     if s.iter().all(|v| *v == s[0]) {
         let f = FuncKind::LeakyRelu { alpha: s[0] as f32 };
         return l

@@ -17,6 +17,8 @@ pub(super) fn register(r: &mut Registry) {
     r.insert("ReduceMin", reduce_min_op);
     r.insert("Softmax", softmax);
     r.insert("LogSoftmax", log_softmax);
+    r.insert("ArgMax", arg_max);
+    r.insert("ArgMin", arg_min);
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -171,4 +173,76 @@ fn log_softmax(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         vec![d, ls],
     )
     .map(|_| ())
+}
+
+/// ArgMax / ArgMin: `m` = max (min) over the axis; `e_i = [x_i == m]` by an is-zero table on `m - x_i`;
+/// `v_i = n - (n - i) * e_i`; the index is `min_i v_i` (the first extreme; the last with
+/// `select_last_index`, using `v_i = -1 + (i + 1) * e_i` and a max).
+fn arg(l: &mut Lowering, n: &NodeInfo, largest: bool) -> Result<(), CompileError> {
+    let x = act_input(l, n)?;
+    let shape = l.shape(x);
+    let a = axis(n.attr_int("axis", 0), shape.len()).map_err(|e| n.err(e))?;
+    let keepdims = n.attr_int("keepdims", 1) != 0;
+    let last = n.attr_int("select_last_index", 0) != 0;
+    let len = shape[a];
+    let (k1, k2) = if largest {
+        (BinaryKind::Max, -1)
+    } else {
+        (BinaryKind::Min, 1)
+    };
+    let m = reduce_minmax(l, n, x, &[a], true, k1)?;
+    // d = sign * (x - m) >= 0, zero exactly at the extremes
+    let d = l.add(
+        n,
+        "gap",
+        Op::AddTensors(AddTensors { sign: -1 }),
+        vec![m, x],
+    )?;
+    let d = if k2 == 1 {
+        let op = zkinfer_circuits::graph::ConstAffine {
+            mul: vec![-1.0],
+            add: vec![0.0],
+        };
+        l.add(n, "gap_abs", Op::ConstAffine(op), vec![d])?
+    } else {
+        d
+    };
+    let e = l.add(
+        n,
+        "is_extreme",
+        Op::Func(Func {
+            f: FuncKind::IsZero,
+        }),
+        vec![d],
+    )?;
+    let inner: usize = shape[a + 1..].iter().product();
+    let count = shape.iter().product::<usize>();
+    let idx = |i: usize| (i / inner) % len;
+    let nf = len as f32;
+    let (mul, add): (Vec<f32>, Vec<f32>) = (0..count)
+        .map(|i| {
+            let p = idx(i) as f32;
+            if last {
+                (p + 1.0, -1.0)
+            } else {
+                (-(nf - p), nf)
+            }
+        })
+        .unzip();
+    let op = zkinfer_circuits::graph::ConstAffine { mul, add };
+    let v = l.add(n, "candidates", Op::ConstAffine(op), vec![e])?;
+    let pick = if last {
+        BinaryKind::Max
+    } else {
+        BinaryKind::Min
+    };
+    let y = reduce_minmax(l, n, v, &[a], keepdims, pick)?;
+    l.set_output(n, Val::Act(y))
+}
+
+fn arg_max(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    arg(l, n, true)
+}
+fn arg_min(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    arg(l, n, false)
 }
