@@ -271,3 +271,49 @@ fn split(
         end - open,
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic transcript of a single-phase circuit with 2 permutation chunks and 1 lookup, one event
+    /// per millisecond: the phases come out as the gaps between the protocol's squeezes and writes.
+    #[test]
+    fn split_cuts_at_the_protocol_rounds() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        use Ev::*;
+        let script: [(Ev, u64); 17] = [
+            (Point, 10),   // advice commitment
+            (Squeeze, 12), // θ
+            (Point, 20),   // permuted input
+            (Point, 25),   // permuted table
+            (Squeeze, 26), // β
+            (Squeeze, 26), // γ
+            (Point, 30),   // permutation product 1
+            (Point, 34),   // permutation product 2
+            (Point, 40),   // lookup product
+            (Point, 41),   // vanishing blind
+            (Squeeze, 42), // y
+            (Point, 60),   // h pieces
+            (Squeeze, 61), // x
+            (Scalar, 65),  // evaluations
+            (Squeeze, 66), // SHPLONK y
+            (Squeeze, 70), // v
+            (Squeeze, 75), // u
+        ];
+        let events: Vec<(Ev, Instant)> = script.iter().map(|&(e, ms)| (e, at(ms))).collect();
+        let p = split(&events, t0, at(80), Duration::from_millis(4), 0, 1).expect("split");
+        let ms: Vec<u64> = p.iter().map(|d| d.as_millis() as u64).collect();
+        assert_eq!(ms, [4, 8, 14, 8, 6, 2, 19, 5, 14]);
+        assert_eq!(ms.iter().sum::<u64>(), 80);
+        // an unknown shape (a missing squeeze) gives no split rather than a wrong one
+        let no_theta: Vec<(Ev, Instant)> = events
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(_, e)| *e)
+            .collect();
+        assert!(split(&no_theta, t0, at(80), Duration::ZERO, 0, 1).is_none());
+    }
+}
