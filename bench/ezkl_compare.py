@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """zkinfer against EZKL on the same ONNX models and inputs, alternating on one machine in one run.
 
-Every step of both tools runs as its own process under /usr/bin/time, so wall time and peak memory (max RSS)
-are measured the same way. EZKL runs its own pipeline: gen-settings, calibrate-settings (target resources),
-compile, SRS (generated locally: this machine has no network), setup, witness, prove, verify. zkinfer runs
-compile (with the same calibration samples), setup, prove, verify. Output error: the max absolute difference
-between each tool's proved outputs and the float model's outputs (onnxruntime for the test models, the
-recorded expected.json; EZKL's own float pass otherwise), relative to the output magnitude.
+Run it through bench/ezkl_compare.sh (it makes bench/.venv, builds zkinfer, then calls this):
 
-Writes bench/results/ezkl_side_by_side.{json,md}.
+    bash bench/ezkl_compare.sh                 side-by-side table + chart (bench/results/ezkl_side_by_side.*)
+    bash bench/ezkl_compare.sh --sweep         the scaling sweep only (bench/results/scaling.*)
+    bash bench/ezkl_compare.sh --all           both
+
+Every step of both tools runs as its own process; peak memory is that process's max RSS (wait4 rusage, as
+/usr/bin/time reports it). zkinfer's times are whole-process wall times of its CLI (compile, setup,
+prove, verify). EZKL's are taken inside its Python process around the ezkl calls, so interpreter start-up
+and `import ezkl` are *not* charged to EZKL (the process wall time is kept in the JSON too). EZKL runs its
+own pipeline: gen-settings, calibrate-settings (target resources), compile, SRS (generated locally),
+setup, witness + prove, verify; zkinfer calibrates on the same samples. The tools alternate per model
+(and which goes first alternates per repeat), so both see the same machine load. Output error is
+max |proved - float| / max |float| against onnxruntime's float outputs for the same input.
 """
 import argparse
 import json
@@ -20,28 +26,42 @@ import sys
 import tempfile
 import time
 
+import report  # bench/report.py: tables and charts
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+WORK = os.path.join(HERE, "work")
+RESULTS = os.path.join(HERE, "results")
 ZKINFER = os.path.join(REPO, "target", "release", "zkinfer")
-MODELS = [
+GIB = 1 << 30
+EZKL_RSS_LIMIT = 16 * GIB  # EZKL steps above this are killed (the machine has 24 GiB, shared)
+EZKL_BYTES_PER_ROW = 11e3  # first guess of EZKL's prove memory per row, before one is measured
+
+BUNDLED = [
     ("digits_mlp", "models/digits_mlp"),
     ("iris_mlp", "models/iris_mlp"),
     ("mlp_matmul_stack", "models/testdata/mlp_matmul_stack"),
     ("mlp_flatten_gemm", "models/testdata/mlp_flatten_gemm"),
 ]
+GENERATED = ["mnist_mlp", "cnn_small", "lenet5"]
+SWEEP_WIDTHS = [32, 128, 384, 1024]
 
 EZKL_STEP = r'''
-import asyncio, inspect, json, sys
+import asyncio, inspect, json, sys, time
+t0 = time.perf_counter()
 import ezkl
 def run(x):
     return asyncio.run(x) if inspect.iscoroutine(x) else x
 step, a = sys.argv[1], json.loads(sys.argv[2])
+t = time.perf_counter()
 if step == "settings":
     args = ezkl.PyRunArgs()
     args.input_visibility = "public"; args.output_visibility = "public"; args.param_visibility = "fixed"
     assert run(ezkl.gen_settings(a["model"], a["settings"], py_run_args=args))
     assert run(ezkl.calibrate_settings(a["calib"], a["model"], a["settings"], "resources"))
+elif step == "compile":
     assert run(ezkl.compile_circuit(a["model"], a["compiled"], a["settings"]))
+elif step == "srs":
     logrows = json.load(open(a["settings"]))["run_args"]["logrows"]
     assert run(ezkl.gen_srs(a["srs"], logrows)) is not False
 elif step == "setup":
@@ -51,65 +71,64 @@ elif step == "prove":
     run(ezkl.prove(a["witness"], a["compiled"], a["pk"], a["proof"], a["srs"]))
 elif step == "verify":
     assert run(ezkl.verify(a["proof"], a["settings"], a["vk"], a["srs"]))
+print(json.dumps({"call_s": time.perf_counter() - t, "import_s": t - t0}))
 '''
 
 
-def timed(cmd, env=None):
-    """Runs cmd under /usr/bin/time; returns (seconds, peak_rss_mb, stdout)."""
-    t = tempfile.NamedTemporaryFile(delete=False)
-    t.close()
+class StepFailed(Exception):
+    pass
+
+
+def timed(cmd, rss_limit=None):
+    """Runs cmd under /usr/bin/time; returns (wall seconds, peak RSS bytes, stdout).
+
+    /usr/bin/time, not this Python process, forks the command: Linux carries the pre-exec RSS of the forking
+    process into the child's max RSS, which would charge this runner's own memory to every step. With
+    rss_limit, the command is killed when its RSS goes above it (polled every 0.2 s)."""
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    rss_file = tempfile.NamedTemporaryFile(delete=False)
+    rss_file.close()
     start = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", t.name] + cmd, capture_output=True, text=True, env=env)
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + cmd, stdout=out, stderr=err, text=True)
+    killed = False
+    while p.poll() is None:
+        if rss_limit and sum(rss_bytes(c) for c in children(p.pid)) > rss_limit:
+            for c in children(p.pid):
+                os.kill(c, 9)
+            killed = True
+            p.wait()
+            break
+        time.sleep(0.2)
     wall = time.perf_counter() - start
+    out.seek(0), err.seek(0)
+    stdout, stderr = out.read(), err.read()
+    with open(rss_file.name) as f:
+        lines = f.read().strip().splitlines()
+    os.unlink(rss_file.name)
+    if killed:
+        raise StepFailed(f"killed above {rss_limit / GIB:.0f} GiB of memory")
     if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
-    with open(t.name) as f:
-        rss_kb = int(f.read().strip().splitlines()[-1])
-    os.unlink(t.name)
-    return wall, rss_kb / 1024.0, p.stdout
+        msg = [line for line in (stderr + stdout).splitlines() if line.strip() and "exited with non-zero" not in line]
+        raise StepFailed(msg[-1] if msg else f"exit {p.returncode}")
+    return wall, int(lines[-1]) * 1024, stdout
 
 
-def zkinfer_run(src, work):
-    d = os.path.join(work, "zk")
-    r = {}
-    calib = os.path.join(src, "calibration.json")
-    r["compile_s"], m1, _ = timed([ZKINFER, "compile", os.path.join(src, "model.onnx"), "--out", d, "--sample", calib])
-    r["setup_s"], m2, _ = timed([ZKINFER, "setup", d])
-    proof = os.path.join(work, "zk_proof.json")
-    r["prove_s"], m3, out = timed([ZKINFER, "prove", d, "--input", os.path.join(src, "input.json"), "--proof", proof])
-    r["verify_s"], m4, _ = timed([ZKINFER, "verify", d, "--proof", proof])
-    p = json.load(open(proof))
-    r["proof_bytes"] = len(p["proof"]) // 2
-    r["peak_mb"] = max(m1, m2, m3, m4)
-    r["prove_peak_mb"] = m3
-    r["logrows"] = json.load(open(os.path.join(d, "settings.json")))["k"]
-    r["outputs"] = flatten(p["outputs"][0])
-    return r
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
 
 
-def ezkl_run(src, work):
-    py = sys.executable
-    a = {k: os.path.join(work, v) for k, v in dict(settings="settings.json", compiled="network.ezkl", srs="kzg.srs",
-                                                   vk="vk.key", pk="pk.key", witness="witness.json",
-                                                   proof="proof.json").items()}
-    a["model"] = os.path.join(src, "model.onnx")
-    a["input"] = os.path.join(src, "input.json")
-    a["calib"] = os.path.join(src, "calibration.json")
-    step = lambda s: timed([py, "-c", EZKL_STEP, s, json.dumps(a)])  # noqa: E731
-    r = {}
-    r["compile_s"], m1, _ = step("settings")
-    r["setup_s"], m2, _ = step("setup")
-    r["prove_s"], m3, _ = step("prove")
-    r["verify_s"], m4, _ = step("verify")
-    p = json.load(open(a["proof"]))
-    proof_hex = p.get("hex_proof") or ""
-    r["proof_bytes"] = len(proof_hex[2:]) // 2 if proof_hex else len(p.get("proof", []))
-    r["peak_mb"] = max(m1, m2, m3, m4)
-    r["prove_peak_mb"] = m3
-    r["logrows"] = json.load(open(a["settings"]))["run_args"]["logrows"]
-    w = json.load(open(a["witness"]))
-    r["outputs"] = [float(x) for x in flatten(w["pretty_elements"]["rescaled_outputs"][0])]
-    return r
+def rss_bytes(pid):
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def flatten(v):
@@ -118,88 +137,242 @@ def flatten(v):
     return [float(v)]
 
 
+def zkinfer_run(src, work):
+    """compile, setup, prove, verify, each a `zkinfer` process."""
+    d, proof = os.path.join(work, "zk"), os.path.join(work, "zk_proof.json")
+    r = {"steps": {}}
+    steps = [
+        ("compile", [ZKINFER, "compile", f"{src}/model.onnx", "--out", d, "--sample", f"{src}/calibration.json"]),
+        ("setup", [ZKINFER, "setup", d]),
+        ("prove", [ZKINFER, "prove", d, "--input", f"{src}/input.json", "--proof", proof]),
+        ("verify", [ZKINFER, "verify", d, "--proof", proof]),
+    ]
+    for name, cmd in steps:
+        try:
+            wall, rss, _ = timed(cmd)
+        except StepFailed as e:
+            r["error"] = f"{name}: {e}"
+            if name == "compile" and "unsupported" in str(e).lower():
+                r["unsupported"] = str(e)
+            return r
+        r["steps"][name] = {"s": wall, "peak_bytes": rss}
+    p = json.load(open(proof))
+    r["proof_bytes"] = len(p["proof"]) // 2
+    r["logrows"] = json.load(open(os.path.join(d, "settings.json")))["k"]
+    r["outputs"] = flatten(p["outputs"][0])
+    return r
+
+
+def ezkl_run(src, work, guard):
+    """EZKL's own pipeline, one process per step; `guard` may veto setup/prove for memory or time."""
+    a = {k: os.path.join(work, v) for k, v in dict(settings="settings.json", compiled="network.ezkl", srs="kzg.srs",
+                                                   vk="vk.key", pk="pk.key", witness="witness.json",
+                                                   proof="proof.json").items()}
+    a.update(model=f"{src}/model.onnx", input=f"{src}/input.json", calib=f"{src}/calibration.json")
+    r = {"steps": {}}
+    for name in ("settings", "compile", "srs", "setup", "prove", "verify"):
+        if name == "srs":
+            s = json.load(open(a["settings"]))
+            r["logrows"] = s["run_args"]["logrows"]
+            veto = guard(r["logrows"])
+            if veto:
+                r["skipped"] = veto
+                return r
+        if name == "srs":  # EZKL's SRS depends only on logrows: generate once per size, reuse (and say so)
+            a["srs"] = os.path.join(WORK, "ezkl_srs", f"kzg{r['logrows']}.srs")
+            if os.path.exists(a["srs"]):
+                r["srs_cached"] = True
+                continue
+            os.makedirs(os.path.dirname(a["srs"]), exist_ok=True)
+        try:
+            wall, rss, out = timed([sys.executable, "-c", EZKL_STEP, name, json.dumps(a)], EZKL_RSS_LIMIT)
+        except StepFailed as e:
+            r["error"] = f"{name}: {e}"
+            return r
+        inner = json.loads(out.strip().splitlines()[-1])
+        r["steps"][name] = {"s": inner["call_s"], "process_s": wall, "peak_bytes": rss}
+    p = json.load(open(a["proof"]))
+    proof_hex = p.get("hex_proof") or ""
+    r["proof_bytes"] = len(proof_hex[2:]) // 2 if proof_hex else len(p.get("proof", []))
+    w = json.load(open(a["witness"]))
+    r["outputs"] = [float(x) for x in flatten(w["pretty_elements"]["rescaled_outputs"][0])]
+    return r
+
+
 def reference(src):
-    exp = os.path.join(src, "expected.json")
-    if os.path.exists(exp):
-        return json.load(open(exp))["outputs"][0]
-    meta = json.load(open(os.path.join(src, "meta.json")))
-    return meta.get("onnxruntime_logits")
+    """onnxruntime's float outputs on the model's input.json."""
+    import numpy as np
+    import onnxruntime as ort
+    sess = ort.InferenceSession(f"{src}/model.onnx", providers=["CPUExecutionProvider"])
+    inp = sess.get_inputs()[0]
+    x = np.array(json.load(open(f"{src}/input.json"))["input_data"][0], dtype=np.float32)
+    return flatten(sess.run(None, {inp.name: x.reshape([d if isinstance(d, int) else 1 for d in inp.shape])})[0].tolist())
 
 
 def rel_err(out, ref):
-    if not ref:
+    if not out or not ref:
         return None
     mag = max(abs(x) for x in ref) or 1.0
     return max(abs(a - b) for a, b in zip(out, ref)) / mag
 
 
+def zkinfer_bench(src, work):
+    """`zkinfer bench` for the per-phase split (also warms zkinfer's SRS cache before the timed runs)."""
+    j = os.path.join(work, "bench.json")
+    try:
+        timed([ZKINFER, "bench", f"{src}/model.onnx", "--input", f"{src}/input.json", "--sample",
+               f"{src}/calibration.json", "--repeat", "3", "--json", j])
+    except StepFailed as e:
+        return {"error": str(e)}
+    return json.load(open(j))
+
+
+class Guard:
+    """Skips EZKL steps predicted to need more than 16 GB or more than max_s seconds to prove, scaling the
+    largest per-row memory and time measured so far in this run."""
+
+    def __init__(self, max_s):
+        self.max_s, self.bytes_per_row, self.s_per_row = max_s, EZKL_BYTES_PER_ROW, None
+
+    def learn(self, r):
+        st = r.get("steps", {})
+        if "prove" in st and "logrows" in r:
+            n = 2 ** r["logrows"]
+            peak = max(s["peak_bytes"] for s in st.values())
+            self.bytes_per_row = max(self.bytes_per_row if self.s_per_row else 0, peak / n)
+            self.s_per_row = max(self.s_per_row or 0, max(st["setup"]["s"], st["prove"]["s"]) / n)
+
+    def __call__(self, logrows):
+        n = 2 ** logrows
+        mem = self.bytes_per_row * n
+        if mem > EZKL_RSS_LIMIT:
+            return f"logrows {logrows}: estimated {mem / 1e9:.0f} GB > 16 GB, not run"
+        if self.s_per_row and self.s_per_row * n > self.max_s:
+            return f"logrows {logrows}: estimated {self.s_per_row * n:.0f} s per step > {self.max_s:.0f} s, not run"
+        return None
+
+
+def compare(src, repeat, guard, bench=True):
+    ref = reference(src)
+    row = {"meta": model_meta(src)}
+    if bench:
+        b = zkinfer_bench(src, tempfile.mkdtemp(prefix="cmp-bench-"))
+        row["zkinfer_bench"] = b
+    runs = {"zkinfer": [], "ezkl": []}
+    for i in range(repeat):
+        order = [("zkinfer", zkinfer_run), ("ezkl", lambda s, w: ezkl_run(s, w, guard))]
+        for tool, fn in (order if i % 2 == 0 else order[::-1]):
+            work = tempfile.mkdtemp(prefix=f"cmp-{tool}-")
+            try:
+                r = fn(src, work)
+                if tool == "ezkl":
+                    guard.learn(r)
+                runs[tool].append(r)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+    for tool, rs in runs.items():
+        ok = [r for r in rs if "prove" in r["steps"]]
+        if ok:
+            ok.sort(key=lambda r: r["steps"]["prove"]["s"])
+            med = dict(ok[len(ok) // 2])
+        else:
+            med = dict(rs[0])
+        med["output_rel_err"] = rel_err(med.pop("outputs", None), ref)
+        med["runs"] = len(ok)
+        row[tool] = med
+    z, e = row["zkinfer"].get("steps", {}), row["ezkl"].get("steps", {})
+    if "prove" in z and "prove" in e:
+        row["prove_speedup"] = e["prove"]["s"] / z["prove"]["s"]
+        row["setup_speedup"] = e["setup"]["s"] / z["setup"]["s"]
+        row["memory_ratio"] = e["prove"]["peak_bytes"] / z["prove"]["peak_bytes"]
+    return row
+
+
+def model_meta(src):
+    p = os.path.join(src, "meta.json")
+    m = json.load(open(p)) if os.path.exists(p) else {}
+    if "macs" not in m:
+        m.update(report.onnx_macs(f"{src}/model.onnx"))
+    return {k: m.get(k) for k in ("macs", "params", "ops")}
+
+
+def machine():
+    mem = None
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal:"):
+            mem = int(line.split()[1]) * 1024
+    cpu = platform.processor()
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    import ezkl
+    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem / GIB, 1) if mem else None,
+            "platform": platform.platform(), "ezkl": getattr(ezkl, "__version__", "23.0.5"),
+            "zkinfer_commit": commit, "shared": True,
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def gen_models(names_or_widths, sweep=False):
+    out = os.path.join(WORK, "models")
+    for x in names_or_widths:
+        d = os.path.join(out, f"mlp_w{x}" if sweep else x)
+        if not os.path.exists(os.path.join(d, "meta.json")):
+            cmd = [sys.executable, os.path.join(HERE, "models.py"), out] + (["--sweep", str(x)] if sweep else [])
+            subprocess.run(cmd, check=True)
+    return out
+
+
+def side_by_side(args, guard):
+    gen = gen_models(GENERATED)
+    models = [(n, os.path.join(REPO, p)) for n, p in BUNDLED] + [(n, os.path.join(gen, n)) for n in GENERATED]
+    if args.models:
+        models = [m for m in models if m[0] in args.models.split(",")]
+    rows = []
+    for name, src in models:
+        row = compare(src, args.repeat, guard)
+        row["model"] = name
+        rows.append(row)
+        print(report.row_line(row), flush=True)
+    out = {"machine": machine(), "command": args.command, "repeat": args.repeat, "rows": rows}
+    report.write_side_by_side(out, RESULTS)
+
+
+def sweep(args, guard):
+    widths = [int(w) for w in args.widths.split(",")] if args.widths else SWEEP_WIDTHS
+    gen = gen_models(widths, sweep=True)
+    rows = []
+    for w in widths:
+        row = compare(os.path.join(gen, f"mlp_w{w}"), 1, guard)
+        row["model"], row["width"] = f"mlp_w{w}", w
+        rows.append(row)
+        print(report.row_line(row), flush=True)
+        out = {"machine": machine(), "command": args.command, "rows": rows}
+        report.write_scaling(out, RESULTS)  # after every step: a stopped sweep keeps what it measured
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool and model (median reported)")
+    ap.add_argument("--models", help="comma-separated subset of the side-by-side models")
+    ap.add_argument("--sweep", action="store_true", help="run the scaling sweep instead of the side-by-side")
+    ap.add_argument("--all", action="store_true", help="side-by-side, then the sweep")
+    ap.add_argument("--widths", help=f"sweep widths (default {','.join(map(str, SWEEP_WIDTHS))})")
+    ap.add_argument("--ezkl-max-step-s", type=float, default=600.0,
+                    help="skip EZKL setup/prove predicted to take longer than this")
+    ap.add_argument("--redraw", action="store_true", help="only redraw tables and charts from the JSON results")
     args = ap.parse_args()
-    import ezkl  # noqa: F401  (fail early if missing)
-    rows = []
-    for name, rel in MODELS:
-        src = os.path.join(REPO, rel)
-        runs = {"zkinfer": [], "ezkl": []}
-        for _ in range(args.repeat):
-            for tool, fn in (("zkinfer", zkinfer_run), ("ezkl", ezkl_run)):  # alternate tools
-                work = tempfile.mkdtemp(prefix=f"cmp-{tool}-")
-                try:
-                    runs[tool].append(fn(src, work))
-                finally:
-                    shutil.rmtree(work, ignore_errors=True)
-        ref = reference(src)
-        row = {"model": name}
-        for tool, rs in runs.items():
-            rs.sort(key=lambda r: r["prove_s"])
-            med = rs[len(rs) // 2]
-            med["output_rel_err"] = rel_err(med.pop("outputs"), ref)
-            row[tool] = med
-        row["prove_speedup"] = row["ezkl"]["prove_s"] / row["zkinfer"]["prove_s"]
-        row["memory_ratio"] = row["ezkl"]["prove_peak_mb"] / row["zkinfer"]["prove_peak_mb"]
-        rows.append(row)
-        print(f"{name}: zkinfer prove {row['zkinfer']['prove_s']:.2f}s (k={row['zkinfer']['logrows']}), "
-              f"ezkl prove {row['ezkl']['prove_s']:.2f}s (logrows {row['ezkl']['logrows']}), "
-              f"speedup {row['prove_speedup']:.1f}x", flush=True)
-    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "cpu": cpu_model(),
-               "ezkl": __import__("ezkl").__version__ if hasattr(__import__("ezkl"), "__version__") else "23.0.5"}
-    cmd = "bash bench/ezkl_compare.sh" + (f" --repeat {args.repeat}" if args.repeat != 1 else "")
-    out = {"machine": machine, "command": cmd, "rows": rows}
-    with open(os.path.join(HERE, "results", "ezkl_side_by_side.json"), "w") as f:
-        json.dump(out, f, indent=1)
-    with open(os.path.join(HERE, "results", "ezkl_side_by_side.md"), "w") as f:
-        f.write(markdown(out))
-    print(markdown(out))
-
-
-def cpu_model():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
-
-def markdown(out):
-    m = out["machine"]
-    lines = [f"# zkinfer vs EZKL, side by side\n",
-             f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['platform']}; EZKL {m['ezkl']}. Command: `{out['command']}`.\n",
-             "Wall times per step as separate processes (median of the runs); peak memory is the prove step's max RSS;"
-             " output error is max |proved - float| / max |float| (onnxruntime reference).\n",
-             "| model | tool | logrows | compile s | setup s | prove s | verify s | proof bytes | prove peak MB | output error |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in out["rows"]:
-        for tool in ("zkinfer", "ezkl"):
-            t = r[tool]
-            err = "-" if t["output_rel_err"] is None else f"{100 * t['output_rel_err']:.2f}%"
-            lines.append(f"| {r['model']} | {tool} | {t['logrows']} | {t['compile_s']:.2f} | {t['setup_s']:.2f} | "
-                         f"{t['prove_s']:.2f} | {t['verify_s']:.3f} | {t['proof_bytes']} | {t['prove_peak_mb']:.0f} | {err} |")
-        lines.append(f"| {r['model']} | **ratio** | | | | **{r['prove_speedup']:.1f}x faster** | | | "
-                     f"**{r['memory_ratio']:.1f}x less** | |")
-    return "\n".join(lines) + "\n"
+    args.command = "bash bench/ezkl_compare.sh " + " ".join(sys.argv[1:])
+    if args.redraw:
+        report.redraw(RESULTS)
+        return
+    guard = Guard(args.ezkl_max_step_s)
+    if not args.sweep or args.all:
+        side_by_side(args, guard)
+    if args.sweep or args.all:
+        sweep(args, guard)
 
 
 if __name__ == "__main__":

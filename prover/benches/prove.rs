@@ -1,7 +1,9 @@
-//! Criterion benches of the default model: witness generation, proving and verification.
-//! Run with `cargo bench -p zkinfer-prover`. Figures are for comparing builds on one machine.
+//! Criterion benches per stage on the bundled models: witness generation, key generation (vk, pk),
+//! proving and verification. Run with `cargo bench -p zkinfer-prover` (or `-- digits_mlp/prove` for one).
+//! Figures are for comparing builds on one machine; `zkinfer bench` gives the per-phase split and memory.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use halo2_proofs::plonk::{keygen_pk, keygen_vk};
 use std::path::Path;
 use std::sync::Arc;
 use zkinfer_circuits::circuit::ModelCircuit;
@@ -10,8 +12,12 @@ use zkinfer_circuits::witness;
 use zkinfer_prover::{pipeline, CpuBackend, ModelDir, ProverBackend};
 use zkinfer_verifier::VerifierArtifacts;
 
-fn bench_default_model(c: &mut Criterion) {
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits_mlp");
+const MODELS: [&str; 2] = ["digits_mlp", "iris_mlp"];
+
+fn bench_model(c: &mut Criterion, name: &str) {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../models")
+        .join(name);
     let tmp = tempfile::tempdir().expect("tempdir");
     let md = ModelDir::new(tmp.path());
     pipeline::compile(
@@ -28,10 +34,18 @@ fn bench_default_model(c: &mut Criterion) {
     let params = md.params(settings.k).expect("params");
     let inputs = pipeline::read_input(&models.join("input.json"), &settings).expect("input");
 
-    let mut g = c.benchmark_group("digits_mlp");
+    let mut g = c.benchmark_group(name);
     g.sample_size(10);
     g.bench_function("witness", |b| {
         b.iter(|| witness::generate(&model.quant, &model.plan, &inputs).expect("witness"))
+    });
+    let kc = ModelCircuit::for_keygen(settings.clone(), model.clone());
+    g.bench_function("keygen_vk", |b| {
+        b.iter(|| keygen_vk(&params, &kc).expect("vk"))
+    });
+    let vk = keygen_vk(&params, &kc).expect("vk");
+    g.bench_function("keygen_pk", |b| {
+        b.iter(|| keygen_pk(&params, vk.clone(), &kc).expect("pk"))
     });
     let w = Arc::new(witness::generate(&model.quant, &model.plan, &inputs).expect("witness"));
     g.bench_function("prove", |b| {
@@ -43,13 +57,23 @@ fn bench_default_model(c: &mut Criterion) {
                 .expect("prove")
         })
     });
-    let p = pipeline::prove(&md, &inputs, zkinfer_prover::Device::Cpu).expect("prove");
+    let circuit = ModelCircuit::with_witness(settings.clone(), model.clone(), w.clone());
+    let inst = circuit.instances();
+    let proof = CpuBackend
+        .prove(&params, &pk, circuit, &inst)
+        .expect("prove");
     let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
     g.bench_function("verify", |b| {
-        b.iter(|| assert!(art.verify(&p.proof, "proof").expect("ok").valid))
+        b.iter(|| art.verify_instances(&proof, &inst).expect("valid"))
     });
     g.finish();
 }
 
-criterion_group!(benches, bench_default_model);
+fn bench_bundled(c: &mut Criterion) {
+    for m in MODELS {
+        bench_model(c, m);
+    }
+}
+
+criterion_group!(benches, bench_bundled);
 criterion_main!(benches);

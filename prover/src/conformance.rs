@@ -50,6 +50,27 @@ pub struct CaseResult {
     pub prove_seconds: Option<f64>,
 }
 
+impl CaseResult {
+    /// A failure recorded without running the case further.
+    pub fn failed(case: &Path, reason: String) -> Self {
+        let meta: Option<Meta> = read_json(&case.join("meta.json")).ok();
+        Self {
+            name: case
+                .file_name()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            numeric: meta.as_ref().is_none_or(|m| m.numeric),
+            ops: meta.map(|m| m.ops).unwrap_or_default(),
+            passed: false,
+            reason,
+            k: None,
+            max_error: None,
+            magnitude: None,
+            prove_seconds: None,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Meta {
     ops: Vec<String>,

@@ -2,6 +2,7 @@
 //! and the pipeline behind the `zkinfer` command.
 
 pub mod backend;
+pub mod bench;
 pub mod conformance;
 #[cfg(feature = "cuda")]
 pub mod cuda_backend;

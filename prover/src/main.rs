@@ -71,6 +71,8 @@ enum Cmd {
         #[arg(long)]
         wasm_dir: Option<PathBuf>,
     },
+    /// Measure each stage (witness, keygen, proving by phase, verification) over N proofs.
+    Bench(zkinfer_prover::bench::BenchArgs),
     /// Run compile -> setup -> prove -> verify on a bundled model.
     Demo {
         #[arg(long, default_value = "digits_mlp")]
@@ -207,6 +209,9 @@ fn run(cmd: Cmd) -> Result<ExitCode> {
                 out.display(),
                 files.len()
             );
+        }
+        Cmd::Bench(args) => {
+            zkinfer_prover::bench::cli(args)?;
         }
         Cmd::Demo {
             model,

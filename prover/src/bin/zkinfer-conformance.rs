@@ -33,7 +33,15 @@ fn main() -> Result<()> {
     for (i, case) in all.iter().enumerate() {
         let work = scratch.path().join(format!("case{i}"));
         std::fs::create_dir_all(&work)?;
-        let r = run_case(case, &work, &limits);
+        // a panic inside a dependency (halo2) must not end the run: record it as the case's failure
+        let r = std::panic::catch_unwind(|| run_case(case, &work, &limits)).unwrap_or_else(|p| {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            zkinfer_prover::conformance::CaseResult::failed(case, format!("panic: {msg}"))
+        });
         println!(
             "[{}/{}] {:<60} {}",
             i + 1,

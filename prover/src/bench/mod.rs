@@ -1,0 +1,342 @@
+//! `zkinfer bench`: compiles a model (calibrating on the given input), makes its keys, then proves and
+//! verifies N inferences, timing every stage, splitting proving into its phases ([`phases`]) and taking
+//! each stage's peak memory ([`memory`]).
+//!
+//! Stages: `compile` (ONNX -> circuit, calibration and accuracy check), `srs` (load the cached development
+//! SRS or the `--srs` file, or generate it on first use), `keygen_vk`, `keygen_pk`, then per proof
+//! `witness` (zkinfer's witness generator), `prove` (halo2 `create_proof` with the proving key in memory)
+//! and `verify` (halo2 `verify_proof` through the verifier crate). Compile, srs and keygen run once.
+
+pub mod memory;
+pub mod phases;
+pub mod report;
+
+use crate::backend::{backend_for, Device};
+use crate::error::ProverError;
+use crate::model_dir::ModelDir;
+use crate::pipeline;
+use halo2_proofs::plonk::{keygen_pk, keygen_vk};
+use memory::PeakMemory;
+use report::{
+    AccuracySummary, BenchReport, CircuitReport, Machine, PhaseReport, StageReport, Stats,
+    REPORT_VERSION,
+};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use zkinfer_circuits::circuit::ModelCircuit;
+use zkinfer_circuits::layout::Target;
+use zkinfer_circuits::witness;
+use zkinfer_verifier::artifacts::{write_vk, VerifierArtifacts, VerifierParams};
+
+/// `zkinfer bench` arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// The ONNX model.
+    pub model: PathBuf,
+    /// The input to prove ({"input_data": [[...]]}); also the calibration sample unless --sample is given.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Calibration inputs instead of --input (repeatable).
+    #[arg(long = "sample")]
+    pub samples: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: Device,
+    /// Number of proofs (witness, prove and verify each run this many times).
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
+    /// Write the report as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "resources")]
+    pub target: BenchTarget,
+    /// halo2 KZG params to use instead of the local development SRS.
+    #[arg(long)]
+    pub srs: Option<PathBuf>,
+    /// Keep the compiled model and keys in this directory (default: a temporary one, removed afterwards).
+    #[arg(long)]
+    pub keep: Option<PathBuf>,
+}
+
+/// The compile target (`--target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchTarget {
+    Resources,
+    Accuracy,
+}
+
+/// Runs the bench and prints its table; writes JSON with `--json`.
+pub fn cli(args: BenchArgs) -> Result<BenchReport, ProverError> {
+    let pb = crate::progress::spinner("bench");
+    let r = run(&args, |m| pb.set_message(m.to_string()));
+    pb.finish_and_clear();
+    let r = r?;
+    print!("{}", r.markdown());
+    if let Some(path) = &args.json {
+        let s = serde_json::to_string_pretty(&r).map_err(|e| ProverError::Format {
+            file: path.display().to_string(),
+            what: e.to_string(),
+        })?;
+        std::fs::write(path, s + "\n").map_err(|e| ProverError::io(path, e))?;
+    }
+    Ok(r)
+}
+
+/// Runs the bench in `--keep` or a temporary directory (removed afterwards).
+pub fn run(a: &BenchArgs, progress: impl FnMut(&str)) -> Result<BenchReport, ProverError> {
+    if a.repeat == 0 {
+        return Err(ProverError::Input("--repeat must be at least 1".into()));
+    }
+    let dir = a.keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("zkinfer-bench-{}", std::process::id()))
+    });
+    let r = run_in(a, &ModelDir::new(&dir), progress);
+    if a.keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    r
+}
+
+/// Times of one stage across its runs, and its largest peak.
+struct Stage {
+    name: &'static str,
+    what: &'static str,
+    times: Vec<Duration>,
+    peak: Option<u64>,
+}
+
+impl Stage {
+    fn new(name: &'static str, what: &'static str) -> Self {
+        Self {
+            name,
+            what,
+            times: vec![],
+            peak: None,
+        }
+    }
+
+    /// Runs `f` as one run of this stage.
+    fn time<T>(
+        &mut self,
+        mem: &PeakMemory,
+        f: impl FnOnce() -> Result<T, ProverError>,
+    ) -> Result<T, ProverError> {
+        mem.start();
+        let t = Instant::now();
+        let r = f()?;
+        self.times.push(t.elapsed());
+        self.peak = self.peak.max(mem.peak_bytes());
+        Ok(r)
+    }
+
+    /// Records a run timed elsewhere (the stage's own clock), with the peak since `mem.start()`.
+    fn record(&mut self, mem: &PeakMemory, took: Duration) {
+        self.times.push(took);
+        self.peak = self.peak.max(mem.peak_bytes());
+    }
+
+    fn report(&self) -> StageReport {
+        StageReport {
+            name: self.name.into(),
+            what: self.what.into(),
+            time: Stats::of(&self.times),
+            peak_memory_bytes: self.peak,
+        }
+    }
+}
+
+fn run_in(
+    a: &BenchArgs,
+    md: &ModelDir,
+    mut progress: impl FnMut(&str),
+) -> Result<BenchReport, ProverError> {
+    let mem = PeakMemory::probe();
+    let target = match a.target {
+        BenchTarget::Resources => Target::Resources,
+        BenchTarget::Accuracy => Target::Accuracy,
+    };
+    let samples = if a.samples.is_empty() {
+        vec![a.input.clone()]
+    } else {
+        a.samples.clone()
+    };
+    let mut compile = Stage::new(
+        "compile",
+        "ONNX -> circuit: lowering, calibration, layout, accuracy check",
+    );
+    let mut srs = Stage::new(
+        "srs",
+        "load (or on first use generate) the KZG params for k",
+    );
+    let mut kvk = Stage::new("keygen_vk", "verifying key (fixed-column commitments)");
+    let mut kpk = Stage::new(
+        "keygen_pk",
+        "proving key (fixed and permutation polynomials, cosets)",
+    );
+    let mut wit = Stage::new(
+        "witness",
+        "witness generation (quantised inference, every cell)",
+    );
+    let mut prove = Stage::new("prove", "halo2 create_proof, proving key in memory");
+    let mut verify = Stage::new("verify", "halo2 verify_proof with the verifying key");
+
+    progress("compiling");
+    let summary = compile.time(&mem, || pipeline::compile(&a.model, md, &samples, target))?;
+    let (settings, settings_bytes) = md.settings()?;
+    let model = Arc::new(md.compiled_model(&settings)?);
+    let inputs = pipeline::read_input(&a.input, &settings)?;
+    let backend = match a.device {
+        Device::Cpu => None,
+        d => Some(backend_for(d)?),
+    };
+
+    progress("srs");
+    let (params, dev_srs) = srs.time(&mem, || {
+        crate::srs::params_for(settings.k, a.srs.as_deref())
+    })?;
+    progress("keygen");
+    let kc = ModelCircuit::for_keygen(settings.clone(), model.clone());
+    let vk = kvk.time(&mem, || {
+        keygen_vk(&params, &kc).map_err(|e| halo2_err("verifying key generation", e))
+    })?;
+    let pk = kpk.time(&mem, || {
+        keygen_pk(&params, vk.clone(), &kc).map_err(|e| halo2_err("proving key generation", e))
+    })?;
+    drop(kc);
+    let vk_bytes = write_vk(&vk, &settings_bytes);
+    md.write_vk(&vk_bytes)?;
+    md.write_verifier_params(&VerifierParams::from_full(&params).to_bytes())?;
+    let art = VerifierArtifacts::load_dir(&md.path)?;
+
+    let mut phase_runs: Vec<Vec<Duration>> = vec![];
+    let mut phases_ok = backend.is_none();
+    let mut proof_bytes = 0;
+    for i in 0..a.repeat {
+        progress(&format!("proof {}/{}", i + 1, a.repeat));
+        let w = wit.time(&mem, || {
+            Ok(witness::generate(&model.quant, &model.plan, &inputs)?)
+        })?;
+        let circuit = ModelCircuit::with_witness(settings.clone(), model.clone(), Arc::new(w));
+        let instances = circuit.instances();
+        mem.start();
+        let proof = match &backend {
+            None => {
+                let p = phases::prove_phased(&params, &pk, circuit, &instances)?;
+                prove.record(&mem, p.total);
+                match p.phases {
+                    Some(ph) => phase_runs.push(ph),
+                    None => phases_ok = false,
+                }
+                p.proof
+            }
+            Some(b) => {
+                let t = Instant::now();
+                let p = b.prove(&params, &pk, circuit, &instances)?;
+                prove.record(&mem, t.elapsed());
+                p
+            }
+        };
+        proof_bytes = proof.len();
+        verify.time(&mem, || {
+            art.verify_instances(&proof, &instances)
+                .map_err(|e| ProverError::Halo2 {
+                    stage: "verification of a bench proof",
+                    message: e,
+                })
+        })?;
+    }
+
+    let stages = [&compile, &srs, &kvk, &kpk, &wit, &prove, &verify];
+    let stage_reports: Vec<StageReport> = stages.iter().map(|s| s.report()).collect();
+    let prove_median = Stats::of(&prove.times).median_ms;
+    let prove_phases = (phases_ok && !phase_runs.is_empty()).then(|| {
+        phases::PHASES
+            .iter()
+            .enumerate()
+            .map(|(j, (name, what))| {
+                let ds: Vec<Duration> = phase_runs.iter().map(|r| r[j]).collect();
+                let time = Stats::of(&ds);
+                PhaseReport {
+                    name: (*name).into(),
+                    what: (*what).into(),
+                    share_of_prove: if prove_median > 0.0 {
+                        time.median_ms / prove_median
+                    } else {
+                        0.0
+                    },
+                    time,
+                }
+            })
+            .collect()
+    });
+    let per_proof: Vec<Duration> = wit
+        .times
+        .iter()
+        .zip(&prove.times)
+        .map(|(w, p)| *w + *p)
+        .collect();
+    let per_proof_ms = Stats::of(&per_proof).median_ms;
+    let cs = pk.get_vk().cs();
+    let l = &settings.layout;
+    Ok(BenchReport {
+        version: REPORT_VERSION,
+        model: a.model.display().to_string(),
+        input: a.input.display().to_string(),
+        device: format!("{:?}", a.device).to_lowercase(),
+        target: format!("{:?}", a.target).to_lowercase(),
+        repeat: a.repeat,
+        machine: Machine::this(),
+        circuit: CircuitReport {
+            k: settings.k,
+            rows_used: summary.rows,
+            advice_columns: cs.num_advice_columns(),
+            fixed_columns: cs.num_fixed_columns(),
+            selectors: cs.num_selectors(),
+            instance_columns: cs.num_instance_columns(),
+            lookups: cs.lookups().len(),
+            permutation_columns: cs.permutation().get_columns().len(),
+            degree: cs.degree(),
+            public_values: settings.num_instances(),
+            lookup_bits: l.lookup_bits,
+            tile: format!("{}x{}", l.tile_inputs, l.tile_outputs),
+            lanes: l.lanes,
+        },
+        accuracy: AccuracySummary {
+            samples: summary.accuracy.samples,
+            max_abs_error: summary.accuracy.max_abs_error,
+            max_abs_output: summary.accuracy.max_abs_output,
+        },
+        proof_bytes,
+        vk_bytes: vk_bytes.len(),
+        dev_srs,
+        peak_memory_bytes: stage_reports
+            .iter()
+            .filter_map(|s| s.peak_memory_bytes)
+            .max(),
+        stages: stage_reports,
+        prove_phases,
+        proofs_per_minute: if per_proof_ms > 0.0 {
+            60_000.0 / per_proof_ms
+        } else {
+            0.0
+        },
+        memory_method: mem.method().into(),
+        verified: true,
+    })
+}
+
+fn halo2_err(stage: &'static str, e: impl std::fmt::Debug) -> ProverError {
+    ProverError::Halo2 {
+        stage,
+        message: format!("{e:?}"),
+    }
+}
+
+/// The report of a bench written with `--json`.
+pub fn read_report(path: &Path) -> Result<BenchReport, ProverError> {
+    let b = std::fs::read(path).map_err(|e| ProverError::io(path, e))?;
+    serde_json::from_slice(&b).map_err(|e| ProverError::Format {
+        file: path.display().to_string(),
+        what: e.to_string(),
+    })
+}
