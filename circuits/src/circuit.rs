@@ -39,7 +39,7 @@ impl CompiledModel {
         let plan = Plan::build(&quant, settings.layout)?;
         let usable = crate::layout::usable_rows(settings.k);
         let table = LookupTableConfig::rows(&settings.tables, settings.layout.lookup_bits);
-        if plan.height() > usable || table > usable {
+        if plan.height() > usable || table > usable || settings.num_instances() > usable {
             return Err(CircuitError::Inconsistent(format!(
                 "{} rows and a {table}-row table do not fit k = {} ({usable} usable rows)",
                 plan.height(),

@@ -20,6 +20,7 @@ fn exact_shape(
         dense: estimate.dense.clone(),
         lane_rows: plan.lane_rows.len(),
         tables: quant.tables.len() - 1,
+        instances: estimate.instances,
         lane_mul,
         lane_zadd,
     })

@@ -48,8 +48,9 @@ pub enum CircuitError {
     },
     /// An input value does not fit the calibrated range of the circuit.
     #[error(
-        "input {index} ('{name}') element {element}: value {value} is outside the calibrated range \
-         [{min}, {max}]; recompile with a --sample that covers it"
+        "input {index} ('{name}') element {element}: value {} is outside the calibrated range \
+         [{min}, {max}]; recompile with a --sample that covers it",
+        short(*.value)
     )]
     InputOutOfRange {
         index: usize,
@@ -83,3 +84,12 @@ pub enum CircuitError {
 
 /// Result alias of this crate.
 pub type Result<T, E = CircuitError> = std::result::Result<T, E>;
+
+/// A number for messages: plain when moderate, scientific when huge or tiny.
+fn short(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e9 || v.abs() < 1e-6) {
+        format!("{v:.4e}")
+    } else {
+        format!("{v}")
+    }
+}

@@ -82,9 +82,14 @@ struct Expected {
     outputs: Vec<ExpectedOutput>,
 }
 
+struct ExpectedValues {
+    data: Vec<f64>,
+}
+
 #[derive(Deserialize)]
 struct ExpectedOutput {
-    data: Vec<f64>,
+    /// `null` where the reference is NaN.
+    data: Vec<Option<f64>>,
 }
 
 fn read_json<T: for<'a> Deserialize<'a>>(path: &Path) -> Result<T, String> {
@@ -192,9 +197,18 @@ fn run(case: &Path, work: &Path, limits: &Limits, r: &mut CaseResult) -> Result<
             expected.outputs.len()
         ));
     }
+    if expected
+        .outputs
+        .iter()
+        .any(|o| o.data.iter().any(Option::is_none))
+    {
+        return Err("the reference output holds NaN, which no circuit value represents".into());
+    }
     let (mut worst, mut ok) = (0f64, true);
     let mut magnitude = 0f64;
     for (p, e) in proved.outputs.iter().zip(&expected.outputs) {
+        let e_data: Vec<f64> = e.data.iter().flatten().copied().collect();
+        let e = ExpectedValues { data: e_data };
         if p.len() != e.data.len() {
             return Err(format!(
                 "output of {} values, expected {}",

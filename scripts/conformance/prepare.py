@@ -52,7 +52,9 @@ def write_case(out, suite, name, model_path, inputs, outputs):
         with open(os.path.join(d, "input.json"), "w") as f:
             json.dump({"input_data": flat}, f)
     if outputs is not None and meta["numeric"]:
-        exp = [{"shape": list(np.shape(a)), "data": np.asarray(a, dtype=np.float64).reshape(-1).tolist()}
+        # NaN (sqrt of a negative, say) is not JSON: null
+        exp = [{"shape": list(np.shape(a)),
+                "data": [None if np.isnan(v) else v for v in np.asarray(a, dtype=np.float64).reshape(-1).tolist()]}
                for a in outputs]
         with open(os.path.join(d, "expected.json"), "w") as f:
             json.dump({"outputs": exp}, f)

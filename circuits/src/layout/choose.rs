@@ -87,7 +87,7 @@ pub fn choose_layout(shape: &ModelShape, target: Target) -> Result<LayoutChoice>
     let mut best: Option<LayoutChoice> = None;
     for k in 6..=MAX_K {
         let usable = usable_rows(k);
-        if table_rows(shape, min_bits) > usable {
+        if table_rows(shape, min_bits) > usable || shape.instances > usable {
             continue;
         }
         for &(tb, tk) in &TILES {
@@ -137,6 +137,7 @@ mod tests {
             dense: vec![(1, 64, 32), (1, 32, 10)],
             lane_rows: 106,
             tables: 1,
+            instances: 100,
             lane_mul: false,
             lane_zadd: false,
         };
@@ -157,6 +158,7 @@ mod tests {
             dense: vec![(1, 512, 512)],
             lane_rows: 1024,
             tables: 1,
+            instances: 100,
             lane_mul: false,
             lane_zadd: false,
         };

@@ -140,6 +140,8 @@ pub struct ModelShape {
     pub lane_rows: usize,
     /// Sub-tables besides the identity (an upper bound: tables at equal scales are shared).
     pub tables: usize,
+    /// Public instances (inputs, outputs, the binding value): one instance-column row each.
+    pub instances: usize,
     /// Element-wise products / max-min steps are used.
     pub lane_mul: bool,
     pub lane_zadd: bool,
@@ -171,6 +173,12 @@ impl ModelShape {
             dense: Vec::new(),
             lane_rows: 0,
             tables: 0,
+            instances: 1 + g
+                .inputs
+                .iter()
+                .chain(&g.outputs)
+                .map(|&t| g.tensors[t].numel())
+                .sum::<usize>(),
             lane_mul: false,
             lane_zadd: false,
         };

@@ -40,6 +40,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "ConvTranspose",
     "Cos",
     "DepthToSpace",
+    "Dropout",
     "Div",
     "Elu",
     "Erf",

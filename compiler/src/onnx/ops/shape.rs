@@ -1,4 +1,4 @@
-//! Shape ops, which cost no rows: Reshape, Flatten, Squeeze, Unsqueeze, Identity.
+//! Shape ops, which cost no rows: Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout (inference).
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
@@ -12,6 +12,7 @@ pub(super) fn register(r: &mut Registry) {
     r.insert("Squeeze", squeeze);
     r.insert("Unsqueeze", unsqueeze);
     r.insert("Identity", identity);
+    r.insert("Dropout", dropout);
 }
 
 fn shape_of(l: &Lowering, v: &Val) -> Vec<usize> {
@@ -152,6 +153,13 @@ fn unsqueeze(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         })
         .collect();
     reshaped(l, n, v, shape)
+}
+
+/// Dropout at inference is the identity; its mask output is left undefined (a node that reads it is
+/// reported as reading an undefined value).
+fn dropout(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    let v = l.input(n, 0)?;
+    l.set_output(n, v)
 }
 
 fn identity(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
