@@ -6,7 +6,8 @@
 //! 3. available + free stakes + unbonding + claim collateral + escrow + bounties + treasury = minted − burned;
 //! 4. a terminal job holds no escrow and no bounty; an open or claimed job's escrow is its price;
 //! 5. every non-empty collateral account belongs to the active claim of a CLAIMED job, and that claim holds
-//!    exactly the job's collateral; a job has at most one active claim;
+//!    exactly the job's collateral; a job has at most one active claim; an open job points at none (a settled
+//!    one keeps the claim that settled it);
 //! 6. a settled job has exactly one valid submission and paid its provider once; no other job paid anyone.
 
 use crate::db::Db;
@@ -142,9 +143,9 @@ pub async fn audit(db: &Db) -> Result<AuditReport, MarketError> {
             ("CLAIMED", None) => r
                 .problems
                 .push(format!("job {id} is CLAIMED without a claim")),
-            (_, Some(c)) => r
+            ("OPEN", Some(c)) => r
                 .problems
-                .push(format!("{state} job {id} still points at claim {c}")),
+                .push(format!("OPEN job {id} still points at claim {c}")),
             _ => {}
         }
     }
