@@ -75,7 +75,32 @@ pub fn router(market: Arc<Market>) -> Router {
         .route("/v1/jobs/{id}/submit", post(submit))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            limit,
+            reject_oversized,
+        ))
         .with_state(market)
+}
+
+/// Answers 413 at once when the announced Content-Length is over the limit (the body extractor alone would
+/// only notice once that much had arrived).
+async fn reject_oversized(
+    State(limit): State<usize>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let announced = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match announced {
+        Some(n) if n > limit as u64 => ApiError(MarketError::TooLarge(format!(
+            "{n} bytes announced, the limit is {limit}"
+        )))
+        .into_response(),
+        _ => next.run(req).await,
+    }
 }
 
 /// Serves the API on `listener` with the reaper running beside it, until the process ends.

@@ -112,6 +112,7 @@ fn expect_invalid(
 ) {
     let buyer_before = s.avail(&s.buyer);
     let stake_before = s.stake(p);
+    let coll_before = p.balances(&p.key()).expect("b").collateral;
     let r = p.submit(job, claim, proof).expect("judged");
     assert_eq!(r.status, "INVALID", "{why}: {r:?}");
     assert!(
@@ -130,7 +131,10 @@ fn expect_invalid(
         stake_before,
         "collateral gone, free stake untouched"
     );
-    assert_eq!(p.balances(&p.key()).expect("b").collateral, 0);
+    assert_eq!(
+        p.balances(&p.key()).expect("b").collateral,
+        coll_before - COLLATERAL
+    );
     s.assert_audit();
 }
 
@@ -338,11 +342,7 @@ fn signer(c: &zkinfer_market::client::Client) -> Signer {
 }
 
 fn deadline_edges(b: Backend) {
-    let config = Config {
-        settle_delay_ms: 0,
-        ..config()
-    };
-    let Some(s) = scenario(b, 2, config) else {
+    let Some(s) = scenario(b, 2, config()) else {
         return;
     };
     let (p, q) = (&s.providers[0], &s.providers[1]);
