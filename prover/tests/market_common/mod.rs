@@ -199,3 +199,24 @@ macro_rules! on_both {
         }
     )*};
 }
+
+/// What the provider gets of a settled job at the scenario's price, royalty and fee.
+pub const SHARE: i64 = PRICE - PRICE * ROYALTY_BPS / 10_000 - PRICE * FEE_BPS / 10_000;
+
+/// The flat output lists of a proof file.
+pub fn outputs_of(proof: &Value) -> Vec<Vec<f64>> {
+    proof["outputs"]
+        .as_array()
+        .expect("outputs")
+        .iter()
+        .map(|o| zkinfer_verifier::proof_file::flatten(o, "outputs").expect("numbers"))
+        .collect()
+}
+
+/// Every input list reversed (another input, same values and range).
+pub fn reversed(input: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    input
+        .iter()
+        .map(|l| l.iter().rev().copied().collect())
+        .collect()
+}
