@@ -22,7 +22,15 @@ fi
 step "the verifier builds for wasm32 without threads"
 cargo build --release -p zkinfer-verifier --target wasm32-unknown-unknown
 
-step "tests (unit, MockProver, end-to-end, CLI, unseen models; benches run once as tests)"
+step "PostgreSQL for the market tests (Debian's package; a throwaway server on 127.0.0.1)"
+if pg_env=$(bash scripts/pg-test.sh); then
+  eval "$pg_env"
+  echo "ZKINFER_TEST_POSTGRES_URL=$ZKINFER_TEST_POSTGRES_URL"
+else
+  echo "warning: could not start PostgreSQL; the market's PostgreSQL tests will say they skipped and why" >&2
+fi
+
+step "tests (unit, MockProver, end-to-end, CLI, unseen models, market; benches run once as tests)"
 cargo test --release --workspace --all-targets
 
 step "the browser verifier in headless Chromium"

@@ -9,6 +9,8 @@ pub mod cuda_backend;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod market_bench;
+pub mod market_worker;
 pub mod model_dir;
 pub mod pipeline;
 pub mod progress;

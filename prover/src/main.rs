@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use zkinfer_circuits::layout::Target;
 use zkinfer_prover::{pipeline, Device, ModelDir};
 
+mod market_cli;
+
 #[derive(Parser)]
 #[command(
     name = "zkinfer",
@@ -84,6 +86,8 @@ enum Cmd {
         #[arg(long, value_enum, default_value = "cpu")]
         device: Device,
     },
+    /// The marketplace: server, audit, client commands and the provider loop (`zkinfer market --help`).
+    Market(market_cli::MarketArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -106,6 +110,7 @@ fn main() -> ExitCode {
 fn run(cmd: Cmd) -> Result<ExitCode> {
     zkinfer_verifier::artifacts::check_environment()?;
     match cmd {
+        Cmd::Market(args) => return market_cli::run(args),
         Cmd::Compile {
             model,
             out,

@@ -1,0 +1,197 @@
+//! The ledger audit (`zkinfer market audit --db URL`): recomputes every balance from the entries and
+//! checks the invariants of the design note.
+//!
+//! 1. every account's balance equals its credits minus its debits, and every entry names a known account;
+//! 2. no balance is negative but `mint`'s;
+//! 3. available + free stakes + unbonding + claim collateral + escrow + bounties + treasury = minted − burned;
+//! 4. a terminal job holds no escrow and no bounty; an open or claimed job's escrow is its price;
+//! 5. every non-empty collateral account belongs to the active claim of a CLAIMED job, and that claim holds
+//!    exactly the job's collateral; a job has at most one active claim; an open job points at none (a settled
+//!    one keeps the claim that settled it);
+//! 6. a settled job has exactly one valid submission and paid its provider once; no other job paid anyone.
+
+use crate::db::Db;
+use crate::error::MarketError;
+use crate::types::is_terminal;
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+
+/// The audit's findings.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AuditReport {
+    pub accounts: usize,
+    pub entries: i64,
+    pub jobs: usize,
+    pub minted: i64,
+    pub burned: i64,
+    /// Money held per account kind.
+    pub held: BTreeMap<String, i64>,
+    pub problems: Vec<String>,
+}
+
+impl AuditReport {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Runs every check; database errors are errors, broken invariants are `problems`.
+pub async fn audit(db: &Db) -> Result<AuditReport, MarketError> {
+    let mut r = AuditReport::default();
+    let pool = &db.pool;
+    let mut bal: HashMap<String, (String, i64)> = HashMap::new();
+    for row in sqlx::query("SELECT name, kind, balance FROM accounts")
+        .fetch_all(pool)
+        .await?
+    {
+        bal.insert(
+            row.try_get("name")?,
+            (row.try_get("kind")?, row.try_get("balance")?),
+        );
+    }
+    r.accounts = bal.len();
+    let mut computed: HashMap<String, i64> = HashMap::new();
+    for (col, sign) in [("credit", 1i64), ("debit", -1i64)] {
+        let q = format!("SELECT {col} AS name, CAST(SUM(amount) AS BIGINT) AS total FROM entries GROUP BY {col}");
+        for row in sqlx::query(&q).fetch_all(pool).await? {
+            let (name, total): (String, i64) = (row.try_get("name")?, row.try_get("total")?);
+            *computed.entry(name).or_default() += sign * total;
+        }
+    }
+    r.entries = db
+        .scalar_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM entries")
+        .await?;
+    // 1, 2
+    for (name, c) in &computed {
+        if !bal.contains_key(name) {
+            r.problems.push(format!(
+                "entries move money through unknown account {name} (net {c})"
+            ));
+        }
+    }
+    for (name, (kind, b)) in &bal {
+        let c = computed.get(name).copied().unwrap_or(0);
+        if *b != c {
+            r.problems
+                .push(format!("account {name}: balance {b}, entries sum to {c}"));
+        }
+        if *b < 0 && kind != "mint" {
+            r.problems.push(format!("account {name} is negative ({b})"));
+        }
+        match kind.as_str() {
+            "mint" => r.minted = -b,
+            "burn" => r.burned = *b,
+            k => *r.held.entry(k.to_string()).or_default() += b,
+        }
+    }
+    // 3
+    let held: i64 = r.held.values().sum();
+    if held != r.minted - r.burned {
+        r.problems.push(format!(
+            "money held ({held}) differs from minted − burned ({} − {} = {})",
+            r.minted,
+            r.burned,
+            r.minted - r.burned
+        ));
+    }
+    for k in r.held.keys() {
+        if ![
+            "avail", "stake", "unbond", "coll", "escrow", "bounty", "treasury",
+        ]
+        .contains(&k.as_str())
+        {
+            r.problems.push(format!("unknown account kind '{k}'"));
+        }
+    }
+    // 4, 5
+    let get = |n: &str| bal.get(n).map(|x| x.1).unwrap_or(0);
+    let jobs = sqlx::query("SELECT id, state, price, collateral, claim_id FROM jobs")
+        .fetch_all(pool)
+        .await?;
+    r.jobs = jobs.len();
+    let mut active_claim_of: HashMap<String, String> = HashMap::new();
+    for row in &jobs {
+        let (id, state, price, collateral): (String, String, i64, i64) = (
+            row.try_get("id")?,
+            row.try_get("state")?,
+            row.try_get("price")?,
+            row.try_get("collateral")?,
+        );
+        let claim: Option<String> = row.try_get("claim_id")?;
+        let (escrow, bounty) = (get(&format!("escrow:{id}")), get(&format!("bounty:{id}")));
+        if is_terminal(&state) {
+            if escrow != 0 || bounty != 0 {
+                r.problems.push(format!(
+                    "{state} job {id} still holds escrow {escrow} and bounty {bounty}"
+                ));
+            }
+        } else if escrow != price {
+            r.problems
+                .push(format!("{state} job {id}: escrow {escrow}, price {price}"));
+        }
+        match (state.as_str(), claim) {
+            ("CLAIMED", Some(c)) => {
+                let held = get(&format!("coll:{c}"));
+                if held != collateral {
+                    r.problems.push(format!(
+                        "claim {c} of job {id} holds {held}, the job requires {collateral}"
+                    ));
+                }
+                active_claim_of.insert(c, id);
+            }
+            ("CLAIMED", None) => r
+                .problems
+                .push(format!("job {id} is CLAIMED without a claim")),
+            ("OPEN", Some(c)) => r
+                .problems
+                .push(format!("OPEN job {id} still points at claim {c}")),
+            _ => {}
+        }
+    }
+    for (name, (kind, b)) in &bal {
+        if kind == "coll" && *b != 0 {
+            let claim = name.trim_start_matches("coll:");
+            if !active_claim_of.contains_key(claim) {
+                r.problems.push(format!(
+                    "collateral {name} ({b}) does not belong to the active claim of a CLAIMED job"
+                ));
+            }
+        }
+    }
+    for row in sqlx::query("SELECT id, job_id FROM claims WHERE status = 'ACTIVE'")
+        .fetch_all(pool)
+        .await?
+    {
+        let (c, j): (String, String) = (row.try_get("id")?, row.try_get("job_id")?);
+        if active_claim_of.get(&c) != Some(&j) {
+            r.problems.push(format!(
+                "claim {c} is ACTIVE but not the active claim of job {j}"
+            ));
+        }
+    }
+    // 6
+    let q = "SELECT j.id AS id, j.state AS state, CAST((SELECT COUNT(*) FROM submissions s WHERE s.job_id = j.id AND s.status = 'VALID') AS BIGINT) AS valid, CAST((SELECT COUNT(*) FROM entries e WHERE e.job_id = j.id AND e.reason = 'pay provider') AS BIGINT) AS paid FROM jobs j";
+    for row in sqlx::query(q).fetch_all(pool).await? {
+        let (id, state, valid, paid): (String, String, i64, i64) = (
+            row.try_get("id")?,
+            row.try_get("state")?,
+            row.try_get("valid")?,
+            row.try_get("paid")?,
+        );
+        let settled = state == "SETTLED";
+        if settled && valid != 1 {
+            r.problems
+                .push(format!("settled job {id} has {valid} valid submissions"));
+        }
+        if !settled && valid != 0 {
+            r.problems
+                .push(format!("{state} job {id} has a valid submission"));
+        }
+        if paid > 1 || (paid > 0 && !settled) {
+            r.problems
+                .push(format!("{state} job {id} paid its provider {paid} times"));
+        }
+    }
+    Ok(r)
+}

@@ -1,0 +1,318 @@
+//! A blocking HTTP client of the market API that signs its requests (used by the `zkinfer market`
+//! commands, the provider loop and the tests).
+
+use crate::auth::{self, fresh_nonce, Identity, SignedHeaders};
+use crate::types::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+
+/// A failed request: the server's status and message, or a transport failure (`status` 0).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}{message}", if *status > 0 { format!("HTTP {status} ({code}): ") } else { String::new() })]
+pub struct ClientError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub body: Value,
+}
+
+impl ClientError {
+    fn transport(m: impl Into<String>) -> Self {
+        Self {
+            status: 0,
+            code: "transport".into(),
+            message: m.into(),
+            body: Value::Null,
+        }
+    }
+    /// Whether the request may not have reached the server (connection refused, reset, timeout).
+    pub fn is_transport(&self) -> bool {
+        self.status == 0
+    }
+}
+
+type R<T> = Result<T, ClientError>;
+
+/// A market client, optionally with an identity to sign with.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: String,
+    id: Option<Identity>,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    /// A client of the server at `base` (`http://127.0.0.1:8080`).
+    pub fn new(base: &str, id: Option<Identity>) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_string(),
+            id,
+            agent: ureq::AgentBuilder::new()
+                .timeout_connect(Duration::from_secs(5))
+                .timeout(Duration::from_secs(120))
+                .build(),
+        }
+    }
+
+    /// The signing identity's account name.
+    pub fn key(&self) -> String {
+        self.id
+            .as_ref()
+            .map(Identity::public_hex)
+            .unwrap_or_default()
+    }
+
+    pub fn identity(&self) -> Option<&Identity> {
+        self.id.as_ref()
+    }
+
+    /// Sends a request with exactly these body bytes and signed headers (or none): for tests of the
+    /// server's checks. Returns the status and the JSON body.
+    pub fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        headers: Option<&SignedHeaders>,
+    ) -> R<(u16, Value)> {
+        let mut req = self
+            .agent
+            .request(method, &format!("{}{path}", self.base))
+            .set("content-type", "application/json");
+        if let Some(h) = headers {
+            req = req
+                .set(auth::H_KEY, &h.key)
+                .set(auth::H_NONCE, &h.nonce)
+                .set(auth::H_TIMESTAMP, &h.timestamp.to_string())
+                .set(auth::H_SIGNATURE, &h.signature);
+        }
+        let resp = if method == "GET" {
+            req.call()
+        } else {
+            req.send_bytes(body)
+        };
+        let resp = match resp {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(t)) => return Err(ClientError::transport(t.to_string())),
+        };
+        let status = resp.status();
+        let text = resp
+            .into_string()
+            .map_err(|e| ClientError::transport(e.to_string()))?;
+        let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Ok((status, v))
+    }
+
+    /// Signs a request as this client's identity, with a fresh nonce and the current time.
+    pub fn sign(&self, method: &str, path: &str, body: &[u8]) -> R<SignedHeaders> {
+        let id = self
+            .id
+            .as_ref()
+            .ok_or_else(|| ClientError::transport("this command needs --key"))?;
+        Ok(id.sign(
+            method,
+            path,
+            body,
+            &fresh_nonce(),
+            crate::clock::system_now(),
+        ))
+    }
+
+    fn decode<T: DeserializeOwned>(status: u16, v: Value) -> R<T> {
+        if (200..300).contains(&status) {
+            serde_json::from_value(v.clone()).map_err(|e| ClientError {
+                status,
+                code: "decode".into(),
+                message: format!("unexpected response: {e}"),
+                body: v,
+            })
+        } else {
+            Err(ClientError {
+                status,
+                code: v
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                message: v
+                    .get("error")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string()),
+                body: v,
+            })
+        }
+    }
+
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> R<T> {
+        let (s, v) = self.send_raw("GET", path, b"", None)?;
+        Self::decode(s, v)
+    }
+
+    /// A signed GET (e.g. a job's result).
+    pub fn get_signed<T: DeserializeOwned>(&self, path: &str) -> R<T> {
+        let h = self.sign("GET", path.split('?').next().unwrap_or(path), b"")?;
+        let (s, v) = self.send_raw("GET", path, b"", Some(&h))?;
+        Self::decode(s, v)
+    }
+
+    pub fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> R<T> {
+        let bytes = serde_json::to_vec(body).map_err(|e| ClientError::transport(e.to_string()))?;
+        let h = self.sign("POST", path, &bytes)?;
+        let (s, v) = self.send_raw("POST", path, &bytes, Some(&h))?;
+        Self::decode(s, v)
+    }
+
+    pub fn info(&self) -> R<Info> {
+        self.get("/v1/info")
+    }
+    pub fn stats(&self) -> R<Stats> {
+        self.get("/v1/stats")
+    }
+    pub fn mint(&self, amount: i64) -> R<Value> {
+        self.post(
+            "/v1/dev/mint",
+            &MintReq {
+                account: self.key(),
+                amount,
+            },
+        )
+    }
+    pub fn advance_clock(&self, secs: i64) -> R<Info> {
+        self.post("/v1/dev/clock", &ClockReq { advance_secs: secs })
+    }
+
+    /// Lists the model whose verifier artifacts are in `dir` (settings.json, vk.bin, verifier_params.bin).
+    #[allow(clippy::too_many_arguments)]
+    pub fn list_model(
+        &self,
+        listing_id: &str,
+        dir: &Path,
+        price: i64,
+        royalty_bps: i64,
+        collateral: i64,
+        claim_timeout: i64,
+    ) -> R<Listing> {
+        let rd = |n: &str| {
+            std::fs::read(dir.join(n))
+                .map(hex::encode)
+                .map_err(|e| ClientError::transport(format!("{}: {e}", dir.join(n).display())))
+        };
+        let req = ListReq {
+            owner: self.key(),
+            listing_id: listing_id.to_string(),
+            settings: rd("settings.json")?,
+            vk: rd("vk.bin")?,
+            params: rd("verifier_params.bin")?,
+            price,
+            royalty_bps,
+            collateral,
+            claim_timeout,
+        };
+        self.post("/v1/models", &req)
+    }
+    pub fn models(&self) -> R<Vec<Listing>> {
+        self.get("/v1/models")
+    }
+    pub fn stake(&self, listing_id: &str, amount: i64) -> R<Balances> {
+        self.post(
+            "/v1/stake",
+            &StakeReq {
+                provider: self.key(),
+                listing_id: listing_id.into(),
+                amount,
+            },
+        )
+    }
+    pub fn unstake(&self, listing_id: &str, amount: i64) -> R<Balances> {
+        self.post(
+            "/v1/unstake",
+            &StakeReq {
+                provider: self.key(),
+                listing_id: listing_id.into(),
+                amount,
+            },
+        )
+    }
+    pub fn balances(&self, key: &str) -> R<Balances> {
+        self.get(&format!("/v1/accounts/{key}"))
+    }
+    pub fn create_job(
+        &self,
+        listing_id: &str,
+        input: Value,
+        deadline_secs: i64,
+        policy: FailurePolicy,
+        client_index: &str,
+    ) -> R<Created> {
+        let req = CreateJobReq {
+            buyer: self.key(),
+            listing_id: listing_id.into(),
+            input,
+            deadline_secs,
+            policy,
+            client_index: client_index.into(),
+        };
+        self.post("/v1/jobs", &req)
+    }
+    pub fn job(&self, id: &str) -> R<Job> {
+        self.get(&format!("/v1/jobs/{id}"))
+    }
+    pub fn job_result(&self, id: &str) -> R<Job> {
+        self.get_signed(&format!("/v1/jobs/{id}/result"))
+    }
+    /// Jobs matching a query string such as `state=OPEN&listing_id=digits`.
+    pub fn jobs(&self, query: &str) -> R<Vec<Job>> {
+        self.get(&format!("/v1/jobs?{query}"))
+    }
+    pub fn cancel(&self, id: &str) -> R<Job> {
+        self.post(
+            &format!("/v1/jobs/{id}/cancel"),
+            &CancelReq { buyer: self.key() },
+        )
+    }
+    pub fn claim(&self, id: &str) -> R<ClaimInfo> {
+        self.post(
+            &format!("/v1/jobs/{id}/claim"),
+            &ClaimReq {
+                provider: self.key(),
+            },
+        )
+    }
+    pub fn abandon(&self, id: &str, claim_id: &str) -> R<Job> {
+        self.post(
+            &format!("/v1/jobs/{id}/abandon"),
+            &AbandonReq {
+                provider: self.key(),
+                claim_id: claim_id.into(),
+            },
+        )
+    }
+
+    /// Submits a proof file. A judged submission (valid, invalid, unreadable, superseded) is `Ok` with its
+    /// status; a refused request (not the claimant, claim over, ...) is `Err`.
+    pub fn submit(&self, id: &str, claim_id: &str, proof: Value) -> R<SubmitResult> {
+        let path = format!("/v1/jobs/{id}/submit");
+        let body = SubmitReq {
+            provider: self.key(),
+            claim_id: claim_id.into(),
+            proof,
+        };
+        let bytes = serde_json::to_vec(&body).map_err(|e| ClientError::transport(e.to_string()))?;
+        let h = self.sign("POST", &path, &bytes)?;
+        let (s, v) = self.send_raw("POST", &path, &bytes, Some(&h))?;
+        if v.get("submission_id").is_some() {
+            return serde_json::from_value(v.clone()).map_err(|e| ClientError {
+                status: s,
+                code: "decode".into(),
+                message: e.to_string(),
+                body: v,
+            });
+        }
+        Self::decode(s, v)
+    }
+}

@@ -1,0 +1,267 @@
+//! The market: configuration, shared state and the helpers every operation uses. The operations
+//! themselves are in `ops/` (listings and stakes, jobs and claims, submissions, queries, expiry).
+
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::error::MarketError;
+use crate::types::{FailurePolicy, Job, Stats};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use zkinfer_verifier::VerifierArtifacts;
+
+/// Market parameters (server flags).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Market fee, in basis points of the price, paid to the treasury on settlement.
+    pub fee_bps: i64,
+    /// Allow `POST /v1/dev/mint` (tests and demos).
+    pub dev_mint: bool,
+    /// Allow `POST /v1/dev/clock` (moves the market clock forward; tests and demos).
+    pub dev_clock: bool,
+    /// Open claims one provider may hold at once.
+    pub max_open_claims: i64,
+    /// A claim needs at least this many seconds before the job deadline; a failed claim reopens the job
+    /// only if this much time is left.
+    pub min_claim_window: i64,
+    /// Seconds unstaked money waits before it is available again.
+    pub unbonding_secs: i64,
+    /// Allowed distance between a request's timestamp and the server clock, in seconds.
+    pub auth_skew: i64,
+    /// Largest request body, in bytes.
+    pub max_body: usize,
+    /// Largest proof, in bytes.
+    pub max_proof_bytes: usize,
+    /// Period of the reaper task.
+    pub reaper_interval_ms: u64,
+    /// The reaper re-verifies a submission left pending this long (its request died with a crash).
+    pub pending_grace_secs: i64,
+    /// Fault injection for tests: sleep this long between verifying a proof and settling it.
+    pub settle_delay_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            fee_bps: 100,
+            dev_mint: false,
+            dev_clock: false,
+            max_open_claims: 4,
+            min_claim_window: 10,
+            unbonding_secs: 60,
+            auth_skew: 120,
+            max_body: 2 << 20,
+            max_proof_bytes: 1 << 20,
+            reaper_interval_ms: 1000,
+            pending_grace_secs: 30,
+            settle_delay_ms: 0,
+        }
+    }
+}
+
+/// Who signed a request (checked by the API layer) and its nonce, consumed by the operation's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signer {
+    pub key: String,
+    pub nonce: String,
+    pub timestamp: i64,
+}
+
+/// The market service.
+#[derive(Debug)]
+pub struct Market {
+    pub db: Db,
+    pub clock: Clock,
+    pub config: Config,
+    pub market_id: String,
+    pub(crate) artifacts: Mutex<HashMap<String, Arc<VerifierArtifacts>>>,
+    pub(crate) stats: Mutex<Stats>,
+}
+
+/// A random id with a prefix: `j…` jobs, `c…` claims, `s…` submissions.
+pub fn random_id(prefix: &str) -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    format!("{prefix}{}", hex::encode(b))
+}
+
+impl Market {
+    /// Opens the market on a database (migrating it).
+    pub async fn open(
+        db_url: &str,
+        config: Config,
+        clock: Clock,
+    ) -> Result<Arc<Self>, MarketError> {
+        let db = Db::connect(db_url).await?;
+        let market_id: String =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'market_id'")
+                .fetch_one(&db.pool)
+                .await?;
+        Ok(Arc::new(Self {
+            db,
+            clock,
+            config,
+            market_id,
+            artifacts: Mutex::new(HashMap::new()),
+            stats: Mutex::new(Stats::default()),
+        }))
+    }
+
+    /// Current market time.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Counters since start.
+    pub fn stats(&self) -> Stats {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn bump_stats(&self, f: impl FnOnce(&mut Stats)) {
+        if let Ok(mut s) = self.stats.lock() {
+            f(&mut s);
+        }
+    }
+}
+
+/// Checks the account named in a body is the signer.
+pub(crate) fn require_signer(
+    signer: &Signer,
+    account: &str,
+    field: &str,
+) -> Result<(), MarketError> {
+    if signer.key != account {
+        return Err(MarketError::Forbidden(format!(
+            "the request is signed by {} but field \"{field}\" names {}: sign with that account's key",
+            short(&signer.key),
+            short(account)
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn short(k: &str) -> &str {
+    k.get(..16).unwrap_or(k)
+}
+
+/// Records a request's nonce; a second use by the same key (on any path) is a replay.
+pub(crate) async fn consume_nonce(tx: &mut AnyConnection, s: &Signer) -> Result<(), MarketError> {
+    let done = sqlx::query(
+        "INSERT INTO nonces (signer, nonce, at) VALUES ($1, $2, $3) ON CONFLICT (signer, nonce) DO NOTHING",
+    )
+    .bind(&s.key)
+    .bind(&s.nonce)
+    .bind(s.timestamp)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(MarketError::Replay(s.nonce.clone()));
+    }
+    Ok(())
+}
+
+/// Checks a money amount from a request.
+pub(crate) fn check_amount(v: i64, what: &str, allow_zero: bool) -> Result<(), MarketError> {
+    const MAX: i64 = 1_000_000_000_000_000;
+    if v < 0 || (v == 0 && !allow_zero) || v > MAX {
+        return Err(MarketError::Unprocessable(format!(
+            "{what} must be {} and at most {MAX}, got {v}",
+            if allow_zero { "≥ 0" } else { "> 0" }
+        )));
+    }
+    Ok(())
+}
+
+/// The job columns, with its bounty.
+pub(crate) const JOB_COLS: &str = "id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claim_id, claimant, claim_deadline, claims, outputs, submission_id, finished_at, CAST(COALESCE((SELECT a.balance FROM accounts a WHERE a.name = 'bounty:' || jobs.id), 0) AS BIGINT) AS bounty";
+
+pub(crate) fn job_from_row(r: &AnyRow) -> Result<Job, MarketError> {
+    let input: String = r.try_get("input")?;
+    let outputs: Option<String> = r.try_get("outputs")?;
+    let policy: String = r.try_get("policy")?;
+    let bad = |e: serde_json::Error| MarketError::Internal(format!("stored job JSON: {e}"));
+    Ok(Job {
+        id: r.try_get("id")?,
+        buyer: r.try_get("buyer")?,
+        client_index: r.try_get("client_index")?,
+        listing_id: r.try_get("listing_id")?,
+        owner: r.try_get("owner")?,
+        model_id: r.try_get("model_id")?,
+        settings_hash: r.try_get("settings_hash")?,
+        vk_hash: r.try_get("vk_hash")?,
+        params_hash: r.try_get("params_hash")?,
+        price: r.try_get("price")?,
+        royalty_bps: r.try_get("royalty_bps")?,
+        fee_bps: r.try_get("fee_bps")?,
+        collateral: r.try_get("collateral")?,
+        claim_timeout: r.try_get("claim_timeout")?,
+        input: serde_json::from_str(&input).map_err(bad)?,
+        policy: FailurePolicy::parse(&policy),
+        state: r.try_get("state")?,
+        version: r.try_get("version")?,
+        created_at: r.try_get("created_at")?,
+        deadline: r.try_get("deadline")?,
+        claim_id: r.try_get("claim_id")?,
+        claimant: r.try_get("claimant")?,
+        claim_deadline: r.try_get("claim_deadline")?,
+        claims: r.try_get("claims")?,
+        outputs: outputs
+            .map(|o| serde_json::from_str(&o))
+            .transpose()
+            .map_err(bad)?,
+        submission_id: r.try_get("submission_id")?,
+        finished_at: r.try_get("finished_at")?,
+        bounty: r.try_get("bounty")?,
+    })
+}
+
+/// Loads a job (404 when unknown).
+pub(crate) async fn load_job(tx: &mut AnyConnection, id: &str) -> Result<Job, MarketError> {
+    let row = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| MarketError::NotFound(format!("no job '{id}'")))?;
+    job_from_row(&row)
+}
+
+/// Writes a job's mutable columns, conditional on the version read: 0 rows means another transaction
+/// changed the job meanwhile, and the whole transaction is retried.
+pub(crate) async fn save_job(tx: &mut AnyConnection, job: &mut Job) -> Result<(), MarketError> {
+    let outputs = job
+        .outputs
+        .as_ref()
+        .map(|o| serde_json::to_string(o).unwrap_or_default());
+    let done = sqlx::query(
+        "UPDATE jobs SET state = $1, version = version + 1, claim_id = $2, claimant = $3, claim_deadline = $4, claims = $5, outputs = $6, submission_id = $7, finished_at = $8 WHERE id = $9 AND version = $10",
+    )
+    .bind(&job.state)
+    .bind(&job.claim_id)
+    .bind(&job.claimant)
+    .bind(job.claim_deadline)
+    .bind(job.claims)
+    .bind(outputs)
+    .bind(&job.submission_id)
+    .bind(job.finished_at)
+    .bind(&job.id)
+    .bind(job.version)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(MarketError::Retry);
+    }
+    job.version += 1;
+    Ok(())
+}
+
+/// Locks a job's row for the rest of the transaction (PostgreSQL: later statements then see whatever a
+/// concurrent transaction on the job committed), then loads it.
+pub(crate) async fn lock_job(tx: &mut AnyConnection, id: &str) -> Result<Job, MarketError> {
+    sqlx::query("UPDATE jobs SET version = version WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    load_job(tx, id).await
+}

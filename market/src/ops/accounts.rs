@@ -1,0 +1,318 @@
+//! Dev-mode minting, model listings, stakes and unbonding.
+
+use crate::db::write_tx;
+use crate::error::MarketError;
+use crate::ledger::{self, Postings};
+use crate::market::{check_amount, consume_nonce, random_id, require_signer, Market, Signer};
+use crate::types::{Balances, ListReq, Listing, MintReq, StakeReq};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+use zkinfer_verifier::VerifierArtifacts;
+
+fn unhex(s: &str, what: &str) -> Result<Vec<u8>, MarketError> {
+    hex::decode(s.trim()).map_err(|e| MarketError::bad(format!("field {what}: not hex: {e}")))
+}
+
+fn valid_listing_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+impl Market {
+    /// Dev mode: creates money in the signer's account.
+    pub async fn mint(&self, s: &Signer, req: &MintReq) -> Result<i64, MarketError> {
+        if !self.config.dev_mint {
+            return Err(MarketError::Disabled(
+                "minting is disabled on this server (start it with --dev-mint)".into(),
+            ));
+        }
+        require_signer(s, &req.account, "account")?;
+        check_amount(req.amount, "amount", false)?;
+        let now = self.now();
+        write_tx!(self.db, tx, {
+            consume_nonce(tx, s).await?;
+            let mut p = Postings::new();
+            let acct = ledger::avail(&req.account);
+            p.add(
+                (ledger::MINT, ""),
+                (&acct, &req.account),
+                req.amount,
+                "mint",
+            )?;
+            p.apply(tx, None, now).await?;
+            ledger::balance(tx, &acct).await
+        })
+    }
+
+    /// Lists a model, or re-lists it (new artifacts or terms) when the signer owns the listing. Jobs
+    /// already created keep the artifacts and terms they pinned.
+    pub async fn list_model(&self, s: &Signer, req: &ListReq) -> Result<Listing, MarketError> {
+        require_signer(s, &req.owner, "owner")?;
+        if !valid_listing_id(&req.listing_id) {
+            return Err(MarketError::bad(
+                "listing_id must be 1 to 64 characters of [A-Za-z0-9._-]",
+            ));
+        }
+        check_amount(req.price, "price", false)?;
+        check_amount(req.collateral, "collateral", true)?;
+        if !(0..=10_000).contains(&req.royalty_bps)
+            || req.royalty_bps + self.config.fee_bps > 10_000
+        {
+            return Err(MarketError::Unprocessable(format!(
+                "royalty_bps must be in 0..={} (10000 minus the market fee of {} bps)",
+                10_000 - self.config.fee_bps,
+                self.config.fee_bps
+            )));
+        }
+        if !(1..=86_400).contains(&req.claim_timeout) {
+            return Err(MarketError::Unprocessable(
+                "claim_timeout must be 1 to 86400 seconds".into(),
+            ));
+        }
+        let settings = unhex(&req.settings, "settings")?;
+        let vk = unhex(&req.vk, "vk")?;
+        let params = unhex(&req.params, "params")?;
+        let art = VerifierArtifacts::from_bytes(&settings, &vk, &params)
+            .map_err(|e| MarketError::Unprocessable(format!("verifier artifacts rejected: {e}")))?;
+        let hashes = [&settings, &vk, &params].map(|b| hex::encode(Sha256::digest(b)));
+        let now = self.now();
+        let listing = write_tx!(self.db, tx, {
+            consume_nonce(tx, s).await?;
+            for (h, b) in hashes.iter().zip([&settings, &vk, &params]) {
+                sqlx::query(
+                        "INSERT INTO artifacts (hash, bytes) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
+                    )
+                    .bind(h)
+                    .bind(b.as_slice())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let existing = get_listing(tx, &req.listing_id).await;
+            let revision = match existing {
+                Ok(l) if l.owner != req.owner => {
+                    return Err(MarketError::Forbidden(format!(
+                        "listing '{}' belongs to another owner",
+                        req.listing_id
+                    )))
+                }
+                Ok(l) => l.revision + 1,
+                Err(MarketError::NotFound(_)) => 1,
+                Err(e) => return Err(e),
+            };
+            let l = Listing {
+                id: req.listing_id.clone(),
+                owner: req.owner.clone(),
+                model_id: art.model_id.clone(),
+                settings_hash: hashes[0].clone(),
+                vk_hash: hashes[1].clone(),
+                params_hash: hashes[2].clone(),
+                price: req.price,
+                royalty_bps: req.royalty_bps,
+                collateral: req.collateral,
+                claim_timeout: req.claim_timeout,
+                revision,
+                created_at: now,
+                updated_at: now,
+            };
+            if revision == 1 {
+                sqlx::query(
+                        "INSERT INTO listings (id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, collateral, claim_timeout, revision, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    )
+                    .bind(&l.id).bind(&l.owner).bind(&l.model_id).bind(&l.settings_hash).bind(&l.vk_hash)
+                    .bind(&l.params_hash).bind(l.price).bind(l.royalty_bps).bind(l.collateral)
+                    .bind(l.claim_timeout).bind(l.revision).bind(l.created_at).bind(l.updated_at)
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                sqlx::query(
+                        "UPDATE listings SET model_id = $1, settings_hash = $2, vk_hash = $3, params_hash = $4, price = $5, royalty_bps = $6, collateral = $7, claim_timeout = $8, revision = $9, updated_at = $10 WHERE id = $11",
+                    )
+                    .bind(&l.model_id).bind(&l.settings_hash).bind(&l.vk_hash).bind(&l.params_hash)
+                    .bind(l.price).bind(l.royalty_bps).bind(l.collateral).bind(l.claim_timeout)
+                    .bind(l.revision).bind(now).bind(&l.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            get_listing(tx, &l.id).await
+        })?;
+        self.cache_artifacts(
+            &listing.settings_hash,
+            &listing.vk_hash,
+            &listing.params_hash,
+            art,
+        );
+        Ok(listing)
+    }
+
+    /// Moves available money into the provider's stake for a listing (registering it as a provider).
+    pub async fn stake(&self, s: &Signer, req: &StakeReq) -> Result<Balances, MarketError> {
+        require_signer(s, &req.provider, "provider")?;
+        check_amount(req.amount, "amount", false)?;
+        let now = self.now();
+        write_tx!(self.db, tx, {
+            consume_nonce(tx, s).await?;
+            get_listing(tx, &req.listing_id).await?;
+            release_unbonded(tx, Some(&req.provider), now).await?;
+            let mut p = Postings::new();
+            p.add(
+                (&ledger::avail(&req.provider), &req.provider),
+                (
+                    &ledger::stake(&req.provider, &req.listing_id),
+                    &req.provider,
+                ),
+                req.amount,
+                "stake",
+            )?;
+            p.apply(tx, None, now).await?;
+            balances(tx, &req.provider).await
+        })
+    }
+
+    /// Starts unbonding free stake: refused while the provider holds an open claim on the listing; the
+    /// money becomes available after the unbonding delay.
+    pub async fn unstake(&self, s: &Signer, req: &StakeReq) -> Result<Balances, MarketError> {
+        require_signer(s, &req.provider, "provider")?;
+        check_amount(req.amount, "amount", false)?;
+        let now = self.now();
+        write_tx!(self.db, tx, {
+            consume_nonce(tx, s).await?;
+            get_listing(tx, &req.listing_id).await?;
+            let open: i64 = sqlx::query_scalar(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND listing_id = $2 AND status = 'ACTIVE'",
+                )
+                .bind(&req.provider)
+                .bind(&req.listing_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if open > 0 {
+                return Err(MarketError::conflict(format!(
+                    "cannot unstake while holding {open} open claim(s) on '{}'",
+                    req.listing_id
+                )));
+            }
+            let id = random_id("u");
+            sqlx::query(
+                    "INSERT INTO unbondings (id, provider, listing_id, amount, release_at, released) VALUES ($1, $2, $3, $4, $5, 0)",
+                )
+                .bind(&id)
+                .bind(&req.provider)
+                .bind(&req.listing_id)
+                .bind(req.amount)
+                .bind(now + self.config.unbonding_secs)
+                .execute(&mut *tx)
+                .await?;
+            let mut p = Postings::new();
+            p.add(
+                (
+                    &ledger::stake(&req.provider, &req.listing_id),
+                    &req.provider,
+                ),
+                (&ledger::unbond(&id), &req.provider),
+                req.amount,
+                "unstake",
+            )?;
+            p.apply(tx, None, now).await?;
+            balances(tx, &req.provider).await
+        })
+    }
+}
+
+/// Releases unbonded stake whose delay has passed (of one provider, or of all).
+pub(crate) async fn release_unbonded(
+    tx: &mut AnyConnection,
+    provider: Option<&str>,
+    now: i64,
+) -> Result<usize, MarketError> {
+    let rows = sqlx::query(
+        "SELECT id, provider, amount FROM unbondings WHERE released = 0 AND release_at <= $1 AND ($2 = '' OR provider = $2) ORDER BY id LIMIT 200",
+    )
+    .bind(now)
+    .bind(provider.unwrap_or(""))
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut n = 0;
+    for r in rows {
+        let (id, who, amount): (String, String, i64) = (
+            r.try_get("id")?,
+            r.try_get("provider")?,
+            r.try_get("amount")?,
+        );
+        let done = sqlx::query("UPDATE unbondings SET released = 1 WHERE id = $1 AND released = 0")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            continue;
+        }
+        let mut p = Postings::new();
+        p.add(
+            (&ledger::unbond(&id), &who),
+            (&ledger::avail(&who), &who),
+            amount,
+            "unbonded",
+        )?;
+        p.apply(tx, None, now).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// A listing (404 when unknown).
+pub(crate) async fn get_listing(tx: &mut AnyConnection, id: &str) -> Result<Listing, MarketError> {
+    let r = sqlx::query("SELECT id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, collateral, claim_timeout, revision, created_at, updated_at FROM listings WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| MarketError::NotFound(format!("no model listing '{id}'")))?;
+    listing_from_row(&r)
+}
+
+pub(crate) fn listing_from_row(r: &sqlx::any::AnyRow) -> Result<Listing, MarketError> {
+    Ok(Listing {
+        id: r.try_get("id")?,
+        owner: r.try_get("owner")?,
+        model_id: r.try_get("model_id")?,
+        settings_hash: r.try_get("settings_hash")?,
+        vk_hash: r.try_get("vk_hash")?,
+        params_hash: r.try_get("params_hash")?,
+        price: r.try_get("price")?,
+        royalty_bps: r.try_get("royalty_bps")?,
+        collateral: r.try_get("collateral")?,
+        claim_timeout: r.try_get("claim_timeout")?,
+        revision: r.try_get("revision")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// The balances of one identity.
+pub(crate) async fn balances(tx: &mut AnyConnection, key: &str) -> Result<Balances, MarketError> {
+    let rows = sqlx::query("SELECT name, kind, balance FROM accounts WHERE owner = $1")
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut b = Balances {
+        account: key.to_string(),
+        ..Balances::default()
+    };
+    for r in rows {
+        let (name, kind, bal): (String, String, i64) = (
+            r.try_get("name")?,
+            r.try_get("kind")?,
+            r.try_get("balance")?,
+        );
+        match kind.as_str() {
+            "avail" => b.available += bal,
+            "stake" => {
+                let listing = name.splitn(3, ':').nth(2).unwrap_or("").to_string();
+                *b.stakes.entry(listing).or_default() += bal;
+            }
+            "coll" => b.collateral += bal,
+            "unbond" => b.unbonding += bal,
+            _ => {}
+        }
+    }
+    Ok(b)
+}

@@ -1,0 +1,458 @@
+//! Jobs and claims: create, cancel, claim, abandon, and the expiries every transaction applies lazily.
+
+use super::accounts::get_listing;
+use crate::bind::bind_hex;
+use crate::db::write_tx;
+use crate::error::MarketError;
+use crate::ledger::{self, Postings};
+use crate::market::{
+    consume_nonce, load_job, lock_job, random_id, require_signer, save_job, short, Market, Signer,
+};
+use crate::types::{
+    AbandonReq, CancelReq, ClaimInfo, ClaimReq, CreateJobReq, Created, FailurePolicy, Job,
+    CANCELLED, CLAIMED, OPEN, REFUNDED,
+};
+use sqlx::AnyConnection;
+
+/// Why a claim ended without a settlement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// A well-formed proof that failed verification: half the collateral to the buyer, half burned.
+    Invalid,
+    /// The claim deadline passed with no submission: half burned, half to the job's bounty.
+    TimedOut,
+    /// The claimant gave up: treated as a timeout, only sooner.
+    Abandoned,
+}
+
+impl Market {
+    /// Creates a job: pins the listing's artifacts and terms, checks the input against the calibrated
+    /// range and escrows the price. Idempotent on (buyer, client_index).
+    pub async fn create_job(&self, s: &Signer, req: &CreateJobReq) -> Result<Created, MarketError> {
+        require_signer(s, &req.buyer, "buyer")?;
+        if req.client_index.is_empty() || req.client_index.len() > 128 {
+            return Err(MarketError::bad("client_index must be 1 to 128 characters"));
+        }
+        if !(1..=30 * 86_400).contains(&req.deadline_secs) {
+            return Err(MarketError::Unprocessable(
+                "deadline_secs must be 1 to 2592000 seconds".into(),
+            ));
+        }
+        let text = serde_json::to_string(&req.input).unwrap_or_default();
+        let parsed = zkinfer_circuits::input_data::InputData::parse(&text, "input")
+            .map_err(MarketError::Unprocessable)?;
+        let now = self.now();
+        // the listing is read once outside the transaction to check the input (CPU work), and again
+        // inside: a re-listing in between is detected and retried
+        let listing = {
+            let mut conn = self.db.pool.acquire().await?;
+            get_listing(&mut conn, &req.listing_id).await?
+        };
+        let art = self
+            .artifacts(
+                &listing.settings_hash,
+                &listing.vk_hash,
+                &listing.params_hash,
+            )
+            .await?;
+        let canonical = canonical_input(&art.settings, &parsed.inputs)?;
+        let input_json = serde_json::to_string(&canonical).unwrap_or_default();
+        let job_id = random_id("j");
+        write_tx!(self.db, tx, {
+            consume_nonce(tx, s).await?;
+            let l = get_listing(tx, &req.listing_id).await?;
+            if l.revision != listing.revision {
+                return Err(MarketError::Retry);
+            }
+            let deadline = now + req.deadline_secs;
+            if req.deadline_secs < self.config.min_claim_window {
+                return Err(MarketError::Unprocessable(format!(
+                    "the deadline leaves no time to prove: claims need at least {} s",
+                    self.config.min_claim_window
+                )));
+            }
+            let inserted = sqlx::query(
+                    "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'OPEN', 0, $17, $18, 0) ON CONFLICT (buyer, client_index) DO NOTHING",
+                )
+                .bind(&job_id).bind(&req.buyer).bind(&req.client_index).bind(&l.id).bind(&l.owner)
+                .bind(&l.model_id).bind(&l.settings_hash).bind(&l.vk_hash).bind(&l.params_hash)
+                .bind(l.price).bind(l.royalty_bps).bind(self.config.fee_bps).bind(l.collateral)
+                .bind(l.claim_timeout).bind(&input_json).bind(req.policy.as_str()).bind(now).bind(deadline)
+                .execute(&mut *tx)
+                .await?;
+            if inserted.rows_affected() == 0 {
+                let id: String = sqlx::query_scalar(
+                    "SELECT id FROM jobs WHERE buyer = $1 AND client_index = $2",
+                )
+                .bind(&req.buyer)
+                .bind(&req.client_index)
+                .fetch_one(&mut *tx)
+                .await?;
+                let job = load_job(tx, &id).await?;
+                if job.listing_id != req.listing_id || job.input != canonical {
+                    return Err(MarketError::conflict(format!(
+                        "client_index '{}' was already used for job {} with another model or input",
+                        req.client_index, job.id
+                    )));
+                }
+                return Ok(Created {
+                    created: false,
+                    job: strip(job),
+                });
+            }
+            let mut p = Postings::new();
+            p.add(
+                (&ledger::avail(&req.buyer), &req.buyer),
+                (&ledger::escrow(&job_id), &job_id),
+                l.price,
+                "escrow",
+            )?;
+            p.apply(tx, Some(&job_id), now).await?;
+            Ok(Created {
+                created: true,
+                job: load_job(tx, &job_id).await.map(strip)?,
+            })
+        })
+    }
+
+    /// Cancels an open job: escrow back to the buyer; any bounty is burned (a buyer never profits from
+    /// a provider's failure).
+    pub async fn cancel(
+        &self,
+        s: &Signer,
+        job_id: &str,
+        req: &CancelReq,
+    ) -> Result<Job, MarketError> {
+        require_signer(s, &req.buyer, "buyer")?;
+        let now = self.now();
+        write_tx!(self.db, tx, {
+            consume_nonce(tx, s).await?;
+            let mut job = lock_job(tx, job_id).await?;
+            expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
+            if job.buyer != req.buyer {
+                return Err(MarketError::Forbidden(
+                    "only the job's buyer can cancel it".into(),
+                ));
+            }
+            match job.state.as_str() {
+                OPEN => {}
+                CLAIMED => {
+                    return Err(MarketError::conflict(
+                        "the job has an active claim; it can be cancelled once the claim ends",
+                    ))
+                }
+                st => return Err(MarketError::conflict(format!("the job is already {st}"))),
+            }
+            close_job(tx, &mut job, CANCELLED, now).await?;
+            Ok(strip(job))
+        })
+    }
+
+    /// Claims an open job: exactly one concurrent claim wins (conditional update on the job's version).
+    pub async fn claim(
+        &self,
+        s: &Signer,
+        job_id: &str,
+        req: &ClaimReq,
+    ) -> Result<ClaimInfo, MarketError> {
+        require_signer(s, &req.provider, "provider")?;
+        let now = self.now();
+        write_tx!(self.db, tx, {
+            consume_nonce(tx, s).await?;
+            let mut job = lock_job(tx, job_id).await?;
+            expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
+            if job.state != OPEN {
+                return Err(MarketError::conflict(format!(
+                    "job {job_id} is {}, not OPEN",
+                    job.state
+                )));
+            }
+            if job.deadline - now < self.config.min_claim_window {
+                return Err(MarketError::conflict(format!(
+                    "job {job_id} expires in {} s, too close to prove (claims need {} s)",
+                    job.deadline - now,
+                    self.config.min_claim_window
+                )));
+            }
+            let stake_acct = ledger::stake(&req.provider, &job.listing_id);
+            let registered: Option<i64> =
+                sqlx::query_scalar("SELECT balance FROM accounts WHERE name = $1")
+                    .bind(&stake_acct)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if registered.is_none() {
+                return Err(MarketError::Forbidden(format!(
+                    "{} has no stake for model '{}': stake first",
+                    short(&req.provider),
+                    job.listing_id
+                )));
+            }
+            let claim_id = random_id("c");
+            let deadline = (now + job.claim_timeout).min(job.deadline);
+            job.state = CLAIMED.into();
+            job.claim_id = Some(claim_id.clone());
+            job.claimant = Some(req.provider.clone());
+            job.claim_deadline = Some(deadline);
+            job.claims += 1;
+            save_job(tx, &mut job).await?;
+            sqlx::query(
+                    "INSERT INTO claims (id, job_id, provider, listing_id, collateral, claimed_at, deadline, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'ACTIVE')",
+                )
+                .bind(&claim_id).bind(job_id).bind(&req.provider).bind(&job.listing_id)
+                .bind(job.collateral).bind(now).bind(deadline)
+                .execute(&mut *tx)
+                .await?;
+            let mut p = Postings::new();
+            p.add(
+                (&stake_acct, &req.provider),
+                (&ledger::coll(&claim_id), &req.provider),
+                job.collateral,
+                "lock collateral",
+            )?;
+            p.apply(tx, Some(job_id), now).await?;
+            // counted after the stake row is locked, so a provider's concurrent claims see each other
+            let open: i64 = sqlx::query_scalar(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND status = 'ACTIVE'",
+                )
+                .bind(&req.provider)
+                .fetch_one(&mut *tx)
+                .await?;
+            if open > self.config.max_open_claims {
+                return Err(MarketError::conflict(format!(
+                    "{} already holds {} open claims (the cap)",
+                    short(&req.provider),
+                    self.config.max_open_claims
+                )));
+            }
+            Ok(ClaimInfo {
+                claim_id: claim_id.clone(),
+                job_id: job_id.to_string(),
+                provider: req.provider.clone(),
+                collateral: job.collateral,
+                claimed_at: now,
+                deadline,
+                status: "ACTIVE".into(),
+                bind: bind_hex(&self.market_id, job_id, &req.provider),
+            })
+        })
+    }
+
+    /// The claimant gives up (e.g. its local proving failed): slashed like a timeout, the job reopens
+    /// sooner.
+    pub async fn abandon(
+        &self,
+        s: &Signer,
+        job_id: &str,
+        req: &AbandonReq,
+    ) -> Result<Job, MarketError> {
+        require_signer(s, &req.provider, "provider")?;
+        let now = self.now();
+        write_tx!(self.db, tx, {
+            consume_nonce(tx, s).await?;
+            let mut job = lock_job(tx, job_id).await?;
+            expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
+            if job.state != CLAIMED || job.claim_id.as_deref() != Some(req.claim_id.as_str()) {
+                return Err(MarketError::conflict(format!(
+                    "claim {} is not the active claim of job {job_id}",
+                    req.claim_id
+                )));
+            }
+            if job.claimant.as_deref() != Some(req.provider.as_str()) {
+                return Err(MarketError::Forbidden(
+                    "only the claimant can abandon its claim".into(),
+                ));
+            }
+            if has_pending(tx, &req.claim_id).await? {
+                return Err(MarketError::conflict(
+                    "a submission for this claim is being verified",
+                ));
+            }
+            fail_claim(
+                tx,
+                &mut job,
+                Failure::Abandoned,
+                now,
+                self.config.min_claim_window,
+            )
+            .await?;
+            Ok(strip(job))
+        })
+    }
+}
+
+/// A job without its outputs (which only its buyer sees).
+pub(crate) fn strip(mut job: Job) -> Job {
+    job.outputs = None;
+    job
+}
+
+/// The input as the circuit will see it: each value rounded onto the input's fixed-point grid, after
+/// checking counts and the calibrated range (the verifier's own encoder).
+pub(crate) fn canonical_input(
+    settings: &zkinfer_verifier::Settings,
+    inputs: &[Vec<f64>],
+) -> Result<Vec<Vec<f64>>, MarketError> {
+    if inputs.len() != settings.inputs.len() {
+        return Err(MarketError::Unprocessable(format!(
+            "the model has {} input(s), the job gives {}",
+            settings.inputs.len(),
+            inputs.len()
+        )));
+    }
+    settings
+        .inputs
+        .iter()
+        .zip(inputs)
+        .enumerate()
+        .map(|(i, (spec, v))| {
+            let stored = zkinfer_verifier::instances::encode(spec, v, &format!("input {i}"), false)
+                .map_err(MarketError::Unprocessable)?;
+            Ok(stored
+                .into_iter()
+                .map(|q| spec.encoding.dequantise(q))
+                .collect())
+        })
+        .collect()
+}
+
+pub(crate) async fn has_pending(
+    tx: &mut AnyConnection,
+    claim_id: &str,
+) -> Result<bool, MarketError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM submissions WHERE claim_id = $1 AND status = 'PENDING'",
+    )
+    .bind(claim_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Applies the expiries due at `now`: a claim past its deadline with no submission being verified is
+/// slashed (and the job reopened, if `min_window` seconds are left, or refunded), an open job past its
+/// deadline is refunded. Returns whether anything changed.
+pub(crate) async fn expire_due(
+    tx: &mut AnyConnection,
+    job: &mut Job,
+    now: i64,
+    min_window: i64,
+) -> Result<bool, MarketError> {
+    let mut changed = false;
+    if job.state == CLAIMED && job.claim_deadline.is_some_and(|d| now > d) {
+        let claim = job.claim_id.clone().unwrap_or_default();
+        if !has_pending(tx, &claim).await? {
+            fail_claim(tx, job, Failure::TimedOut, now, min_window).await?;
+            changed = true;
+        }
+    }
+    if job.state == OPEN && now > job.deadline {
+        close_job(tx, job, REFUNDED, now).await?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// Ends the active claim without settlement: slashes its collateral and reopens the job (policy reopen
+/// and at least `min_window` seconds left) or refunds it.
+pub(crate) async fn fail_claim(
+    tx: &mut AnyConnection,
+    job: &mut Job,
+    why: Failure,
+    now: i64,
+    min_window: i64,
+) -> Result<(), MarketError> {
+    let claim = job
+        .claim_id
+        .clone()
+        .ok_or_else(|| MarketError::Internal("no active claim".into()))?;
+    let provider = job.claimant.clone().unwrap_or_default();
+    let coll_acct = ledger::coll(&claim);
+    let coll = ledger::balance(tx, &coll_acct).await?;
+    let half = coll / 2;
+    let mut p = Postings::new();
+    let status = match why {
+        Failure::Invalid => {
+            p.add(
+                (&coll_acct, &provider),
+                (&ledger::avail(&job.buyer), &job.buyer),
+                half,
+                "slash invalid: buyer",
+            )?;
+            p.add(
+                (&coll_acct, &provider),
+                (ledger::BURN, ""),
+                coll - half,
+                "slash invalid: burn",
+            )?;
+            "SLASHED_INVALID"
+        }
+        Failure::TimedOut | Failure::Abandoned => {
+            p.add(
+                (&coll_acct, &provider),
+                (ledger::BURN, ""),
+                half,
+                "slash timeout: burn",
+            )?;
+            p.add(
+                (&coll_acct, &provider),
+                (&ledger::bounty(&job.id), &job.id),
+                coll - half,
+                "slash timeout: bounty",
+            )?;
+            if why == Failure::TimedOut {
+                "SLASHED_TIMEOUT"
+            } else {
+                "ABANDONED"
+            }
+        }
+    };
+    p.apply(tx, Some(&job.id), now).await?;
+    sqlx::query("UPDATE claims SET status = $1, ended_at = $2 WHERE id = $3")
+        .bind(status)
+        .bind(now)
+        .bind(&claim)
+        .execute(&mut *tx)
+        .await?;
+    job.claim_id = None;
+    job.claimant = None;
+    job.claim_deadline = None;
+    let reopen = job.policy == FailurePolicy::Reopen && job.deadline - now >= min_window;
+    if reopen {
+        job.state = OPEN.into();
+        save_job(tx, job).await
+    } else {
+        close_job(tx, job, REFUNDED, now).await
+    }
+}
+
+/// Refunds or cancels a job: escrow back to the buyer, bounty burned.
+pub(crate) async fn close_job(
+    tx: &mut AnyConnection,
+    job: &mut Job,
+    state: &str,
+    now: i64,
+) -> Result<(), MarketError> {
+    let escrow = ledger::escrow(&job.id);
+    let bounty = ledger::bounty(&job.id);
+    let (e, b) = (
+        ledger::balance(tx, &escrow).await?,
+        ledger::balance(tx, &bounty).await?,
+    );
+    let mut p = Postings::new();
+    p.add(
+        (&escrow, &job.id),
+        (&ledger::avail(&job.buyer), &job.buyer),
+        e,
+        "refund",
+    )?;
+    p.add(
+        (&bounty, &job.id),
+        (ledger::BURN, ""),
+        b,
+        "burn unclaimed bounty",
+    )?;
+    job.state = state.into();
+    job.finished_at = Some(now);
+    save_job(tx, job).await?;
+    p.apply(tx, Some(&job.id), now).await
+}

@@ -1,0 +1,17 @@
+//! The market's operations, each one database transaction (submissions: two, with verification between).
+
+mod accounts;
+mod jobs;
+mod query;
+mod submit;
+
+pub(crate) use jobs::expire_due;
+pub use query::JobFilter;
+
+/// Releases every due unbonding.
+pub(crate) async fn release_unbonded_all(
+    tx: &mut sqlx::AnyConnection,
+    now: i64,
+) -> Result<usize, crate::error::MarketError> {
+    accounts::release_unbonded(tx, None, now).await
+}

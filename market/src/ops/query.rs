@@ -1,0 +1,90 @@
+//! Read-only queries.
+
+use super::accounts::{balances, get_listing, listing_from_row};
+use super::jobs::strip;
+use crate::error::MarketError;
+use crate::market::{job_from_row, load_job, Market, JOB_COLS};
+use crate::types::{Balances, Info, Job, Listing};
+use serde::Deserialize;
+
+/// Filters of `GET /v1/jobs`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct JobFilter {
+    pub state: Option<String>,
+    pub listing_id: Option<String>,
+    pub model_id: Option<String>,
+    pub buyer: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl Market {
+    /// A job's public view (no outputs).
+    pub async fn job(&self, id: &str) -> Result<Job, MarketError> {
+        let mut c = self.db.pool.acquire().await?;
+        load_job(&mut c, id).await.map(strip)
+    }
+
+    /// A job with its outputs, for its buyer.
+    pub async fn job_result(&self, signer: &str, id: &str) -> Result<Job, MarketError> {
+        let mut c = self.db.pool.acquire().await?;
+        let job = load_job(&mut c, id).await?;
+        if job.buyer != signer {
+            return Err(MarketError::Forbidden(
+                "only the job's buyer can read its outputs".into(),
+            ));
+        }
+        Ok(job)
+    }
+
+    /// Jobs, newest first.
+    pub async fn jobs(&self, f: &JobFilter) -> Result<Vec<Job>, MarketError> {
+        let limit = f.limit.unwrap_or(100).clamp(1, 1000);
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLS} FROM jobs WHERE ($1 = '' OR state = $1) AND ($2 = '' OR listing_id = $2) AND ($3 = '' OR model_id = $3) AND ($4 = '' OR buyer = $4) ORDER BY created_at DESC, id LIMIT $5"
+        ))
+        .bind(f.state.clone().unwrap_or_default().to_ascii_uppercase())
+        .bind(f.listing_id.clone().unwrap_or_default())
+        .bind(f.model_id.clone().unwrap_or_default())
+        .bind(f.buyer.clone().unwrap_or_default())
+        .bind(limit)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(|r| job_from_row(r).map(strip)).collect()
+    }
+
+    /// The balances of an identity.
+    pub async fn balances(&self, key: &str) -> Result<Balances, MarketError> {
+        let mut c = self.db.pool.acquire().await?;
+        balances(&mut c, key).await
+    }
+
+    /// All listings.
+    pub async fn listings(&self) -> Result<Vec<Listing>, MarketError> {
+        let rows = sqlx::query("SELECT id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, collateral, claim_timeout, revision, created_at, updated_at FROM listings ORDER BY id")
+            .fetch_all(&self.db.pool)
+            .await?;
+        rows.iter().map(listing_from_row).collect()
+    }
+
+    /// One listing.
+    pub async fn listing(&self, id: &str) -> Result<Listing, MarketError> {
+        let mut c = self.db.pool.acquire().await?;
+        get_listing(&mut c, id).await
+    }
+
+    /// Public parameters.
+    pub fn info(&self) -> Info {
+        Info {
+            market_id: self.market_id.clone(),
+            fee_bps: self.config.fee_bps,
+            now: self.now(),
+            dev_mint: self.config.dev_mint,
+            dev_clock: self.config.dev_clock,
+            max_open_claims: self.config.max_open_claims,
+            min_claim_window: self.config.min_claim_window,
+            unbonding_secs: self.config.unbonding_secs,
+            schema_version: crate::db::SCHEMA_VERSION,
+            backend: format!("{:?}", self.db.backend).to_lowercase(),
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! Submissions: record (transaction 1), verify (no transaction held), settle or slash (transaction 2).
+//! A submission received by the claim deadline is judged however long verification takes; a crash between
+//! the two transactions leaves it PENDING, and the reaper (or a retry of the same proof) finishes it.
+
+use super::jobs::{expire_due, fail_claim, Failure};
+use crate::db::write_tx;
+use crate::error::MarketError;
+use crate::ledger::{self, Postings};
+use crate::market::{
+    consume_nonce, load_job, lock_job, random_id, require_signer, save_job, Market, Signer,
+};
+use crate::types::{SubmitReq, SubmitResult, CLAIMED, SETTLED};
+use crate::verify::{judge, Outcome};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+use std::time::Instant;
+use zkinfer_verifier::ProofFile;
+
+enum Step {
+    Verify(String),
+    Done(SubmitResult),
+}
+
+impl Market {
+    /// Submits a proof for a claimed job; `received_at` is the server's receive time (market clock).
+    pub async fn submit(
+        &self,
+        s: &Signer,
+        job_id: &str,
+        req: &SubmitReq,
+        received_at: i64,
+    ) -> Result<SubmitResult, MarketError> {
+        let t0 = Instant::now();
+        require_signer(s, &req.provider, "provider")?;
+        let body = serde_json::to_string(&req.proof).unwrap_or_default();
+        let proof = ProofFile::parse(body.as_bytes(), "proof")
+            .map_err(|e| MarketError::bad(format!("malformed proof file: {e}")))?;
+        let bytes = proof
+            .proof_bytes("proof")
+            .map_err(|e| MarketError::bad(format!("malformed proof file: {e}")))?;
+        if bytes.is_empty() {
+            return Err(MarketError::bad("malformed proof file: the proof is empty"));
+        }
+        if bytes.len() > self.config.max_proof_bytes {
+            return Err(MarketError::TooLarge(format!(
+                "the proof has {} bytes, the limit is {}",
+                bytes.len(),
+                self.config.max_proof_bytes
+            )));
+        }
+        let hash = hex::encode(Sha256::digest(&bytes));
+        let window = self.config.min_claim_window;
+        let step = write_tx!(self.db, tx, {
+            consume_nonce(tx, s).await?;
+            let mut job = lock_job(tx, job_id).await?;
+            expire_due(tx, &mut job, received_at, window).await?;
+            let prior = sqlx::query(
+                    "SELECT id, status, reason FROM submissions WHERE job_id = $1 AND provider = $2 AND proof_hash = $3 AND status <> 'MALFORMED' ORDER BY received_at DESC, id LIMIT 1",
+                )
+                .bind(job_id)
+                .bind(&req.provider)
+                .bind(&hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(p) = prior {
+                let (id, status): (String, String) = (p.try_get("id")?, p.try_get("status")?);
+                let reason: Option<String> = p.try_get("reason")?;
+                match status.as_str() {
+                    "PENDING" => return Ok(Step::Verify(id)),
+                    "VALID" => return Ok(Step::Done(stored_result(tx, &id).await?)),
+                    _ if job.state != CLAIMED
+                        || job.claimant.as_deref() != Some(req.provider.as_str()) =>
+                    {
+                        return Err(MarketError::conflict(format!(
+                            "this proof was already judged {status}: {}",
+                            reason.unwrap_or_default()
+                        )))
+                    }
+                    _ => {}
+                }
+            }
+            if job.state != CLAIMED {
+                return Err(MarketError::conflict(format!(
+                    "job {job_id} is {}, not CLAIMED",
+                    job.state
+                )));
+            }
+            if job.claimant.as_deref() != Some(req.provider.as_str()) {
+                return Err(MarketError::Forbidden(format!(
+                    "only the claimant of job {job_id} can submit for it"
+                )));
+            }
+            if job.claim_id.as_deref() != Some(req.claim_id.as_str()) {
+                return Err(MarketError::conflict(format!(
+                    "claim {} is not the active claim of job {job_id}",
+                    req.claim_id
+                )));
+            }
+            if job.claim_deadline.is_some_and(|d| received_at > d) {
+                return Err(MarketError::conflict("the claim deadline has passed"));
+            }
+            let pending: i64 = sqlx::query_scalar(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM submissions WHERE claim_id = $1 AND status = 'PENDING'",
+                )
+                .bind(&req.claim_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if pending > 0 {
+                return Err(MarketError::conflict(
+                    "another submission for this claim is being verified",
+                ));
+            }
+            let elsewhere: Option<String> = sqlx::query_scalar(
+                    "SELECT job_id FROM submissions WHERE proof_hash = $1 AND job_id <> $2 AND status IN ('PENDING', 'VALID') LIMIT 1",
+                )
+                .bind(&hash)
+                .bind(job_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(other) = elsewhere {
+                return Err(MarketError::conflict(format!(
+                    "this proof was already submitted for job {other}"
+                )));
+            }
+            let id = random_id("s");
+            sqlx::query(
+                    "INSERT INTO submissions (id, job_id, claim_id, provider, proof_hash, body, received_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING')",
+                )
+                .bind(&id).bind(job_id).bind(&req.claim_id).bind(&req.provider).bind(&hash)
+                .bind(&body).bind(received_at)
+                .execute(&mut *tx)
+                .await?;
+            Ok(Step::Verify(id))
+        })?;
+        let result = match step {
+            Step::Done(r) => r,
+            Step::Verify(id) => self.process_submission(&id).await?,
+        };
+        let total = t0.elapsed().as_micros() as u64;
+        self.bump_stats(|st| {
+            st.submissions += 1;
+            st.submit_us += total;
+            match result.status.as_str() {
+                "VALID" => st.settled += 1,
+                "INVALID" => st.rejected += 1,
+                _ => {}
+            }
+        });
+        Ok(result)
+    }
+
+    /// Verifies a recorded submission and settles or slashes (idempotent: a decided one returns its result).
+    pub async fn process_submission(&self, id: &str) -> Result<SubmitResult, MarketError> {
+        let (job_id, provider, body, status) = {
+            let r =
+                sqlx::query("SELECT job_id, provider, body, status FROM submissions WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.db.pool)
+                    .await?
+                    .ok_or_else(|| MarketError::NotFound(format!("no submission '{id}'")))?;
+            let v: (String, String, String, String) = (
+                r.try_get("job_id")?,
+                r.try_get("provider")?,
+                r.try_get("body")?,
+                r.try_get("status")?,
+            );
+            v
+        };
+        if status != "PENDING" {
+            let mut conn = self.db.pool.acquire().await?;
+            return stored_result(&mut conn, id).await;
+        }
+        let job = {
+            let mut conn = self.db.pool.acquire().await?;
+            load_job(&mut conn, &job_id).await?
+        };
+        let art = self
+            .artifacts(&job.settings_hash, &job.vk_hash, &job.params_hash)
+            .await?;
+        let proof = ProofFile::parse(body.as_bytes(), "proof")
+            .map_err(|e| MarketError::Internal(format!("stored submission: {e}")))?;
+        let t = Instant::now();
+        let market_id = self.market_id.clone();
+        let job_for_judge = job.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            judge(&art, &job_for_judge, &provider, &market_id, &proof)
+        })
+        .await
+        .map_err(|e| MarketError::Internal(format!("verification task: {e}")))?;
+        let verify_us = t.elapsed().as_micros() as i64;
+        self.bump_stats(|st| st.verify_us += verify_us as u64);
+        if self.config.settle_delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(
+                self.config.settle_delay_ms,
+            ))
+            .await;
+        }
+        let now = self.now();
+        let window = self.config.min_claim_window;
+        write_tx!(self.db, tx, {
+            let mut job = lock_job(tx, &job_id).await?;
+            let claim_id: String =
+                sqlx::query_scalar("SELECT claim_id FROM submissions WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let active = job.state == CLAIMED && job.claim_id.as_deref() == Some(claim_id.as_str());
+            let (status, reason) = match (&outcome, active) {
+                (Outcome::Malformed(r), _) => ("MALFORMED", Some(r.clone())),
+                (_, false) => (
+                    "SUPERSEDED",
+                    Some(format!("the claim is no longer active (job {})", job.state)),
+                ),
+                (Outcome::Valid { .. }, true) => ("VALID", None),
+                (Outcome::Invalid(r), true) => ("INVALID", Some(r.clone())),
+            };
+            let done = sqlx::query(
+                    "UPDATE submissions SET status = $1, reason = $2, decided_at = $3, verify_us = $4 WHERE id = $5 AND status = 'PENDING'",
+                )
+                .bind(status).bind(&reason).bind(now).bind(verify_us).bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 1 {
+                match (&outcome, status) {
+                    (Outcome::Valid { outputs }, "VALID") => {
+                        settle(tx, &mut job, &claim_id, id, outputs.clone(), now).await?
+                    }
+                    (_, "INVALID") => {
+                        fail_claim(tx, &mut job, Failure::Invalid, now, window).await?
+                    }
+                    _ => {}
+                }
+            }
+            stored_result(tx, id).await
+        })
+    }
+}
+
+/// Pays a valid proof: escrow to the owner's royalty, the market fee and the provider; the bounty to the
+/// provider; the collateral back to its stake; the outputs released to the buyer.
+async fn settle(
+    tx: &mut AnyConnection,
+    job: &mut crate::types::Job,
+    claim_id: &str,
+    submission_id: &str,
+    outputs: Vec<Vec<f64>>,
+    now: i64,
+) -> Result<(), MarketError> {
+    let provider = job.claimant.clone().unwrap_or_default();
+    let escrow = ledger::escrow(&job.id);
+    let bounty_acct = ledger::bounty(&job.id);
+    let coll_acct = ledger::coll(claim_id);
+    let royalty = job.price * job.royalty_bps / 10_000;
+    let fee = job.price * job.fee_bps / 10_000;
+    let share = job.price - royalty - fee;
+    let bounty = ledger::balance(tx, &bounty_acct).await?;
+    let coll = ledger::balance(tx, &coll_acct).await?;
+    let mut p = Postings::new();
+    let pa = ledger::avail(&provider);
+    p.add(
+        (&escrow, &job.id),
+        (&ledger::avail(&job.owner), &job.owner),
+        royalty,
+        "royalty",
+    )?;
+    p.add((&escrow, &job.id), (ledger::TREASURY, ""), fee, "fee")?;
+    p.add((&escrow, &job.id), (&pa, &provider), share, "pay provider")?;
+    p.add(
+        (&bounty_acct, &job.id),
+        (&pa, &provider),
+        bounty,
+        "pay bounty",
+    )?;
+    p.add(
+        (&coll_acct, &provider),
+        (&ledger::stake(&provider, &job.listing_id), &provider),
+        coll,
+        "unlock collateral",
+    )?;
+    job.state = SETTLED.into();
+    job.outputs = Some(outputs);
+    job.submission_id = Some(submission_id.to_string());
+    job.finished_at = Some(now);
+    save_job(tx, job).await?;
+    sqlx::query("UPDATE claims SET status = 'SETTLED', ended_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(claim_id)
+        .execute(&mut *tx)
+        .await?;
+    p.apply(tx, Some(&job.id), now).await
+}
+
+/// The stored outcome of a submission.
+pub(crate) async fn stored_result(
+    tx: &mut AnyConnection,
+    id: &str,
+) -> Result<SubmitResult, MarketError> {
+    let r = sqlx::query(
+        "SELECT job_id, provider, status, reason, verify_us FROM submissions WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (job_id, provider, status): (String, String, String) = (
+        r.try_get("job_id")?,
+        r.try_get("provider")?,
+        r.try_get("status")?,
+    );
+    let reason: Option<String> = r.try_get("reason")?;
+    let verify_us: Option<i64> = r.try_get("verify_us")?;
+    let job = load_job(tx, &job_id).await?;
+    let valid = status == "VALID";
+    let paid = if valid {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM entries WHERE job_id = $1 AND credit = $2 AND reason IN ('pay provider', 'pay bounty')",
+        )
+        .bind(&job_id)
+        .bind(ledger::avail(&provider))
+        .fetch_one(&mut *tx)
+        .await?
+    } else {
+        0
+    };
+    Ok(SubmitResult {
+        job_id,
+        submission_id: id.to_string(),
+        status,
+        reason,
+        job_state: job.state,
+        outputs: if valid { job.outputs } else { None },
+        paid,
+        verify_us: verify_us.unwrap_or(0),
+    })
+}

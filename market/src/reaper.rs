@@ -1,0 +1,87 @@
+//! The reaper: applies due expiries (claims past their deadline, jobs past theirs), finishes submissions
+//! left pending by a crash, releases unbonded stake and forgets old nonces. Every transaction that
+//! touches a job also applies its expiries lazily; the reaper makes sure nothing waits for a visitor.
+
+use crate::db::write_tx;
+use crate::error::MarketError;
+use crate::market::{lock_job, Market};
+use crate::ops::expire_due;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reaped {
+    pub expired: usize,
+    pub resumed: usize,
+    pub released: usize,
+}
+
+impl Market {
+    /// One pass. `resume_all` re-verifies every pending submission (at start-up, when no request can be
+    /// verifying one); otherwise only those pending longer than the grace period.
+    pub async fn reap_once(&self, resume_all: bool) -> Result<Reaped, MarketError> {
+        let now = self.now();
+        let mut out = Reaped::default();
+        let due: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE (state = 'CLAIMED' AND claim_deadline < $1) OR (state = 'OPEN' AND deadline < $1) ORDER BY id LIMIT 500",
+        )
+        .bind(now)
+        .fetch_all(&self.db.pool)
+        .await?;
+        for id in due {
+            let window = self.config.min_claim_window;
+            let changed = write_tx!(self.db, tx, {
+                let mut job = lock_job(tx, &id).await?;
+                expire_due(tx, &mut job, now, window).await
+            })?;
+            out.expired += usize::from(changed);
+        }
+        let cutoff = if resume_all {
+            i64::MAX
+        } else {
+            now - self.config.pending_grace_secs
+        };
+        let pending: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM submissions WHERE status = 'PENDING' AND received_at <= $1 ORDER BY received_at LIMIT 500",
+        )
+        .bind(cutoff)
+        .fetch_all(&self.db.pool)
+        .await?;
+        for id in pending {
+            match self.process_submission(&id).await {
+                Ok(_) => out.resumed += 1,
+                Err(e) => eprintln!("reaper: submission {id}: {e}"),
+            }
+        }
+        out.released = write_tx!(self.db, tx, {
+            crate::ops::release_unbonded_all(tx, now).await
+        })?;
+        let horizon = crate::clock::system_now() - 4 * self.config.auth_skew;
+        sqlx::query("DELETE FROM nonces WHERE at < $1")
+            .bind(horizon)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(out)
+    }
+}
+
+/// Runs the reaper until the task is dropped: one pass resuming every pending submission, then one pass
+/// per `config.reaper_interval_ms`.
+pub async fn run(market: Arc<Market>) {
+    match market.reap_once(true).await {
+        Ok(r) if r.resumed > 0 => eprintln!("reaper: resumed {} pending submission(s)", r.resumed),
+        Ok(_) => {}
+        Err(e) => eprintln!("reaper: {e}"),
+    }
+    let mut tick = tokio::time::interval(Duration::from_millis(
+        market.config.reaper_interval_ms.max(10),
+    ));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = market.reap_once(false).await {
+            eprintln!("reaper: {e}");
+        }
+    }
+}

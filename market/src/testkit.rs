@@ -1,0 +1,227 @@
+//! Helpers for tests and benchmarks (this crate's and the prover's): a fresh SQLite or PostgreSQL
+//! database, and an in-process server on 127.0.0.1 whose clock and reaper a test drives.
+
+use crate::api;
+use crate::audit::{audit, AuditReport};
+use crate::auth::{fresh_nonce, Identity};
+use crate::client::Client;
+use crate::market::{Config, Market};
+use crate::reaper::Reaped;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+/// A database engine to test on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The URL of a PostgreSQL server to create test databases on: `$ZKINFER_TEST_POSTGRES_URL`, or one
+/// started by `scripts/pg-test.sh` (which installs Debian's package as root). `Err` says why none could be
+/// had.
+pub fn postgres_admin_url() -> Result<String, String> {
+    static URL: OnceLock<Result<String, String>> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(u) = std::env::var("ZKINFER_TEST_POSTGRES_URL") {
+            if !u.is_empty() {
+                return Ok(u);
+            }
+        }
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-test.sh");
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("export ZKINFER_TEST_POSTGRES_URL="))
+            .map(str::to_string)
+            .ok_or_else(|| {
+                let err = String::from_utf8_lossy(&out.stderr);
+                format!(
+                    "no ZKINFER_TEST_POSTGRES_URL and {} could not start PostgreSQL: {}",
+                    script.display(),
+                    err.lines().rev().take(3).collect::<Vec<_>>().join(" / ")
+                )
+            })
+    })
+    .clone()
+}
+
+/// A new, empty database: a SQLite file in `dir`, or a new PostgreSQL database. `Err` (PostgreSQL only)
+/// says why it could not be had.
+pub async fn fresh_database(backend: Backend, dir: &Path) -> Result<String, String> {
+    let name = format!("zkt_{}", fresh_nonce());
+    match backend {
+        Backend::Sqlite => Ok(format!(
+            "sqlite://{}",
+            dir.join(format!("{name}.db")).display()
+        )),
+        Backend::Postgres => {
+            let admin = postgres_admin_url()?;
+            sqlx::any::install_default_drivers();
+            use sqlx::Connection;
+            let mut c = sqlx::AnyConnection::connect(&admin)
+                .await
+                .map_err(|e| format!("cannot connect to {admin}: {e}"))?;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .await
+                .map_err(|e| format!("cannot create a database on {admin}: {e}"))?;
+            let _ = c.close().await;
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            Ok(format!("{base}/{name}"))
+        }
+    }
+}
+
+/// An in-process market server on 127.0.0.1 with a frozen clock that the test moves (its reaper runs only
+/// when [`TestServer::reap`] is called, unless `config.reaper_interval_ms` is small).
+#[derive(Debug)]
+pub struct TestServer {
+    pub market: Arc<Market>,
+    pub url: String,
+    pub db_url: String,
+    rt: tokio::runtime::Runtime,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh database, or says why it cannot (PostgreSQL unavailable).
+    pub fn start(backend: Backend, dir: &Path, config: Config) -> Result<Self, String> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let db_url = rt.block_on(fresh_database(backend, dir))?;
+        let market = rt
+            .block_on(Market::open(
+                &db_url,
+                config,
+                crate::clock::Clock::frozen_at(crate::clock::system_now()),
+            ))
+            .map_err(|e| e.to_string())?;
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .map_err(|e| e.to_string())?;
+        let url = format!(
+            "http://{}",
+            listener.local_addr().map_err(|e| e.to_string())?
+        );
+        rt.spawn(api::serve(market.clone(), listener));
+        Ok(Self {
+            market,
+            url,
+            db_url,
+            rt,
+        })
+    }
+
+    /// A test configuration: dev mint, a reaper that runs only when asked, small windows.
+    pub fn test_config() -> Config {
+        Config {
+            dev_mint: true,
+            dev_clock: true,
+            reaper_interval_ms: 3_600_000,
+            min_claim_window: 5,
+            unbonding_secs: 100,
+            ..Config::default()
+        }
+    }
+
+    /// A client with a fresh identity.
+    pub fn client(&self) -> Client {
+        Client::new(&self.url, Some(Identity::generate()))
+    }
+
+    /// Moves the market clock.
+    pub fn advance(&self, secs: i64) {
+        self.market.clock.advance(secs);
+    }
+
+    /// One reaper pass.
+    pub fn reap(&self) -> Reaped {
+        self.rt
+            .block_on(self.market.reap_once(false))
+            .unwrap_or_else(|e| panic!("reaper: {e}"))
+    }
+
+    /// The audit report.
+    pub fn audit(&self) -> AuditReport {
+        self.rt
+            .block_on(audit(&self.market.db))
+            .unwrap_or_else(|e| panic!("audit: {e}"))
+    }
+
+    /// Runs a future on the server's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Number of ledger entries.
+    pub fn entries(&self) -> i64 {
+        self.block_on(
+            self.market
+                .db
+                .scalar_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM entries"),
+        )
+        .unwrap_or(-1)
+    }
+}
+
+/// Sends the headers of a POST announcing a `declared_len`-byte body and only its first byte, then reads
+/// the response: how a server answers an oversized upload without the client having to push it all (an
+/// HTTP client writing the whole body gets a broken pipe once the server has answered and closed).
+pub fn post_oversized(
+    url: &str,
+    path: &str,
+    declared_len: usize,
+) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {declared_len}\r\n\r\n{{"
+    )?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf);
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= len {
+                        break;
+                    }
+                }
+            }
+            Err(e) if buf.is_empty() => return Err(e),
+            Err(_) => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}

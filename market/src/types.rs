@@ -1,0 +1,264 @@
+//! The records the market stores and the JSON bodies of its API.
+
+use serde::{Deserialize, Serialize};
+
+/// Job states. SETTLED, REFUNDED and CANCELLED are terminal.
+pub const OPEN: &str = "OPEN";
+pub const CLAIMED: &str = "CLAIMED";
+pub const SETTLED: &str = "SETTLED";
+pub const REFUNDED: &str = "REFUNDED";
+pub const CANCELLED: &str = "CANCELLED";
+
+/// Whether a job state is terminal.
+pub fn is_terminal(state: &str) -> bool {
+    matches!(state, SETTLED | REFUNDED | CANCELLED)
+}
+
+/// What to do with a job whose claim failed (invalid proof, missed deadline, abandoned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FailurePolicy {
+    /// Reopen for another provider while the job deadline leaves time.
+    #[default]
+    Reopen,
+    /// Refund the buyer at once.
+    Refund,
+}
+
+impl FailurePolicy {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Reopen => "reopen",
+            Self::Refund => "refund",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        if s == "refund" {
+            Self::Refund
+        } else {
+            Self::Reopen
+        }
+    }
+}
+
+/// A model listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Listing {
+    pub id: String,
+    pub owner: String,
+    /// SHA-256 of settings.json + vk.bin (the `model_id` in proof files).
+    pub model_id: String,
+    pub settings_hash: String,
+    pub vk_hash: String,
+    pub params_hash: String,
+    pub price: i64,
+    pub royalty_bps: i64,
+    pub collateral: i64,
+    pub claim_timeout: i64,
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A job, as stored and as served (the outputs only to its buyer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: String,
+    pub buyer: String,
+    pub client_index: String,
+    pub listing_id: String,
+    pub owner: String,
+    pub model_id: String,
+    pub settings_hash: String,
+    pub vk_hash: String,
+    pub params_hash: String,
+    pub price: i64,
+    pub royalty_bps: i64,
+    pub fee_bps: i64,
+    pub collateral: i64,
+    pub claim_timeout: i64,
+    /// The input as the circuit sees it (each value on the model's fixed-point grid), one list per input.
+    pub input: Vec<Vec<f64>>,
+    pub policy: FailurePolicy,
+    pub state: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub deadline: i64,
+    pub claim_id: Option<String>,
+    pub claimant: Option<String>,
+    pub claim_deadline: Option<i64>,
+    pub claims: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<Vec<Vec<f64>>>,
+    pub submission_id: Option<String>,
+    pub finished_at: Option<i64>,
+    /// The job's bounty (slashed collateral of earlier claims), paid to the provider that settles it.
+    #[serde(default)]
+    pub bounty: i64,
+}
+
+/// A claim on a job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimInfo {
+    pub claim_id: String,
+    pub job_id: String,
+    pub provider: String,
+    pub collateral: i64,
+    pub claimed_at: i64,
+    pub deadline: i64,
+    pub status: String,
+    /// The binding value the proof must carry (hex field element): `zkinfer prove --bind` it.
+    pub bind: String,
+}
+
+/// The outcome of a submission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmitResult {
+    pub job_id: String,
+    pub submission_id: String,
+    /// VALID (settled), INVALID (slashed), MALFORMED (unreadable, nothing changed) or SUPERSEDED.
+    pub status: String,
+    pub reason: Option<String>,
+    pub job_state: String,
+    /// The verified outputs, when VALID.
+    pub outputs: Option<Vec<Vec<f64>>>,
+    /// What the provider received (price share + bounty), when VALID.
+    pub paid: i64,
+    /// Microseconds spent in proof verification.
+    pub verify_us: i64,
+}
+
+/// Balances of one identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Balances {
+    pub account: String,
+    pub available: i64,
+    /// Free stake per listing.
+    pub stakes: std::collections::BTreeMap<String, i64>,
+    /// Collateral locked by open claims.
+    pub collateral: i64,
+    /// Stake on its way back (unbonding).
+    pub unbonding: i64,
+}
+
+/// Public information about the market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Info {
+    pub market_id: String,
+    pub fee_bps: i64,
+    pub now: i64,
+    pub dev_mint: bool,
+    pub dev_clock: bool,
+    pub max_open_claims: i64,
+    pub min_claim_window: i64,
+    pub unbonding_secs: i64,
+    pub schema_version: i64,
+    pub backend: String,
+}
+
+/// Server-side counters for the load benchmark.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Stats {
+    pub submissions: u64,
+    pub settled: u64,
+    pub rejected: u64,
+    /// Total microseconds spent handling submissions (both transactions and verification).
+    pub submit_us: u64,
+    /// Of which in proof verification (instance building + halo2 verification).
+    pub verify_us: u64,
+}
+
+// ---- request bodies ----
+
+/// `POST /v1/dev/mint`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MintReq {
+    pub account: String,
+    pub amount: i64,
+}
+
+/// `POST /v1/models`: list (or re-list, by its owner) a model. Artifacts are hex.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListReq {
+    pub owner: String,
+    pub listing_id: String,
+    pub settings: String,
+    pub vk: String,
+    pub params: String,
+    pub price: i64,
+    pub royalty_bps: i64,
+    pub collateral: i64,
+    pub claim_timeout: i64,
+}
+
+/// `POST /v1/stake` and `POST /v1/unstake`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StakeReq {
+    pub provider: String,
+    pub listing_id: String,
+    pub amount: i64,
+}
+
+/// `POST /v1/jobs`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateJobReq {
+    pub buyer: String,
+    pub listing_id: String,
+    /// EZKL's input format: `{"input_data": [[...], ...]}`.
+    pub input: serde_json::Value,
+    /// Seconds from now until the job expires.
+    pub deadline_secs: i64,
+    #[serde(default)]
+    pub policy: FailurePolicy,
+    /// The buyer's idempotency key: a second create with it returns the first job.
+    pub client_index: String,
+}
+
+/// `POST /v1/jobs/{id}/cancel`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelReq {
+    pub buyer: String,
+}
+
+/// `POST /v1/jobs/{id}/claim`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimReq {
+    pub provider: String,
+}
+
+/// `POST /v1/jobs/{id}/abandon`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbandonReq {
+    pub provider: String,
+    pub claim_id: String,
+}
+
+/// `POST /v1/jobs/{id}/submit`: the proof file (proof.json) as a JSON object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitReq {
+    pub provider: String,
+    pub claim_id: String,
+    pub proof: serde_json::Value,
+}
+
+/// `POST /v1/dev/clock`: moves the market clock (servers started with `--dev-clock`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockReq {
+    pub advance_secs: i64,
+}
+
+/// Result of a job creation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Created {
+    pub created: bool,
+    pub job: Job,
+}
