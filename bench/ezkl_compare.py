@@ -337,6 +337,15 @@ def side_by_side(args, guard):
         rows.append(row)
         print(report.row_line(row), flush=True)
     out = {"machine": machine(), "command": args.command, "repeat": args.repeat, "rows": rows}
+    prev_path = os.path.join(RESULTS, "ezkl_side_by_side.json")
+    if args.models and os.path.exists(prev_path):
+        # a subset rerun replaces those models' rows and keeps the others (with the run they came from)
+        with open(prev_path) as f:
+            prev = json.load(f)
+        fresh = {r["model"]: r for r in rows}
+        merged = [fresh.pop(r["model"], r) for r in prev.get("rows", [])] + list(fresh.values())
+        out["rows"] = merged
+        out["command"] = f"{prev.get('command', '')}; then {args.command}"
     report.write_side_by_side(out, RESULTS)
 
 
