@@ -131,7 +131,7 @@ fn bench_bad_arguments_are_clear_errors() {
         "{}",
         text(&o)
     );
-    let u = models().join("testdata/unsupported_softmax");
+    let u = models().join("testdata/unsupported_cumsum");
     let input = m.join("input.json");
     let o = zkinfer(&["bench", s(&u.join("model.onnx")), "--input", s(&input)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
