@@ -244,3 +244,39 @@ fn every_gate_and_lookup_with_all_lane_terms_has_degree_at_most_five() {
         "{degrees:?}"
     );
 }
+
+#[test]
+fn argmax_and_min_agree_with_float_inference_on_every_calibration_sample() {
+    // the max tree is exact (inputs re-encoded one bit narrower), so ArgMax always finds an index
+    let compiled = zkinfer_compiler::compile_onnx(
+        &zoo().join("model.onnx"),
+        &[zoo().join("calibration.json")],
+        &CompileOptions::default(),
+    )
+    .expect("compiles");
+    let model = CompiledModel::new(compiled.quant.clone(), &compiled.settings).expect("plans");
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(zoo().join("calibration.json")).expect("calibration"),
+    )
+    .expect("json");
+    let flat: Vec<f64> = v["input_data"][0]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|x| x.as_f64().expect("num"))
+        .collect();
+    let am = compiled.settings.outputs[2].clone();
+    let at = compiled.settings.outputs[0].numel() + compiled.settings.outputs[1].numel();
+    for sample in flat.chunks(16) {
+        let float = compiled
+            .graph
+            .eval_float(&[sample.to_vec()])
+            .expect("float");
+        let want = float[compiled.graph.outputs[2]][0];
+        let w = generate(&model.quant, &model.plan, &[sample.to_vec()]).expect("witness");
+        let got = am
+            .encoding
+            .dequantise(w.output_values(&model.plan)[at] as i64);
+        assert_eq!(got, want, "argmax of {sample:?}");
+    }
+}

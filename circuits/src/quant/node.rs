@@ -199,7 +199,16 @@ impl<'a> Quantiser<'a> {
                 return Ok(());
             }
             Op::Binary(bn) if bn.kind != BinaryKind::Mul => {
-                let target = self.common(&nref, &node.inputs)?;
+                let mut target = self.common(&nref, &node.inputs)?;
+                if target.bits >= b {
+                    // a signed b-bit difference needs b + 1 bits; one bit less on each input makes the
+                    // max (and min) exact: it is one of its inputs, so ArgMax can find it
+                    target = Encoding {
+                        scale: target.scale - 1,
+                        offset: 1 << (b - 2),
+                        bits: b - 1,
+                    };
+                }
                 let x = self.requant(&nref, node.inputs[0], target)?;
                 let y = self.requant(&nref, node.inputs[1], target)?;
                 let halve = target.bits >= b;

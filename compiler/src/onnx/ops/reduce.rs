@@ -191,22 +191,21 @@ fn arg(l: &mut Lowering, n: &NodeInfo, largest: bool) -> Result<(), CompileError
         (BinaryKind::Min, 1)
     };
     let m = reduce_minmax(l, n, x, &[a], true, k1)?;
-    // d = sign * (x - m) >= 0, zero exactly at the extremes
-    let d = l.add(
-        n,
-        "gap",
-        Op::AddTensors(AddTensors { sign: -1 }),
-        vec![m, x],
-    )?;
-    let d = if k2 == 1 {
-        let op = zkinfer_circuits::graph::ConstAffine {
-            mul: vec![-1.0],
-            add: vec![0.0],
-        };
-        l.add(n, "gap_abs", Op::ConstAffine(op), vec![d])?
+    // x re-encoded as the max tree sees it (min(x, m) = x for a max, max(x, m) = x for a min), so that
+    // d = |m - x| is exactly zero at the extremes
+    let other = if largest {
+        BinaryKind::Min
     } else {
-        d
+        BinaryKind::Max
     };
+    let xs = l.add(
+        n,
+        "as_compared",
+        Op::Binary(Binary { kind: other }),
+        vec![x, m],
+    )?;
+    let pair = if k2 == -1 { vec![m, xs] } else { vec![xs, m] };
+    let d = l.add(n, "gap", Op::AddTensors(AddTensors { sign: -1 }), pair)?;
     let e = l.add(
         n,
         "is_extreme",
