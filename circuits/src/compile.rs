@@ -80,10 +80,8 @@ pub fn compile_graph(
     // The first choice used upper bounds (tables, re-encoding rows); choose again with the exact counts
     // of the planned model, and re-quantise if that changes the table width.
     let exact = exact_shape(&quant, &shape, first.layout)?;
-    let mut choice = choose_layout(&exact, opts.target)?;
-    if choice.cost > first.cost {
-        choice = first;
-    }
+    // the exact shape is the truth: the estimate may have undercounted (re-encoding rows of max and min)
+    let choice = choose_layout(&exact, opts.target)?;
     if choice.layout.lookup_bits != first.layout.lookup_bits {
         quant = quantise_at(choice.layout.lookup_bits)?;
     }
