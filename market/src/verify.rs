@@ -6,17 +6,13 @@ use crate::bind::bind;
 use crate::error::MarketError;
 use crate::market::Market;
 use crate::types::Job;
-use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
-use halo2_proofs::plonk::{verify_proof, Error as PlonkError};
-use halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
-use halo2_proofs::poly::kzg::multiopen::VerifierSHPLONK;
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{Blake2bRead, Challenge255, TranscriptReadBuffer};
+use halo2_proofs::plonk::Error as PlonkError;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use zkinfer_circuits::field::fr_from_hex;
 use zkinfer_circuits::Fr;
 use zkinfer_verifier::proof_file::flatten;
+use zkinfer_verifier::ProofCheckError;
 use zkinfer_verifier::{ProofFile, VerifierArtifacts};
 
 /// The verdict on a submission.
@@ -66,13 +62,15 @@ pub fn judge(
     if let Some(why) = compare(art, &expected, &proof.instances) {
         return Outcome::Invalid(why);
     }
-    match verify_with(art, &bytes, &expected) {
+    match art.check_proof(&bytes, &expected) {
         Ok(()) => Outcome::Valid { outputs },
-        Err(PlonkError::Transcript(e)) => Outcome::Malformed(format!(
+        Err(ProofCheckError::Plonk(PlonkError::Transcript(e))) => Outcome::Malformed(format!(
             "the proof bytes cannot be read ({e}): truncated or not a proof"
         )),
-        Err(PlonkError::InstanceTooLarge) => Outcome::Malformed("trailing bytes after the proof".into()),
-        Err(e) => Outcome::Invalid(format!(
+        Err(ProofCheckError::TrailingBytes) => {
+            Outcome::Malformed("trailing bytes after the proof".into())
+        }
+        Err(ProofCheckError::Plonk(e)) => Outcome::Invalid(format!(
             "the proof does not verify for this job's statement against the pinned verifying key ({e:?})"
         )),
     }
@@ -101,32 +99,6 @@ fn compare(art: &VerifierArtifacts, expected: &[Fr], given: &[String]) -> Option
         "the binding instance differs: the proof is bound to another job, provider or market"
             .to_string()
     })
-}
-
-/// halo2 verification with the full expected instance vector. A read error of the proof bytes is
-/// `Error::Transcript`; trailing bytes are reported as `InstanceTooLarge` (never produced otherwise here).
-fn verify_with(art: &VerifierArtifacts, proof: &[u8], instances: &[Fr]) -> Result<(), PlonkError> {
-    let params = &art.params.params;
-    let mut rest: &[u8] = proof;
-    let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest);
-    verify_proof::<
-        KZGCommitmentScheme<Bn256>,
-        VerifierSHPLONK<'_, Bn256>,
-        _,
-        _,
-        SingleStrategy<'_, Bn256>,
-    >(
-        params,
-        &art.vk,
-        SingleStrategy::new(params),
-        &[&[instances]],
-        &mut transcript,
-    )?;
-    drop(transcript);
-    if !rest.is_empty() {
-        return Err(PlonkError::InstanceTooLarge);
-    }
-    Ok(())
 }
 
 impl Market {

@@ -14,5 +14,5 @@ mod verify;
 pub use artifacts::{VerifierArtifacts, VerifierParams};
 pub use error::VerifyError;
 pub use proof_file::ProofFile;
-pub use verify::{instances_hex, Verdict};
+pub use verify::{instances_hex, ProofCheckError, Verdict};
 pub use zkinfer_circuits::settings::Settings;

@@ -93,6 +93,18 @@ impl VerifierArtifacts {
                 self.settings.num_instances()
             ));
         }
+        self.check_proof(proof, instances).map_err(|e| match e {
+            ProofCheckError::TrailingBytes => "the proof has trailing bytes".to_string(),
+            ProofCheckError::Plonk(e) => {
+                format!("the proof does not verify against this model's verifying key ({e:?})")
+            }
+        })
+    }
+
+    /// The halo2 check with the error kept typed, for callers that treat an unreadable proof (a
+    /// transcript error, trailing bytes) differently from a well-formed proof that fails (the market
+    /// slashes only the latter). The caller must pass the full expected instance vector.
+    pub fn check_proof(&self, proof: &[u8], instances: &[Fr]) -> Result<(), ProofCheckError> {
         let params = &self.params.params;
         let mut rest: &[u8] = proof;
         let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest);
@@ -109,15 +121,22 @@ impl VerifierArtifacts {
             &[&[instances]],
             &mut transcript,
         )
-        .map_err(|e| {
-            format!("the proof does not verify against this model's verifying key ({e:?})")
-        })?;
+        .map_err(ProofCheckError::Plonk)?;
         drop(transcript);
         if !rest.is_empty() {
-            return Err("the proof has trailing bytes".into());
+            return Err(ProofCheckError::TrailingBytes);
         }
         Ok(())
     }
+}
+
+/// Why [`VerifierArtifacts::check_proof`] rejected a proof.
+#[derive(Debug)]
+pub enum ProofCheckError {
+    /// halo2 rejected it (`Error::Transcript` when the bytes cannot be read as a proof).
+    Plonk(halo2_proofs::plonk::Error),
+    /// The proof verified but more bytes follow it.
+    TrailingBytes,
 }
 
 fn short(id: &str) -> &str {
