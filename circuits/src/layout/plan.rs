@@ -79,6 +79,43 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// One rescale lane row per dot-product result (`finals`): `q = floor((acc + c_i) / 2^b)`, then the
+    /// activation table; records the output cells and the op's span.
+    #[allow(clippy::too_many_arguments)]
+    fn push_rescale(
+        &mut self,
+        finals: Vec<Src>,
+        c: impl Fn(usize) -> i64,
+        act_tag: u64,
+        output: usize,
+        node: &NodeRef,
+        pre: crate::encoding::Encoding,
+        (lane0, tile0): (usize, usize),
+    ) {
+        let mut cells = Vec::with_capacity(finals.len());
+        for (i, src) in finals.into_iter().enumerate() {
+            cells.push(self.lane_rows.len() as u32);
+            self.lane_rows.push(LaneRow {
+                a: src,
+                b: None,
+                m_a: 1,
+                m_b: 0,
+                m_ab: 0,
+                m_zb: 0,
+                c: c(i),
+                act_tag,
+            });
+        }
+        self.tensor_cells[output] = cells;
+        self.spans.push(OpSpan {
+            node: Some(node.clone()),
+            input_index: None,
+            lanes: lane0..self.lane_rows.len(),
+            tiles: tile0..self.tile_rows.len(),
+            pre,
+        });
+    }
+
     /// Rows the lanes occupy.
     pub fn lane_height(&self) -> usize {
         self.lane_rows.len().div_ceil(self.layout.lanes)
@@ -207,28 +244,9 @@ impl Plan {
                             }
                         }
                     }
-                    let mut cells = Vec::with_capacity(numel);
-                    for (i, src) in finals.into_iter().enumerate() {
-                        cells.push(p.lane_rows.len() as u32);
-                        p.lane_rows.push(LaneRow {
-                            a: src,
-                            b: None,
-                            m_a: 1,
-                            m_b: 0,
-                            m_ab: 0,
-                            m_zb: 0,
-                            c: l.lane_c[i],
-                            act_tag: l.act_tag,
-                        });
-                    }
-                    p.tensor_cells[l.output] = cells;
-                    p.spans.push(OpSpan {
-                        node: Some(l.node.clone()),
-                        input_index: None,
-                        lanes: lane0..p.lane_rows.len(),
-                        tiles: tile0..p.tile_rows.len(),
-                        pre: l.pre,
-                    });
+                    let c = |i: usize| l.lane_c[i];
+                    let spans = (lane0, tile0);
+                    p.push_rescale(finals, c, l.act_tag, l.output, &l.node, l.pre, spans);
                 }
                 QOp::Dense(d) => {
                     let x = cells_of(&p, d.input, &d.node)?;
@@ -267,28 +285,9 @@ impl Plan {
                             }
                         }
                     }
-                    let mut cells = Vec::with_capacity(finals.len());
-                    for (i, src) in finals.into_iter().enumerate() {
-                        cells.push(p.lane_rows.len() as u32);
-                        p.lane_rows.push(LaneRow {
-                            a: src,
-                            b: None,
-                            m_a: 1,
-                            m_b: 0,
-                            m_ab: 0,
-                            m_zb: 0,
-                            c: d.lane_c[i % m],
-                            act_tag: d.act_tag,
-                        });
-                    }
-                    p.tensor_cells[d.output] = cells;
-                    p.spans.push(OpSpan {
-                        node: Some(d.node.clone()),
-                        input_index: None,
-                        lanes: lane0..p.lane_rows.len(),
-                        tiles: tile0..p.tile_rows.len(),
-                        pre: d.pre,
-                    });
+                    let c = |i: usize| d.lane_c[i % m];
+                    let spans = (lane0, tile0);
+                    p.push_rescale(finals, c, d.act_tag, d.output, &d.node, d.pre, spans);
                 }
                 QOp::Lane(l) => {
                     let a = cells_of(&p, l.a, &l.node)?;

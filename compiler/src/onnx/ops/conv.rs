@@ -109,11 +109,7 @@ fn conv(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
             "{c_in} input channels, {m} filters of {cg} channels and {groups} groups do not agree"
         )));
     }
-    let bias = match l.opt_input(n, 2)? {
-        None => vec![0.0; m],
-        Some(Val::Const(b)) if b.data.len() == m => b.data,
-        Some(_) => return Err(n.err(format!("the bias must be a constant of {m} values"))),
-    };
+    let bias = conv_bias(l, n, m)?;
     let win = window(n, spatial, kernel.clone())?;
     let out_sp = win.output(spatial, false).map_err(|e| n.err(e))?;
     let mg = m / groups;
@@ -157,6 +153,21 @@ fn conv(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
             }
         }
     }
+    let shape = (batch, m, out_sp);
+    emit_linear(l, n, x, shape, &bias, matrices, positions)
+}
+
+/// Emits a convolution's `Linear`: output [N, M, spatial...], the per-channel bias on every element.
+fn emit_linear(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    x: usize,
+    (batch, m, out_sp): (usize, usize, Vec<usize>),
+    bias: &[f64],
+    matrices: Vec<Matrix>,
+    positions: Vec<Position>,
+) -> Result<(), CompileError> {
+    let out_sp_n: usize = out_sp.iter().product();
     let mut out_shape = vec![batch, m];
     out_shape.extend(&out_sp);
     let bias = (0..batch * m * out_sp_n)
@@ -168,7 +179,16 @@ fn conv(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         positions,
         bias,
     };
-    l.emit(n, "Conv", Op::Linear(op), vec![x]).map(|_| ())
+    l.emit(n, &n.op, Op::Linear(op), vec![x]).map(|_| ())
+}
+
+/// The optional bias input: `m` constants, zeros when absent.
+fn conv_bias(l: &Lowering, n: &NodeInfo, m: usize) -> Result<Vec<f64>, CompileError> {
+    match l.opt_input(n, 2)? {
+        None => Ok(vec![0.0; m]),
+        Some(Val::Const(b)) if b.data.len() == m => Ok(b.data),
+        Some(_) => Err(n.err(format!("the bias must be a constant of {m} values"))),
+    }
 }
 
 fn conv_transpose(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
@@ -193,11 +213,7 @@ fn conv_transpose(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         )));
     }
     let (cg, m) = (c_in / groups, mg * groups);
-    let bias = match l.opt_input(n, 2)? {
-        None => vec![0.0; m],
-        Some(Val::Const(b)) if b.data.len() == m => b.data,
-        Some(_) => return Err(n.err(format!("the bias must be a constant of {m} values"))),
-    };
+    let bias = conv_bias(l, n, m)?;
     if n.has_attr("output_shape") {
         return Err(n.err("the output_shape attribute is not supported; give pads instead"));
     }
@@ -286,17 +302,5 @@ fn conv_transpose(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
             }
         }
     }
-    let mut out_shape = vec![batch, m];
-    out_shape.extend(&out_sp);
-    let bias = (0..batch * m * out_sp_n)
-        .map(|i| bias[(i / out_sp_n) % m] as f32)
-        .collect();
-    let op = Linear {
-        out_shape,
-        matrices,
-        positions,
-        bias,
-    };
-    l.emit(n, "ConvTranspose", Op::Linear(op), vec![x])
-        .map(|_| ())
+    emit_linear(l, n, x, (batch, m, out_sp), &bias, matrices, positions)
 }
