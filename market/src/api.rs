@@ -13,26 +13,24 @@
 //! | `GET /v1/jobs/{id}`; `GET /v1/jobs/{id}/result` (outputs) | | buyer (result) |
 //! | `POST /v1/jobs/{id}/cancel`, `/claim`, `/abandon`, `/submit` | [`CancelReq`], [`ClaimReq`], [`AbandonReq`], [`SubmitReq`] | buyer, provider |
 
-use crate::auth::{self, SignedHeaders};
-use crate::error::MarketError;
-use crate::market::{Market, Signer};
+use crate::error::{DevFeature, MarketError};
+use crate::extract::{Signed, SignedGet};
+use crate::market::Market;
 use crate::ops::JobFilter;
 use crate::types::*;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::Arc;
+use zkinfer_market_types::{ErrorBody, ErrorCode};
 
 type App = State<Arc<Market>>;
-type Body = Result<Bytes, BytesRejection>;
 
-/// An error response.
+/// An error response: the [`ErrorBody`] of a [`MarketError`] with its status.
 #[derive(Debug)]
 pub struct ApiError(pub MarketError);
 
@@ -44,9 +42,13 @@ impl From<MarketError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let code = self.0.error_code();
         let status =
-            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::json!({"error": self.0.to_string(), "code": self.0.code()});
+            StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = ErrorBody {
+            error: self.0.to_string(),
+            code,
+        };
         (status, Json(body)).into_response()
     }
 }
@@ -95,10 +97,9 @@ async fn reject_oversized(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     match announced {
-        Some(n) if n > limit as u64 => ApiError(MarketError::TooLarge(format!(
-            "{n} bytes announced, the limit is {limit}"
-        )))
-        .into_response(),
+        Some(announced) if announced > limit as u64 => {
+            ApiError(MarketError::BodyTooLarge { announced, limit }).into_response()
+        }
         _ => next.run(req).await,
     }
 }
@@ -112,70 +113,10 @@ pub async fn serve(market: Arc<Market>, listener: tokio::net::TcpListener) -> st
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
-    ApiError(MarketError::NotFound(format!(
-        "no route {method} {}",
-        uri.path()
-    )))
-}
-
-fn headers_of(h: &HeaderMap) -> Result<SignedHeaders, MarketError> {
-    let get = |name: &str| -> Result<String, MarketError> {
-        h.get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .ok_or_else(|| {
-                MarketError::Unauthorized(format!("missing header {name}: sign the request"))
-            })
-    };
-    let ts = get(auth::H_TIMESTAMP)?;
-    Ok(SignedHeaders {
-        key: get(auth::H_KEY)?,
-        nonce: get(auth::H_NONCE)?,
-        timestamp: ts.parse().map_err(|_| {
-            MarketError::Unauthorized(format!("{}: '{ts}' is not an integer", auth::H_TIMESTAMP))
-        })?,
-        signature: get(auth::H_SIGNATURE)?,
+    ApiError(MarketError::NoRoute {
+        method: method.to_string(),
+        path: uri.path().to_string(),
     })
-}
-
-fn body_bytes(body: Body) -> Result<Bytes, MarketError> {
-    body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            MarketError::TooLarge(e.body_text())
-        } else {
-            MarketError::bad(format!("cannot read the body: {}", e.body_text()))
-        }
-    })
-}
-
-/// Checks the signature of a request and parses its JSON body.
-fn signed<T: DeserializeOwned>(
-    m: &Market,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<(Signer, T), MarketError> {
-    let body = body_bytes(body)?;
-    let h = headers_of(headers)?;
-    auth::verify_request(
-        &h,
-        method.as_str(),
-        uri.path(),
-        &body,
-        crate::clock::system_now(),
-        m.config.auth_skew,
-    )?;
-    let req = serde_json::from_slice(&body)
-        .map_err(|e| MarketError::bad(format!("malformed JSON body: {e}")))?;
-    Ok((
-        Signer {
-            key: h.key,
-            nonce: h.nonce,
-            timestamp: h.timestamp,
-        },
-        req,
-    ))
 }
 
 fn ok<T: Serialize>(v: T) -> Res<T> {
@@ -190,39 +131,28 @@ async fn stats(State(m): App) -> Res<Stats> {
     ok(m.stats())
 }
 
-async fn mint(
-    State(m): App,
-    method: Method,
-    uri: Uri,
-    h: HeaderMap,
-    body: Body,
-) -> Res<serde_json::Value> {
+/// A disabled dev feature answers 403 before the request's signature is looked at.
+async fn mint(State(m): App, req: Result<Signed<MintReq>, ApiError>) -> Res<serde_json::Value> {
     if !m.config.dev_mint {
-        return Err(MarketError::Disabled(
-            "minting is disabled on this server (start it with --dev-mint)".into(),
-        )
-        .into());
+        return Err(MarketError::Disabled(DevFeature::Mint).into());
     }
-    let (s, req): (_, MintReq) = signed(&m, &method, &uri, &h, body)?;
-    let available = m.mint(&s, &req).await?;
-    ok(serde_json::json!({"account": req.account, "available": available}))
+    let Signed { signer, body } = req?;
+    let available = m.mint(&signer, &body).await?;
+    ok(serde_json::json!({"account": body.account, "available": available}))
 }
 
-async fn clock(State(m): App, method: Method, uri: Uri, h: HeaderMap, body: Body) -> Res<Info> {
+async fn clock(State(m): App, req: Result<Signed<ClockReq>, ApiError>) -> Res<Info> {
     if !m.config.dev_clock {
-        return Err(MarketError::Disabled(
-            "the clock is fixed on this server (start it with --dev-clock)".into(),
-        )
+        return Err(MarketError::Disabled(DevFeature::Clock).into());
+    }
+    let Signed { body, .. } = req?;
+    if !(0..=365 * 86_400).contains(&body.advance_secs) {
+        return Err(MarketError::ClockOutOfRange {
+            advance_secs: body.advance_secs,
+        }
         .into());
     }
-    let (_s, req): (_, ClockReq) = signed(&m, &method, &uri, &h, body)?;
-    if !(0..=365 * 86_400).contains(&req.advance_secs) {
-        return Err(MarketError::Unprocessable(
-            "advance_secs must be 0 to 31536000 (the clock only moves forward)".into(),
-        )
-        .into());
-    }
-    m.clock.advance(req.advance_secs);
+    m.clock.advance(body.advance_secs);
     ok(m.info())
 }
 
@@ -234,31 +164,16 @@ async fn model(State(m): App, Path(id): Path<String>) -> Res<Listing> {
     ok(m.listing(&id).await?)
 }
 
-async fn list_model(
-    State(m): App,
-    method: Method,
-    uri: Uri,
-    h: HeaderMap,
-    body: Body,
-) -> Res<Listing> {
-    let (s, req): (_, ListReq) = signed(&m, &method, &uri, &h, body)?;
-    ok(m.list_model(&s, &req).await?)
+async fn list_model(State(m): App, Signed { signer, body }: Signed<ListReq>) -> Res<Listing> {
+    ok(m.list_model(&signer, &body).await?)
 }
 
-async fn stake(State(m): App, method: Method, uri: Uri, h: HeaderMap, body: Body) -> Res<Balances> {
-    let (s, req): (_, StakeReq) = signed(&m, &method, &uri, &h, body)?;
-    ok(m.stake(&s, &req).await?)
+async fn stake(State(m): App, Signed { signer, body }: Signed<StakeReq>) -> Res<Balances> {
+    ok(m.stake(&signer, &body).await?)
 }
 
-async fn unstake(
-    State(m): App,
-    method: Method,
-    uri: Uri,
-    h: HeaderMap,
-    body: Body,
-) -> Res<Balances> {
-    let (s, req): (_, StakeReq) = signed(&m, &method, &uri, &h, body)?;
-    ok(m.unstake(&s, &req).await?)
+async fn unstake(State(m): App, Signed { signer, body }: Signed<StakeReq>) -> Res<Balances> {
+    ok(m.unstake(&signer, &body).await?)
 }
 
 async fn account(State(m): App, Path(key): Path<String>) -> Res<Balances> {
@@ -266,116 +181,79 @@ async fn account(State(m): App, Path(key): Path<String>) -> Res<Balances> {
 }
 
 async fn jobs(State(m): App, q: Result<Query<JobFilter>, QueryRejection>) -> Res<Vec<Job>> {
-    let Query(f) = q.map_err(|e| MarketError::bad(format!("bad query: {}", e.body_text())))?;
+    let Query(f) = q.map_err(MarketError::BadQuery)?;
     ok(m.jobs(&f).await?)
 }
 
-async fn create_job(
-    State(m): App,
-    method: Method,
-    uri: Uri,
-    h: HeaderMap,
-    body: Body,
-) -> Res<Created> {
-    let (s, req): (_, CreateJobReq) = signed(&m, &method, &uri, &h, body)?;
-    ok(m.create_job(&s, &req).await?)
+async fn create_job(State(m): App, Signed { signer, body }: Signed<CreateJobReq>) -> Res<Created> {
+    ok(m.create_job(&signer, &body).await?)
 }
 
 async fn job(State(m): App, Path(id): Path<String>) -> Res<Job> {
     ok(m.job(&id).await?)
 }
 
-async fn job_result(
-    State(m): App,
-    Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    h: HeaderMap,
-) -> Res<Job> {
-    let hd = headers_of(&h)?;
-    auth::verify_request(
-        &hd,
-        method.as_str(),
-        uri.path(),
-        b"",
-        crate::clock::system_now(),
-        m.config.auth_skew,
-    )?;
-    ok(m.job_result(&hd.key, &id).await?)
+async fn job_result(State(m): App, Path(id): Path<String>, SignedGet(s): SignedGet) -> Res<Job> {
+    ok(m.job_result(&s.key, &id).await?)
 }
 
 async fn cancel(
     State(m): App,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    h: HeaderMap,
-    body: Body,
+    Signed { signer, body }: Signed<CancelReq>,
 ) -> Res<Job> {
-    let (s, req): (_, CancelReq) = signed(&m, &method, &uri, &h, body)?;
-    ok(m.cancel(&s, &id, &req).await?)
+    ok(m.cancel(&signer, &id, &body).await?)
 }
 
 async fn claim(
     State(m): App,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    h: HeaderMap,
-    body: Body,
+    Signed { signer, body }: Signed<ClaimReq>,
 ) -> Res<ClaimInfo> {
-    let (s, req): (_, ClaimReq) = signed(&m, &method, &uri, &h, body)?;
-    ok(m.claim(&s, &id, &req).await?)
+    ok(m.claim(&signer, &id, &body).await?)
 }
 
 async fn abandon(
     State(m): App,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    h: HeaderMap,
-    body: Body,
+    Signed { signer, body }: Signed<AbandonReq>,
 ) -> Res<Job> {
-    let (s, req): (_, AbandonReq) = signed(&m, &method, &uri, &h, body)?;
-    ok(m.abandon(&s, &id, &req).await?)
+    ok(m.abandon(&signer, &id, &body).await?)
 }
 
+/// A judged submission answers with its [`SubmitResult`]; one that was not VALID also carries an error
+/// message and code, with the status of that code.
 async fn submit(
     State(m): App,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    h: HeaderMap,
-    body: Body,
+    Signed { signer, body }: Signed<SubmitReq>,
 ) -> Result<Response, ApiError> {
+    // the body was read and the signature checked before the handler runs
     let received_at = m.now();
-    let (s, req): (_, SubmitReq) = signed(&m, &method, &uri, &h, body)?;
-    let r = m.submit(&s, &id, &req, received_at).await?;
-    let (status, err) = match r.status.as_str() {
-        "VALID" => (StatusCode::OK, None),
-        "INVALID" => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(("proof_rejected", "proof rejected, collateral slashed")),
-        ),
-        "MALFORMED" => (
-            StatusCode::BAD_REQUEST,
-            Some(("bad_request", "unreadable proof; nothing changed")),
-        ),
-        _ => (
-            StatusCode::CONFLICT,
-            Some((
-                "conflict",
-                "the claim ended before this submission was judged",
-            )),
-        ),
+    let r = m.submit(&signer, &id, &body, received_at).await?;
+    let err = match r.status.as_str() {
+        "VALID" => None,
+        "INVALID" => Some((
+            ErrorCode::ProofRejected,
+            "proof rejected, collateral slashed",
+        )),
+        "MALFORMED" => Some((ErrorCode::BadRequest, "unreadable proof; nothing changed")),
+        _ => Some((
+            ErrorCode::Conflict,
+            "the claim ended before this submission was judged",
+        )),
     };
-    let mut v = serde_json::to_value(&r).map_err(|e| MarketError::Internal(e.to_string()))?;
-    if let (Some((code, what)), Some(o)) = (err, v.as_object_mut()) {
-        o.insert(
-            "error".into(),
-            format!("{what}: {}", r.reason.clone().unwrap_or_default()).into(),
-        );
-        o.insert("code".into(), code.into());
-    }
+    let mut v = serde_json::to_value(&r).map_err(MarketError::Encode)?;
+    let status = match (err, v.as_object_mut()) {
+        (Some((code, what)), Some(o)) => {
+            o.insert(
+                "error".into(),
+                format!("{what}: {}", r.reason.clone().unwrap_or_default()).into(),
+            );
+            o.insert("code".into(), code.as_str().into());
+            StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+        _ => StatusCode::OK,
+    };
     Ok((status, Json(v)).into_response())
 }

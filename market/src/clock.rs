@@ -3,15 +3,9 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch by the system clock.
-pub fn system_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+pub use zkinfer_market_types::auth::system_now;
 
 /// The system clock plus an adjustable offset (0 unless a test or a `--dev-clock` server moves it); or,
 /// for tests, a frozen instant plus the offset, so deadlines fall exactly where a test puts them.

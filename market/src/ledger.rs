@@ -78,9 +78,7 @@ impl Postings {
         reason: &'static str,
     ) -> Result<(), MarketError> {
         if amount < 0 {
-            return Err(MarketError::Internal(format!(
-                "negative movement {amount} ({reason})"
-            )));
+            return Err(MarketError::NegativeMove { amount, reason });
         }
         if amount == 0 {
             return Ok(());
@@ -116,11 +114,15 @@ impl Postings {
             let f = net.entry(m.from.as_str()).or_default();
             *f = f
                 .checked_sub(m.amount)
-                .ok_or_else(|| MarketError::bad("amount overflow"))?;
+                .ok_or_else(|| MarketError::AmountOverflow {
+                    account: m.from.clone(),
+                })?;
             let t = net.entry(m.to.as_str()).or_default();
             *t = t
                 .checked_add(m.amount)
-                .ok_or_else(|| MarketError::bad("amount overflow"))?;
+                .ok_or_else(|| MarketError::AmountOverflow {
+                    account: m.to.clone(),
+                })?;
         }
         for (name, delta) in net {
             let owner = self.owners.get(name).map(String::as_str).unwrap_or("");
@@ -147,11 +149,11 @@ impl Postings {
                     .bind(name)
                     .fetch_one(&mut *tx)
                     .await?;
-                return Err(MarketError::InsufficientFunds(format!(
-                    "insufficient {}: needs {}, has {have}",
-                    describe(name),
-                    -delta
-                )));
+                return Err(MarketError::InsufficientFunds {
+                    account: name.to_string(),
+                    needs: -delta,
+                    has: have,
+                });
             }
         }
         for m in &self.moves {

@@ -3,7 +3,7 @@
 
 use crate::clock::Clock;
 use crate::db::Db;
-use crate::error::MarketError;
+use crate::error::{MarketError, MAX_AMOUNT};
 use crate::types::{FailurePolicy, Job, Stats};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -130,14 +130,14 @@ impl Market {
 pub(crate) fn require_signer(
     signer: &Signer,
     account: &str,
-    field: &str,
+    field: &'static str,
 ) -> Result<(), MarketError> {
     if signer.key != account {
-        return Err(MarketError::Forbidden(format!(
-            "the request is signed by {} but field \"{field}\" names {}: sign with that account's key",
-            short(&signer.key),
-            short(account)
-        )));
+        return Err(MarketError::NotSigner {
+            signer: signer.key.clone(),
+            field,
+            account: account.to_string(),
+        });
     }
     Ok(())
 }
@@ -157,19 +157,25 @@ pub(crate) async fn consume_nonce(tx: &mut AnyConnection, s: &Signer) -> Result<
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
-        return Err(MarketError::Replay(s.nonce.clone()));
+        return Err(MarketError::Replay {
+            nonce: s.nonce.clone(),
+        });
     }
     Ok(())
 }
 
 /// Checks a money amount from a request.
-pub(crate) fn check_amount(v: i64, what: &str, allow_zero: bool) -> Result<(), MarketError> {
-    const MAX: i64 = 1_000_000_000_000_000;
-    if v < 0 || (v == 0 && !allow_zero) || v > MAX {
-        return Err(MarketError::Unprocessable(format!(
-            "{what} must be {} and at most {MAX}, got {v}",
-            if allow_zero { "≥ 0" } else { "> 0" }
-        )));
+pub(crate) fn check_amount(
+    got: i64,
+    what: &'static str,
+    allow_zero: bool,
+) -> Result<(), MarketError> {
+    if got < 0 || (got == 0 && !allow_zero) || got > MAX_AMOUNT {
+        return Err(MarketError::AmountOutOfRange {
+            what,
+            got,
+            allow_zero,
+        });
     }
     Ok(())
 }
@@ -181,7 +187,10 @@ pub(crate) fn job_from_row(r: &AnyRow) -> Result<Job, MarketError> {
     let input: String = r.try_get("input")?;
     let outputs: Option<String> = r.try_get("outputs")?;
     let policy: String = r.try_get("policy")?;
-    let bad = |e: serde_json::Error| MarketError::Internal(format!("stored job JSON: {e}"));
+    let bad = |source| MarketError::StoredJson {
+        what: "job",
+        source,
+    };
     Ok(Job {
         id: r.try_get("id")?,
         buyer: r.try_get("buyer")?,
@@ -223,7 +232,7 @@ pub(crate) async fn load_job(tx: &mut AnyConnection, id: &str) -> Result<Job, Ma
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| MarketError::NotFound(format!("no job '{id}'")))?;
+        .ok_or_else(|| MarketError::NoJob { id: id.to_string() })?;
     job_from_row(&row)
 }
 

@@ -1,14 +1,75 @@
-//! Helpers for tests and benchmarks (this crate's and the prover's): a fresh SQLite or PostgreSQL
-//! database, and an in-process server on 127.0.0.1 whose clock and reaper a test drives.
+//! Helpers for tests and benchmarks (this crate's and the CLI's), behind the `testkit` cargo feature: a
+//! fresh SQLite or PostgreSQL database, an in-process server on 127.0.0.1 whose clock and reaper a test
+//! drives, and [`on_both!`](crate::on_both) to run a test on both databases.
+//!
+//! Test support: the helpers that return no `Result` fail the calling test with a panic.
+#![allow(clippy::panic)]
 
 use crate::api;
 use crate::audit::{audit, AuditReport};
 use crate::auth::{fresh_nonce, Identity};
 use crate::client::Client;
+use crate::error::MarketError;
 use crate::market::{Config, Market};
 use crate::reaper::Reaped;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use thiserror::Error;
+
+pub use crate::on_both;
+
+/// `on_both!(a, b, ...)`: for each test function `fn a(b: Backend)`, a module `a` with two tests,
+/// `a::sqlite` and `a::postgres`. A PostgreSQL test skips itself (passes, saying so) when no server can
+/// be had: see [`TestServer::start_or_skip`].
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::testkit::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name($crate::testkit::Backend::Postgres)
+            }
+        }
+    )*};
+}
+
+/// Why no PostgreSQL server is available to test on.
+#[derive(Debug, Clone, Error)]
+pub enum NoPostgres {
+    #[error("cannot run {}: {message}", script.display())]
+    CannotRun { script: PathBuf, message: String },
+    #[error("no ZKINFER_TEST_POSTGRES_URL and {} could not start PostgreSQL: {stderr}", script.display())]
+    NotStarted { script: PathBuf, stderr: String },
+}
+
+/// Why a test database or server could not be had.
+#[derive(Debug, Error)]
+pub enum TestkitError {
+    #[error(transparent)]
+    NoPostgres(#[from] NoPostgres),
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot create a database on {url}: {source}")]
+    CreateDatabase {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot start a runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("cannot open the market: {0}")]
+    Open(#[from] MarketError),
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(#[source] std::io::Error),
+}
 
 /// A database engine to test on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,8 +81,8 @@ pub enum Backend {
 /// The URL of a PostgreSQL server to create test databases on: `$ZKINFER_TEST_POSTGRES_URL`, or one
 /// started by `scripts/pg-test.sh` (which installs Debian's package as root). `Err` says why none could be
 /// had.
-pub fn postgres_admin_url() -> Result<String, String> {
-    static URL: OnceLock<Result<String, String>> = OnceLock::new();
+pub fn postgres_admin_url() -> Result<String, NoPostgres> {
+    static URL: OnceLock<Result<String, NoPostgres>> = OnceLock::new();
     URL.get_or_init(|| {
         if let Ok(u) = std::env::var("ZKINFER_TEST_POSTGRES_URL") {
             if !u.is_empty() {
@@ -32,7 +93,10 @@ pub fn postgres_admin_url() -> Result<String, String> {
         let out = std::process::Command::new("bash")
             .arg(&script)
             .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+            .map_err(|e| NoPostgres::CannotRun {
+                script: script.clone(),
+                message: e.to_string(),
+            })?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         stdout
             .lines()
@@ -40,11 +104,10 @@ pub fn postgres_admin_url() -> Result<String, String> {
             .map(str::to_string)
             .ok_or_else(|| {
                 let err = String::from_utf8_lossy(&out.stderr);
-                format!(
-                    "no ZKINFER_TEST_POSTGRES_URL and {} could not start PostgreSQL: {}",
-                    script.display(),
-                    err.lines().rev().take(3).collect::<Vec<_>>().join(" / ")
-                )
+                NoPostgres::NotStarted {
+                    script: script.clone(),
+                    stderr: err.lines().rev().take(3).collect::<Vec<_>>().join(" / "),
+                }
             })
     })
     .clone()
@@ -52,7 +115,7 @@ pub fn postgres_admin_url() -> Result<String, String> {
 
 /// A new, empty database: a SQLite file in `dir`, or a new PostgreSQL database. `Err` (PostgreSQL only)
 /// says why it could not be had.
-pub async fn fresh_database(backend: Backend, dir: &Path) -> Result<String, String> {
+pub async fn fresh_database(backend: Backend, dir: &Path) -> Result<String, TestkitError> {
     let name = format!("zkt_{}", fresh_nonce());
     match backend {
         Backend::Sqlite => Ok(format!(
@@ -65,11 +128,17 @@ pub async fn fresh_database(backend: Backend, dir: &Path) -> Result<String, Stri
             use sqlx::Connection;
             let mut c = sqlx::AnyConnection::connect(&admin)
                 .await
-                .map_err(|e| format!("cannot connect to {admin}: {e}"))?;
+                .map_err(|source| TestkitError::Connect {
+                    url: admin.clone(),
+                    source,
+                })?;
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&mut c)
                 .await
-                .map_err(|e| format!("cannot create a database on {admin}: {e}"))?;
+                .map_err(|source| TestkitError::CreateDatabase {
+                    url: admin.clone(),
+                    source,
+                })?;
             let _ = c.close().await;
             let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
             Ok(format!("{base}/{name}"))
@@ -89,26 +158,24 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts a server on a fresh database, or says why it cannot (PostgreSQL unavailable).
-    pub fn start(backend: Backend, dir: &Path, config: Config) -> Result<Self, String> {
+    pub fn start(backend: Backend, dir: &Path, config: Config) -> Result<Self, TestkitError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(4)
             .enable_all()
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(TestkitError::Runtime)?;
         let db_url = rt.block_on(fresh_database(backend, dir))?;
-        let market = rt
-            .block_on(Market::open(
-                &db_url,
-                config,
-                crate::clock::Clock::frozen_at(crate::clock::system_now()),
-            ))
-            .map_err(|e| e.to_string())?;
+        let market = rt.block_on(Market::open(
+            &db_url,
+            config,
+            crate::clock::Clock::frozen_at(crate::clock::system_now()),
+        ))?;
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .map_err(|e| e.to_string())?;
+            .map_err(TestkitError::Listen)?;
         let url = format!(
             "http://{}",
-            listener.local_addr().map_err(|e| e.to_string())?
+            listener.local_addr().map_err(TestkitError::Listen)?
         );
         rt.spawn(api::serve(market.clone(), listener));
         Ok(Self {
@@ -117,6 +184,19 @@ impl TestServer {
             db_url,
             rt,
         })
+    }
+
+    /// [`TestServer::start`] for a test: `None` (after saying so) when PostgreSQL is unavailable, so the
+    /// test can return early and pass; any other failure fails the test.
+    pub fn start_or_skip(backend: Backend, dir: &Path, config: Config) -> Option<Self> {
+        match Self::start(backend, dir, config) {
+            Ok(s) => Some(s),
+            Err(e) if backend == Backend::Postgres => {
+                println!("skipped: PostgreSQL unavailable: {e}");
+                None
+            }
+            Err(e) => panic!("cannot start the server: {e}"),
+        }
     }
 
     /// A test configuration: dev mint, a reaper that runs only when asked, small windows.

@@ -130,11 +130,13 @@ impl Market {
                 .bind(h)
                 .fetch_optional(&self.db.pool)
                 .await?
-                .ok_or_else(|| MarketError::Internal(format!("artifact {h} is missing")))?;
+                .ok_or_else(|| MarketError::ArtifactMissing {
+                    hash: h.to_string(),
+                })?;
             if hex::encode(Sha256::digest(&b)) != h {
-                return Err(MarketError::Internal(format!(
-                    "artifact {h} does not match its hash"
-                )));
+                return Err(MarketError::ArtifactCorrupt {
+                    hash: h.to_string(),
+                });
             }
             bytes.push(b);
         }
@@ -142,13 +144,16 @@ impl Market {
             VerifierArtifacts::from_bytes(&bytes[0], &bytes[1], &bytes[2])
         })
         .await
-        .map_err(|e| MarketError::Internal(e.to_string()))?
-        .map_err(|e| MarketError::Internal(format!("stored artifacts: {e}")))?;
+        .map_err(|source| MarketError::Task {
+            what: "artifact loading",
+            source,
+        })?
+        .map_err(MarketError::StoredArtifacts)?;
         self.cache_artifacts(s, v, p, art);
         self.artifacts
             .lock()
             .ok()
             .and_then(|c| c.get(&key).cloned())
-            .ok_or_else(|| MarketError::Internal("artifact cache".into()))
+            .ok_or(MarketError::ArtifactCache)
     }
 }

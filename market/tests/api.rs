@@ -4,33 +4,11 @@
 use serde_json::{json, Value};
 use zkinfer_market::auth::{fresh_nonce, Identity};
 use zkinfer_market::clock::system_now;
-use zkinfer_market::testkit::{Backend, TestServer};
+use zkinfer_market::testkit::{on_both, Backend, TestServer};
 use zkinfer_market::Config;
 
 fn server(b: Backend, dir: &std::path::Path, config: Config) -> Option<TestServer> {
-    match TestServer::start(b, dir, config) {
-        Ok(s) => Some(s),
-        Err(e) if b == Backend::Postgres => {
-            println!("skipped: PostgreSQL unavailable: {e}");
-            None
-        }
-        Err(e) => panic!("cannot start the server: {e}"),
-    }
-}
-
-macro_rules! on_both {
-    ($($name:ident),*) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() {
-                super::$name(zkinfer_market::testkit::Backend::Sqlite)
-            }
-            #[test]
-            fn postgres() {
-                super::$name(zkinfer_market::testkit::Backend::Postgres)
-            }
-        }
-    )*};
+    TestServer::start_or_skip(b, dir, config)
 }
 
 on_both!(
@@ -184,6 +162,13 @@ fn bad_requests_are_4xx_and_change_nothing(b: Backend) {
             "{m} {p}: a JSON error: {v}"
         );
     }
+    // a signed GET: unsigned is 401, signed for an unknown job 404
+    let (st, v) = c
+        .send_raw("GET", "/v1/jobs/jnope/result", b"", None)
+        .expect("send");
+    assert_eq!((st, v["code"].as_str()), (401, Some("unauthorized")), "{v}");
+    let e = c.job_result("jnope").expect_err("unknown job");
+    assert_eq!((e.status, e.code.as_str()), (404, "not_found"), "{e}");
     for (path, want) in [
         ("/v1/jobs/jnope", 404),
         ("/v1/models/nope", 404),
@@ -208,6 +193,12 @@ fn bad_requests_are_4xx_and_change_nothing(b: Backend) {
     assert_eq!(e.status, 403, "{e}");
     let e = pc.advance_clock(5).expect_err("clock disabled");
     assert_eq!(e.status, 403, "{e}");
+    assert_eq!(e.code, "disabled", "{e}");
+    // a disabled feature answers 403 before the signature is looked at
+    let (st, v) = pc
+        .send_raw("POST", "/v1/dev/mint", b"{}", None)
+        .expect("send");
+    assert_eq!((st, v["code"].as_str()), (403, Some("disabled")), "{v}");
     assert!(prod.audit().ok());
     assert!(s.audit().ok());
 }

@@ -151,9 +151,10 @@ pub async fn migrate(db: &Db) -> Result<(), MarketError> {
     .fetch_one(&db.pool)
     .await?;
     if current > SCHEMA_VERSION {
-        return Err(MarketError::Db(format!(
-            "the database has schema version {current}, this build knows up to {SCHEMA_VERSION}; upgrade zkinfer"
-        )));
+        return Err(MarketError::SchemaTooNew {
+            found: current,
+            known: SCHEMA_VERSION,
+        });
     }
     for &(version, name, sql) in MIGRATIONS {
         if version <= current {

@@ -58,8 +58,7 @@ impl Db {
             }
             _ => url,
         };
-        let opts = AnyConnectOptions::from_str(&url)
-            .map_err(|e| MarketError::Db(format!("bad database URL: {e}")))?;
+        let opts = AnyConnectOptions::from_str(&url).map_err(MarketError::DbUrl)?;
         let pool = AnyPoolOptions::new()
             .max_connections(match backend {
                 Backend::Sqlite => 8,
@@ -80,7 +79,7 @@ impl Db {
             })
             .connect_with(opts)
             .await
-            .map_err(|e| MarketError::Db(format!("cannot open the database: {e}")))?;
+            .map_err(MarketError::DbOpen)?;
         let db = Self {
             pool,
             backend,
@@ -158,9 +157,7 @@ macro_rules! write_tx {
             match result {
                 Err(e) if e.is_retryable() && attempt < 50 => $crate::db::backoff(attempt).await,
                 Err($crate::error::MarketError::Retry) => {
-                    break Err($crate::error::MarketError::Db(
-                        "too many concurrent updates of the same rows; try again".into(),
-                    ))
+                    break Err($crate::error::MarketError::TooManyConflicts { attempts: attempt })
                 }
                 other => break other,
             }

@@ -1,7 +1,7 @@
 //! Dev-mode minting, model listings, stakes and unbonding.
 
 use crate::db::write_tx;
-use crate::error::MarketError;
+use crate::error::{DevFeature, MarketError};
 use crate::ledger::{self, Postings};
 use crate::market::{check_amount, consume_nonce, random_id, require_signer, Market, Signer};
 use crate::types::{Balances, ListReq, Listing, MintReq, StakeReq};
@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use zkinfer_verifier::VerifierArtifacts;
 
-fn unhex(s: &str, what: &str) -> Result<Vec<u8>, MarketError> {
-    hex::decode(s.trim()).map_err(|e| MarketError::bad(format!("field {what}: not hex: {e}")))
+fn unhex(s: &str, field: &'static str) -> Result<Vec<u8>, MarketError> {
+    hex::decode(s.trim()).map_err(|source| MarketError::NotHex { field, source })
 }
 
 fn valid_listing_id(id: &str) -> bool {
@@ -24,9 +24,7 @@ impl Market {
     /// Dev mode: creates money in the signer's account.
     pub async fn mint(&self, s: &Signer, req: &MintReq) -> Result<i64, MarketError> {
         if !self.config.dev_mint {
-            return Err(MarketError::Disabled(
-                "minting is disabled on this server (start it with --dev-mint)".into(),
-            ));
+            return Err(MarketError::Disabled(DevFeature::Mint));
         }
         require_signer(s, &req.account, "account")?;
         check_amount(req.amount, "amount", false)?;
@@ -51,31 +49,30 @@ impl Market {
     pub async fn list_model(&self, s: &Signer, req: &ListReq) -> Result<Listing, MarketError> {
         require_signer(s, &req.owner, "owner")?;
         if !valid_listing_id(&req.listing_id) {
-            return Err(MarketError::bad(
-                "listing_id must be 1 to 64 characters of [A-Za-z0-9._-]",
-            ));
+            return Err(MarketError::BadListingId {
+                listing_id: req.listing_id.clone(),
+            });
         }
         check_amount(req.price, "price", false)?;
         check_amount(req.collateral, "collateral", true)?;
         if !(0..=10_000).contains(&req.royalty_bps)
             || req.royalty_bps + self.config.fee_bps > 10_000
         {
-            return Err(MarketError::Unprocessable(format!(
-                "royalty_bps must be in 0..={} (10000 minus the market fee of {} bps)",
-                10_000 - self.config.fee_bps,
-                self.config.fee_bps
-            )));
+            return Err(MarketError::RoyaltyOutOfRange {
+                royalty_bps: req.royalty_bps,
+                fee_bps: self.config.fee_bps,
+            });
         }
         if !(1..=86_400).contains(&req.claim_timeout) {
-            return Err(MarketError::Unprocessable(
-                "claim_timeout must be 1 to 86400 seconds".into(),
-            ));
+            return Err(MarketError::ClaimTimeoutOutOfRange {
+                claim_timeout: req.claim_timeout,
+            });
         }
         let settings = unhex(&req.settings, "settings")?;
         let vk = unhex(&req.vk, "vk")?;
         let params = unhex(&req.params, "params")?;
         let art = VerifierArtifacts::from_bytes(&settings, &vk, &params)
-            .map_err(|e| MarketError::Unprocessable(format!("verifier artifacts rejected: {e}")))?;
+            .map_err(MarketError::ArtifactsRejected)?;
         let hashes = [&settings, &vk, &params].map(|b| hex::encode(Sha256::digest(b)));
         let now = self.now();
         let listing = write_tx!(self.db, tx, {
@@ -92,13 +89,12 @@ impl Market {
             let existing = get_listing(tx, &req.listing_id).await;
             let revision = match existing {
                 Ok(l) if l.owner != req.owner => {
-                    return Err(MarketError::Forbidden(format!(
-                        "listing '{}' belongs to another owner",
-                        req.listing_id
-                    )))
+                    return Err(MarketError::NotListingOwner {
+                        listing_id: req.listing_id.clone(),
+                    })
                 }
                 Ok(l) => l.revision + 1,
-                Err(MarketError::NotFound(_)) => 1,
+                Err(MarketError::NoListing { .. }) => 1,
                 Err(e) => return Err(e),
             };
             let l = Listing {
@@ -187,10 +183,10 @@ impl Market {
                 .fetch_one(&mut *tx)
                 .await?;
             if open > 0 {
-                return Err(MarketError::conflict(format!(
-                    "cannot unstake while holding {open} open claim(s) on '{}'",
-                    req.listing_id
-                )));
+                return Err(MarketError::UnstakeWithOpenClaims {
+                    open,
+                    listing_id: req.listing_id.clone(),
+                });
             }
             let id = random_id("u");
             sqlx::query(
@@ -265,7 +261,7 @@ pub(crate) async fn get_listing(tx: &mut AnyConnection, id: &str) -> Result<List
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| MarketError::NotFound(format!("no model listing '{id}'")))?;
+        .ok_or_else(|| MarketError::NoListing { id: id.to_string() })?;
     listing_from_row(&r)
 }
 

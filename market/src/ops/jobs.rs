@@ -6,7 +6,7 @@ use crate::db::write_tx;
 use crate::error::MarketError;
 use crate::ledger::{self, Postings};
 use crate::market::{
-    consume_nonce, load_job, lock_job, random_id, require_signer, save_job, short, Market, Signer,
+    consume_nonce, load_job, lock_job, random_id, require_signer, save_job, Market, Signer,
 };
 use crate::types::{
     AbandonReq, CancelReq, ClaimInfo, ClaimReq, CreateJobReq, Created, FailurePolicy, Job,
@@ -31,16 +31,18 @@ impl Market {
     pub async fn create_job(&self, s: &Signer, req: &CreateJobReq) -> Result<Created, MarketError> {
         require_signer(s, &req.buyer, "buyer")?;
         if req.client_index.is_empty() || req.client_index.len() > 128 {
-            return Err(MarketError::bad("client_index must be 1 to 128 characters"));
+            return Err(MarketError::BadClientIndex {
+                len: req.client_index.len(),
+            });
         }
         if !(1..=30 * 86_400).contains(&req.deadline_secs) {
-            return Err(MarketError::Unprocessable(
-                "deadline_secs must be 1 to 2592000 seconds".into(),
-            ));
+            return Err(MarketError::DeadlineOutOfRange {
+                deadline_secs: req.deadline_secs,
+            });
         }
         let text = serde_json::to_string(&req.input).unwrap_or_default();
         let parsed = zkinfer_circuits::input_data::InputData::parse(&text, "input")
-            .map_err(MarketError::Unprocessable)?;
+            .map_err(|reason| MarketError::BadInput { reason })?;
         let now = self.now();
         // the listing is read once outside the transaction to check the input (CPU work), and again
         // inside: a re-listing in between is detected and retried
@@ -66,10 +68,10 @@ impl Market {
             }
             let deadline = now + req.deadline_secs;
             if req.deadline_secs < self.config.min_claim_window {
-                return Err(MarketError::Unprocessable(format!(
-                    "the deadline leaves no time to prove: claims need at least {} s",
-                    self.config.min_claim_window
-                )));
+                return Err(MarketError::DeadlineTooClose {
+                    deadline_secs: req.deadline_secs,
+                    min_window: self.config.min_claim_window,
+                });
             }
             let inserted = sqlx::query(
                     "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'OPEN', 0, $17, $18, 0) ON CONFLICT (buyer, client_index) DO NOTHING",
@@ -90,10 +92,10 @@ impl Market {
                 .await?;
                 let job = load_job(tx, &id).await?;
                 if job.listing_id != req.listing_id || job.input != canonical {
-                    return Err(MarketError::conflict(format!(
-                        "client_index '{}' was already used for job {} with another model or input",
-                        req.client_index, job.id
-                    )));
+                    return Err(MarketError::ClientIndexReused {
+                        client_index: req.client_index.clone(),
+                        job_id: job.id,
+                    });
                 }
                 return Ok(Created {
                     created: false,
@@ -130,18 +132,17 @@ impl Market {
             let mut job = lock_job(tx, job_id).await?;
             expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
             if job.buyer != req.buyer {
-                return Err(MarketError::Forbidden(
-                    "only the job's buyer can cancel it".into(),
-                ));
+                return Err(MarketError::OnlyBuyerCancels { job_id: job.id });
             }
             match job.state.as_str() {
                 OPEN => {}
-                CLAIMED => {
-                    return Err(MarketError::conflict(
-                        "the job has an active claim; it can be cancelled once the claim ends",
-                    ))
+                CLAIMED => return Err(MarketError::CancelWhileClaimed { job_id: job.id }),
+                _ => {
+                    return Err(MarketError::AlreadyFinished {
+                        job_id: job.id,
+                        state: job.state,
+                    })
                 }
-                st => return Err(MarketError::conflict(format!("the job is already {st}"))),
             }
             close_job(tx, &mut job, CANCELLED, now).await?;
             Ok(strip(job))
@@ -162,17 +163,18 @@ impl Market {
             let mut job = lock_job(tx, job_id).await?;
             expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
             if job.state != OPEN {
-                return Err(MarketError::conflict(format!(
-                    "job {job_id} is {}, not OPEN",
-                    job.state
-                )));
+                return Err(MarketError::WrongState {
+                    job_id: job.id,
+                    state: job.state,
+                    expected: OPEN,
+                });
             }
             if job.deadline - now < self.config.min_claim_window {
-                return Err(MarketError::conflict(format!(
-                    "job {job_id} expires in {} s, too close to prove (claims need {} s)",
-                    job.deadline - now,
-                    self.config.min_claim_window
-                )));
+                return Err(MarketError::TooCloseToDeadline {
+                    job_id: job.id,
+                    left: job.deadline - now,
+                    need: self.config.min_claim_window,
+                });
             }
             let stake_acct = ledger::stake(&req.provider, &job.listing_id);
             let registered: Option<i64> =
@@ -181,11 +183,10 @@ impl Market {
                     .fetch_optional(&mut *tx)
                     .await?;
             if registered.is_none() {
-                return Err(MarketError::Forbidden(format!(
-                    "{} has no stake for model '{}': stake first",
-                    short(&req.provider),
-                    job.listing_id
-                )));
+                return Err(MarketError::NoStake {
+                    provider: req.provider.clone(),
+                    listing_id: job.listing_id,
+                });
             }
             let claim_id = random_id("c");
             let deadline = (now + job.claim_timeout).min(job.deadline);
@@ -218,11 +219,10 @@ impl Market {
                 .fetch_one(&mut *tx)
                 .await?;
             if open > self.config.max_open_claims {
-                return Err(MarketError::conflict(format!(
-                    "{} already holds {} open claims (the cap)",
-                    short(&req.provider),
-                    self.config.max_open_claims
-                )));
+                return Err(MarketError::ClaimCap {
+                    provider: req.provider.clone(),
+                    cap: self.config.max_open_claims,
+                });
             }
             Ok(ClaimInfo {
                 claim_id: claim_id.clone(),
@@ -252,20 +252,18 @@ impl Market {
             let mut job = lock_job(tx, job_id).await?;
             expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
             if job.state != CLAIMED || job.claim_id.as_deref() != Some(req.claim_id.as_str()) {
-                return Err(MarketError::conflict(format!(
-                    "claim {} is not the active claim of job {job_id}",
-                    req.claim_id
-                )));
+                return Err(MarketError::NotActiveClaim {
+                    job_id: job.id,
+                    claim_id: req.claim_id.clone(),
+                });
             }
             if job.claimant.as_deref() != Some(req.provider.as_str()) {
-                return Err(MarketError::Forbidden(
-                    "only the claimant can abandon its claim".into(),
-                ));
+                return Err(MarketError::OnlyClaimantAbandons { job_id: job.id });
             }
             if has_pending(tx, &req.claim_id).await? {
-                return Err(MarketError::conflict(
-                    "a submission for this claim is being verified",
-                ));
+                return Err(MarketError::AbandonWhileVerifying {
+                    claim_id: req.claim_id.clone(),
+                });
             }
             fail_claim(
                 tx,
@@ -293,11 +291,10 @@ pub(crate) fn canonical_input(
     inputs: &[Vec<f64>],
 ) -> Result<Vec<Vec<f64>>, MarketError> {
     if inputs.len() != settings.inputs.len() {
-        return Err(MarketError::Unprocessable(format!(
-            "the model has {} input(s), the job gives {}",
-            settings.inputs.len(),
-            inputs.len()
-        )));
+        return Err(MarketError::InputCount {
+            expected: settings.inputs.len(),
+            given: inputs.len(),
+        });
     }
     settings
         .inputs
@@ -306,7 +303,7 @@ pub(crate) fn canonical_input(
         .enumerate()
         .map(|(i, (spec, v))| {
             let stored = zkinfer_verifier::instances::encode(spec, v, &format!("input {i}"), false)
-                .map_err(MarketError::Unprocessable)?;
+                .map_err(|reason| MarketError::BadInput { reason })?;
             Ok(stored
                 .into_iter()
                 .map(|q| spec.encoding.dequantise(q))
@@ -364,7 +361,9 @@ pub(crate) async fn fail_claim(
     let claim = job
         .claim_id
         .clone()
-        .ok_or_else(|| MarketError::Internal("no active claim".into()))?;
+        .ok_or_else(|| MarketError::NoActiveClaim {
+            job_id: job.id.clone(),
+        })?;
     let provider = job.claimant.clone().unwrap_or_default();
     let coll_acct = ledger::coll(&claim);
     let coll = ledger::balance(tx, &coll_acct).await?;

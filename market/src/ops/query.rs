@@ -29,9 +29,7 @@ impl Market {
         let mut c = self.db.pool.acquire().await?;
         let job = load_job(&mut c, id).await?;
         if job.buyer != signer {
-            return Err(MarketError::Forbidden(
-                "only the job's buyer can read its outputs".into(),
-            ));
+            return Err(MarketError::OnlyBuyerReads { job_id: job.id });
         }
         Ok(job)
     }

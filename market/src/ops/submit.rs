@@ -33,20 +33,19 @@ impl Market {
         let t0 = Instant::now();
         require_signer(s, &req.provider, "provider")?;
         let body = serde_json::to_string(&req.proof).unwrap_or_default();
-        let proof = ProofFile::parse(body.as_bytes(), "proof")
-            .map_err(|e| MarketError::bad(format!("malformed proof file: {e}")))?;
+        let proof =
+            ProofFile::parse(body.as_bytes(), "proof").map_err(MarketError::MalformedProof)?;
         let bytes = proof
             .proof_bytes("proof")
-            .map_err(|e| MarketError::bad(format!("malformed proof file: {e}")))?;
+            .map_err(MarketError::MalformedProof)?;
         if bytes.is_empty() {
-            return Err(MarketError::bad("malformed proof file: the proof is empty"));
+            return Err(MarketError::EmptyProof);
         }
         if bytes.len() > self.config.max_proof_bytes {
-            return Err(MarketError::TooLarge(format!(
-                "the proof has {} bytes, the limit is {}",
-                bytes.len(),
-                self.config.max_proof_bytes
-            )));
+            return Err(MarketError::ProofTooLarge {
+                bytes: bytes.len(),
+                limit: self.config.max_proof_bytes,
+            });
         }
         let hash = hex::encode(Sha256::digest(&bytes));
         let window = self.config.min_claim_window;
@@ -71,33 +70,36 @@ impl Market {
                     _ if job.state != CLAIMED
                         || job.claimant.as_deref() != Some(req.provider.as_str()) =>
                     {
-                        return Err(MarketError::conflict(format!(
-                            "this proof was already judged {status}: {}",
-                            reason.unwrap_or_default()
-                        )))
+                        return Err(MarketError::AlreadyJudged {
+                            submission_id: id,
+                            status,
+                            reason,
+                        })
                     }
                     _ => {}
                 }
             }
             if job.state != CLAIMED {
-                return Err(MarketError::conflict(format!(
-                    "job {job_id} is {}, not CLAIMED",
-                    job.state
-                )));
+                return Err(MarketError::WrongState {
+                    job_id: job.id,
+                    state: job.state,
+                    expected: CLAIMED,
+                });
             }
             if job.claimant.as_deref() != Some(req.provider.as_str()) {
-                return Err(MarketError::Forbidden(format!(
-                    "only the claimant of job {job_id} can submit for it"
-                )));
+                return Err(MarketError::OnlyClaimantSubmits { job_id: job.id });
             }
             if job.claim_id.as_deref() != Some(req.claim_id.as_str()) {
-                return Err(MarketError::conflict(format!(
-                    "claim {} is not the active claim of job {job_id}",
-                    req.claim_id
-                )));
+                return Err(MarketError::NotActiveClaim {
+                    job_id: job.id,
+                    claim_id: req.claim_id.clone(),
+                });
             }
-            if job.claim_deadline.is_some_and(|d| received_at > d) {
-                return Err(MarketError::conflict("the claim deadline has passed"));
+            if let Some(deadline) = job.claim_deadline.filter(|d| received_at > *d) {
+                return Err(MarketError::ClaimDeadlinePassed {
+                    claim_id: req.claim_id.clone(),
+                    deadline,
+                });
             }
             let pending: i64 = sqlx::query_scalar(
                     "SELECT CAST(COUNT(*) AS BIGINT) FROM submissions WHERE claim_id = $1 AND status = 'PENDING'",
@@ -106,9 +108,9 @@ impl Market {
                 .fetch_one(&mut *tx)
                 .await?;
             if pending > 0 {
-                return Err(MarketError::conflict(
-                    "another submission for this claim is being verified",
-                ));
+                return Err(MarketError::SubmissionPending {
+                    claim_id: req.claim_id.clone(),
+                });
             }
             let elsewhere: Option<String> = sqlx::query_scalar(
                     "SELECT job_id FROM submissions WHERE proof_hash = $1 AND job_id <> $2 AND status IN ('PENDING', 'VALID') LIMIT 1",
@@ -118,9 +120,7 @@ impl Market {
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(other) = elsewhere {
-                return Err(MarketError::conflict(format!(
-                    "this proof was already submitted for job {other}"
-                )));
+                return Err(MarketError::ProofUsedElsewhere { job_id: other });
             }
             let id = random_id("s");
             sqlx::query(
@@ -157,7 +157,7 @@ impl Market {
                     .bind(id)
                     .fetch_optional(&self.db.pool)
                     .await?
-                    .ok_or_else(|| MarketError::NotFound(format!("no submission '{id}'")))?;
+                    .ok_or_else(|| MarketError::NoSubmission { id: id.to_string() })?;
             let v: (String, String, String, String) = (
                 r.try_get("job_id")?,
                 r.try_get("provider")?,
@@ -177,8 +177,12 @@ impl Market {
         let art = self
             .artifacts(&job.settings_hash, &job.vk_hash, &job.params_hash)
             .await?;
-        let proof = ProofFile::parse(body.as_bytes(), "proof")
-            .map_err(|e| MarketError::Internal(format!("stored submission: {e}")))?;
+        let proof = ProofFile::parse(body.as_bytes(), "proof").map_err(|source| {
+            MarketError::StoredSubmission {
+                id: id.to_string(),
+                source,
+            }
+        })?;
         let t = Instant::now();
         let market_id = self.market_id.clone();
         let job_for_judge = job.clone();
@@ -186,7 +190,10 @@ impl Market {
             judge(&art, &job_for_judge, &provider, &market_id, &proof)
         })
         .await
-        .map_err(|e| MarketError::Internal(format!("verification task: {e}")))?;
+        .map_err(|source| MarketError::Task {
+            what: "verification",
+            source,
+        })?;
         let verify_us = t.elapsed().as_micros() as i64;
         self.bump_stats(|st| st.verify_us += verify_us as u64);
         if self.config.settle_delay_ms > 0 {

@@ -1,13 +1,21 @@
-//! A blocking HTTP client of the market API that signs its requests (used by the `zkinfer market`
+//! A blocking HTTP client of zkinfer's market API that signs its requests (used by the `zkinfer market`
 //! commands, the provider loop and the tests).
+//!
+//! It links the wire format (`zkinfer-market-types`: the request and response types, identities and
+//! signatures) and `ureq`, nothing of the server: no async runtime, no HTTP server, no database driver.
+//! The server crate `zkinfer-market` re-exports it as `zkinfer_market::client`.
 
-use crate::auth::{self, fresh_nonce, Identity, SignedHeaders};
-use crate::types::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
+use zkinfer_market_types::auth::{fresh_nonce, system_now, Identity, SignedHeaders};
+use zkinfer_market_types::types::*;
+use zkinfer_market_types::ErrorCode;
+
+/// The wire format, so that a client user needs this one crate.
+pub use zkinfer_market_types::{auth, bind, types, wire};
 
 /// A failed request: the server's status and message, or a transport failure (`status` 0).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,6 +39,10 @@ impl ClientError {
     /// Whether the request may not have reached the server (connection refused, reset, timeout).
     pub fn is_transport(&self) -> bool {
         self.status == 0
+    }
+    /// The server's error code, when it sent a known one.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        ErrorCode::parse(&self.code)
     }
 }
 
@@ -113,13 +125,7 @@ impl Client {
             .id
             .as_ref()
             .ok_or_else(|| ClientError::transport("this command needs --key"))?;
-        Ok(id.sign(
-            method,
-            path,
-            body,
-            &fresh_nonce(),
-            crate::clock::system_now(),
-        ))
+        Ok(id.sign(method, path, body, &fresh_nonce(), system_now()))
     }
 
     fn decode<T: DeserializeOwned>(status: u16, v: Value) -> R<T> {

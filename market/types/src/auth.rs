@@ -11,15 +11,92 @@
 //! The server rejects a bad signature, a timestamp more than the allowed skew away from its clock, a nonce
 //! this key already used (on any path) and a body whose account field is not the signer.
 
-use crate::error::MarketError;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+use thiserror::Error;
 
 pub const H_KEY: &str = "x-zk-key";
 pub const H_NONCE: &str = "x-zk-nonce";
 pub const H_TIMESTAMP: &str = "x-zk-timestamp";
 pub const H_SIGNATURE: &str = "x-zk-signature";
+
+/// Seconds since the Unix epoch by the system clock (the timestamps requests are signed with).
+pub fn system_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Why a request's signature headers were refused (HTTP 401).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AuthError {
+    #[error("missing header {header}: sign the request")]
+    MissingHeader { header: &'static str },
+    #[error("{header}: '{value}' is not an integer")]
+    TimestampNotInteger { header: &'static str, value: String },
+    #[error("the key must be lower-case hex")]
+    KeyNotLowerCase,
+    #[error("key '{key}' is not hex")]
+    KeyNotHex { key: String },
+    #[error("a public key is 32 bytes (64 hex digits)")]
+    KeyLength { bytes: usize },
+    #[error("key '{key}' is not an ed25519 public key")]
+    KeyNotOnCurve { key: String },
+    #[error("the nonce must be 8 to 64 characters of [A-Za-z0-9_-]")]
+    BadNonce { nonce: String },
+    #[error("stale or future timestamp {timestamp} (server time {now}, allowed skew {skew} s)")]
+    StaleTimestamp { timestamp: i64, now: i64, skew: i64 },
+    #[error("the signature is not hex")]
+    SignatureNotHex,
+    #[error("a signature is 64 bytes")]
+    SignatureLength { bytes: usize },
+    #[error("bad signature (over method, path, body hash, nonce and timestamp)")]
+    BadSignature,
+}
+
+/// Why a key file could not be read or written.
+#[derive(Debug, Error)]
+pub enum KeyFileError {
+    #[error("{file}: not a key file: {source}")]
+    NotJson {
+        file: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{file}: missing field \"secret\"")]
+    MissingSecret { file: String },
+    #[error("{file}: secret is not hex: {source}")]
+    SecretNotHex {
+        file: String,
+        #[source]
+        source: hex::FromHexError,
+    },
+    #[error("{file}: the secret must be 32 bytes")]
+    SecretLength { file: String, bytes: usize },
+    #[error("{file}: the public key does not match the secret")]
+    PublicMismatch { file: String },
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: cannot create: {source}", path.display())]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// The signed headers of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,36 +155,48 @@ impl Identity {
         )
     }
 
-    /// Parses a key file written by [`Identity::to_file_json`].
-    pub fn from_file_json(text: &str, file: &str) -> Result<Self, String> {
+    /// Parses a key file written by [`Identity::to_file_json`] (`file` names it in errors).
+    pub fn from_file_json(text: &str, file: &str) -> Result<Self, KeyFileError> {
+        let file_name = || file.to_string();
         let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("{file}: not a key file: {e}"))?;
+            serde_json::from_str(text).map_err(|source| KeyFileError::NotJson {
+                file: file_name(),
+                source,
+            })?;
         let secret = v
             .get("secret")
             .and_then(|s| s.as_str())
-            .ok_or_else(|| format!("{file}: missing field \"secret\""))?;
-        let bytes = hex::decode(secret).map_err(|e| format!("{file}: secret is not hex: {e}"))?;
+            .ok_or_else(|| KeyFileError::MissingSecret { file: file_name() })?;
+        let bytes = hex::decode(secret).map_err(|source| KeyFileError::SecretNotHex {
+            file: file_name(),
+            source,
+        })?;
         let seed: [u8; 32] = bytes
             .try_into()
-            .map_err(|_| format!("{file}: the secret must be 32 bytes"))?;
+            .map_err(|b: Vec<u8>| KeyFileError::SecretLength {
+                file: file_name(),
+                bytes: b.len(),
+            })?;
         let id = Self::from_seed(seed);
         if let Some(p) = v.get("public").and_then(|s| s.as_str()) {
             if p != id.public_hex() {
-                return Err(format!("{file}: the public key does not match the secret"));
+                return Err(KeyFileError::PublicMismatch { file: file_name() });
             }
         }
         Ok(id)
     }
 
     /// Reads a key file.
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Self, KeyFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_file_json(&text, &path.display().to_string())
     }
 
     /// Writes a key file, readable by its owner only (Unix), refusing to overwrite one.
-    pub fn save(&self, path: &Path) -> Result<(), String> {
+    pub fn save(&self, path: &Path) -> Result<(), KeyFileError> {
         use std::io::Write;
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
@@ -116,11 +205,15 @@ impl Identity {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts
-            .open(path)
-            .map_err(|e| format!("{}: cannot create: {e}", path.display()))?;
+        let mut f = opts.open(path).map_err(|source| KeyFileError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
         f.write_all(self.to_file_json().as_bytes())
-            .map_err(|e| format!("{}: {e}", path.display()))
+            .map_err(|source| KeyFileError::Write {
+                path: path.to_path_buf(),
+                source,
+            })
     }
 
     /// Signs a request.
@@ -153,14 +246,16 @@ pub fn fresh_nonce() -> String {
 }
 
 /// Checks that `key` is a well-formed public key (64 hex digits of a valid point).
-pub fn parse_public(key: &str) -> Result<VerifyingKey, MarketError> {
-    let bytes = hex::decode(key)
-        .map_err(|_| MarketError::Unauthorized(format!("key '{key}' is not hex")))?;
-    let arr: [u8; 32] = bytes.try_into().map_err(|_| {
-        MarketError::Unauthorized("a public key is 32 bytes (64 hex digits)".into())
+pub fn parse_public(key: &str) -> Result<VerifyingKey, AuthError> {
+    let bytes = hex::decode(key).map_err(|_| AuthError::KeyNotHex {
+        key: key.to_string(),
     })?;
-    VerifyingKey::from_bytes(&arr)
-        .map_err(|_| MarketError::Unauthorized(format!("key '{key}' is not an ed25519 public key")))
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|b: Vec<u8>| AuthError::KeyLength { bytes: b.len() })?;
+    VerifyingKey::from_bytes(&arr).map_err(|_| AuthError::KeyNotOnCurve {
+        key: key.to_string(),
+    })
 }
 
 /// Verifies a request's signature and timestamp (against `now`, allowing `skew` seconds either way).
@@ -172,11 +267,9 @@ pub fn verify_request(
     body: &[u8],
     now: i64,
     skew: i64,
-) -> Result<(), MarketError> {
+) -> Result<(), AuthError> {
     if h.key != h.key.to_ascii_lowercase() {
-        return Err(MarketError::Unauthorized(
-            "the key must be lower-case hex".into(),
-        ));
+        return Err(AuthError::KeyNotLowerCase);
     }
     let vk = parse_public(&h.key)?;
     if !(8..=64).contains(&h.nonce.len())
@@ -185,26 +278,41 @@ pub fn verify_request(
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
-        return Err(MarketError::Unauthorized(
-            "the nonce must be 8 to 64 characters of [A-Za-z0-9_-]".into(),
-        ));
+        return Err(AuthError::BadNonce {
+            nonce: h.nonce.clone(),
+        });
     }
     if (h.timestamp - now).abs() > skew {
-        return Err(MarketError::Unauthorized(format!(
-            "stale or future timestamp {} (server time {now}, allowed skew {skew} s)",
-            h.timestamp
-        )));
+        return Err(AuthError::StaleTimestamp {
+            timestamp: h.timestamp,
+            now,
+            skew,
+        });
     }
-    let sig_bytes = hex::decode(&h.signature)
-        .map_err(|_| MarketError::Unauthorized("the signature is not hex".into()))?;
-    let sig = Signature::from_slice(&sig_bytes)
-        .map_err(|_| MarketError::Unauthorized("a signature is 64 bytes".into()))?;
+    let sig_bytes = hex::decode(&h.signature).map_err(|_| AuthError::SignatureNotHex)?;
+    let sig = Signature::from_slice(&sig_bytes).map_err(|_| AuthError::SignatureLength {
+        bytes: sig_bytes.len(),
+    })?;
     vk.verify(&message(method, path, body, &h.nonce, h.timestamp), &sig)
-        .map_err(|_| {
-            MarketError::Unauthorized(
-                "bad signature (over method, path, body hash, nonce and timestamp)".into(),
-            )
-        })
+        .map_err(|_| AuthError::BadSignature)
+}
+
+/// The signed headers of a request, from a header lookup (`get(name)`: the header's value, if present
+/// and text).
+pub fn signed_headers<'a>(
+    get: impl Fn(&'static str) -> Option<&'a str>,
+) -> Result<SignedHeaders, AuthError> {
+    let need = |header: &'static str| get(header).ok_or(AuthError::MissingHeader { header });
+    let ts = need(H_TIMESTAMP)?;
+    Ok(SignedHeaders {
+        key: need(H_KEY)?.to_string(),
+        nonce: need(H_NONCE)?.to_string(),
+        timestamp: ts.parse().map_err(|_| AuthError::TimestampNotInteger {
+            header: H_TIMESTAMP,
+            value: ts.to_string(),
+        })?,
+        signature: need(H_SIGNATURE)?.to_string(),
+    })
 }
 
 #[cfg(test)]
