@@ -339,4 +339,57 @@ mod tests {
         let back = Identity::from_file_json(&id.to_file_json(), "k").expect("parse");
         assert_eq!(back.public_hex(), id.public_hex());
     }
+
+    #[test]
+    fn headers_and_key_files() {
+        let id = Identity::generate();
+        let h = id.sign("GET", "/v1/jobs/j/result", b"", "nonce-0002", 5);
+        let ts = h.timestamp.to_string();
+        let lookup = |name: &str| match name {
+            H_KEY => Some(h.key.as_str()),
+            H_NONCE => Some(h.nonce.as_str()),
+            H_TIMESTAMP => Some(ts.as_str()),
+            H_SIGNATURE => Some(h.signature.as_str()),
+            _ => None,
+        };
+        assert_eq!(signed_headers(lookup), Ok(h.clone()));
+        let missing = signed_headers(|n| if n == H_NONCE { None } else { lookup(n) });
+        assert_eq!(missing, Err(AuthError::MissingHeader { header: H_NONCE }));
+        let bad_ts = signed_headers(|n| {
+            if n == H_TIMESTAMP {
+                Some("soon")
+            } else {
+                lookup(n)
+            }
+        });
+        assert!(
+            matches!(bad_ts, Err(AuthError::TimestampNotInteger { ref value, .. }) if value == "soon")
+        );
+        let stale = verify_request(&h, "GET", "/v1/jobs/j/result", b"", 100, 30);
+        assert_eq!(
+            stale.map_err(|e| e.to_string()),
+            Err("stale or future timestamp 5 (server time 100, allowed skew 30 s)".into())
+        );
+        let other = Identity::generate().to_file_json();
+        let (_, other_secret) = other.split_once("\"secret\"").expect("secret");
+        let mixed = format!(
+            "{{\"public\": \"{}\", \"secret\"{other_secret}",
+            id.public_hex()
+        );
+        assert!(matches!(
+            Identity::from_file_json(&mixed, "k"),
+            Err(KeyFileError::PublicMismatch { .. })
+        ));
+        assert!(matches!(
+            Identity::from_file_json("{\"secret\": \"00\"}", "k"),
+            Err(KeyFileError::SecretLength { bytes: 1, .. })
+        ));
+        let e = Identity::load(Path::new("/nonexistent/zk.key")).expect_err("missing");
+        assert!(matches!(e, KeyFileError::Read { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("/nonexistent/zk.key: cannot read"),
+            "{e}"
+        );
+    }
 }
