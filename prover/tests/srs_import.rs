@@ -445,3 +445,148 @@ fn the_pinned_ceremony_points_are_valid_tau_g2() {
     };
     assert_eq!(scroll, g2_point(CEREMONIES[1].1));
 }
+
+/// A one-gate circuit (a·b = c, with c public) to prove with imported params.
+mod mul_circuit {
+    use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
+    use halo2_proofs::halo2curves::bn256::Fr;
+    use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Fixed, Instance};
+    use halo2_proofs::poly::Rotation;
+
+    #[derive(Clone, Default)]
+    pub struct Mul {
+        pub a: Fr,
+        pub b: Fr,
+    }
+
+    #[derive(Clone)]
+    pub struct Cfg {
+        a: Column<Advice>,
+        b: Column<Advice>,
+        c: Column<Advice>,
+        q: Column<Fixed>,
+        out: Column<Instance>,
+    }
+
+    impl Circuit<Fr> for Mul {
+        type Config = Cfg;
+        type FloorPlanner = SimpleFloorPlanner;
+        type Params = ();
+
+        fn without_witnesses(&self) -> Self {
+            Self::default()
+        }
+
+        fn configure(meta: &mut ConstraintSystem<Fr>) -> Cfg {
+            let (a, b, c) = (
+                meta.advice_column(),
+                meta.advice_column(),
+                meta.advice_column(),
+            );
+            let q = meta.fixed_column();
+            let out = meta.instance_column();
+            meta.enable_equality(c);
+            meta.enable_equality(out);
+            meta.create_gate("mul", |m| {
+                let (a, b, c) = (
+                    m.query_advice(a, Rotation::cur()),
+                    m.query_advice(b, Rotation::cur()),
+                    m.query_advice(c, Rotation::cur()),
+                );
+                vec![m.query_fixed(q, Rotation::cur()) * (a * b - c)]
+            });
+            Cfg { a, b, c, q, out }
+        }
+
+        fn synthesize(&self, cfg: Cfg, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
+            let cell = layouter.assign_region(
+                || "mul",
+                |mut region| {
+                    region.assign_advice(cfg.a, 0, Value::known(self.a));
+                    region.assign_advice(cfg.b, 0, Value::known(self.b));
+                    let c = region.assign_advice(cfg.c, 0, Value::known(self.a * self.b));
+                    region.assign_fixed(cfg.q, 0, Fr::one());
+                    Ok(c.cell())
+                },
+            )?;
+            layouter.constrain_instance(cell, cfg.out, 0);
+            Ok(())
+        }
+    }
+}
+
+fn prove_mul(
+    params: &ParamsKZG<Bn256>,
+    a: u64,
+    b: u64,
+) -> (halo2_proofs::plonk::VerifyingKey<G1Affine>, Vec<u8>) {
+    use halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk};
+    use halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
+    use halo2_proofs::poly::kzg::multiopen::ProverSHPLONK;
+    use halo2_proofs::transcript::{Blake2bWrite, Challenge255, TranscriptWriterBuffer};
+    let circuit = mul_circuit::Mul {
+        a: Fr::from(a),
+        b: Fr::from(b),
+    };
+    let vk = keygen_vk(params, &circuit).expect("vk");
+    let pk = keygen_pk(params, vk.clone(), &circuit).expect("pk");
+    let out = [Fr::from(a * b)];
+    let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        params,
+        &pk,
+        &[circuit],
+        &[&[&out]],
+        rand_chacha::ChaCha20Rng::seed_from_u64(3),
+        &mut transcript,
+    )
+    .expect("proof");
+    (vk, transcript.finalize())
+}
+
+fn verifies(
+    params: &ParamsKZG<Bn256>,
+    vk: &halo2_proofs::plonk::VerifyingKey<G1Affine>,
+    proof: &[u8],
+    out: u64,
+) -> bool {
+    use halo2_proofs::plonk::verify_proof;
+    use halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
+    use halo2_proofs::poly::kzg::multiopen::VerifierSHPLONK;
+    use halo2_proofs::poly::kzg::strategy::SingleStrategy;
+    use halo2_proofs::transcript::{Blake2bRead, Challenge255, TranscriptReadBuffer};
+    let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(proof);
+    verify_proof::<
+        KZGCommitmentScheme<Bn256>,
+        VerifierSHPLONK<'_, Bn256>,
+        _,
+        _,
+        SingleStrategy<'_, Bn256>,
+    >(
+        params,
+        vk,
+        SingleStrategy::new(params),
+        &[&[&[Fr::from(out)]]],
+        &mut transcript,
+    )
+    .is_ok()
+}
+
+#[test]
+fn a_shplonk_proof_with_the_imported_ptau_params_verifies() {
+    let params = import_srs(&fixture(), 6).expect("import").params;
+    let (vk, proof) = prove_mul(&params, 6, 7);
+    assert!(verifies(&params, &vk, &proof, 42));
+    assert!(!verifies(&params, &vk, &proof, 43), "wrong public output");
+    // The same proof under params with another τ (same g and generators, only [τ]₂ differs) fails:
+    // the verifier's trust rests on s_g2.
+    let other = ParamsKZG::<Bn256>::setup(6, rand_chacha::ChaCha20Rng::seed_from_u64(9));
+    let forged = params.from_parts(
+        6,
+        params.get_g().to_vec(),
+        None,
+        G2Affine::generator(),
+        other.s_g2(),
+    );
+    assert!(!verifies(&forged, &vk, &proof, 42));
+}
