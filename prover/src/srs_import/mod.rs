@@ -118,9 +118,9 @@ pub fn read_powers(path: &Path, k: u32) -> Result<Powers, SrsImportError> {
     }
 }
 
-/// Builds `ParamsKZG` of degree k from checked powers (`g.len()` must be 2^k; [`import_srs`] ensures it).
+/// Builds `ParamsKZG` of degree k from checked powers (`g.len()` must be 2^k; `import_srs` ensures it).
 /// g2 is the G2 generator (checked equal to the file's by [`check_powers`]).
-pub fn params_from_powers(k: u32, g: Vec<G1Affine>, s_g2: G2Affine) -> ParamsKZG<Bn256> {
+pub(crate) fn params_from_powers(k: u32, g: Vec<G1Affine>, s_g2: G2Affine) -> ParamsKZG<Bn256> {
     // halo2-axiom builds params from parts only through a method of an existing value, which it ignores;
     // a k = 0 setup from a fixed seed is the cheapest such value (its contents are discarded).
     let template = ParamsKZG::<Bn256>::setup(0, rand_chacha::ChaCha20Rng::seed_from_u64(0));
