@@ -15,6 +15,7 @@ pub mod model_dir;
 pub mod pipeline;
 pub mod progress;
 pub mod srs;
+pub mod srs_import;
 
 pub use backend::{backend_for, CpuBackend, Device, ProverBackend};
 pub use error::ProverError;
