@@ -9,6 +9,8 @@ pub mod chips;
 pub mod circuit;
 pub mod compile;
 pub mod degree;
+#[cfg(feature = "dev")]
+pub mod dev;
 pub mod encoding;
 pub mod error;
 pub mod field;

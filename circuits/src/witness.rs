@@ -212,15 +212,13 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
             let value = (q as f64 - e.offset as f64) / e.unit();
             let element = i - span.lanes.start;
             return Err(match (&span.node, saturated) {
-                (Some(node), Some(TableKind::Func { f, y, .. })) => CircuitError::Node {
+                (Some(node), Some(TableKind::Func { f, y, .. })) => CircuitError::FuncOutOfRange {
                     node: node.clone(),
-                    message: format!(
-                        "element {element}: {}({value}) is outside the calibrated output range [{}, {}]; \
-                         recalibrate with inputs like this one",
-                        f.name(),
-                        y.min_value(),
-                        y.max_value()
-                    ),
+                    element,
+                    func: f.name(),
+                    value,
+                    min: y.min_value(),
+                    max: y.max_value(),
                 },
                 (Some(node), _) => CircuitError::OutOfRange {
                     node: node.clone(),

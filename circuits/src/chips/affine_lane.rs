@@ -23,6 +23,15 @@ use halo2_proofs::circuit::{Cell, Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
 
+/// Name of the lane gate.
+pub const LANE_GATE: &str = "affine lane";
+/// Name of the lane gate's one constraint.
+pub const LANE_CONSTRAINT: &str = "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r";
+/// Name of the lookup that range-checks the remainder `r`.
+pub const REMAINDER_LOOKUP: &str = "lane remainder";
+/// Name of the lookup of `(q, z)` in the activation sub-table.
+pub const ACTIVATION_LOOKUP: &str = "lane activation";
+
 /// Columns, gate and lookups of one lane.
 #[derive(Debug, Clone)]
 pub struct AffineLaneConfig {
@@ -61,7 +70,7 @@ impl AffineLaneConfig {
             meta.enable_equality(col);
         }
         let pow = Fr::from(1u64 << bits);
-        meta.create_gate("affine lane", |m| {
+        meta.create_gate(LANE_GATE, |m| {
             let cur = |col: Column<Advice>, m: &mut halo2_proofs::plonk::VirtualCells<'_, Fr>| {
                 m.query_advice(col, Rotation::cur())
             };
@@ -79,18 +88,18 @@ impl AffineLaneConfig {
                 lhs = lhs + p;
             }
             vec![(
-                "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r",
+                LANE_CONSTRAINT,
                 en * (lhs - qv * Expression::Constant(pow) - rv),
             )]
         });
-        meta.lookup("lane remainder", |m| {
+        meta.lookup(REMAINDER_LOOKUP, |m| {
             let (t, rv) = (
                 m.query_fixed(tag_r, Rotation::cur()),
                 m.query_advice(r, Rotation::cur()),
             );
             vec![(t, table.tag), (rv.clone(), table.x), (rv, table.y)]
         });
-        meta.lookup("lane activation", |m| {
+        meta.lookup(ACTIVATION_LOOKUP, |m| {
             let t = m.query_fixed(tag_q, Rotation::cur());
             let (qv, mut zv) = (
                 m.query_advice(q, Rotation::cur()),

@@ -13,6 +13,14 @@ use halo2_proofs::circuit::{Cell, Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
 
+/// Name of the tile gate.
+pub const MAC_GATE: &str = "mac tile";
+
+/// Name of the tile gate's constraint for output `k` (constraint index `k`).
+pub fn mac_constraint(k: usize) -> String {
+    format!("acc[{k}]")
+}
+
 /// Columns and gate of the tile.
 #[derive(Debug, Clone)]
 pub struct MacTileConfig {
@@ -35,7 +43,7 @@ impl MacTileConfig {
         for c in x.iter().chain(&acc) {
             meta.enable_equality(*c);
         }
-        meta.create_gate("mac tile", |m| {
+        meta.create_gate(MAC_GATE, |m| {
             let en = m.query_selector(enable);
             let chain = m.query_fixed(chain, Rotation::cur());
             let start = m.query_fixed(start, Rotation::cur());
@@ -54,7 +62,7 @@ impl MacTileConfig {
                         },
                     );
                     (
-                        format!("acc[{k}]"),
+                        mac_constraint(k),
                         en.clone() * (cur - chain.clone() * prev - start.clone() - dot),
                     )
                 })

@@ -2,6 +2,7 @@
 
 use super::broadcast::{broadcast_index_map, broadcast_shapes};
 use super::op::expect_inputs;
+use super::error::ShapeError;
 use serde::{Deserialize, Serialize};
 
 /// Which binary op.
@@ -19,7 +20,7 @@ pub struct Binary {
 }
 
 impl Binary {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         let [a, b] = expect_inputs(inputs, 2, "Binary")?[..] else {
             unreachable!()
         };
@@ -27,7 +28,7 @@ impl Binary {
     }
 
     /// Element of `a` and of `b` read by each output element.
-    pub fn index_maps(&self, a: &[usize], b: &[usize]) -> Result<(Vec<u32>, Vec<u32>), String> {
+    pub fn index_maps(&self, a: &[usize], b: &[usize]) -> Result<(Vec<u32>, Vec<u32>), ShapeError> {
         let out = broadcast_shapes(a, b)?;
         Ok((broadcast_index_map(a, &out), broadcast_index_map(b, &out)))
     }

@@ -1,7 +1,9 @@
 //! Numpy-style broadcasting of shapes and element indices.
 
+use super::error::ShapeError;
+
 /// The broadcast shape of two shapes, or why they do not broadcast.
-pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, ShapeError> {
     let rank = a.len().max(b.len());
     let dim = |s: &[usize], i: usize| {
         if i + s.len() >= rank {
@@ -15,9 +17,13 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> 
             (x, y) if x == y => Ok(x),
             (1, y) => Ok(y),
             (x, 1) => Ok(x),
-            (x, y) => Err(format!(
-                "shapes {a:?} and {b:?} do not broadcast (axis {i}: {x} vs {y})"
-            )),
+            (x, y) => Err(ShapeError::Broadcast {
+                a: a.to_vec(),
+                b: b.to_vec(),
+                axis: i,
+                a_dim: x,
+                b_dim: y,
+            }),
         })
         .collect()
 }

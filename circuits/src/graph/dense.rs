@@ -2,6 +2,7 @@
 //! operand, Gemm, and any per-feature scale or bias folded into them).
 
 use super::op::expect_inputs;
+use super::error::ShapeError;
 use serde::{Deserialize, Serialize};
 
 /// A fully connected layer with constant weights.
@@ -16,25 +17,30 @@ pub struct Dense {
 }
 
 impl Dense {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         let [x] = expect_inputs(inputs, 1, "Dense")?[..] else {
             unreachable!()
         };
         if self.weight.len() != self.in_features * self.out_features
             || self.bias.len() != self.out_features
         {
-            return Err("weight or bias size does not match the layer's features".into());
+            return Err(ShapeError::DenseSize {
+                weights: self.weight.len(),
+                biases: self.bias.len(),
+                in_features: self.in_features,
+                out_features: self.out_features,
+            });
         }
         match x.last() {
             Some(&n) if n == self.in_features => {
-                let mut s = x.to_vec();
-                *s.last_mut().expect("non-empty") = self.out_features;
+                let mut s = x[..x.len() - 1].to_vec();
+                s.push(self.out_features);
                 Ok(s)
             }
-            _ => Err(format!(
-                "input shape {x:?} does not end in {} features",
-                self.in_features
-            )),
+            _ => Err(ShapeError::DenseInput {
+                shape: x.to_vec(),
+                in_features: self.in_features,
+            }),
         }
     }
 

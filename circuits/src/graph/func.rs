@@ -2,6 +2,7 @@
 
 use super::op::expect_inputs;
 use crate::tables::FuncKind;
+use super::error::ShapeError;
 use serde::{Deserialize, Serialize};
 
 /// `y = f(x)` element-wise.
@@ -11,7 +12,7 @@ pub struct Func {
 }
 
 impl Func {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         let [x] = expect_inputs(inputs, 1, self.f.name())?[..] else {
             unreachable!()
         };

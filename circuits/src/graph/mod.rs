@@ -7,6 +7,7 @@ mod binary;
 mod broadcast;
 mod const_affine;
 mod dense;
+mod error;
 mod func;
 mod fuse;
 mod gather;
@@ -20,6 +21,7 @@ pub use binary::{Binary, BinaryKind};
 pub use broadcast::{broadcast_index_map, broadcast_shapes};
 pub use const_affine::ConstAffine;
 pub use dense::Dense;
+pub use error::ShapeError;
 pub use func::Func;
 pub use gather::Gather;
 pub use linear::{Linear, Matrix, Position};
@@ -126,9 +128,9 @@ impl Graph {
             })?;
         let shape = op
             .output_shape(&in_shapes)
-            .map_err(|message| CircuitError::Node {
+            .map_err(|reason| CircuitError::Shape {
                 node: node_ref.clone(),
-                message,
+                reason,
             })?;
         let output = self.add_tensor(output_name, shape);
         self.nodes.push(Node {
@@ -179,7 +181,13 @@ impl Graph {
                 }
                 shapes.push(self.tensors[i].shape.as_slice());
             }
-            let shape = node.op.output_shape(&shapes).map_err(err)?;
+            let shape = node
+                .op
+                .output_shape(&shapes)
+                .map_err(|reason| CircuitError::Shape {
+                    node: node.node_ref(),
+                    reason,
+                })?;
             let out = self
                 .tensors
                 .get(node.output)

@@ -1,6 +1,7 @@
 //! The op set of the IR. Each op lives in its own file; this enum only dispatches.
 
 use super::{AddTensors, Binary, ConstAffine, Dense, Func, Gather, Linear, Relu, Reshape};
+use super::error::ShapeError;
 use serde::{Deserialize, Serialize};
 
 /// An IR operation.
@@ -19,7 +20,7 @@ pub enum Op {
 
 impl Op {
     /// Output shape for the given input shapes, or why they do not fit.
-    pub fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         match self {
             Op::Dense(o) => o.output_shape(inputs),
             Op::ConstAffine(o) => o.output_shape(inputs),
@@ -54,12 +55,13 @@ pub(super) fn expect_inputs<'a>(
     inputs: &[&'a [usize]],
     n: usize,
     op: &str,
-) -> Result<Vec<&'a [usize]>, String> {
+) -> Result<Vec<&'a [usize]>, ShapeError> {
     if inputs.len() != n {
-        return Err(format!(
-            "{op} takes {n} activation input(s), got {}",
-            inputs.len()
-        ));
+        return Err(ShapeError::InputCount {
+            op: op.to_string(),
+            expected: n,
+            found: inputs.len(),
+        });
     }
     Ok(inputs.to_vec())
 }

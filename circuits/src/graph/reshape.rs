@@ -2,6 +2,7 @@
 //! It costs no rows: the output aliases the input's cells.
 
 use super::op::expect_inputs;
+use super::error::ShapeError;
 use serde::{Deserialize, Serialize};
 
 /// A view of the input with another shape of the same size.
@@ -11,7 +12,7 @@ pub struct Reshape {
 }
 
 impl Reshape {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         let [x] = expect_inputs(inputs, 1, "Reshape")?[..] else {
             unreachable!()
         };
@@ -20,10 +21,12 @@ impl Reshape {
             self.shape.iter().product::<usize>(),
         );
         if a != b {
-            return Err(format!(
-                "cannot reshape {x:?} ({a} elements) to {:?} ({b} elements)",
-                self.shape
-            ));
+            return Err(ShapeError::Reshape {
+                from: x.to_vec(),
+                from_elements: a,
+                to: self.shape.clone(),
+                to_elements: b,
+            });
         }
         Ok(self.shape.clone())
     }

@@ -118,9 +118,9 @@ pub(super) fn quantise_add(
 ) -> Result<QLane> {
     let (a_map, b_map) =
         op.index_maps(shapes.0, shapes.1)
-            .map_err(|message| CircuitError::Node {
+            .map_err(|reason| CircuitError::Shape {
                 node: node.clone(),
-                message,
+                reason,
             })?;
     let ma = 1i64 << (b as i32 + pre.scale - enc.0.scale);
     let mb = (op.sign as i64) << (b as i32 + pre.scale - enc.1.scale);
