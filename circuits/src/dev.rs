@@ -16,9 +16,7 @@
 //! - Gate and lookup indices follow `configure` order: the tile gate, then per lane its gate and its
 //!   remainder and activation lookups. [`MockModel`] reads them from the constraint system, by name.
 
-use crate::chips::affine_lane::{
-    ACTIVATION_LOOKUP, LANE_CONSTRAINT, LANE_GATE, REMAINDER_LOOKUP,
-};
+use crate::chips::affine_lane::{ACTIVATION_LOOKUP, LANE_CONSTRAINT, LANE_GATE, REMAINDER_LOOKUP};
 use crate::chips::mac_tile::{mac_constraint, MAC_GATE};
 use crate::circuit::{CompiledModel, ModelCircuit, ModelConfig, MODEL_REGION, TILE_FIRST_ROW};
 use crate::layout::Plan;
@@ -318,9 +316,9 @@ impl MockModel {
             0 => v.q == 0 && y == 0,
             tag => {
                 (0..pow).contains(&v.q)
-                    && s.tables.get(tag as usize - 1).is_some_and(|kind| {
-                        kind.apply(v.q as i64, bits) as i128 == y
-                    })
+                    && s.tables
+                        .get(tag as usize - 1)
+                        .is_some_and(|kind| kind.apply(v.q as i64, bits) as i128 == y)
             }
         };
         if !in_table {

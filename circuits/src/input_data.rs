@@ -94,7 +94,9 @@ pub enum InputDataError {
         found: usize,
     },
     /// A list does not hold a whole number of samples.
-    #[error("{file}: input_data[{index}] has {values} values, not a multiple of the input size {size}")]
+    #[error(
+        "{file}: input_data[{index}] has {values} values, not a multiple of the input size {size}"
+    )]
     NotMultiple {
         /// The file.
         file: String,
@@ -291,7 +293,10 @@ mod tests {
         );
         assert!(e.to_string().contains("input_data[0][1]"), "{e}");
         let e = InputData::parse(r#"{"data": []}"#, "in.json").unwrap_err();
-        assert!(e.to_string().contains("missing field \"input_data\""), "{e}");
+        assert!(
+            e.to_string().contains("missing field \"input_data\""),
+            "{e}"
+        );
         let e = InputData::parse("{", "in.json").unwrap_err();
         assert!(e.to_string().contains("not valid JSON"), "{e}");
         assert!(

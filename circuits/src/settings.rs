@@ -134,7 +134,9 @@ impl Settings {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SettingsError {
     /// The file was written in another format version.
-    #[error("settings format version {found} is not supported (this build reads version {expected})")]
+    #[error(
+        "settings format version {found} is not supported (this build reads version {expected})"
+    )]
     Version {
         /// The version found.
         found: u32,

@@ -5,10 +5,10 @@
 use halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use std::sync::{Arc, OnceLock};
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
+use zkinfer_circuits::compile::{compile_graph, CompileOptions};
 use zkinfer_circuits::dev::{
     assert_fails_with, Expected, LaneCell, LaneLookup, MockModel, TileCell,
 };
-use zkinfer_circuits::compile::{compile_graph, CompileOptions};
 use zkinfer_circuits::graph::{AddTensors, ConstAffine, Dense, Graph, Op, Relu, Reshape};
 use zkinfer_circuits::layout::Src;
 use zkinfer_circuits::witness::{generate, Witness};

@@ -1,8 +1,8 @@
 //! Add or Sub of two activations with numpy broadcasting: `y = a + sign * b`.
 
 use super::broadcast::{broadcast_index_map, broadcast_shapes};
-use super::op::expect_inputs;
 use super::error::ShapeError;
+use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// Sum (`sign = 1`) or difference (`sign = -1`) of two broadcast activations.

@@ -1,8 +1,8 @@
 //! Binary: element-wise product, maximum or minimum of two activations, with numpy broadcasting.
 
 use super::broadcast::{broadcast_index_map, broadcast_shapes};
-use super::op::expect_inputs;
 use super::error::ShapeError;
+use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// Which binary op.

@@ -1,7 +1,7 @@
 //! Element-wise affine map by constants: `y = x * mul + add` (Mul, Add, Sub, Div by constants; Identity).
 
-use super::op::expect_inputs;
 use super::error::ShapeError;
+use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// `y[i] = x[i] * mul[i] + add[i]`; `mul` and `add` hold one value (broadcast) or one per element.

@@ -1,8 +1,8 @@
 //! Dense: `y[.., k] = sum_j x[.., j] * W[k, j] + b[k]` over the last axis (MatMul with a constant right
 //! operand, Gemm, and any per-feature scale or bias folded into them).
 
-use super::op::expect_inputs;
 use super::error::ShapeError;
+use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// A fully connected layer with constant weights.

@@ -47,7 +47,9 @@ pub enum ShapeError {
         elements: usize,
     },
     /// A reshape changes the number of elements.
-    #[error("cannot reshape {from:?} ({from_elements} elements) to {to:?} ({to_elements} elements)")]
+    #[error(
+        "cannot reshape {from:?} ({from_elements} elements) to {to:?} ({to_elements} elements)"
+    )]
     Reshape {
         /// The input shape.
         from: Vec<usize>,
@@ -147,7 +149,9 @@ pub enum ShapeError {
         outputs: usize,
     },
     /// Some output elements are never written.
-    #[error("some output elements are never written ({missing} of {outputs}, the first is {first})")]
+    #[error(
+        "some output elements are never written ({missing} of {outputs}, the first is {first})"
+    )]
     OutputNotWritten {
         /// The first element never written.
         first: usize,

@@ -1,8 +1,8 @@
 //! Func: an element-wise nonlinear function, proved by a lookup table over the quantised domain.
 
+use super::error::ShapeError;
 use super::op::expect_inputs;
 use crate::tables::FuncKind;
-use super::error::ShapeError;
 use serde::{Deserialize, Serialize};
 
 /// `y = f(x)` element-wise.

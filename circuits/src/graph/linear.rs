@@ -5,8 +5,8 @@
 //! element per row of its weight matrix: `y[outs[k]] = sum_t W[k][t] * x[patch[t]] + bias[outs[k]]`.
 //! Positions sharing weights (all spatial positions of a convolution) share one matrix.
 
-use super::op::expect_inputs;
 use super::error::ShapeError;
+use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// A weight matrix `[outs][taps]`, row-major.

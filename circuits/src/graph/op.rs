@@ -1,7 +1,7 @@
 //! The op set of the IR. Each op lives in its own file; this enum only dispatches.
 
-use super::{AddTensors, Binary, ConstAffine, Dense, Func, Gather, Linear, Relu, Reshape};
 use super::error::ShapeError;
+use super::{AddTensors, Binary, ConstAffine, Dense, Func, Gather, Linear, Relu, Reshape};
 use serde::{Deserialize, Serialize};
 
 /// An IR operation.

@@ -1,7 +1,7 @@
 //! Relu: `y = max(x, 0)`.
 
-use super::op::expect_inputs;
 use super::error::ShapeError;
+use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// Rectified linear unit.

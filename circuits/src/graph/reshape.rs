@@ -1,8 +1,8 @@
 //! Reshape: a new shape over the same row-major elements (Reshape, Flatten, Squeeze, Unsqueeze, Identity).
 //! It costs no rows: the output aliases the input's cells.
 
-use super::op::expect_inputs;
 use super::error::ShapeError;
+use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// A view of the input with another shape of the same size.

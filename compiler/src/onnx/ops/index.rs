@@ -1,5 +1,7 @@
 //! Index arithmetic over row-major shapes, shared by the data-movement, convolution and pooling builders.
 
+use crate::error::LowerError;
+
 /// Row-major strides of a shape.
 pub fn strides(shape: &[usize]) -> Vec<usize> {
     let mut s = vec![1; shape.len()];
@@ -33,13 +35,13 @@ pub fn ravel(idx: &[usize], strides: &[usize]) -> usize {
 }
 
 /// An axis attribute (possibly negative) as an index into a rank.
-pub fn axis(a: i64, rank: usize) -> Result<usize, String> {
+pub fn axis(a: i64, rank: usize) -> Result<usize, LowerError> {
     let r = rank as i64;
     let v = if a < 0 { a + r } else { a };
     if (0..r).contains(&v) {
         Ok(v as usize)
     } else {
-        Err(format!("axis {a} is out of range for rank {rank}"))
+        Err(LowerError::Axis { axis: a, rank })
     }
 }
 
@@ -56,7 +58,7 @@ pub struct Window {
 
 impl Window {
     /// Output size of each spatial axis (`ceil` rounds windows that run past the end up).
-    pub fn output(&self, input: &[usize], ceil: bool) -> Result<Vec<usize>, String> {
+    pub fn output(&self, input: &[usize], ceil: bool) -> Result<Vec<usize>, LowerError> {
         input
             .iter()
             .enumerate()
@@ -64,9 +66,11 @@ impl Window {
                 let span = self.dilations[i] * (self.kernel[i] - 1) + 1;
                 let padded = d + self.pad_begin[i] + self.pad_end[i];
                 if padded < span {
-                    return Err(format!(
-                        "the kernel is larger than the padded input on axis {i}"
-                    ));
+                    return Err(LowerError::KernelTooLarge {
+                        axis: i,
+                        span,
+                        padded,
+                    });
                 }
                 let s = self.strides[i];
                 let mut o = (padded - span) / s + 1;
