@@ -26,7 +26,9 @@ pub const MODEL_REGION: &str = "model";
 /// A quantised model with its row plan: what key generation and proving need besides the settings.
 #[derive(Debug, Clone)]
 pub struct CompiledModel {
+    /// The quantised model.
     pub quant: QuantModel,
+    /// Its row plan under the settings' layout.
     pub plan: Plan,
 }
 
@@ -66,17 +68,24 @@ impl CompiledModel {
 /// Columns of the model circuit.
 #[derive(Debug, Clone)]
 pub struct ModelConfig {
+    /// The shared lookup table.
     pub table: LookupTableConfig,
+    /// The multiply-accumulate tile.
     pub tile: MacTileConfig,
+    /// The affine lanes.
     pub lanes: Vec<AffineLaneConfig>,
+    /// The public instance column.
     pub instance: Column<Instance>,
 }
 
 /// The halo2 circuit of one model (and, when a witness is set, one inference).
 #[derive(Debug, Clone, Default)]
 pub struct ModelCircuit {
+    /// The settings (halo2's circuit parameters).
     pub settings: Settings,
+    /// The compiled model (needed by `synthesize`, not by `configure`).
     pub model: Option<Arc<CompiledModel>>,
+    /// The witness of one inference (`None` at key generation).
     pub witness: Option<Arc<Witness>>,
 }
 

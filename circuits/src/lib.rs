@@ -5,6 +5,8 @@
 //! Dependency direction: `graph` <- `quant` <- `layout` <- `witness` <- `circuit`; `chips` and `settings` are
 //! the configuration part that the verifier links (it never needs the graph, the plan or the witness).
 
+#![warn(missing_docs)]
+
 pub mod chips;
 pub mod circuit;
 pub mod compile;

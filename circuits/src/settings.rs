@@ -33,8 +33,11 @@ pub struct LayoutParams {
 /// A public input or output tensor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct IoSpec {
+    /// Tensor name.
     pub name: String,
+    /// Shape.
     pub shape: Vec<usize>,
+    /// How its values are stored.
     pub encoding: Encoding,
 }
 
@@ -50,9 +53,11 @@ impl IoSpec {
 pub struct Settings {
     /// Always [`SETTINGS_VERSION`] for files this build writes.
     pub version: u32,
+    /// Model name (the ONNX file's stem).
     pub model_name: String,
     /// log2 of the number of rows.
     pub k: u32,
+    /// The layout.
     pub layout: LayoutParams,
     /// The sub-tables of the shared lookup table, in tag order.
     pub tables: Vec<TableKind>,

@@ -15,24 +15,33 @@ use crate::Fr;
 /// Values of one lane row (stored integers; tests may tamper with them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LaneValues {
+    /// Input `a`.
     pub a: i128,
+    /// Input `b`.
     pub b: i128,
+    /// Quotient `q`.
     pub q: i128,
+    /// Remainder `r`.
     pub r: i128,
+    /// Output `z`.
     pub z: i128,
 }
 
 /// Values of one tile row.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TileValues {
+    /// Input slots (0 for padding).
     pub x: Vec<i128>,
+    /// Running sums after this row.
     pub acc: Vec<i128>,
 }
 
 /// The full witness, aligned with the plan's rows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Witness {
+    /// Lane rows, aligned with the plan's.
     pub lanes: Vec<LaneValues>,
+    /// Tile rows, aligned with the plan's.
     pub tiles: Vec<TileValues>,
     /// Public instances: stored inputs, then stored outputs (the binding value follows, in `bind`).
     pub instances: Vec<i128>,

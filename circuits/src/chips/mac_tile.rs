@@ -24,12 +24,17 @@ pub fn mac_constraint(k: usize) -> String {
 /// Columns and gate of the tile.
 #[derive(Debug, Clone)]
 pub struct MacTileConfig {
+    /// The B input columns.
     pub x: Vec<Column<Advice>>,
+    /// The K running-sum columns.
     pub acc: Vec<Column<Advice>>,
     /// `weight[k * B + t]` multiplies `x[t]` into `acc[k]`.
     pub weight: Vec<Column<Fixed>>,
+    /// 1 where a row continues the previous row's sums, 0 on first rows.
     pub chain: Column<Fixed>,
+    /// Starting offset of a dot product (on first rows).
     pub start: Column<Fixed>,
+    /// Enables the tile gate on a row.
     pub enable: Selector,
 }
 
@@ -82,7 +87,9 @@ impl MacTileConfig {
 /// Cells of one assigned tile row.
 #[derive(Debug, Clone)]
 pub struct TileCells {
+    /// The input cells.
     pub x: Vec<Cell>,
+    /// The running-sum cells.
     pub acc: Vec<Cell>,
 }
 
@@ -93,6 +100,7 @@ pub struct MacTileChip {
 }
 
 impl MacTileChip {
+    /// A chip assigning rows of a configured tile.
     pub fn construct(config: MacTileConfig) -> Self {
         Self { config }
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Sum (`sign = 1`) or difference (`sign = -1`) of two broadcast activations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AddTensors {
+    /// 1 for Add, -1 for Sub.
     pub sign: i8,
 }
 

@@ -8,14 +8,18 @@ use serde::{Deserialize, Serialize};
 /// Which binary op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BinaryKind {
+    /// Element-wise product.
     Mul,
+    /// Element-wise maximum.
     Max,
+    /// Element-wise minimum.
     Min,
 }
 
 /// `y = a (op) b`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Binary {
+    /// Which op.
     pub kind: BinaryKind,
 }
 

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 /// `y[i] = x[i] * mul[i] + add[i]`; `mul` and `add` hold one value (broadcast) or one per element.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConstAffine {
+    /// Multipliers (one, or one per element).
     pub mul: Vec<f32>,
+    /// Addends (one, or one per element).
     pub add: Vec<f32>,
 }
 

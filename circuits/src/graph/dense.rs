@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// A fully connected layer with constant weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dense {
+    /// Input features (size of the last input axis).
     pub in_features: usize,
+    /// Output features.
     pub out_features: usize,
     /// Row-major `[out_features][in_features]`.
     pub weight: Vec<f32>,

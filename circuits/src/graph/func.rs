@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// `y = f(x)` element-wise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Func {
+    /// The function.
     pub f: FuncKind,
 }
 

@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 /// An index map over the concatenation of the inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gather {
+    /// The output shape.
     pub out_shape: Vec<usize>,
     /// For each output element: an index into the inputs laid end to end, or `None` for `fill`.
     pub map: Vec<Option<u32>>,
+    /// The constant of outputs mapped to `None` (padding).
     pub fill: f32,
 }
 

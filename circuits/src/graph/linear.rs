@@ -12,24 +12,33 @@ use serde::{Deserialize, Serialize};
 /// A weight matrix `[outs][taps]`, row-major.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Matrix {
+    /// Rows: outputs per position.
     pub outs: usize,
+    /// Columns: inputs per patch.
     pub taps: usize,
+    /// Weights, `w[out * taps + tap]`.
     pub w: Vec<f32>,
 }
 
 /// One patch of inputs and the outputs it produces.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Position {
+    /// Input element of each tap (`None` = padding).
     pub patch: Vec<Option<u32>>,
+    /// Index of the weight matrix.
     pub matrix: u32,
+    /// Output element of each matrix row.
     pub outs: Vec<u32>,
 }
 
 /// A linear map with constant weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Linear {
+    /// The output shape.
     pub out_shape: Vec<usize>,
+    /// Weight matrices, shared by the positions that name them.
     pub matrices: Vec<Matrix>,
+    /// Patches and the outputs they produce.
     pub positions: Vec<Position>,
     /// One per output element.
     pub bias: Vec<f32>,

@@ -38,7 +38,9 @@ pub type TensorId = usize;
 /// A tensor's name and static shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TensorInfo {
+    /// Tensor name (ONNX value name, or one derived from its node).
     pub name: String,
+    /// Static shape.
     pub shape: Vec<usize>,
 }
 
@@ -52,11 +54,15 @@ impl TensorInfo {
 /// One operation producing one tensor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
+    /// Node name.
     pub name: String,
     /// The source op type(s), for messages: `Gemm`, or `MatMul+Add` after fusion.
     pub op_type: String,
+    /// The operation.
     pub op: Op,
+    /// Activation inputs.
     pub inputs: Vec<TensorId>,
+    /// The tensor it produces.
     pub output: TensorId,
 }
 
@@ -73,10 +79,15 @@ impl Node {
 /// A model: tensors, nodes in topological order, graph inputs and outputs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Graph {
+    /// Model name.
     pub name: String,
+    /// Every tensor; a [`TensorId`] indexes this.
     pub tensors: Vec<TensorInfo>,
+    /// Nodes in topological order.
     pub nodes: Vec<Node>,
+    /// Graph inputs, in order.
     pub inputs: Vec<TensorId>,
+    /// Graph outputs, in order.
     pub outputs: Vec<TensorId>,
 }
 

@@ -7,14 +7,23 @@ use serde::{Deserialize, Serialize};
 /// An IR operation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Op {
+    /// Fully connected layer over the last axis.
     Dense(Dense),
+    /// Element-wise `x * mul + add` by constants.
     ConstAffine(ConstAffine),
+    /// Sum or difference of two activations.
     AddTensors(AddTensors),
+    /// Rectified linear unit.
     Relu(Relu),
+    /// New shape over the same elements.
     Reshape(Reshape),
+    /// Constant-weight linear map by patches (convolutions, pooling, sums).
     Linear(Linear),
+    /// Index map over the inputs (data movement).
     Gather(Gather),
+    /// Element-wise table function.
     Func(Func),
+    /// Product, maximum or minimum of two activations.
     Binary(Binary),
 }
 

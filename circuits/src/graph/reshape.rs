@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// A view of the input with another shape of the same size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reshape {
+    /// The output shape.
     pub shape: Vec<usize>,
 }
 

@@ -15,7 +15,12 @@ pub enum Src {
     /// The `z` cell of a lane row.
     Lane(u32),
     /// The `acc[k]` cell of a tile row.
-    TileAcc { row: u32, k: u16 },
+    TileAcc {
+        /// The tile row.
+        row: u32,
+        /// The running sum.
+        k: u16,
+    },
     /// No copy: the cell holds 0 and its coefficient is 0 (constant rows).
     Zero,
 }
@@ -23,12 +28,19 @@ pub enum Src {
 /// A lane row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LaneRow {
+    /// Source of the `a` cell.
     pub a: Src,
+    /// Source of the `b` cell (`None`: 0).
     pub b: Option<Src>,
+    /// Coefficient of `a`.
     pub m_a: i64,
+    /// Coefficient of `b`.
     pub m_b: i64,
+    /// Product coefficient.
     pub m_ab: i64,
+    /// Coefficient of `b` subtracted from `z` in the activation lookup.
     pub m_zb: i64,
+    /// Constant term.
     pub c: i64,
     /// Activation sub-table tag.
     pub act_tag: u64,
@@ -54,7 +66,9 @@ pub struct OpSpan {
     pub node: Option<NodeRef>,
     /// Graph input index, for input spans.
     pub input_index: Option<usize>,
+    /// Its lane rows.
     pub lanes: Range<usize>,
+    /// Its tile rows.
     pub tiles: Range<usize>,
     /// Scale and offset of the pre-activation value `q`, for messages.
     pub pre: crate::encoding::Encoding,
@@ -63,9 +77,13 @@ pub struct OpSpan {
 /// The whole row plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// The layout the plan is made for.
     pub layout: LayoutParams,
+    /// Every lane row; row `i` is assigned to lane `i % L` at circuit row `i / L`.
     pub lane_rows: Vec<LaneRow>,
+    /// Every tile row; row `i` is assigned at circuit row `i + 1`.
     pub tile_rows: Vec<TileRow>,
+    /// The rows of each op, in order.
     pub spans: Vec<OpSpan>,
     /// Lane row holding each element of each tensor.
     pub tensor_cells: Vec<Vec<u32>>,
