@@ -272,7 +272,7 @@ mod tests {
         .expect("ok");
         assert_eq!(d.inputs, vec![vec![1.0, 2.5, 3.0, 4.0]]);
         assert_eq!(d.samples(&[2], "in.json").expect("batch").len(), 2);
-        let e = d.samples(&[3], "in.json").unwrap_err();
+        let e = d.samples(&[3], "in.json").expect_err("must fail");
         assert!(
             matches!(
                 e,
@@ -286,30 +286,31 @@ mod tests {
             "{e:?}"
         );
         assert!(e.to_string().contains("not a multiple"), "{e}");
-        let e = InputData::parse(r#"{"input_data": [[1, "x"]]}"#, "in.json").unwrap_err();
+        let e =
+            InputData::parse(r#"{"input_data": [[1, "x"]]}"#, "in.json").expect_err("must fail");
         assert!(
             matches!(&e, InputDataError::NotANumber { at, .. } if at == "input_data[0][1]"),
             "{e:?}"
         );
         assert!(e.to_string().contains("input_data[0][1]"), "{e}");
-        let e = InputData::parse(r#"{"data": []}"#, "in.json").unwrap_err();
+        let e = InputData::parse(r#"{"data": []}"#, "in.json").expect_err("must fail");
         assert!(
             e.to_string().contains("missing field \"input_data\""),
             "{e}"
         );
-        let e = InputData::parse("{", "in.json").unwrap_err();
+        let e = InputData::parse("{", "in.json").expect_err("must fail");
         assert!(e.to_string().contains("not valid JSON"), "{e}");
         assert!(
             std::error::Error::source(&e).is_some(),
             "the parser's error is the source"
         );
         assert!(InputData::parse(r#"{"input_data": [[null]]}"#, "f")
-            .unwrap_err()
+            .expect_err("must fail")
             .to_string()
             .contains("is not a number"));
         let d = InputData::parse(r#"{"input_data": [[1, 2], [3]]}"#, "f").expect("ok");
         assert!(matches!(
-            d.samples(&[1, 1], "f").unwrap_err(),
+            d.samples(&[1, 1], "f").expect_err("must fail"),
             InputDataError::SampleCounts {
                 first: 2,
                 index: 1,

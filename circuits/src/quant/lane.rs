@@ -265,6 +265,7 @@ pub(super) fn quantise_minmax(
 }
 
 /// A gather with constant fill (Pad): copies `x[map[i]]`, or writes the stored `fill`, into lane rows.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn quantise_fill(
     node: NodeRef,
     input: TensorId,

@@ -119,7 +119,7 @@ fn affine(
         (Kind::Sub, true) => (vec![-1.0; cv.len()], cv),
         (Kind::Mul, _) => (cv, zeros),
         (Kind::Div, false) => {
-            if cv.iter().any(|v| *v == 0.0) {
+            if cv.contains(&0.0) {
                 return Err(n.err("division by a constant zero"));
             }
             (cv.iter().map(|v| 1.0 / v).collect(), zeros)

@@ -74,7 +74,7 @@ impl Window {
                 }
                 let s = self.strides[i];
                 let mut o = (padded - span) / s + 1;
-                if ceil && (padded - span) % s != 0 {
+                if ceil && !(padded - span).is_multiple_of(s) {
                     o += 1;
                     // the last window must start inside the input or its begin padding
                     if (o - 1) * s >= d + self.pad_begin[i] {
