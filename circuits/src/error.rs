@@ -177,3 +177,44 @@ pub fn display_chain(error: &(dyn std::error::Error + 'static)) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{Graph, Op, Reshape};
+
+    #[test]
+    fn shape_errors_name_the_node_and_the_chain_is_one_line() {
+        let mut g = Graph::new("g");
+        let x = g.add_input("x", vec![2, 3]);
+        let op = Op::Reshape(Reshape { shape: vec![4] });
+        let e = g
+            .add_node("r", "Reshape", op, vec![x], "y")
+            .expect_err("6 elements do not reshape to 4");
+        assert!(
+            matches!(
+                &e,
+                CircuitError::Shape {
+                    node,
+                    reason: ShapeError::Reshape {
+                        from_elements: 6,
+                        to_elements: 4,
+                        ..
+                    }
+                } if node.name == "r"
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "node r (Reshape): cannot reshape [2, 3] (6 elements) to [4] (4 elements)"
+        );
+        let io = crate::input_data::InputData::read(std::path::Path::new("/nonexistent/in.json"))
+            .expect_err("no such file");
+        let text = display_chain(&io);
+        assert!(
+            text.starts_with("/nonexistent/in.json: cannot read: ") && text.len() > 36,
+            "{text}"
+        );
+    }
+}

@@ -64,7 +64,16 @@ mod tests {
     fn broadcasts_like_numpy() {
         assert_eq!(broadcast_shapes(&[2, 3], &[3]), Ok(vec![2, 3]));
         assert_eq!(broadcast_shapes(&[2, 1], &[1, 3]), Ok(vec![2, 3]));
-        assert!(broadcast_shapes(&[2, 3], &[2]).is_err());
+        assert_eq!(
+            broadcast_shapes(&[2, 3], &[2]),
+            Err(ShapeError::Broadcast {
+                a: vec![2, 3],
+                b: vec![2],
+                axis: 1,
+                a_dim: 3,
+                b_dim: 2
+            })
+        );
         assert_eq!(broadcast_index_map(&[3], &[2, 3]), vec![0, 1, 2, 0, 1, 2]);
         assert_eq!(
             broadcast_index_map(&[2, 1], &[2, 3]),

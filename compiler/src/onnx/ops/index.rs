@@ -86,3 +86,30 @@ impl Window {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_and_windows_report_what_does_not_fit() {
+        assert_eq!(axis(-1, 3), Ok(2));
+        assert_eq!(axis(3, 3), Err(LowerError::Axis { axis: 3, rank: 3 }));
+        let win = Window {
+            kernel: vec![5],
+            strides: vec![1],
+            dilations: vec![1],
+            pad_begin: vec![0],
+            pad_end: vec![1],
+        };
+        assert_eq!(win.output(&[5], false), Ok(vec![2]));
+        assert_eq!(
+            win.output(&[3], false),
+            Err(LowerError::KernelTooLarge {
+                axis: 0,
+                span: 5,
+                padded: 4
+            })
+        );
+    }
+}
