@@ -13,24 +13,31 @@ use crate::quant::QuantModel;
 use crate::settings::{LayoutParams, Settings, TableKind, SETTINGS_VERSION};
 use crate::witness::Witness;
 use crate::Fr;
-use halo2_proofs::circuit::{Cell, Layouter, SimpleFloorPlanner, Value};
+use halo2_proofs::circuit::{Cell, Layouter, Region, SimpleFloorPlanner, Value};
 use halo2_proofs::plonk::{Circuit, Column, ConstraintSystem, Error, Instance};
 use std::sync::Arc;
 
 /// The tile starts one row down, so the `acc[prev]` a first row queries is a real (usable) row.
 pub const TILE_FIRST_ROW: usize = 1;
 
+/// Name of the one region holding every tile and lane row (region offsets are circuit rows).
+pub const MODEL_REGION: &str = "model";
+
 /// A quantised model with its row plan: what key generation and proving need besides the settings.
 #[derive(Debug, Clone)]
 pub struct CompiledModel {
+    /// The quantised model.
     pub quant: QuantModel,
+    /// Its row plan under the settings' layout.
     pub plan: Plan,
 }
 
 impl CompiledModel {
     /// Plans the rows of `quant` for the layout in `settings`, checking that the two agree.
     pub fn new(quant: QuantModel, settings: &Settings) -> Result<Self> {
-        settings.check().map_err(CircuitError::Inconsistent)?;
+        settings
+            .check()
+            .map_err(|reason| CircuitError::Settings { reason })?;
         if quant.tables != settings.tables {
             return Err(CircuitError::Inconsistent(
                 "the model's lookup tables differ from the settings'".into(),
@@ -61,17 +68,24 @@ impl CompiledModel {
 /// Columns of the model circuit.
 #[derive(Debug, Clone)]
 pub struct ModelConfig {
+    /// The shared lookup table.
     pub table: LookupTableConfig,
+    /// The multiply-accumulate tile.
     pub tile: MacTileConfig,
+    /// The affine lanes.
     pub lanes: Vec<AffineLaneConfig>,
+    /// The public instance column.
     pub instance: Column<Instance>,
 }
 
 /// The halo2 circuit of one model (and, when a witness is set, one inference).
 #[derive(Debug, Clone, Default)]
 pub struct ModelCircuit {
+    /// The settings (halo2's circuit parameters).
     pub settings: Settings,
+    /// The compiled model (needed by `synthesize`, not by `configure`).
     pub model: Option<Arc<CompiledModel>>,
+    /// The witness of one inference (`None` at key generation).
     pub witness: Option<Arc<Witness>>,
 }
 
@@ -187,100 +201,12 @@ impl Circuit<Fr> for ModelCircuit {
             .collect();
         let id_tag = s.table_tag(TableKind::Identity).ok_or(Error::Synthesis)?;
         let wit = self.witness.as_deref();
-        let known = |v: i128| wit.map_or(Value::unknown(), |_| Value::known(fr_from_i128(v)));
-        let (bw, kw) = (s.layout.tile_inputs, s.layout.tile_outputs);
-        let mut to_instance: Vec<(Cell, usize)> = Vec::new();
-        layouter.assign_region(
-            || "model",
+        let to_instance = layouter.assign_region(
+            || MODEL_REGION,
             |mut region| {
-                let mut lane_cells: Vec<LaneCells> = Vec::with_capacity(plan.lane_rows.len());
-                let mut tile_cells: Vec<TileCells> = Vec::with_capacity(plan.tile_rows.len());
-                for (i, row) in plan.tile_rows.iter().enumerate() {
-                    let vals = wit.map(|w| &w.tiles[i]);
-                    let x: Vec<Value<Fr>> = (0..bw)
-                        .map(|t| vals.map_or(Value::unknown(), |v| known(v.x[t])))
-                        .collect();
-                    let acc: Vec<Value<Fr>> = (0..kw)
-                        .map(|k| vals.map_or(Value::unknown(), |v| known(v.acc[k])))
-                        .collect();
-                    let w: Vec<Fr> = row.w.iter().map(|v| fr_from_i128(*v as i128)).collect();
-                    let start = fr_from_i128(row.start as i128);
-                    tile_cells.push(tile.assign_row(
-                        &mut region,
-                        i + TILE_FIRST_ROW,
-                        &x,
-                        &w,
-                        row.first,
-                        start,
-                        &acc,
-                    )?);
-                }
-                for (i, row) in plan.lane_rows.iter().enumerate() {
-                    let fixed = LaneRowFixed {
-                        m_a: fr_from_i128(row.m_a as i128),
-                        m_b: fr_from_i128(row.m_b as i128),
-                        c: fr_from_i128(row.c as i128),
-                        m_ab: fr_from_i128(row.m_ab as i128),
-                        m_zb: fr_from_i128(row.m_zb as i128),
-                        tag_r: id_tag,
-                        tag_q: row.act_tag,
-                    };
-                    let v = wit.map(|w| w.lanes[i]).unwrap_or_default();
-                    let mut values = LaneRowValues {
-                        a: known(v.a),
-                        b: known(v.b),
-                        q: known(v.q),
-                        r: known(v.r),
-                        z: known(v.z),
-                    };
-                    if i == plan.bind_lane as usize {
-                        // the binding value is a full field element, carried but never used
-                        values.a = wit.map_or(Value::unknown(), |w| Value::known(w.bind));
-                    }
-                    let n = lanes.len();
-                    lane_cells.push(lanes[i % n].assign_row(
-                        &mut region,
-                        i / n,
-                        &fixed,
-                        &values,
-                    )?);
-                }
-                // copy constraints: every value entering a tile or lane comes from a checked cell
-                let src_cell = |src: Src,
-                                to_instance: &mut Vec<(Cell, usize)>,
-                                cell: Cell|
-                 -> Option<Cell> {
-                    match src {
-                        Src::Instance(j) => {
-                            to_instance.push((cell, j as usize));
-                            None
-                        }
-                        Src::Lane(j) => Some(lane_cells[j as usize].z),
-                        Src::Zero => None,
-                        Src::TileAcc { row, k } => Some(tile_cells[row as usize].acc[k as usize]),
-                    }
-                };
-                for (i, row) in plan.lane_rows.iter().enumerate() {
-                    if let Some(c) = src_cell(row.a, &mut to_instance, lane_cells[i].a) {
-                        region.constrain_equal(lane_cells[i].a, c);
-                    }
-                    if let Some(b) = row.b {
-                        if let Some(c) = src_cell(b, &mut to_instance, lane_cells[i].b) {
-                            region.constrain_equal(lane_cells[i].b, c);
-                        }
-                    }
-                }
-                for (i, row) in plan.tile_rows.iter().enumerate() {
-                    for (t, x) in row.x.iter().enumerate() {
-                        if let Some(j) = x {
-                            region.constrain_equal(tile_cells[i].x[t], lane_cells[*j as usize].z);
-                        }
-                    }
-                }
-                for (o, &l) in plan.outputs.iter().enumerate() {
-                    to_instance.push((lane_cells[l as usize].z, plan.input_instances + o));
-                }
-                Ok(())
+                let tile_cells = assign_tiles(&tile, &mut region, plan, wit)?;
+                let lane_cells = assign_lanes(&lanes, &mut region, plan, wit, id_tag)?;
+                Ok(wire_copies(&mut region, plan, &lane_cells, &tile_cells))
             },
         )?;
         for (cell, row) in to_instance {
@@ -288,4 +214,124 @@ impl Circuit<Fr> for ModelCircuit {
         }
         Ok(())
     }
+}
+
+/// A stored integer as a witness value: known when there is a witness, unknown at key generation.
+fn known(wit: Option<&Witness>, v: i128) -> Value<Fr> {
+    wit.map_or(Value::unknown(), |_| Value::known(fr_from_i128(v)))
+}
+
+/// Assigns every tile row of the plan (row `i` at [`TILE_FIRST_ROW`]` + i`) with its weights and, when
+/// there is a witness, its inputs and running sums.
+fn assign_tiles(
+    tile: &MacTileChip,
+    region: &mut Region<'_, Fr>,
+    plan: &Plan,
+    wit: Option<&Witness>,
+) -> Result<Vec<TileCells>, Error> {
+    let (bw, kw) = (plan.layout.tile_inputs, plan.layout.tile_outputs);
+    let mut tile_cells = Vec::with_capacity(plan.tile_rows.len());
+    for (i, row) in plan.tile_rows.iter().enumerate() {
+        let vals = wit.map(|w| &w.tiles[i]);
+        let x: Vec<Value<Fr>> = (0..bw)
+            .map(|t| vals.map_or(Value::unknown(), |v| known(wit, v.x[t])))
+            .collect();
+        let acc: Vec<Value<Fr>> = (0..kw)
+            .map(|k| vals.map_or(Value::unknown(), |v| known(wit, v.acc[k])))
+            .collect();
+        let w: Vec<Fr> = row.w.iter().map(|v| fr_from_i128(*v as i128)).collect();
+        let start = fr_from_i128(row.start as i128);
+        tile_cells.push(tile.assign_row(
+            region,
+            i + TILE_FIRST_ROW,
+            &x,
+            &w,
+            row.first,
+            start,
+            &acc,
+        )?);
+    }
+    Ok(tile_cells)
+}
+
+/// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L`. The binding row's
+/// `a` holds the binding value.
+fn assign_lanes(
+    lanes: &[AffineLaneChip],
+    region: &mut Region<'_, Fr>,
+    plan: &Plan,
+    wit: Option<&Witness>,
+    id_tag: u64,
+) -> Result<Vec<LaneCells>, Error> {
+    let mut lane_cells = Vec::with_capacity(plan.lane_rows.len());
+    for (i, row) in plan.lane_rows.iter().enumerate() {
+        let fixed = LaneRowFixed {
+            m_a: fr_from_i128(row.m_a as i128),
+            m_b: fr_from_i128(row.m_b as i128),
+            c: fr_from_i128(row.c as i128),
+            m_ab: fr_from_i128(row.m_ab as i128),
+            m_zb: fr_from_i128(row.m_zb as i128),
+            tag_r: id_tag,
+            tag_q: row.act_tag,
+        };
+        let v = wit.map(|w| w.lanes[i]).unwrap_or_default();
+        let mut values = LaneRowValues {
+            a: known(wit, v.a),
+            b: known(wit, v.b),
+            q: known(wit, v.q),
+            r: known(wit, v.r),
+            z: known(wit, v.z),
+        };
+        if i == plan.bind_lane as usize {
+            // the binding value is a full field element, carried but never used
+            values.a = wit.map_or(Value::unknown(), |w| Value::known(w.bind));
+        }
+        let n = lanes.len();
+        lane_cells.push(lanes[i % n].assign_row(region, i / n, &fixed, &values)?);
+    }
+    Ok(lane_cells)
+}
+
+/// Copy constraints: every value entering a tile or lane comes from a checked cell. Returns the cells to
+/// be copied to instance rows (inputs into their range-check lanes, output lanes' `z`, the binding row).
+fn wire_copies(
+    region: &mut Region<'_, Fr>,
+    plan: &Plan,
+    lane_cells: &[LaneCells],
+    tile_cells: &[TileCells],
+) -> Vec<(Cell, usize)> {
+    let mut to_instance: Vec<(Cell, usize)> = Vec::new();
+    // the cell a source names, or `None` when it is an instance (recorded for later) or zero
+    let mut src_cell = |src: Src, cell: Cell| -> Option<Cell> {
+        match src {
+            Src::Instance(j) => {
+                to_instance.push((cell, j as usize));
+                None
+            }
+            Src::Lane(j) => Some(lane_cells[j as usize].z),
+            Src::Zero => None,
+            Src::TileAcc { row, k } => Some(tile_cells[row as usize].acc[k as usize]),
+        }
+    };
+    for (i, row) in plan.lane_rows.iter().enumerate() {
+        if let Some(c) = src_cell(row.a, lane_cells[i].a) {
+            region.constrain_equal(lane_cells[i].a, c);
+        }
+        if let Some(b) = row.b {
+            if let Some(c) = src_cell(b, lane_cells[i].b) {
+                region.constrain_equal(lane_cells[i].b, c);
+            }
+        }
+    }
+    for (i, row) in plan.tile_rows.iter().enumerate() {
+        for (t, x) in row.x.iter().enumerate() {
+            if let Some(j) = x {
+                region.constrain_equal(tile_cells[i].x[t], lane_cells[*j as usize].z);
+            }
+        }
+    }
+    for (o, &l) in plan.outputs.iter().enumerate() {
+        to_instance.push((lane_cells[l as usize].z, plan.input_instances + o));
+    }
+    to_instance
 }

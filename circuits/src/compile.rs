@@ -29,6 +29,7 @@ fn exact_shape(
 /// Options of [`compile_graph`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CompileOptions {
+    /// What calibration optimises for.
     pub target: Target,
     /// Calibrated ranges are multiplied by this before scales are chosen.
     pub headroom: f64,
@@ -48,7 +49,9 @@ impl Default for CompileOptions {
 pub struct CompiledGraph {
     /// Settings with an empty `model_hash` (the artifact writer fills it in).
     pub settings: Settings,
+    /// The quantised model.
     pub quant: QuantModel,
+    /// The calibrated ranges.
     pub calibration: Calibration,
     /// The fused graph that was quantised (for float reference runs).
     pub graph: Graph,

@@ -5,10 +5,14 @@
 //! Dependency direction: `graph` <- `quant` <- `layout` <- `witness` <- `circuit`; `chips` and `settings` are
 //! the configuration part that the verifier links (it never needs the graph, the plan or the witness).
 
+#![warn(missing_docs)]
+
 pub mod chips;
 pub mod circuit;
 pub mod compile;
 pub mod degree;
+#[cfg(feature = "dev")]
+pub mod dev;
 pub mod encoding;
 pub mod error;
 pub mod field;

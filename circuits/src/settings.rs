@@ -4,6 +4,7 @@
 
 use crate::encoding::Encoding;
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 pub use crate::tables::TableKind;
 
@@ -32,8 +33,11 @@ pub struct LayoutParams {
 /// A public input or output tensor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct IoSpec {
+    /// Tensor name.
     pub name: String,
+    /// Shape.
     pub shape: Vec<usize>,
+    /// How its values are stored.
     pub encoding: Encoding,
 }
 
@@ -49,9 +53,11 @@ impl IoSpec {
 pub struct Settings {
     /// Always [`SETTINGS_VERSION`] for files this build writes.
     pub version: u32,
+    /// Model name (the ONNX file's stem).
     pub model_name: String,
     /// log2 of the number of rows.
     pub k: u32,
+    /// The layout.
     pub layout: LayoutParams,
     /// The sub-tables of the shared lookup table, in tag order.
     pub tables: Vec<TableKind>,
@@ -89,37 +95,94 @@ impl Settings {
     }
 
     /// Checks the fields that `configure` relies on.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SettingsError> {
         if self.version != SETTINGS_VERSION {
-            return Err(format!(
-                "settings format version {} is not supported (this build reads version {SETTINGS_VERSION})",
-                self.version
-            ));
+            return Err(SettingsError::Version {
+                found: self.version,
+                expected: SETTINGS_VERSION,
+            });
         }
         let l = &self.layout;
         if !(4..=27).contains(&self.k) {
-            return Err(format!("k = {} is outside 4..=27", self.k));
+            return Err(SettingsError::K { k: self.k });
         }
         if !(2..=24).contains(&l.lookup_bits) || l.lookup_bits >= self.k {
-            return Err(format!(
-                "lookup_bits = {} must be in 2..=24 and below k",
-                l.lookup_bits
-            ));
+            return Err(SettingsError::LookupBits {
+                lookup_bits: l.lookup_bits,
+                k: self.k,
+            });
         }
         if !(1..=64).contains(&l.tile_inputs)
             || !(1..=64).contains(&l.tile_outputs)
             || !(1..=16).contains(&l.lanes)
         {
-            return Err("tile_inputs, tile_outputs must be in 1..=64 and lanes in 1..=16".into());
+            return Err(SettingsError::Shape {
+                tile_inputs: l.tile_inputs,
+                tile_outputs: l.tile_outputs,
+                lanes: l.lanes,
+            });
         }
         for io in self.inputs.iter().chain(&self.outputs) {
             if io.encoding.bits == 0 || io.encoding.bits > l.lookup_bits {
-                return Err(format!(
-                    "tensor '{}' has {} bits, over the lookup bits",
-                    io.name, io.encoding.bits
-                ));
+                return Err(SettingsError::TensorBits {
+                    tensor: io.name.clone(),
+                    bits: io.encoding.bits,
+                    lookup_bits: l.lookup_bits,
+                });
             }
         }
         Ok(())
     }
+}
+
+/// Why [`Settings::check`] rejects settings.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SettingsError {
+    /// The file was written in another format version.
+    #[error(
+        "settings format version {found} is not supported (this build reads version {expected})"
+    )]
+    Version {
+        /// The version found.
+        found: u32,
+        /// The version this build reads.
+        expected: u32,
+    },
+    /// `k` is outside the supported range.
+    #[error("k = {k} is outside 4..=27")]
+    K {
+        /// The `k` found.
+        k: u32,
+    },
+    /// The lookup bits are outside their range or not below `k`.
+    #[error("lookup_bits = {lookup_bits} must be in 2..=24 and below k = {k}")]
+    LookupBits {
+        /// The lookup bits found.
+        lookup_bits: u32,
+        /// The circuit's `k`.
+        k: u32,
+    },
+    /// The tile or lane count is outside its range.
+    #[error(
+        "tile_inputs, tile_outputs must be in 1..=64 and lanes in 1..=16 (found {tile_inputs}, \
+         {tile_outputs} and {lanes})"
+    )]
+    Shape {
+        /// Tile inputs found.
+        tile_inputs: usize,
+        /// Tile outputs found.
+        tile_outputs: usize,
+        /// Lanes found.
+        lanes: usize,
+    },
+    /// A public tensor's encoding is wider than the lookup tables.
+    #[error("tensor '{tensor}' has {bits} bits, over the lookup bits ({lookup_bits})")]
+    TensorBits {
+        /// The tensor's name.
+        tensor: String,
+        /// Bits of its encoding.
+        bits: u32,
+        /// The circuit's lookup bits.
+        lookup_bits: u32,
+    },
 }

@@ -15,24 +15,33 @@ use crate::Fr;
 /// Values of one lane row (stored integers; tests may tamper with them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LaneValues {
+    /// Input `a`.
     pub a: i128,
+    /// Input `b`.
     pub b: i128,
+    /// Quotient `q`.
     pub q: i128,
+    /// Remainder `r`.
     pub r: i128,
+    /// Output `z`.
     pub z: i128,
 }
 
 /// Values of one tile row.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TileValues {
+    /// Input slots (0 for padding).
     pub x: Vec<i128>,
+    /// Running sums after this row.
     pub acc: Vec<i128>,
 }
 
 /// The full witness, aligned with the plan's rows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Witness {
+    /// Lane rows, aligned with the plan's.
     pub lanes: Vec<LaneValues>,
+    /// Tile rows, aligned with the plan's.
     pub tiles: Vec<TileValues>,
     /// Public instances: stored inputs, then stored outputs (the binding value follows, in `bind`).
     pub instances: Vec<i128>,
@@ -212,15 +221,13 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
             let value = (q as f64 - e.offset as f64) / e.unit();
             let element = i - span.lanes.start;
             return Err(match (&span.node, saturated) {
-                (Some(node), Some(TableKind::Func { f, y, .. })) => CircuitError::Node {
+                (Some(node), Some(TableKind::Func { f, y, .. })) => CircuitError::FuncOutOfRange {
                     node: node.clone(),
-                    message: format!(
-                        "element {element}: {}({value}) is outside the calibrated output range [{}, {}]; \
-                         recalibrate with inputs like this one",
-                        f.name(),
-                        y.min_value(),
-                        y.max_value()
-                    ),
+                    element,
+                    func: f.name(),
+                    value,
+                    min: y.min_value(),
+                    max: y.max_value(),
                 },
                 (Some(node), _) => CircuitError::OutOfRange {
                     node: node.clone(),

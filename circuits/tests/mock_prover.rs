@@ -1,11 +1,14 @@
 //! MockProver tests of every chip through a small model that uses them all: a correct witness passes, and
-//! each tampered witness fails on the constraint that guards it.
+//! each tampered witness fails on the constraint that guards it, at the row of the tampered cell
+//! (`zkinfer_circuits::dev` computes the expected failures from the plan).
 
-use halo2_proofs::dev::{MockProver, VerifyFailure};
 use halo2_proofs::plonk::{Circuit, ConstraintSystem};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::compile::{compile_graph, CompileOptions};
+use zkinfer_circuits::dev::{
+    assert_fails_with, Expected, LaneCell, LaneLookup, MockModel, TileCell,
+};
 use zkinfer_circuits::graph::{AddTensors, ConstAffine, Dense, Graph, Op, Relu, Reshape};
 use zkinfer_circuits::layout::Src;
 use zkinfer_circuits::witness::{generate, Witness};
@@ -73,67 +76,25 @@ fn toy_graph() -> Graph {
 
 const INPUT: [f64; 6] = [0.5, -0.25, 0.75, -1.0, 0.125, 0.9];
 
-fn build() -> (ModelCircuit, Witness) {
-    let samples: Vec<Vec<Vec<f64>>> = vec![
-        vec![INPUT.to_vec()],
-        vec![vec![-0.9, 1.0, -0.5, 0.3, 0.6, -0.7]],
-    ];
-    let c = compile_graph(toy_graph(), &samples, &CompileOptions::default()).expect("compiles");
-    let model = Arc::new(CompiledModel::new(c.quant, &c.settings).expect("plans"));
-    let witness = generate(&model.quant, &model.plan, &[INPUT.to_vec()]).expect("witness");
-    (ModelCircuit::for_keygen(c.settings, model), witness)
-}
-
-fn run(circuit: &ModelCircuit, witness: Witness) -> Result<(), Vec<VerifyFailure>> {
-    let instances = witness.field_instances();
-    let circuit = ModelCircuit::with_witness(
-        circuit.settings.clone(),
-        circuit.model.clone().expect("model"),
-        Arc::new(witness),
-    );
-    MockProver::run(circuit.settings.k, &circuit, vec![instances])
-        .expect("mock prover runs")
-        .verify()
-}
-
-fn run_with_instances(
-    circuit: &ModelCircuit,
-    witness: Witness,
-    instances: Vec<Fr>,
-) -> Result<(), Vec<VerifyFailure>> {
-    let circuit = ModelCircuit::with_witness(
-        circuit.settings.clone(),
-        circuit.model.clone().expect("model"),
-        Arc::new(witness),
-    );
-    MockProver::run(circuit.settings.k, &circuit, vec![instances])
-        .expect("mock prover runs")
-        .verify()
-}
-
-fn gate_failed(fails: &[VerifyFailure], gate: &str) -> bool {
-    fails.iter().any(|f| {
-        matches!(f, VerifyFailure::ConstraintNotSatisfied { .. })
-            && f.to_string().contains(&format!("('{gate}')"))
+/// The toy model's circuit and the witness of `INPUT`, built once per test binary.
+fn build() -> &'static (MockModel, Witness) {
+    static BUILT: OnceLock<(MockModel, Witness)> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let samples: Vec<Vec<Vec<f64>>> = vec![
+            vec![INPUT.to_vec()],
+            vec![vec![-0.9, 1.0, -0.5, 0.3, 0.6, -0.7]],
+        ];
+        let c = compile_graph(toy_graph(), &samples, &CompileOptions::default()).expect("compiles");
+        let model = Arc::new(CompiledModel::new(c.quant, &c.settings).expect("plans"));
+        let witness = generate(&model.quant, &model.plan, &[INPUT.to_vec()]).expect("witness");
+        (MockModel::new(c.settings, model), witness)
     })
 }
 
-fn lookup_failed(fails: &[VerifyFailure], lookup: &str) -> bool {
-    fails
-        .iter()
-        .any(|f| matches!(f, VerifyFailure::Lookup { name, .. } if name == lookup))
-}
-
-fn permutation_failed(fails: &[VerifyFailure]) -> bool {
-    fails
-        .iter()
-        .any(|f| matches!(f, VerifyFailure::Permutation { .. }))
-}
-
 /// Index of the first lane row of the span of the named node.
-fn lane_of(c: &ModelCircuit, node: &str) -> usize {
-    let plan = &c.model.as_ref().expect("model").plan;
-    plan.spans
+fn lane_of(m: &MockModel, node: &str) -> usize {
+    m.plan()
+        .spans
         .iter()
         .find(|s| s.node.as_ref().is_some_and(|n| n.name == node))
         .expect("span")
@@ -141,22 +102,36 @@ fn lane_of(c: &ModelCircuit, node: &str) -> usize {
         .start
 }
 
+/// Asserts that a tampered lane row fails exactly the constraints its values break (computed from the
+/// plan), and that these include `primary`.
+#[track_caller]
+fn assert_lane_fails(m: &MockModel, t: Witness, i: usize, primary: &Expected) {
+    let expected = m.lane_failures(&t, i);
+    assert!(expected.contains(primary), "{primary} not in {expected:?}");
+    assert_fails_with(m.verify(t), &expected);
+}
+
 #[test]
 fn correct_witness_passes() {
-    let (c, w) = build();
-    assert_eq!(run(&c, w), Ok(()));
+    let (m, w) = build();
+    assert_eq!(m.verify(w.clone()), Ok(()));
+    for i in 0..w.lanes.len() {
+        assert_eq!(m.lane_failures(w, i), vec![], "lane row {i}");
+    }
+    for i in 0..w.tiles.len() {
+        assert_eq!(m.tile_failures(w, i), vec![], "tile row {i}");
+    }
 }
 
 #[test]
 fn outputs_match_float_inference() {
-    let (c, w) = build();
-    let model = c.model.as_ref().expect("model");
+    let (m, w) = build();
     let mut g = toy_graph();
     g.fuse();
     let float = g.eval_float(&[INPUT.to_vec()]).expect("float");
-    let outs = w.output_values(&model.plan);
+    let outs = w.output_values(m.plan());
     let mut i = 0;
-    for (spec, &t) in c.settings.outputs.iter().zip(&g.outputs) {
+    for (spec, &t) in m.settings().outputs.iter().zip(&g.outputs) {
         for f in &float[t] {
             let q = spec.encoding.dequantise(outs[i] as i64);
             assert!((q - f).abs() < 0.05, "output {i}: proved {q} vs float {f}");
@@ -167,60 +142,62 @@ fn outputs_match_float_inference() {
 
 #[test]
 fn remainder_out_of_range_fails_the_remainder_lookup() {
-    let (c, w) = build();
-    let bits = c.settings.layout.lookup_bits;
-    let i = lane_of(&c, "fc1");
+    let (m, w) = build();
+    let bits = m.settings().layout.lookup_bits;
+    let i = lane_of(m, "fc1");
+    let remainder = m.lane_lookup(i, LaneLookup::Remainder);
     // remainder + 2^b with quotient - 1: the gate still holds, the range check must not
     let mut t = w.clone();
     t.lanes[i].r += 1 << bits;
     t.lanes[i].q -= 1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(lookup_failed(&fails, "lane remainder"), "{fails:?}");
-    assert!(!gate_failed(&fails, "affine lane"));
+    assert!(!m.lane_failures(&t, i).contains(&m.lane_gate(i)));
+    assert_lane_fails(m, t, i, &remainder);
     // remainder - 2^b (negative) with quotient + 1
     let mut t = w.clone();
     t.lanes[i].r -= 1 << bits;
     t.lanes[i].q += 1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(lookup_failed(&fails, "lane remainder"), "{fails:?}");
+    assert_lane_fails(m, t, i, &remainder);
     // remainder = -1 alone breaks the identity too
-    let mut t = w;
+    let mut t = w.clone();
     t.lanes[i].r = -1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(
-        gate_failed(&fails, "affine lane") && lookup_failed(&fails, "lane remainder"),
-        "{fails:?}"
-    );
+    let expected = [m.lane_gate(i), remainder];
+    assert_eq!(m.lane_failures(&t, i), expected);
+    assert_fails_with(m.verify(t), &expected);
 }
 
 #[test]
 fn wrong_quotient_fails_the_lane_gate() {
-    let (c, w) = build();
-    let i = lane_of(&c, "fc2");
-    let mut t = w;
+    let (m, w) = build();
+    let i = lane_of(m, "fc2");
+    let mut t = w.clone();
     t.lanes[i].q += 1;
     t.lanes[i].z += 1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(gate_failed(&fails, "affine lane"), "{fails:?}");
+    assert_lane_fails(m, t, i, &m.lane_gate(i));
 }
 
 #[test]
 fn wrong_product_fails_the_mac_tile() {
-    let (c, w) = build();
-    let mut t = w;
+    let (m, w) = build();
+    let mut t = w.clone();
     t.tiles[0].acc[0] += 1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(gate_failed(&fails, "mac tile"), "{fails:?}");
+    // the sum of tile row 0 is wrong, and so is the step from it to row 1 when row 1 continues the sum
+    let expected = m.tile_failures(&t, 0);
+    assert!(expected.contains(&m.tile_gate(0, 0)), "{expected:?}");
+    assert_eq!(
+        expected.contains(&m.tile_gate(1, 0)),
+        m.plan().tile_rows.get(1).is_some_and(|r| !r.first)
+    );
+    assert_fails_with(m.verify(t), &expected);
 }
 
 #[test]
 fn wrong_relu_branch_fails_the_activation_lookup() {
-    let (c, w) = build();
-    let plan = &c.model.as_ref().expect("model").plan;
-    let start = lane_of(&c, "fc1");
-    let bits = c.settings.layout.lookup_bits;
+    let (m, w) = build();
+    let start = lane_of(m, "fc1");
+    let bits = m.settings().layout.lookup_bits;
     // find a negative pre-activation (q < 2^(b-1)) that Relu clamps to 0, and pass it through instead
-    let span = plan
+    let span = m
+        .plan()
         .spans
         .iter()
         .find(|s| s.lanes.start == start)
@@ -233,99 +210,113 @@ fn wrong_relu_branch_fails_the_activation_lookup() {
     } else {
         t.lanes[i].z + 1
     };
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(lookup_failed(&fails, "lane activation"), "{fails:?}");
+    let expected = [m.lane_lookup(i, LaneLookup::Activation)];
+    assert_eq!(m.lane_failures(&t, i), expected);
+    assert_fails_with(m.verify(t), &expected);
     // the standalone Relu on the input, likewise
-    let j = lane_of(&c, "relu_in");
-    let mut t = w;
+    let j = lane_of(m, "relu_in");
+    let mut t = w.clone();
     t.lanes[j].z = t.lanes[j].q;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(lookup_failed(&fails, "lane activation"), "{fails:?}");
+    let expected = [m.lane_lookup(j, LaneLookup::Activation)];
+    assert_eq!(m.lane_failures(&t, j), expected);
+    assert_fails_with(m.verify(t), &expected);
 }
 
 #[test]
 fn changed_output_instance_fails_the_copy_to_the_instance() {
-    let (c, w) = build();
+    let (m, w) = build();
     let mut inst: Vec<Fr> = w.field_instances();
+    // the last output instance comes just before the binding instance; it is the `z` of the last output lane
     let last_output = inst.len() - 2;
+    let lane = *m.plan().outputs.last().expect("outputs") as usize;
     inst[last_output] += Fr::one();
-    let fails = run_with_instances(&c, w, inst).expect_err("must fail");
-    assert!(permutation_failed(&fails), "{fails:?}");
+    let expected = [m.instance_copy(last_output), m.lane_copy(lane, LaneCell::Z)];
+    assert_fails_with(m.verify_with_instances(w.clone(), inst), &expected);
 }
 
 #[test]
 fn the_binding_instance_is_copied_into_the_circuit() {
-    let (c, w) = build();
+    let (m, w) = build();
     // a bound witness passes with its own binding value
     let bound = w.clone().with_bind(Fr::from(0xB1D_u64));
-    assert_eq!(run(&c, bound.clone()), Ok(()));
+    assert_eq!(m.verify(bound.clone()), Ok(()));
     // and fails when the public binding value differs from the one in the circuit
     let mut inst = bound.field_instances();
     *inst.last_mut().expect("bind") = Fr::from(0xB1E_u64);
-    let fails = run_with_instances(&c, bound, inst).expect_err("must fail");
-    assert!(permutation_failed(&fails), "{fails:?}");
-    assert_eq!(c.settings.bind_instance(), w.field_instances().len() - 1);
+    let bind = m.settings().bind_instance();
+    let expected = [
+        m.instance_copy(bind),
+        m.lane_copy(m.plan().bind_lane as usize, LaneCell::A),
+    ];
+    assert_fails_with(m.verify_with_instances(bound, inst), &expected);
+    assert_eq!(bind, w.field_instances().len() - 1);
 }
 
 #[test]
 fn swapped_output_cells_fail() {
-    let (c, w) = build();
-    let plan = &c.model.as_ref().expect("model").plan;
+    let (m, w) = build();
+    let plan = m.plan();
     let (o0, o1) = (plan.outputs[0] as usize, plan.outputs[1] as usize);
-    let mut t = w;
+    let mut t = w.clone();
     if t.lanes[o0].z == t.lanes[o1].z {
         t.lanes[o1].z += 1;
     }
     let n_in = plan.input_instances;
     t.instances.swap(n_in, n_in + 1);
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(permutation_failed(&fails), "{fails:?}");
+    // both output instances differ from their lanes' `z` (a bumped `z` also leaves its activation table)
+    let mut expected = vec![
+        m.instance_copy(n_in),
+        m.instance_copy(n_in + 1),
+        m.lane_copy(o0, LaneCell::Z),
+        m.lane_copy(o1, LaneCell::Z),
+    ];
+    expected.extend(m.lane_failures(&t, o1));
+    assert_fails_with(m.verify(t), &expected);
 }
 
 #[test]
 fn input_out_of_range_fails_the_input_range_check() {
-    let (c, w) = build();
-    let bits = c.settings.layout.lookup_bits;
-    let plan = &c.model.as_ref().expect("model").plan;
-    let first = plan
+    let (m, w) = build();
+    let bits = m.settings().layout.lookup_bits;
+    let first = m
+        .plan()
         .lane_rows
         .iter()
         .position(|r| matches!(r.a, Src::Instance(0)))
         .expect("input row");
     // an input of 2^b (one past the range) with a consistent lane row
-    let mut t = w;
+    let mut t = w.clone();
     t.instances[0] = 1 << bits;
     t.lanes[first].a = 1 << bits;
     t.lanes[first].q = 1 << bits;
     t.lanes[first].z = 1 << bits;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(lookup_failed(&fails, "lane activation"), "{fails:?}");
+    let expected = [m.lane_lookup(first, LaneLookup::Activation)];
+    assert_eq!(m.lane_failures(&t, first), expected);
+    assert_fails_with(m.verify(t), &expected);
 }
 
 #[test]
 fn tampered_copy_into_the_tile_fails_the_permutation() {
-    let (c, w) = build();
-    let mut t = w;
+    let (m, w) = build();
+    let mut t = w.clone();
     t.tiles[0].x[0] += 1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(
-        permutation_failed(&fails) || gate_failed(&fails, "mac tile"),
-        "{fails:?}"
-    );
-    assert!(permutation_failed(&fails), "{fails:?}");
+    // the copy into slot 0 of tile row 0 breaks; the row's sums break wherever slot 0's weight is not 0
+    let mut expected = vec![m.tile_copy(0, TileCell::X(0))];
+    expected.extend(m.tile_failures(&t, 0));
+    assert_fails_with(m.verify(t), &expected);
 }
 
 #[test]
 fn every_gate_and_lookup_has_degree_at_most_five() {
-    let (c, _) = build();
+    let (m, _) = build();
     let mut cs = ConstraintSystem::<Fr>::default();
-    ModelCircuit::configure_with_params(&mut cs, c.settings.clone());
+    ModelCircuit::configure_with_params(&mut cs, m.settings().clone());
     let degrees = zkinfer_circuits::degree::degrees(&cs);
     assert!(degrees.iter().any(|(n, _)| n.contains("mac tile")));
     assert!(degrees.iter().any(|(n, _)| n.contains("lane activation")));
     assert_eq!(zkinfer_circuits::degree::over_max_degree(&cs), vec![]);
     // and the rows reserved for blinding cover what halo2 needs
-    assert!(cs.blinding_factors() + 1 <= zkinfer_circuits::layout::RESERVED_ROWS);
+    assert!(cs.blinding_factors() < zkinfer_circuits::layout::RESERVED_ROWS);
 }
 
 #[test]

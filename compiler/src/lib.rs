@@ -7,7 +7,7 @@ pub mod error;
 pub mod onnx;
 pub mod reference;
 
-pub use error::CompileError;
+pub use error::{CompileError, LowerError};
 
 use std::path::Path;
 use zkinfer_circuits::compile::{compile_graph, CompileOptions, CompiledGraph};
@@ -28,11 +28,8 @@ pub fn compile_onnx(
         .collect();
     let mut all = Vec::new();
     for s in samples {
-        let data = InputData::read(s).map_err(CompileError::Input)?;
-        all.extend(
-            data.samples(&sizes, &s.display().to_string())
-                .map_err(CompileError::Input)?,
-        );
+        let data = InputData::read(s)?;
+        all.extend(data.samples(&sizes, &s.display().to_string())?);
     }
     if all.is_empty() {
         all = synthetic_samples(&sizes, 16);

@@ -1,12 +1,16 @@
 //! MockProver tests of the op families beyond dense layers, on one small ONNX model that uses them all
 //! (models/testdata/ops_zoo: Conv with a fused Tanh, MaxPool, a product of activations, Pad, Softmax, Min,
-//! ArgMax). A correct witness passes; each tampered witness fails on the constraint that guards it.
+//! ArgMax). A correct witness passes; each tampered witness fails on the constraint that guards it, at the
+//! row of the tampered cell (`zkinfer_circuits::dev` computes the expected failures from the plan).
 
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
-use zkinfer_circuits::compile::CompileOptions;
-use zkinfer_circuits::halo2_proofs::dev::{MockProver, VerifyFailure};
+use zkinfer_circuits::compile::{CompileOptions, CompiledGraph};
+use zkinfer_circuits::dev::{assert_fails_with, Expected, LaneLookup, MockModel};
 use zkinfer_circuits::halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use zkinfer_circuits::layout::OpSpan;
 use zkinfer_circuits::witness::{generate, Witness};
@@ -34,75 +38,85 @@ fn input() -> Vec<Vec<f64>> {
         .collect()
 }
 
-fn build() -> (ModelCircuit, Witness) {
-    let compiled = zkinfer_compiler::compile_onnx(
-        &zoo().join("model.onnx"),
-        &[zoo().join("calibration.json")],
-        &CompileOptions::default(),
-    )
-    .expect("compiles");
-    let model = Arc::new(CompiledModel::new(compiled.quant, &compiled.settings).expect("plans"));
-    let w = generate(&model.quant, &model.plan, &input()).expect("witness");
-    (ModelCircuit::for_keygen(compiled.settings, model), w)
+/// Compiles an ONNX model once per test binary: compiled models are cached by a hash of the model and
+/// calibration files.
+fn compiled(model: &Path, calibration: &Path) -> Arc<CompiledGraph> {
+    static CACHE: OnceLock<Mutex<HashMap<u64, Arc<CompiledGraph>>>> = OnceLock::new();
+    let mut h = DefaultHasher::new();
+    for f in [model, calibration] {
+        std::fs::read(f).expect("fixture").hash(&mut h);
+    }
+    let key = h.finish();
+    // compiling under the lock makes tests that need the same model wait for one compilation
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    cache
+        .entry(key)
+        .or_insert_with(|| {
+            let opts = CompileOptions::default();
+            Arc::new(
+                zkinfer_compiler::compile_onnx(model, &[calibration.to_path_buf()], &opts)
+                    .expect("compiles"),
+            )
+        })
+        .clone()
 }
 
-fn run(c: &ModelCircuit, w: Witness) -> Result<(), Vec<VerifyFailure>> {
-    let instances = w.field_instances();
-    let circuit = ModelCircuit::with_witness(
-        c.settings.clone(),
-        c.model.clone().expect("model"),
-        Arc::new(w),
-    );
-    MockProver::run(c.settings.k, &circuit, vec![instances])
-        .expect("mock prover runs")
-        .verify()
+fn zoo_compiled() -> Arc<CompiledGraph> {
+    compiled(&zoo().join("model.onnx"), &zoo().join("calibration.json"))
 }
 
-fn lookup_failed(fails: &[VerifyFailure], lookup: &str) -> bool {
-    fails
-        .iter()
-        .any(|f| matches!(f, VerifyFailure::Lookup { name, .. } if name == lookup))
-}
-
-fn gate_failed(fails: &[VerifyFailure], gate: &str) -> bool {
-    fails.iter().any(|f| {
-        matches!(f, VerifyFailure::ConstraintNotSatisfied { .. })
-            && f.to_string().contains(&format!("('{gate}')"))
+/// The zoo's circuit and the witness of its input, built once per test binary.
+fn build() -> &'static (MockModel, Witness) {
+    static BUILT: OnceLock<(MockModel, Witness)> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let c = zoo_compiled();
+        let model = Arc::new(CompiledModel::new(c.quant.clone(), &c.settings).expect("plans"));
+        let w = generate(&model.quant, &model.plan, &input()).expect("witness");
+        (MockModel::new(c.settings.clone(), model), w)
     })
 }
 
 /// The spans of a node, in plan order.
-fn spans<'a>(c: &'a ModelCircuit, node: &str) -> Vec<&'a OpSpan> {
-    let plan = &c.model.as_ref().expect("model").plan;
-    plan.spans
+fn spans<'a>(m: &'a MockModel, node: &str) -> Vec<&'a OpSpan> {
+    m.plan()
+        .spans
         .iter()
         .filter(|s| s.node.as_ref().is_some_and(|n| n.name == node))
         .collect()
 }
 
-const LANE_GATE: &str = "affine lane";
+/// Asserts that a tampered lane row fails exactly the constraints its values break (computed from the
+/// plan), and that these include `primary`.
+#[track_caller]
+fn assert_lane_fails(m: &MockModel, t: Witness, i: usize, primary: &Expected) {
+    let expected = m.lane_failures(&t, i);
+    assert!(expected.contains(primary), "{primary} not in {expected:?}");
+    assert_fails_with(m.verify(t), &expected);
+}
 
 #[test]
 fn correct_witness_passes_with_products_and_max_steps_enabled() {
-    let (c, w) = build();
-    assert!(
-        c.settings.layout.lane_mul && c.settings.layout.lane_zadd,
-        "{:?}",
-        c.settings.layout
-    );
-    run(&c, w).expect("a correct witness verifies");
+    let (m, w) = build();
+    let layout = m.settings().layout;
+    assert!(layout.lane_mul && layout.lane_zadd, "{layout:?}");
+    m.verify(w.clone()).expect("a correct witness verifies");
+    for i in 0..w.lanes.len() {
+        assert_eq!(m.lane_failures(w, i), vec![], "lane row {i}");
+    }
 }
 
 #[test]
 fn proved_outputs_match_onnxruntime() {
-    let (c, w) = build();
-    let model = c.model.as_ref().expect("model");
-    let outs = w.output_values(&model.plan);
+    let (m, w) = build();
+    let outs = w.output_values(m.plan());
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(zoo().join("expected.json")).expect("expected"))
             .expect("json");
     let mut at = 0;
-    for (k, spec) in c.settings.outputs.iter().enumerate() {
+    for (k, spec) in m.settings().outputs.iter().enumerate() {
         let want: Vec<f64> = expected["outputs"][k]
             .as_array()
             .expect("list")
@@ -129,18 +143,17 @@ fn proved_outputs_match_onnxruntime() {
 #[test]
 fn wrong_table_function_value_fails_the_activation_lookup() {
     // the Tanh fused into the convolution's lanes
-    let (c, w) = build();
-    let i = spans(&c, "conv")[0].lanes.start;
-    let mut t = w;
+    let (m, w) = build();
+    let i = spans(m, "conv")[0].lanes.start;
+    let mut t = w.clone();
     t.lanes[i].z += 1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(lookup_failed(&fails, "lane activation"), "{fails:?}");
+    assert_lane_fails(m, t, i, &m.lane_lookup(i, LaneLookup::Activation));
 }
 
 #[test]
 fn wrong_max_in_pooling_fails_the_max_step_lookup() {
-    let (c, w) = build();
-    let last = *spans(&c, "pool").last().expect("pool spans");
+    let (m, w) = build();
+    let last = *spans(m, "pool").last().expect("pool spans");
     let i = last.lanes.start;
     // claim the smaller operand as the max
     let mut t = w.clone();
@@ -148,92 +161,91 @@ fn wrong_max_in_pooling_fails_the_max_step_lookup() {
     if t.lanes[i].z == w.lanes[i].z {
         t.lanes[i].z -= 1;
     }
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(lookup_failed(&fails, "lane activation"), "{fails:?}");
+    assert_lane_fails(m, t, i, &m.lane_lookup(i, LaneLookup::Activation));
 }
 
 #[test]
 fn wrong_softmax_normaliser_fails_the_reciprocal_lookup() {
     // the reciprocal of the sum is fused into the sum's lane: the normaliser every probability uses
-    let (c, w) = build();
-    let sum = spans(&c, "softmax")
+    let (m, w) = build();
+    let sum = spans(m, "softmax")
         .into_iter()
         .find(|s| !s.tiles.is_empty())
         .expect("the softmax sum has tile rows");
     let i = sum.lanes.start;
-    let mut t = w;
+    let mut t = w.clone();
     t.lanes[i].z += 3;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(lookup_failed(&fails, "lane activation"), "{fails:?}");
+    assert_lane_fails(m, t, i, &m.lane_lookup(i, LaneLookup::Activation));
 }
 
 #[test]
 fn product_remainder_out_of_range_fails_the_remainder_lookup() {
-    let (c, w) = build();
-    let bits = c.settings.layout.lookup_bits;
-    let i = spans(&c, "square")[0].lanes.start;
+    let (m, w) = build();
+    let bits = m.settings().layout.lookup_bits;
+    let i = spans(m, "square")[0].lanes.start;
     let mut t = w.clone();
     t.lanes[i].r += 1 << bits;
     t.lanes[i].q -= 1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(lookup_failed(&fails, "lane remainder"), "{fails:?}");
+    assert!(!m.lane_failures(&t, i).contains(&m.lane_gate(i)));
+    assert_lane_fails(m, t, i, &m.lane_lookup(i, LaneLookup::Remainder));
     // a wrong product (quotient off by one, output following it) breaks the lane identity
-    let mut t = w;
+    let mut t = w.clone();
     t.lanes[i].q += 1;
     t.lanes[i].z += 1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(gate_failed(&fails, LANE_GATE), "{fails:?}");
+    assert_lane_fails(m, t, i, &m.lane_gate(i));
 }
 
 #[test]
 fn wrong_pad_constant_fails_the_lane_gate() {
-    let (c, w) = build();
-    let span = spans(&c, "pad")[0];
-    let model = c.model.as_ref().expect("model");
+    let (m, w) = build();
+    let span = spans(m, "pad")[0];
     // a fill row has m_a = 0
     let i = span
         .lanes
         .clone()
-        .find(|&i| model.plan.lane_rows[i].m_a == 0)
+        .find(|&i| m.plan().lane_rows[i].m_a == 0)
         .expect("a fill row");
-    let mut t = w;
+    let mut t = w.clone();
     t.lanes[i].q += 1;
     t.lanes[i].z += 1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(gate_failed(&fails, LANE_GATE), "{fails:?}");
+    assert_lane_fails(m, t, i, &m.lane_gate(i));
 }
 
 #[test]
 fn wrong_min_and_wrong_argmax_fail_the_step_lookup() {
-    let (c, w) = build();
+    let (m, w) = build();
     for node in ["min", "argmax"] {
-        let last = *spans(&c, node).last().expect("spans");
+        let last = *spans(m, node).last().expect("spans");
         let i = last.lanes.start;
         let mut t = w.clone();
         t.lanes[i].z += 1;
-        let fails = run(&c, t).expect_err("must fail");
-        assert!(
-            lookup_failed(&fails, "lane activation"),
-            "{node}: {fails:?}"
-        );
+        let expected = [m.lane_lookup(i, LaneLookup::Activation)];
+        assert_eq!(m.lane_failures(&t, i), expected, "{node}");
+        assert_fails_with(m.verify(t), &expected);
     }
 }
 
 #[test]
 fn wrong_convolution_product_fails_the_mac_tile() {
-    let (c, w) = build();
-    let tile = spans(&c, "conv")[0].tiles.start;
-    let mut t = w;
+    let (m, w) = build();
+    let tile = spans(m, "conv")[0].tiles.start;
+    let mut t = w.clone();
     t.tiles[tile].acc[0] += 1;
-    let fails = run(&c, t).expect_err("must fail");
-    assert!(gate_failed(&fails, "mac tile"), "{fails:?}");
+    // the sum of that row is wrong, and so is the step to the next row when it continues the sum
+    let expected = m.tile_failures(&t, tile);
+    assert!(expected.contains(&m.tile_gate(tile, 0)), "{expected:?}");
+    assert_eq!(
+        expected.contains(&m.tile_gate(tile + 1, 0)),
+        m.plan().tile_rows.get(tile + 1).is_some_and(|r| !r.first)
+    );
+    assert_fails_with(m.verify(t), &expected);
 }
 
 #[test]
 fn every_gate_and_lookup_with_all_lane_terms_has_degree_at_most_five() {
-    let (c, _) = build();
+    let (m, _) = build();
     let mut cs = ConstraintSystem::<Fr>::default();
-    let _ = ModelCircuit::configure_with_params(&mut cs, c.settings.clone());
+    let _ = ModelCircuit::configure_with_params(&mut cs, m.settings().clone());
     let over = zkinfer_circuits::degree::over_max_degree(&cs);
     assert!(over.is_empty(), "{over:?}");
     let degrees = zkinfer_circuits::degree::degrees(&cs);
@@ -248,12 +260,7 @@ fn every_gate_and_lookup_with_all_lane_terms_has_degree_at_most_five() {
 #[test]
 fn argmax_and_min_agree_with_float_inference_on_every_calibration_sample() {
     // the max tree is exact (inputs re-encoded one bit narrower), so ArgMax always finds an index
-    let compiled = zkinfer_compiler::compile_onnx(
-        &zoo().join("model.onnx"),
-        &[zoo().join("calibration.json")],
-        &CompileOptions::default(),
-    )
-    .expect("compiles");
+    let compiled = zoo_compiled();
     let model = CompiledModel::new(compiled.quant.clone(), &compiled.settings).expect("plans");
     let v: serde_json::Value = serde_json::from_slice(
         &std::fs::read(zoo().join("calibration.json")).expect("calibration"),

@@ -9,6 +9,7 @@ use crate::progress::spinner;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use zkinfer_circuits::circuit::CompiledModel;
+use zkinfer_circuits::error::display_chain;
 use zkinfer_circuits::input_data::InputData;
 use zkinfer_circuits::layout::Target;
 use zkinfer_compiler::accuracy::{argmax, evaluate};
@@ -92,11 +93,11 @@ pub fn run(models: &Path, name: &str, out: &Path, device: Device) -> Result<bool
     let reference = FloatReference::load(&onnx, &shapes)?;
     let heldout = src.join("heldout.json");
     if heldout.exists() {
-        let d = InputData::read(&heldout).map_err(ProverError::Input)?;
+        let d = InputData::read(&heldout).map_err(|e| ProverError::Input(display_chain(&e)))?;
         let sizes: Vec<usize> = s.inputs.iter().map(|i| i.numel()).collect();
         let samples = d
             .samples(&sizes, &heldout.display().to_string())
-            .map_err(ProverError::Input)?;
+            .map_err(|e| ProverError::Input(display_chain(&e)))?;
         let r = evaluate(&model, &reference, &samples, d.labels.as_deref())?;
         println!(
             "   held-out: {} samples, argmax agrees with the float model on {}/{}, correct labels {}/{}",

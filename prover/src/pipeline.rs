@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::compile::CompileOptions;
+use zkinfer_circuits::error::display_chain;
 use zkinfer_circuits::input_data::InputData;
 use zkinfer_circuits::layout::Target;
 use zkinfer_circuits::settings::Settings;
@@ -49,10 +50,10 @@ pub fn compile(
     let sizes: Vec<usize> = settings.inputs.iter().map(|i| i.numel()).collect();
     let mut all = Vec::new();
     for s in samples {
-        let d = InputData::read(s).map_err(ProverError::Input)?;
+        let d = InputData::read(s).map_err(|e| ProverError::Input(display_chain(&e)))?;
         all.extend(
             d.samples(&sizes, &s.display().to_string())
-                .map_err(ProverError::Input)?,
+                .map_err(|e| ProverError::Input(display_chain(&e)))?,
         );
     }
     if all.is_empty() {
@@ -119,7 +120,7 @@ pub struct ProveSummary {
 
 /// Reads an input file for a model: one sample, matching the input shapes.
 pub fn read_input(path: &Path, settings: &Settings) -> Result<Vec<Vec<f64>>, ProverError> {
-    let d = InputData::read(path).map_err(ProverError::Input)?;
+    let d = InputData::read(path).map_err(|e| ProverError::Input(display_chain(&e)))?;
     let sizes: Vec<usize> = settings.inputs.iter().map(|i| i.numel()).collect();
     let name = path.display().to_string();
     if d.inputs.len() != sizes.len() {

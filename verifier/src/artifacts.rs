@@ -56,7 +56,8 @@ pub fn parse_settings(bytes: &[u8], file: &str) -> Result<Settings, VerifyError>
     }
     let s: Settings =
         serde_json::from_value(v).map_err(|e| VerifyError::format(file, format!("{e}")))?;
-    s.check().map_err(|e| VerifyError::format(file, e))?;
+    s.check()
+        .map_err(|e| VerifyError::format(file, e.to_string()))?;
     Ok(s)
 }
 

@@ -23,23 +23,43 @@ use halo2_proofs::circuit::{Cell, Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
 
+/// Name of the lane gate.
+pub const LANE_GATE: &str = "affine lane";
+/// Name of the lane gate's one constraint.
+pub const LANE_CONSTRAINT: &str = "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r";
+/// Name of the lookup that range-checks the remainder `r`.
+pub const REMAINDER_LOOKUP: &str = "lane remainder";
+/// Name of the lookup of `(q, z)` in the activation sub-table.
+pub const ACTIVATION_LOOKUP: &str = "lane activation";
+
 /// Columns, gate and lookups of one lane.
 #[derive(Debug, Clone)]
 pub struct AffineLaneConfig {
+    /// Input `a` (copied in).
     pub a: Column<Advice>,
+    /// Input `b` (copied in; 0 when unused).
     pub b: Column<Advice>,
+    /// Quotient `q`: the pre-activation value, looked up with `z`.
     pub q: Column<Advice>,
+    /// Remainder `r` in `[0, 2^bits)`.
     pub r: Column<Advice>,
+    /// Output `z = act(q)` (plus `b * m_zb`), copied out.
     pub z: Column<Advice>,
+    /// Coefficient of `a`.
     pub m_a: Column<Fixed>,
+    /// Coefficient of `b`.
     pub m_b: Column<Fixed>,
+    /// Constant term (bias, offsets and rounding).
     pub c: Column<Fixed>,
+    /// Table tag of the remainder lookup (the identity table; 0 on unused rows).
     pub tag_r: Column<Fixed>,
+    /// Table tag of the activation lookup.
     pub tag_q: Column<Fixed>,
     /// Product coefficient (only with `lane_mul`).
     pub m_ab: Option<Column<Fixed>>,
     /// Coefficient of `b` subtracted from `z` in the activation lookup (only with `lane_zadd`).
     pub m_zb: Option<Column<Fixed>>,
+    /// Enables the lane gate on a row.
     pub enable: Selector,
 }
 
@@ -61,7 +81,7 @@ impl AffineLaneConfig {
             meta.enable_equality(col);
         }
         let pow = Fr::from(1u64 << bits);
-        meta.create_gate("affine lane", |m| {
+        meta.create_gate(LANE_GATE, |m| {
             let cur = |col: Column<Advice>, m: &mut halo2_proofs::plonk::VirtualCells<'_, Fr>| {
                 m.query_advice(col, Rotation::cur())
             };
@@ -79,18 +99,18 @@ impl AffineLaneConfig {
                 lhs = lhs + p;
             }
             vec![(
-                "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r",
+                LANE_CONSTRAINT,
                 en * (lhs - qv * Expression::Constant(pow) - rv),
             )]
         });
-        meta.lookup("lane remainder", |m| {
+        meta.lookup(REMAINDER_LOOKUP, |m| {
             let (t, rv) = (
                 m.query_fixed(tag_r, Rotation::cur()),
                 m.query_advice(r, Rotation::cur()),
             );
             vec![(t, table.tag), (rv.clone(), table.x), (rv, table.y)]
         });
-        meta.lookup("lane activation", |m| {
+        meta.lookup(ACTIVATION_LOOKUP, |m| {
             let t = m.query_fixed(tag_q, Rotation::cur());
             let (qv, mut zv) = (
                 m.query_advice(q, Rotation::cur()),
@@ -122,10 +142,15 @@ impl AffineLaneConfig {
 /// The fixed part of a lane row.
 #[derive(Debug, Clone, Copy)]
 pub struct LaneRowFixed {
+    /// Coefficient of `a`.
     pub m_a: Fr,
+    /// Coefficient of `b`.
     pub m_b: Fr,
+    /// Constant term.
     pub c: Fr,
+    /// Product coefficient (ignored without the `m_ab` column).
     pub m_ab: Fr,
+    /// Coefficient of `b` in the activation lookup (ignored without the `m_zb` column).
     pub m_zb: Fr,
     /// Tag of the range (identity) sub-table for `r`.
     pub tag_r: u64,
@@ -136,18 +161,26 @@ pub struct LaneRowFixed {
 /// The witness of a lane row.
 #[derive(Debug, Clone, Copy)]
 pub struct LaneRowValues {
+    /// Input `a`.
     pub a: Value<Fr>,
+    /// Input `b`.
     pub b: Value<Fr>,
+    /// Quotient `q`.
     pub q: Value<Fr>,
+    /// Remainder `r`.
     pub r: Value<Fr>,
+    /// Output `z`.
     pub z: Value<Fr>,
 }
 
 /// Cells of an assigned lane row that take part in copies.
 #[derive(Debug, Clone, Copy)]
 pub struct LaneCells {
+    /// The `a` cell.
     pub a: Cell,
+    /// The `b` cell.
     pub b: Cell,
+    /// The `z` cell.
     pub z: Cell,
 }
 
@@ -158,6 +191,7 @@ pub struct AffineLaneChip {
 }
 
 impl AffineLaneChip {
+    /// A chip assigning rows of one configured lane.
     pub fn construct(config: AffineLaneConfig) -> Self {
         Self { config }
     }

@@ -10,8 +10,11 @@ use halo2_proofs::plonk::{ConstraintSystem, Error, TableColumn};
 /// Columns of the shared lookup table.
 #[derive(Debug, Clone, Copy)]
 pub struct LookupTableConfig {
+    /// Sub-table tag.
     pub tag: TableColumn,
+    /// Stored input.
     pub x: TableColumn,
+    /// Stored output.
     pub y: TableColumn,
 }
 

@@ -13,15 +13,28 @@ use halo2_proofs::circuit::{Cell, Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
 
+/// Name of the tile gate.
+pub const MAC_GATE: &str = "mac tile";
+
+/// Name of the tile gate's constraint for output `k` (constraint index `k`).
+pub fn mac_constraint(k: usize) -> String {
+    format!("acc[{k}]")
+}
+
 /// Columns and gate of the tile.
 #[derive(Debug, Clone)]
 pub struct MacTileConfig {
+    /// The B input columns.
     pub x: Vec<Column<Advice>>,
+    /// The K running-sum columns.
     pub acc: Vec<Column<Advice>>,
     /// `weight[k * B + t]` multiplies `x[t]` into `acc[k]`.
     pub weight: Vec<Column<Fixed>>,
+    /// 1 where a row continues the previous row's sums, 0 on first rows.
     pub chain: Column<Fixed>,
+    /// Starting offset of a dot product (on first rows).
     pub start: Column<Fixed>,
+    /// Enables the tile gate on a row.
     pub enable: Selector,
 }
 
@@ -35,7 +48,7 @@ impl MacTileConfig {
         for c in x.iter().chain(&acc) {
             meta.enable_equality(*c);
         }
-        meta.create_gate("mac tile", |m| {
+        meta.create_gate(MAC_GATE, |m| {
             let en = m.query_selector(enable);
             let chain = m.query_fixed(chain, Rotation::cur());
             let start = m.query_fixed(start, Rotation::cur());
@@ -54,7 +67,7 @@ impl MacTileConfig {
                         },
                     );
                     (
-                        format!("acc[{k}]"),
+                        mac_constraint(k),
                         en.clone() * (cur - chain.clone() * prev - start.clone() - dot),
                     )
                 })
@@ -74,7 +87,9 @@ impl MacTileConfig {
 /// Cells of one assigned tile row.
 #[derive(Debug, Clone)]
 pub struct TileCells {
+    /// The input cells.
     pub x: Vec<Cell>,
+    /// The running-sum cells.
     pub acc: Vec<Cell>,
 }
 
@@ -85,6 +100,7 @@ pub struct MacTileChip {
 }
 
 impl MacTileChip {
+    /// A chip assigning rows of a configured tile.
     pub fn construct(config: MacTileConfig) -> Self {
         Self { config }
     }

@@ -1,7 +1,9 @@
 //! Numpy-style broadcasting of shapes and element indices.
 
+use super::error::ShapeError;
+
 /// The broadcast shape of two shapes, or why they do not broadcast.
-pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, ShapeError> {
     let rank = a.len().max(b.len());
     let dim = |s: &[usize], i: usize| {
         if i + s.len() >= rank {
@@ -15,9 +17,13 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> 
             (x, y) if x == y => Ok(x),
             (1, y) => Ok(y),
             (x, 1) => Ok(x),
-            (x, y) => Err(format!(
-                "shapes {a:?} and {b:?} do not broadcast (axis {i}: {x} vs {y})"
-            )),
+            (x, y) => Err(ShapeError::Broadcast {
+                a: a.to_vec(),
+                b: b.to_vec(),
+                axis: i,
+                a_dim: x,
+                b_dim: y,
+            }),
         })
         .collect()
 }
@@ -58,7 +64,16 @@ mod tests {
     fn broadcasts_like_numpy() {
         assert_eq!(broadcast_shapes(&[2, 3], &[3]), Ok(vec![2, 3]));
         assert_eq!(broadcast_shapes(&[2, 1], &[1, 3]), Ok(vec![2, 3]));
-        assert!(broadcast_shapes(&[2, 3], &[2]).is_err());
+        assert_eq!(
+            broadcast_shapes(&[2, 3], &[2]),
+            Err(ShapeError::Broadcast {
+                a: vec![2, 3],
+                b: vec![2],
+                axis: 1,
+                a_dim: 3,
+                b_dim: 2
+            })
+        );
         assert_eq!(broadcast_index_map(&[3], &[2, 3]), vec![0, 1, 2, 0, 1, 2]);
         assert_eq!(
             broadcast_index_map(&[2, 1], &[2, 3]),

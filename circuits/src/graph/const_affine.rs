@@ -1,12 +1,15 @@
 //! Element-wise affine map by constants: `y = x * mul + add` (Mul, Add, Sub, Div by constants; Identity).
 
+use super::error::ShapeError;
 use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// `y[i] = x[i] * mul[i] + add[i]`; `mul` and `add` hold one value (broadcast) or one per element.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConstAffine {
+    /// Multipliers (one, or one per element).
     pub mul: Vec<f32>,
+    /// Addends (one, or one per element).
     pub add: Vec<f32>,
 }
 
@@ -17,17 +20,18 @@ impl ConstAffine {
         (pick(&self.mul), pick(&self.add))
     }
 
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         let [x] = expect_inputs(inputs, 1, "ConstAffine")?[..] else {
             unreachable!()
         };
         let n: usize = x.iter().product();
         for (what, v) in [("multiplier", &self.mul), ("addend", &self.add)] {
             if v.len() != 1 && v.len() != n {
-                return Err(format!(
-                    "constant {what} has {} values for {n} elements",
-                    v.len()
-                ));
+                return Err(ShapeError::ConstantCount {
+                    what,
+                    found: v.len(),
+                    elements: n,
+                });
             }
         }
         Ok(x.to_vec())

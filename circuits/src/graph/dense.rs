@@ -1,13 +1,16 @@
 //! Dense: `y[.., k] = sum_j x[.., j] * W[k, j] + b[k]` over the last axis (MatMul with a constant right
 //! operand, Gemm, and any per-feature scale or bias folded into them).
 
+use super::error::ShapeError;
 use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// A fully connected layer with constant weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dense {
+    /// Input features (size of the last input axis).
     pub in_features: usize,
+    /// Output features.
     pub out_features: usize,
     /// Row-major `[out_features][in_features]`.
     pub weight: Vec<f32>,
@@ -16,25 +19,30 @@ pub struct Dense {
 }
 
 impl Dense {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         let [x] = expect_inputs(inputs, 1, "Dense")?[..] else {
             unreachable!()
         };
         if self.weight.len() != self.in_features * self.out_features
             || self.bias.len() != self.out_features
         {
-            return Err("weight or bias size does not match the layer's features".into());
+            return Err(ShapeError::DenseSize {
+                weights: self.weight.len(),
+                biases: self.bias.len(),
+                in_features: self.in_features,
+                out_features: self.out_features,
+            });
         }
         match x.last() {
             Some(&n) if n == self.in_features => {
-                let mut s = x.to_vec();
-                *s.last_mut().expect("non-empty") = self.out_features;
+                let mut s = x[..x.len() - 1].to_vec();
+                s.push(self.out_features);
                 Ok(s)
             }
-            _ => Err(format!(
-                "input shape {x:?} does not end in {} features",
-                self.in_features
-            )),
+            _ => Err(ShapeError::DenseInput {
+                shape: x.to_vec(),
+                in_features: self.in_features,
+            }),
         }
     }
 

@@ -2,29 +2,44 @@
 //! Data movement ops lower to it: Transpose, Slice, Split, Concat, Pad, Gather with constant indices,
 //! Expand, Tile, DepthToSpace. Without fill it costs no rows: the output reuses the input cells.
 
+use super::error::ShapeError;
 use serde::{Deserialize, Serialize};
 
 /// An index map over the concatenation of the inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gather {
+    /// The output shape.
     pub out_shape: Vec<usize>,
     /// For each output element: an index into the inputs laid end to end, or `None` for `fill`.
     pub map: Vec<Option<u32>>,
+    /// The constant of outputs mapped to `None` (padding).
     pub fill: f32,
 }
 
 impl Gather {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         if inputs.is_empty() {
-            return Err("Gather needs at least one input".into());
+            return Err(ShapeError::NoInputs);
         }
         let total: usize = inputs.iter().map(|s| s.iter().product::<usize>()).sum();
         let n: usize = self.out_shape.iter().product();
         if self.map.len() != n {
-            return Err(format!("{} indices for {n} outputs", self.map.len()));
+            return Err(ShapeError::IndexCount {
+                found: self.map.len(),
+                outputs: n,
+            });
         }
-        if self.map.iter().flatten().any(|&i| i as usize >= total) {
-            return Err(format!("an index is outside the {total} input elements"));
+        let outside = self
+            .map
+            .iter()
+            .enumerate()
+            .find_map(|(element, i)| i.filter(|&i| i as usize >= total).map(|i| (element, i)));
+        if let Some((element, index)) = outside {
+            return Err(ShapeError::IndexOutOfRange {
+                element,
+                index,
+                inputs: total,
+            });
         }
         Ok(self.out_shape.clone())
     }

@@ -5,77 +5,112 @@
 //! element per row of its weight matrix: `y[outs[k]] = sum_t W[k][t] * x[patch[t]] + bias[outs[k]]`.
 //! Positions sharing weights (all spatial positions of a convolution) share one matrix.
 
+use super::error::ShapeError;
 use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// A weight matrix `[outs][taps]`, row-major.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Matrix {
+    /// Rows: outputs per position.
     pub outs: usize,
+    /// Columns: inputs per patch.
     pub taps: usize,
+    /// Weights, `w[out * taps + tap]`.
     pub w: Vec<f32>,
 }
 
 /// One patch of inputs and the outputs it produces.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Position {
+    /// Input element of each tap (`None` = padding).
     pub patch: Vec<Option<u32>>,
+    /// Index of the weight matrix.
     pub matrix: u32,
+    /// Output element of each matrix row.
     pub outs: Vec<u32>,
 }
 
 /// A linear map with constant weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Linear {
+    /// The output shape.
     pub out_shape: Vec<usize>,
+    /// Weight matrices, shared by the positions that name them.
     pub matrices: Vec<Matrix>,
+    /// Patches and the outputs they produce.
     pub positions: Vec<Position>,
     /// One per output element.
     pub bias: Vec<f32>,
 }
 
 impl Linear {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         let [x] = expect_inputs(inputs, 1, "Linear")?[..] else {
             unreachable!()
         };
         let n_in: usize = x.iter().product();
         let n_out: usize = self.out_shape.iter().product();
         if self.bias.len() != n_out {
-            return Err(format!("{} biases for {n_out} outputs", self.bias.len()));
+            return Err(ShapeError::BiasCount {
+                found: self.bias.len(),
+                outputs: n_out,
+            });
         }
-        for m in &self.matrices {
+        for (matrix, m) in self.matrices.iter().enumerate() {
             if m.w.len() != m.outs * m.taps {
-                return Err("a weight matrix has the wrong size".into());
+                return Err(ShapeError::MatrixSize {
+                    matrix,
+                    found: m.w.len(),
+                    outs: m.outs,
+                    taps: m.taps,
+                });
             }
         }
         let mut covered = vec![false; n_out];
-        for p in &self.positions {
+        for (position, p) in self.positions.iter().enumerate() {
             let m = self
                 .matrices
                 .get(p.matrix as usize)
-                .ok_or("a position names a missing matrix")?;
+                .ok_or(ShapeError::MissingMatrix {
+                    position,
+                    matrix: p.matrix,
+                    matrices: self.matrices.len(),
+                })?;
             if p.patch.len() != m.taps || p.outs.len() != m.outs {
-                return Err("a patch does not match its matrix".into());
+                return Err(ShapeError::PatchMismatch {
+                    position,
+                    taps: p.patch.len(),
+                    outs: p.outs.len(),
+                    matrix_outs: m.outs,
+                    matrix_taps: m.taps,
+                });
             }
-            if p.patch.iter().flatten().any(|&i| i as usize >= n_in) {
-                return Err(format!(
-                    "a patch reads outside the input of {n_in} elements"
-                ));
+            if let Some(&index) = p.patch.iter().flatten().find(|&&i| i as usize >= n_in) {
+                return Err(ShapeError::PatchOutOfRange {
+                    position,
+                    index,
+                    inputs: n_in,
+                });
             }
             for &o in &p.outs {
                 match covered.get_mut(o as usize) {
                     Some(c) if !*c => *c = true,
                     _ => {
-                        return Err(format!(
-                            "output element {o} is written twice or is out of range"
-                        ))
+                        return Err(ShapeError::OutputWrittenTwice {
+                            element: o,
+                            outputs: n_out,
+                        })
                     }
                 }
             }
         }
-        if covered.iter().any(|c| !c) {
-            return Err("some output elements are never written".into());
+        if let Some(first) = covered.iter().position(|c| !c) {
+            return Err(ShapeError::OutputNotWritten {
+                first,
+                missing: covered.iter().filter(|c| !**c).count(),
+                outputs: n_out,
+            });
         }
         Ok(self.out_shape.clone())
     }

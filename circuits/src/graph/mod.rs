@@ -7,6 +7,7 @@ mod binary;
 mod broadcast;
 mod const_affine;
 mod dense;
+mod error;
 mod func;
 mod fuse;
 mod gather;
@@ -20,6 +21,7 @@ pub use binary::{Binary, BinaryKind};
 pub use broadcast::{broadcast_index_map, broadcast_shapes};
 pub use const_affine::ConstAffine;
 pub use dense::Dense;
+pub use error::ShapeError;
 pub use func::Func;
 pub use gather::Gather;
 pub use linear::{Linear, Matrix, Position};
@@ -36,7 +38,9 @@ pub type TensorId = usize;
 /// A tensor's name and static shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TensorInfo {
+    /// Tensor name (ONNX value name, or one derived from its node).
     pub name: String,
+    /// Static shape.
     pub shape: Vec<usize>,
 }
 
@@ -50,11 +54,15 @@ impl TensorInfo {
 /// One operation producing one tensor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
+    /// Node name.
     pub name: String,
     /// The source op type(s), for messages: `Gemm`, or `MatMul+Add` after fusion.
     pub op_type: String,
+    /// The operation.
     pub op: Op,
+    /// Activation inputs.
     pub inputs: Vec<TensorId>,
+    /// The tensor it produces.
     pub output: TensorId,
 }
 
@@ -71,10 +79,15 @@ impl Node {
 /// A model: tensors, nodes in topological order, graph inputs and outputs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Graph {
+    /// Model name.
     pub name: String,
+    /// Every tensor; a [`TensorId`] indexes this.
     pub tensors: Vec<TensorInfo>,
+    /// Nodes in topological order.
     pub nodes: Vec<Node>,
+    /// Graph inputs, in order.
     pub inputs: Vec<TensorId>,
+    /// Graph outputs, in order.
     pub outputs: Vec<TensorId>,
 }
 
@@ -126,9 +139,9 @@ impl Graph {
             })?;
         let shape = op
             .output_shape(&in_shapes)
-            .map_err(|message| CircuitError::Node {
+            .map_err(|reason| CircuitError::Shape {
                 node: node_ref.clone(),
-                message,
+                reason,
             })?;
         let output = self.add_tensor(output_name, shape);
         self.nodes.push(Node {
@@ -179,7 +192,13 @@ impl Graph {
                 }
                 shapes.push(self.tensors[i].shape.as_slice());
             }
-            let shape = node.op.output_shape(&shapes).map_err(err)?;
+            let shape = node
+                .op
+                .output_shape(&shapes)
+                .map_err(|reason| CircuitError::Shape {
+                    node: node.node_ref(),
+                    reason,
+                })?;
             let out = self
                 .tensors
                 .get(node.output)

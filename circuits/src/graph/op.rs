@@ -1,25 +1,35 @@
 //! The op set of the IR. Each op lives in its own file; this enum only dispatches.
 
+use super::error::ShapeError;
 use super::{AddTensors, Binary, ConstAffine, Dense, Func, Gather, Linear, Relu, Reshape};
 use serde::{Deserialize, Serialize};
 
 /// An IR operation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Op {
+    /// Fully connected layer over the last axis.
     Dense(Dense),
+    /// Element-wise `x * mul + add` by constants.
     ConstAffine(ConstAffine),
+    /// Sum or difference of two activations.
     AddTensors(AddTensors),
+    /// Rectified linear unit.
     Relu(Relu),
+    /// New shape over the same elements.
     Reshape(Reshape),
+    /// Constant-weight linear map by patches (convolutions, pooling, sums).
     Linear(Linear),
+    /// Index map over the inputs (data movement).
     Gather(Gather),
+    /// Element-wise table function.
     Func(Func),
+    /// Product, maximum or minimum of two activations.
     Binary(Binary),
 }
 
 impl Op {
     /// Output shape for the given input shapes, or why they do not fit.
-    pub fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         match self {
             Op::Dense(o) => o.output_shape(inputs),
             Op::ConstAffine(o) => o.output_shape(inputs),
@@ -54,12 +64,13 @@ pub(super) fn expect_inputs<'a>(
     inputs: &[&'a [usize]],
     n: usize,
     op: &str,
-) -> Result<Vec<&'a [usize]>, String> {
+) -> Result<Vec<&'a [usize]>, ShapeError> {
     if inputs.len() != n {
-        return Err(format!(
-            "{op} takes {n} activation input(s), got {}",
-            inputs.len()
-        ));
+        return Err(ShapeError::InputCount {
+            op: op.to_string(),
+            expected: n,
+            found: inputs.len(),
+        });
     }
     Ok(inputs.to_vec())
 }

@@ -1,5 +1,6 @@
 //! Relu: `y = max(x, 0)`.
 
+use super::error::ShapeError;
 use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub struct Relu;
 
 impl Relu {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         let [x] = expect_inputs(inputs, 1, "Relu")?[..] else {
             unreachable!()
         };

@@ -1,17 +1,19 @@
 //! Reshape: a new shape over the same row-major elements (Reshape, Flatten, Squeeze, Unsqueeze, Identity).
 //! It costs no rows: the output aliases the input's cells.
 
+use super::error::ShapeError;
 use super::op::expect_inputs;
 use serde::{Deserialize, Serialize};
 
 /// A view of the input with another shape of the same size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reshape {
+    /// The output shape.
     pub shape: Vec<usize>,
 }
 
 impl Reshape {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, String> {
+    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         let [x] = expect_inputs(inputs, 1, "Reshape")?[..] else {
             unreachable!()
         };
@@ -20,10 +22,12 @@ impl Reshape {
             self.shape.iter().product::<usize>(),
         );
         if a != b {
-            return Err(format!(
-                "cannot reshape {x:?} ({a} elements) to {:?} ({b} elements)",
-                self.shape
-            ));
+            return Err(ShapeError::Reshape {
+                from: x.to_vec(),
+                from_elements: a,
+                to: self.shape.clone(),
+                to_elements: b,
+            });
         }
         Ok(self.shape.clone())
     }

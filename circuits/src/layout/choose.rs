@@ -1,8 +1,12 @@
 //! Choosing the circuit's shape: the smallest-cost (k, tile B x K, lanes L) that fits the model's rows, then
 //! the widest lookup tables that fit the rows k already pays for ("size tables to k, not k to tables").
 //!
-//! Cost model (units per row, measured on halo2-axiom at degree 4-5, see shared/design/circuits.md): a
-//! small-valued advice column 6, a fixed column 4, a lookup argument 28, an equality-enabled column 5.
+//! Cost model: relative proving cost per row of each kind of column, measured on halo2-axiom at degree 4-5
+//! (where every polynomial is coset-FFT'd for the quotient in 4 parts, which dominates CPU proving time).
+//! A small-valued advice column costs 6 (its commitment MSM skips zero digits, so small non-negative values
+//! are cheap), a fixed column 4 (no MSM at proving time, only FFTs), a lookup argument 28 (permuted input
+//! and table columns plus a grand product, all full-size values), an equality-enabled column 5 (its share
+//! of the permutation argument). The cost of a layout is `2^k` times the sum over its columns.
 
 use crate::error::{CircuitError, Result};
 use crate::quant::ModelShape;
@@ -55,8 +59,11 @@ impl Target {
 /// The chosen shape and its estimated cost.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LayoutChoice {
+    /// log2 of the number of rows.
     pub k: u32,
+    /// The layout.
     pub layout: LayoutParams,
+    /// Estimated cost (rows times per-row column cost).
     pub cost: f64,
 }
 

@@ -3,7 +3,7 @@
 //! never stored: the prover rebuilds it from `model.json` + `settings.json`.
 
 use crate::error::{CircuitError, NodeRef, Result};
-use crate::quant::{QOp, QuantModel};
+use crate::quant::{QAlias, QDense, QInput, QLane, QLinear, QOp, QuantModel};
 use crate::settings::{LayoutParams, TableKind};
 use std::ops::Range;
 
@@ -15,7 +15,12 @@ pub enum Src {
     /// The `z` cell of a lane row.
     Lane(u32),
     /// The `acc[k]` cell of a tile row.
-    TileAcc { row: u32, k: u16 },
+    TileAcc {
+        /// The tile row.
+        row: u32,
+        /// The running sum.
+        k: u16,
+    },
     /// No copy: the cell holds 0 and its coefficient is 0 (constant rows).
     Zero,
 }
@@ -23,12 +28,19 @@ pub enum Src {
 /// A lane row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LaneRow {
+    /// Source of the `a` cell.
     pub a: Src,
+    /// Source of the `b` cell (`None`: 0).
     pub b: Option<Src>,
+    /// Coefficient of `a`.
     pub m_a: i64,
+    /// Coefficient of `b`.
     pub m_b: i64,
+    /// Product coefficient.
     pub m_ab: i64,
+    /// Coefficient of `b` subtracted from `z` in the activation lookup.
     pub m_zb: i64,
+    /// Constant term.
     pub c: i64,
     /// Activation sub-table tag.
     pub act_tag: u64,
@@ -54,7 +66,9 @@ pub struct OpSpan {
     pub node: Option<NodeRef>,
     /// Graph input index, for input spans.
     pub input_index: Option<usize>,
+    /// Its lane rows.
     pub lanes: Range<usize>,
+    /// Its tile rows.
     pub tiles: Range<usize>,
     /// Scale and offset of the pre-activation value `q`, for messages.
     pub pre: crate::encoding::Encoding,
@@ -63,9 +77,13 @@ pub struct OpSpan {
 /// The whole row plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// The layout the plan is made for.
     pub layout: LayoutParams,
+    /// Every lane row; row `i` is assigned to lane `i % L` at circuit row `i / L`.
     pub lane_rows: Vec<LaneRow>,
+    /// Every tile row; row `i` is assigned at circuit row `i + 1`.
     pub tile_rows: Vec<TileRow>,
+    /// The rows of each op, in order.
     pub spans: Vec<OpSpan>,
     /// Lane row holding each element of each tensor.
     pub tensor_cells: Vec<Vec<u32>>,
@@ -126,7 +144,8 @@ impl Plan {
         self.lane_height().max(self.tile_rows.len() + 1)
     }
 
-    /// Plans the rows of a quantised model.
+    /// Plans the rows of a quantised model: each op's rows in order, then the output cells and the
+    /// binding row.
     pub fn build(qm: &QuantModel, layout: LayoutParams) -> Result<Self> {
         if qm.lookup_bits != layout.lookup_bits {
             return Err(CircuitError::Inconsistent(format!(
@@ -134,7 +153,6 @@ impl Plan {
                 qm.lookup_bits, layout.lookup_bits
             )));
         }
-        let (bw, kw) = (layout.tile_inputs, layout.tile_outputs);
         let mut p = Plan {
             layout,
             lane_rows: Vec::new(),
@@ -146,196 +164,238 @@ impl Plan {
             bind_lane: 0,
         };
         let id_tag = qm.tag(TableKind::Identity)?;
-        let b = qm.lookup_bits;
-        let cells_of = |p: &Plan, t: usize, node: &NodeRef| -> Result<Vec<u32>> {
-            let c = &p.tensor_cells[t];
-            if c.is_empty() && qm.tensors[t].numel() > 0 {
-                return Err(CircuitError::Node {
-                    node: node.clone(),
-                    message: format!("tensor {t} has no cells yet"),
-                });
-            }
-            Ok(c.clone())
-        };
         for op in &qm.ops {
-            let (lane0, tile0) = (p.lane_rows.len(), p.tile_rows.len());
             match op {
-                QOp::Input(inp) => {
-                    let n = qm.tensors[inp.tensor].numel();
-                    let mut cells = Vec::with_capacity(n);
-                    for _ in 0..n {
-                        cells.push(p.lane_rows.len() as u32);
-                        p.lane_rows.push(LaneRow {
-                            a: Src::Instance(p.input_instances as u32),
-                            b: None,
-                            m_a: 1 << b,
-                            m_b: 0,
-                            m_ab: 0,
-                            m_zb: 0,
-                            c: 0,
-                            act_tag: id_tag,
-                        });
-                        p.input_instances += 1;
-                    }
-                    p.tensor_cells[inp.tensor] = cells;
-                    p.spans.push(OpSpan {
-                        node: None,
-                        input_index: Some(inp.index),
-                        lanes: lane0..p.lane_rows.len(),
-                        tiles: tile0..tile0,
-                        pre: qm.tensors[inp.tensor].encoding,
-                    });
-                }
-                QOp::Alias(a) => {
-                    let mut all = cells_of(&p, a.input, &a.node)?;
-                    for &t in &a.more_inputs {
-                        all.extend(cells_of(&p, t, &a.node)?);
-                    }
-                    p.tensor_cells[a.output] = match &a.map {
-                        None => all,
-                        Some(map) => map
-                            .iter()
-                            .map(|&i| {
-                                all.get(i as usize)
-                                    .copied()
-                                    .ok_or_else(|| CircuitError::Node {
-                                        node: a.node.clone(),
-                                        message: format!("gather index {i} is out of range"),
-                                    })
-                            })
-                            .collect::<Result<_>>()?,
+                QOp::Input(inp) => p.plan_input(qm, inp, id_tag),
+                QOp::Alias(a) => p.plan_alias(qm, a)?,
+                QOp::Linear(l) => p.plan_linear(qm, l)?,
+                QOp::Dense(d) => p.plan_dense(qm, d)?,
+                QOp::Lane(l) => p.plan_lane(qm, l)?,
+            }
+        }
+        p.plan_outputs(qm)?;
+        p.plan_bind_row();
+        Ok(p)
+    }
+
+    /// The cells of a tensor planned so far.
+    fn cells_of(&self, qm: &QuantModel, t: usize, node: &NodeRef) -> Result<Vec<u32>> {
+        let c = &self.tensor_cells[t];
+        if c.is_empty() && qm.tensors[t].numel() > 0 {
+            return Err(CircuitError::Node {
+                node: node.clone(),
+                message: format!("tensor {t} has no cells yet"),
+            });
+        }
+        Ok(c.clone())
+    }
+
+    /// One range-check lane row per input element: `a` is copied from the next instance and
+    /// `q = a * 2^b / 2^b` is looked up in the identity table.
+    fn plan_input(&mut self, qm: &QuantModel, inp: &QInput, id_tag: u64) {
+        let lane0 = self.lane_rows.len();
+        let n = qm.tensors[inp.tensor].numel();
+        let mut cells = Vec::with_capacity(n);
+        for _ in 0..n {
+            cells.push(self.lane_rows.len() as u32);
+            self.lane_rows.push(LaneRow {
+                a: Src::Instance(self.input_instances as u32),
+                b: None,
+                m_a: 1 << qm.lookup_bits,
+                m_b: 0,
+                m_ab: 0,
+                m_zb: 0,
+                c: 0,
+                act_tag: id_tag,
+            });
+            self.input_instances += 1;
+        }
+        self.tensor_cells[inp.tensor] = cells;
+        let tile0 = self.tile_rows.len();
+        self.spans.push(OpSpan {
+            node: None,
+            input_index: Some(inp.index),
+            lanes: lane0..self.lane_rows.len(),
+            tiles: tile0..tile0,
+            pre: qm.tensors[inp.tensor].encoding,
+        });
+    }
+
+    /// An alias takes no rows: its tensor reuses the cells of its inputs (in order, or through a map).
+    fn plan_alias(&mut self, qm: &QuantModel, a: &QAlias) -> Result<()> {
+        let mut all = self.cells_of(qm, a.input, &a.node)?;
+        for &t in &a.more_inputs {
+            all.extend(self.cells_of(qm, t, &a.node)?);
+        }
+        self.tensor_cells[a.output] = match &a.map {
+            None => all,
+            Some(map) => map
+                .iter()
+                .map(|&i| {
+                    all.get(i as usize)
+                        .copied()
+                        .ok_or_else(|| CircuitError::Node {
+                            node: a.node.clone(),
+                            message: format!("gather index {i} is out of range"),
+                        })
+                })
+                .collect::<Result<_>>()?,
+        };
+        Ok(())
+    }
+
+    /// Tile rows for every position of a linear map (per group of K outputs, one row per B taps), then
+    /// one rescale lane row per output element.
+    fn plan_linear(&mut self, qm: &QuantModel, l: &QLinear) -> Result<()> {
+        let (lane0, tile0) = (self.lane_rows.len(), self.tile_rows.len());
+        let (bw, kw) = (self.layout.tile_inputs, self.layout.tile_outputs);
+        let x = self.cells_of(qm, l.input, &l.node)?;
+        let mut finals = vec![Src::Zero; l.lane_c.len()];
+        for pos in &l.positions {
+            let m = &l.matrices[pos.matrix as usize];
+            for g in 0..m.outs.div_ceil(kw) {
+                for j in 0..m.taps.div_ceil(bw) {
+                    let mut row = TileRow {
+                        x: vec![None; bw],
+                        w: vec![0; bw * kw],
+                        first: j == 0,
+                        start: l.acc_start,
                     };
-                }
-                QOp::Linear(l) => {
-                    let x = cells_of(&p, l.input, &l.node)?;
-                    let numel = l.lane_c.len();
-                    let mut finals = vec![Src::Zero; numel];
-                    for pos in &l.positions {
-                        let m = &l.matrices[pos.matrix as usize];
-                        for g in 0..m.outs.div_ceil(kw) {
-                            for j in 0..m.taps.div_ceil(bw) {
-                                let mut row = TileRow {
-                                    x: vec![None; bw],
-                                    w: vec![0; bw * kw],
-                                    first: j == 0,
-                                    start: l.acc_start,
-                                };
-                                for t in 0..bw {
-                                    let tap = j * bw + t;
-                                    let Some(Some(src)) = pos.patch.get(tap) else {
-                                        continue;
-                                    };
-                                    row.x[t] = Some(x[*src as usize]);
-                                    for k in 0..kw {
-                                        let out = g * kw + k;
-                                        if out < m.outs {
-                                            row.w[k * bw + t] = m.w[out * m.taps + tap];
-                                        }
-                                    }
-                                }
-                                p.tile_rows.push(row);
-                            }
-                            let last = (p.tile_rows.len() - 1) as u32;
-                            for k in 0..kw.min(m.outs - g * kw) {
-                                finals[pos.outs[g * kw + k] as usize] = Src::TileAcc {
-                                    row: last,
-                                    k: k as u16,
-                                };
+                    for t in 0..bw {
+                        let tap = j * bw + t;
+                        let Some(Some(src)) = pos.patch.get(tap) else {
+                            continue;
+                        };
+                        row.x[t] = Some(x[*src as usize]);
+                        for k in 0..kw {
+                            let out = g * kw + k;
+                            if out < m.outs {
+                                row.w[k * bw + t] = m.w[out * m.taps + tap];
                             }
                         }
                     }
-                    let c = |i: usize| l.lane_c[i];
-                    let spans = (lane0, tile0);
-                    p.push_rescale(finals, c, l.act_tag, l.output, &l.node, l.pre, spans);
+                    self.tile_rows.push(row);
                 }
-                QOp::Dense(d) => {
-                    let x = cells_of(&p, d.input, &d.node)?;
-                    let (n, m) = (d.in_features, d.out_features);
-                    let mut finals = vec![Src::Instance(0); d.rows * m];
-                    for rho in 0..d.rows {
-                        for g in 0..m.div_ceil(kw) {
-                            for j in 0..n.div_ceil(bw) {
-                                let mut row = TileRow {
-                                    x: vec![None; bw],
-                                    w: vec![0; bw * kw],
-                                    first: j == 0,
-                                    start: d.acc_start,
-                                };
-                                for t in 0..bw {
-                                    let col = j * bw + t;
-                                    if col >= n {
-                                        break;
-                                    }
-                                    row.x[t] = Some(x[rho * n + col]);
-                                    for k in 0..kw {
-                                        let out = g * kw + k;
-                                        if out < m {
-                                            row.w[k * bw + t] = d.weight[out * n + col];
-                                        }
-                                    }
-                                }
-                                p.tile_rows.push(row);
-                            }
-                            let last = (p.tile_rows.len() - 1) as u32;
-                            for k in 0..kw.min(m - g * kw) {
-                                finals[rho * m + g * kw + k] = Src::TileAcc {
-                                    row: last,
-                                    k: k as u16,
-                                };
-                            }
-                        }
-                    }
-                    let c = |i: usize| d.lane_c[i % m];
-                    let spans = (lane0, tile0);
-                    p.push_rescale(finals, c, d.act_tag, d.output, &d.node, d.pre, spans);
-                }
-                QOp::Lane(l) => {
-                    let a = cells_of(&p, l.a, &l.node)?;
-                    let bcells = l.b.map(|t| cells_of(&p, t, &l.node)).transpose()?;
-                    let mut cells = Vec::with_capacity(l.numel);
-                    for i in 0..l.numel {
-                        let k = l.coeffs(i);
-                        let ai = l.a_map.as_ref().map_or(i, |m| m[i] as usize);
-                        let b_src = bcells.as_ref().map(|bc| {
-                            let bi = l.b_map.as_ref().map_or(i, |m| m[i] as usize);
-                            Src::Lane(bc[bi])
-                        });
-                        cells.push(p.lane_rows.len() as u32);
-                        p.lane_rows.push(LaneRow {
-                            a: Src::Lane(a[ai]),
-                            b: b_src,
-                            m_a: k.m_a,
-                            m_b: k.m_b,
-                            m_ab: k.m_ab,
-                            m_zb: k.m_zb,
-                            c: k.c,
-                            act_tag: l.act_tag,
-                        });
-                    }
-                    p.tensor_cells[l.output] = cells;
-                    p.spans.push(OpSpan {
-                        node: Some(l.node.clone()),
-                        input_index: None,
-                        lanes: lane0..p.lane_rows.len(),
-                        tiles: tile0..tile0,
-                        pre: l.pre,
-                    });
+                let last = (self.tile_rows.len() - 1) as u32;
+                for k in 0..kw.min(m.outs - g * kw) {
+                    finals[pos.outs[g * kw + k] as usize] = Src::TileAcc {
+                        row: last,
+                        k: k as u16,
+                    };
                 }
             }
         }
+        let c = |i: usize| l.lane_c[i];
+        let spans = (lane0, tile0);
+        self.push_rescale(finals, c, l.act_tag, l.output, &l.node, l.pre, spans);
+        Ok(())
+    }
+
+    /// Tile rows for every leading row of a dense layer (per group of K outputs, one row per B inputs),
+    /// then one rescale lane row per output element.
+    fn plan_dense(&mut self, qm: &QuantModel, d: &QDense) -> Result<()> {
+        let (lane0, tile0) = (self.lane_rows.len(), self.tile_rows.len());
+        let (bw, kw) = (self.layout.tile_inputs, self.layout.tile_outputs);
+        let x = self.cells_of(qm, d.input, &d.node)?;
+        let (n, m) = (d.in_features, d.out_features);
+        let mut finals = vec![Src::Instance(0); d.rows * m];
+        for rho in 0..d.rows {
+            for g in 0..m.div_ceil(kw) {
+                for j in 0..n.div_ceil(bw) {
+                    let mut row = TileRow {
+                        x: vec![None; bw],
+                        w: vec![0; bw * kw],
+                        first: j == 0,
+                        start: d.acc_start,
+                    };
+                    for t in 0..bw {
+                        let col = j * bw + t;
+                        if col >= n {
+                            break;
+                        }
+                        row.x[t] = Some(x[rho * n + col]);
+                        for k in 0..kw {
+                            let out = g * kw + k;
+                            if out < m {
+                                row.w[k * bw + t] = d.weight[out * n + col];
+                            }
+                        }
+                    }
+                    self.tile_rows.push(row);
+                }
+                let last = (self.tile_rows.len() - 1) as u32;
+                for k in 0..kw.min(m - g * kw) {
+                    finals[rho * m + g * kw + k] = Src::TileAcc {
+                        row: last,
+                        k: k as u16,
+                    };
+                }
+            }
+        }
+        let c = |i: usize| d.lane_c[i % m];
+        let spans = (lane0, tile0);
+        self.push_rescale(finals, c, d.act_tag, d.output, &d.node, d.pre, spans);
+        Ok(())
+    }
+
+    /// One lane row per output element of an element-wise op, copying `a` (and `b`) from the cells of
+    /// its inputs through the op's index maps.
+    fn plan_lane(&mut self, qm: &QuantModel, l: &QLane) -> Result<()> {
+        let (lane0, tile0) = (self.lane_rows.len(), self.tile_rows.len());
+        let a = self.cells_of(qm, l.a, &l.node)?;
+        let bcells = l.b.map(|t| self.cells_of(qm, t, &l.node)).transpose()?;
+        let mut cells = Vec::with_capacity(l.numel);
+        for i in 0..l.numel {
+            let k = l.coeffs(i);
+            let ai = l.a_map.as_ref().map_or(i, |m| m[i] as usize);
+            let b_src = bcells.as_ref().map(|bc| {
+                let bi = l.b_map.as_ref().map_or(i, |m| m[i] as usize);
+                Src::Lane(bc[bi])
+            });
+            cells.push(self.lane_rows.len() as u32);
+            self.lane_rows.push(LaneRow {
+                a: Src::Lane(a[ai]),
+                b: b_src,
+                m_a: k.m_a,
+                m_b: k.m_b,
+                m_ab: k.m_ab,
+                m_zb: k.m_zb,
+                c: k.c,
+                act_tag: l.act_tag,
+            });
+        }
+        self.tensor_cells[l.output] = cells;
+        self.spans.push(OpSpan {
+            node: Some(l.node.clone()),
+            input_index: None,
+            lanes: lane0..self.lane_rows.len(),
+            tiles: tile0..tile0,
+            pre: l.pre,
+        });
+        Ok(())
+    }
+
+    /// Records the lane rows whose `z` cells are the output instances, in order.
+    fn plan_outputs(&mut self, qm: &QuantModel) -> Result<()> {
         for &o in &qm.outputs {
-            let cells = &p.tensor_cells[o];
+            let cells = &self.tensor_cells[o];
             if cells.len() != qm.tensors[o].numel() {
                 return Err(CircuitError::Inconsistent(format!(
                     "output '{}' has no cells",
                     qm.tensors[o].name
                 )));
             }
-            p.outputs.extend_from_slice(cells);
+            self.outputs.extend_from_slice(cells);
         }
-        p.bind_lane = p.lane_rows.len() as u32;
-        let bind = (p.input_instances + p.outputs.len()) as u32;
-        p.lane_rows.push(LaneRow {
+        Ok(())
+    }
+
+    /// The last lane row: its `a` is copied from the binding instance, all its coefficients and tags
+    /// are 0.
+    fn plan_bind_row(&mut self) {
+        self.bind_lane = self.lane_rows.len() as u32;
+        let bind = (self.input_instances + self.outputs.len()) as u32;
+        self.lane_rows.push(LaneRow {
             a: Src::Instance(bind),
             b: None,
             m_a: 0,
@@ -345,6 +405,5 @@ impl Plan {
             c: 0,
             act_tag: 0,
         });
-        Ok(p)
     }
 }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 /// Observed ranges, one per tensor of the graph.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
+    /// Largest absolute value of each tensor.
     pub max_abs: Vec<f64>,
+    /// Number of samples observed.
     pub samples: usize,
 }
 

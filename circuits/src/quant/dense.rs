@@ -9,12 +9,17 @@ use serde::{Deserialize, Serialize};
 /// A dense layer in fixed point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QDense {
+    /// The node it comes from.
     pub node: NodeRef,
+    /// Input tensor.
     pub input: TensorId,
+    /// Output tensor.
     pub output: TensorId,
     /// Leading rows (product of all but the last axis).
     pub rows: usize,
+    /// Input features.
     pub in_features: usize,
+    /// Output features.
     pub out_features: usize,
     /// Row-major `[out][in]` integer weights at scale `s_w = b + s_out - s_in`.
     pub weight: Vec<i64>,

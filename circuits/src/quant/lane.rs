@@ -9,14 +9,21 @@ use serde::{Deserialize, Serialize};
 /// An element-wise op in fixed point. Vectors of length 1 broadcast to every element.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QLane {
+    /// The node it comes from.
     pub node: NodeRef,
+    /// First input tensor.
     pub a: TensorId,
+    /// Second input tensor, if any.
     pub b: Option<TensorId>,
+    /// Output tensor.
     pub output: TensorId,
     /// Element of `a` (and `b`) read by each output element; `None` = the same index.
     pub a_map: Option<Vec<u32>>,
+    /// Element of `b` read by each output element; `None` = the same index.
     pub b_map: Option<Vec<u32>>,
+    /// Coefficients of `a`.
     pub m_a: Vec<i64>,
+    /// Coefficients of `b`.
     pub m_b: Vec<i64>,
     /// Product coefficients (empty: 0).
     #[serde(default)]
@@ -24,8 +31,11 @@ pub struct QLane {
     /// Coefficients of `b` added to the table output (empty: 0).
     #[serde(default)]
     pub m_zb: Vec<i64>,
+    /// Constant terms.
     pub c: Vec<i64>,
+    /// Activation sub-table tag.
     pub act_tag: u64,
+    /// Number of output elements.
     pub numel: usize,
     /// Encoding of the pre-activation value `q` (for messages).
     pub pre: Encoding,
@@ -52,10 +62,15 @@ impl QLane {
 /// The fixed coefficients of one lane row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LaneCoeffs {
+    /// Coefficient of `a`.
     pub m_a: i64,
+    /// Coefficient of `b`.
     pub m_b: i64,
+    /// Product coefficient.
     pub m_ab: i64,
+    /// Coefficient of `b` subtracted from `z` in the activation lookup.
     pub m_zb: i64,
+    /// Constant term.
     pub c: i64,
 }
 
@@ -118,9 +133,9 @@ pub(super) fn quantise_add(
 ) -> Result<QLane> {
     let (a_map, b_map) =
         op.index_maps(shapes.0, shapes.1)
-            .map_err(|message| CircuitError::Node {
+            .map_err(|reason| CircuitError::Shape {
                 node: node.clone(),
-                message,
+                reason,
             })?;
     let ma = 1i64 << (b as i32 + pre.scale - enc.0.scale);
     let mb = (op.sign as i64) << (b as i32 + pre.scale - enc.1.scale);
@@ -250,6 +265,7 @@ pub(super) fn quantise_minmax(
 }
 
 /// A gather with constant fill (Pad): copies `x[map[i]]`, or writes the stored `fill`, into lane rows.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn quantise_fill(
     node: NodeRef,
     input: TensorId,

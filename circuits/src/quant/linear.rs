@@ -10,24 +10,34 @@ use serde::{Deserialize, Serialize};
 /// A weight matrix in fixed point, `[outs][taps]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QMatrix {
+    /// Rows: outputs per position.
     pub outs: usize,
+    /// Columns: inputs per patch.
     pub taps: usize,
+    /// Integer weights, `w[out * taps + tap]`.
     pub w: Vec<i64>,
 }
 
 /// A linear map in fixed point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QLinear {
+    /// The node it comes from.
     pub node: NodeRef,
+    /// Input tensor.
     pub input: TensorId,
+    /// Output tensor.
     pub output: TensorId,
+    /// Weight matrices.
     pub matrices: Vec<QMatrix>,
+    /// Patches and the outputs they produce (as in the float graph).
     pub positions: Vec<Position>,
     /// Offset that starts every dot product, so partial sums stay non-negative.
     pub acc_start: i64,
     /// Lane constant per output element.
     pub lane_c: Vec<i64>,
+    /// Activation sub-table tag.
     pub act_tag: u64,
+    /// Encoding of the pre-activation value `q` (for messages).
     pub pre: Encoding,
 }
 

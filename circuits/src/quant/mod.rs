@@ -26,12 +26,16 @@ use serde::{Deserialize, Serialize};
 /// A tensor of the quantised model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QTensor {
+    /// Tensor name.
     pub name: String,
+    /// Static shape.
     pub shape: Vec<usize>,
+    /// How its values are stored.
     pub encoding: Encoding,
 }
 
 impl QTensor {
+    /// Number of elements.
     pub fn numel(&self) -> usize {
         self.shape.iter().product()
     }
@@ -40,7 +44,9 @@ impl QTensor {
 /// A graph input: its elements become public instances, range-checked in lane rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QInput {
+    /// Index among the graph inputs.
     pub index: usize,
+    /// Its tensor.
     pub tensor: TensorId,
 }
 
@@ -48,34 +54,49 @@ pub struct QInput {
 /// `None` = the same cells in order).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QAlias {
+    /// The node it comes from.
     pub node: NodeRef,
+    /// First input tensor.
     pub input: TensorId,
+    /// Output tensor.
     pub output: TensorId,
     /// Further inputs, after `input` (Concat).
     #[serde(default)]
     pub more_inputs: Vec<TensorId>,
     #[serde(default)]
+    /// Input element of each output element, over the inputs laid end to end.
     pub map: Option<Vec<u32>>,
 }
 
 /// A quantised op.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum QOp {
+    /// A graph input.
     Input(QInput),
+    /// A dense layer (tile rows, then rescale lanes).
     Dense(QDense),
+    /// An element-wise op (lane rows).
     Lane(QLane),
+    /// A view of existing cells (no rows).
     Alias(QAlias),
+    /// A linear map by patches (tile rows, then rescale lanes).
     Linear(QLinear),
 }
 
 /// The quantised model: what the prover needs besides the settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuantModel {
+    /// Model name.
     pub name: String,
+    /// Bits of every lookup table.
     pub lookup_bits: u32,
+    /// Every tensor (the graph's, then re-encoded copies).
     pub tensors: Vec<QTensor>,
+    /// Ops in evaluation order.
     pub ops: Vec<QOp>,
+    /// Graph inputs.
     pub inputs: Vec<TensorId>,
+    /// Graph outputs.
     pub outputs: Vec<TensorId>,
     /// Sub-tables used, in tag order (tag = index + 1).
     pub tables: Vec<TableKind>,
@@ -144,6 +165,7 @@ pub struct ModelShape {
     pub instances: usize,
     /// Element-wise products / max-min steps are used.
     pub lane_mul: bool,
+    /// Max and min steps (`z - b` in the activation lookup) are used.
     pub lane_zadd: bool,
 }
 

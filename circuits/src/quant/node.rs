@@ -222,9 +222,9 @@ impl<'a> Quantiser<'a> {
                 let (s0, s1) = (shape_of(node.inputs[0]), shape_of(node.inputs[1]));
                 let maps = bn
                     .index_maps(&s0, &s1)
-                    .map_err(|message| CircuitError::Node {
+                    .map_err(|reason| CircuitError::Shape {
                         node: nref.clone(),
-                        message,
+                        reason,
                     })?;
                 let numels = (s0.iter().product(), s1.iter().product());
                 let l = lane::quantise_minmax(
@@ -326,9 +326,9 @@ impl<'a> Quantiser<'a> {
                 );
                 let maps = bn
                     .index_maps(s0, s1)
-                    .map_err(|message| CircuitError::Node {
+                    .map_err(|reason| CircuitError::Shape {
                         node: nref.clone(),
-                        message,
+                        reason,
                     })?;
                 let numels = (s0.iter().product(), s1.iter().product());
                 QOp::Lane(lane::quantise_mul(

@@ -6,58 +6,95 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "fn", rename_all = "snake_case")]
 pub enum FuncKind {
+    /// `1 / (1 + e^-x)`.
     Sigmoid,
+    /// Hyperbolic tangent.
     Tanh,
+    /// `e^x`.
     Exp,
+    /// Natural logarithm.
     Log,
+    /// Square root (of `max(x, 0)`).
     Sqrt,
+    /// `1 / x`.
     Reciprocal,
     /// `1 / sqrt(x + eps)` (normalisation layers).
     Rsqrt {
+        /// Added before the square root.
         eps: f32,
     },
+    /// Error function.
     Erf,
+    /// Gelu with the exact error function.
     Gelu,
     /// Gelu with the tanh approximation.
     GeluTanh,
+    /// `ln(1 + e^x)`.
     Softplus,
+    /// `x / (1 + |x|)`.
     Softsign,
+    /// `x` for `x >= 0`, else `alpha * (e^x - 1)`.
     Elu {
+        /// Scale of the negative part.
         alpha: f32,
     },
+    /// `gamma * elu(x, alpha)`.
     Selu {
+        /// Scale of the negative part.
         alpha: f32,
+        /// Overall scale.
         gamma: f32,
     },
+    /// `x` for `x >= 0`, else `alpha * x`.
     LeakyRelu {
+        /// Slope of the negative part.
         alpha: f32,
     },
+    /// `clamp(alpha * x + beta, 0, 1)`.
     HardSigmoid {
+        /// Slope.
         alpha: f32,
+        /// Offset.
         beta: f32,
     },
+    /// `x * clamp(x / 6 + 1/2, 0, 1)`.
     HardSwish,
+    /// Absolute value.
     Abs,
+    /// -1, 0 or 1.
     Sign,
+    /// `clamp(x, min, max)`.
     Clip {
+        /// Lower bound.
         min: f32,
+        /// Upper bound.
         max: f32,
     },
+    /// `x + bias` below `-lambd`, `x - bias` above `lambd`, else 0.
     Shrink {
+        /// Shift towards 0 outside the threshold.
         bias: f32,
+        /// Threshold.
         lambd: f32,
     },
     /// `x^p` for a constant exponent.
     Pow {
+        /// The exponent.
         p: f32,
     },
+    /// Sine.
     Sin,
+    /// Cosine.
     Cos,
+    /// `-x`.
     Neg,
     /// 1 where the value is exactly 0, else 0 (ArgMax's equality test).
     IsZero,
+    /// Largest integer not above `x`.
     Floor,
+    /// Smallest integer not below `x`.
     Ceil,
+    /// Nearest integer, ties to even.
     Round,
 }
 

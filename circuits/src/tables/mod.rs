@@ -20,13 +20,22 @@ pub enum TableKind {
     Relu,
     /// The step of `max(a, b) = b + step`: `(v, h * max(v - 2^(bits-1), 0))`, `h = 2` when the
     /// difference was halved to fit the table (`halve`), else 1. Used with the lane's `z - b` input.
-    MaxStep { halve: bool },
+    MaxStep {
+        /// The difference was halved to fit the table.
+        halve: bool,
+    },
     /// The step of `min(a, b) = b - step`: `(v, -h * max(v - 2^(bits-1), 0))` (a negative field element).
-    MinStep { halve: bool },
+    MinStep {
+        /// The difference was halved to fit the table.
+        halve: bool,
+    },
     /// `y = quantise_y(f(dequantise_x(v)))`, saturated to `y`'s range.
     Func {
+        /// The function.
         f: FuncKind,
+        /// Encoding of the stored input.
         x: Encoding,
+        /// Encoding of the stored output.
         y: Encoding,
     },
 }

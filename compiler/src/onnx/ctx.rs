@@ -2,7 +2,7 @@
 
 use super::ops::{Registry, SUPPORTED_OPS};
 use super::value::{ConstTensor, Val};
-use crate::error::CompileError;
+use crate::error::{CompileError, LowerError};
 use std::collections::HashMap;
 use tract_onnx::pb;
 use zkinfer_circuits::graph::{Graph, Op, TensorId};
@@ -22,6 +22,15 @@ impl NodeInfo<'_> {
             node: self.name.clone(),
             op: self.op.clone(),
             message: message.into(),
+        }
+    }
+
+    /// A failed shape, axis, window or constant check of this node.
+    pub fn lower_err(&self, reason: impl Into<LowerError>) -> CompileError {
+        CompileError::Lower {
+            node: self.name.clone(),
+            op: self.op.clone(),
+            reason: reason.into(),
         }
     }
 
@@ -65,14 +74,17 @@ pub struct Lowering {
 }
 
 /// Converts an ONNX tensor to a constant.
-pub fn load_const(t: &pb::TensorProto) -> Result<ConstTensor, String> {
+pub fn load_const(t: &pb::TensorProto) -> Result<ConstTensor, LowerError> {
     let onnx = tract_onnx::onnx();
-    let tensor =
-        tract_onnx::tensor::load_tensor(&*onnx.provider, t, None).map_err(|e| format!("{e}"))?;
-    let as_f64 = tensor.cast_to::<f64>().map_err(|e| format!("{e}"))?;
+    // tract's errors are `anyhow` errors (not `std::error::Error`): keep their message
+    let tract = |e: tract_onnx::prelude::TractError| LowerError::Tensor {
+        message: e.to_string(),
+    };
+    let tensor = tract_onnx::tensor::load_tensor(&*onnx.provider, t, None).map_err(tract)?;
+    let as_f64 = tensor.cast_to::<f64>().map_err(tract)?;
     let data = as_f64
         .to_plain_array_view::<f64>()
-        .map_err(|e| format!("{e}"))?
+        .map_err(tract)?
         .iter()
         .copied()
         .collect();

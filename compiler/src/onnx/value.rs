@@ -1,5 +1,6 @@
 //! Values during lowering: activations (tensors of the IR) or constants folded at compile time.
 
+use crate::error::LowerError;
 use zkinfer_circuits::graph::{broadcast_index_map, broadcast_shapes, TensorId};
 
 /// A constant tensor (floats; integer tensors such as shapes are stored exactly as f64).
@@ -18,13 +19,13 @@ impl ConstTensor {
     }
 
     /// Broadcasts to `shape` (which it must broadcast to).
-    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Vec<f64>, String> {
+    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Vec<f64>, LowerError> {
         let out = broadcast_shapes(&self.shape, shape)?;
         if out != shape {
-            return Err(format!(
-                "constant of shape {:?} would enlarge the activation of shape {shape:?}",
-                self.shape
-            ));
+            return Err(LowerError::ConstantEnlarges {
+                constant: self.shape.clone(),
+                activation: shape.to_vec(),
+            });
         }
         Ok(broadcast_index_map(&self.shape, shape)
             .into_iter()
@@ -37,7 +38,7 @@ impl ConstTensor {
         &self,
         other: &ConstTensor,
         f: impl Fn(f64, f64) -> f64,
-    ) -> Result<ConstTensor, String> {
+    ) -> Result<ConstTensor, LowerError> {
         let shape = broadcast_shapes(&self.shape, &other.shape)?;
         let a = broadcast_index_map(&self.shape, &shape);
         let b = broadcast_index_map(&other.shape, &shape);

@@ -60,7 +60,7 @@ fn binary(l: &mut Lowering, n: &NodeInfo, kind: Kind) -> Result<(), CompileError
                 Kind::Mul => x * y,
                 Kind::Div => x / y,
             };
-            let c = a.zip(&b, f).map_err(|e| n.err(e))?;
+            let c = a.zip(&b, f).map_err(|e| n.lower_err(e))?;
             l.set_output(n, Val::Const(c))
         }
         (Val::Act(x), Val::Const(c)) => affine(l, n, kind, x, &c, false),
@@ -110,7 +110,7 @@ fn affine(
     const_first: bool,
 ) -> Result<(), CompileError> {
     let shape = l.shape(x);
-    let cv = c.broadcast_to(&shape).map_err(|e| n.err(e))?;
+    let cv = c.broadcast_to(&shape).map_err(|e| n.lower_err(e))?;
     let ones = vec![1.0; cv.len()];
     let zeros = vec![0.0; cv.len()];
     let (mul, add) = match (kind, const_first) {
@@ -119,7 +119,7 @@ fn affine(
         (Kind::Sub, true) => (vec![-1.0; cv.len()], cv),
         (Kind::Mul, _) => (cv, zeros),
         (Kind::Div, false) => {
-            if cv.iter().any(|v| *v == 0.0) {
+            if cv.contains(&0.0) {
                 return Err(n.err("division by a constant zero"));
             }
             (cv.iter().map(|v| 1.0 / v).collect(), zeros)
@@ -168,7 +168,7 @@ fn variadic(
         acc = Some(match (acc, v) {
             (None, v) => v,
             (Some(Val::Const(a)), Val::Const(b)) => {
-                Val::Const(a.zip(&b, fold).map_err(|e| n.err(e))?)
+                Val::Const(a.zip(&b, fold).map_err(|e| n.lower_err(e))?)
             }
             (Some(Val::Act(a)), Val::Act(b)) => {
                 let op = match minmax {
@@ -183,7 +183,7 @@ fn variadic(
                     _ => unreachable!(),
                 };
                 let shape = l.shape(t);
-                let cv = c.broadcast_to(&shape).map_err(|e| n.err(e))?;
+                let cv = c.broadcast_to(&shape).map_err(|e| n.lower_err(e))?;
                 let op = match minmax {
                     None => Op::ConstAffine(ConstAffine {
                         mul: vec![1.0],
@@ -246,7 +246,7 @@ fn min(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
 fn pow(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     match (l.input(n, 0)?, l.input(n, 1)?) {
         (Val::Const(a), Val::Const(b)) => {
-            let c = a.zip(&b, f64::powf).map_err(|e| n.err(e))?;
+            let c = a.zip(&b, f64::powf).map_err(|e| n.lower_err(e))?;
             l.set_output(n, Val::Const(c))
         }
         (Val::Act(x), Val::Const(p)) if p.data.len() == 1 => {

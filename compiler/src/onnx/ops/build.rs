@@ -166,7 +166,7 @@ pub fn reduce_axes(
     match axes {
         Some(a) if !a.is_empty() => a
             .iter()
-            .map(|&a| super::index::axis(a, rank).map_err(|e| n.err(e)))
+            .map(|&a| super::index::axis(a, rank).map_err(|e| n.lower_err(e)))
             .collect(),
         _ if n.attr_int("noop_with_empty_axes", 0) != 0 => Ok(vec![]),
         _ => Ok((0..rank).collect()),

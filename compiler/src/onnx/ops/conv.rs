@@ -111,7 +111,7 @@ fn conv(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     }
     let bias = conv_bias(l, n, m)?;
     let win = window(n, spatial, kernel.clone())?;
-    let out_sp = win.output(spatial, false).map_err(|e| n.err(e))?;
+    let out_sp = win.output(spatial, false).map_err(|e| n.lower_err(e))?;
     let mg = m / groups;
     let kn: usize = kernel.iter().product();
     let taps = cg * kn;

@@ -1,5 +1,7 @@
 //! Index arithmetic over row-major shapes, shared by the data-movement, convolution and pooling builders.
 
+use crate::error::LowerError;
+
 /// Row-major strides of a shape.
 pub fn strides(shape: &[usize]) -> Vec<usize> {
     let mut s = vec![1; shape.len()];
@@ -33,13 +35,13 @@ pub fn ravel(idx: &[usize], strides: &[usize]) -> usize {
 }
 
 /// An axis attribute (possibly negative) as an index into a rank.
-pub fn axis(a: i64, rank: usize) -> Result<usize, String> {
+pub fn axis(a: i64, rank: usize) -> Result<usize, LowerError> {
     let r = rank as i64;
     let v = if a < 0 { a + r } else { a };
     if (0..r).contains(&v) {
         Ok(v as usize)
     } else {
-        Err(format!("axis {a} is out of range for rank {rank}"))
+        Err(LowerError::Axis { axis: a, rank })
     }
 }
 
@@ -56,7 +58,7 @@ pub struct Window {
 
 impl Window {
     /// Output size of each spatial axis (`ceil` rounds windows that run past the end up).
-    pub fn output(&self, input: &[usize], ceil: bool) -> Result<Vec<usize>, String> {
+    pub fn output(&self, input: &[usize], ceil: bool) -> Result<Vec<usize>, LowerError> {
         input
             .iter()
             .enumerate()
@@ -64,13 +66,15 @@ impl Window {
                 let span = self.dilations[i] * (self.kernel[i] - 1) + 1;
                 let padded = d + self.pad_begin[i] + self.pad_end[i];
                 if padded < span {
-                    return Err(format!(
-                        "the kernel is larger than the padded input on axis {i}"
-                    ));
+                    return Err(LowerError::KernelTooLarge {
+                        axis: i,
+                        span,
+                        padded,
+                    });
                 }
                 let s = self.strides[i];
                 let mut o = (padded - span) / s + 1;
-                if ceil && (padded - span) % s != 0 {
+                if ceil && !(padded - span).is_multiple_of(s) {
                     o += 1;
                     // the last window must start inside the input or its begin padding
                     if (o - 1) * s >= d + self.pad_begin[i] {
@@ -80,5 +84,32 @@ impl Window {
                 Ok(o)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_and_windows_report_what_does_not_fit() {
+        assert_eq!(axis(-1, 3), Ok(2));
+        assert_eq!(axis(3, 3), Err(LowerError::Axis { axis: 3, rank: 3 }));
+        let win = Window {
+            kernel: vec![5],
+            strides: vec![1],
+            dilations: vec![1],
+            pad_begin: vec![0],
+            pad_end: vec![1],
+        };
+        assert_eq!(win.output(&[5], false), Ok(vec![2]));
+        assert_eq!(
+            win.output(&[3], false),
+            Err(LowerError::KernelTooLarge {
+                axis: 0,
+                span: 5,
+                padded: 4
+            })
+        );
     }
 }

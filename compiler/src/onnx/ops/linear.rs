@@ -4,7 +4,7 @@
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
 use super::Registry;
-use crate::error::CompileError;
+use crate::error::{CompileError, LowerError};
 use zkinfer_circuits::graph::{ConstAffine, Dense, Op, Reshape};
 
 pub(super) fn register(r: &mut Registry) {
@@ -13,15 +13,18 @@ pub(super) fn register(r: &mut Registry) {
 }
 
 /// Constant matrix product of 2-D constants (for folding).
-fn const_matmul(a: &ConstTensor, b: &ConstTensor) -> Result<ConstTensor, String> {
+fn const_matmul(a: &ConstTensor, b: &ConstTensor) -> Result<ConstTensor, LowerError> {
     let (&[m, k], &[k2, n]) = (&a.shape[..], &b.shape[..]) else {
-        return Err("constant MatMul folding supports 2-D operands only".into());
+        return Err(LowerError::MatMulRank {
+            a: a.shape.clone(),
+            b: b.shape.clone(),
+        });
     };
     if k != k2 {
-        return Err(format!(
-            "shapes {:?} and {:?} do not multiply",
-            a.shape, b.shape
-        ));
+        return Err(LowerError::MatMulShapes {
+            a: a.shape.clone(),
+            b: b.shape.clone(),
+        });
     }
     let mut data = vec![0.0; m * n];
     for i in 0..m {
@@ -38,7 +41,7 @@ fn const_matmul(a: &ConstTensor, b: &ConstTensor) -> Result<ConstTensor, String>
 fn matmul(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     match (l.input(n, 0)?, l.input(n, 1)?) {
         (Val::Const(a), Val::Const(b)) => {
-            let c = const_matmul(&a, &b).map_err(|e| n.err(e))?;
+            let c = const_matmul(&a, &b).map_err(|e| n.lower_err(e))?;
             l.set_output(n, Val::Const(c))
         }
         (Val::Act(x), Val::Const(w)) => {

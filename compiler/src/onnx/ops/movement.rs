@@ -89,7 +89,7 @@ fn transpose(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let perm: Vec<usize> = match n.attr_ints("perm") {
         Some(p) => p
             .iter()
-            .map(|&a| axis(a, s.len()).map_err(|e| n.err(e)))
+            .map(|&a| axis(a, s.len()).map_err(|e| n.lower_err(e)))
             .collect::<Result<_, _>>()?,
         None => (0..s.len()).rev().collect(),
     };
@@ -141,7 +141,7 @@ fn slice(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     // per axis: the selected source coordinates
     let mut pick: Vec<Vec<usize>> = s.iter().map(|&d| (0..d).collect()).collect();
     for i in 0..starts.len() {
-        let a = axis(axes[i], s.len()).map_err(|e| n.err(e))?;
+        let a = axis(axes[i], s.len()).map_err(|e| n.lower_err(e))?;
         let d = s[a] as i64;
         let step = steps[i];
         if step == 0 {
@@ -197,7 +197,7 @@ fn range_map(s: &[usize], ax: usize, from: usize, len: usize) -> (Vec<usize>, Ve
 fn split(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let v = l.input(n, 0)?;
     let s = shape_of(l, &v);
-    let ax = axis(n.attr_int("axis", 0), s.len()).map_err(|e| n.err(e))?;
+    let ax = axis(n.attr_int("axis", 0), s.len()).map_err(|e| n.lower_err(e))?;
     let outs = n.proto.output.len();
     let sizes: Vec<usize> = match l.ints_input_or_attr(n, 1, "split")? {
         Some(v) if !v.is_empty() => v.iter().map(|x| *x as usize).collect(),
@@ -230,7 +230,7 @@ fn concat(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         .collect::<Result<_, _>>()?;
     let shapes: Vec<Vec<usize>> = vals.iter().map(|v| shape_of(l, v)).collect();
     let rank = shapes.first().map_or(0, Vec::len);
-    let ax = axis(n.attr_int("axis", 0), rank).map_err(|e| n.err(e))?;
+    let ax = axis(n.attr_int("axis", 0), rank).map_err(|e| n.lower_err(e))?;
     let mut out_shape = shapes[0].clone();
     out_shape[ax] = 0;
     for s in &shapes {
@@ -281,7 +281,7 @@ fn pad(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         Some(Val::Const(c)) => c
             .as_ints()
             .iter()
-            .map(|&a| axis(a, r).map_err(|e| n.err(e)))
+            .map(|&a| axis(a, r).map_err(|e| n.lower_err(e)))
             .collect::<Result<_, _>>()?,
         Some(Val::Act(_)) => return Err(n.err("axes must be a constant")),
         None => (0..r).collect(),
@@ -343,7 +343,7 @@ fn gather_op(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
             ))
         }
     };
-    let ax = axis(n.attr_int("axis", 0), s.len()).map_err(|e| n.err(e))?;
+    let ax = axis(n.attr_int("axis", 0), s.len()).map_err(|e| n.lower_err(e))?;
     let mut out_shape = s[..ax].to_vec();
     out_shape.extend(&idx.shape);
     out_shape.extend(&s[ax + 1..]);
@@ -374,7 +374,7 @@ fn expand(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         .iter()
         .map(|&d| d.max(0) as usize)
         .collect();
-    let out_shape = broadcast_shapes(&s, &target).map_err(|e| n.err(e))?;
+    let out_shape = broadcast_shapes(&s, &target).map_err(|e| n.lower_err(e))?;
     let map = broadcast_index_map(&s, &out_shape)
         .into_iter()
         .map(Some)

@@ -165,7 +165,7 @@ fn prelu(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
                 .map(|i| slope.data[(i / inner.max(1)) % slope.data.len()])
                 .collect()
         }
-        Err(e) => return Err(n.err(e)),
+        Err(e) => return Err(n.lower_err(e)),
     };
     if s.iter().all(|v| *v == s[0]) {
         let f = FuncKind::LeakyRelu { alpha: s[0] as f32 };

@@ -155,7 +155,7 @@ fn layer_norm(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     if n.proto.output.iter().skip(1).any(|o| !o.is_empty()) {
         return Err(n.err("the Mean and InvStdDev outputs are not supported"));
     }
-    let a = axis(n.attr_int("axis", -1), shape.len()).map_err(|e| n.err(e))?;
+    let a = axis(n.attr_int("axis", -1), shape.len()).map_err(|e| n.lower_err(e))?;
     let axes: Vec<usize> = (a..shape.len()).collect();
     let y = normalise(l, n, x, &axes, n.attr_float("epsilon", 1e-5))?;
     let scale = l.const_input(n, 1, "the scale")?;
@@ -164,8 +164,8 @@ fn layer_norm(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         Some(Val::Const(b)) => b,
         Some(Val::Act(_)) => return Err(n.err("the bias must be a constant")),
     };
-    let mul = scale.broadcast_to(&shape).map_err(|e| n.err(e))?;
-    let add = bias.broadcast_to(&shape).map_err(|e| n.err(e))?;
+    let mul = scale.broadcast_to(&shape).map_err(|e| n.lower_err(e))?;
+    let add = bias.broadcast_to(&shape).map_err(|e| n.lower_err(e))?;
     let op = ConstAffine {
         mul: mul.into_iter().map(|v| v as f32).collect(),
         add: add.into_iter().map(|v| v as f32).collect(),

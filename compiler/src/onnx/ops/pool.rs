@@ -7,7 +7,7 @@ use super::build::{gather, minmax_tree};
 use super::conv::{tap, window};
 use super::index::{indices, ravel, strides, Window};
 use super::Registry;
-use crate::error::CompileError;
+use crate::error::{CompileError, LowerError};
 use std::collections::HashMap;
 use zkinfer_circuits::graph::{BinaryKind, Linear, Matrix, Op, Position, TensorId};
 
@@ -51,7 +51,12 @@ struct Windows {
     counts: Vec<usize>,
 }
 
-fn windows(xs: &[usize], win: &Window, ceil: bool, include_pad: bool) -> Result<Windows, String> {
+fn windows(
+    xs: &[usize],
+    win: &Window,
+    ceil: bool,
+    include_pad: bool,
+) -> Result<Windows, LowerError> {
     let (nc, spatial) = (xs[0] * xs[1], &xs[2..]);
     let out_sp = win.output(spatial, ceil)?;
     let (in_n, in_st) = (spatial.iter().product::<usize>(), strides(spatial));
@@ -124,7 +129,7 @@ fn average_pool(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let win = window(n, &xs[2..], kernel)?;
     let ceil = n.attr_int("ceil_mode", 0) != 0;
     let include_pad = n.attr_int("count_include_pad", 0) != 0;
-    let w = windows(&xs, &win, ceil, include_pad).map_err(|e| n.err(e))?;
+    let w = windows(&xs, &win, ceil, include_pad).map_err(|e| n.lower_err(e))?;
     average(l, n, x, w)
 }
 
@@ -141,7 +146,7 @@ fn global_window(xs: &[usize]) -> Window {
 
 fn global_average_pool(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let (x, xs) = pooled_input(l, n)?;
-    let w = windows(&xs, &global_window(&xs), false, false).map_err(|e| n.err(e))?;
+    let w = windows(&xs, &global_window(&xs), false, false).map_err(|e| n.lower_err(e))?;
     average(l, n, x, w)
 }
 
@@ -181,12 +186,12 @@ fn max_pool(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let kernel = kernel_attr(n, xs.len() - 2)?;
     let win = window(n, &xs[2..], kernel)?;
     let ceil = n.attr_int("ceil_mode", 0) != 0;
-    let w = windows(&xs, &win, ceil, false).map_err(|e| n.err(e))?;
+    let w = windows(&xs, &win, ceil, false).map_err(|e| n.lower_err(e))?;
     maximum(l, n, x, w)
 }
 
 fn global_max_pool(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let (x, xs) = pooled_input(l, n)?;
-    let w = windows(&xs, &global_window(&xs), false, false).map_err(|e| n.err(e))?;
+    let w = windows(&xs, &global_window(&xs), false, false).map_err(|e| n.lower_err(e))?;
     maximum(l, n, x, w)
 }

@@ -101,7 +101,7 @@ fn reduce_min_op(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
 /// The axes a softmax normalises over: the one axis (opset 13+) or every axis from it on (before).
 fn softmax_axes(l: &Lowering, n: &NodeInfo, rank: usize) -> Result<Vec<usize>, CompileError> {
     let default = if l.opset >= 13 { -1 } else { 1 };
-    let a = axis(n.attr_int("axis", default), rank).map_err(|e| n.err(e))?;
+    let a = axis(n.attr_int("axis", default), rank).map_err(|e| n.lower_err(e))?;
     Ok(if l.opset >= 13 {
         vec![a]
     } else {
@@ -181,7 +181,7 @@ fn log_softmax(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
 fn arg(l: &mut Lowering, n: &NodeInfo, largest: bool) -> Result<(), CompileError> {
     let x = act_input(l, n)?;
     let shape = l.shape(x);
-    let a = axis(n.attr_int("axis", 0), shape.len()).map_err(|e| n.err(e))?;
+    let a = axis(n.attr_int("axis", 0), shape.len()).map_err(|e| n.lower_err(e))?;
     let keepdims = n.attr_int("keepdims", 1) != 0;
     let last = n.attr_int("select_last_index", 0) != 0;
     let len = shape[a];

@@ -68,7 +68,7 @@ fn reshape(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let total: usize = from.iter().product();
     if let Some(i) = infer {
         let known: usize = shape.iter().product();
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(n.err(format!(
                 "cannot infer -1 in {target:?} for {total} elements"
             )));

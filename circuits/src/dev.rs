@@ -1,0 +1,434 @@
+//! Test support (feature `dev`): runs halo2's `MockProver` on a model circuit and names the exact
+//! [`VerifyFailure`] a tampered witness must cause: the gate constraint, lookup or copy, and the row of
+//! the tampered cell, the way halo2's own chip tests assert
+//! `VerifyFailure::Lookup { name, lookup_index, location: FailureLocation::InRegion { region, offset } }`.
+//!
+//! Where halo2-axiom 0.5's `MockProver` reports a failure:
+//! - `synthesize` assigns two regions, the shared lookup table first (region 0), then [`MODEL_REGION`]
+//!   (region 1). The single-pass floor planner starts every region at row 0, so an offset in the model
+//!   region is a circuit row.
+//! - Lane row `i` of the plan lies in lane `i % L` at row `i / L`; tile row `i` at row
+//!   `i + TILE_FIRST_ROW` (see [`crate::circuit`]).
+//! - A region's extent is recorded from its fixed-column assignments only. Every gate and lookup of the
+//!   model queries fixed columns that the model region assigns, so their failures are `InRegion` of the
+//!   model region; a copy failure names a single advice or instance cell, which no region records, so it
+//!   is `OutsideRegion { row }`.
+//! - Gate and lookup indices follow `configure` order: the tile gate, then per lane its gate and its
+//!   remainder and activation lookups. [`MockModel`] reads them from the constraint system, by name.
+
+use crate::chips::affine_lane::{ACTIVATION_LOOKUP, LANE_CONSTRAINT, LANE_GATE, REMAINDER_LOOKUP};
+use crate::chips::mac_tile::{mac_constraint, MAC_GATE};
+use crate::circuit::{CompiledModel, ModelCircuit, ModelConfig, MODEL_REGION, TILE_FIRST_ROW};
+use crate::layout::Plan;
+use crate::settings::Settings;
+use crate::witness::Witness;
+use crate::Fr;
+use halo2_proofs::dev::metadata::{Column as ColumnMeta, Constraint, Gate, Region};
+use halo2_proofs::dev::{FailureLocation, MockProver, VerifyFailure};
+use halo2_proofs::plonk::{Any, Circuit, Column, ConstraintSystem};
+use std::fmt;
+use std::sync::Arc;
+
+/// Index of [`MODEL_REGION`] among the regions `MockProver` records: the lookup table is assigned first.
+pub const MODEL_REGION_INDEX: usize = 1;
+
+/// The lookups of a lane row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneLookup {
+    /// `r` in the identity (range) table.
+    Remainder,
+    /// `(q, z)` (or `(q, z - b * m_zb)`) in the row's activation table.
+    Activation,
+}
+
+/// The copied cells of a lane row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneCell {
+    /// The `a` input.
+    A,
+    /// The `b` input.
+    B,
+    /// The output `z`.
+    Z,
+}
+
+/// The copied cells of a tile row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileCell {
+    /// Input slot `t`.
+    X(usize),
+    /// Running sum `k`.
+    Acc(usize),
+}
+
+/// One failure a tampered witness must cause, as `MockProver` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// A gate constraint does not hold.
+    Constraint {
+        /// The gate and constraint.
+        constraint: Constraint,
+        /// Where.
+        location: FailureLocation,
+    },
+    /// A lookup input is not in its table.
+    Lookup {
+        /// The lookup's name.
+        name: String,
+        /// Its index in `configure` order.
+        lookup_index: usize,
+        /// Where.
+        location: FailureLocation,
+    },
+    /// A copied cell differs from its source.
+    Permutation {
+        /// The column of the cell.
+        column: ColumnMeta,
+        /// Where.
+        location: FailureLocation,
+    },
+}
+
+impl Expected {
+    /// Whether `failure` is this failure (cell values of a constraint failure are not compared).
+    pub fn matches(&self, failure: &VerifyFailure) -> bool {
+        match (self, failure) {
+            (
+                Expected::Constraint {
+                    constraint,
+                    location,
+                },
+                VerifyFailure::ConstraintNotSatisfied {
+                    constraint: c,
+                    location: l,
+                    ..
+                },
+            ) => constraint == c && location == l,
+            (
+                Expected::Lookup {
+                    name,
+                    lookup_index,
+                    location,
+                },
+                VerifyFailure::Lookup {
+                    name: n,
+                    lookup_index: i,
+                    location: l,
+                },
+            ) => name == n && lookup_index == i && location == l,
+            (
+                Expected::Permutation { column, location },
+                VerifyFailure::Permutation {
+                    column: c,
+                    location: l,
+                },
+            ) => column == c && location == l,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expected::Constraint {
+                constraint,
+                location,
+            } => write!(f, "{constraint} is not satisfied {location}"),
+            Expected::Lookup {
+                name,
+                lookup_index,
+                location,
+            } => write!(f, "lookup {lookup_index} ('{name}') fails {location}"),
+            Expected::Permutation { column, location } => {
+                write!(f, "copy into {column:?} fails {location}")
+            }
+        }
+    }
+}
+
+/// A compiled model ready for `MockProver`, with the constraint system it configures.
+#[derive(Debug)]
+pub struct MockModel {
+    circuit: ModelCircuit,
+    model: Arc<CompiledModel>,
+    cs: ConstraintSystem<Fr>,
+    config: ModelConfig,
+}
+
+impl MockModel {
+    /// The model's circuit and its configuration under `settings`.
+    pub fn new(settings: Settings, model: Arc<CompiledModel>) -> Self {
+        let mut cs = ConstraintSystem::default();
+        let config = ModelCircuit::configure_with_params(&mut cs, settings.clone());
+        Self {
+            circuit: ModelCircuit::for_keygen(settings, model.clone()),
+            model,
+            cs,
+            config,
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.circuit.settings
+    }
+
+    /// The compiled model.
+    pub fn model(&self) -> &CompiledModel {
+        &self.model
+    }
+
+    /// The row plan.
+    pub fn plan(&self) -> &Plan {
+        &self.model().plan
+    }
+
+    /// The circuit without a witness.
+    pub fn circuit(&self) -> &ModelCircuit {
+        &self.circuit
+    }
+
+    /// Runs `MockProver` on a witness with its own public instances.
+    ///
+    /// # Panics
+    /// If synthesis fails (a bug, not a verification failure).
+    pub fn verify(&self, witness: Witness) -> Result<(), Vec<VerifyFailure>> {
+        let instances = witness.field_instances();
+        self.verify_with_instances(witness, instances)
+    }
+
+    /// Runs `MockProver` on a witness with the given public instances.
+    ///
+    /// # Panics
+    /// If synthesis fails (a bug, not a verification failure).
+    pub fn verify_with_instances(
+        &self,
+        witness: Witness,
+        instances: Vec<Fr>,
+    ) -> Result<(), Vec<VerifyFailure>> {
+        let circuit = ModelCircuit::with_witness(
+            self.circuit.settings.clone(),
+            self.model.clone(),
+            Arc::new(witness),
+        );
+        MockProver::run(self.circuit.settings.k, &circuit, vec![instances])
+            .expect("MockProver synthesises the circuit")
+            .verify()
+    }
+
+    /// The lane (column group) and circuit row of plan lane row `lane_row`.
+    pub fn lane_position(&self, lane_row: usize) -> (usize, usize) {
+        let lanes = self.config.lanes.len();
+        (lane_row % lanes, lane_row / lanes)
+    }
+
+    /// The circuit row of plan tile row `tile_row`.
+    pub fn tile_position(tile_row: usize) -> usize {
+        tile_row + TILE_FIRST_ROW
+    }
+
+    fn in_model(offset: usize) -> FailureLocation {
+        FailureLocation::InRegion {
+            region: Region::from((MODEL_REGION_INDEX, MODEL_REGION)),
+            offset,
+        }
+    }
+
+    /// Index of the `nth` gate named `name`, in `configure` order.
+    fn gate_index(&self, name: &str, nth: usize) -> usize {
+        self.cs
+            .gates()
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.name() == name)
+            .nth(nth)
+            .map(|(i, _)| i)
+            .expect("the circuit has the gate")
+    }
+
+    /// Index of the `nth` lookup named `name`, in `configure` order.
+    fn lookup_index(&self, name: &str, nth: usize) -> usize {
+        self.cs
+            .lookups()
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.name() == name)
+            .nth(nth)
+            .map(|(i, _)| i)
+            .expect("the circuit has the lookup")
+    }
+
+    /// The lane gate failing on plan lane row `lane_row`.
+    pub fn lane_gate(&self, lane_row: usize) -> Expected {
+        let (lane, row) = self.lane_position(lane_row);
+        let gate = Gate::from((self.gate_index(LANE_GATE, lane), LANE_GATE));
+        Expected::Constraint {
+            constraint: Constraint::from((gate, 0, LANE_CONSTRAINT)),
+            location: Self::in_model(row),
+        }
+    }
+
+    /// A lookup of plan lane row `lane_row` failing.
+    pub fn lane_lookup(&self, lane_row: usize, lookup: LaneLookup) -> Expected {
+        let (lane, row) = self.lane_position(lane_row);
+        let name = match lookup {
+            LaneLookup::Remainder => REMAINDER_LOOKUP,
+            LaneLookup::Activation => ACTIVATION_LOOKUP,
+        };
+        Expected::Lookup {
+            name: name.to_string(),
+            lookup_index: self.lookup_index(name, lane),
+            location: Self::in_model(row),
+        }
+    }
+
+    /// The tile gate's constraint for running sum `k` failing on plan tile row `tile_row`.
+    pub fn tile_gate(&self, tile_row: usize, k: usize) -> Expected {
+        let gate = Gate::from((self.gate_index(MAC_GATE, 0), MAC_GATE));
+        Expected::Constraint {
+            constraint: Constraint::from((gate, k, mac_constraint(k))),
+            location: Self::in_model(Self::tile_position(tile_row)),
+        }
+    }
+
+    /// The gate and lookup failures the values of plan lane row `lane_row` in `witness` cause, computed
+    /// over the integers from the plan: the lane identity, the remainder range and the activation table.
+    pub fn lane_failures(&self, witness: &Witness, lane_row: usize) -> Vec<Expected> {
+        let row = &self.plan().lane_rows[lane_row];
+        let v = witness.lanes[lane_row];
+        let s = self.settings();
+        let bits = s.layout.lookup_bits;
+        let pow = 1i128 << bits;
+        let mut out = Vec::new();
+        let sum = v.a * row.m_a as i128
+            + v.b * row.m_b as i128
+            + v.a * v.b * row.m_ab as i128
+            + row.c as i128;
+        if lane_row != self.plan().bind_lane as usize && sum != v.q * pow + v.r {
+            out.push(self.lane_gate(lane_row));
+        }
+        if !(0..pow).contains(&v.r) {
+            out.push(self.lane_lookup(lane_row, LaneLookup::Remainder));
+        }
+        let y = v.z - v.b * row.m_zb as i128;
+        let in_table = match row.act_tag {
+            0 => v.q == 0 && y == 0,
+            tag => {
+                (0..pow).contains(&v.q)
+                    && s.tables
+                        .get(tag as usize - 1)
+                        .is_some_and(|kind| kind.apply(v.q as i64, bits) as i128 == y)
+            }
+        };
+        if !in_table {
+            out.push(self.lane_lookup(lane_row, LaneLookup::Activation));
+        }
+        out
+    }
+
+    /// The tile gate failures the values of plan tile row `tile_row` in `witness` cause, on that row and
+    /// on the next one (whose running sums continue from it), computed over the integers from the plan.
+    pub fn tile_failures(&self, witness: &Witness, tile_row: usize) -> Vec<Expected> {
+        let plan = self.plan();
+        let bw = plan.layout.tile_inputs;
+        let mut out = Vec::new();
+        for r in tile_row..(tile_row + 2).min(plan.tile_rows.len()) {
+            let row = &plan.tile_rows[r];
+            let v = &witness.tiles[r];
+            for (k, &acc) in v.acc.iter().enumerate() {
+                let prev = match row.first {
+                    true => row.start as i128,
+                    false => witness.tiles[r - 1].acc[k],
+                };
+                let dot: i128 = (0..bw).map(|t| v.x[t] * row.w[k * bw + t] as i128).sum();
+                if acc != prev + dot {
+                    out.push(self.tile_gate(r, k));
+                }
+            }
+        }
+        out
+    }
+
+    /// The copy into or out of a cell of plan lane row `lane_row` failing.
+    pub fn lane_copy(&self, lane_row: usize, cell: LaneCell) -> Expected {
+        let (lane, row) = self.lane_position(lane_row);
+        let l = &self.config.lanes[lane];
+        let column = match cell {
+            LaneCell::A => l.a,
+            LaneCell::B => l.b,
+            LaneCell::Z => l.z,
+        };
+        Expected::Permutation {
+            column: Column::<Any>::from(column).into(),
+            location: FailureLocation::OutsideRegion { row },
+        }
+    }
+
+    /// The copy into or out of a cell of plan tile row `tile_row` failing.
+    pub fn tile_copy(&self, tile_row: usize, cell: TileCell) -> Expected {
+        let column = match cell {
+            TileCell::X(t) => self.config.tile.x[t],
+            TileCell::Acc(k) => self.config.tile.acc[k],
+        };
+        Expected::Permutation {
+            column: Column::<Any>::from(column).into(),
+            location: FailureLocation::OutsideRegion {
+                row: Self::tile_position(tile_row),
+            },
+        }
+    }
+
+    /// The copy of public instance `index` failing (on the instance column's side).
+    pub fn instance_copy(&self, index: usize) -> Expected {
+        Expected::Permutation {
+            column: Column::<Any>::from(self.config.instance).into(),
+            location: FailureLocation::OutsideRegion { row: index },
+        }
+    }
+}
+
+/// Asserts that verification failed with every `expected` failure, and that every gate or lookup failure
+/// it reports is one of them. Copy failures beyond the expected ones are allowed: a tampered cell breaks
+/// every copy it takes part in. Returns the failures.
+///
+/// # Panics
+/// When verification passed, an expected failure is missing, or a gate or lookup failed unexpectedly.
+#[track_caller]
+pub fn assert_fails_with(
+    result: Result<(), Vec<VerifyFailure>>,
+    expected: &[Expected],
+) -> Vec<VerifyFailure> {
+    assert!(
+        result.is_err(),
+        "verification passed; expected {}",
+        list(expected)
+    );
+    let failures = result.err().unwrap_or_default();
+    for e in expected {
+        assert!(
+            failures.iter().any(|f| e.matches(f)),
+            "missing failure: {e}\nreported: {failures:#?}"
+        );
+    }
+    for f in &failures {
+        let gate_or_lookup = matches!(
+            f,
+            VerifyFailure::ConstraintNotSatisfied { .. } | VerifyFailure::Lookup { .. }
+        );
+        assert!(
+            !gate_or_lookup || expected.iter().any(|e| e.matches(f)),
+            "unexpected failure: {f}\nexpected: {}",
+            list(expected)
+        );
+    }
+    failures
+}
+
+fn list(expected: &[Expected]) -> String {
+    expected
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
