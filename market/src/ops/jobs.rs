@@ -306,7 +306,7 @@ pub(crate) fn canonical_input(
         .enumerate()
         .map(|(i, (spec, v))| {
             let stored = zkinfer_verifier::instances::encode(spec, v, &format!("input {i}"), false)
-                .map_err(MarketError::Unprocessable)?;
+                .map_err(|e| MarketError::Unprocessable(e.to_string()))?;
             Ok(stored
                 .into_iter()
                 .map(|q| spec.encoding.dequantise(q))
