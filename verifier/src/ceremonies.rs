@@ -86,6 +86,7 @@ fn fq_from_decimal(s: &str) -> Option<Fq> {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic)]
 mod tests {
     use super::*;
     use halo2_proofs::halo2curves::bn256::G2;

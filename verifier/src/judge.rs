@@ -7,6 +7,7 @@ use crate::rejection::{Rejection, UnreadableCause};
 use crate::trust::{self, SrsIdentity, SrsPolicy, TrustError};
 use crate::verify::ProofCheckError;
 use serde_json::Value;
+use std::cmp::Ordering;
 use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
 use zkinfer_circuits::settings::IoSpec;
 use zkinfer_circuits::Fr;
@@ -103,11 +104,12 @@ fn values(
         }
         let half_step = 0.5 / spec.encoding.unit();
         let proved: Vec<f64> = q.iter().map(|&s| spec.encoding.dequantise(s)).collect();
-        if let Some(element) = proved
-            .iter()
-            .zip(&f)
-            .position(|(p, x)| !((x - p).abs() <= half_step))
-        {
+        if let Some(element) = proved.iter().zip(&f).position(|(p, x)| {
+            !matches!(
+                (x - p).abs().partial_cmp(&half_step),
+                Some(Ordering::Less | Ordering::Equal)
+            )
+        }) {
             return Err(Rejection::EditedValue {
                 what,
                 element,

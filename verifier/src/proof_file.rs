@@ -154,9 +154,7 @@ impl ProofFile {
 pub fn nest<T: Copy + Into<Value>>(values: &[T], shape: &[usize]) -> Value {
     match shape.split_first() {
         None => values.first().copied().map_or(Value::Null, Into::into),
-        Some((_, rest)) if rest.is_empty() => {
-            Value::Array(values.iter().map(|&v| v.into()).collect())
-        }
+        Some((_, [])) => Value::Array(values.iter().map(|&v| v.into()).collect()),
         Some((&n, rest)) => {
             let step = rest.iter().product::<usize>();
             Value::Array(
@@ -229,7 +227,7 @@ mod tests {
         let n = nest(&v, &[1, 2, 3]);
         assert_eq!(n.to_string(), "[[[0.0,1.0,2.0],[3.0,4.0,5.0]]]");
         assert_eq!(flatten(&n, "x").expect("flat"), v);
-        let e = flatten(&serde_json::json!([1, "a"]), "outputs[0]").unwrap_err();
+        let e = flatten(&serde_json::json!([1, "a"]), "outputs[0]").expect_err("a string");
         assert_eq!(e.at, "outputs[0][1]");
         let q: Vec<i64> = (0..6).collect();
         assert_eq!(flatten_ints(&nest(&q, &[2, 3]), "q").expect("ints"), q);

@@ -103,7 +103,6 @@ impl VerifierArtifacts {
             &mut transcript,
         )
         .map_err(ProofCheckError::Plonk)?;
-        drop(transcript);
         if !rest.is_empty() {
             return Err(ProofCheckError::TrailingBytes);
         }
