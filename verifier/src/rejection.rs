@@ -30,7 +30,7 @@ pub enum Rejection {
         provenance: Provenance,
     },
     /// The proof (or the caller) names another model.
-    #[error("the proof is for model {found}, expected model {expected}")]
+    #[error("the proof was made for model {found}, expected model {expected}")]
     ModelMismatch {
         /// The model id expected (the caller's, or the artifacts').
         expected: String,
