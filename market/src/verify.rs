@@ -48,7 +48,7 @@ pub fn judge(
     for (i, v) in proof.outputs.iter().enumerate() {
         match flatten(v, &format!("outputs[{i}]")) {
             Ok(o) => outputs.push(o),
-            Err(e) => return Outcome::Malformed(e),
+            Err(e) => return Outcome::Malformed(e.to_string()),
         }
     }
     let b = bind(market_id, &job.id, claimant);

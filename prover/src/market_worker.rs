@@ -55,13 +55,12 @@ fn load(dirs: &[PathBuf]) -> anyhow::Result<HashMap<String, Served>> {
     let mut out = HashMap::new();
     for d in dirs {
         let md = ModelDir::new(d);
-        let (settings, settings_bytes) = md.settings()?;
-        let vk = md.vk_bytes()?;
+        let (settings, _) = md.settings()?;
         if !md.has("pk.bin") {
             anyhow::bail!("{}: no pk.bin: run `zkinfer setup` first", d.display());
         }
         let model = Arc::new(md.compiled_model(&settings)?);
-        let id = zkinfer_verifier::artifacts::model_id(&settings_bytes, &vk);
+        let id = zkinfer_verifier::VerifierArtifacts::load_dir(d)?.model_id;
         out.insert(
             id,
             Served {

@@ -19,8 +19,8 @@ use zkinfer_circuits::Fr;
 use zkinfer_compiler::accuracy::{evaluate, AccuracyReport};
 use zkinfer_compiler::reference::FloatReference;
 use zkinfer_verifier::artifacts::{model_id, write_vk, VerifierArtifacts, VerifierParams};
-use zkinfer_verifier::proof_file::{nest, ProofFile, PROOF_VERSION};
-use zkinfer_verifier::{instances_hex, Verdict};
+use zkinfer_verifier::proof_file::ProofFile;
+use zkinfer_verifier::{Provenance, Verdict};
 
 /// What `compile` did.
 #[derive(Debug, Clone)]
@@ -97,7 +97,16 @@ pub fn setup(dir: &ModelDir, srs: Option<&Path>) -> Result<SetupSummary, ProverE
     dir.write_pk(&pk, &settings_bytes)?;
     dir.write_vk(&vk_bytes)?;
     dir.write_params(&params)?;
-    dir.write_verifier_params(&VerifierParams::from_full(&params).to_bytes())?;
+    let provenance = if dev_srs {
+        Provenance::Development
+    } else {
+        Provenance::Imported
+    };
+    dir.write_verifier_params(
+        &VerifierParams::from_full(&params)
+            .with_provenance(provenance)
+            .to_bytes(),
+    )?;
     Ok(SetupSummary {
         k: settings.k,
         dev_srs,
@@ -175,37 +184,28 @@ pub fn prove_bound(
     let t = Instant::now();
     let proof = backend.prove(&params, &pk, circuit, &instances)?;
     let proving = t.elapsed();
-    // dequantised inputs and outputs, exactly as the instances encode them
+    // the stored integers of the inputs and outputs, exactly as the instances encode them
     let mut it = w.instances.iter();
-    let mut take = |specs: &[zkinfer_circuits::settings::IoSpec]| -> Vec<Vec<f64>> {
+    let mut take = |specs: &[zkinfer_circuits::settings::IoSpec]| -> Vec<Vec<i64>> {
         specs
             .iter()
-            .map(|s| {
-                it.by_ref()
-                    .take(s.numel())
-                    .map(|v| s.encoding.dequantise(*v as i64))
-                    .collect()
-            })
+            .map(|s| it.by_ref().take(s.numel()).map(|v| *v as i64).collect())
             .collect()
     };
-    let (ins, outs) = (take(&settings.inputs), take(&settings.outputs));
-    let file = ProofFile {
-        version: PROOF_VERSION,
-        model_id: model_id(&settings_bytes, &vk_bytes),
-        proof: hex::encode(&proof),
-        instances: instances_hex(&instances),
-        bind: zkinfer_circuits::field::fr_to_hex(&bind),
-        inputs: ins
-            .iter()
-            .zip(&settings.inputs)
-            .map(|(v, s)| nest(v, &s.shape))
-            .collect(),
-        outputs: outs
-            .iter()
-            .zip(&settings.outputs)
-            .map(|(v, s)| nest(v, &s.shape))
-            .collect(),
-    };
+    let (ins_q, outs_q) = (take(&settings.inputs), take(&settings.outputs));
+    let id = model_id(
+        &settings_bytes,
+        &vk_bytes,
+        &VerifierParams::from_full(&params),
+    );
+    let file = ProofFile::new(&settings, &id, &proof, &ins_q, &outs_q, bind)
+        .map_err(|e| ProverError::Input(e.to_string()))?;
+    debug_assert_eq!(file.instances.len(), instances.len());
+    let outs: Vec<Vec<f64>> = outs_q
+        .iter()
+        .zip(&settings.outputs)
+        .map(|(q, s)| q.iter().map(|&v| s.encoding.dequantise(v)).collect())
+        .collect();
     Ok(ProveSummary {
         proof_bytes: proof.len(),
         proof: file,
@@ -234,12 +234,12 @@ pub fn verify(
         let given = read_input(input, &art.settings)?;
         for (i, (spec, v)) in art.settings.inputs.iter().zip(&given).enumerate() {
             let want = zkinfer_verifier::instances::encode(spec, v, &format!("input {i}"), false)
-                .map_err(ProverError::Input)?;
+                .map_err(|e| ProverError::Input(e.to_string()))?;
             let proved = zkinfer_verifier::proof_file::flatten(&p.inputs[i], "inputs")
-                .map_err(ProverError::Input)?;
+                .map_err(|e| ProverError::Input(e.to_string()))?;
             let got =
                 zkinfer_verifier::instances::encode(spec, &proved, &format!("input {i}"), false)
-                    .map_err(ProverError::Input)?;
+                    .map_err(|e| ProverError::Input(e.to_string()))?;
             if want != got {
                 verdict = Verdict {
                     valid: false,

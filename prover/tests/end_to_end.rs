@@ -64,7 +64,8 @@ fn edited_output_and_flipped_byte_are_rejected() {
         !v.valid && v.reason.as_deref().is_some_and(|r| r.contains("edited")),
         "{v:?}"
     );
-    // the same edit with the instances recomputed to match: the proof itself must fail
+    // the same edit in the stored integers too, with the instances recomputed to match: the proof
+    // itself must fail
     let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
     let ins: Vec<Vec<f64>> = edited
         .inputs
@@ -76,6 +77,9 @@ fn edited_output_and_flipped_byte_are_rejected() {
         .iter()
         .map(|x| zkinfer_verifier::proof_file::flatten(x, "o").expect("flat"))
         .collect();
+    let spec = &art.settings.outputs[0];
+    let q = zkinfer_verifier::instances::encode(spec, &outs[0], "output 0", true).expect("on grid");
+    edited.outputs_q[0] = zkinfer_verifier::proof_file::nest(&q, &spec.shape);
     let inst = zkinfer_verifier::instances::instances(
         &art.settings,
         &ins,

@@ -4,15 +4,31 @@
 //! constraint system through the circuit's `configure`), never tract, the compiler or the prover, and it
 //! builds for wasm32 without threads. The artifact formats (`vk.bin`, `verifier_params.bin`, `proof.json`,
 //! `settings.json`) are defined here, so every reader and writer shares one implementation.
+//!
+//! [`judge`] is the one verification path: it decides whether the SRS can be trusted ([`trust`]),
+//! rebuilds the public instances from the proof file's integers ([`instances`]) and checks the proof.
+//! Readers never panic on hostile bytes.
+#![warn(missing_docs)]
 
 pub mod artifacts;
+pub mod ceremonies;
 pub mod error;
 pub mod instances;
+mod judge;
+pub mod params;
 pub mod proof_file;
+pub mod proof_system;
+mod rejection;
+pub mod trust;
 mod verify;
+pub mod vk_file;
 
 pub use artifacts::{VerifierArtifacts, VerifierParams};
 pub use error::VerifyError;
+pub use judge::{judge, ExpectedInputs, Statement, Verified};
+pub use params::Provenance;
 pub use proof_file::ProofFile;
+pub use rejection::{Rejection, UnreadableCause};
+pub use trust::{SrsIdentity, SrsPolicy, UntrustedReason};
 pub use verify::{instances_hex, ProofCheckError, Verdict};
 pub use zkinfer_circuits::settings::Settings;

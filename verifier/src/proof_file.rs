@@ -1,35 +1,111 @@
-//! `proof.json`: the proof, its public instances, and the inputs and outputs they encode.
+//! `proof.json`, version 2: the proof, its public instances, and the inputs and outputs they encode,
+//! exactly (as the stored fixed-point integers) and for people (as floats).
 //!
 //! ```json
-//! { "version": 1, "model_id": "<sha256 of settings.json + vk.bin>",
+//! { "version": 2, "model_id": "<model id: settings, vk and SRS>",
 //!   "proof": "<hex>", "instances": ["<hex of each field element, little-endian>", ...],
 //!   "bind": "<hex of the binding field element, the last instance>",
-//!   "inputs": [<nested list per input>], "outputs": [<nested list per output>] }
+//!   "inputs_q": [<nested list of integers per input>], "outputs_q": [<... per output>],
+//!   "inputs": [<nested list of floats per input>], "outputs": [<... per output>] }
 //! ```
-//! `inputs` and `outputs` hold the fixed-point values the circuit proved (dequantised). A verifier rebuilds
-//! the instances from them, so editing an output invalidates the proof.
+//!
+//! A verifier rebuilds the instances from `inputs_q` and `outputs_q` and derives the verified floats from
+//! them; `inputs` and `outputs` must agree with the integers' values within half a grid step, or the file
+//! was edited. Every stored integer lies in `[0, 2^bits)` with `bits <= lookup_bits <= 24` (checked by
+//! `Settings::check`), far below 2^53, so JavaScript's `JSON.parse` and Python's `json` keep them exact.
+//! Version 1 files carried only decimal floats, which a JSON round trip could move by one ulp off the
+//! grid; they are refused with a request to re-prove.
 
 use crate::error::VerifyError;
+use crate::instances::{instance_vector, InstanceError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use thiserror::Error;
+use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
+use zkinfer_circuits::settings::Settings;
+use zkinfer_circuits::Fr;
 
-/// Version of the proof file format.
-pub const PROOF_VERSION: u32 = 1;
+/// Version of the proof file format this build writes and reads.
+pub const PROOF_VERSION: u32 = 2;
 
 /// A proof file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProofFile {
+    /// Always [`PROOF_VERSION`].
     pub version: u32,
+    /// The model id ([`crate::artifacts::model_id`]) the proof was made for.
     pub model_id: String,
+    /// The proof bytes, hex.
     pub proof: String,
+    /// The public instances, hex field elements (informational: verifiers rebuild them).
     pub instances: Vec<String>,
     /// The binding value (hex field element, last instance): 0 unless the proof is bound to, e.g., a market job.
     pub bind: String,
+    /// The stored integers of each input, nested by its shape.
+    pub inputs_q: Vec<Value>,
+    /// The stored integers of each output, nested by its shape.
+    pub outputs_q: Vec<Value>,
+    /// The inputs' values (dequantised `inputs_q`), for people.
     pub inputs: Vec<Value>,
+    /// The outputs' values (dequantised `outputs_q`), for people.
     pub outputs: Vec<Value>,
 }
 
+/// A nested list that is not what it should be.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("{at}: {found} is not {expected}")]
+pub struct ListError {
+    /// Where, e.g. `outputs_q[0][3]`.
+    pub at: String,
+    /// The offending JSON (shortened).
+    pub found: String,
+    /// What was expected there.
+    pub expected: &'static str,
+}
+
 impl ProofFile {
+    /// Builds the proof file of a proof of `settings`' circuit for the stored inputs and outputs and the
+    /// binding value (what the prover writes).
+    pub fn new(
+        settings: &Settings,
+        model_id: &str,
+        proof: &[u8],
+        inputs_q: &[Vec<i64>],
+        outputs_q: &[Vec<i64>],
+        bind: Fr,
+    ) -> Result<Self, InstanceError> {
+        let instances = instance_vector(settings, inputs_q, outputs_q, bind)?;
+        let nest_all = |specs: &[zkinfer_circuits::settings::IoSpec], tensors: &[Vec<i64>]| {
+            let ints = specs
+                .iter()
+                .zip(tensors)
+                .map(|(s, v)| nest(v, &s.shape))
+                .collect();
+            let floats = specs
+                .iter()
+                .zip(tensors)
+                .map(|(s, v)| {
+                    let f: Vec<f64> = v.iter().map(|&q| s.encoding.dequantise(q)).collect();
+                    nest(&f, &s.shape)
+                })
+                .collect();
+            (ints, floats)
+        };
+        let (inputs_q, inputs) = nest_all(&settings.inputs, inputs_q);
+        let (outputs_q, outputs) = nest_all(&settings.outputs, outputs_q);
+        Ok(Self {
+            version: PROOF_VERSION,
+            model_id: model_id.to_string(),
+            proof: hex::encode(proof),
+            instances: instances.iter().map(fr_to_hex).collect(),
+            bind: fr_to_hex(&bind),
+            inputs_q,
+            outputs_q,
+            inputs,
+            outputs,
+        })
+    }
+
     /// Parses a proof file; `file` names it in errors.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Self, VerifyError> {
         let v: Value = serde_json::from_slice(bytes)
@@ -38,10 +114,17 @@ impl ProofFile {
             .get("version")
             .and_then(Value::as_u64)
             .ok_or_else(|| VerifyError::format(file, "missing field \"version\""))?;
-        if version != PROOF_VERSION as u64 {
+        if version == 1 {
+            return Err(VerifyError::format(
+                file,
+                "proof file version 1 stores the outputs only as decimal floats, which cannot be \
+                 checked exactly; re-prove with this version of zkinfer (it writes version 2)",
+            ));
+        }
+        if version != u64::from(PROOF_VERSION) {
             return Err(VerifyError::Version {
                 file: file.to_string(),
-                found: version as u32,
+                found: u32::try_from(version).unwrap_or(u32::MAX),
                 expected: PROOF_VERSION,
             });
         }
@@ -55,8 +138,8 @@ impl ProofFile {
     }
 
     /// The binding value.
-    pub fn bind_value(&self, file: &str) -> Result<zkinfer_circuits::Fr, VerifyError> {
-        zkinfer_circuits::field::fr_from_hex(&self.bind).ok_or_else(|| {
+    pub fn bind_value(&self, file: &str) -> Result<Fr, VerifyError> {
+        fr_from_hex(&self.bind).ok_or_else(|| {
             VerifyError::format(file, "field bind: not a 64-digit hex field element")
         })
     }
@@ -67,41 +150,70 @@ impl ProofFile {
     }
 }
 
-/// Nests a flat row-major list by `shape`.
-pub fn nest(values: &[f64], shape: &[usize]) -> Value {
+/// Nests a flat row-major list by `shape` (a scalar for an empty shape; `null` where values run short).
+pub fn nest<T: Copy + Into<Value>>(values: &[T], shape: &[usize]) -> Value {
     match shape.split_first() {
-        None => values.first().copied().map_or(Value::Null, Value::from),
-        Some((_, rest)) if rest.is_empty() => Value::from(values.to_vec()),
+        None => values.first().copied().map_or(Value::Null, Into::into),
+        Some((_, [])) => Value::Array(values.iter().map(|&v| v.into()).collect()),
         Some((&n, rest)) => {
             let step = rest.iter().product::<usize>();
             Value::Array(
                 (0..n)
-                    .map(|i| nest(&values[i * step..(i + 1) * step], rest))
+                    .map(|i| {
+                        let chunk = i
+                            .checked_mul(step)
+                            .and_then(|a| values.get(a..a.checked_add(step)?));
+                        chunk.map_or(Value::Null, |c| nest(c, rest))
+                    })
                     .collect(),
             )
         }
     }
 }
 
-/// Flattens a nested list of numbers; `at` names it in errors.
-pub fn flatten(v: &Value, at: &str) -> Result<Vec<f64>, String> {
-    let mut out = Vec::new();
-    fn go(v: &Value, out: &mut Vec<f64>, at: &str) -> Result<(), String> {
-        match v {
-            Value::Number(n) => out.push(
-                n.as_f64()
-                    .ok_or_else(|| format!("{at}: {n} is not a number"))?,
-            ),
-            Value::Array(a) => {
-                for (i, x) in a.iter().enumerate() {
-                    go(x, out, &format!("{at}[{i}]"))?;
-                }
-            }
-            other => return Err(format!("{at}: {other} is not a number")),
-        }
-        Ok(())
+fn shorten(v: &Value) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s,
     }
-    go(v, &mut out, at)?;
+}
+
+fn walk<T>(
+    v: &Value,
+    at: &str,
+    expected: &'static str,
+    leaf: &impl Fn(&serde_json::Number) -> Option<T>,
+    out: &mut Vec<T>,
+) -> Result<(), ListError> {
+    let err = |at: &str, v: &Value| ListError {
+        at: at.to_string(),
+        found: shorten(v),
+        expected,
+    };
+    match v {
+        Value::Number(n) => out.push(leaf(n).ok_or_else(|| err(at, v))?),
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                walk(x, &format!("{at}[{i}]"), expected, leaf, out)?;
+            }
+        }
+        other => return Err(err(at, other)),
+    }
+    Ok(())
+}
+
+/// Flattens a nested list of numbers; `at` names it in errors.
+pub fn flatten(v: &Value, at: &str) -> Result<Vec<f64>, ListError> {
+    let mut out = Vec::new();
+    walk(v, at, "a number", &|n| n.as_f64(), &mut out)?;
+    Ok(out)
+}
+
+/// Flattens a nested list of JSON integers (no fraction or exponent); `at` names it in errors.
+pub fn flatten_ints(v: &Value, at: &str) -> Result<Vec<i64>, ListError> {
+    let mut out = Vec::new();
+    walk(v, at, "an integer", &|n| n.as_i64(), &mut out)?;
     Ok(out)
 }
 
@@ -115,8 +227,12 @@ mod tests {
         let n = nest(&v, &[1, 2, 3]);
         assert_eq!(n.to_string(), "[[[0.0,1.0,2.0],[3.0,4.0,5.0]]]");
         assert_eq!(flatten(&n, "x").expect("flat"), v);
-        assert!(flatten(&serde_json::json!([1, "a"]), "outputs[0]")
-            .unwrap_err()
-            .contains("outputs[0][1]"));
+        let e = flatten(&serde_json::json!([1, "a"]), "outputs[0]").expect_err("a string");
+        assert_eq!(e.at, "outputs[0][1]");
+        let q: Vec<i64> = (0..6).collect();
+        assert_eq!(flatten_ints(&nest(&q, &[2, 3]), "q").expect("ints"), q);
+        assert!(flatten_ints(&serde_json::json!([1.5]), "q").is_err());
+        assert!(flatten_ints(&serde_json::json!([1e3]), "q").is_err());
+        assert_eq!(nest(&q[..2], &[2, 3]), serde_json::json!([null, null]));
     }
 }

@@ -1,21 +1,22 @@
-//! Verification of a proof file against a model's verifier artifacts.
+//! The cryptographic check, and the verdict wrappers kept for existing callers (the CLI, market, wasm
+//! and the CUDA self-check); new code calls [`crate::judge`].
 
 use crate::artifacts::VerifierArtifacts;
 use crate::error::VerifyError;
-use crate::instances::instances;
-use crate::proof_file::{flatten, ProofFile};
-use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+use crate::judge::{judge, Statement};
+use crate::proof_file::ProofFile;
+use crate::proof_system::{MultiopenVerifier, Scheme, Strategy, TranscriptReader};
+use crate::rejection::{Rejection, UnreadableCause};
+use crate::trust::SrsPolicy;
 use halo2_proofs::plonk::verify_proof;
-use halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
-use halo2_proofs::poly::kzg::multiopen::VerifierSHPLONK;
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{Blake2bRead, Challenge255, TranscriptReadBuffer};
-use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
+use halo2_proofs::transcript::TranscriptReadBuffer;
+use zkinfer_circuits::field::fr_to_hex;
 use zkinfer_circuits::Fr;
 
-/// The outcome of a verification.
+/// The outcome of a verification (legacy form of [`crate::Verified`] / [`Rejection`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
+    /// Whether the proof is valid.
     pub valid: bool,
     /// Why the proof is invalid.
     pub reason: Option<String>,
@@ -23,106 +24,85 @@ pub struct Verdict {
     pub outputs: Vec<Vec<f64>>,
 }
 
-impl Verdict {
-    fn invalid(reason: impl Into<String>) -> Self {
-        Self {
-            valid: false,
-            reason: Some(reason.into()),
-            outputs: Vec::new(),
-        }
-    }
-}
-
 impl VerifierArtifacts {
-    /// Parses and verifies `proof.json` bytes.
+    /// Parses and verifies `proof.json` bytes; see [`Self::verify`].
     pub fn verify_json(&self, bytes: &[u8], file: &str) -> Result<Verdict, VerifyError> {
         let proof = ProofFile::parse(bytes, file)?;
         self.verify(&proof, file)
     }
 
-    /// Verifies a proof file. `Err` means the file is malformed; an invalid proof is `Ok` with `valid = false`.
+    /// Legacy wrapper over [`judge`]: accepts any input and the file's own binding value, and
+    /// **development params** ([`SrsPolicy::AllowDevelopment`]; degenerate params are still refused).
+    /// `Err` means the file is unreadable; an invalid proof is `Ok` with `valid = false`.
     pub fn verify(&self, p: &ProofFile, file: &str) -> Result<Verdict, VerifyError> {
-        let proof = p.proof_bytes(file)?;
-        if p.model_id != self.model_id {
-            return Ok(Verdict::invalid(format!(
-                "the proof was made for model {}, not this model ({})",
-                short(&p.model_id),
-                short(&self.model_id)
-            )));
-        }
-        let lists = |vs: &[serde_json::Value], what: &str| -> Result<Vec<Vec<f64>>, VerifyError> {
-            vs.iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    flatten(v, &format!("{what}[{i}]")).map_err(|e| VerifyError::format(file, e))
-                })
-                .collect()
+        let statement = Statement {
+            model_id: None,
+            inputs: None,
+            bind: Some(p.bind_value(file)?),
+            srs: SrsPolicy::AllowDevelopment,
         };
-        let (inputs, outputs) = (lists(&p.inputs, "inputs")?, lists(&p.outputs, "outputs")?);
-        let bind = p.bind_value(file)?;
-        let expected = match instances(&self.settings, &inputs, &outputs, bind) {
-            Ok(i) => i,
-            Err(e) => return Ok(Verdict::invalid(e)),
-        };
-        if p.instances.len() != expected.len()
-            || p.instances
-                .iter()
-                .zip(&expected)
-                .any(|(h, e)| fr_from_hex(h) != Some(*e))
-        {
-            return Ok(Verdict::invalid(
-                "the inputs or outputs in the file do not match its public instances (edited after proving)",
-            ));
-        }
-        match self.verify_instances(&proof, &expected) {
-            Ok(()) => Ok(Verdict {
+        match judge(self, p, &statement) {
+            Ok(v) => Ok(Verdict {
                 valid: true,
                 reason: None,
-                outputs,
+                outputs: v.outputs,
             }),
-            Err(reason) => Ok(Verdict::invalid(reason)),
+            Err(Rejection::Unreadable {
+                what,
+                source: UnreadableCause::File(e),
+            }) => Err(match e {
+                VerifyError::Format { what: w, .. } => VerifyError::Format {
+                    file: file.to_string(),
+                    what: format!("{what}: {w}"),
+                },
+                other => other,
+            }),
+            Err(Rejection::Unreadable {
+                source: UnreadableCause::List(e),
+                ..
+            }) => Err(VerifyError::format(file, e.to_string())),
+            Err(r) => Ok(Verdict {
+                valid: false,
+                reason: Some(r.to_string()),
+                outputs: Vec::new(),
+            }),
         }
     }
 
-    /// The cryptographic check: does `proof` verify for exactly these instances?
-    pub fn verify_instances(&self, proof: &[u8], instances: &[Fr]) -> Result<(), String> {
+    /// The raw cryptographic check with the instance count checked: does `proof` verify for exactly these
+    /// instances? Does not judge the SRS (see [`judge`]).
+    pub fn verify_instances(&self, proof: &[u8], instances: &[Fr]) -> Result<(), Rejection> {
         if instances.len() != self.settings.num_instances() {
-            return Err(format!(
-                "{} instances given, the model has {}",
-                instances.len(),
-                self.settings.num_instances()
-            ));
+            return Err(Rejection::InstanceMismatch {
+                index: instances.len().min(self.settings.num_instances()),
+                what: format!(
+                    "{} instances given, the model has {}",
+                    instances.len(),
+                    self.settings.num_instances()
+                ),
+            });
         }
         self.check_proof(proof, instances).map_err(|e| match e {
-            ProofCheckError::TrailingBytes => "the proof has trailing bytes".to_string(),
-            ProofCheckError::Plonk(e) => {
-                format!("the proof does not verify against this model's verifying key ({e:?})")
-            }
+            ProofCheckError::TrailingBytes => Rejection::TrailingBytes,
+            ProofCheckError::Plonk(source) => Rejection::ProofFails { source },
         })
     }
 
     /// The halo2 check with the error kept typed, for callers that treat an unreadable proof (a
-    /// transcript error, trailing bytes) differently from a well-formed proof that fails (the market
-    /// slashes only the latter). The caller must pass the full expected instance vector.
+    /// transcript error, trailing bytes) differently from a well-formed proof that fails. The caller
+    /// must pass the full expected instance vector. Does not judge the SRS (see [`judge`]).
     pub fn check_proof(&self, proof: &[u8], instances: &[Fr]) -> Result<(), ProofCheckError> {
         let params = &self.params.params;
         let mut rest: &[u8] = proof;
-        let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest);
-        verify_proof::<
-            KZGCommitmentScheme<Bn256>,
-            VerifierSHPLONK<'_, Bn256>,
-            _,
-            _,
-            SingleStrategy<'_, Bn256>,
-        >(
+        let mut transcript = TranscriptReader::init(&mut rest);
+        verify_proof::<Scheme, MultiopenVerifier<'_>, _, _, Strategy<'_>>(
             params,
             &self.vk,
-            SingleStrategy::new(params),
+            Strategy::new(params),
             &[&[instances]],
             &mut transcript,
         )
         .map_err(ProofCheckError::Plonk)?;
-        drop(transcript);
         if !rest.is_empty() {
             return Err(ProofCheckError::TrailingBytes);
         }
@@ -137,10 +117,6 @@ pub enum ProofCheckError {
     Plonk(halo2_proofs::plonk::Error),
     /// The proof verified but more bytes follow it.
     TrailingBytes,
-}
-
-fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
 }
 
 /// Hex of every instance (for writing proof files).

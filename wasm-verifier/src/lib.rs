@@ -112,10 +112,17 @@ pub fn verify(
     serde_wasm_bindgen::to_value(&outcome).map_err(|e| JsError::new(&format!("internal: {e}")))
 }
 
-/// The model id (SHA-256 of `settings.json` then `vk.bin`) that proofs of this model carry.
+/// The model id (SHA-256 over `settings.json`, `vk.bin` and the verifier params) that proofs of this
+/// model carry; throws if the params are malformed.
 #[wasm_bindgen]
-pub fn model_id(vk: &[u8], settings_json: &str) -> String {
-    zkinfer_verifier::artifacts::model_id(settings_json.as_bytes(), vk)
+pub fn model_id(vk: &[u8], settings_json: &str, params: &[u8]) -> Result<String, JsError> {
+    let params = zkinfer_verifier::VerifierParams::from_bytes(params, "verifier_params.bin")
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(zkinfer_verifier::artifacts::model_id(
+        settings_json.as_bytes(),
+        vk,
+        &params,
+    ))
 }
 
 /// The verifier's version and the artifact format versions it reads.

@@ -305,7 +305,9 @@ pub(crate) fn canonical_input(
         .enumerate()
         .map(|(i, (spec, v))| {
             let stored = zkinfer_verifier::instances::encode(spec, v, &format!("input {i}"), false)
-                .map_err(|reason| MarketError::BadInput { reason })?;
+                .map_err(|e| MarketError::BadInput {
+                    reason: e.to_string(),
+                })?;
             Ok(stored
                 .into_iter()
                 .map(|q| spec.encoding.dequantise(q))

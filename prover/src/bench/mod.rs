@@ -241,7 +241,7 @@ fn run_in(
             art.verify_instances(&proof, &instances)
                 .map_err(|e| ProverError::Halo2 {
                     stage: "verification of a bench proof",
-                    message: e,
+                    message: e.to_string(),
                 })
         })?;
     }
