@@ -52,7 +52,8 @@ pub fn parse_settings(bytes: &[u8], file: &str) -> Result<Settings, VerifyError>
     }
     let s: Settings =
         serde_json::from_value(v).map_err(|e| VerifyError::format(file, format!("{e}")))?;
-    s.check().map_err(|e| VerifyError::format(file, e.to_string()))?;
+    s.check()
+        .map_err(|e| VerifyError::format(file, e.to_string()))?;
     check_public_tensors(&s).map_err(|e| VerifyError::format(file, e))?;
     Ok(s)
 }

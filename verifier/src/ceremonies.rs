@@ -45,6 +45,24 @@ pub const CEREMONIES: &[Ceremony] = &[
             "11507326595632554467052522095592665270651932854513688777769618397986436103170",
         ],
     },
+    // Perpetual Powers of Tau, contribution 71 (`response_0071_edward`), converted by PSE to halo2 KZG params
+    // `perpetual-powers-of-tau-raw-<k>` (github.com/han0110/halo2-kzg-srs README, commit d6929c74): the SRS
+    // that EZKL downloads and that Scroll proves with. Checked against independent published sources:
+    // - github.com/scroll-tech/zkevm-circuits, prover/src/utils.rs line 38 (commit b3cca6a9),
+    //   `PARAMS_G2_SECRET_POWER`: this point, pinned by Scroll for the same reason;
+    // - github.com/zkonduit/ezkl, tests/assets/wasm.code (commit 5da444ee), a generated halo2 Solidity
+    //   verifier whose `neg_s_g2` (EVM order x.c1, x.c0, y.c1, y.c0) negates to this point; several more
+    //   public `Halo2Verifier.sol` files carry the same `neg_s_g2`.
+    Ceremony {
+        name: "perpetual-powers-of-tau-0071",
+        source: "Perpetual Powers of Tau response_0071 (halo2 form: PSE perpetual-powers-of-tau-raw-<k>, as used by EZKL and Scroll)",
+        tau_g2: [
+            "10665153487364924395451186075663597035495902496253353881119509267933768999122",
+            "11029560635643983818885738975758839003131865733814273016801144285524936684972",
+            "18755874088236213082062601512863221433227017725453112019151604716957419045549",
+            "18790173187318184075281544452912101572166071561689308149111466352378718492148",
+        ],
+    },
 ];
 
 /// The ceremony whose `[τ]₂` is `s_g2`, if this build pins it.
