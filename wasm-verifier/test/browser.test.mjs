@@ -1,8 +1,8 @@
 // The verification page in a real headless Chromium: a real proof made by the CLI must show VALID with the
 // right outputs; tampered proofs (an edited output, a flipped proof byte, a proof of another model, a file
 // that is not a proof) must show INVALID with a reason; and every verdict must equal the native verifier's.
-// Screenshots of each verdict go to wasm-verifier/test/out/. Run by scripts/test.sh after
-// scripts/build-wasm.sh and the release build of zkinfer.
+// Screenshots of each verdict go to wasm-verifier/test/out/. Also: the .wasm the page downloads stays under
+// 1 MiB gzipped. Run by scripts/test.sh after scripts/build-wasm.sh and the release build of zkinfer.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -11,12 +11,16 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
 const zkinfer = process.env.ZKINFER_BIN || path.join(repo, "target/release/zkinfer");
 const chromiumPath = process.env.CHROMIUM || ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
 const shots = path.join(here, "out");
+const wasmPath = path.join(repo, "wasm-verifier/pkg/zkinfer_wasm_verifier_bg.wasm");
+// The download budget of the page: scripts/build-wasm.sh enforces it too (vendor/halo2-axiom/VENDORED.md).
+const MAX_GZIPPED_WASM = 1048576;
 const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync"];
 
@@ -131,4 +135,12 @@ test("verdicts in Chromium equal the native verifier's", { skip: chromiumPath ? 
   assert.equal(nativeCode.flipped_byte, 1);
   assert.equal(nativeCode.other_model, 1);
   await page.close();
+});
+
+test("the WASM verifier is under 1 MiB gzipped", () => {
+  assert.ok(fs.existsSync(wasmPath), `${wasmPath} is missing: run scripts/build-wasm.sh first`);
+  const raw = fs.readFileSync(wasmPath);
+  const gz = zlib.gzipSync(raw, { level: 9 }).length;
+  console.log(`# ${path.basename(wasmPath)}: ${raw.length} bytes raw, ${gz} bytes gzipped`);
+  assert.ok(gz < MAX_GZIPPED_WASM, `the gzipped .wasm is ${gz} bytes, over its budget of ${MAX_GZIPPED_WASM}`);
 });
