@@ -7,6 +7,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
@@ -58,9 +59,11 @@ for (let i = 0; i < repeats + 1; i++) {
 }
 await browser.close();
 server.close();
-const wasm = fs.statSync(path.join(web, "pkg/zkinfer_wasm_verifier_bg.wasm")).size;
+const wasmBytes = fs.readFileSync(path.join(web, "pkg/zkinfer_wasm_verifier_bg.wasm"));
+const wasm = wasmBytes.length;
+const wasmGz = zlib.gzipSync(wasmBytes, { level: 9 }).length;
 console.log(`digits_mlp proof, ${repeats} runs each, same machine, same proof:`);
 console.log(`  native verify (zkinfer verify, in-process time): median ${median(native).toFixed(2)} ms`);
 console.log(`  Chromium (WASM in a worker):                     median ${median(browserMs).toFixed(2)} ms`);
-console.log(`  ratio browser/native: ${(median(browserMs) / median(native)).toFixed(2)}; wasm ${wasm} bytes raw`);
+console.log(`  ratio browser/native: ${(median(browserMs) / median(native)).toFixed(2)}; wasm ${wasm} bytes raw, ${wasmGz} gzipped`);
 fs.rmSync(tmp, { recursive: true, force: true });
