@@ -1,5 +1,5 @@
 //! Public instances from input and output values: every input element, then every output element, each
-//! as its stored fixed-point integer. The market and the CLI rebuild instances with this, never trusting
+//! as its stored fixed-point integer, then the settings digest and the binding value. The market and the CLI rebuild instances with this, never trusting
 //! the instances inside a proof file.
 
 use zkinfer_circuits::field::fr_from_i128;
@@ -34,7 +34,8 @@ pub fn encode(spec: &IoSpec, values: &[f64], what: &str, exact: bool) -> Result<
         .collect()
 }
 
-/// The instance vector for the given (dequantised) inputs and outputs, then the binding value.
+/// The instance vector for the given (dequantised) inputs and outputs, then the settings digest and the
+/// binding value.
 pub fn instances(
     settings: &Settings,
     inputs: &[Vec<f64>],
@@ -70,6 +71,7 @@ pub fn instances(
                 .map(|s| fr_from_i128(s as i128)),
         );
     }
+    out.push(settings.digest());
     out.push(bind);
     Ok(out)
 }
