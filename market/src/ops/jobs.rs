@@ -41,11 +41,9 @@ impl Market {
             });
         }
         let text = serde_json::to_string(&req.input).unwrap_or_default();
-        let parsed =
-            zkinfer_circuits::input_data::InputData::parse(&text, "input").map_err(|e| {
-                MarketError::BadInput {
-                    reason: zkinfer_circuits::error::display_chain(&e),
-                }
+        let parsed = zkinfer_circuits::input_data::InputData::parse(&text, "input")
+            .map_err(|e| MarketError::BadInput {
+                reason: zkinfer_circuits::error::display_chain(&e),
             })?;
         let now = self.now();
         // the listing is read once outside the transaction to check the input (CPU work), and again
