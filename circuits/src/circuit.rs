@@ -43,7 +43,7 @@ impl CompiledModel {
                 "the model's lookup tables differ from the settings'".into(),
             ));
         }
-        let plan = Plan::build(&quant, settings.layout)?;
+        let plan = Plan::build(&quant, settings.layout, settings.digest())?;
         let usable = crate::layout::usable_rows(settings.k);
         let table = LookupTableConfig::rows(&settings.tables, settings.layout.lookup_bits);
         if plan.height() > usable || table > usable || settings.num_instances() > usable {
@@ -55,7 +55,7 @@ impl CompiledModel {
         }
         let n_in: usize = settings.inputs.iter().map(|s| s.numel()).sum();
         if plan.input_instances != n_in
-            || plan.input_instances + plan.outputs.len() + 1 != settings.num_instances()
+            || plan.input_instances + plan.outputs.len() + 2 != settings.num_instances()
         {
             return Err(CircuitError::Inconsistent(
                 "instance counts differ between the model and the settings".into(),
@@ -112,7 +112,8 @@ impl ModelCircuit {
         }
     }
 
-    /// The public instances of the witness as field elements: inputs, outputs, then the binding value.
+    /// The public instances of the witness as field elements: inputs, outputs, the settings digest, then
+    /// the binding value.
     pub fn instances(&self) -> Vec<Fr> {
         self.witness
             .as_ref()
@@ -254,8 +255,10 @@ fn assign_tiles(
     Ok(tile_cells)
 }
 
-/// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L`. The binding row's
-/// `a` holds the binding value.
+/// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L`. The settings row's
+/// `a` holds the settings digest and its constant is `-digest` (a full field element, fixed, so the vk
+/// commits to it); its remainder tag is 0 like its activation tag, so `r = q = 0` and `a = digest`
+/// exactly. The binding row's `a` holds the binding value.
 fn assign_lanes(
     lanes: &[AffineLaneChip],
     region: &mut Region<'_, Fr>,
@@ -264,8 +267,9 @@ fn assign_lanes(
     id_tag: u64,
 ) -> Result<Vec<LaneCells>, Error> {
     let mut lane_cells = Vec::with_capacity(plan.lane_rows.len());
+    let settings_lane = plan.settings_lane as usize;
     for (i, row) in plan.lane_rows.iter().enumerate() {
-        let fixed = LaneRowFixed {
+        let mut fixed = LaneRowFixed {
             m_a: fr_from_i128(row.m_a as i128),
             m_b: fr_from_i128(row.m_b as i128),
             c: fr_from_i128(row.c as i128),
@@ -274,6 +278,10 @@ fn assign_lanes(
             tag_r: id_tag,
             tag_q: row.act_tag,
         };
+        if i == settings_lane {
+            fixed.c = -plan.settings_digest;
+            fixed.tag_r = 0;
+        }
         let v = wit.map(|w| w.lanes[i]).unwrap_or_default();
         let mut values = LaneRowValues {
             a: known(wit, v.a),
@@ -282,6 +290,9 @@ fn assign_lanes(
             r: known(wit, v.r),
             z: known(wit, v.z),
         };
+        if i == settings_lane {
+            values.a = wit.map_or(Value::unknown(), |w| Value::known(w.settings_digest));
+        }
         if i == plan.bind_lane as usize {
             // the binding value is a full field element, carried but never used
             values.a = wit.map_or(Value::unknown(), |w| Value::known(w.bind));
@@ -293,7 +304,8 @@ fn assign_lanes(
 }
 
 /// Copy constraints: every value entering a tile or lane comes from a checked cell. Returns the cells to
-/// be copied to instance rows (inputs into their range-check lanes, output lanes' `z`, the binding row).
+/// be copied to instance rows (inputs into their range-check lanes, output lanes' `z`, the settings and
+/// binding rows).
 fn wire_copies(
     region: &mut Region<'_, Fr>,
     plan: &Plan,

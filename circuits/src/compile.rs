@@ -14,7 +14,8 @@ fn exact_shape(
     estimate: &ModelShape,
     layout: LayoutParams,
 ) -> Result<ModelShape> {
-    let plan = Plan::build(quant, layout)?;
+    // only the row counts matter here: the digest of the final settings is not known yet
+    let plan = Plan::build(quant, layout, crate::Fr::zero())?;
     let (lane_mul, lane_zadd) = quant.lane_features();
     Ok(ModelShape {
         dense: estimate.dense.clone(),

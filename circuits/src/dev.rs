@@ -305,10 +305,20 @@ impl MockModel {
             + v.b * row.m_b as i128
             + v.a * v.b * row.m_ab as i128
             + row.c as i128;
-        if lane_row != self.plan().bind_lane as usize && sum != v.q * pow + v.r {
+        // the settings and binding rows hold field elements in `a` (the witness's `settings_digest` and
+        // `bind`); their integer values are 0, and so are `q`, `r` and `z` in a correct witness
+        let plan = self.plan();
+        let statement_row =
+            lane_row == plan.bind_lane as usize || lane_row == plan.settings_lane as usize;
+        if !statement_row && sum != v.q * pow + v.r {
             out.push(self.lane_gate(lane_row));
         }
-        if !(0..pow).contains(&v.r) {
+        // the settings row's remainder tag is 0: only `r = 0` is in its table
+        let r_ok = match lane_row == plan.settings_lane as usize {
+            true => v.r == 0,
+            false => (0..pow).contains(&v.r),
+        };
+        if !r_ok {
             out.push(self.lane_lookup(lane_row, LaneLookup::Remainder));
         }
         let y = v.z - v.b * row.m_zb as i128;
@@ -316,9 +326,10 @@ impl MockModel {
             0 => v.q == 0 && y == 0,
             tag => {
                 (0..pow).contains(&v.q)
-                    && s.tables
-                        .get(tag as usize - 1)
-                        .is_some_and(|kind| kind.apply(v.q as i64, bits) as i128 == y)
+                    && s.tables.get(tag as usize - 1).is_some_and(|kind| {
+                        let (out, saturated) = kind.apply_checked(v.q as i64, bits);
+                        !saturated && out as i128 == y
+                    })
             }
         };
         if !in_table {

@@ -1,15 +1,30 @@
 //! Circuit settings: everything `configure` needs, plus what a verifier needs to rebuild the public
 //! instances (input and output shapes and encodings). This is halo2's `Circuit::Params`: it travels with the
 //! verifying key in `settings.json` and is hashed into the model id.
+//!
+//! The settings are also part of the statement a proof makes: [`Settings::digest`] is a public instance
+//! (just before the binding value) that the circuit copies into a lane row whose fixed values force it to
+//! equal the digest of the settings the keys were made for. The verifying key commits to those fixed
+//! values, so a verifier reading an edited `settings.json` (a lowered output scale, a changed shape)
+//! computes another digest and the proof fails, even when the vk header's SHA-256 was recomputed.
 
 use crate::encoding::Encoding;
+use crate::Fr;
+use halo2_proofs::halo2curves::ff::FromUniformBytes;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 pub use crate::tables::TableKind;
 
 /// Version of the settings format; bumped on any change that alters the constraint system or instances.
-pub const SETTINGS_VERSION: u32 = 1;
+///
+/// Version 2: the settings digest is a public instance and a fixed value of the circuit (version 1 had no
+/// digest instance), and sub-tables leave out the inputs whose function value saturates.
+pub const SETTINGS_VERSION: u32 = 2;
+
+/// Domain separator of [`Settings::digest`].
+pub const SETTINGS_DIGEST_DOMAIN: &[u8] = b"zkinfer-settings/v1";
 
 /// The layout shape: how wide the circuit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -70,14 +85,41 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Number of public instances: every input element, every output element, then the binding value.
+    /// Number of public instances: every input element, every output element, the settings digest, then
+    /// the binding value.
     pub fn num_instances(&self) -> usize {
         self.inputs
             .iter()
             .chain(&self.outputs)
             .map(IoSpec::numel)
             .sum::<usize>()
-            + 1
+            + 2
+    }
+
+    /// Index of the settings-digest instance (just before the binding instance): [`Settings::digest`].
+    pub fn digest_instance(&self) -> usize {
+        self.num_instances() - 2
+    }
+
+    /// The settings digest, a public instance of every proof (see the module documentation).
+    ///
+    /// `SHA-256(SETTINGS_DIGEST_DOMAIN ‖ serde_json(settings))`, read as a little-endian 256-bit integer and
+    /// reduced modulo the BN254 scalar field order r (the same reduction as the market's binding value).
+    /// The JSON is `serde_json::to_vec` of the parsed struct (compact, fields in declaration order), so the
+    /// whitespace and field order of `settings.json` do not matter, while every field does: the version,
+    /// the layout, the tables, the input and output shapes and encodings, the model name and hash.
+    pub fn digest(&self) -> Fr {
+        let mut h = Sha256::new();
+        h.update(SETTINGS_DIGEST_DOMAIN);
+        match serde_json::to_vec(self) {
+            Ok(json) => h.update(json),
+            // unreachable for this struct (string keys, derived serialisers); hashed under another
+            // separator so that no serialisable settings share the digest
+            Err(e) => h.update(format!("/unserialisable: {e}")),
+        }
+        let mut wide = [0u8; 64];
+        wide[..32].copy_from_slice(&h.finalize());
+        Fr::from_uniform_bytes(&wide)
     }
 
     /// Index of the binding instance (the last one): a field element the proof commits to without the
@@ -185,4 +227,82 @@ pub enum SettingsError {
         /// The circuit's lookup bits.
         lookup_bits: u32,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            version: SETTINGS_VERSION,
+            model_name: "m".into(),
+            k: 11,
+            layout: LayoutParams {
+                lookup_bits: 10,
+                tile_inputs: 2,
+                tile_outputs: 2,
+                lanes: 1,
+                ..LayoutParams::default()
+            },
+            tables: vec![TableKind::Identity, TableKind::Relu],
+            inputs: vec![IoSpec {
+                name: "x".into(),
+                shape: vec![1, 3],
+                encoding: Encoding::signed(6, 10),
+            }],
+            outputs: vec![IoSpec {
+                name: "y".into(),
+                shape: vec![1, 2],
+                encoding: Encoding::signed(5, 10),
+            }],
+            model_hash: "ab".repeat(32),
+        }
+    }
+
+    #[test]
+    fn the_digest_ignores_formatting_and_covers_every_field() {
+        let s = settings();
+        let pretty = serde_json::to_string_pretty(&s).expect("json");
+        let compact = serde_json::to_string(&s).expect("json");
+        let spaced = compact.replace(',', " ,\n\t");
+        for text in [pretty, compact, spaced] {
+            let parsed: Settings = serde_json::from_str(&text).expect("parses");
+            assert_eq!(parsed.digest(), s.digest());
+        }
+        let edits: [fn(&mut Settings); 5] = [
+            |s| s.outputs[0].encoding.scale -= 1,
+            |s| s.inputs[0].encoding.offset += 1,
+            |s| s.model_hash = "cd".repeat(32),
+            |s| s.tables.swap(0, 1),
+            |s| s.model_name.push('2'),
+        ];
+        for edit in edits {
+            let mut e = s.clone();
+            edit(&mut e);
+            assert_ne!(e.digest(), s.digest());
+        }
+    }
+
+    #[test]
+    fn instances_end_with_the_digest_then_the_bind_value() {
+        let s = settings();
+        assert_eq!(s.num_instances(), 3 + 2 + 2);
+        assert_eq!(s.digest_instance(), 5);
+        assert_eq!(s.bind_instance(), 6);
+    }
+
+    #[test]
+    fn settings_of_the_previous_format_are_refused_with_a_version_error() {
+        let mut s = settings();
+        assert_eq!(s.check(), Ok(()));
+        s.version = 1;
+        assert_eq!(
+            s.check(),
+            Err(SettingsError::Version {
+                found: 1,
+                expected: SETTINGS_VERSION
+            })
+        );
+    }
 }

@@ -43,16 +43,20 @@ pub struct Witness {
     pub lanes: Vec<LaneValues>,
     /// Tile rows, aligned with the plan's.
     pub tiles: Vec<TileValues>,
-    /// Public instances: stored inputs, then stored outputs (the binding value follows, in `bind`).
+    /// Public instances: stored inputs, then stored outputs (the settings digest and the binding value
+    /// follow, in `settings_digest` and `bind`).
     pub instances: Vec<i128>,
+    /// The settings digest (the plan's, see [`crate::settings::Settings::digest`]).
+    pub settings_digest: Fr,
     /// The binding instance (0 unless the proof is bound to something, such as a market job).
     pub bind: Fr,
 }
 
 impl Witness {
-    /// Every public instance as a field element: inputs, outputs, binding value.
+    /// Every public instance as a field element: inputs, outputs, settings digest, binding value.
     pub fn field_instances(&self) -> Vec<Fr> {
         let mut v: Vec<Fr> = self.instances.iter().map(|x| fr_from_i128(*x)).collect();
+        v.push(self.settings_digest);
         v.push(self.bind);
         v
     }
@@ -139,6 +143,7 @@ fn lane_sum(row: &crate::layout::LaneRow, a: i128, b: i128) -> i128 {
 pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Witness> {
     let mut w = Witness {
         instances: quantise_inputs(qm, inputs)?,
+        settings_digest: plan.settings_digest,
         ..Witness::default()
     };
     let bits = qm.lookup_bits;
@@ -181,8 +186,8 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
         let (lanes_done, tiles, instances) = (&w.lanes, &w.tiles, &w.instances);
         let value = |src: Src| -> i128 {
             match src {
-                // the binding instance is a field element the model never uses: its lane row has all-zero
-                // coefficients, so its integer value does not matter
+                // the digest and binding instances are field elements the model never uses (their rows
+                // are set at synthesis, below the spans)
                 Src::Instance(i) if i as usize >= instances.len() => 0,
                 Src::Instance(i) => instances[i as usize],
                 Src::Lane(l) => lanes_done[l as usize].z,
@@ -243,7 +248,9 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
         }
         w.lanes.extend(rows.into_iter().flatten());
     }
-    // the binding row (last): all-zero coefficients and tags, its `a` is the bind value set at synthesis
+    // the settings row and the binding row (last): `q = r = z = 0`; their `a` (the digest, the bind
+    // value) is set at synthesis from `settings_digest` and `bind`
+    w.lanes.push(LaneValues::default());
     w.lanes.push(LaneValues::default());
     debug_assert_eq!(w.lanes.len(), plan.lane_rows.len());
     let outputs = w.output_values(plan);

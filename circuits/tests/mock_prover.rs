@@ -226,8 +226,10 @@ fn wrong_relu_branch_fails_the_activation_lookup() {
 fn changed_output_instance_fails_the_copy_to_the_instance() {
     let (m, w) = build();
     let mut inst: Vec<Fr> = w.field_instances();
-    // the last output instance comes just before the binding instance; it is the `z` of the last output lane
-    let last_output = inst.len() - 2;
+    // the last output instance comes just before the settings digest (then the binding instance); it is
+    // the `z` of the last output lane
+    let last_output = m.settings().digest_instance() - 1;
+    assert_eq!(last_output, inst.len() - 3);
     let lane = *m.plan().outputs.last().expect("outputs") as usize;
     inst[last_output] += Fr::one();
     let expected = [m.instance_copy(last_output), m.lane_copy(lane, LaneCell::Z)];

@@ -93,8 +93,10 @@ fn compare(art: &VerifierArtifacts, expected: &[Fr], given: &[String]) -> Option
         .position(|(g, e)| fr_from_hex(g) != Some(*e))?;
     Some(if i < n_in {
         format!("public instance {i} differs: the proof is about another input than this job's")
-    } else if i < bind_at {
+    } else if i < art.settings.digest_instance() {
         format!("public instance {i} differs: the outputs in the file are not the ones the proof commits to")
+    } else if i < bind_at {
+        "the settings-digest instance differs: the proof was made for other settings".to_string()
     } else {
         "the binding instance differs: the proof is bound to another job, provider or market"
             .to_string()

@@ -162,7 +162,14 @@ fn verify_exit_codes() {
     let settings = std::fs::read_to_string(dir.join("settings.json")).expect("settings");
     std::fs::write(
         dir.join("settings.json"),
-        settings.replacen("\"version\": 1", "\"version\": 99", 1),
+        settings.replacen(
+            &format!(
+                "\"version\": {}",
+                zkinfer_circuits::settings::SETTINGS_VERSION
+            ),
+            "\"version\": 99",
+            1,
+        ),
     )
     .expect("write");
     let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof)]);

@@ -1,5 +1,6 @@
 //! The public instance vector, defined once ([`instance_vector`]): every input element, then every output
-//! element, each as its stored fixed-point integer, then the binding value. The market and the CLI rebuild
+//! element, each as its stored fixed-point integer, then the settings digest (`Settings::digest`, which the
+//! circuit also fixes, so the verifying key commits to it), then the binding value. The market and the CLI rebuild
 //! instances with this, never trusting the instances inside a proof file.
 
 use thiserror::Error;
@@ -157,7 +158,7 @@ fn check_count(what: &'static str, expected: usize, found: usize) -> Result<(), 
 }
 
 /// The instance vector, the one definition of its layout: every input element, every output element
-/// (stored integers, row-major, tensors in settings order), then the binding value. Checks counts and
+/// (stored integers, row-major, tensors in settings order), then the settings digest and the binding value. Checks counts and
 /// ranges.
 pub fn instance_vector(
     settings: &Settings,
@@ -177,6 +178,7 @@ pub fn instance_vector(
             out.extend(v.iter().map(|&s| fr_from_i128(i128::from(s))));
         }
     }
+    out.push(settings.digest());
     out.push(bind);
     Ok(out)
 }
@@ -193,6 +195,8 @@ pub fn describe(settings: &Settings, index: usize) -> String {
         }
     }
     if at == 0 {
+        "the settings digest (the proof was made for other settings)".into()
+    } else if at == 1 {
         "the binding value".into()
     } else {
         format!(

@@ -1,5 +1,9 @@
 //! The shared lookup table: three table columns `(tag, x, y)`. Tag 0 holds the single row `(0, 0, 0)` that
-//! unused rows look up; tag `i + 1` holds the sub-table `settings.tables[i]` over `x in [0, 2^lookup_bits)`.
+//! unused rows look up; tag `i + 1` holds the sub-table `settings.tables[i]` over `x in [0, 2^lookup_bits)`,
+//! less the inputs whose function value saturates (leaves the output encoding's range; see
+//! [`TableKind::apply_checked`]). The witness generator refuses those inputs, and with no table row for
+//! them no lookup can accept them either: a proof shows the model's output, never a clamped version of it.
+//! Identity, Relu and the max/min steps never saturate.
 
 use crate::field::fr_from_i128;
 use crate::settings::TableKind;
@@ -28,9 +32,20 @@ impl LookupTableConfig {
         }
     }
 
-    /// Number of table rows for the given sub-tables.
+    /// The `(x, y)` entries of a sub-table: every `x in [0, 2^bits)` whose value does not saturate.
+    pub fn entries(kind: &TableKind, bits: u32) -> impl Iterator<Item = (u64, i64)> + '_ {
+        (0..(1i64 << bits)).filter_map(move |v| match kind.apply_checked(v, bits) {
+            (y, false) => Some((v as u64, y)),
+            (_, true) => None,
+        })
+    }
+
+    /// Number of table rows for the given sub-tables (the tag-0 row and every entry).
     pub fn rows(tables: &[TableKind], bits: u32) -> usize {
-        1 + tables.len() * (1usize << bits)
+        1 + tables
+            .iter()
+            .map(|kind| Self::entries(kind, bits).count())
+            .sum::<usize>()
     }
 
     /// Fills the table.
@@ -55,8 +70,8 @@ impl LookupTableConfig {
                     };
                 put(&mut table, 0, 0, 0)?;
                 for (i, kind) in tables.iter().enumerate() {
-                    for v in 0..(1i64 << bits) {
-                        put(&mut table, i as u64 + 1, v as u64, kind.apply(v, bits))?;
+                    for (x, y) in Self::entries(kind, bits) {
+                        put(&mut table, i as u64 + 1, x, y)?;
                     }
                 }
                 Ok(())

@@ -5,6 +5,7 @@
 use crate::error::{CircuitError, NodeRef, Result};
 use crate::quant::{QAlias, QDense, QInput, QLane, QLinear, QOp, QuantModel};
 use crate::settings::{LayoutParams, TableKind};
+use crate::Fr;
 use std::ops::Range;
 
 /// Where a copied cell comes from.
@@ -91,8 +92,15 @@ pub struct Plan {
     pub input_instances: usize,
     /// Lane rows whose `z` is each output instance, in order.
     pub outputs: Vec<u32>,
+    /// The lane row whose `a` cell is copied from the settings-digest instance (the one before the
+    /// binding instance). Its fixed values are `m_a = 1` and the full-field constant `c = -settings_digest`
+    /// (the circuit assigns it; the row's `c` field is 0), with both lookup tags 0, so the lookups force
+    /// `q = r = z = 0` and the gate `a - digest = 0`: the instance must equal the digest the keys fixed.
+    pub settings_lane: u32,
+    /// The settings digest the plan was made for ([`crate::settings::Settings::digest`]).
+    pub settings_digest: Fr,
     /// The lane row whose `a` cell is copied from the binding instance (the last instance). Its fixed
-    /// values are all 0 and its tags 0, so `q = r = z = 0`: the value is carried, never used.
+    /// values are all 0 and its activation tag 0, so `q = r = z = 0`: the value is carried, never used.
     pub bind_lane: u32,
 }
 
@@ -144,9 +152,9 @@ impl Plan {
         self.lane_height().max(self.tile_rows.len() + 1)
     }
 
-    /// Plans the rows of a quantised model: each op's rows in order, then the output cells and the
-    /// binding row.
-    pub fn build(qm: &QuantModel, layout: LayoutParams) -> Result<Self> {
+    /// Plans the rows of a quantised model: each op's rows in order, then the output cells, the
+    /// settings-digest row (for `settings_digest`) and the binding row.
+    pub fn build(qm: &QuantModel, layout: LayoutParams, settings_digest: Fr) -> Result<Self> {
         if qm.lookup_bits != layout.lookup_bits {
             return Err(CircuitError::Inconsistent(format!(
                 "model quantised for {} lookup bits, layout has {}",
@@ -161,6 +169,8 @@ impl Plan {
             tensor_cells: vec![Vec::new(); qm.tensors.len()],
             input_instances: 0,
             outputs: Vec::new(),
+            settings_lane: 0,
+            settings_digest,
             bind_lane: 0,
         };
         let id_tag = qm.tag(TableKind::Identity)?;
@@ -174,6 +184,7 @@ impl Plan {
             }
         }
         p.plan_outputs(qm)?;
+        p.plan_settings_row();
         p.plan_bind_row();
         Ok(p)
     }
@@ -390,11 +401,28 @@ impl Plan {
         Ok(())
     }
 
-    /// The last lane row: its `a` is copied from the binding instance, all its coefficients and tags
-    /// are 0.
+    /// The settings-digest row: its `a` is copied from the digest instance (after the outputs), `m_a = 1`
+    /// and the tags are 0; the circuit sets its constant to `-settings_digest`.
+    fn plan_settings_row(&mut self) {
+        self.settings_lane = self.lane_rows.len() as u32;
+        let digest = (self.input_instances + self.outputs.len()) as u32;
+        self.lane_rows.push(LaneRow {
+            a: Src::Instance(digest),
+            b: None,
+            m_a: 1,
+            m_b: 0,
+            m_ab: 0,
+            m_zb: 0,
+            c: 0,
+            act_tag: 0,
+        });
+    }
+
+    /// The last lane row: its `a` is copied from the binding instance (after the digest), all its
+    /// coefficients and its activation tag are 0.
     fn plan_bind_row(&mut self) {
         self.bind_lane = self.lane_rows.len() as u32;
-        let bind = (self.input_instances + self.outputs.len()) as u32;
+        let bind = (self.input_instances + self.outputs.len() + 1) as u32;
         self.lane_rows.push(LaneRow {
             a: Src::Instance(bind),
             b: None,

@@ -161,7 +161,8 @@ pub struct ModelShape {
     pub lane_rows: usize,
     /// Sub-tables besides the identity (an upper bound: tables at equal scales are shared).
     pub tables: usize,
-    /// Public instances (inputs, outputs, the binding value): one instance-column row each.
+    /// Public instances (inputs, outputs, the settings digest, the binding value): one instance-column row
+    /// each.
     pub instances: usize,
     /// Element-wise products / max-min steps are used.
     pub lane_mul: bool,
@@ -195,7 +196,7 @@ impl ModelShape {
             dense: Vec::new(),
             lane_rows: 0,
             tables: 0,
-            instances: 1 + g
+            instances: 2 + g
                 .inputs
                 .iter()
                 .chain(&g.outputs)
