@@ -6,8 +6,13 @@
 //! process when no usable GPU is present: a program that links it cannot start on a machine without the
 //! NVIDIA driver and a GPU, whatever it was asked to do, and nothing in it can catch that. So this library
 //! never links halo2-axiom-gpu. `zkinfer` (also `--device cpu`) and the tests run on any machine, and a
-//! missing, unstartable or failing GPU becomes a [`ProverError::Device`] with the worker's own message
+//! missing, unstartable or failing GPU becomes a [`ProverError::Device`] (or [`ProverError::Worker`]) with
+//! the worker's own message
 //! (the loader's or the CUDA driver's error), never a crash of the caller.
+//!
+//! The worker binary is `zkinfer-cuda` in the `zkinfer-cli` crate (a binary is built only with its own
+//! package, and `zkinfer` looks for the worker next to itself: `cargo build -p zkinfer-cli --features cuda`
+//! builds both).
 //!
 //! Protocol: `zkinfer-cuda probe` exits 0 when a GPU is usable, printing which. `zkinfer-cuda prove` reads one
 //! request ([`encode_request`]) on stdin and writes the proof bytes on stdout. A request carries the settings,
@@ -32,6 +37,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
 use std::sync::Arc;
+use thiserror::Error;
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::quant::QuantModel;
 use zkinfer_circuits::settings::Settings;
@@ -67,12 +73,7 @@ impl CudaBackend {
     /// Uses the given worker binary, checking that it can use a GPU.
     pub fn with_worker(worker: impl Into<PathBuf>) -> Result<Self, ProverError> {
         let worker = worker.into();
-        let out = run_worker(&worker, "probe", None).map_err(|e| {
-            ProverError::Device(format!(
-                "--device cuda: the GPU worker {}: {e}",
-                worker.display()
-            ))
-        })?;
+        let out = run_worker(&worker, "probe", None)?;
         if !out.status.success() {
             return Err(no_gpu(&worker, &failure(&out)));
         }
@@ -104,33 +105,26 @@ impl ProverBackend for CudaBackend {
         instances: &[Fr],
     ) -> Result<Vec<u8>, ProverError> {
         let request = encode_request(params, pk, &circuit, instances)?;
-        let out = run_worker(&self.worker, "prove", Some(&request)).map_err(|e| {
-            ProverError::Device(format!(
-                "--device cuda: the GPU worker {}: {e}",
-                self.worker.display()
-            ))
-        })?;
+        let out = run_worker(&self.worker, "prove", Some(&request))?;
         if !out.status.success() {
             return Err(match out.status.code() {
-                Some(c) if c == i32::from(EXIT_PROVING_FAILED) => ProverError::Halo2 {
-                    stage: "GPU proving",
+                Some(c) if c == i32::from(EXIT_PROVING_FAILED) => ProverError::GpuProving {
                     message: summarise(&out.stderr),
                 },
                 _ => {
                     let why = failure(&out);
-                    ProverError::Device(format!(
-                        "--device cuda: the GPU worker {} failed: {why}{}",
-                        self.worker.display(),
-                        hint(&why)
-                    ))
+                    ProverError::Device {
+                        reason: format!(
+                            "the GPU worker {} failed: {why}{}",
+                            self.worker.display(),
+                            hint(&why)
+                        ),
+                    }
                 }
             });
         }
         let proof = out.stdout;
-        check_proof(params, pk, instances, &proof).map_err(|e| ProverError::Halo2 {
-            stage: "GPU proving",
-            message: format!("the GPU's proof does not verify on the CPU: {e}"),
-        })?;
+        check_proof(params, pk, instances, &proof)?;
         Ok(proof)
     }
 }
@@ -142,10 +136,10 @@ pub fn find_worker() -> Result<PathBuf, ProverError> {
         return Ok(PathBuf::from(p));
     }
     let name = format!("{WORKER_NAME}{}", std::env::consts::EXE_SUFFIX);
-    let exe = std::env::current_exe().map_err(|e| {
-        ProverError::Device(format!(
-            "--device cuda: cannot locate the GPU worker `{name}` (the running program's path is unknown: {e}); set {WORKER_ENV}"
-        ))
+    let exe = std::env::current_exe().map_err(|e| ProverError::Device {
+        reason: format!(
+            "cannot locate the GPU worker `{name}` (the running program's path is unknown: {e}); set {WORKER_ENV}"
+        ),
     })?;
     let candidates: Vec<PathBuf> = exe
         .ancestors()
@@ -155,20 +149,24 @@ pub fn find_worker() -> Result<PathBuf, ProverError> {
         .collect();
     candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
         let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
-        ProverError::Device(format!(
-            "--device cuda: the GPU worker `{name}` was not found (looked for {}); it is built with \
-             `cargo build --release -p zkinfer-prover --features cuda`, next to `zkinfer`; or set {WORKER_ENV}",
-            looked.join(" and ")
-        ))
+        ProverError::Device {
+            reason: format!(
+                "the GPU worker `{name}` was not found (looked for {}); it is built with \
+                 `cargo build --release -p zkinfer-cli --features cuda`, next to `zkinfer`; or set {WORKER_ENV}",
+                looked.join(" and ")
+            ),
+        }
     })
 }
 
 fn no_gpu(worker: &Path, why: &str) -> ProverError {
-    ProverError::Device(format!(
-        "--device cuda: no usable CUDA GPU (GPU worker {}): {why}{}",
-        worker.display(),
-        hint(why)
-    ))
+    ProverError::Device {
+        reason: format!(
+            "no usable CUDA GPU (GPU worker {}): {why}{}",
+            worker.display(),
+            hint(why)
+        ),
+    }
 }
 
 /// What to do about the usual ways the worker fails to start.
@@ -188,7 +186,14 @@ fn hint(why: &str) -> &'static str {
 }
 
 /// Runs the worker with one command, feeding `input` on stdin.
-fn run_worker(worker: &Path, command: &str, input: Option<&[u8]>) -> Result<Output, String> {
+fn run_worker(worker: &Path, command: &str, input: Option<&[u8]>) -> Result<Output, ProverError> {
+    let worker_error = |action: &'static str| {
+        move |source: std::io::Error| ProverError::Worker {
+            worker: worker.display().to_string(),
+            action,
+            source,
+        }
+    };
     let mut child = Command::new(worker)
         .arg(command)
         .stdin(if input.is_some() {
@@ -199,7 +204,7 @@ fn run_worker(worker: &Path, command: &str, input: Option<&[u8]>) -> Result<Outp
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot be run: {e}"))?;
+        .map_err(worker_error("cannot be run"))?;
     let stdin = child.stdin.take();
     std::thread::scope(|s| {
         // Write on a thread while this one drains stdout and stderr: no deadlock on full pipes, and a
@@ -212,7 +217,7 @@ fn run_worker(worker: &Path, command: &str, input: Option<&[u8]>) -> Result<Outp
         });
         let out = child
             .wait_with_output()
-            .map_err(|e| format!("waiting for it failed: {e}"));
+            .map_err(worker_error("could not be waited for"));
         let _ = writer.join();
         out
     })
@@ -276,7 +281,7 @@ fn check_proof(
     pk: &ProvingKey<G1Affine>,
     instances: &[Fr],
     proof: &[u8],
-) -> Result<(), String> {
+) -> Result<(), ProverError> {
     let mut rest: &[u8] = proof;
     verify_proof::<
         KZGCommitmentScheme<Bn256>,
@@ -291,17 +296,17 @@ fn check_proof(
         &[&[instances]],
         &mut Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest),
     )
-    .map_err(|e| format!("{e:?}"))?;
+    .map_err(|source| ProverError::GpuProofRejected { source })?;
     if !rest.is_empty() {
-        return Err(format!("{} trailing bytes", rest.len()));
+        return Err(ProverError::GpuProofTrailing { extra: rest.len() });
     }
     Ok(())
 }
 
 fn request_error(what: impl std::fmt::Display) -> ProverError {
-    ProverError::Device(format!(
-        "--device cuda: cannot hand this proof to the GPU worker: {what}"
-    ))
+    ProverError::Device {
+        reason: format!("cannot hand this proof to the GPU worker: {what}"),
+    }
 }
 
 /// The request for one proof, as the worker reads it on stdin.
@@ -377,6 +382,51 @@ pub fn encode_request(
     Ok(out)
 }
 
+/// Why the worker cannot use a request: it is damaged, or the two sides of the protocol disagree.
+#[derive(Debug, Error)]
+pub enum RequestError {
+    #[error(
+        "not a zkinfer GPU request (bad magic): the worker and zkinfer are from different builds"
+    )]
+    BadMagic,
+    #[error("truncated request (at {section})")]
+    Truncated { section: &'static str },
+    #[error("trailing bytes after the request")]
+    Trailing,
+    #[error("bad {section} section")]
+    Json {
+        section: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("bad input, binding value or instance section length")]
+    SectionLength,
+    #[error("an instance is not a field element")]
+    NotAFieldElement,
+    #[error("the model names input tensor {tensor}, which it does not have")]
+    NoSuchTensor { tensor: usize },
+    #[error("{stored} stored input values, the model's inputs take {needed}")]
+    InputCount { stored: usize, needed: usize },
+    #[error("bad model")]
+    Model {
+        #[source]
+        source: zkinfer_circuits::CircuitError,
+    },
+    #[error("witness generation failed")]
+    Witness {
+        #[source]
+        source: zkinfer_circuits::CircuitError,
+    },
+    #[error("the rebuilt witness gives other public instances than the request's")]
+    InstancesDiffer,
+    #[error("bad {what}")]
+    Bytes {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// A request, decoded and checked by the worker.
 #[derive(Debug)]
 pub struct Request {
@@ -392,23 +442,26 @@ pub struct Request {
 
 impl Request {
     /// The params as halo2-axiom's (CPU) type.
-    pub fn cpu_params(&self) -> Result<ParamsKZG<Bn256>, String> {
-        ParamsKZG::<Bn256>::read_custom(&mut &self.params[..], SerdeFormat::RawBytes)
-            .map_err(|e| format!("bad KZG params: {e}"))
+    pub fn cpu_params(&self) -> Result<ParamsKZG<Bn256>, RequestError> {
+        ParamsKZG::<Bn256>::read_custom(&mut &self.params[..], SerdeFormat::RawBytes).map_err(
+            |source| RequestError::Bytes {
+                what: "KZG params",
+                source,
+            },
+        )
     }
 }
 
-fn fr_from_bytes(c: &[u8]) -> Result<Fr, String> {
+fn fr_from_bytes(c: &[u8]) -> Result<Fr, RequestError> {
     let mut repr = <Fr as PrimeField>::Repr::default();
     repr.as_mut().copy_from_slice(c);
-    Option::<Fr>::from(Fr::from_repr(repr))
-        .ok_or_else(|| "an instance is not a field element".into())
+    Option::<Fr>::from(Fr::from_repr(repr)).ok_or(RequestError::NotAFieldElement)
 }
 
 /// The next length-prefixed section of a request.
-fn take<'a>(rest: &mut &'a [u8], name: &str) -> Result<&'a [u8], String> {
+fn take<'a>(rest: &mut &'a [u8], section: &'static str) -> Result<&'a [u8], RequestError> {
     if rest.len() < 8 {
-        return Err(format!("truncated request (at {name})"));
+        return Err(RequestError::Truncated { section });
     }
     let (len, tail) = rest.split_at(8);
     let mut l = [0u8; 8];
@@ -416,17 +469,17 @@ fn take<'a>(rest: &mut &'a [u8], name: &str) -> Result<&'a [u8], String> {
     let len = usize::try_from(u64::from_le_bytes(l))
         .ok()
         .filter(|&n| n <= tail.len())
-        .ok_or_else(|| format!("truncated request (in {name})"))?;
+        .ok_or(RequestError::Truncated { section })?;
     let (s, tail) = tail.split_at(len);
     *rest = tail;
     Ok(s)
 }
 
 /// Decodes a request and rebuilds its circuit; any inconsistency is an error (never a panic).
-pub fn decode_request(bytes: &[u8]) -> Result<Request, String> {
-    let rest = bytes.strip_prefix(&MAGIC[..]).ok_or(
-        "not a zkinfer GPU request (bad magic): the worker and zkinfer are from different builds",
-    )?;
+pub fn decode_request(bytes: &[u8]) -> Result<Request, RequestError> {
+    let rest = bytes
+        .strip_prefix(&MAGIC[..])
+        .ok_or(RequestError::BadMagic)?;
     let mut rest = rest;
     let settings_bytes = take(&mut rest, "settings")?;
     let quant_bytes = take(&mut rest, "model")?;
@@ -436,15 +489,21 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request, String> {
     let params = take(&mut rest, "params")?.to_vec();
     let pk_bytes = take(&mut rest, "proving key")?;
     if !rest.is_empty() {
-        return Err("trailing bytes after the request".into());
+        return Err(RequestError::Trailing);
     }
 
     let settings: Settings =
-        serde_json::from_slice(settings_bytes).map_err(|e| format!("bad settings: {e}"))?;
+        serde_json::from_slice(settings_bytes).map_err(|source| RequestError::Json {
+            section: "settings",
+            source,
+        })?;
     let quant: QuantModel =
-        serde_json::from_slice(quant_bytes).map_err(|e| format!("bad model: {e}"))?;
+        serde_json::from_slice(quant_bytes).map_err(|source| RequestError::Json {
+            section: "model",
+            source,
+        })?;
     if stored_bytes.len() % 8 != 0 || inst_bytes.len() % 32 != 0 || bind_bytes.len() != 32 {
-        return Err("bad input, binding value or instance section length".into());
+        return Err(RequestError::SectionLength);
     }
     let stored: Vec<i64> = stored_bytes
         .chunks_exact(8)
@@ -462,39 +521,46 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request, String> {
 
     // the inputs as real numbers, from their stored values (exact: the scales are powers of two)
     let mut inputs = Vec::with_capacity(quant.inputs.len());
-    let mut it = stored.iter();
-    for &t in &quant.inputs {
+    let mut needed = 0;
+    for &tensor in &quant.inputs {
         let info = quant
             .tensors
-            .get(t)
-            .ok_or("the model names an input tensor it does not have")?;
-        let values: Vec<f64> = it
-            .by_ref()
-            .take(info.numel())
-            .map(|&v| info.encoding.dequantise(v))
-            .collect();
-        if values.len() != info.numel() {
-            return Err("fewer stored inputs than the model's inputs".into());
-        }
-        inputs.push(values);
+            .get(tensor)
+            .ok_or(RequestError::NoSuchTensor { tensor })?;
+        needed += info.numel();
+        inputs.push(
+            stored
+                .iter()
+                .skip(needed - info.numel())
+                .take(info.numel())
+                .map(|&v| info.encoding.dequantise(v))
+                .collect::<Vec<f64>>(),
+        );
     }
-    if it.next().is_some() {
-        return Err("more stored inputs than the model's inputs".into());
+    if stored.len() != needed {
+        return Err(RequestError::InputCount {
+            stored: stored.len(),
+            needed,
+        });
     }
-    let model = CompiledModel::new(quant, &settings).map_err(|e| format!("bad model: {e}"))?;
+    let model =
+        CompiledModel::new(quant, &settings).map_err(|source| RequestError::Model { source })?;
     let w = witness::generate(&model.quant, &model.plan, &inputs)
-        .map_err(|e| format!("witness generation failed: {e}"))?
+        .map_err(|source| RequestError::Witness { source })?
         .with_bind(bind);
     let circuit = ModelCircuit::with_witness(settings.clone(), Arc::new(model), Arc::new(w));
     if circuit.instances() != instances {
-        return Err("the rebuilt witness gives other public instances than the request's".into());
+        return Err(RequestError::InstancesDiffer);
     }
     let pk = ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
         &mut &pk_bytes[..],
         SerdeFormat::RawBytes,
         settings.clone(),
     )
-    .map_err(|e| format!("bad proving key: {e}"))?;
+    .map_err(|source| RequestError::Bytes {
+        what: "proving key",
+        source,
+    })?;
     Ok(Request {
         settings,
         circuit,

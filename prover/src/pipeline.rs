@@ -49,10 +49,10 @@ pub fn compile(
     let sizes: Vec<usize> = settings.inputs.iter().map(|i| i.numel()).collect();
     let mut all = Vec::new();
     for s in samples {
-        let d = InputData::read(s).map_err(ProverError::Input)?;
+        let d = InputData::read(s).map_err(ProverError::input)?;
         all.extend(
             d.samples(&sizes, &s.display().to_string())
-                .map_err(ProverError::Input)?,
+                .map_err(ProverError::input)?,
         );
     }
     if all.is_empty() {
@@ -83,14 +83,10 @@ pub fn setup(dir: &ModelDir, srs: Option<&Path>) -> Result<SetupSummary, ProverE
     let (params, dev_srs) = crate::srs::params_for(settings.k, srs)?;
     let t = Instant::now();
     let circuit = ModelCircuit::for_keygen(settings.clone(), model);
-    let vk = keygen_vk(&params, &circuit).map_err(|e| ProverError::Halo2 {
-        stage: "verifying key generation",
-        message: format!("{e:?}"),
-    })?;
-    let pk = keygen_pk(&params, vk.clone(), &circuit).map_err(|e| ProverError::Halo2 {
-        stage: "proving key generation",
-        message: format!("{e:?}"),
-    })?;
+    let vk =
+        keygen_vk(&params, &circuit).map_err(ProverError::halo2("verifying key generation"))?;
+    let pk = keygen_pk(&params, vk.clone(), &circuit)
+        .map_err(ProverError::halo2("proving key generation"))?;
     let keygen = t.elapsed();
     let vk_bytes = write_vk(&vk, &settings_bytes);
     dir.write_pk(&pk, &settings_bytes)?;
@@ -119,25 +115,26 @@ pub struct ProveSummary {
 
 /// Reads an input file for a model: one sample, matching the input shapes.
 pub fn read_input(path: &Path, settings: &Settings) -> Result<Vec<Vec<f64>>, ProverError> {
-    let d = InputData::read(path).map_err(ProverError::Input)?;
+    let d = InputData::read(path).map_err(ProverError::input)?;
     let sizes: Vec<usize> = settings.inputs.iter().map(|i| i.numel()).collect();
-    let name = path.display().to_string();
+    let file = path.display().to_string();
     if d.inputs.len() != sizes.len() {
-        return Err(ProverError::Input(format!(
-            "{name}: the model has {} input(s), the file gives {}",
-            sizes.len(),
-            d.inputs.len()
-        )));
+        return Err(ProverError::InputCount {
+            file,
+            expected: sizes.len(),
+            given: d.inputs.len(),
+        });
     }
-    for (i, (v, spec)) in d.inputs.iter().zip(&settings.inputs).enumerate() {
+    for (index, (v, spec)) in d.inputs.iter().zip(&settings.inputs).enumerate() {
         if v.len() != spec.numel() {
-            return Err(ProverError::Input(format!(
-                "{name}: input_data[{i}] has {} values, input '{}' of shape {:?} needs {}",
-                v.len(),
-                spec.name,
-                spec.shape,
-                spec.numel()
-            )));
+            return Err(ProverError::InputSize {
+                file,
+                index,
+                name: spec.name.clone(),
+                shape: spec.shape.clone(),
+                given: v.len(),
+                expected: spec.numel(),
+            });
         }
     }
     Ok(d.inputs)
@@ -233,12 +230,12 @@ pub fn verify(
         let given = read_input(input, &art.settings)?;
         for (i, (spec, v)) in art.settings.inputs.iter().zip(&given).enumerate() {
             let want = zkinfer_verifier::instances::encode(spec, v, &format!("input {i}"), false)
-                .map_err(ProverError::Input)?;
+                .map_err(ProverError::input)?;
             let proved = zkinfer_verifier::proof_file::flatten(&p.inputs[i], "inputs")
-                .map_err(ProverError::Input)?;
+                .map_err(ProverError::input)?;
             let got =
                 zkinfer_verifier::instances::encode(spec, &proved, &format!("input {i}"), false)
-                    .map_err(ProverError::Input)?;
+                    .map_err(ProverError::input)?;
             if want != got {
                 verdict = Verdict {
                     valid: false,

@@ -24,12 +24,12 @@ pub fn cache_dir() -> PathBuf {
 /// Reads params written by `ParamsKZG::write` / `write_custom(RawBytes)` (points are checked).
 pub fn read_params(path: &Path) -> Result<ParamsKZG<Bn256>, ProverError> {
     let f = std::fs::File::open(path).map_err(|e| ProverError::io(path, e))?;
-    ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(f), SerdeFormat::RawBytes).map_err(|e| {
-        ProverError::Format {
+    ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(f), SerdeFormat::RawBytes).map_err(
+        |source| ProverError::Params {
             file: path.display().to_string(),
-            what: format!("not halo2 KZG params for BN254: {e}"),
-        }
-    })
+            source,
+        },
+    )
 }
 
 /// Writes params atomically (temporary file, then rename), so parallel runs never read half a file.

@@ -1,34 +1,11 @@
 //! The `zkinfer` command as a user runs it: the CLI contract, exit codes (0 valid, 1 invalid, 2 bad input)
 //! and error messages that name the file, node, op or field.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn zkinfer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkinfer"))
-        .args(args)
-        .env_remove("MAX_DEGREE")
-        .output()
-        .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn models() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("models")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+use common::{models, s, text, zkinfer};
+use std::path::PathBuf;
+use std::process::Command;
 
 /// compile + setup + prove the iris model through the CLI; returns (tempdir, model dir, proof path).
 fn proved() -> (tempfile::TempDir, PathBuf, PathBuf) {

@@ -101,12 +101,11 @@ pub const CLAIM_TIMEOUT: i64 = 60;
 pub fn scenario(b: Backend, providers: usize, config: Config) -> Option<Scenario> {
     let dir = tempfile::tempdir().expect("tmp");
     let server = match TestServer::start(b, dir.path(), config) {
-        Ok(s) => s,
         Err(e) if b == Backend::Postgres => {
             println!("skipped: PostgreSQL unavailable: {e}");
             return None;
         }
-        Err(e) => panic!("server: {e}"),
+        started => started.expect("server"),
     };
     let m = models();
     let owner = server.client();

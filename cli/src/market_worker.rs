@@ -3,9 +3,6 @@
 //! normal), prove bound to (market, job, this key), submit with idempotent retries, and abandon at once
 //! when local proving fails, so the job reopens sooner. Reopened jobs carry a bounty and rank first.
 
-use crate::backend::Device;
-use crate::model_dir::ModelDir;
-use crate::pipeline;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +11,7 @@ use zkinfer_circuits::circuit::CompiledModel;
 use zkinfer_market::auth::Identity;
 use zkinfer_market::client::{Client, ClientError};
 use zkinfer_market::types::Job;
+use zkinfer_prover::{pipeline, Device, ModelDir};
 
 /// The provider loop's settings.
 #[derive(Debug, Clone)]

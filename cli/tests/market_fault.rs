@@ -117,7 +117,7 @@ fn sigkill_between_verify_and_settle(b: Backend) {
                 sc.spawn(move || {
                     w.iter()
                         .map(|(job, claim, proof)| {
-                            zkinfer_prover::market_worker::submit_with_retries(
+                            zkinfer_cli::market_worker::submit_with_retries(
                                 p,
                                 job,
                                 claim,
