@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use zkinfer_circuits::circuit::CompiledModel;
 use zkinfer_market::auth::Identity;
 use zkinfer_market::client::{Client, ClientError};
-use zkinfer_market::types::Job;
+use zkinfer_market::types::{ClaimInfo, Job};
 use zkinfer_prover::{pipeline, Device, ModelDir};
 
 /// The provider loop's settings.
@@ -73,129 +73,196 @@ fn load(dirs: &[PathBuf]) -> anyhow::Result<HashMap<String, Served>> {
 }
 
 /// Runs the loop; `log` receives one line per event.
-pub fn run(cfg: &WorkerConfig, mut log: impl FnMut(&str)) -> anyhow::Result<WorkerReport> {
-    let client = Client::new(&cfg.server, Some(cfg.identity.clone()));
-    let me = client.key();
-    let market_id = client
-        .info()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", cfg.server))?
-        .market_id;
-    let mut served = load(&cfg.models)?;
-    log(&format!(
-        "provider {me} serving {} model(s) on market {market_id}",
-        served.len()
-    ));
-    let mut report = WorkerReport::default();
-    let mut skip: HashSet<String> = HashSet::new();
+pub fn run(cfg: &WorkerConfig, log: impl FnMut(&str)) -> anyhow::Result<WorkerReport> {
+    let mut w = Worker::connect(cfg, log)?;
     let mut idle_since = Instant::now();
     loop {
         if cfg
             .max_jobs
-            .is_some_and(|m| report.settled + report.rejected >= m)
+            .is_some_and(|m| w.report.settled + w.report.rejected >= m)
         {
-            return Ok(report);
+            return Ok(w.report);
         }
-        let mut candidates: Vec<Job> = Vec::new();
-        for id in served.keys() {
-            match client.jobs(&format!("state=OPEN&model_id={id}&limit=100")) {
-                Ok(js) => candidates.extend(js),
-                Err(e) => log(&format!("poll failed: {e}")),
-            }
-        }
-        candidates.retain(|j| !skip.contains(&j.id) && j.price + j.bounty >= cfg.min_value);
-        // highest value first (a reopened job's bounty raises it), then oldest
-        candidates.sort_by_key(|j| (-(j.price + j.bounty), j.created_at));
         let mut worked = false;
-        for job in candidates {
-            let Some(s) = served.get_mut(&job.model_id) else {
-                continue;
-            };
-            if (job.claim_timeout as f64) < s.estimate.as_secs_f64() * cfg.safety {
-                log(&format!(
-                    "skip {}: claim timeout {} s is too short to prove safely",
-                    job.id, job.claim_timeout
-                ));
-                skip.insert(job.id.clone());
-                report.skipped += 1;
-                continue;
+        for job in w.candidates() {
+            match w.work_on(&job)? {
+                Outcome::NotTaken => {}
+                Outcome::Abandoned => worked = true,
+                Outcome::Submitted => {
+                    worked = true;
+                    break; // poll again: the market may have changed while proving
+                }
             }
-            if let Err(e) =
-                zkinfer_circuits::witness::generate(&s.model.quant, &s.model.plan, &job.input)
-            {
-                log(&format!("skip {}: pre-check failed: {e}", job.id));
-                skip.insert(job.id.clone());
-                report.skipped += 1;
-                continue;
-            }
-            let claim = match client.claim(&job.id) {
-                Ok(c) => c,
-                Err(e) if e.status == 409 => {
-                    report.lost_races += 1;
-                    continue;
-                }
-                Err(e) => {
-                    log(&format!("claim {} failed: {e}", job.id));
-                    skip.insert(job.id.clone());
-                    continue;
-                }
-            };
-            worked = true;
-            let bind = zkinfer_market::bind::bind(&market_id, &job.id, &me);
-            if zkinfer_circuits::field::fr_to_hex(&bind) != claim.bind {
-                log(&format!(
-                    "abandon {}: the server's binding value differs from ours",
-                    job.id
-                ));
-                let _ = client.abandon(&job.id, &claim.claim_id);
-                report.abandoned += 1;
-                skip.insert(job.id.clone());
-                continue;
-            }
-            let t = Instant::now();
-            let proof = match pipeline::prove_bound(&s.dir, &job.input, cfg.device, bind) {
-                Ok(p) => p,
-                Err(e) => {
-                    log(&format!("abandon {}: proving failed: {e}", job.id));
-                    let _ = client.abandon(&job.id, &claim.claim_id);
-                    report.abandoned += 1;
-                    skip.insert(job.id.clone());
-                    continue;
-                }
-            };
-            s.estimate = t.elapsed();
-            let value = serde_json::to_value(&proof.proof)?;
-            match submit_with_retries(&client, &job.id, &claim.claim_id, value) {
-                Ok(r) if r.status == "VALID" => {
-                    report.settled += 1;
-                    report.earned += r.paid;
-                    log(&format!(
-                        "settled {}: paid {} (proved in {:.2} s)",
-                        job.id,
-                        r.paid,
-                        s.estimate.as_secs_f64()
-                    ));
-                }
-                Ok(r) => {
-                    report.rejected += 1;
-                    log(&format!(
-                        "submission for {} judged {}: {}",
-                        job.id,
-                        r.status,
-                        r.reason.unwrap_or_default()
-                    ));
-                }
-                Err(e) => log(&format!("submit {} failed: {e}", job.id)),
-            }
-            skip.insert(job.id.clone());
-            break; // poll again: the market may have changed while proving
         }
         if worked {
             idle_since = Instant::now();
         } else {
             if cfg.idle_exit.is_some_and(|d| idle_since.elapsed() >= d) {
-                return Ok(report);
+                return Ok(w.report);
             }
             std::thread::sleep(cfg.poll);
+        }
+    }
+}
+
+/// What became of one candidate job.
+enum Outcome {
+    /// Skipped, or claimed by another provider first.
+    NotTaken,
+    /// Claimed, then given up (proving failed or the binding differs).
+    Abandoned,
+    /// Claimed, proved and submitted (whatever the judgement).
+    Submitted,
+}
+
+/// The provider loop's state.
+struct Worker<'a, L: FnMut(&str)> {
+    cfg: &'a WorkerConfig,
+    client: Client,
+    me: String,
+    market_id: String,
+    served: HashMap<String, Served>,
+    report: WorkerReport,
+    /// Jobs not to look at again.
+    skip: HashSet<String>,
+    log: L,
+}
+
+impl<'a, L: FnMut(&str)> Worker<'a, L> {
+    fn connect(cfg: &'a WorkerConfig, mut log: L) -> anyhow::Result<Self> {
+        let client = Client::new(&cfg.server, Some(cfg.identity.clone()));
+        let me = client.key();
+        let market_id = client
+            .info()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", cfg.server))?
+            .market_id;
+        let served = load(&cfg.models)?;
+        log(&format!(
+            "provider {me} serving {} model(s) on market {market_id}",
+            served.len()
+        ));
+        Ok(Self {
+            cfg,
+            client,
+            me,
+            market_id,
+            served,
+            report: WorkerReport::default(),
+            skip: HashSet::new(),
+            log,
+        })
+    }
+
+    /// The open jobs of the served models worth taking: highest value first (a reopened job's bounty
+    /// raises it), then oldest.
+    fn candidates(&mut self) -> Vec<Job> {
+        let mut candidates: Vec<Job> = Vec::new();
+        for id in self.served.keys() {
+            match self
+                .client
+                .jobs(&format!("state=OPEN&model_id={id}&limit=100"))
+            {
+                Ok(js) => candidates.extend(js),
+                Err(e) => (self.log)(&format!("poll failed: {e}")),
+            }
+        }
+        candidates
+            .retain(|j| !self.skip.contains(&j.id) && j.price + j.bounty >= self.cfg.min_value);
+        candidates.sort_by_key(|j| (-(j.price + j.bounty), j.created_at));
+        candidates
+    }
+
+    /// Marks a job as not to be taken, saying why.
+    fn pass(&mut self, job: &Job, why: &str) -> Outcome {
+        (self.log)(&format!("skip {}: {why}", job.id));
+        self.skip.insert(job.id.clone());
+        self.report.skipped += 1;
+        Outcome::NotTaken
+    }
+
+    /// Gives up a claim, saying why.
+    fn abandon(&mut self, job: &Job, claim: &ClaimInfo, why: &str) -> Outcome {
+        (self.log)(&format!("abandon {}: {why}", job.id));
+        let _ = self.client.abandon(&job.id, &claim.claim_id);
+        self.report.abandoned += 1;
+        self.skip.insert(job.id.clone());
+        Outcome::Abandoned
+    }
+
+    /// Pre-checks, claims, proves and submits one job.
+    fn work_on(&mut self, job: &Job) -> anyhow::Result<Outcome> {
+        let Some(s) = self.served.get(&job.model_id) else {
+            return Ok(Outcome::NotTaken);
+        };
+        let (dir, model, estimate) = (s.dir.clone(), s.model.clone(), s.estimate);
+        if (job.claim_timeout as f64) < estimate.as_secs_f64() * self.cfg.safety {
+            let why = format!(
+                "claim timeout {} s is too short to prove safely",
+                job.claim_timeout
+            );
+            return Ok(self.pass(job, &why));
+        }
+        if let Err(e) = zkinfer_circuits::witness::generate(&model.quant, &model.plan, &job.input) {
+            return Ok(self.pass(job, &format!("pre-check failed: {e}")));
+        }
+        let claim = match self.client.claim(&job.id) {
+            Ok(c) => c,
+            Err(e) if e.status == 409 => {
+                self.report.lost_races += 1;
+                return Ok(Outcome::NotTaken);
+            }
+            Err(e) => {
+                (self.log)(&format!("claim {} failed: {e}", job.id));
+                self.skip.insert(job.id.clone());
+                return Ok(Outcome::NotTaken);
+            }
+        };
+        let bind = zkinfer_market::bind::bind(&self.market_id, &job.id, &self.me);
+        if zkinfer_circuits::field::fr_to_hex(&bind) != claim.bind {
+            let why = "the server's binding value differs from ours";
+            return Ok(self.abandon(job, &claim, why));
+        }
+        let t = Instant::now();
+        let proof = match pipeline::prove_bound(&dir, &job.input, self.cfg.device, bind) {
+            Ok(p) => p,
+            Err(e) => {
+                let why = format!("proving failed: {}", e.chain());
+                return Ok(self.abandon(job, &claim, &why));
+            }
+        };
+        let took = t.elapsed();
+        if let Some(s) = self.served.get_mut(&job.model_id) {
+            s.estimate = took;
+        }
+        let value = serde_json::to_value(&proof.proof)?;
+        self.submit(job, &claim, value, took);
+        self.skip.insert(job.id.clone());
+        Ok(Outcome::Submitted)
+    }
+
+    /// Submits a proof and records the judgement.
+    fn submit(&mut self, job: &Job, claim: &ClaimInfo, proof: serde_json::Value, took: Duration) {
+        match submit_with_retries(&self.client, &job.id, &claim.claim_id, proof) {
+            Ok(r) if r.status == "VALID" => {
+                self.report.settled += 1;
+                self.report.earned += r.paid;
+                (self.log)(&format!(
+                    "settled {}: paid {} (proved in {:.2} s)",
+                    job.id,
+                    r.paid,
+                    took.as_secs_f64()
+                ));
+            }
+            Ok(r) => {
+                self.report.rejected += 1;
+                (self.log)(&format!(
+                    "submission for {} judged {}: {}",
+                    job.id,
+                    r.status,
+                    r.reason.unwrap_or_default()
+                ));
+            }
+            Err(e) => (self.log)(&format!("submit {} failed: {e}", job.id)),
         }
     }
 }
