@@ -7,5 +7,5 @@ repo=$(cd "$here/.." && pwd)
 [[ -x $here/.venv/bin/python ]] || python3 -m venv "$here/.venv"
 "$here/.venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
 # the build is not measured: let other work on the machine keep priority
-(cd "$repo" && nice -n 10 cargo build --release -q -p zkinfer-prover --bin zkinfer)
+(cd "$repo" && nice -n 10 cargo build --release -q -p zkinfer-cli --bin zkinfer)
 exec "$here/.venv/bin/python" "$here/ezkl_compare.py" "$@"

@@ -123,7 +123,7 @@ def side_by_side_md(out):
 def phases_md(rows):
     L = ["\n## Where zkinfer's proving time goes\n",
          "From `zkinfer bench` on the same model and input (median of 3 proofs, keys in memory; phases are cut at "
-         "the transcript's challenges, see prover/src/bench/phases.rs). Share of the proving time:\n",
+         "the transcript's challenges, see cli/src/bench/phases.rs). Share of the proving time:\n",
          "| model | k | advice / fixed / lookups | prove (in memory) | " + " | ".join(PHASES) + " |",
          "|---|---|---|---|" + "---|" * len(PHASES)]
     for r in rows:

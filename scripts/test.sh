@@ -19,6 +19,14 @@ if cargo tree -p zkinfer-verifier -e normal --prefix none | grep -E '^(tract|zki
   exit 1
 fi
 
+step "the prover library links neither the market, clap, tokio, indicatif nor (directly) anyhow"
+# anyhow is checked at depth 1 only: tract (through zkinfer-compiler) uses it internally.
+if cargo tree -p zkinfer-prover -e normal --prefix none | grep -E '^(axum|sqlx|clap|tokio|indicatif|zkinfer-market|zkinfer-cli) ' ||
+  cargo tree -p zkinfer-prover -e normal --prefix none --depth 1 | grep -E '^anyhow '; then
+  echo "zkinfer-prover depends on a crate it must not link" >&2
+  exit 1
+fi
+
 step "the verifier builds for wasm32 without threads"
 cargo build --release -p zkinfer-verifier --target wasm32-unknown-unknown
 
@@ -40,7 +48,7 @@ if [[ ! -x /usr/bin/chromium && -z "${CHROMIUM:-}" && $(id -u) == 0 ]] && comman
     echo "warning: could not install chromium" >&2
 fi
 bash scripts/build-wasm.sh
-cargo build --release -p zkinfer-prover --bin zkinfer
+cargo build --release -p zkinfer-cli --bin zkinfer
 if [[ -x /usr/bin/chromium || -n "${CHROMIUM:-}" ]]; then
   (cd wasm-verifier/test && npm ci --no-audit --no-fund --loglevel=error && node --test browser.test.mjs)
 else
@@ -50,8 +58,8 @@ fi
 step "the CUDA backend builds (nvcc from PyPI wheels; no GPU needed) and its tests pass (the GPU proof skips without a GPU)"
 (
   eval "$(bash scripts/cuda-toolchain.sh)"
-  cargo build --release -p zkinfer-prover --features cuda
-  cargo test --release -p zkinfer-prover --features cuda --test gpu -- --nocapture
+  cargo build --release -p zkinfer-cli --features cuda
+  cargo test --release -p zkinfer-cli --features cuda --test gpu -- --nocapture
 )
 # leave the default (CPU-only) zkinfer in target/release for the user
-cargo build --release -q -p zkinfer-prover --bin zkinfer
+cargo build --release -q -p zkinfer-cli --bin zkinfer

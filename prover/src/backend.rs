@@ -7,15 +7,55 @@ use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_proofs::poly::kzg::multiopen::ProverSHPLONK;
 use halo2_proofs::transcript::{Blake2bWrite, Challenge255, TranscriptWriterBuffer};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 use zkinfer_circuits::circuit::ModelCircuit;
 
-/// Where proofs are computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+/// Where proofs are computed. Parsed from and written as `cpu` / `cuda`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Device {
     #[default]
     Cpu,
     Cuda,
+}
+
+impl Device {
+    /// Every device, in the order a command line lists them.
+    pub const ALL: [Device; 2] = [Device::Cpu, Device::Cuda];
+
+    /// The device's name: `cpu` or `cuda`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Device::Cpu => "cpu",
+            Device::Cuda => "cuda",
+        }
+    }
+}
+
+impl std::fmt::Display for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A device name that is neither `cpu` nor `cuda`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("unknown device '{name}' (expected cpu or cuda)")]
+pub struct UnknownDevice {
+    pub name: String,
+}
+
+impl std::str::FromStr for Device {
+    type Err = UnknownDevice;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Device::ALL
+            .into_iter()
+            .find(|d| d.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownDevice {
+                name: s.to_string(),
+            })
+    }
 }
 
 /// A proving backend: KZG + SHPLONK over BN254 with a Blake2b transcript, whatever the hardware.
@@ -57,10 +97,7 @@ impl ProverBackend for CpuBackend {
             rand::rngs::OsRng,
             &mut transcript,
         )
-        .map_err(|e| ProverError::Halo2 {
-            stage: "proving",
-            message: format!("{e:?}"),
-        })?;
+        .map_err(ProverError::halo2("proving"))?;
         Ok(transcript.finalize())
     }
 }
@@ -82,7 +119,20 @@ fn cuda_backend() -> Result<Box<dyn ProverBackend>, ProverError> {
 
 #[cfg(not(feature = "cuda"))]
 fn cuda_backend() -> Result<Box<dyn ProverBackend>, ProverError> {
-    Err(ProverError::Device(
-        "--device cuda: this zkinfer was built without CUDA support (the `cuda` feature); use --device cpu".into(),
-    ))
+    Err(ProverError::CudaNotBuilt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Device;
+
+    #[test]
+    fn device_names_round_trip() {
+        for d in Device::ALL {
+            assert_eq!(d.to_string().parse::<Device>(), Ok(d));
+        }
+        assert_eq!("CUDA".parse::<Device>(), Ok(Device::Cuda));
+        let e = "tpu".parse::<Device>().expect_err("unknown");
+        assert!(e.to_string().contains("'tpu'"), "{e}");
+    }
 }

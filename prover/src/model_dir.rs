@@ -50,16 +50,13 @@ impl ModelDir {
     fn read(&self, name: &str) -> Result<Vec<u8>, ProverError> {
         let p = self.file(name);
         std::fs::read(&p).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ProverError::Io {
+            std::io::ErrorKind::NotFound => ProverError::Missing {
                 file: p.display().to_string(),
-                message: format!(
-                    "missing (run `zkinfer {}` first)",
-                    if name.ends_with(".json") {
-                        "compile"
-                    } else {
-                        "setup"
-                    }
-                ),
+                step: if name.ends_with(".json") {
+                    "compile"
+                } else {
+                    "setup"
+                },
             },
             _ => ProverError::io(&p, e),
         })
@@ -81,15 +78,10 @@ impl ModelDir {
             version: MODEL_VERSION,
             quant,
         })
-        .map_err(|e| ProverError::Format {
-            file: "model.json".into(),
-            what: e.to_string(),
-        })?;
+        .map_err(|e| ProverError::json(&self.file("model.json"), e))?;
         settings.model_hash = sha256_hex(&model);
-        let s = serde_json::to_vec_pretty(&settings).map_err(|e| ProverError::Format {
-            file: "settings.json".into(),
-            what: e.to_string(),
-        })?;
+        let s = serde_json::to_vec_pretty(&settings)
+            .map_err(|e| ProverError::json(&self.file("settings.json"), e))?;
         for stale in ["pk.bin", "vk.bin", "kzg.srs", "verifier_params.bin"] {
             let _ = std::fs::remove_file(self.file(stale));
         }
@@ -107,7 +99,8 @@ impl ModelDir {
 
     /// Reads `model.json`, checks it against the settings, and plans its rows.
     pub fn compiled_model(&self, settings: &Settings) -> Result<CompiledModel, ProverError> {
-        let file = self.file("model.json").display().to_string();
+        let path = self.file("model.json");
+        let file = path.display().to_string();
         let bytes = self.read("model.json")?;
         if sha256_hex(&bytes) != settings.model_hash {
             return Err(ProverError::Format {
@@ -116,10 +109,7 @@ impl ModelDir {
             });
         }
         let v: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| ProverError::Format {
-                file: file.clone(),
-                what: e.to_string(),
-            })?;
+            serde_json::from_slice(&bytes).map_err(|e| ProverError::json(&path, e))?;
         let version = v.get("version").and_then(|x| x.as_u64()).unwrap_or(0);
         if version != MODEL_VERSION as u64 {
             return Err(ProverError::Format {
@@ -129,10 +119,7 @@ impl ModelDir {
                 ),
             });
         }
-        let m: ModelFile = serde_json::from_value(v).map_err(|e| ProverError::Format {
-            file,
-            what: e.to_string(),
-        })?;
+        let m: ModelFile = serde_json::from_value(v).map_err(|e| ProverError::json(&path, e))?;
         Ok(CompiledModel::new(m.quant, settings)?)
     }
 
@@ -182,7 +169,7 @@ impl ModelDir {
             SerdeFormat::RawBytes,
             settings.clone(),
         )
-        .map_err(|e| bad(&format!("corrupt proving key: {e}")))
+        .map_err(|source| ProverError::ProvingKey { file, source })
     }
 
     pub fn write_vk(&self, vk_bytes: &[u8]) -> Result<(), ProverError> {
@@ -202,9 +189,9 @@ impl ModelDir {
         use halo2_proofs::poly::commitment::Params;
         let path = self.file("kzg.srs");
         if !path.exists() {
-            return Err(ProverError::Io {
+            return Err(ProverError::Missing {
                 file: path.display().to_string(),
-                message: "missing (run `zkinfer setup` first)".into(),
+                step: "setup",
             });
         }
         let p = crate::srs::read_params(&path)?;

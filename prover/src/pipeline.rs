@@ -20,7 +20,9 @@ use zkinfer_compiler::accuracy::{evaluate, AccuracyReport};
 use zkinfer_compiler::reference::FloatReference;
 use zkinfer_verifier::artifacts::{model_id, write_vk, VerifierArtifacts, VerifierParams};
 use zkinfer_verifier::proof_file::ProofFile;
-use zkinfer_verifier::{Provenance, Verdict};
+use zkinfer_verifier::{
+    judge, ExpectedInputs, Provenance, Rejection, SrsPolicy, Statement, Verified,
+};
 
 /// What `compile` did.
 #[derive(Debug, Clone)]
@@ -50,10 +52,10 @@ pub fn compile(
     let sizes: Vec<usize> = settings.inputs.iter().map(|i| i.numel()).collect();
     let mut all = Vec::new();
     for s in samples {
-        let d = InputData::read(s).map_err(|e| ProverError::Input(display_chain(&e)))?;
+        let d = InputData::read(s).map_err(|e| ProverError::input(display_chain(&e)))?;
         all.extend(
             d.samples(&sizes, &s.display().to_string())
-                .map_err(|e| ProverError::Input(display_chain(&e)))?,
+                .map_err(|e| ProverError::input(display_chain(&e)))?,
         );
     }
     if all.is_empty() {
@@ -73,6 +75,9 @@ pub fn compile(
 pub struct SetupSummary {
     pub k: u32,
     pub dev_srs: bool,
+    /// The pinned public ceremony the imported SRS comes from (`None` for a development SRS, or for an
+    /// imported SRS whose `[τ]₂` no pinned ceremony has: verifiers will refuse its proofs).
+    pub ceremony: Option<&'static zkinfer_verifier::ceremonies::Ceremony>,
     pub keygen: Duration,
     pub vk_bytes: usize,
 }
@@ -84,14 +89,10 @@ pub fn setup(dir: &ModelDir, srs: Option<&Path>) -> Result<SetupSummary, ProverE
     let (params, dev_srs) = crate::srs::params_for(settings.k, srs)?;
     let t = Instant::now();
     let circuit = ModelCircuit::for_keygen(settings.clone(), model);
-    let vk = keygen_vk(&params, &circuit).map_err(|e| ProverError::Halo2 {
-        stage: "verifying key generation",
-        message: format!("{e:?}"),
-    })?;
-    let pk = keygen_pk(&params, vk.clone(), &circuit).map_err(|e| ProverError::Halo2 {
-        stage: "proving key generation",
-        message: format!("{e:?}"),
-    })?;
+    let vk =
+        keygen_vk(&params, &circuit).map_err(ProverError::halo2("verifying key generation"))?;
+    let pk = keygen_pk(&params, vk.clone(), &circuit)
+        .map_err(ProverError::halo2("proving key generation"))?;
     let keygen = t.elapsed();
     let vk_bytes = write_vk(&vk, &settings_bytes);
     dir.write_pk(&pk, &settings_bytes)?;
@@ -110,6 +111,7 @@ pub fn setup(dir: &ModelDir, srs: Option<&Path>) -> Result<SetupSummary, ProverE
     Ok(SetupSummary {
         k: settings.k,
         dev_srs,
+        ceremony: zkinfer_verifier::ceremonies::find(&params.s_g2()),
         keygen,
         vk_bytes: vk_bytes.len(),
     })
@@ -129,25 +131,26 @@ pub struct ProveSummary {
 
 /// Reads an input file for a model: one sample, matching the input shapes.
 pub fn read_input(path: &Path, settings: &Settings) -> Result<Vec<Vec<f64>>, ProverError> {
-    let d = InputData::read(path).map_err(|e| ProverError::Input(display_chain(&e)))?;
+    let d = InputData::read(path).map_err(|e| ProverError::input(display_chain(&e)))?;
     let sizes: Vec<usize> = settings.inputs.iter().map(|i| i.numel()).collect();
-    let name = path.display().to_string();
+    let file = path.display().to_string();
     if d.inputs.len() != sizes.len() {
-        return Err(ProverError::Input(format!(
-            "{name}: the model has {} input(s), the file gives {}",
-            sizes.len(),
-            d.inputs.len()
-        )));
+        return Err(ProverError::InputCount {
+            file,
+            expected: sizes.len(),
+            given: d.inputs.len(),
+        });
     }
-    for (i, (v, spec)) in d.inputs.iter().zip(&settings.inputs).enumerate() {
+    for (index, (v, spec)) in d.inputs.iter().zip(&settings.inputs).enumerate() {
         if v.len() != spec.numel() {
-            return Err(ProverError::Input(format!(
-                "{name}: input_data[{i}] has {} values, input '{}' of shape {:?} needs {}",
-                v.len(),
-                spec.name,
-                spec.shape,
-                spec.numel()
-            )));
+            return Err(ProverError::InputSize {
+                file,
+                index,
+                name: spec.name.clone(),
+                shape: spec.shape.clone(),
+                given: v.len(),
+                expected: spec.numel(),
+            });
         }
     }
     Ok(d.inputs)
@@ -199,7 +202,7 @@ pub fn prove_bound(
         &VerifierParams::from_full(&params),
     );
     let file = ProofFile::new(&settings, &id, &proof, &ins_q, &outs_q, bind)
-        .map_err(|e| ProverError::Input(e.to_string()))?;
+        .map_err(|e| ProverError::input(e.to_string()))?;
     debug_assert_eq!(file.instances.len(), instances.len());
     let outs: Vec<Vec<f64>> = outs_q
         .iter()
@@ -216,42 +219,42 @@ pub fn prove_bound(
     })
 }
 
-/// Verifies a proof file with the model directory's verifier artifacts; with `input`, also checks that
-/// the proof is about exactly that input.
+/// What `zkinfer verify` expects of a proof besides the model directory's artifacts.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyRequest<'a> {
+    /// The proof must be about exactly this input file.
+    pub input: Option<&'a Path>,
+    /// The model id the caller got from the model's owner (pins settings, vk and SRS).
+    pub model_id: Option<String>,
+    /// The binding value the proof must carry (hex field element); `None`: it must be zero.
+    pub bind: Option<Fr>,
+    /// Which SRSs are accepted.
+    pub srs: SrsPolicy,
+}
+
+/// Verifies a proof file with the model directory's verifier artifacts through the verifier's one path
+/// ([`zkinfer_verifier::judge`]). `Err` means unreadable artifacts or request files; a proof that does
+/// not prove the statement is `Ok(Err(rejection))`.
 pub fn verify(
     dir: &Path,
     proof: &Path,
-    input: Option<&Path>,
-) -> Result<(Verdict, Duration), ProverError> {
+    request: &VerifyRequest<'_>,
+) -> Result<(Result<Verified, Rejection>, Duration), ProverError> {
     let art = VerifierArtifacts::load_dir(dir)?;
     let bytes = std::fs::read(proof).map_err(|e| ProverError::io(proof, e))?;
     let file = proof.display().to_string();
     let p = ProofFile::parse(&bytes, &file)?;
+    let inputs = match request.input {
+        Some(path) => Some(ExpectedInputs::Values(read_input(path, &art.settings)?)),
+        None => None,
+    };
+    let statement = Statement {
+        model_id: request.model_id.clone(),
+        inputs,
+        bind: request.bind,
+        srs: request.srs,
+    };
     let t = Instant::now();
-    let mut verdict = art.verify(&p, &file)?;
-    let elapsed = t.elapsed();
-    if let (true, Some(input)) = (verdict.valid, input) {
-        let given = read_input(input, &art.settings)?;
-        for (i, (spec, v)) in art.settings.inputs.iter().zip(&given).enumerate() {
-            let want = zkinfer_verifier::instances::encode(spec, v, &format!("input {i}"), false)
-                .map_err(|e| ProverError::Input(e.to_string()))?;
-            let proved = zkinfer_verifier::proof_file::flatten(&p.inputs[i], "inputs")
-                .map_err(|e| ProverError::Input(e.to_string()))?;
-            let got =
-                zkinfer_verifier::instances::encode(spec, &proved, &format!("input {i}"), false)
-                    .map_err(|e| ProverError::Input(e.to_string()))?;
-            if want != got {
-                verdict = Verdict {
-                    valid: false,
-                    reason: Some(format!(
-                        "the proof is about another input than {}",
-                        input.display()
-                    )),
-                    outputs: vec![],
-                };
-                break;
-            }
-        }
-    }
-    Ok((verdict, elapsed))
+    let verdict = judge(&art, &p, &statement);
+    Ok((verdict, t.elapsed()))
 }

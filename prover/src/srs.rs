@@ -1,8 +1,8 @@
 //! Structured reference strings (KZG params on BN254). Without `--srs`, a local development SRS is made
 //! from fresh OS randomness (its secret is discarded, but nobody else can check that: fine for development,
-//! not for proofs others must trust) and cached per size. With `--srs FILE`, halo2 KZG params of at least
-//! the needed size (the usual `ParamsKZG::write` format, e.g. a Perpetual Powers of Tau conversion) are
-//! loaded and downsized.
+//! not for proofs others must trust; verifiers refuse it unless told otherwise) and cached per size. With
+//! `--srs FILE`, a ceremony's powers (a snarkjs `.ptau` or halo2 KZG params, see [`crate::srs_import`])
+//! of at least the needed size are imported, checked for consistency and downsized.
 
 use crate::error::ProverError;
 use halo2_proofs::halo2curves::bn256::Bn256;
@@ -24,12 +24,12 @@ pub fn cache_dir() -> PathBuf {
 /// Reads params written by `ParamsKZG::write` / `write_custom(RawBytes)` (points are checked).
 pub fn read_params(path: &Path) -> Result<ParamsKZG<Bn256>, ProverError> {
     let f = std::fs::File::open(path).map_err(|e| ProverError::io(path, e))?;
-    ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(f), SerdeFormat::RawBytes).map_err(|e| {
-        ProverError::Format {
+    ParamsKZG::<Bn256>::read_custom(&mut BufReader::new(f), SerdeFormat::RawBytes).map_err(
+        |source| ProverError::Params {
             file: path.display().to_string(),
-            what: format!("not halo2 KZG params for BN254: {e}"),
-        }
-    })
+            source,
+        },
+    )
 }
 
 /// Writes params atomically (temporary file, then rename), so parallel runs never read half a file.
@@ -52,17 +52,7 @@ pub fn write_params(params: &ParamsKZG<Bn256>, path: &Path) -> Result<(), Prover
 /// Returns the params and whether they are the insecure development SRS.
 pub fn params_for(k: u32, srs: Option<&Path>) -> Result<(ParamsKZG<Bn256>, bool), ProverError> {
     if let Some(path) = srs {
-        let mut p = read_params(path)?;
-        if p.k() < k {
-            return Err(ProverError::Format {
-                file: path.display().to_string(),
-                what: format!("the SRS has 2^{} points, the circuit needs 2^{k}", p.k()),
-            });
-        }
-        if p.k() > k {
-            p.downsize(k);
-        }
-        return Ok((p, false));
+        return Ok((crate::srs_import::import_srs(path, k)?.params, false));
     }
     let path = cache_dir().join(format!("kzg_dev_bn254_k{k}.srs"));
     if path.exists() {

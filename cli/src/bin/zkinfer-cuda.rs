@@ -39,7 +39,7 @@ fn main() -> ExitCode {
 }
 
 /// Creates halo2-axiom-gpu's device context (a stream on the current device), as proving will.
-fn device() -> Result<u32, String> {
+fn device() -> anyhow::Result<u32> {
     // halo2-axiom-gpu creates it lazily and panics when it cannot: turn that into an error (and keep the
     // default hook from printing the panic as well).
     let hook = std::panic::take_hook();
@@ -47,10 +47,11 @@ fn device() -> Result<u32, String> {
     let id = std::panic::catch_unwind(|| HALO2_GPU_CTX.device_id);
     std::panic::set_hook(hook);
     id.map_err(|p| {
-        p.downcast_ref::<String>()
+        anyhow::anyhow!(p
+            .downcast_ref::<String>()
             .cloned()
             .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "creating the CUDA context failed".into())
+            .unwrap_or_else(|| "creating the CUDA context failed".into()))
     })
 }
 
@@ -76,7 +77,7 @@ fn prove() -> ExitCode {
     let req = match decode_request(&bytes) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("zkinfer-cuda: {e}");
+            eprintln!("zkinfer-cuda: {:#}", anyhow::Error::from(e));
             return ExitCode::from(EXIT_BAD_REQUEST);
         }
     };

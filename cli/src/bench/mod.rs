@@ -11,10 +11,7 @@ pub mod memory;
 pub mod phases;
 pub mod report;
 
-use crate::backend::{backend_for, Device};
-use crate::error::ProverError;
-use crate::model_dir::ModelDir;
-use crate::pipeline;
+use anyhow::{bail, Context, Result};
 use halo2_proofs::plonk::{keygen_pk, keygen_vk};
 use memory::PeakMemory;
 use report::{
@@ -27,6 +24,9 @@ use std::time::{Duration, Instant};
 use zkinfer_circuits::circuit::ModelCircuit;
 use zkinfer_circuits::layout::Target;
 use zkinfer_circuits::witness;
+use zkinfer_prover::pipeline;
+use zkinfer_prover::ModelDir;
+use zkinfer_prover::{backend_for, Device};
 use zkinfer_verifier::artifacts::{write_vk, VerifierArtifacts, VerifierParams};
 
 /// `zkinfer bench` arguments.
@@ -40,7 +40,8 @@ pub struct BenchArgs {
     /// Calibration inputs instead of --input (repeatable).
     #[arg(long = "sample")]
     pub samples: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value = "cpu")]
+    /// Where proofs are computed: cpu or cuda.
+    #[arg(long, default_value = "cpu")]
     pub device: Device,
     /// Number of proofs (witness, prove and verify each run this many times).
     #[arg(long, default_value_t = 5)]
@@ -66,26 +67,23 @@ pub enum BenchTarget {
 }
 
 /// Runs the bench and prints its table; writes JSON with `--json`.
-pub fn cli(args: BenchArgs) -> Result<BenchReport, ProverError> {
+pub fn cli(args: BenchArgs) -> Result<BenchReport> {
     let pb = crate::progress::spinner("bench");
     let r = run(&args, |m| pb.set_message(m.to_string()));
     pb.finish_and_clear();
     let r = r?;
     print!("{}", r.markdown());
     if let Some(path) = &args.json {
-        let s = serde_json::to_string_pretty(&r).map_err(|e| ProverError::Format {
-            file: path.display().to_string(),
-            what: e.to_string(),
-        })?;
-        std::fs::write(path, s + "\n").map_err(|e| ProverError::io(path, e))?;
+        let s = serde_json::to_string_pretty(&r)?;
+        std::fs::write(path, s + "\n").with_context(|| path.display().to_string())?;
     }
     Ok(r)
 }
 
 /// Runs the bench in `--keep` or a temporary directory (removed afterwards).
-pub fn run(a: &BenchArgs, progress: impl FnMut(&str)) -> Result<BenchReport, ProverError> {
+pub fn run(a: &BenchArgs, progress: impl FnMut(&str)) -> Result<BenchReport> {
     if a.repeat == 0 {
-        return Err(ProverError::Input("--repeat must be at least 1".into()));
+        bail!("--repeat must be at least 1");
     }
     let dir = a.keep.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("zkinfer-bench-{}", std::process::id()))
@@ -116,11 +114,7 @@ impl Stage {
     }
 
     /// Runs `f` as one run of this stage.
-    fn time<T>(
-        &mut self,
-        mem: &PeakMemory,
-        f: impl FnOnce() -> Result<T, ProverError>,
-    ) -> Result<T, ProverError> {
+    fn time<T>(&mut self, mem: &PeakMemory, f: impl FnOnce() -> Result<T>) -> Result<T> {
         mem.start();
         let t = Instant::now();
         let r = f()?;
@@ -145,11 +139,7 @@ impl Stage {
     }
 }
 
-fn run_in(
-    a: &BenchArgs,
-    md: &ModelDir,
-    mut progress: impl FnMut(&str),
-) -> Result<BenchReport, ProverError> {
+fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Result<BenchReport> {
     let mem = PeakMemory::probe();
     let target = match a.target {
         BenchTarget::Resources => Target::Resources,
@@ -181,7 +171,9 @@ fn run_in(
     let mut verify = Stage::new("verify", "halo2 verify_proof with the verifying key");
 
     progress("compiling");
-    let summary = compile.time(&mem, || pipeline::compile(&a.model, md, &samples, target))?;
+    let summary = compile.time(&mem, || {
+        Ok(pipeline::compile(&a.model, md, &samples, target)?)
+    })?;
     let (settings, settings_bytes) = md.settings()?;
     let model = Arc::new(md.compiled_model(&settings)?);
     let inputs = pipeline::read_input(&a.input, &settings)?;
@@ -192,15 +184,18 @@ fn run_in(
 
     progress("srs");
     let (params, dev_srs) = srs.time(&mem, || {
-        crate::srs::params_for(settings.k, a.srs.as_deref())
+        Ok(zkinfer_prover::srs::params_for(
+            settings.k,
+            a.srs.as_deref(),
+        )?)
     })?;
     progress("keygen");
     let kc = ModelCircuit::for_keygen(settings.clone(), model.clone());
     let vk = kvk.time(&mem, || {
-        keygen_vk(&params, &kc).map_err(|e| halo2_err("verifying key generation", e))
+        keygen_vk(&params, &kc).context("halo2 verifying key generation failed")
     })?;
     let pk = kpk.time(&mem, || {
-        keygen_pk(&params, vk.clone(), &kc).map_err(|e| halo2_err("proving key generation", e))
+        keygen_pk(&params, vk.clone(), &kc).context("halo2 proving key generation failed")
     })?;
     drop(kc);
     let vk_bytes = write_vk(&vk, &settings_bytes);
@@ -239,10 +234,7 @@ fn run_in(
         proof_bytes = proof.len();
         verify.time(&mem, || {
             art.verify_instances(&proof, &instances)
-                .map_err(|e| ProverError::Halo2 {
-                    stage: "verification of a bench proof",
-                    message: e.to_string(),
-                })
+                .map_err(|e| anyhow::anyhow!("verification of a bench proof failed: {e}"))
         })?;
     }
 
@@ -282,7 +274,7 @@ fn run_in(
         version: REPORT_VERSION,
         model: a.model.display().to_string(),
         input: a.input.display().to_string(),
-        device: format!("{:?}", a.device).to_lowercase(),
+        device: a.device.to_string(),
         target: format!("{:?}", a.target).to_lowercase(),
         repeat: a.repeat,
         machine: Machine::this(),
@@ -325,18 +317,8 @@ fn run_in(
     })
 }
 
-fn halo2_err(stage: &'static str, e: impl std::fmt::Debug) -> ProverError {
-    ProverError::Halo2 {
-        stage,
-        message: format!("{e:?}"),
-    }
-}
-
 /// The report of a bench written with `--json`.
-pub fn read_report(path: &Path) -> Result<BenchReport, ProverError> {
-    let b = std::fs::read(path).map_err(|e| ProverError::io(path, e))?;
-    serde_json::from_slice(&b).map_err(|e| ProverError::Format {
-        file: path.display().to_string(),
-        what: e.to_string(),
-    })
+pub fn read_report(path: &Path) -> Result<BenchReport> {
+    let b = std::fs::read(path).with_context(|| path.display().to_string())?;
+    serde_json::from_slice(&b).with_context(|| format!("{}: not a bench report", path.display()))
 }

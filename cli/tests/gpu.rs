@@ -1,4 +1,4 @@
-//! The CUDA backend (`cargo test --release -p zkinfer-prover --features cuda --test gpu`): a proof made on the
+//! The CUDA backend (`cargo test --release -p zkinfer-cli --features cuda --test gpu`): a proof made on the
 //! GPU verifies with the CPU verifier and a flipped byte does not. Without a usable GPU that test prints
 //! `skipped: <why>` and passes; the test of the worker's request format runs on any machine.
 
@@ -6,8 +6,8 @@
 #[test]
 fn cuda_feature_is_off() {
     println!(
-        "skipped: zkinfer-prover was built without the `cuda` feature \
-         (run `cargo test --release -p zkinfer-prover --features cuda --test gpu`)"
+        "skipped: zkinfer-cli was built without the `cuda` feature \
+         (run `cargo test --release -p zkinfer-cli --features cuda --test gpu`)"
     );
 }
 
@@ -56,7 +56,7 @@ mod cuda {
             Ok(b) => println!("proving on {b:?}"),
             Err(e) => {
                 assert!(
-                    matches!(e, ProverError::Device(_)),
+                    matches!(e, ProverError::Device { .. } | ProverError::Worker { .. }),
                     "backend_for(Device::Cuda) failed with a non-device error: {e}"
                 );
                 assert!(e.to_string().starts_with("--device cuda: "), "{e}");
@@ -136,7 +136,7 @@ mod cuda {
         other[0] += halo2_proofs::halo2curves::bn256::Fr::ONE;
         let bad = encode_request(&params, &pk, &circuit, &other).expect("encode");
         let e = decode_request(&bad).expect_err("mismatched instances");
-        assert!(e.contains("instances"), "{e}");
+        assert!(e.to_string().contains("instances"), "{e}");
     }
 
     /// A worker that does not exist, or cannot start, is a Device error naming it.
@@ -144,7 +144,10 @@ mod cuda {
     fn missing_worker_is_a_device_error() {
         let _spawn = spawn_lock();
         let e = CudaBackend::with_worker("/nonexistent/zkinfer-cuda").expect_err("no worker");
-        assert!(matches!(e, ProverError::Device(_)), "{e:?}");
+        assert!(
+            matches!(e, ProverError::Device { .. } | ProverError::Worker { .. }),
+            "{e:?}"
+        );
         assert!(e.to_string().contains("/nonexistent/zkinfer-cuda"), "{e}");
     }
 
@@ -186,7 +189,10 @@ mod cuda {
         ))
         .expect_err("no GPU");
         let m = e.to_string();
-        assert!(matches!(e, ProverError::Device(_)), "{e:?}");
+        assert!(
+            matches!(e, ProverError::Device { .. } | ProverError::Worker { .. }),
+            "{e:?}"
+        );
         assert!(
             m.contains("no usable CUDA GPU")
                 && m.contains("cudaErrorNoDevice")
@@ -202,7 +208,8 @@ mod cuda {
             .prove(&params, &pk, circuit.clone(), &instances)
             .expect_err("garbage proof");
         assert!(
-            matches!(e, ProverError::Halo2 { .. }) && e.to_string().contains("does not verify"),
+            matches!(e, ProverError::GpuProofRejected { .. })
+                && e.to_string().contains("does not verify"),
             "{e}"
         );
 
@@ -240,7 +247,7 @@ mod cuda {
             .prove(&params, &pk, circuit.clone(), &instances)
             .expect_err("fails");
         assert!(
-            matches!(e, ProverError::Halo2 { .. }) && e.to_string().contains("boom"),
+            matches!(e, ProverError::GpuProving { .. }) && e.to_string().contains("boom"),
             "{e}"
         );
 
@@ -251,7 +258,8 @@ mod cuda {
             .prove(&params, &pk, circuit, &instances)
             .expect_err("crash");
         assert!(
-            matches!(e, ProverError::Device(_)) && e.to_string().contains("signal"),
+            matches!(e, ProverError::Device { .. } | ProverError::Worker { .. })
+                && e.to_string().contains("signal"),
             "{e}"
         );
     }

@@ -2,39 +2,15 @@
 //! bad arguments are clear errors. No timing is asserted (only that times are positive and ordered).
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn zkinfer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkinfer"))
-        .args(args)
-        .env_remove("MAX_DEGREE")
-        .output()
-        .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn models() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("models")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+use common::{models, s, text, zkinfer};
 
 fn num(v: &Value, field: &str) -> f64 {
     v[field]
         .as_f64()
-        .unwrap_or_else(|| panic!("{field} is not a number in {v}"))
+        .ok_or_else(|| format!("{field} is not a number in {v}"))
+        .expect("a number")
 }
 
 #[test]

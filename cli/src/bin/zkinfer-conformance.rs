@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use std::path::PathBuf;
-use zkinfer_prover::conformance::{cases, markdown, run_case, Limits};
+use zkinfer_cli::conformance::{cases, markdown, run_case, Limits};
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -24,7 +24,7 @@ fn main() -> Result<()> {
     let root = root.context(
         "usage: zkinfer-conformance CASES_DIR [--out TABLE.md] [--json F] [--max-k K] [--only S]",
     )?;
-    let mut all = cases(&root).map_err(anyhow::Error::msg)?;
+    let mut all = cases(&root)?;
     if let Some(o) = &only {
         all.retain(|p| p.to_string_lossy().contains(o.as_str()));
     }
@@ -40,7 +40,7 @@ fn main() -> Result<()> {
                 .cloned()
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
-            zkinfer_prover::conformance::CaseResult::failed(case, format!("panic: {msg}"))
+            zkinfer_cli::conformance::CaseResult::failed(case, format!("panic: {msg}"))
         });
         println!(
             "[{}/{}] {:<60} {}",

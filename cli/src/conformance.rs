@@ -5,13 +5,14 @@
 //! A case passes when the proof verifies and every output is within `tolerance` (5%) of that output's
 //! magnitude: `max |proved - reference| <= tolerance * max |reference|`.
 
-use crate::error::ProverError;
-use crate::{pipeline, Device, ModelDir};
+use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::layout::Target;
+use zkinfer_prover::ProverError;
+use zkinfer_prover::{pipeline, Device, ModelDir};
 
 /// Limits that keep a full run inside this machine.
 #[derive(Debug, Clone, Copy)]
@@ -92,14 +93,18 @@ struct ExpectedOutput {
     data: Vec<Option<f64>>,
 }
 
-fn read_json<T: for<'a> Deserialize<'a>>(path: &Path) -> Result<T, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+fn read_json<T: for<'a> Deserialize<'a>>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+    serde_json::from_slice(&bytes).with_context(|| path.display().to_string())
 }
 
-/// A short reason from an error: its first line, with the op named when it is an unsupported op.
-fn reason_of(e: &ProverError) -> String {
-    let s = e.to_string();
+/// A short reason from an error (with its causes): its first line, with the op named when it is an
+/// unsupported op.
+fn reason_of(e: &ProverError) -> anyhow::Error {
+    anyhow!(short_reason(&e.chain()))
+}
+
+fn short_reason(s: &str) -> String {
     let first = s.lines().next().unwrap_or("").to_string();
     if let Some(i) = first.find("unsupported op") {
         return first[i..]
@@ -137,28 +142,28 @@ pub fn run_case(case: &Path, work: &Path, limits: &Limits) -> CaseResult {
         prove_seconds: None,
     };
     if let Err(reason) = run(case, work, limits, &mut r) {
-        r.reason = reason;
+        r.reason = format!("{reason:#}");
     }
     r
 }
 
-fn run(case: &Path, work: &Path, limits: &Limits, r: &mut CaseResult) -> Result<(), String> {
+fn run(case: &Path, work: &Path, limits: &Limits, r: &mut CaseResult) -> Result<()> {
     if !r.numeric {
-        return Err("not numeric (string or sequence tensors)".into());
+        bail!("not numeric (string or sequence tensors)");
     }
     let model = case.join("model.onnx");
     // lowering first, so an unsupported op is the reason even where no input is shipped
     let graph = zkinfer_compiler::onnx::lower(&model).map_err(|e| reason_of(&e.into()))?;
     let input = case.join("input.json");
     if !input.exists() {
-        return Err("no reference input is shipped with the model".into());
+        bail!("no reference input is shipped with the model");
     }
     let n_in: usize = graph.inputs.iter().map(|&t| graph.tensors[t].numel()).sum();
     if n_in > limits.max_input_elements {
-        return Err(format!(
+        bail!(
             "too large for this run: {n_in} input elements (limit {})",
             limits.max_input_elements
-        ));
+        );
     }
     let expected: Expected = read_json(&case.join("expected.json"))?;
     let dir = ModelDir::new(work);
@@ -166,14 +171,15 @@ fn run(case: &Path, work: &Path, limits: &Limits, r: &mut CaseResult) -> Result<
         target: Target::Resources,
         ..CompileOptions::default()
     };
-    let compiled = zkinfer_compiler::compile_onnx(&model, &[input.clone()], &opts)
+    let compiled = zkinfer_compiler::compile_onnx(&model, std::slice::from_ref(&input), &opts)
         .map_err(|e| reason_of(&e.into()))?;
     r.k = Some(compiled.settings.k);
     if compiled.settings.k > limits.max_k {
-        return Err(format!(
+        bail!(
             "too large for this run: k = {} (limit {})",
-            compiled.settings.k, limits.max_k
-        ));
+            compiled.settings.k,
+            limits.max_k
+        );
     }
     dir.write_compiled(compiled.settings, compiled.quant)
         .map_err(|e| reason_of(&e))?;
@@ -184,37 +190,50 @@ fn run(case: &Path, work: &Path, limits: &Limits, r: &mut CaseResult) -> Result<
     let proved = pipeline::prove(&dir, &inputs, Device::Cpu).map_err(|e| reason_of(&e))?;
     r.prove_seconds = Some(t.elapsed().as_secs_f64());
     let proof_path = work.join("proof.json");
-    std::fs::write(&proof_path, proved.proof.to_json()).map_err(|e| e.to_string())?;
-    let (verdict, _) =
-        pipeline::verify(work, &proof_path, Some(&input)).map_err(|e| reason_of(&e))?;
-    if !verdict.valid {
-        return Err("the proof does not verify".into());
+    std::fs::write(&proof_path, proved.proof.to_json())
+        .with_context(|| proof_path.display().to_string())?;
+    // the conformance run's keys come from a development SRS made for it
+    let request = pipeline::VerifyRequest {
+        input: Some(&input),
+        srs: zkinfer_verifier::SrsPolicy::AllowDevelopment,
+        ..Default::default()
+    };
+    let (verdict, _) = pipeline::verify(work, &proof_path, &request).map_err(|e| reason_of(&e))?;
+    if let Err(r) = verdict {
+        bail!("the proof does not verify: {r}");
     }
-    if expected.outputs.len() != proved.outputs.len() {
-        return Err(format!(
+    compare(&proved.outputs, &expected, limits, r)
+}
+
+/// Compares the proved outputs with the reference outputs, recording the error in `r`; passes the case when
+/// every output is within the tolerance.
+fn compare(
+    proved: &[Vec<f64>],
+    expected: &Expected,
+    limits: &Limits,
+    r: &mut CaseResult,
+) -> Result<()> {
+    if expected.outputs.len() != proved.len() {
+        bail!(
             "{} outputs proved, {} expected",
-            proved.outputs.len(),
+            proved.len(),
             expected.outputs.len()
-        ));
+        );
     }
     if expected
         .outputs
         .iter()
         .any(|o| o.data.iter().any(Option::is_none))
     {
-        return Err("the reference output holds NaN, which no circuit value represents".into());
+        bail!("the reference output holds NaN, which no circuit value represents");
     }
     let (mut worst, mut ok) = (0f64, true);
     let mut magnitude = 0f64;
-    for (p, e) in proved.outputs.iter().zip(&expected.outputs) {
+    for (p, e) in proved.iter().zip(&expected.outputs) {
         let e_data: Vec<f64> = e.data.iter().flatten().copied().collect();
         let e = ExpectedValues { data: e_data };
         if p.len() != e.data.len() {
-            return Err(format!(
-                "output of {} values, expected {}",
-                p.len(),
-                e.data.len()
-            ));
+            bail!("output of {} values, expected {}", p.len(), e.data.len());
         }
         let mag = e.data.iter().fold(0f64, |m, v| m.max(v.abs()));
         let err = p
@@ -228,19 +247,19 @@ fn run(case: &Path, work: &Path, limits: &Limits, r: &mut CaseResult) -> Result<
     r.max_error = Some(worst);
     r.magnitude = Some(magnitude);
     if !ok {
-        return Err(format!(
+        bail!(
             "accuracy: max error {worst:.4} over {:.0}% of the output magnitude {magnitude:.4}",
             100.0 * limits.tolerance
-        ));
+        );
     }
     r.passed = true;
     Ok(())
 }
 
 /// Every case directory under `root`, sorted.
-pub fn cases(root: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn cases(root: &Path) -> Result<Vec<PathBuf>> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root)
-        .map_err(|e| format!("{}: {e}", root.display()))?
+        .with_context(|| root.display().to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("model.onnx").exists())
         .collect();

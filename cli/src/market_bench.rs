@@ -5,9 +5,6 @@
 //! claims every job, proves each bound proof first, then times `clients` threads submitting all of them
 //! at once over HTTP. Each submission is two transactions around one verification.
 
-use crate::backend::Device;
-use crate::model_dir::ModelDir;
-use crate::pipeline;
 use anyhow::{anyhow, Result};
 use serde::Serialize;
 use std::path::Path;
@@ -16,6 +13,7 @@ use std::time::Instant;
 use zkinfer_market::auth::Identity;
 use zkinfer_market::client::Client;
 use zkinfer_market::types::{ClaimInfo, FailurePolicy, Job};
+use zkinfer_prover::{pipeline, Device, ModelDir};
 
 /// The figures.
 #[derive(Debug, Clone, Serialize)]

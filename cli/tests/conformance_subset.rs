@@ -3,7 +3,7 @@
 //! outputs within 5% of the reference. The full run is `scripts/conformance.sh`.
 
 use std::path::Path;
-use zkinfer_prover::conformance::{cases, run_case, Limits};
+use zkinfer_cli::conformance::{cases, run_case, Limits};
 
 #[test]
 fn every_subset_model_proves_verifies_and_matches_its_reference() {

@@ -7,7 +7,7 @@ mod market_common;
 use market_common::*;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use zkinfer_market::testkit::{fresh_database, Backend};
+use zkinfer_market::testkit::Backend;
 
 on_both!(commands_and_provider_loop);
 
@@ -31,19 +31,10 @@ fn ok(args: &[&str]) -> String {
 
 fn commands_and_provider_loop(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let rt = tokio::runtime::Runtime::new().expect("rt");
-    let db = match rt.block_on(fresh_database(b, dir.path())) {
-        Ok(d) => d,
-        Err(e) => {
-            println!("skipped: PostgreSQL unavailable: {e}");
-            return;
-        }
+    let Some(db) = server_database(b, dir.path()) else {
+        return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("a")
-        .port();
+    let port = free_port();
     let server_url = format!("http://127.0.0.1:{port}");
     let mut server = Command::new(env!("CARGO_BIN_EXE_zkinfer"))
         .args([

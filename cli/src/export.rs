@@ -1,7 +1,7 @@
 //! `zkinfer export-verifier DIR --out WEBDIR`: a static folder that verifies proofs of one model in the
 //! browser: the model's verifier artifacts, the WASM verifier and its JS glue, and the page.
 
-use crate::error::ProverError;
+use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
 const PAGE: [(&str, &str); 3] = [
@@ -29,30 +29,26 @@ pub fn default_wasm_dir() -> PathBuf {
         .join("pkg")
 }
 
-fn copy(from: &Path, to: &Path) -> Result<(), ProverError> {
+fn copy(from: &Path, to: &Path) -> Result<()> {
     std::fs::copy(from, to)
         .map(|_| ())
-        .map_err(|e| ProverError::io(from, e))
+        .with_context(|| from.display().to_string())
 }
 
 /// Writes the verification page of the model in `dir` to `out`; returns the files written.
-pub fn export_verifier(
-    dir: &Path,
-    out: &Path,
-    wasm_dir: &Path,
-) -> Result<Vec<PathBuf>, ProverError> {
+pub fn export_verifier(dir: &Path, out: &Path, wasm_dir: &Path) -> Result<Vec<PathBuf>> {
     // the artifacts must load and belong together before they are published
     zkinfer_verifier::VerifierArtifacts::load_dir(dir)?;
     for f in WASM_FILES {
         if !wasm_dir.join(f).exists() {
-            return Err(ProverError::Io {
-                file: wasm_dir.join(f).display().to_string(),
-                message: "missing: build the WASM verifier first with scripts/build-wasm.sh".into(),
-            });
+            bail!(
+                "{}: missing: build the WASM verifier first with scripts/build-wasm.sh",
+                wasm_dir.join(f).display()
+            );
         }
     }
     let pkg = out.join("pkg");
-    std::fs::create_dir_all(&pkg).map_err(|e| ProverError::io(&pkg, e))?;
+    std::fs::create_dir_all(&pkg).with_context(|| pkg.display().to_string())?;
     let mut written = Vec::new();
     for f in ["settings.json", "vk.bin", "verifier_params.bin"] {
         copy(&dir.join(f), &out.join(f))?;
@@ -64,7 +60,7 @@ pub fn export_verifier(
     }
     for (name, text) in PAGE {
         let p = out.join(name);
-        std::fs::write(&p, text).map_err(|e| ProverError::io(&p, e))?;
+        std::fs::write(&p, text).with_context(|| p.display().to_string())?;
         written.push(p);
     }
     Ok(written)

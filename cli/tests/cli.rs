@@ -1,34 +1,11 @@
 //! The `zkinfer` command as a user runs it: the CLI contract, exit codes (0 valid, 1 invalid, 2 bad input)
 //! and error messages that name the file, node, op or field.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn zkinfer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkinfer"))
-        .args(args)
-        .env_remove("MAX_DEGREE")
-        .output()
-        .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn models() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("models")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+use common::{models, s, text, zkinfer};
+use std::path::PathBuf;
+use std::process::Command;
 
 /// compile + setup + prove the iris model through the CLI; returns (tempdir, model dir, proof path).
 fn proved() -> (tempfile::TempDir, PathBuf, PathBuf) {
@@ -70,15 +47,53 @@ fn proved() -> (tempfile::TempDir, PathBuf, PathBuf) {
 }
 
 #[test]
+fn a_development_srs_is_refused_without_the_opt_in() {
+    let (_tmp, dir, proof) = proved();
+    let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("INVALID") && t.contains("development"), "{t}");
+    assert!(
+        t.contains("--allow-dev-srs"),
+        "the refusal says how to opt in: {t}"
+    );
+    // with the opt-in the verdict names the SRS it rests on
+    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("srs: development SRS"), "{}", text(&o));
+}
+
+#[test]
+fn verify_pins_the_model_id_and_the_binding() {
+    let (_tmp, dir, proof) = proved();
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&proof).expect("read")).expect("json");
+    let id = v["model_id"].as_str().expect("model_id").to_string();
+    let base = ["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)];
+    let with = |extra: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        zkinfer(&a).status.code()
+    };
+    assert_eq!(with(&["--model-id", &id]), Some(0));
+    let other = "0".repeat(64);
+    assert_eq!(with(&["--model-id", &other]), Some(1));
+    // the proof is unbound: expecting a binding value rejects it
+    let one = format!("{}1", "0".repeat(63));
+    assert_eq!(with(&["--bind", &one]), Some(1));
+}
+
+#[test]
 fn verify_exit_codes() {
     let (tmp, dir, proof) = proved();
-    let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof)]);
+    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).starts_with("valid"));
     let input = models().join("iris_mlp/input.json");
     assert_eq!(
         zkinfer(&[
             "verify",
+            "--allow-dev-srs",
             s(&dir),
             "--proof",
             s(&proof),
@@ -94,6 +109,7 @@ fn verify_exit_codes() {
     std::fs::write(&other, r#"{"input_data": [[5.0, 3.0, 1.5, 0.2]]}"#).expect("write");
     let o = zkinfer(&[
         "verify",
+        "--allow-dev-srs",
         s(&dir),
         "--proof",
         s(&proof),
@@ -108,13 +124,13 @@ fn verify_exit_codes() {
     p["outputs"][0][0][0] = serde_json::json!(v + 1.0);
     let edited = tmp.path().join("edited.json");
     std::fs::write(&edited, p.to_string()).expect("write");
-    let o = zkinfer(&["verify", s(&dir), "--proof", s(&edited)]);
+    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&edited)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("INVALID"));
     // a corrupt proof file: exit 2 naming the file
     let corrupt = tmp.path().join("corrupt.json");
     std::fs::write(&corrupt, "{\"version\": 1, \"proof\": 12").expect("write");
-    let o = zkinfer(&["verify", s(&dir), "--proof", s(&corrupt)]);
+    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&corrupt)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         text(&o).contains("corrupt.json") && text(&o).contains("not valid JSON"),
@@ -124,13 +140,13 @@ fn verify_exit_codes() {
     // a proof hex that is not hex
     p["proof"] = serde_json::json!("zz");
     std::fs::write(&corrupt, p.to_string()).expect("write");
-    let o = zkinfer(&["verify", s(&dir), "--proof", s(&corrupt)]);
+    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&corrupt)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("field proof"), "{}", text(&o));
     // verification works with the proving key deleted
     std::fs::remove_file(dir.join("pk.bin")).expect("rm");
     assert_eq!(
-        zkinfer(&["verify", s(&dir), "--proof", s(&proof)])
+        zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)])
             .status
             .code(),
         Some(0)
@@ -155,7 +171,7 @@ fn verify_exit_codes() {
     let n = vk.len();
     vk.truncate(n - 10);
     std::fs::write(dir.join("vk.bin"), &vk).expect("write");
-    let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof)]);
+    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("vk.bin"), "{}", text(&o));
     // settings of a future format version
@@ -172,7 +188,7 @@ fn verify_exit_codes() {
         ),
     )
     .expect("write");
-    let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof)]);
+    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains("settings.json") && text(&o).contains("version 99"),
@@ -288,7 +304,7 @@ fn a_key_from_another_model_is_a_clear_error() {
     .success());
     assert!(zkinfer(&["setup", s(&digits)]).status.success());
     std::fs::copy(digits.join("vk.bin"), dir.join("vk.bin")).expect("copy");
-    let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof)]);
+    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         text(&o).contains("vk.bin: this verifying key was made for other settings"),
@@ -296,7 +312,13 @@ fn a_key_from_another_model_is_a_clear_error() {
         text(&o)
     );
     // and a proof of the iris model verified against the digits model is invalid
-    let o = zkinfer(&["verify", s(&digits), "--proof", s(&proof)]);
+    let o = zkinfer(&[
+        "verify",
+        "--allow-dev-srs",
+        s(&digits),
+        "--proof",
+        s(&proof),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
 
@@ -337,7 +359,7 @@ fn setup_with_an_srs_file_downsizes_it() {
     .status
     .success());
     assert_eq!(
-        zkinfer(&["verify", s(&dir), "--proof", s(&proof)])
+        zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)])
             .status
             .code(),
         Some(0)

@@ -10,7 +10,7 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use zkinfer_market::client::Client;
-use zkinfer_market::testkit::{fresh_database, Backend};
+use zkinfer_market::testkit::Backend;
 use zkinfer_market::types::FailurePolicy;
 
 on_both!(sigkill_between_verify_and_settle);
@@ -58,19 +58,10 @@ fn wait_up(url: &str) {
 fn sigkill_between_verify_and_settle(b: Backend) {
     const JOBS: usize = 9;
     let dir = tempfile::tempdir().expect("tmp");
-    let rt = tokio::runtime::Runtime::new().expect("rt");
-    let db = match rt.block_on(fresh_database(b, dir.path())) {
-        Ok(d) => d,
-        Err(e) => {
-            println!("skipped: PostgreSQL unavailable: {e}");
-            return;
-        }
+    let Some(db) = server_database(b, dir.path()) else {
+        return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let mut server = spawn(&db, port);
     wait_up(&url);
@@ -117,7 +108,7 @@ fn sigkill_between_verify_and_settle(b: Backend) {
                 sc.spawn(move || {
                     w.iter()
                         .map(|(job, claim, proof)| {
-                            zkinfer_prover::market_worker::submit_with_retries(
+                            zkinfer_cli::market_worker::submit_with_retries(
                                 p,
                                 job,
                                 claim,

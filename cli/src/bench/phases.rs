@@ -22,10 +22,9 @@
 //! | `evaluations` | x | first multiopen challenge (every polynomial evaluated at x and its rotations) |
 //! | `multiopen` | that | `create_proof` return (SHPLONK: quotient polynomials and two MSMs) |
 //!
-//! The proof bytes are exactly those of [`crate::CpuBackend`]: the wrappers only delegate and read the
+//! The proof bytes are exactly those of [`zkinfer_prover::CpuBackend`]: the wrappers only delegate and read the
 //! clock (a few hundred clock reads per proof).
 
-use crate::error::ProverError;
 use halo2_proofs::arithmetic::CurveAffine;
 use halo2_proofs::circuit::Layouter;
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
@@ -39,6 +38,7 @@ use halo2_proofs::transcript::{
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use zkinfer_prover::ProverError;
 
 /// Names of the phases, in proof order, with what each one measures.
 pub const PHASES: [(&str, &str); 9] = [
@@ -180,7 +180,7 @@ pub struct PhasedProof {
     pub phases: Option<Vec<Duration>>,
 }
 
-/// Proves like [`crate::CpuBackend`] and splits the time into [`PHASES`].
+/// Proves like [`zkinfer_prover::CpuBackend`] and splits the time into [`PHASES`].
 pub fn prove_phased<C: Circuit<Fr>>(
     params: &ParamsKZG<Bn256>,
     pk: &ProvingKey<G1Affine>,
@@ -204,10 +204,7 @@ pub fn prove_phased<C: Circuit<Fr>>(
         rand::rngs::OsRng,
         &mut transcript,
     )
-    .map_err(|e| ProverError::Halo2 {
-        stage: "proving",
-        message: format!("{e:?}"),
-    })?;
+    .map_err(ProverError::halo2("proving"))?;
     let end = Instant::now();
     let synthesis = took.lock().map(|d| *d).unwrap_or_default();
     let cs = pk.get_vk().cs();

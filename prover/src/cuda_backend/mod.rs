@@ -6,8 +6,13 @@
 //! process when no usable GPU is present: a program that links it cannot start on a machine without the
 //! NVIDIA driver and a GPU, whatever it was asked to do, and nothing in it can catch that. So this library
 //! never links halo2-axiom-gpu. `zkinfer` (also `--device cpu`) and the tests run on any machine, and a
-//! missing, unstartable or failing GPU becomes a [`ProverError::Device`] with the worker's own message
+//! missing, unstartable or failing GPU becomes a [`ProverError::Device`] (or [`ProverError::Worker`]) with
+//! the worker's own message
 //! (the loader's or the CUDA driver's error), never a crash of the caller.
+//!
+//! The worker binary is `zkinfer-cuda` in the `zkinfer-cli` crate (a binary is built only with its own
+//! package, and `zkinfer` looks for the worker next to itself: `cargo build -p zkinfer-cli --features cuda`
+//! builds both).
 //!
 //! Protocol: `zkinfer-cuda probe` exits 0 when a GPU is usable, printing which. `zkinfer-cuda prove` reads one
 //! request ([`encode_request`]) on stdin and writes the proof bytes on stdout. A request carries the settings,
@@ -21,21 +26,19 @@
 use crate::backend::ProverBackend;
 use crate::error::ProverError;
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
-use halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_proofs::plonk::{verify_proof, ProvingKey};
 use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_proofs::poly::kzg::multiopen::VerifierSHPLONK;
 use halo2_proofs::poly::kzg::strategy::SingleStrategy;
 use halo2_proofs::transcript::{Blake2bRead, Challenge255, TranscriptReadBuffer};
-use halo2_proofs::SerdeFormat;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
-use std::sync::Arc;
-use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
-use zkinfer_circuits::quant::QuantModel;
-use zkinfer_circuits::settings::Settings;
-use zkinfer_circuits::witness;
+use zkinfer_circuits::circuit::ModelCircuit;
+
+mod request;
+
+pub use request::{decode_request, encode_request, Request, RequestError};
 
 /// File name of the worker binary (plus the platform's executable suffix).
 pub const WORKER_NAME: &str = "zkinfer-cuda";
@@ -48,8 +51,6 @@ pub const EXIT_BAD_REQUEST: u8 = 2;
 pub const EXIT_PROVING_FAILED: u8 = 3;
 /// Worker exit code: no usable GPU (the CUDA error on stderr).
 pub const EXIT_NO_GPU: u8 = 4;
-
-const MAGIC: &[u8; 8] = b"ZKICUDA2";
 
 /// Proves on an NVIDIA GPU through the `zkinfer-cuda` worker.
 #[derive(Debug, Clone)]
@@ -67,12 +68,7 @@ impl CudaBackend {
     /// Uses the given worker binary, checking that it can use a GPU.
     pub fn with_worker(worker: impl Into<PathBuf>) -> Result<Self, ProverError> {
         let worker = worker.into();
-        let out = run_worker(&worker, "probe", None).map_err(|e| {
-            ProverError::Device(format!(
-                "--device cuda: the GPU worker {}: {e}",
-                worker.display()
-            ))
-        })?;
+        let out = run_worker(&worker, "probe", None)?;
         if !out.status.success() {
             return Err(no_gpu(&worker, &failure(&out)));
         }
@@ -104,33 +100,26 @@ impl ProverBackend for CudaBackend {
         instances: &[Fr],
     ) -> Result<Vec<u8>, ProverError> {
         let request = encode_request(params, pk, &circuit, instances)?;
-        let out = run_worker(&self.worker, "prove", Some(&request)).map_err(|e| {
-            ProverError::Device(format!(
-                "--device cuda: the GPU worker {}: {e}",
-                self.worker.display()
-            ))
-        })?;
+        let out = run_worker(&self.worker, "prove", Some(&request))?;
         if !out.status.success() {
             return Err(match out.status.code() {
-                Some(c) if c == i32::from(EXIT_PROVING_FAILED) => ProverError::Halo2 {
-                    stage: "GPU proving",
+                Some(c) if c == i32::from(EXIT_PROVING_FAILED) => ProverError::GpuProving {
                     message: summarise(&out.stderr),
                 },
                 _ => {
                     let why = failure(&out);
-                    ProverError::Device(format!(
-                        "--device cuda: the GPU worker {} failed: {why}{}",
-                        self.worker.display(),
-                        hint(&why)
-                    ))
+                    ProverError::Device {
+                        reason: format!(
+                            "the GPU worker {} failed: {why}{}",
+                            self.worker.display(),
+                            hint(&why)
+                        ),
+                    }
                 }
             });
         }
         let proof = out.stdout;
-        check_proof(params, pk, instances, &proof).map_err(|e| ProverError::Halo2 {
-            stage: "GPU proving",
-            message: format!("the GPU's proof does not verify on the CPU: {e}"),
-        })?;
+        check_proof(params, pk, instances, &proof)?;
         Ok(proof)
     }
 }
@@ -142,10 +131,10 @@ pub fn find_worker() -> Result<PathBuf, ProverError> {
         return Ok(PathBuf::from(p));
     }
     let name = format!("{WORKER_NAME}{}", std::env::consts::EXE_SUFFIX);
-    let exe = std::env::current_exe().map_err(|e| {
-        ProverError::Device(format!(
-            "--device cuda: cannot locate the GPU worker `{name}` (the running program's path is unknown: {e}); set {WORKER_ENV}"
-        ))
+    let exe = std::env::current_exe().map_err(|e| ProverError::Device {
+        reason: format!(
+            "cannot locate the GPU worker `{name}` (the running program's path is unknown: {e}); set {WORKER_ENV}"
+        ),
     })?;
     let candidates: Vec<PathBuf> = exe
         .ancestors()
@@ -155,20 +144,24 @@ pub fn find_worker() -> Result<PathBuf, ProverError> {
         .collect();
     candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
         let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
-        ProverError::Device(format!(
-            "--device cuda: the GPU worker `{name}` was not found (looked for {}); it is built with \
-             `cargo build --release -p zkinfer-prover --features cuda`, next to `zkinfer`; or set {WORKER_ENV}",
-            looked.join(" and ")
-        ))
+        ProverError::Device {
+            reason: format!(
+                "the GPU worker `{name}` was not found (looked for {}); it is built with \
+                 `cargo build --release -p zkinfer-cli --features cuda`, next to `zkinfer`; or set {WORKER_ENV}",
+                looked.join(" and ")
+            ),
+        }
     })
 }
 
 fn no_gpu(worker: &Path, why: &str) -> ProverError {
-    ProverError::Device(format!(
-        "--device cuda: no usable CUDA GPU (GPU worker {}): {why}{}",
-        worker.display(),
-        hint(why)
-    ))
+    ProverError::Device {
+        reason: format!(
+            "no usable CUDA GPU (GPU worker {}): {why}{}",
+            worker.display(),
+            hint(why)
+        ),
+    }
 }
 
 /// What to do about the usual ways the worker fails to start.
@@ -188,7 +181,14 @@ fn hint(why: &str) -> &'static str {
 }
 
 /// Runs the worker with one command, feeding `input` on stdin.
-fn run_worker(worker: &Path, command: &str, input: Option<&[u8]>) -> Result<Output, String> {
+fn run_worker(worker: &Path, command: &str, input: Option<&[u8]>) -> Result<Output, ProverError> {
+    let worker_error = |action: &'static str| {
+        move |source: std::io::Error| ProverError::Worker {
+            worker: worker.display().to_string(),
+            action,
+            source,
+        }
+    };
     let mut child = Command::new(worker)
         .arg(command)
         .stdin(if input.is_some() {
@@ -199,7 +199,7 @@ fn run_worker(worker: &Path, command: &str, input: Option<&[u8]>) -> Result<Outp
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot be run: {e}"))?;
+        .map_err(worker_error("cannot be run"))?;
     let stdin = child.stdin.take();
     std::thread::scope(|s| {
         // Write on a thread while this one drains stdout and stderr: no deadlock on full pipes, and a
@@ -212,7 +212,7 @@ fn run_worker(worker: &Path, command: &str, input: Option<&[u8]>) -> Result<Outp
         });
         let out = child
             .wait_with_output()
-            .map_err(|e| format!("waiting for it failed: {e}"));
+            .map_err(worker_error("could not be waited for"));
         let _ = writer.join();
         out
     })
@@ -276,7 +276,7 @@ fn check_proof(
     pk: &ProvingKey<G1Affine>,
     instances: &[Fr],
     proof: &[u8],
-) -> Result<(), String> {
+) -> Result<(), ProverError> {
     let mut rest: &[u8] = proof;
     verify_proof::<
         KZGCommitmentScheme<Bn256>,
@@ -291,217 +291,11 @@ fn check_proof(
         &[&[instances]],
         &mut Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest),
     )
-    .map_err(|e| format!("{e:?}"))?;
+    .map_err(|source| ProverError::GpuProofRejected { source })?;
     if !rest.is_empty() {
-        return Err(format!("{} trailing bytes", rest.len()));
+        return Err(ProverError::GpuProofTrailing { extra: rest.len() });
     }
     Ok(())
-}
-
-fn request_error(what: impl std::fmt::Display) -> ProverError {
-    ProverError::Device(format!(
-        "--device cuda: cannot hand this proof to the GPU worker: {what}"
-    ))
-}
-
-/// The request for one proof, as the worker reads it on stdin.
-pub fn encode_request(
-    params: &ParamsKZG<Bn256>,
-    pk: &ProvingKey<G1Affine>,
-    circuit: &ModelCircuit,
-    instances: &[Fr],
-) -> Result<Vec<u8>, ProverError> {
-    let model = circuit
-        .model
-        .as_ref()
-        .ok_or_else(|| request_error("the circuit has no model"))?;
-    let w = circuit
-        .witness
-        .as_ref()
-        .ok_or_else(|| request_error("the circuit has no witness"))?;
-    // The worker parses exactly these bytes: check that they give back exactly these values.
-    let settings = serde_json::to_vec(&circuit.settings).map_err(request_error)?;
-    if serde_json::from_slice::<Settings>(&settings).ok().as_ref() != Some(&circuit.settings) {
-        return Err(request_error(
-            "the settings do not survive a JSON round trip",
-        ));
-    }
-    let quant = serde_json::to_vec(&model.quant).map_err(request_error)?;
-    if serde_json::from_slice::<QuantModel>(&quant).ok().as_ref() != Some(&model.quant) {
-        return Err(request_error(
-            "the quantised model does not survive a JSON round trip",
-        ));
-    }
-    // the stored (quantised) inputs: the first instances of the witness
-    let n_inputs: usize = model
-        .quant
-        .inputs
-        .iter()
-        .map(|&t| model.quant.tensors[t].numel())
-        .sum();
-    if w.instances.len() < n_inputs {
-        return Err(request_error("the witness has fewer instances than inputs"));
-    }
-    let mut stored = Vec::with_capacity(n_inputs * 8);
-    for &v in &w.instances[..n_inputs] {
-        let v = i64::try_from(v).map_err(|_| request_error("a stored input exceeds 64 bits"))?;
-        stored.extend_from_slice(&v.to_le_bytes());
-    }
-    let bind = w.bind.to_repr();
-    let mut inst = Vec::with_capacity(instances.len() * 32);
-    for f in instances {
-        inst.extend_from_slice(f.to_repr().as_ref());
-    }
-    let mut p = Vec::new();
-    params
-        .write_custom(&mut p, SerdeFormat::RawBytes)
-        .map_err(request_error)?;
-    let pk_bytes = pk.to_bytes(SerdeFormat::RawBytes);
-
-    let sections: [&[u8]; 7] = [
-        &settings,
-        &quant,
-        &stored,
-        bind.as_ref(),
-        &inst,
-        &p,
-        &pk_bytes,
-    ];
-    let total: usize = sections.iter().map(|s| 8 + s.len()).sum();
-    let mut out = Vec::with_capacity(MAGIC.len() + total);
-    out.extend_from_slice(MAGIC);
-    for s in sections {
-        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-        out.extend_from_slice(s);
-    }
-    Ok(out)
-}
-
-/// A request, decoded and checked by the worker.
-#[derive(Debug)]
-pub struct Request {
-    pub settings: Settings,
-    /// The circuit, with its witness regenerated from the stored inputs and the binding value.
-    pub circuit: ModelCircuit,
-    /// The public instances, exactly as sent (and equal to the rebuilt circuit's).
-    pub instances: Vec<Fr>,
-    /// The KZG params in halo2's `RawBytes` format (the worker reads them into halo2-axiom-gpu's type).
-    pub params: Vec<u8>,
-    pub pk: ProvingKey<G1Affine>,
-}
-
-impl Request {
-    /// The params as halo2-axiom's (CPU) type.
-    pub fn cpu_params(&self) -> Result<ParamsKZG<Bn256>, String> {
-        ParamsKZG::<Bn256>::read_custom(&mut &self.params[..], SerdeFormat::RawBytes)
-            .map_err(|e| format!("bad KZG params: {e}"))
-    }
-}
-
-fn fr_from_bytes(c: &[u8]) -> Result<Fr, String> {
-    let mut repr = <Fr as PrimeField>::Repr::default();
-    repr.as_mut().copy_from_slice(c);
-    Option::<Fr>::from(Fr::from_repr(repr))
-        .ok_or_else(|| "an instance is not a field element".into())
-}
-
-/// The next length-prefixed section of a request.
-fn take<'a>(rest: &mut &'a [u8], name: &str) -> Result<&'a [u8], String> {
-    if rest.len() < 8 {
-        return Err(format!("truncated request (at {name})"));
-    }
-    let (len, tail) = rest.split_at(8);
-    let mut l = [0u8; 8];
-    l.copy_from_slice(len);
-    let len = usize::try_from(u64::from_le_bytes(l))
-        .ok()
-        .filter(|&n| n <= tail.len())
-        .ok_or_else(|| format!("truncated request (in {name})"))?;
-    let (s, tail) = tail.split_at(len);
-    *rest = tail;
-    Ok(s)
-}
-
-/// Decodes a request and rebuilds its circuit; any inconsistency is an error (never a panic).
-pub fn decode_request(bytes: &[u8]) -> Result<Request, String> {
-    let rest = bytes.strip_prefix(&MAGIC[..]).ok_or(
-        "not a zkinfer GPU request (bad magic): the worker and zkinfer are from different builds",
-    )?;
-    let mut rest = rest;
-    let settings_bytes = take(&mut rest, "settings")?;
-    let quant_bytes = take(&mut rest, "model")?;
-    let stored_bytes = take(&mut rest, "inputs")?;
-    let bind_bytes = take(&mut rest, "binding value")?;
-    let inst_bytes = take(&mut rest, "instances")?;
-    let params = take(&mut rest, "params")?.to_vec();
-    let pk_bytes = take(&mut rest, "proving key")?;
-    if !rest.is_empty() {
-        return Err("trailing bytes after the request".into());
-    }
-
-    let settings: Settings =
-        serde_json::from_slice(settings_bytes).map_err(|e| format!("bad settings: {e}"))?;
-    let quant: QuantModel =
-        serde_json::from_slice(quant_bytes).map_err(|e| format!("bad model: {e}"))?;
-    if stored_bytes.len() % 8 != 0 || inst_bytes.len() % 32 != 0 || bind_bytes.len() != 32 {
-        return Err("bad input, binding value or instance section length".into());
-    }
-    let stored: Vec<i64> = stored_bytes
-        .chunks_exact(8)
-        .map(|c| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            i64::from_le_bytes(b)
-        })
-        .collect();
-    let instances = inst_bytes
-        .chunks_exact(32)
-        .map(fr_from_bytes)
-        .collect::<Result<Vec<Fr>, _>>()?;
-    let bind = fr_from_bytes(bind_bytes)?;
-
-    // the inputs as real numbers, from their stored values (exact: the scales are powers of two)
-    let mut inputs = Vec::with_capacity(quant.inputs.len());
-    let mut it = stored.iter();
-    for &t in &quant.inputs {
-        let info = quant
-            .tensors
-            .get(t)
-            .ok_or("the model names an input tensor it does not have")?;
-        let values: Vec<f64> = it
-            .by_ref()
-            .take(info.numel())
-            .map(|&v| info.encoding.dequantise(v))
-            .collect();
-        if values.len() != info.numel() {
-            return Err("fewer stored inputs than the model's inputs".into());
-        }
-        inputs.push(values);
-    }
-    if it.next().is_some() {
-        return Err("more stored inputs than the model's inputs".into());
-    }
-    let model = CompiledModel::new(quant, &settings).map_err(|e| format!("bad model: {e}"))?;
-    let w = witness::generate(&model.quant, &model.plan, &inputs)
-        .map_err(|e| format!("witness generation failed: {e}"))?
-        .with_bind(bind);
-    let circuit = ModelCircuit::with_witness(settings.clone(), Arc::new(model), Arc::new(w));
-    if circuit.instances() != instances {
-        return Err("the rebuilt witness gives other public instances than the request's".into());
-    }
-    let pk = ProvingKey::<G1Affine>::read::<_, ModelCircuit>(
-        &mut &pk_bytes[..],
-        SerdeFormat::RawBytes,
-        settings.clone(),
-    )
-    .map_err(|e| format!("bad proving key: {e}"))?;
-    Ok(Request {
-        settings,
-        circuit,
-        instances,
-        params,
-        pk,
-    })
 }
 
 #[cfg(test)]

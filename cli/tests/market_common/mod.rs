@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use zkinfer_circuits::layout::Target;
 use zkinfer_market::client::Client;
-use zkinfer_market::testkit::{Backend, TestServer};
+use zkinfer_market::testkit::{fresh_database, Backend, TestServer};
 use zkinfer_market::types::{ClaimInfo, Created, FailurePolicy};
 use zkinfer_market::Config;
 use zkinfer_prover::{pipeline, Device, ModelDir};
@@ -101,12 +101,11 @@ pub const CLAIM_TIMEOUT: i64 = 60;
 pub fn scenario(b: Backend, providers: usize, config: Config) -> Option<Scenario> {
     let dir = tempfile::tempdir().expect("tmp");
     let server = match TestServer::start(b, dir.path(), config) {
-        Ok(s) => s,
         Err(e) if b == Backend::Postgres => {
             println!("skipped: PostgreSQL unavailable: {e}");
             return None;
         }
-        Err(e) => panic!("server: {e}"),
+        started => started.expect("server"),
     };
     let m = models();
     let owner = server.client();
@@ -219,4 +218,26 @@ pub fn reversed(input: &[Vec<f64>]) -> Vec<Vec<f64>> {
         .iter()
         .map(|l| l.iter().rev().copied().collect())
         .collect()
+}
+
+/// A fresh database of this backend for a `zkinfer market serve` process, or `None` (after saying why)
+/// when PostgreSQL is unavailable.
+pub fn server_database(b: Backend, dir: &Path) -> Option<String> {
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    match rt.block_on(fresh_database(b, dir)) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            println!("skipped: PostgreSQL unavailable: {e}");
+            None
+        }
+    }
+}
+
+/// A TCP port free on 127.0.0.1 (just now).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port()
 }

@@ -1,0 +1,326 @@
+//! The `zkinfer` command line: one argument struct and one function per subcommand. Exit codes: 0 success
+//! (and a valid proof), 1 an invalid proof, 2 bad or corrupt input of any kind.
+
+use crate::bench::BenchArgs;
+use crate::market_cli::MarketArgs;
+use anyhow::{anyhow, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use zkinfer_circuits::layout::Target;
+use zkinfer_prover::{pipeline, Device, ModelDir};
+use zkinfer_verifier::SrsPolicy;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zkinfer",
+    version,
+    about = "Verifiable inference: compile ONNX models to halo2 circuits, prove and verify inferences"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Compile an ONNX model into a quantised circuit (DIR/settings.json + DIR/model.json).
+    Compile(CompileArgs),
+    /// Generate the proving and verifying keys of a compiled model.
+    Setup(SetupArgs),
+    /// Prove one inference.
+    Prove(ProveArgs),
+    /// Verify a proof: exit 0 valid, 1 invalid, 2 bad or corrupt input.
+    Verify(VerifyArgs),
+    /// Write a static web folder that verifies this model's proofs in the browser.
+    ExportVerifier(ExportArgs),
+    /// Measure each stage (witness, keygen, proving by phase, verification) over N proofs.
+    Bench(BenchArgs),
+    /// Run compile -> setup -> prove -> verify on a bundled model.
+    Demo(DemoArgs),
+    /// The marketplace: server, audit, client commands and the provider loop (`zkinfer market --help`).
+    Market(MarketArgs),
+}
+
+impl Cmd {
+    /// Runs the subcommand.
+    pub fn run(self) -> Result<ExitCode> {
+        zkinfer_verifier::artifacts::check_environment()?;
+        match self {
+            Cmd::Compile(a) => a.run(),
+            Cmd::Setup(a) => a.run(),
+            Cmd::Prove(a) => a.run(),
+            Cmd::Verify(a) => a.run(),
+            Cmd::ExportVerifier(a) => a.run(),
+            Cmd::Bench(a) => crate::bench::cli(a).map(|_| ExitCode::SUCCESS),
+            Cmd::Demo(a) => a.run(),
+            Cmd::Market(a) => crate::market_cli::run(a),
+        }
+    }
+}
+
+/// The compile target (`--target`).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TargetArg {
+    Resources,
+    Accuracy,
+}
+
+impl From<TargetArg> for Target {
+    fn from(t: TargetArg) -> Self {
+        match t {
+            TargetArg::Resources => Target::Resources,
+            TargetArg::Accuracy => Target::Accuracy,
+        }
+    }
+}
+
+/// `zkinfer compile MODEL --out DIR`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    model: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    /// Calibration inputs ({"input_data": [[...]]}, several samples back to back allowed); repeatable.
+    #[arg(long = "sample")]
+    samples: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "resources")]
+    target: TargetArg,
+}
+
+impl CompileArgs {
+    fn run(self) -> Result<ExitCode> {
+        if self.samples.is_empty() {
+            eprintln!("warning: no --sample given: calibrating on synthetic inputs in [-1, 1]; pass real inputs for real ranges");
+        }
+        let c = pipeline::compile(
+            &self.model,
+            &ModelDir::new(&self.out),
+            &self.samples,
+            self.target.into(),
+        )?;
+        let s = &c.settings;
+        println!(
+            "compiled {} -> {}: k = {}, {} rows used, lookup tables 2^{}, MAC tile {}x{}, {} lane(s), {} public values",
+            self.model.display(),
+            self.out.display(),
+            s.k,
+            c.rows,
+            s.layout.lookup_bits,
+            s.layout.tile_inputs,
+            s.layout.tile_outputs,
+            s.layout.lanes,
+            s.num_instances()
+        );
+        let a = &c.accuracy;
+        println!(
+            "accuracy on {} calibration sample(s): max |circuit - float| = {:.5} (largest float output {:.4}){}",
+            a.samples,
+            a.max_abs_error,
+            a.max_abs_output,
+            a.argmax_agree.map(|n| format!(", argmax agreement {n}/{}", a.samples)).unwrap_or_default()
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// `zkinfer setup DIR`.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    dir: PathBuf,
+    /// halo2 KZG params (BN254) of at least the needed size; without it a local development SRS is used.
+    #[arg(long)]
+    srs: Option<PathBuf>,
+}
+
+impl SetupArgs {
+    fn run(self) -> Result<ExitCode> {
+        let pb = crate::progress::spinner("generating keys");
+        let s = pipeline::setup(&ModelDir::new(&self.dir), self.srs.as_deref());
+        pb.finish_and_clear();
+        let s = s?;
+        if s.dev_srs {
+            eprintln!("warning: no --srs given: using a local development SRS; verifiers refuse its proofs unless they pass --allow-dev-srs (whoever ran setup could forge them)");
+        } else {
+            match s.ceremony {
+                Some(c) => println!("SRS: ceremony {} ({})", c.name, c.source),
+                None => eprintln!("warning: the imported SRS is consistent but its [τ]₂ is not one of the pinned public ceremonies (verifier/src/ceremonies.rs): verifiers will refuse its proofs unless they opt in to development params"),
+            }
+        }
+        println!(
+            "keys written to {} (k = {}, keygen {:.1} ms, vk {} bytes)",
+            self.dir.display(),
+            s.k,
+            s.keygen.as_secs_f64() * 1e3,
+            s.vk_bytes
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// `zkinfer prove DIR --input FILE --proof FILE`.
+#[derive(Debug, Args)]
+pub struct ProveArgs {
+    dir: PathBuf,
+    #[arg(long)]
+    input: PathBuf,
+    #[arg(long)]
+    proof: PathBuf,
+    /// Where proofs are computed: cpu or cuda.
+    #[arg(long, default_value = "cpu")]
+    device: Device,
+    /// Bind the proof to this value (64 hex digits, a BN254 scalar), e.g. a market job's binding hash;
+    /// the proof then verifies only with it. Default 0.
+    #[arg(long)]
+    bind: Option<String>,
+}
+
+impl ProveArgs {
+    fn run(self) -> Result<ExitCode> {
+        let md = ModelDir::new(&self.dir);
+        let (settings, _) = md.settings()?;
+        let inputs = pipeline::read_input(&self.input, &settings)?;
+        let bind = match &self.bind {
+            None => zkinfer_circuits::Fr::zero(),
+            Some(h) => parse_bind(h)?,
+        };
+        let pb = crate::progress::spinner("proving");
+        let p = pipeline::prove_bound(&md, &inputs, self.device, bind);
+        pb.finish_and_clear();
+        let p = p?;
+        std::fs::write(&self.proof, p.proof.to_json())
+            .with_context(|| self.proof.display().to_string())?;
+        println!(
+            "proof written to {} ({} bytes, witness {:.1} ms, proving {:.1} ms on {})",
+            self.proof.display(),
+            p.proof_bytes,
+            p.witness.as_secs_f64() * 1e3,
+            p.proving.as_secs_f64() * 1e3,
+            p.backend
+        );
+        println!("outputs: {}", serde_json::to_string(&p.proof.outputs)?);
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// `zkinfer verify DIR --proof FILE [--input FILE] [--model-id ID] [--bind HEX] [--allow-dev-srs]`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    dir: PathBuf,
+    #[arg(long)]
+    proof: PathBuf,
+    /// Also check that the proof is about this input.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// The model id published by the model's owner: the verdict then also pins the settings, the
+    /// verifying key and the SRS to it, whoever handed over the files.
+    #[arg(long)]
+    model_id: Option<String>,
+    /// The binding value the proof must carry (64 hex digits); without it the proof must be unbound.
+    #[arg(long)]
+    bind: Option<String>,
+    /// Accept a development SRS (made from local randomness by `zkinfer setup` without `--srs`). Its
+    /// secret may be known to whoever ran setup, who could then forge any output: never for verdicts
+    /// that others rely on.
+    #[arg(long)]
+    allow_dev_srs: bool,
+}
+
+/// Parses a `--bind` value.
+fn parse_bind(h: &str) -> Result<zkinfer_circuits::Fr> {
+    zkinfer_circuits::field::fr_from_hex(h)
+        .ok_or_else(|| anyhow!("--bind: '{h}' is not 64 hex digits of a BN254 scalar"))
+}
+
+/// The SRS policy a command asked for.
+pub fn srs_policy(allow_dev_srs: bool) -> SrsPolicy {
+    if allow_dev_srs {
+        SrsPolicy::AllowDevelopment
+    } else {
+        SrsPolicy::CeremonyOnly
+    }
+}
+
+impl VerifyArgs {
+    fn run(self) -> Result<ExitCode> {
+        let request = pipeline::VerifyRequest {
+            input: self.input.as_deref(),
+            model_id: self.model_id.clone(),
+            bind: self.bind.as_deref().map(parse_bind).transpose()?,
+            srs: srs_policy(self.allow_dev_srs),
+        };
+        let (v, took) = pipeline::verify(&self.dir, &self.proof, &request)?;
+        match v {
+            Ok(v) => {
+                println!("valid ({:.1} ms)", took.as_secs_f64() * 1e3);
+                println!("srs: {}", v.srs);
+                println!("model: {}", v.model_id);
+                println!("outputs: {}", serde_json::to_string(&v.outputs)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(r) => {
+                println!("INVALID: {r}");
+                if matches!(r, zkinfer_verifier::Rejection::DevelopmentParams { .. }) {
+                    println!(
+                        "(pass --allow-dev-srs to accept a development SRS, for development only)"
+                    );
+                }
+                Ok(ExitCode::from(1))
+            }
+        }
+    }
+}
+
+/// `zkinfer export-verifier DIR --out WEBDIR`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    dir: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    /// The built WASM verifier (scripts/build-wasm.sh); defaults to wasm-verifier/pkg of this source tree.
+    #[arg(long)]
+    wasm_dir: Option<PathBuf>,
+}
+
+impl ExportArgs {
+    fn run(self) -> Result<ExitCode> {
+        let wasm = self
+            .wasm_dir
+            .unwrap_or_else(crate::export::default_wasm_dir);
+        let files = crate::export::export_verifier(&self.dir, &self.out, &wasm)?;
+        println!(
+            "verification page for {} written to {} ({} files); serve it with any static server",
+            self.dir.display(),
+            self.out.display(),
+            files.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// `zkinfer demo [--model NAME]`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, default_value = "digits_mlp")]
+    model: String,
+    #[arg(long)]
+    models_dir: Option<PathBuf>,
+    #[arg(long, default_value = "out/demo")]
+    out: PathBuf,
+    /// Where proofs are computed: cpu or cuda.
+    #[arg(long, default_value = "cpu")]
+    device: Device,
+}
+
+impl DemoArgs {
+    fn run(self) -> Result<ExitCode> {
+        let models = self
+            .models_dir
+            .unwrap_or_else(crate::demo::default_models_dir);
+        if crate::demo::run(&models, &self.model, &self.out, self.device)? {
+            Ok(ExitCode::SUCCESS)
+        } else {
+            Ok(ExitCode::from(1))
+        }
+    }
+}

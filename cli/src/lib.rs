@@ -1,0 +1,13 @@
+//! The `zkinfer` command line: its subcommands (compile, setup, prove, verify, export-verifier, bench, demo,
+//! market), the conformance harness behind `zkinfer-conformance`, and the marketplace's provider loop and
+//! load benchmark. The proving itself is the `zkinfer-prover` library.
+
+pub mod bench;
+pub mod commands;
+pub mod conformance;
+pub mod demo;
+pub mod export;
+pub mod market_bench;
+pub mod market_cli;
+pub mod market_worker;
+pub mod progress;

@@ -1,0 +1,35 @@
+//! Helpers shared by the CLI's tests: running `zkinfer`, and (from the prover's tests, one copy for both
+//! crates) the bundled models and compile + setup through the library.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+#[path = "../../../prover/tests/common/mod.rs"]
+mod prover_common;
+
+#[allow(unused_imports)]
+pub use prover_common::{compile_and_setup, max_err, models};
+
+/// Runs the `zkinfer` binary of this build (without `MAX_DEGREE` from the environment).
+pub fn zkinfer(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkinfer"))
+        .args(args)
+        .env_remove("MAX_DEGREE")
+        .output()
+        .expect("runs")
+}
+
+/// Everything a run printed, stdout then stderr.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
