@@ -182,22 +182,8 @@ pub fn config() -> Config {
     }
 }
 
-/// Two #[test]s per scenario: on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() {
-                super::$name(zkinfer_market::testkit::Backend::Sqlite)
-            }
-            #[test]
-            fn postgres() {
-                super::$name(zkinfer_market::testkit::Backend::Postgres)
-            }
-        }
-    )*};
-}
+/// Two #[test]s per scenario, on SQLite and on PostgreSQL: the market test kit's macro.
+pub use zkinfer_market::on_both;
 
 /// What the provider gets of a settled job at the scenario's price, royalty and fee.
 pub const SHARE: i64 = PRICE - PRICE * ROYALTY_BPS / 10_000 - PRICE * FEE_BPS / 10_000;
