@@ -3,9 +3,9 @@
 use crate::error::ProverError;
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_proofs::plonk::{create_proof, ProvingKey};
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::ProverSHPLONK;
-use halo2_proofs::transcript::{Blake2bWrite, Challenge255, TranscriptWriterBuffer};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use halo2_proofs::transcript::TranscriptWriterBuffer;
+use zkinfer_verifier::proof_system::{MultiopenProver, Scheme, TranscriptWriter};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use zkinfer_circuits::circuit::ModelCircuit;
@@ -58,7 +58,8 @@ impl std::str::FromStr for Device {
     }
 }
 
-/// A proving backend: KZG + SHPLONK over BN254 with a Blake2b transcript, whatever the hardware.
+/// A proving backend: the proof system of `zkinfer_verifier::proof_system` (KZG + SHPLONK over BN254 with a
+/// Blake2b transcript), whatever the hardware.
 pub trait ProverBackend: std::fmt::Debug {
     /// Name for reports.
     fn name(&self) -> &'static str;
@@ -88,8 +89,8 @@ impl ProverBackend for CpuBackend {
         circuit: ModelCircuit,
         instances: &[Fr],
     ) -> Result<Vec<u8>, ProverError> {
-        let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(Vec::new());
-        create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        let mut transcript = TranscriptWriter::init(Vec::new());
+        create_proof::<Scheme, MultiopenProver<'_>, _, _, _, _>(
             params,
             pk,
             &[circuit],

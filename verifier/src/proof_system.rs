@@ -4,7 +4,8 @@
 //! one-line change here (and a format-version bump for the artifacts it affects).
 
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine, G2Affine};
-use halo2_proofs::plonk::{ProvingKey, VerifyingKey};
+use halo2_proofs::plonk::{verify_proof, ProvingKey, VerifyingKey};
+use halo2_proofs::transcript::TranscriptReadBuffer;
 use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
 use halo2_proofs::poly::kzg::strategy::SingleStrategy;
@@ -36,3 +37,33 @@ pub type Strategy<'params> = SingleStrategy<'params, Bn256>;
 pub type Vk = VerifyingKey<G1Affine>;
 /// A proving key of this proof system.
 pub type Pk = ProvingKey<G1Affine>;
+
+/// Why [`check`] rejected a proof.
+#[derive(Debug)]
+pub enum ProofCheckError {
+    /// halo2 rejected it (`Error::Transcript` when the bytes cannot be read as a proof).
+    Plonk(halo2_proofs::plonk::Error),
+    /// The proof verified but more bytes follow it.
+    TrailingBytes,
+}
+
+/// The raw cryptographic check, the only call of halo2's verifier in zkinfer: does `proof` verify for
+/// exactly `instances` (the full vector) under `vk` and `params`, with no byte left over? It judges
+/// neither the SRS nor what the instances mean: that is [`crate::judge`]'s job; the prover's self-checks
+/// (the CUDA worker's proofs) call this directly.
+pub fn check(params: &Params, vk: &Vk, instances: &[Fr], proof: &[u8]) -> Result<(), ProofCheckError> {
+    let mut rest: &[u8] = proof;
+    let mut transcript = TranscriptReader::init(&mut rest);
+    verify_proof::<Scheme, MultiopenVerifier<'_>, _, _, Strategy<'_>>(
+        params,
+        vk,
+        Strategy::new(params),
+        &[&[instances]],
+        &mut transcript,
+    )
+    .map_err(ProofCheckError::Plonk)?;
+    if !rest.is_empty() {
+        return Err(ProofCheckError::TrailingBytes);
+    }
+    Ok(())
+}

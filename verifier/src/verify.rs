@@ -5,11 +5,9 @@ use crate::artifacts::VerifierArtifacts;
 use crate::error::VerifyError;
 use crate::judge::{judge, Statement};
 use crate::proof_file::ProofFile;
-use crate::proof_system::{MultiopenVerifier, Scheme, Strategy, TranscriptReader};
+pub use crate::proof_system::ProofCheckError;
 use crate::rejection::{Rejection, UnreadableCause};
 use crate::trust::SrsPolicy;
-use halo2_proofs::plonk::verify_proof;
-use halo2_proofs::transcript::TranscriptReadBuffer;
 use zkinfer_circuits::field::fr_to_hex;
 use zkinfer_circuits::Fr;
 
@@ -92,31 +90,8 @@ impl VerifierArtifacts {
     /// transcript error, trailing bytes) differently from a well-formed proof that fails. The caller
     /// must pass the full expected instance vector. Does not judge the SRS (see [`judge`]).
     pub fn check_proof(&self, proof: &[u8], instances: &[Fr]) -> Result<(), ProofCheckError> {
-        let params = &self.params.params;
-        let mut rest: &[u8] = proof;
-        let mut transcript = TranscriptReader::init(&mut rest);
-        verify_proof::<Scheme, MultiopenVerifier<'_>, _, _, Strategy<'_>>(
-            params,
-            &self.vk,
-            Strategy::new(params),
-            &[&[instances]],
-            &mut transcript,
-        )
-        .map_err(ProofCheckError::Plonk)?;
-        if !rest.is_empty() {
-            return Err(ProofCheckError::TrailingBytes);
-        }
-        Ok(())
+        crate::proof_system::check(&self.params.params, &self.vk, instances, proof)
     }
-}
-
-/// Why [`VerifierArtifacts::check_proof`] rejected a proof.
-#[derive(Debug)]
-pub enum ProofCheckError {
-    /// halo2 rejected it (`Error::Transcript` when the bytes cannot be read as a proof).
-    Plonk(halo2_proofs::plonk::Error),
-    /// The proof verified but more bytes follow it.
-    TrailingBytes,
 }
 
 /// Hex of every instance (for writing proof files).

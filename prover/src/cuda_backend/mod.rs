@@ -26,11 +26,8 @@
 use crate::backend::ProverBackend;
 use crate::error::ProverError;
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
-use halo2_proofs::plonk::{verify_proof, ProvingKey};
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::VerifierSHPLONK;
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{Blake2bRead, Challenge255, TranscriptReadBuffer};
+use halo2_proofs::plonk::ProvingKey;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
@@ -270,32 +267,22 @@ fn summarise(stderr: &[u8]) -> String {
     s
 }
 
-/// Checks a proof with halo2-axiom's CPU verifier, as `zkinfer verify` does (no trailing bytes).
+/// Checks a GPU proof with the verifier's one raw check (`zkinfer_verifier::proof_system::check`, the
+/// call `zkinfer verify` ends in): a GPU bug must never leave the worker as a proof.
 fn check_proof(
     params: &ParamsKZG<Bn256>,
     pk: &ProvingKey<G1Affine>,
     instances: &[Fr],
     proof: &[u8],
 ) -> Result<(), ProverError> {
-    let mut rest: &[u8] = proof;
-    verify_proof::<
-        KZGCommitmentScheme<Bn256>,
-        VerifierSHPLONK<'_, Bn256>,
-        _,
-        _,
-        SingleStrategy<'_, Bn256>,
-    >(
-        params,
-        pk.get_vk(),
-        SingleStrategy::new(params),
-        &[&[instances]],
-        &mut Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut rest),
-    )
-    .map_err(|source| ProverError::GpuProofRejected { source })?;
-    if !rest.is_empty() {
-        return Err(ProverError::GpuProofTrailing { extra: rest.len() });
+    use zkinfer_verifier::proof_system::{check, ProofCheckError};
+    match check(params, pk.get_vk(), instances, proof) {
+        Ok(()) => Ok(()),
+        Err(ProofCheckError::Plonk(source)) => Err(ProverError::GpuProofRejected { source }),
+        Err(ProofCheckError::TrailingBytes) => Err(ProverError::GpuProofTrailing {
+            extra: proof.len(),
+        }),
     }
-    Ok(())
 }
 
 #[cfg(test)]
