@@ -9,8 +9,9 @@ use zkinfer_market_types::auth::AuthError;
 use zkinfer_market_types::ErrorCode;
 use zkinfer_verifier::VerifyError;
 
-/// The largest money amount a request may name.
-pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+/// The largest money amount a request may name (see [`crate::limits`]).
+pub use crate::limits::MAX_AMOUNT;
+use crate::limits::{BPS, MAX_SUPPLY};
 
 /// A development feature a server may have turned off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +98,8 @@ pub enum MarketError {
     NoListing { id: String },
     #[error("no submission '{id}'")]
     NoSubmission { id: String },
+    #[error("no account '{key}': it has never held money on this market")]
+    NoAccount { key: String },
 
     // ---- 409 conflict: the request conflicts with the current state ----
     #[error("client_index '{client_index}' was already used for job {job_id} with another model or input")]
@@ -158,6 +161,20 @@ pub enum MarketError {
         what: &'static str,
         got: i64,
         allow_zero: bool,
+    },
+    #[error("price {price} with royalty {royalty_bps} bps and fee {fee_bps} bps is out of bounds: price ≤ {MAX_AMOUNT}, royalty + fee ≤ {BPS} bps")]
+    TermsOutOfRange {
+        price: i64,
+        royalty_bps: i64,
+        fee_bps: i64,
+    },
+    #[error("minting {amount} would exceed the money supply cap of {MAX_SUPPLY} ({minted} minted so far)")]
+    SupplyExhausted { amount: i64, minted: i64 },
+    #[error("account '{key}' is malformed: {source}")]
+    BadAccount {
+        key: String,
+        #[source]
+        source: AuthError,
     },
     #[error("royalty_bps must be in 0..={} (10000 minus the market fee of {fee_bps} bps)", 10_000 - .fee_bps)]
     RoyaltyOutOfRange { royalty_bps: i64, fee_bps: i64 },
@@ -230,6 +247,8 @@ pub enum MarketError {
     },
     #[error("internal error: no active claim")]
     NoActiveClaim { job_id: String },
+    #[error("bad market configuration: {what}")]
+    BadConfig { what: String },
 }
 
 impl MarketError {
@@ -245,7 +264,8 @@ impl MarketError {
             | BadClientIndex { .. }
             | MalformedProof(_)
             | EmptyProof
-            | AmountOverflow { .. } => ErrorCode::BadRequest,
+            | AmountOverflow { .. }
+            | BadAccount { .. } => ErrorCode::BadRequest,
             Unauthorized(_) => ErrorCode::Unauthorized,
             Replay { .. } => ErrorCode::Replay,
             NotSigner { .. }
@@ -256,9 +276,11 @@ impl MarketError {
             | NoStake { .. }
             | NotListingOwner { .. } => ErrorCode::Forbidden,
             Disabled(_) => ErrorCode::Disabled,
-            NoRoute { .. } | NoJob { .. } | NoListing { .. } | NoSubmission { .. } => {
-                ErrorCode::NotFound
-            }
+            NoRoute { .. }
+            | NoJob { .. }
+            | NoListing { .. }
+            | NoSubmission { .. }
+            | NoAccount { .. } => ErrorCode::NotFound,
             ClientIndexReused { .. }
             | CancelWhileClaimed { .. }
             | AlreadyFinished { .. }
@@ -272,9 +294,11 @@ impl MarketError {
             | ProofUsedElsewhere { .. }
             | ClaimDeadlinePassed { .. }
             | UnstakeWithOpenClaims { .. }
+            | SupplyExhausted { .. }
             | Retry => ErrorCode::Conflict,
             InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
             AmountOutOfRange { .. }
+            | TermsOutOfRange { .. }
             | RoyaltyOutOfRange { .. }
             | ClaimTimeoutOutOfRange { .. }
             | DeadlineOutOfRange { .. }
@@ -296,7 +320,8 @@ impl MarketError {
             | ArtifactCache
             | StoredSubmission { .. }
             | Task { .. }
-            | NoActiveClaim { .. } => ErrorCode::Internal,
+            | NoActiveClaim { .. }
+            | BadConfig { .. } => ErrorCode::Internal,
         }
     }
 

@@ -27,6 +27,7 @@ pub mod db;
 pub mod error;
 mod extract;
 pub mod ledger;
+pub mod limits;
 pub mod market;
 mod ops;
 pub mod reaper;

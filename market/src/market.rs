@@ -60,6 +60,29 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Checks the parameters are within the bounds the market's arithmetic relies on.
+    pub fn validate(&self) -> Result<(), MarketError> {
+        let bad = |what: &str| Err(MarketError::BadConfig { what: what.into() });
+        if !(0..=crate::limits::BPS).contains(&self.fee_bps) {
+            return bad("fee_bps must be 0 to 10000");
+        }
+        if !(1..=3600).contains(&self.auth_skew) {
+            return bad("auth_skew must be 1 to 3600 seconds");
+        }
+        if !(1..=10_000).contains(&self.max_open_claims) {
+            return bad("max_open_claims must be 1 to 10000");
+        }
+        if !(0..=86_400).contains(&self.min_claim_window)
+            || !(0..=365 * 86_400).contains(&self.unbonding_secs)
+            || !(0..=86_400).contains(&self.pending_grace_secs)
+        {
+            return bad("min_claim_window, pending_grace_secs (≤ 1 day) and unbonding_secs (≤ 1 year) must be ≥ 0");
+        }
+        Ok(())
+    }
+}
+
 /// Who signed a request (checked by the API layer) and its nonce, consumed by the operation's transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signer {
@@ -94,6 +117,7 @@ impl Market {
         config: Config,
         clock: Clock,
     ) -> Result<Arc<Self>, MarketError> {
+        config.validate()?;
         let db = Db::connect(db_url).await?;
         let market_id: String =
             sqlx::query_scalar("SELECT value FROM meta WHERE key = 'market_id'")
@@ -126,6 +150,13 @@ impl Market {
     }
 }
 
+/// How long (server clock, seconds) a nonce is kept: a request accepted at server time `r` has a
+/// timestamp `t` with |t − r| ≤ skew, and a replay is accepted only while the server clock is within
+/// skew of `t`, so until `r + 2·skew`; one extra minute covers a server clock stepping back.
+pub fn nonce_retention(auth_skew: i64) -> i64 {
+    auth_skew.saturating_mul(2).saturating_add(60)
+}
+
 /// Checks the account named in a body is the signer.
 pub(crate) fn require_signer(
     signer: &Signer,
@@ -146,14 +177,15 @@ pub(crate) fn short(k: &str) -> &str {
     k.get(..16).unwrap_or(k)
 }
 
-/// Records a request's nonce; a second use by the same key (on any path) is a replay.
+/// Records a request's nonce with the server's (system) clock at acceptance; a second use by the same key
+/// (on any path) is a replay. The reaper keeps a nonce for [`nonce_retention`] seconds of that clock.
 pub(crate) async fn consume_nonce(tx: &mut AnyConnection, s: &Signer) -> Result<(), MarketError> {
     let done = sqlx::query(
         "INSERT INTO nonces (signer, nonce, at) VALUES ($1, $2, $3) ON CONFLICT (signer, nonce) DO NOTHING",
     )
     .bind(&s.key)
     .bind(&s.nonce)
-    .bind(s.timestamp)
+    .bind(crate::clock::system_now())
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {

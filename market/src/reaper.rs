@@ -57,7 +57,9 @@ impl Market {
         out.released = write_tx!(self.db, tx, {
             crate::ops::release_unbonded_all(tx, now).await
         })?;
-        let horizon = crate::clock::system_now() - 4 * self.config.auth_skew;
+        // nonces are stamped with the server clock when accepted (never the request's own timestamp)
+        let horizon = crate::clock::system_now()
+            .saturating_sub(crate::market::nonce_retention(self.config.auth_skew));
         sqlx::query("DELETE FROM nonces WHERE at < $1")
             .bind(horizon)
             .execute(&self.db.pool)

@@ -66,6 +66,8 @@ impl Market {
             if l.revision != listing.revision {
                 return Err(MarketError::Retry);
             }
+            // the terms settle without overflow (the fee may have changed since the listing was made)
+            crate::limits::split_price(l.price, l.royalty_bps, self.config.fee_bps)?;
             let deadline = now + req.deadline_secs;
             if req.deadline_secs < self.config.min_claim_window {
                 return Err(MarketError::DeadlineTooClose {
@@ -176,13 +178,26 @@ impl Market {
                     need: self.config.min_claim_window,
                 });
             }
+            // one claim per provider at a time: the provider's row is locked for the rest of the
+            // transaction (PostgreSQL; SQLite serialises writers anyway), so its concurrent claims on
+            // different jobs count each other's claims before the cap check
+            lock_provider(tx, &req.provider).await?;
+            let open: i64 = sqlx::query_scalar(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND status = 'ACTIVE'",
+            )
+            .bind(&req.provider)
+            .fetch_one(&mut *tx)
+            .await?;
+            if open >= self.config.max_open_claims {
+                return Err(MarketError::ClaimCap {
+                    provider: req.provider.clone(),
+                    cap: self.config.max_open_claims,
+                });
+            }
             let stake_acct = ledger::stake(&req.provider, &job.listing_id);
-            let registered: Option<i64> =
-                sqlx::query_scalar("SELECT balance FROM accounts WHERE name = $1")
-                    .bind(&stake_acct)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if registered.is_none() {
+            let staked = ledger::balance(tx, &stake_acct).await?;
+            // a positive stake, even for a zero-collateral listing
+            if staked <= 0 {
                 return Err(MarketError::NoStake {
                     provider: req.provider.clone(),
                     listing_id: job.listing_id,
@@ -211,19 +226,6 @@ impl Market {
                 "lock collateral",
             )?;
             p.apply(tx, Some(job_id), now).await?;
-            // counted after the stake row is locked, so a provider's concurrent claims see each other
-            let open: i64 = sqlx::query_scalar(
-                    "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND status = 'ACTIVE'",
-                )
-                .bind(&req.provider)
-                .fetch_one(&mut *tx)
-                .await?;
-            if open > self.config.max_open_claims {
-                return Err(MarketError::ClaimCap {
-                    provider: req.provider.clone(),
-                    cap: self.config.max_open_claims,
-                });
-            }
             Ok(ClaimInfo {
                 claim_id: claim_id.clone(),
                 job_id: job_id.to_string(),
@@ -276,6 +278,27 @@ impl Market {
             Ok(strip(job))
         })
     }
+}
+
+/// Locks a provider for the rest of the transaction: its `avail` account row (created empty if needed),
+/// taken after the job's row and before any posting (which lock accounts in name order, `avail:` first).
+pub(crate) async fn lock_provider(
+    tx: &mut AnyConnection,
+    provider: &str,
+) -> Result<(), MarketError> {
+    let name = ledger::avail(provider);
+    sqlx::query(
+        "INSERT INTO accounts (name, kind, owner, balance) VALUES ($1, 'avail', $2, 0) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(&name)
+    .bind(provider)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE accounts SET balance = balance WHERE name = $1")
+        .bind(&name)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// A job without its outputs (which only its buyer sees).

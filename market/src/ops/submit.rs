@@ -49,6 +49,12 @@ impl Market {
         }
         let hash = hex::encode(Sha256::digest(&bytes));
         let window = self.config.min_claim_window;
+        // expiries due at receipt are applied and committed on their own, so that a late submission,
+        // which then fails, does not roll back the expiry of its claim with it
+        write_tx!(self.db, tx, {
+            let mut job = lock_job(tx, job_id).await?;
+            expire_due(tx, &mut job, received_at, window).await
+        })?;
         let step = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut job = lock_job(tx, job_id).await?;
@@ -136,16 +142,9 @@ impl Market {
             Step::Done(r) => r,
             Step::Verify(id) => self.process_submission(&id).await?,
         };
+        // counted once per submission: a repeated one (same proof again) adds no count
         let total = t0.elapsed().as_micros() as u64;
-        self.bump_stats(|st| {
-            st.submissions += 1;
-            st.submit_us += total;
-            match result.status.as_str() {
-                "VALID" => st.settled += 1,
-                "INVALID" => st.rejected += 1,
-                _ => {}
-            }
-        });
+        self.bump_stats(|st| st.submit_us += total);
         Ok(result)
     }
 
@@ -204,7 +203,7 @@ impl Market {
         }
         let now = self.now();
         let window = self.config.min_claim_window;
-        write_tx!(self.db, tx, {
+        let (result, decided) = write_tx!(self.db, tx, {
             let mut job = lock_job(tx, &job_id).await?;
             let claim_id: String =
                 sqlx::query_scalar("SELECT claim_id FROM submissions WHERE id = $1")
@@ -227,7 +226,8 @@ impl Market {
                 .bind(status).bind(&reason).bind(now).bind(verify_us).bind(id)
                 .execute(&mut *tx)
                 .await?;
-            if done.rows_affected() == 1 {
+            let decided = done.rows_affected() == 1;
+            if decided {
                 match (&outcome, status) {
                     (Outcome::Valid { outputs }, "VALID") => {
                         settle(tx, &mut job, &claim_id, id, outputs.clone(), now).await?
@@ -238,8 +238,19 @@ impl Market {
                     _ => {}
                 }
             }
-            stored_result(tx, id).await
-        })
+            Ok((stored_result(tx, id).await?, decided))
+        })?;
+        if decided {
+            self.bump_stats(|st| {
+                st.submissions += 1;
+                match result.status.as_str() {
+                    "VALID" => st.settled += 1,
+                    "INVALID" => st.rejected += 1,
+                    _ => {}
+                }
+            });
+        }
+        Ok(result)
     }
 }
 
@@ -257,9 +268,8 @@ async fn settle(
     let escrow = ledger::escrow(&job.id);
     let bounty_acct = ledger::bounty(&job.id);
     let coll_acct = ledger::coll(claim_id);
-    let royalty = job.price * job.royalty_bps / 10_000;
-    let fee = job.price * job.fee_bps / 10_000;
-    let share = job.price - royalty - fee;
+    let split = crate::limits::split_price(job.price, job.royalty_bps, job.fee_bps)?;
+    let (royalty, fee, share) = (split.royalty, split.fee, split.provider);
     let bounty = ledger::balance(tx, &bounty_acct).await?;
     let coll = ledger::balance(tx, &coll_acct).await?;
     let mut p = Postings::new();
