@@ -5,8 +5,12 @@ mod jobs;
 mod query;
 mod submit;
 
+#[cfg(feature = "testkit")]
+pub(crate) use accounts::get_listing;
 pub(crate) use jobs::expire_due;
 pub use query::JobFilter;
+#[cfg(feature = "testkit")]
+pub(crate) use submit::settle;
 
 /// Releases every due unbonding.
 pub(crate) async fn release_unbonded_all(

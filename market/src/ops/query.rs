@@ -3,9 +3,11 @@
 use super::accounts::{balances, get_listing, listing_from_row};
 use super::jobs::strip;
 use crate::error::MarketError;
+use crate::ledger;
 use crate::market::{job_from_row, load_job, Market, JOB_COLS};
 use crate::types::{Balances, Info, Job, Listing};
 use serde::Deserialize;
+use zkinfer_market_types::auth::check_account_key;
 
 /// Filters of `GET /v1/jobs`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -50,9 +52,31 @@ impl Market {
         rows.iter().map(|r| job_from_row(r).map(strip)).collect()
     }
 
-    /// The balances of an identity.
+    /// The balances of an identity (400 for a malformed key, 404 for one that never held money), or of
+    /// the treasury (`key` = `treasury`: its balance as `available`).
     pub async fn balances(&self, key: &str) -> Result<Balances, MarketError> {
         let mut c = self.db.pool.acquire().await?;
+        if key == ledger::TREASURY {
+            return Ok(Balances {
+                account: key.to_string(),
+                available: ledger::balance(&mut c, ledger::TREASURY).await?,
+                ..Balances::default()
+            });
+        }
+        check_account_key(key).map_err(|source| MarketError::BadAccount {
+            key: key.to_string(),
+            source,
+        })?;
+        let known: i64 =
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM accounts WHERE owner = $1")
+                .bind(key)
+                .fetch_one(&mut *c)
+                .await?;
+        if known == 0 {
+            return Err(MarketError::NoAccount {
+                key: key.to_string(),
+            });
+        }
         balances(&mut c, key).await
     }
 

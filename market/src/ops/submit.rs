@@ -256,7 +256,7 @@ impl Market {
 
 /// Pays a valid proof: escrow to the owner's royalty, the market fee and the provider; the bounty to the
 /// provider; the collateral back to its stake; the outputs released to the buyer.
-async fn settle(
+pub(crate) async fn settle(
     tx: &mut AnyConnection,
     job: &mut crate::types::Job,
     claim_id: &str,
