@@ -28,6 +28,7 @@ pub mod error;
 mod extract;
 pub mod ledger;
 pub mod limits;
+pub mod liveness;
 pub mod market;
 mod ops;
 pub mod reaper;

@@ -123,6 +123,7 @@ impl Market {
             sqlx::query_scalar("SELECT value FROM meta WHERE key = 'market_id'")
                 .fetch_one(&db.pool)
                 .await?;
+        crate::liveness::record_parameters(&db, &config).await?;
         Ok(Arc::new(Self {
             db,
             clock,

@@ -242,6 +242,14 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("audit: {e}"))
     }
 
+    /// The audit report at market time (its liveness checks follow the test's clock).
+    pub fn audit_now(&self) -> AuditReport {
+        let opts = crate::audit::AuditOptions::at(self.market.now());
+        self.rt
+            .block_on(crate::audit::audit_with(&self.market.db, opts))
+            .unwrap_or_else(|e| panic!("audit: {e}"))
+    }
+
     /// Runs a future on the server's runtime.
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
