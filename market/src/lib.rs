@@ -43,3 +43,4 @@ pub use zkinfer_market_types::{auth, bind, types, wire};
 
 pub use error::MarketError;
 pub use market::{Config, Market};
+pub use ops::{JobFilter, MAX_JOBS_PAGE};

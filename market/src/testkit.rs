@@ -308,7 +308,7 @@ impl TestServer {
                 let l = crate::ops::get_listing(tx, listing_id).await?;
                 crate::limits::split_price(l.price, l.royalty_bps, fee_bps)?;
                 sqlx::query(
-                    "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims) VALUES ($1, $2, $1, $3, $4, $5, 's', 'v', 'p', $6, $7, $8, $9, $10, '[]', 'reopen', 'OPEN', 0, $11, $12, 0)",
+                    "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims) VALUES ($1, $2, $1, $3, $4, $5, 's', 'v', 'p', $6, $7, $8, $9, $10, '[[0.5]]', 'reopen', 'OPEN', 0, $11, $12, 0)",
                 )
                 .bind(&job_id).bind(buyer).bind(&l.id).bind(&l.owner).bind(&l.model_id)
                 .bind(l.price).bind(l.royalty_bps).bind(fee_bps).bind(l.collateral)

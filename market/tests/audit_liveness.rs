@@ -40,6 +40,7 @@ fn audit_reports_stuck_claims_jobs_and_submissions(b: Backend) {
     s.reap();
     let a = s.audit_now();
     assert!(a.ok(), "{:?}", a.problems);
+    assert_eq!(buyer.job(&open).expect("job").state, "REFUNDED");
     // a submission left PENDING (its request died and the reaper has not finished it)
     let claim = p.claim(&claimed).expect("claim again");
     let at = s.market.now() - 30 - LIVENESS_GRACE_SECS - 1;

@@ -9,14 +9,24 @@ use crate::types::{Balances, Info, Job, Listing};
 use serde::Deserialize;
 use zkinfer_market_types::auth::check_account_key;
 
-/// Filters of `GET /v1/jobs`.
+/// The most jobs one `GET /v1/jobs` answers with (`limit` is clamped to it; 100 when not given).
+pub const MAX_JOBS_PAGE: i64 = 500;
+
+/// Filters of `GET /v1/jobs`. Jobs come in a stable order, most urgent first: by deadline, then price
+/// (highest first), then id; `after` (a job id, the last of the previous page) continues from there.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct JobFilter {
     pub state: Option<String>,
     pub listing_id: Option<String>,
     pub model_id: Option<String>,
     pub buyer: Option<String>,
+    /// Jobs of this account: as buyer or as a provider that claimed them (now or before).
+    pub party: Option<String>,
+    /// The page after this job (a job id from the previous page).
+    pub after: Option<String>,
     pub limit: Option<i64>,
+    /// Include each job's input (omitted, as an empty list, unless asked).
+    pub include_input: Option<bool>,
 }
 
 impl Market {
@@ -36,20 +46,42 @@ impl Market {
         Ok(job)
     }
 
-    /// Jobs, newest first.
+    /// Jobs in the order of [`JobFilter`], one page.
     pub async fn jobs(&self, f: &JobFilter) -> Result<Vec<Job>, MarketError> {
-        let limit = f.limit.unwrap_or(100).clamp(1, 1000);
+        let limit = f.limit.unwrap_or(100).clamp(1, MAX_JOBS_PAGE);
+        let mut c = self.db.pool.acquire().await?;
+        // the cursor: (deadline, price, id) of the job the page starts after
+        let (after_deadline, after_price, after_id) = match f.after.as_deref() {
+            Some(id) if !id.is_empty() => {
+                let j = load_job(&mut c, id).await?;
+                (j.deadline, j.price, j.id)
+            }
+            _ => (i64::MIN, i64::MAX, String::new()),
+        };
         let rows = sqlx::query(&format!(
-            "SELECT {JOB_COLS} FROM jobs WHERE ($1 = '' OR state = $1) AND ($2 = '' OR listing_id = $2) AND ($3 = '' OR model_id = $3) AND ($4 = '' OR buyer = $4) ORDER BY created_at DESC, id LIMIT $5"
+            "SELECT {JOB_COLS} FROM jobs WHERE ($1 = '' OR state = $1) AND ($2 = '' OR listing_id = $2) AND ($3 = '' OR model_id = $3) AND ($4 = '' OR buyer = $4) AND ($5 = '' OR buyer = $5 OR EXISTS (SELECT 1 FROM claims c WHERE c.job_id = jobs.id AND c.provider = $5)) AND (deadline > $6 OR (deadline = $6 AND (price < $7 OR (price = $7 AND id > $8)))) ORDER BY deadline, price DESC, id LIMIT $9"
         ))
         .bind(f.state.clone().unwrap_or_default().to_ascii_uppercase())
         .bind(f.listing_id.clone().unwrap_or_default())
         .bind(f.model_id.clone().unwrap_or_default())
         .bind(f.buyer.clone().unwrap_or_default())
+        .bind(f.party.clone().unwrap_or_default())
+        .bind(after_deadline)
+        .bind(after_price)
+        .bind(after_id)
         .bind(limit)
-        .fetch_all(&self.db.pool)
+        .fetch_all(&mut *c)
         .await?;
-        rows.iter().map(|r| job_from_row(r).map(strip)).collect()
+        let with_input = f.include_input.unwrap_or(false);
+        rows.iter()
+            .map(|r| {
+                let mut j = job_from_row(r).map(strip)?;
+                if !with_input {
+                    j.input = Vec::new();
+                }
+                Ok(j)
+            })
+            .collect()
     }
 
     /// The balances of an identity (400 for a malformed key, 404 for one that never held money), or of

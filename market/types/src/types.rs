@@ -78,6 +78,8 @@ pub struct Job {
     pub collateral: i64,
     pub claim_timeout: i64,
     /// The input as the circuit sees it (each value on the model's fixed-point grid), one list per input.
+    /// Empty in job listings unless asked for (`include_input=true`).
+    #[serde(default)]
     pub input: Vec<Vec<f64>>,
     pub policy: FailurePolicy,
     pub state: String,

@@ -1,0 +1,114 @@
+//! What users read: jobs listed most urgent first in a stable order with paging (none hidden past the
+//! first page), a filter for one account's jobs, inputs only when asked; accounts that do not exist are
+//! 404 and malformed ones 400; the treasury's balance. On SQLite and PostgreSQL.
+
+use zkinfer_market::client::JobQuery;
+use zkinfer_market::testkit::{on_both, Backend, TestServer};
+
+on_both!(
+    jobs_are_paged_in_a_stable_order,
+    accounts_unknown_malformed_and_treasury
+);
+
+fn jobs_are_paged_in_a_stable_order(b: Backend) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let Some(s) = TestServer::start_or_skip(b, dir.path(), TestServer::test_config()) else {
+        return;
+    };
+    let (buyer, other, owner, p) = (s.client(), s.client(), s.client(), s.client());
+    buyer.mint(1_000_000).expect("mint");
+    other.mint(1_000).expect("mint");
+    p.mint(10).expect("mint");
+    for (l, price) in [("cheap", 10), ("dear", 20)] {
+        s.seed_listing(&owner.key(), l, price, 0, 0)
+            .expect("listing");
+    }
+    p.stake("cheap", 1).expect("stake");
+    let mut ids = vec![];
+    // 110 jobs, created in the same second, deadlines in a few buckets, two prices
+    for i in 0..110 {
+        let l = if i % 2 == 0 { "cheap" } else { "dear" };
+        ids.push(
+            s.seed_job(&buyer.key(), l, 1000 + (i % 3) * 100)
+                .expect("job"),
+        );
+    }
+    let mine = s.seed_job(&other.key(), "cheap", 5000).expect("job");
+    p.claim(&ids[0]).expect("claim");
+    let q = JobQuery {
+        state: Some("OPEN".into()),
+        limit: Some(25),
+        ..JobQuery::default()
+    };
+    let first = buyer.jobs_page(&q).expect("page");
+    assert_eq!(first.len(), 25);
+    assert!(
+        first.iter().all(|j| j.input.is_empty()),
+        "inputs only when asked"
+    );
+    let all = buyer.all_jobs(&q).expect("all");
+    assert_eq!(all.len(), 110, "every open job is reachable by paging");
+    let keys: Vec<_> = all
+        .iter()
+        .map(|j| (j.deadline, -j.price, j.id.clone()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "most urgent first, then dearest, then id");
+    assert_eq!(all[..25], first[..]);
+    // the old method still returns inputs and stops at its limit
+    let old = buyer.jobs("state=OPEN&limit=10").expect("jobs");
+    assert_eq!(old.len(), 10);
+    // one account's jobs: as buyer, or as a provider that claimed them
+    let q = JobQuery {
+        party: Some(other.key()),
+        ..JobQuery::default()
+    };
+    let theirs = buyer.jobs_page(&q).expect("page");
+    assert_eq!(
+        theirs.iter().map(|j| j.id.clone()).collect::<Vec<_>>(),
+        vec![mine]
+    );
+    let q = JobQuery {
+        party: Some(p.key()),
+        include_input: true,
+        ..JobQuery::default()
+    };
+    let claimed = buyer.jobs_page(&q).expect("page");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].id, ids[0]);
+    assert_eq!(claimed[0].input, vec![vec![0.5]], "include_input=true");
+    assert_eq!(
+        old[0].input,
+        vec![vec![0.5]],
+        "the old method asks for inputs"
+    );
+    let e = buyer
+        .jobs_page(&JobQuery {
+            after: Some("jnothere".into()),
+            ..JobQuery::default()
+        })
+        .expect_err("unknown cursor");
+    assert_eq!(e.status, 404, "{e:?}");
+    let a = s.audit_now();
+    assert!(a.ok(), "{:?}", a.problems);
+}
+
+fn accounts_unknown_malformed_and_treasury(b: Backend) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let Some(s) = TestServer::start_or_skip(b, dir.path(), TestServer::test_config()) else {
+        return;
+    };
+    let c = s.client();
+    let e = c.balances(&c.key()).expect_err("unknown");
+    assert_eq!(e.status, 404, "{e:?}");
+    assert!(e.message.contains("no account"), "{e:?}");
+    for bad in ["nothex", "ab", &c.key().to_uppercase()] {
+        let e = c.balances(bad).expect_err("malformed");
+        assert_eq!(e.status, 400, "{bad}: {e:?}");
+    }
+    c.mint(5).expect("mint");
+    assert_eq!(c.balances(&c.key()).expect("known").available, 5);
+    let t = c.balances("treasury").expect("treasury");
+    assert_eq!((t.account.as_str(), t.available), ("treasury", 0));
+}
