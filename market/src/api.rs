@@ -77,6 +77,7 @@ pub fn router(market: Arc<Market>) -> Router {
         .route("/v1/jobs/{id}/submit", post(submit))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(log_request))
         .layer(axum::middleware::from_fn_with_state(
             limit,
             reject_oversized,
@@ -104,12 +105,72 @@ async fn reject_oversized(
     }
 }
 
-/// Serves the API on `listener` with the reaper running beside it, until the process ends.
+/// Logs every request: method, path, status and latency.
+async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let t = std::time::Instant::now();
+    let res = next.run(req).await;
+    let status = res.status().as_u16();
+    let latency_ms = t.elapsed().as_secs_f64() * 1e3;
+    if res.status().is_server_error() {
+        tracing::warn!(target: "zkinfer_market::http", %method, path, status, latency_ms, "request");
+    } else {
+        tracing::info!(target: "zkinfer_market::http", %method, path, status, latency_ms, "request");
+    }
+    res
+}
+
+/// Serves the API on `listener` with the reaper running beside it, until SIGTERM or Ctrl-C: then it
+/// stops accepting connections, lets requests in flight finish, stops the reaper and closes the database.
+/// Installs the log subscriber ([`crate::logging::init`]) unless the binary installed its own.
 pub async fn serve(market: Arc<Market>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    crate::logging::init();
+    serve_until(market, listener, shutdown_signal()).await
+}
+
+/// [`serve`] until `shutdown` completes (graceful: requests in flight finish).
+pub async fn serve_until(
+    market: Arc<Market>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let reaper = tokio::spawn(crate::reaper::run(market.clone()));
-    let r = axum::serve(listener, router(market)).await;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(target: "zkinfer_market::http", %addr, market_id = %market.market_id, "listening");
+    }
+    let r = axum::serve(listener, router(market.clone()))
+        .with_graceful_shutdown(shutdown)
+        .await;
     reaper.abort();
+    let _ = reaper.await;
+    market.db.close().await;
+    tracing::info!(target: "zkinfer_market::http", "server stopped");
     r
+}
+
+/// Completes on SIGTERM (Unix) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!(target: "zkinfer_market::http", "Ctrl-C: shutting down"),
+        _ = term => tracing::info!(target: "zkinfer_market::http", "SIGTERM: shutting down"),
+    }
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {

@@ -29,6 +29,7 @@ mod extract;
 pub mod ledger;
 pub mod limits;
 pub mod liveness;
+pub mod logging;
 pub mod market;
 mod ops;
 pub mod reaper;

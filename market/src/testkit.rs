@@ -182,7 +182,11 @@ impl TestServer {
             "http://{}",
             listener.local_addr().map_err(TestkitError::Listen)?
         );
-        rt.spawn(api::serve(market.clone(), listener));
+        rt.spawn(api::serve_until(
+            market.clone(),
+            listener,
+            std::future::pending(),
+        ));
         Ok(Self {
             market,
             url,

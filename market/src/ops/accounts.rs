@@ -29,7 +29,7 @@ impl Market {
         require_signer(s, &req.account, "account")?;
         check_amount(req.amount, "amount", false)?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        let available = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut p = Postings::new();
             let acct = ledger::avail(&req.account);
@@ -41,7 +41,9 @@ impl Market {
             )?;
             p.apply(tx, None, now).await?;
             ledger::balance(tx, &acct).await
-        })
+        })?;
+        crate::event!(account = %req.account, amount = req.amount, "minted (dev)");
+        Ok(available)
     }
 
     /// Lists a model, or re-lists it (new artifacts or terms) when the signer owns the listing. Jobs
@@ -133,6 +135,7 @@ impl Market {
             }
             get_listing(tx, &l.id).await
         })?;
+        crate::event!(listing = %listing.id, owner = %listing.owner, revision = listing.revision, price = listing.price, royalty_bps = listing.royalty_bps, collateral = listing.collateral, "model listed");
         self.cache_artifacts(
             &listing.settings_hash,
             &listing.vk_hash,
@@ -147,7 +150,7 @@ impl Market {
         require_signer(s, &req.provider, "provider")?;
         check_amount(req.amount, "amount", false)?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        let b = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             get_listing(tx, &req.listing_id).await?;
             release_unbonded(tx, Some(&req.provider), now).await?;
@@ -163,7 +166,9 @@ impl Market {
             )?;
             p.apply(tx, None, now).await?;
             balances(tx, &req.provider).await
-        })
+        })?;
+        crate::event!(provider = %req.provider, listing = %req.listing_id, amount = req.amount, "stake added");
+        Ok(b)
     }
 
     /// Starts unbonding free stake: refused while the provider holds an open claim on the listing; the
@@ -172,7 +177,7 @@ impl Market {
         require_signer(s, &req.provider, "provider")?;
         check_amount(req.amount, "amount", false)?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        let b = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             get_listing(tx, &req.listing_id).await?;
             let open: i64 = sqlx::query_scalar(
@@ -211,7 +216,9 @@ impl Market {
             )?;
             p.apply(tx, None, now).await?;
             balances(tx, &req.provider).await
-        })
+        })?;
+        crate::event!(provider = %req.provider, listing = %req.listing_id, amount = req.amount, "unstaking started");
+        Ok(b)
     }
 }
 

@@ -60,7 +60,7 @@ impl Market {
         let canonical = canonical_input(&art.settings, &parsed.inputs)?;
         let input_json = serde_json::to_string(&canonical).unwrap_or_default();
         let job_id = random_id("j");
-        write_tx!(self.db, tx, {
+        let created = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let l = get_listing(tx, &req.listing_id).await?;
             if l.revision != listing.revision {
@@ -116,7 +116,12 @@ impl Market {
                 created: true,
                 job: load_job(tx, &job_id).await.map(strip)?,
             })
-        })
+        })?;
+        if created.created {
+            let j = &created.job;
+            crate::event!(job = %j.id, buyer = %j.buyer, listing = %j.listing_id, price = j.price, deadline = j.deadline, "job created: price escrowed");
+        }
+        Ok(created)
     }
 
     /// Cancels an open job: escrow back to the buyer; any bounty is burned (a buyer never profits from
@@ -129,7 +134,8 @@ impl Market {
     ) -> Result<Job, MarketError> {
         require_signer(s, &req.buyer, "buyer")?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        self.apply_expiries(job_id, now).await?;
+        let job = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut job = lock_job(tx, job_id).await?;
             expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
@@ -148,7 +154,9 @@ impl Market {
             }
             close_job(tx, &mut job, CANCELLED, now).await?;
             Ok(strip(job))
-        })
+        })?;
+        crate::event!(job = %job.id, buyer = %job.buyer, price = job.price, "job cancelled: escrow refunded");
+        Ok(job)
     }
 
     /// Claims an open job: exactly one concurrent claim wins (conditional update on the job's version).
@@ -160,7 +168,8 @@ impl Market {
     ) -> Result<ClaimInfo, MarketError> {
         require_signer(s, &req.provider, "provider")?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        self.apply_expiries(job_id, now).await?;
+        let info = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut job = lock_job(tx, job_id).await?;
             expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
@@ -236,7 +245,9 @@ impl Market {
                 status: "ACTIVE".into(),
                 bind: bind_hex(&self.market_id, job_id, &req.provider),
             })
-        })
+        })?;
+        crate::event!(job = %info.job_id, claim = %info.claim_id, provider = %info.provider, collateral = info.collateral, deadline = info.deadline, "job claimed");
+        Ok(info)
     }
 
     /// The claimant gives up (e.g. its local proving failed): slashed like a timeout, the job reopens
@@ -249,7 +260,8 @@ impl Market {
     ) -> Result<Job, MarketError> {
         require_signer(s, &req.provider, "provider")?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        self.apply_expiries(job_id, now).await?;
+        let job = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut job = lock_job(tx, job_id).await?;
             expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
@@ -276,7 +288,9 @@ impl Market {
             )
             .await?;
             Ok(strip(job))
-        })
+        })?;
+        crate::event!(job = %job.id, claim = %req.claim_id, provider = %req.provider, new_state = %job.state, "claim abandoned: collateral slashed (half burned, half to the bounty)");
+        Ok(job)
     }
 }
 
@@ -299,6 +313,36 @@ pub(crate) async fn lock_provider(
         .execute(&mut *tx)
         .await?;
     Ok(())
+}
+
+impl Market {
+    /// Applies the expiries of a job due at `now` in a transaction of their own (so that a request that
+    /// then fails does not roll them back) and logs them. Returns whether anything changed.
+    pub(crate) async fn apply_expiries(&self, job_id: &str, now: i64) -> Result<bool, MarketError> {
+        let window = self.config.min_claim_window;
+        let (before, after) = write_tx!(self.db, tx, {
+            let mut job = match lock_job(tx, job_id).await {
+                Err(MarketError::NoJob { .. }) => return Ok((None, None)),
+                other => other?,
+            };
+            let before = (
+                job.state.clone(),
+                job.claim_id.clone(),
+                job.claimant.clone(),
+            );
+            let changed = expire_due(tx, &mut job, now, window).await?;
+            Ok((Some(before), changed.then_some(job)))
+        })?;
+        if let (Some((state, claim, provider)), Some(job)) = (before, &after) {
+            if state == CLAIMED {
+                crate::event!(job = %job.id, claim = ?claim, provider = ?provider, new_state = %job.state, "claim timed out: collateral slashed (half burned, half to the bounty)");
+            }
+            if job.state == REFUNDED {
+                crate::event!(job = %job.id, buyer = %job.buyer, price = job.price, "job refunded (deadline passed)");
+            }
+        }
+        Ok(after.is_some())
+    }
 }
 
 /// A job without its outputs (which only its buyer sees).

@@ -7,7 +7,6 @@ mod submit;
 
 #[cfg(feature = "testkit")]
 pub(crate) use accounts::get_listing;
-pub(crate) use jobs::expire_due;
 pub use query::{JobFilter, MAX_JOBS_PAGE};
 #[cfg(feature = "testkit")]
 pub(crate) use submit::settle;

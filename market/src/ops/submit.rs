@@ -51,10 +51,7 @@ impl Market {
         let window = self.config.min_claim_window;
         // expiries due at receipt are applied and committed on their own, so that a late submission,
         // which then fails, does not roll back the expiry of its claim with it
-        write_tx!(self.db, tx, {
-            let mut job = lock_job(tx, job_id).await?;
-            expire_due(tx, &mut job, received_at, window).await
-        })?;
+        self.apply_expiries(job_id, received_at).await?;
         let step = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut job = lock_job(tx, job_id).await?;
@@ -136,6 +133,7 @@ impl Market {
                 .bind(&body).bind(received_at)
                 .execute(&mut *tx)
                 .await?;
+            crate::event!(job = %job_id, submission = %id, provider = %req.provider, claim = %req.claim_id, "proof received: verifying");
             Ok(Step::Verify(id))
         })?;
         let result = match step {
@@ -241,6 +239,11 @@ impl Market {
             Ok((stored_result(tx, id).await?, decided))
         })?;
         if decided {
+            crate::event!(job = %result.job_id, submission = %result.submission_id, status = %result.status, job_state = %result.job_state, paid = result.paid, verify_us = result.verify_us, reason = ?result.reason, "{}", match result.status.as_str() {
+                "VALID" => "submission valid: job settled",
+                "INVALID" => "submission invalid: collateral slashed (half to the buyer, half burned)",
+                _ => "submission judged",
+            });
             self.bump_stats(|st| {
                 st.submissions += 1;
                 match result.status.as_str() {

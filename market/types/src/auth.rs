@@ -434,7 +434,7 @@ mod tests {
     #[test]
     fn extreme_timestamps_are_refused_without_overflow() {
         let id = Identity::generate();
-        let now = 1_800_000_000;
+        let now: i64 = 1_800_000_000;
         for ts in [
             now.wrapping_add(i64::MIN),
             i64::MIN,
