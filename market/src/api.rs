@@ -292,14 +292,16 @@ async fn submit(
     // the body was read and the signature checked before the handler runs
     let received_at = m.now();
     let r = m.submit(&signer, &id, &body, received_at).await?;
-    let err = match r.status.as_str() {
-        "VALID" => None,
-        "INVALID" => Some((
+    let err = match r.status {
+        SubmissionStatus::Valid => None,
+        SubmissionStatus::Invalid => Some((
             ErrorCode::ProofRejected,
             "proof rejected, collateral slashed",
         )),
-        "MALFORMED" => Some((ErrorCode::BadRequest, "unreadable proof; nothing changed")),
-        _ => Some((
+        SubmissionStatus::Malformed => {
+            Some((ErrorCode::BadRequest, "unreadable proof; nothing changed"))
+        }
+        SubmissionStatus::Superseded | SubmissionStatus::Pending => Some((
             ErrorCode::Conflict,
             "the claim ended before this submission was judged",
         )),

@@ -6,7 +6,7 @@ use crate::market::short;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use thiserror::Error;
 use zkinfer_market_types::auth::AuthError;
-use zkinfer_market_types::ErrorCode;
+use zkinfer_market_types::{ErrorCode, JobState, SubmissionStatus, UnknownState};
 use zkinfer_verifier::VerifyError;
 
 /// The largest money amount a request may name (see [`crate::limits`]).
@@ -110,12 +110,12 @@ pub enum MarketError {
     #[error("the job has an active claim; it can be cancelled once the claim ends")]
     CancelWhileClaimed { job_id: String },
     #[error("the job is already {state}")]
-    AlreadyFinished { job_id: String, state: String },
+    AlreadyFinished { job_id: String, state: JobState },
     #[error("job {job_id} is {state}, not {expected}")]
     WrongState {
         job_id: String,
-        state: String,
-        expected: &'static str,
+        state: JobState,
+        expected: JobState,
     },
     #[error("job {job_id} expires in {left} s, too close to prove (claims need {need} s)")]
     TooCloseToDeadline {
@@ -134,7 +134,7 @@ pub enum MarketError {
     #[error("this proof was already judged {status}: {}", .reason.as_deref().unwrap_or_default())]
     AlreadyJudged {
         submission_id: String,
-        status: String,
+        status: SubmissionStatus,
         reason: Option<String>,
     },
     #[error("this proof was already submitted for job {job_id}")]
@@ -245,6 +245,8 @@ pub enum MarketError {
         #[source]
         source: tokio::task::JoinError,
     },
+    #[error("internal error: stored {0}")]
+    StoredState(#[from] UnknownState),
     #[error("internal error: no active claim")]
     NoActiveClaim { job_id: String },
     #[error("bad market configuration: {what}")]
@@ -321,6 +323,7 @@ impl MarketError {
             | StoredSubmission { .. }
             | Task { .. }
             | NoActiveClaim { .. }
+            | StoredState(_)
             | BadConfig { .. } => ErrorCode::Internal,
         }
     }

@@ -241,7 +241,7 @@ pub(crate) fn job_from_row(r: &AnyRow) -> Result<Job, MarketError> {
         claim_timeout: r.try_get("claim_timeout")?,
         input: serde_json::from_str(&input).map_err(bad)?,
         policy: FailurePolicy::parse(&policy),
-        state: r.try_get("state")?,
+        state: r.try_get::<String, _>("state")?.parse()?,
         version: r.try_get("version")?,
         created_at: r.try_get("created_at")?,
         deadline: r.try_get("deadline")?,
@@ -279,7 +279,7 @@ pub(crate) async fn save_job(tx: &mut AnyConnection, job: &mut Job) -> Result<()
     let done = sqlx::query(
         "UPDATE jobs SET state = $1, version = version + 1, claim_id = $2, claimant = $3, claim_deadline = $4, claims = $5, outputs = $6, submission_id = $7, finished_at = $8 WHERE id = $9 AND version = $10",
     )
-    .bind(&job.state)
+    .bind(job.state.as_str())
     .bind(&job.claim_id)
     .bind(&job.claimant)
     .bind(job.claim_deadline)

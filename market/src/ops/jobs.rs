@@ -9,8 +9,8 @@ use crate::market::{
     consume_nonce, load_job, lock_job, random_id, require_signer, save_job, Market, Signer,
 };
 use crate::types::{
-    AbandonReq, CancelReq, ClaimInfo, ClaimReq, CreateJobReq, Created, FailurePolicy, Job,
-    CANCELLED, CLAIMED, OPEN, REFUNDED,
+    AbandonReq, CancelReq, ClaimInfo, ClaimReq, ClaimStatus, CreateJobReq, Created, FailurePolicy,
+    Job, JobState, CANCELLED, CLAIMED, OPEN, REFUNDED,
 };
 use sqlx::AnyConnection;
 
@@ -142,7 +142,7 @@ impl Market {
             if job.buyer != req.buyer {
                 return Err(MarketError::OnlyBuyerCancels { job_id: job.id });
             }
-            match job.state.as_str() {
+            match job.state {
                 OPEN => {}
                 CLAIMED => return Err(MarketError::CancelWhileClaimed { job_id: job.id }),
                 _ => {
@@ -214,7 +214,7 @@ impl Market {
             }
             let claim_id = random_id("c");
             let deadline = (now + job.claim_timeout).min(job.deadline);
-            job.state = CLAIMED.into();
+            job.state = CLAIMED;
             job.claim_id = Some(claim_id.clone());
             job.claimant = Some(req.provider.clone());
             job.claim_deadline = Some(deadline);
@@ -242,7 +242,7 @@ impl Market {
                 collateral: job.collateral,
                 claimed_at: now,
                 deadline,
-                status: "ACTIVE".into(),
+                status: ClaimStatus::Active,
                 bind: bind_hex(&self.market_id, job_id, &req.provider),
             })
         })?;
@@ -325,11 +325,7 @@ impl Market {
                 Err(MarketError::NoJob { .. }) => return Ok((None, None)),
                 other => other?,
             };
-            let before = (
-                job.state.clone(),
-                job.claim_id.clone(),
-                job.claimant.clone(),
-            );
+            let before = (job.state, job.claim_id.clone(), job.claimant.clone());
             let changed = expire_due(tx, &mut job, now, window).await?;
             Ok((Some(before), changed.then_some(job)))
         })?;
@@ -450,7 +446,7 @@ pub(crate) async fn fail_claim(
                 coll - half,
                 "slash invalid: burn",
             )?;
-            "SLASHED_INVALID"
+            ClaimStatus::SlashedInvalid
         }
         Failure::TimedOut | Failure::Abandoned => {
             p.add(
@@ -466,15 +462,15 @@ pub(crate) async fn fail_claim(
                 "slash timeout: bounty",
             )?;
             if why == Failure::TimedOut {
-                "SLASHED_TIMEOUT"
+                ClaimStatus::SlashedTimeout
             } else {
-                "ABANDONED"
+                ClaimStatus::Abandoned
             }
         }
     };
     p.apply(tx, Some(&job.id), now).await?;
     sqlx::query("UPDATE claims SET status = $1, ended_at = $2 WHERE id = $3")
-        .bind(status)
+        .bind(status.as_str())
         .bind(now)
         .bind(&claim)
         .execute(&mut *tx)
@@ -484,7 +480,7 @@ pub(crate) async fn fail_claim(
     job.claim_deadline = None;
     let reopen = job.policy == FailurePolicy::Reopen && job.deadline - now >= min_window;
     if reopen {
-        job.state = OPEN.into();
+        job.state = OPEN;
         save_job(tx, job).await
     } else {
         close_job(tx, job, REFUNDED, now).await
@@ -495,7 +491,7 @@ pub(crate) async fn fail_claim(
 pub(crate) async fn close_job(
     tx: &mut AnyConnection,
     job: &mut Job,
-    state: &str,
+    state: JobState,
     now: i64,
 ) -> Result<(), MarketError> {
     let escrow = ledger::escrow(&job.id);
@@ -517,7 +513,7 @@ pub(crate) async fn close_job(
         b,
         "burn unclaimed bounty",
     )?;
-    job.state = state.into();
+    job.state = state;
     job.finished_at = Some(now);
     save_job(tx, job).await?;
     p.apply(tx, Some(&job.id), now).await

@@ -2,16 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Job states. SETTLED, REFUNDED and CANCELLED are terminal.
-pub const OPEN: &str = "OPEN";
-pub const CLAIMED: &str = "CLAIMED";
-pub const SETTLED: &str = "SETTLED";
-pub const REFUNDED: &str = "REFUNDED";
-pub const CANCELLED: &str = "CANCELLED";
+pub use crate::state::{ClaimStatus, JobState, SubmissionStatus};
 
-/// Whether a job state is terminal.
+/// Job states (shorthands of [`JobState`]'s variants). SETTLED, REFUNDED and CANCELLED are terminal.
+pub const OPEN: JobState = JobState::Open;
+pub const CLAIMED: JobState = JobState::Claimed;
+pub const SETTLED: JobState = JobState::Settled;
+pub const REFUNDED: JobState = JobState::Refunded;
+pub const CANCELLED: JobState = JobState::Cancelled;
+
+/// Whether a job state name is terminal (an unknown name is not).
 pub fn is_terminal(state: &str) -> bool {
-    matches!(state, SETTLED | REFUNDED | CANCELLED)
+    state.parse::<JobState>().is_ok_and(|s| s.is_terminal())
 }
 
 /// What to do with a job whose claim failed (invalid proof, missed deadline, abandoned).
@@ -82,7 +84,7 @@ pub struct Job {
     #[serde(default)]
     pub input: Vec<Vec<f64>>,
     pub policy: FailurePolicy,
-    pub state: String,
+    pub state: JobState,
     pub version: i64,
     pub created_at: i64,
     pub deadline: i64,
@@ -108,7 +110,7 @@ pub struct ClaimInfo {
     pub collateral: i64,
     pub claimed_at: i64,
     pub deadline: i64,
-    pub status: String,
+    pub status: ClaimStatus,
     /// The binding value the proof must carry (hex field element): `zkinfer prove --bind` it.
     pub bind: String,
 }
@@ -119,9 +121,9 @@ pub struct SubmitResult {
     pub job_id: String,
     pub submission_id: String,
     /// VALID (settled), INVALID (slashed), MALFORMED (unreadable, nothing changed) or SUPERSEDED.
-    pub status: String,
+    pub status: SubmissionStatus,
     pub reason: Option<String>,
-    pub job_state: String,
+    pub job_state: JobState,
     /// The verified outputs, when VALID.
     pub outputs: Option<Vec<Vec<f64>>>,
     /// What the provider received (price share + bounty), when VALID.
