@@ -19,7 +19,7 @@
 
 use crate::db::Db;
 use crate::error::MarketError;
-use crate::types::is_terminal;
+use crate::types::{is_terminal, ClaimStatus, JobState, SubmissionStatus};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
@@ -221,6 +221,25 @@ async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
             r.problems.push(format!(
                 "claim {c} is ACTIVE but not the active claim of job {j}"
             ));
+        }
+    }
+    // every stored state is one the market knows
+    for (table, col) in [
+        ("jobs", "state"),
+        ("claims", "status"),
+        ("submissions", "status"),
+    ] {
+        let q = format!("SELECT DISTINCT {col} AS s FROM {table}");
+        for row in sqlx::query(&q).fetch_all(pool).await? {
+            let name: String = row.try_get("s")?;
+            let known = match table {
+                "jobs" => name.parse::<JobState>().is_ok(),
+                "claims" => name.parse::<ClaimStatus>().is_ok(),
+                _ => name.parse::<SubmissionStatus>().is_ok(),
+            };
+            if !known {
+                r.problems.push(format!("{table}: unknown {col} '{name}'"));
+            }
         }
     }
     // 6

@@ -33,6 +33,7 @@ pub mod logging;
 pub mod market;
 mod ops;
 pub mod reaper;
+mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod verify;

@@ -262,34 +262,6 @@ pub(crate) async fn release_unbonded(
     Ok(n)
 }
 
-/// A listing (404 when unknown).
-pub(crate) async fn get_listing(tx: &mut AnyConnection, id: &str) -> Result<Listing, MarketError> {
-    let r = sqlx::query("SELECT id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, collateral, claim_timeout, revision, created_at, updated_at FROM listings WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| MarketError::NoListing { id: id.to_string() })?;
-    listing_from_row(&r)
-}
-
-pub(crate) fn listing_from_row(r: &sqlx::any::AnyRow) -> Result<Listing, MarketError> {
-    Ok(Listing {
-        id: r.try_get("id")?,
-        owner: r.try_get("owner")?,
-        model_id: r.try_get("model_id")?,
-        settings_hash: r.try_get("settings_hash")?,
-        vk_hash: r.try_get("vk_hash")?,
-        params_hash: r.try_get("params_hash")?,
-        price: r.try_get("price")?,
-        royalty_bps: r.try_get("royalty_bps")?,
-        collateral: r.try_get("collateral")?,
-        claim_timeout: r.try_get("claim_timeout")?,
-        revision: r.try_get("revision")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
 /// The balances of one identity.
 pub(crate) async fn balances(tx: &mut AnyConnection, key: &str) -> Result<Balances, MarketError> {
     let rows = sqlx::query("SELECT name, kind, balance FROM accounts WHERE owner = $1")
@@ -319,3 +291,5 @@ pub(crate) async fn balances(tx: &mut AnyConnection, key: &str) -> Result<Balanc
     }
     Ok(b)
 }
+
+pub(crate) use crate::store::{get_listing, listing_from_row};

@@ -114,9 +114,12 @@ impl Market {
 
     /// All listings.
     pub async fn listings(&self) -> Result<Vec<Listing>, MarketError> {
-        let rows = sqlx::query("SELECT id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, collateral, claim_timeout, revision, created_at, updated_at FROM listings ORDER BY id")
-            .fetch_all(&self.db.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM listings ORDER BY id",
+            crate::store::LISTING_COLS
+        ))
+        .fetch_all(&self.db.pool)
+        .await?;
         rows.iter().map(listing_from_row).collect()
     }
 
