@@ -8,8 +8,8 @@
 //! | `POST /v1/dev/clock` | [`ClockReq`] (`--dev-clock` servers) | anyone |
 //! | `GET /v1/models`, `GET /v1/models/{id}`, `POST /v1/models` | [`ListReq`] | `owner` |
 //! | `POST /v1/stake`, `POST /v1/unstake` | [`StakeReq`] | `provider` |
-//! | `GET /v1/accounts/{key}` | | |
-//! | `GET /v1/jobs?state=&listing_id=&model_id=&buyer=&limit=`, `POST /v1/jobs` | [`CreateJobReq`] | `buyer` |
+//! | `GET /v1/accounts/{key}` (400 malformed, 404 unknown; `treasury`) | | |
+//! | `GET /v1/jobs?state=&listing_id=&model_id=&buyer=&party=&after=&limit=&include_input=` ([`JobFilter`]: by deadline, price desc, id), `POST /v1/jobs` | [`CreateJobReq`] | `buyer` |
 //! | `GET /v1/jobs/{id}`; `GET /v1/jobs/{id}/result` (outputs) | | buyer (result) |
 //! | `POST /v1/jobs/{id}/cancel`, `/claim`, `/abandon`, `/submit` | [`CancelReq`], [`ClaimReq`], [`AbandonReq`], [`SubmitReq`] | buyer, provider |
 
