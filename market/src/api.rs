@@ -8,7 +8,8 @@
 //! | `POST /v1/dev/clock` | [`ClockReq`] (`--dev-clock` servers) | anyone |
 //! | `GET /v1/models`, `GET /v1/models/{id}`, `POST /v1/models` | [`ListReq`] | `owner` |
 //! | `POST /v1/stake`, `POST /v1/unstake` | [`StakeReq`] | `provider` |
-//! | `GET /v1/accounts/{key}` (400 malformed, 404 unknown; `treasury`) | | |
+//! | `GET /v1/accounts/{key}` (400 malformed, 404 unknown; `treasury`), `GET /v1/accounts/{key}/entries?after=&limit=` | | |
+//! | `GET /v1/totals` (minted, burned, treasury, held per kind) | | |
 //! | `GET /v1/jobs?state=&listing_id=&model_id=&buyer=&party=&after=&limit=&include_input=` ([`JobFilter`]: by deadline, price desc, id), `POST /v1/jobs` | [`CreateJobReq`] | `buyer` |
 //! | `GET /v1/jobs/{id}`; `GET /v1/jobs/{id}/result` (outputs) | | buyer (result) |
 //! | `POST /v1/jobs/{id}/cancel`, `/claim`, `/abandon`, `/submit` | [`CancelReq`], [`ClaimReq`], [`AbandonReq`], [`SubmitReq`] | buyer, provider |
@@ -68,6 +69,8 @@ pub fn router(market: Arc<Market>) -> Router {
         .route("/v1/stake", post(stake))
         .route("/v1/unstake", post(unstake))
         .route("/v1/accounts/{key}", get(account))
+        .route("/v1/accounts/{key}/entries", get(account_entries))
+        .route("/v1/totals", get(totals))
         .route("/v1/jobs", get(jobs).post(create_job))
         .route("/v1/jobs/{id}", get(job))
         .route("/v1/jobs/{id}/result", get(job_result))
@@ -239,6 +242,29 @@ async fn unstake(State(m): App, Signed { signer, body }: Signed<StakeReq>) -> Re
 
 async fn account(State(m): App, Path(key): Path<String>) -> Res<Balances> {
     ok(m.balances(&key).await?)
+}
+
+/// Paging of `GET /v1/accounts/{key}/entries`.
+#[derive(Debug, Default, serde::Deserialize)]
+struct EntryPage {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn account_entries(
+    State(m): App,
+    Path(key): Path<String>,
+    q: Result<Query<EntryPage>, QueryRejection>,
+) -> Res<Vec<LedgerEntry>> {
+    let Query(p) = q.map_err(MarketError::BadQuery)?;
+    ok(
+        m.entries(&key, p.after.unwrap_or(0), p.limit.unwrap_or(100))
+            .await?,
+    )
+}
+
+async fn totals(State(m): App) -> Res<Totals> {
+    ok(m.totals().await?)
 }
 
 async fn jobs(State(m): App, q: Result<Query<JobFilter>, QueryRejection>) -> Res<Vec<Job>> {

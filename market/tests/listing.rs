@@ -111,4 +111,34 @@ fn accounts_unknown_malformed_and_treasury(b: Backend) {
     assert_eq!(c.balances(&c.key()).expect("known").available, 5);
     let t = c.balances("treasury").expect("treasury");
     assert_eq!((t.account.as_str(), t.available), ("treasury", 0));
+    // a buyer's escrow, a provider's slash history with its reasons, the market's totals
+    let (owner, p) = (s.client(), s.client());
+    s.seed_listing(&owner.key(), "m", 4, 0, 10)
+        .expect("listing");
+    let job = s.seed_job(&c.key(), "m", 3600).expect("job");
+    assert_eq!(c.balances(&c.key()).expect("b").escrow, 4);
+    p.mint(10).expect("mint");
+    p.stake("m", 10).expect("stake");
+    let claim = p.claim(&job).expect("claim");
+    p.abandon(&job, &claim.claim_id).expect("abandon");
+    let e = p.entries(&p.key(), 0, 100).expect("entries");
+    let reasons: Vec<_> = e.iter().map(|x| x.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "mint",
+            "stake",
+            "lock collateral",
+            "slash timeout: burn",
+            "slash timeout: bounty"
+        ]
+    );
+    assert_eq!(e[3].job_id.as_deref(), Some(job.as_str()));
+    let page = p.entries(&p.key(), e[1].id, 2).expect("page");
+    assert_eq!(page, e[2..4]);
+    let t = c.totals().expect("totals");
+    assert_eq!((t.minted, t.burned, t.treasury), (15, 5, 0));
+    assert_eq!(t.held.values().sum::<i64>(), t.minted - t.burned);
+    let a = s.audit_now();
+    assert!(a.ok(), "{:?}", a.problems);
 }

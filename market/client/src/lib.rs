@@ -302,6 +302,18 @@ impl Client {
     pub fn balances(&self, key: &str) -> R<Balances> {
         self.get(&format!("/v1/accounts/{key}"))
     }
+    /// One page of an identity's ledger entries (earnings, slashes with reasons, escrows, refunds),
+    /// oldest first, after entry id `after` (0: from the start).
+    pub fn entries(&self, key: &str, after: i64, limit: i64) -> R<Vec<LedgerEntry>> {
+        self.get(&format!(
+            "/v1/accounts/{}/entries?after={after}&limit={limit}",
+            encode(key)
+        ))
+    }
+    /// Minted, burned, treasury and held totals.
+    pub fn totals(&self) -> R<Totals> {
+        self.get("/v1/totals")
+    }
     pub fn create_job(
         &self,
         listing_id: &str,

@@ -272,6 +272,12 @@ pub(crate) async fn balances(tx: &mut AnyConnection, key: &str) -> Result<Balanc
         account: key.to_string(),
         ..Balances::default()
     };
+    b.escrow = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(a.balance), 0) AS BIGINT) FROM accounts a JOIN jobs j ON a.name = 'escrow:' || j.id WHERE j.buyer = $1",
+    )
+    .bind(key)
+    .fetch_one(&mut *tx)
+    .await?;
     for r in rows {
         let (name, kind, bal): (String, String, i64) = (
             r.try_get("name")?,

@@ -5,8 +5,9 @@ use super::jobs::strip;
 use crate::error::MarketError;
 use crate::ledger;
 use crate::market::{job_from_row, load_job, Market, JOB_COLS};
-use crate::types::{Balances, Info, Job, Listing};
+use crate::types::{Balances, Info, Job, LedgerEntry, Listing, Totals};
 use serde::Deserialize;
+use sqlx::Row;
 use zkinfer_market_types::auth::check_account_key;
 
 /// The most jobs one `GET /v1/jobs` answers with (`limit` is clamped to it; 100 when not given).
@@ -110,6 +111,63 @@ impl Market {
             });
         }
         balances(&mut c, key).await
+    }
+
+    /// The ledger entries that move money in or out of an identity's accounts (its available balance,
+    /// stakes, collateral, unbonding), oldest first: earnings, slashes with their reasons, escrows and
+    /// refunds. One page of at most `limit` (≤ [`MAX_JOBS_PAGE`]) after entry id `after`.
+    pub async fn entries(
+        &self,
+        key: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<LedgerEntry>, MarketError> {
+        self.balances(key).await?;
+        let rows = sqlx::query(
+            "SELECT id, at, debit, credit, amount, reason, job_id FROM entries WHERE (debit IN (SELECT name FROM accounts WHERE owner = $1) OR credit IN (SELECT name FROM accounts WHERE owner = $1)) AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(key)
+        .bind(after)
+        .bind(limit.clamp(1, MAX_JOBS_PAGE))
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LedgerEntry {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    debit: r.try_get("debit")?,
+                    credit: r.try_get("credit")?,
+                    amount: r.try_get("amount")?,
+                    reason: r.try_get("reason")?,
+                    job_id: r.try_get("job_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Minted, burned and held money.
+    pub async fn totals(&self) -> Result<Totals, MarketError> {
+        let rows = sqlx::query(
+            "SELECT kind, CAST(SUM(balance) AS BIGINT) AS total FROM accounts GROUP BY kind",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut t = Totals::default();
+        for r in rows {
+            let (kind, total): (String, i64) = (r.try_get("kind")?, r.try_get("total")?);
+            match kind.as_str() {
+                "mint" => t.minted = -total,
+                "burn" => t.burned = total,
+                k => {
+                    if k == ledger::TREASURY {
+                        t.treasury = total;
+                    }
+                    t.held.insert(k.to_string(), total);
+                }
+            }
+        }
+        Ok(t)
     }
 
     /// All listings.

@@ -143,6 +143,34 @@ pub struct Balances {
     pub collateral: i64,
     /// Stake on its way back (unbonding).
     pub unbonding: i64,
+    /// Escrowed in the account's open and claimed jobs (as buyer).
+    #[serde(default)]
+    pub escrow: i64,
+}
+
+/// One ledger movement (`GET /v1/accounts/{key}/entries`): `amount` from `debit` to `credit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// Increasing: the cursor of the next page (`after`).
+    pub id: i64,
+    pub at: i64,
+    pub debit: String,
+    pub credit: String,
+    pub amount: i64,
+    /// What it was: `escrow`, `refund`, `royalty`, `fee`, `pay provider`, `pay bounty`, `stake`,
+    /// `lock collateral`, `unlock collateral`, `slash invalid: buyer`, `slash timeout: burn`, ...
+    pub reason: String,
+    pub job_id: Option<String>,
+}
+
+/// The market's totals (`GET /v1/totals`): money minted, burned, and held per account kind (`avail`,
+/// `stake`, `coll`, `unbond`, `escrow`, `bounty`, `treasury`); held = minted − burned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Totals {
+    pub minted: i64,
+    pub burned: i64,
+    pub treasury: i64,
+    pub held: std::collections::BTreeMap<String, i64>,
 }
 
 /// Public information about the market.
