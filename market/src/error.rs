@@ -41,6 +41,8 @@ pub enum MarketError {
     MalformedJson(#[source] serde_json::Error),
     #[error("bad query: {}", .0.body_text())]
     BadQuery(#[source] QueryRejection),
+    #[error("bad query: {reason}")]
+    BadFilter { reason: String },
     #[error("field {field}: not hex: {source}")]
     NotHex {
         field: &'static str,
@@ -261,6 +263,7 @@ impl MarketError {
             UnreadableBody(_)
             | MalformedJson(_)
             | BadQuery(_)
+            | BadFilter { .. }
             | NotHex { .. }
             | BadListingId { .. }
             | BadClientIndex { .. }

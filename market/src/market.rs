@@ -67,6 +67,7 @@ impl Config {
             return bad("fee_bps must be 0 to 10000");
         }
         if !(1..=3600).contains(&self.auth_skew) {
+            // (nonce_retention and the skew check rely on a small skew)
             return bad("auth_skew must be 1 to 3600 seconds");
         }
         if !(1..=10_000).contains(&self.max_open_claims) {
@@ -79,6 +80,47 @@ impl Config {
             return bad("min_claim_window, pending_grace_secs (≤ 1 day) and unbonding_secs (≤ 1 year) must be ≥ 0");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_out_of_bounds_are_refused() {
+        assert!(Config::default().validate().is_ok());
+        for c in [
+            Config {
+                fee_bps: 10_001,
+                ..Config::default()
+            },
+            Config {
+                fee_bps: -1,
+                ..Config::default()
+            },
+            Config {
+                auth_skew: 0,
+                ..Config::default()
+            },
+            Config {
+                auth_skew: i64::MAX,
+                ..Config::default()
+            },
+            Config {
+                max_open_claims: 0,
+                ..Config::default()
+            },
+            Config {
+                unbonding_secs: -1,
+                ..Config::default()
+            },
+        ] {
+            assert!(
+                matches!(c.validate(), Err(MarketError::BadConfig { .. })),
+                "{c:?}"
+            );
+        }
     }
 }
 

@@ -335,6 +335,29 @@ impl TestServer {
     /// Settles a CLAIMED job as if its claimant's proof had verified (a VALID submission is recorded),
     /// through the market's own settlement.
     pub fn settle_unverified(&self, job_id: &str) -> Result<(), MarketError> {
+        self.settle_unverified_as(job_id, None)
+    }
+
+    /// [`TestServer::settle_unverified`], recording the submission under the hash of `proof` (a proof
+    /// file's JSON), as `submit` would: submitting that proof again is then a repeat of a VALID one.
+    pub fn settle_unverified_as(
+        &self,
+        job_id: &str,
+        proof: Option<&serde_json::Value>,
+    ) -> Result<(), MarketError> {
+        use sha2::Digest;
+        let hash = match proof {
+            Some(p) => {
+                let text = serde_json::to_string(p).unwrap_or_default();
+                let f = zkinfer_verifier::ProofFile::parse(text.as_bytes(), "proof")
+                    .map_err(MarketError::MalformedProof)?;
+                let bytes = f
+                    .proof_bytes("proof")
+                    .map_err(MarketError::MalformedProof)?;
+                Some(hex::encode(sha2::Sha256::digest(&bytes)))
+            }
+            None => None,
+        };
         use crate::db::write_tx;
         let now = self.market.now();
         self.block_on(async {
@@ -348,9 +371,10 @@ impl TestServer {
                 };
                 let sid = crate::market::random_id("s");
                 sqlx::query(
-                    "INSERT INTO submissions (id, job_id, claim_id, provider, proof_hash, body, received_at, status, decided_at) VALUES ($1, $2, $3, $4, $1, '{}', $5, 'VALID', $5)",
+                    "INSERT INTO submissions (id, job_id, claim_id, provider, proof_hash, body, received_at, status, decided_at) VALUES ($1, $2, $3, $4, $6, '{}', $5, 'VALID', $5)",
                 )
                 .bind(&sid).bind(job_id).bind(&claim).bind(&provider).bind(now)
+                .bind(hash.clone().unwrap_or_else(|| sid.clone()))
                 .execute(&mut *tx)
                 .await?;
                 crate::ops::settle(tx, &mut job, &claim, &sid, vec![], now).await

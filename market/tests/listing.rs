@@ -142,3 +142,58 @@ fn accounts_unknown_malformed_and_treasury(b: Backend) {
     let a = s.audit_now();
     assert!(a.ok(), "{:?}", a.problems);
 }
+
+on_both!(
+    a_repeated_submission_counts_once,
+    unknown_state_filter_is_400
+);
+
+/// Submitting a proof that was already judged VALID again answers the stored result and adds nothing to
+/// `/v1/stats` (it used to count a second submission and a second settlement).
+fn a_repeated_submission_counts_once(b: Backend) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let Some(s) = TestServer::start_or_skip(b, dir.path(), TestServer::test_config()) else {
+        return;
+    };
+    let (buyer, owner, p) = (s.client(), s.client(), s.client());
+    buyer.mint(100).expect("mint");
+    p.mint(10).expect("mint");
+    s.seed_listing(&owner.key(), "m", 100, 0, 10)
+        .expect("listing");
+    p.stake("m", 10).expect("stake");
+    let job = s.seed_job(&buyer.key(), "m", 3600).expect("job");
+    let claim = p.claim(&job).expect("claim");
+    let proof = serde_json::json!({"version": 1, "model_id": "seeded", "proof": "0102",
+        "instances": [], "bind": "00", "inputs": [], "outputs": []});
+    s.settle_unverified_as(&job, Some(&proof)).expect("settle");
+    let before = p.stats().expect("stats");
+    for _ in 0..2 {
+        let r = p
+            .submit(&job, &claim.claim_id, proof.clone())
+            .expect("repeat");
+        assert_eq!(
+            (r.status.as_str(), r.job_state.as_str()),
+            ("VALID", "SETTLED"),
+            "{r:?}"
+        );
+    }
+    let after = p.stats().expect("stats");
+    assert_eq!(
+        (after.submissions, after.settled),
+        (before.submissions, before.settled),
+        "a repeated submission is counted once"
+    );
+    let a = s.audit_now();
+    assert!(a.ok(), "{:?}", a.problems);
+}
+
+fn unknown_state_filter_is_400(b: Backend) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let Some(s) = TestServer::start_or_skip(b, dir.path(), TestServer::test_config()) else {
+        return;
+    };
+    let c = s.client();
+    let e = c.jobs("state=OPNE").expect_err("unknown state");
+    assert_eq!(e.status, 400, "{e:?}");
+    assert!(c.jobs("state=open").expect("lower case is fine").is_empty());
+}

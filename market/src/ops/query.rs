@@ -50,6 +50,14 @@ impl Market {
     /// Jobs in the order of [`JobFilter`], one page.
     pub async fn jobs(&self, f: &JobFilter) -> Result<Vec<Job>, MarketError> {
         let limit = f.limit.unwrap_or(100).clamp(1, MAX_JOBS_PAGE);
+        if let Some(state) = f.state.as_deref().filter(|s| !s.is_empty()) {
+            state
+                .to_ascii_uppercase()
+                .parse::<crate::types::JobState>()
+                .map_err(|e| MarketError::BadFilter {
+                    reason: e.to_string(),
+                })?;
+        }
         let mut c = self.db.pool.acquire().await?;
         // the cursor: (deadline, price, id) of the job the page starts after
         let (after_deadline, after_price, after_id) = match f.after.as_deref() {
