@@ -8,8 +8,9 @@
 //! | `POST /v1/dev/clock` | [`ClockReq`] (`--dev-clock` servers) | anyone |
 //! | `GET /v1/models`, `GET /v1/models/{id}`, `POST /v1/models` | [`ListReq`] | `owner` |
 //! | `POST /v1/stake`, `POST /v1/unstake` | [`StakeReq`] | `provider` |
-//! | `GET /v1/accounts/{key}` | | |
-//! | `GET /v1/jobs?state=&listing_id=&model_id=&buyer=&limit=`, `POST /v1/jobs` | [`CreateJobReq`] | `buyer` |
+//! | `GET /v1/accounts/{key}` (400 malformed, 404 unknown; `treasury`), `GET /v1/accounts/{key}/entries?after=&limit=` | | |
+//! | `GET /v1/totals` (minted, burned, treasury, held per kind) | | |
+//! | `GET /v1/jobs?state=&listing_id=&model_id=&buyer=&party=&after=&limit=&include_input=` ([`JobFilter`]: by deadline, price desc, id), `POST /v1/jobs` | [`CreateJobReq`] | `buyer` |
 //! | `GET /v1/jobs/{id}`; `GET /v1/jobs/{id}/result` (outputs) | | buyer (result) |
 //! | `POST /v1/jobs/{id}/cancel`, `/claim`, `/abandon`, `/submit` | [`CancelReq`], [`ClaimReq`], [`AbandonReq`], [`SubmitReq`] | buyer, provider |
 
@@ -68,6 +69,8 @@ pub fn router(market: Arc<Market>) -> Router {
         .route("/v1/stake", post(stake))
         .route("/v1/unstake", post(unstake))
         .route("/v1/accounts/{key}", get(account))
+        .route("/v1/accounts/{key}/entries", get(account_entries))
+        .route("/v1/totals", get(totals))
         .route("/v1/jobs", get(jobs).post(create_job))
         .route("/v1/jobs/{id}", get(job))
         .route("/v1/jobs/{id}/result", get(job_result))
@@ -77,6 +80,7 @@ pub fn router(market: Arc<Market>) -> Router {
         .route("/v1/jobs/{id}/submit", post(submit))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(log_request))
         .layer(axum::middleware::from_fn_with_state(
             limit,
             reject_oversized,
@@ -104,12 +108,72 @@ async fn reject_oversized(
     }
 }
 
-/// Serves the API on `listener` with the reaper running beside it, until the process ends.
+/// Logs every request: method, path, status and latency.
+async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let t = std::time::Instant::now();
+    let res = next.run(req).await;
+    let status = res.status().as_u16();
+    let latency_ms = t.elapsed().as_secs_f64() * 1e3;
+    if res.status().is_server_error() {
+        tracing::warn!(target: "zkinfer_market::http", %method, path, status, latency_ms, "request");
+    } else {
+        tracing::info!(target: "zkinfer_market::http", %method, path, status, latency_ms, "request");
+    }
+    res
+}
+
+/// Serves the API on `listener` with the reaper running beside it, until SIGTERM or Ctrl-C: then it
+/// stops accepting connections, lets requests in flight finish, stops the reaper and closes the database.
+/// Installs the log subscriber ([`crate::logging::init`]) unless the binary installed its own.
 pub async fn serve(market: Arc<Market>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    crate::logging::init();
+    serve_until(market, listener, shutdown_signal()).await
+}
+
+/// [`serve`] until `shutdown` completes (graceful: requests in flight finish).
+pub async fn serve_until(
+    market: Arc<Market>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let reaper = tokio::spawn(crate::reaper::run(market.clone()));
-    let r = axum::serve(listener, router(market)).await;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(target: "zkinfer_market::http", %addr, market_id = %market.market_id, "listening");
+    }
+    let r = axum::serve(listener, router(market.clone()))
+        .with_graceful_shutdown(shutdown)
+        .await;
     reaper.abort();
+    let _ = reaper.await;
+    market.db.close().await;
+    tracing::info!(target: "zkinfer_market::http", "server stopped");
     r
+}
+
+/// Completes on SIGTERM (Unix) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!(target: "zkinfer_market::http", "Ctrl-C: shutting down"),
+        _ = term => tracing::info!(target: "zkinfer_market::http", "SIGTERM: shutting down"),
+    }
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
@@ -180,6 +244,29 @@ async fn account(State(m): App, Path(key): Path<String>) -> Res<Balances> {
     ok(m.balances(&key).await?)
 }
 
+/// Paging of `GET /v1/accounts/{key}/entries`.
+#[derive(Debug, Default, serde::Deserialize)]
+struct EntryPage {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn account_entries(
+    State(m): App,
+    Path(key): Path<String>,
+    q: Result<Query<EntryPage>, QueryRejection>,
+) -> Res<Vec<LedgerEntry>> {
+    let Query(p) = q.map_err(MarketError::BadQuery)?;
+    ok(
+        m.entries(&key, p.after.unwrap_or(0), p.limit.unwrap_or(100))
+            .await?,
+    )
+}
+
+async fn totals(State(m): App) -> Res<Totals> {
+    ok(m.totals().await?)
+}
+
 async fn jobs(State(m): App, q: Result<Query<JobFilter>, QueryRejection>) -> Res<Vec<Job>> {
     let Query(f) = q.map_err(MarketError::BadQuery)?;
     ok(m.jobs(&f).await?)
@@ -231,14 +318,16 @@ async fn submit(
     // the body was read and the signature checked before the handler runs
     let received_at = m.now();
     let r = m.submit(&signer, &id, &body, received_at).await?;
-    let err = match r.status.as_str() {
-        "VALID" => None,
-        "INVALID" => Some((
+    let err = match r.status {
+        SubmissionStatus::Valid => None,
+        SubmissionStatus::Invalid => Some((
             ErrorCode::ProofRejected,
             "proof rejected, collateral slashed",
         )),
-        "MALFORMED" => Some((ErrorCode::BadRequest, "unreadable proof; nothing changed")),
-        _ => Some((
+        SubmissionStatus::Malformed => {
+            Some((ErrorCode::BadRequest, "unreadable proof; nothing changed"))
+        }
+        SubmissionStatus::Superseded | SubmissionStatus::Pending => Some((
             ErrorCode::Conflict,
             "the claim ended before this submission was judged",
         )),

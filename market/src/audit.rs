@@ -8,14 +8,49 @@
 //! 5. every non-empty collateral account belongs to the active claim of a CLAIMED job, and that claim holds
 //!    exactly the job's collateral; a job has at most one active claim; an open job points at none (a settled
 //!    one keeps the claim that settled it);
-//! 6. a settled job has exactly one valid submission and paid its provider once; no other job paid anyone.
+//! 6. a settled job has exactly one valid submission and paid its provider once; no other job paid anyone;
+//! 7. liveness (at the audit's clock, see [`AuditOptions`]): no claim is still ACTIVE more than
+//!    [`LIVENESS_GRACE_SECS`] past its deadline, no OPEN job is unrefunded that long past its deadline, no
+//!    submission is PENDING longer than the server's pending grace plus [`LIVENESS_GRACE_SECS`], and no
+//!    provider holds more ACTIVE claims than the server's cap.
+//!
+//! The server records its pending grace and claim cap in the database (`meta`), so an audit run beside it
+//! judges by the server's own parameters.
 
 use crate::db::Db;
 use crate::error::MarketError;
-use crate::types::is_terminal;
+use crate::types::{is_terminal, ClaimStatus, JobState, SubmissionStatus};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
+
+/// How long past a deadline the reaper may take before the audit calls a claim, job or submission stuck
+/// (the reaper runs every second by default).
+pub const LIVENESS_GRACE_SECS: i64 = 60;
+
+/// The clock and parameters of the liveness checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditOptions {
+    /// Now, in market time (Unix seconds).
+    pub now: i64,
+    /// A submission may stay PENDING this long (plus [`LIVENESS_GRACE_SECS`]); `None`: the server's
+    /// value recorded in the database, else the default.
+    pub pending_grace_secs: Option<i64>,
+    /// The open-claim cap per provider; `None`: the server's value recorded in the database, else the
+    /// default.
+    pub max_open_claims: Option<i64>,
+}
+
+impl AuditOptions {
+    /// At `now`, with the server's recorded parameters.
+    pub fn at(now: i64) -> Self {
+        Self {
+            now,
+            pending_grace_secs: None,
+            max_open_claims: None,
+        }
+    }
+}
 
 /// The audit's findings.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -27,7 +62,11 @@ pub struct AuditReport {
     pub burned: i64,
     /// Money held per account kind.
     pub held: BTreeMap<String, i64>,
+    /// Broken invariants, liveness failures included (any makes the audit fail).
     pub problems: Vec<String>,
+    /// How many of `problems` are liveness failures (stuck claims, jobs, submissions; claims over the cap).
+    #[serde(default)]
+    pub stuck: usize,
 }
 
 impl AuditReport {
@@ -36,8 +75,22 @@ impl AuditReport {
     }
 }
 
-/// Runs every check; database errors are errors, broken invariants are `problems`.
+/// Runs every check at the system clock; database errors are errors, broken invariants are `problems`.
 pub async fn audit(db: &Db) -> Result<AuditReport, MarketError> {
+    audit_with(db, AuditOptions::at(crate::clock::system_now())).await
+}
+
+/// [`audit`] at a given clock and parameters.
+pub async fn audit_with(db: &Db, opts: AuditOptions) -> Result<AuditReport, MarketError> {
+    let mut r = balances_audit(db).await?;
+    let before = r.problems.len();
+    crate::liveness::check(db, opts, &mut r.problems).await?;
+    r.stuck = r.problems.len() - before;
+    Ok(r)
+}
+
+/// Checks 1 to 6.
+async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
     let mut r = AuditReport::default();
     let pool = &db.pool;
     let mut bal: HashMap<String, (String, i64)> = HashMap::new();
@@ -168,6 +221,25 @@ pub async fn audit(db: &Db) -> Result<AuditReport, MarketError> {
             r.problems.push(format!(
                 "claim {c} is ACTIVE but not the active claim of job {j}"
             ));
+        }
+    }
+    // every stored state is one the market knows
+    for (table, col) in [
+        ("jobs", "state"),
+        ("claims", "status"),
+        ("submissions", "status"),
+    ] {
+        let q = format!("SELECT DISTINCT {col} AS s FROM {table}");
+        for row in sqlx::query(&q).fetch_all(pool).await? {
+            let name: String = row.try_get("s")?;
+            let known = match table {
+                "jobs" => name.parse::<JobState>().is_ok(),
+                "claims" => name.parse::<ClaimStatus>().is_ok(),
+                _ => name.parse::<SubmissionStatus>().is_ok(),
+            };
+            if !known {
+                r.problems.push(format!("{table}: unknown {col} '{name}'"));
+            }
         }
     }
     // 6

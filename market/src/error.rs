@@ -6,11 +6,12 @@ use crate::market::short;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use thiserror::Error;
 use zkinfer_market_types::auth::AuthError;
-use zkinfer_market_types::ErrorCode;
+use zkinfer_market_types::{ErrorCode, JobState, SubmissionStatus, UnknownState};
 use zkinfer_verifier::VerifyError;
 
-/// The largest money amount a request may name.
-pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+/// The largest money amount a request may name (see [`crate::limits`]).
+pub use crate::limits::MAX_AMOUNT;
+use crate::limits::{BPS, MAX_SUPPLY};
 
 /// A development feature a server may have turned off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,8 @@ pub enum MarketError {
     MalformedJson(#[source] serde_json::Error),
     #[error("bad query: {}", .0.body_text())]
     BadQuery(#[source] QueryRejection),
+    #[error("bad query: {reason}")]
+    BadFilter { reason: String },
     #[error("field {field}: not hex: {source}")]
     NotHex {
         field: &'static str,
@@ -97,6 +100,8 @@ pub enum MarketError {
     NoListing { id: String },
     #[error("no submission '{id}'")]
     NoSubmission { id: String },
+    #[error("no account '{key}': it has never held money on this market")]
+    NoAccount { key: String },
 
     // ---- 409 conflict: the request conflicts with the current state ----
     #[error("client_index '{client_index}' was already used for job {job_id} with another model or input")]
@@ -107,12 +112,12 @@ pub enum MarketError {
     #[error("the job has an active claim; it can be cancelled once the claim ends")]
     CancelWhileClaimed { job_id: String },
     #[error("the job is already {state}")]
-    AlreadyFinished { job_id: String, state: String },
+    AlreadyFinished { job_id: String, state: JobState },
     #[error("job {job_id} is {state}, not {expected}")]
     WrongState {
         job_id: String,
-        state: String,
-        expected: &'static str,
+        state: JobState,
+        expected: JobState,
     },
     #[error("job {job_id} expires in {left} s, too close to prove (claims need {need} s)")]
     TooCloseToDeadline {
@@ -131,7 +136,7 @@ pub enum MarketError {
     #[error("this proof was already judged {status}: {}", .reason.as_deref().unwrap_or_default())]
     AlreadyJudged {
         submission_id: String,
-        status: String,
+        status: SubmissionStatus,
         reason: Option<String>,
     },
     #[error("this proof was already submitted for job {job_id}")]
@@ -158,6 +163,20 @@ pub enum MarketError {
         what: &'static str,
         got: i64,
         allow_zero: bool,
+    },
+    #[error("price {price} with royalty {royalty_bps} bps and fee {fee_bps} bps is out of bounds: price ≤ {MAX_AMOUNT}, royalty + fee ≤ {BPS} bps")]
+    TermsOutOfRange {
+        price: i64,
+        royalty_bps: i64,
+        fee_bps: i64,
+    },
+    #[error("minting {amount} would exceed the money supply cap of {MAX_SUPPLY} ({minted} minted so far)")]
+    SupplyExhausted { amount: i64, minted: i64 },
+    #[error("account '{key}' is malformed: {source}")]
+    BadAccount {
+        key: String,
+        #[source]
+        source: AuthError,
     },
     #[error("royalty_bps must be in 0..={} (10000 minus the market fee of {fee_bps} bps)", 10_000 - .fee_bps)]
     RoyaltyOutOfRange { royalty_bps: i64, fee_bps: i64 },
@@ -228,8 +247,12 @@ pub enum MarketError {
         #[source]
         source: tokio::task::JoinError,
     },
+    #[error("internal error: stored {0}")]
+    StoredState(#[from] UnknownState),
     #[error("internal error: no active claim")]
     NoActiveClaim { job_id: String },
+    #[error("bad market configuration: {what}")]
+    BadConfig { what: String },
 }
 
 impl MarketError {
@@ -240,12 +263,14 @@ impl MarketError {
             UnreadableBody(_)
             | MalformedJson(_)
             | BadQuery(_)
+            | BadFilter { .. }
             | NotHex { .. }
             | BadListingId { .. }
             | BadClientIndex { .. }
             | MalformedProof(_)
             | EmptyProof
-            | AmountOverflow { .. } => ErrorCode::BadRequest,
+            | AmountOverflow { .. }
+            | BadAccount { .. } => ErrorCode::BadRequest,
             Unauthorized(_) => ErrorCode::Unauthorized,
             Replay { .. } => ErrorCode::Replay,
             NotSigner { .. }
@@ -256,9 +281,11 @@ impl MarketError {
             | NoStake { .. }
             | NotListingOwner { .. } => ErrorCode::Forbidden,
             Disabled(_) => ErrorCode::Disabled,
-            NoRoute { .. } | NoJob { .. } | NoListing { .. } | NoSubmission { .. } => {
-                ErrorCode::NotFound
-            }
+            NoRoute { .. }
+            | NoJob { .. }
+            | NoListing { .. }
+            | NoSubmission { .. }
+            | NoAccount { .. } => ErrorCode::NotFound,
             ClientIndexReused { .. }
             | CancelWhileClaimed { .. }
             | AlreadyFinished { .. }
@@ -272,9 +299,11 @@ impl MarketError {
             | ProofUsedElsewhere { .. }
             | ClaimDeadlinePassed { .. }
             | UnstakeWithOpenClaims { .. }
+            | SupplyExhausted { .. }
             | Retry => ErrorCode::Conflict,
             InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
             AmountOutOfRange { .. }
+            | TermsOutOfRange { .. }
             | RoyaltyOutOfRange { .. }
             | ClaimTimeoutOutOfRange { .. }
             | DeadlineOutOfRange { .. }
@@ -296,7 +325,9 @@ impl MarketError {
             | ArtifactCache
             | StoredSubmission { .. }
             | Task { .. }
-            | NoActiveClaim { .. } => ErrorCode::Internal,
+            | NoActiveClaim { .. }
+            | StoredState(_)
+            | BadConfig { .. } => ErrorCode::Internal,
         }
     }
 

@@ -17,6 +17,7 @@
 //! name order, so concurrent transactions lock shared rows in one order (no deadlocks on PostgreSQL).
 
 use crate::error::MarketError;
+use crate::limits::MAX_SUPPLY;
 use sqlx::AnyConnection;
 use std::collections::BTreeMap;
 
@@ -137,11 +138,14 @@ impl Postings {
             if delta == 0 {
                 continue;
             }
+            // no balance goes negative but mint's, and mint's never below −MAX_SUPPLY: so every
+            // balance and every sum of balances stays within ±MAX_SUPPLY (see `limits`)
             let done = sqlx::query(
-                "UPDATE accounts SET balance = balance + $1 WHERE name = $2 AND (balance + $1 >= 0 OR kind = 'mint')",
+                "UPDATE accounts SET balance = balance + $1 WHERE name = $2 AND (balance + $1 >= 0 OR (kind = 'mint' AND balance + $1 >= $3))",
             )
             .bind(delta)
             .bind(name)
+            .bind(-MAX_SUPPLY)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() != 1 {
@@ -149,6 +153,12 @@ impl Postings {
                     .bind(name)
                     .fetch_one(&mut *tx)
                     .await?;
+                if kind_of(name) == MINT {
+                    return Err(MarketError::SupplyExhausted {
+                        amount: -delta,
+                        minted: -have,
+                    });
+                }
                 return Err(MarketError::InsufficientFunds {
                     account: name.to_string(),
                     needs: -delta,

@@ -19,6 +19,27 @@
 //! - `testkit` (cargo feature `testkit`): in-process test servers on fresh databases, for tests only.
 //!
 //! The README's "Marketplace" section shows how to run it.
+//!
+//! ## Bounds
+//!
+//! Every money computation fits `i64` by construction ([`limits`]): a price, collateral, mint, stake or
+//! unstake is at most [`limits::MAX_AMOUNT`] (10^15); royalty + market fee ≤ 10 000 bps, checked when a
+//! listing and when a job is made; at most [`limits::MAX_SUPPLY`] (10^18) is ever minted, so every balance
+//! and every sum of balances is ≤ 10^18; settlement shares are computed in `i128`. Out-of-bounds requests
+//! are 4xx with a message, never 500. Request timestamps are 0 to [`auth::MAX_TIMESTAMP`] and within
+//! `auth_skew` of the server's clock; nonces are kept [`market::nonce_retention`] seconds of that clock.
+//!
+//! ## Trust
+//!
+//! - Identities are ed25519 keys, verified strictly: small-order and non-canonical keys and non-canonical
+//!   signatures are refused, so no one can sign for an account without its secret key.
+//! - Only a `--dev-mint` server mints (to the signer's own account): a production market has no mint
+//!   endpoint, and money enters it only through a mint the operator controls.
+//! - The operator runs the database: it could rewrite balances, but every movement is a ledger entry and
+//!   [`audit::audit`] recomputes each balance from the entries, checks that money is conserved (held =
+//!   minted − burned) and that no job, claim or submission is stuck. The operator cannot forge a
+//!   participant's signed request, nor settle a job without a proof that verifies and is bound to
+//!   (market, job, provider).
 
 pub mod api;
 pub mod audit;
@@ -27,9 +48,13 @@ pub mod db;
 pub mod error;
 mod extract;
 pub mod ledger;
+pub mod limits;
+pub mod liveness;
+pub mod logging;
 pub mod market;
 mod ops;
 pub mod reaper;
+mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod verify;
@@ -41,3 +66,4 @@ pub use zkinfer_market_types::{auth, bind, types, wire};
 
 pub use error::MarketError;
 pub use market::{Config, Market};
+pub use ops::{JobFilter, MAX_JOBS_PAGE};

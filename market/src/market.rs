@@ -4,9 +4,8 @@
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::{MarketError, MAX_AMOUNT};
-use crate::types::{FailurePolicy, Job, Stats};
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use crate::types::Stats;
+use sqlx::AnyConnection;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use zkinfer_verifier::VerifierArtifacts;
@@ -60,6 +59,71 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Checks the parameters are within the bounds the market's arithmetic relies on.
+    pub fn validate(&self) -> Result<(), MarketError> {
+        let bad = |what: &str| Err(MarketError::BadConfig { what: what.into() });
+        if !(0..=crate::limits::BPS).contains(&self.fee_bps) {
+            return bad("fee_bps must be 0 to 10000");
+        }
+        if !(1..=3600).contains(&self.auth_skew) {
+            // (nonce_retention and the skew check rely on a small skew)
+            return bad("auth_skew must be 1 to 3600 seconds");
+        }
+        if !(1..=10_000).contains(&self.max_open_claims) {
+            return bad("max_open_claims must be 1 to 10000");
+        }
+        if !(0..=86_400).contains(&self.min_claim_window)
+            || !(0..=365 * 86_400).contains(&self.unbonding_secs)
+            || !(0..=86_400).contains(&self.pending_grace_secs)
+        {
+            return bad("min_claim_window, pending_grace_secs (≤ 1 day) and unbonding_secs (≤ 1 year) must be ≥ 0");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_out_of_bounds_are_refused() {
+        assert!(Config::default().validate().is_ok());
+        for c in [
+            Config {
+                fee_bps: 10_001,
+                ..Config::default()
+            },
+            Config {
+                fee_bps: -1,
+                ..Config::default()
+            },
+            Config {
+                auth_skew: 0,
+                ..Config::default()
+            },
+            Config {
+                auth_skew: i64::MAX,
+                ..Config::default()
+            },
+            Config {
+                max_open_claims: 0,
+                ..Config::default()
+            },
+            Config {
+                unbonding_secs: -1,
+                ..Config::default()
+            },
+        ] {
+            assert!(
+                matches!(c.validate(), Err(MarketError::BadConfig { .. })),
+                "{c:?}"
+            );
+        }
+    }
+}
+
 /// Who signed a request (checked by the API layer) and its nonce, consumed by the operation's transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signer {
@@ -94,11 +158,13 @@ impl Market {
         config: Config,
         clock: Clock,
     ) -> Result<Arc<Self>, MarketError> {
+        config.validate()?;
         let db = Db::connect(db_url).await?;
         let market_id: String =
             sqlx::query_scalar("SELECT value FROM meta WHERE key = 'market_id'")
                 .fetch_one(&db.pool)
                 .await?;
+        crate::liveness::record_parameters(&db, &config).await?;
         Ok(Arc::new(Self {
             db,
             clock,
@@ -126,6 +192,13 @@ impl Market {
     }
 }
 
+/// How long (server clock, seconds) a nonce is kept: a request accepted at server time `r` has a
+/// timestamp `t` with |t − r| ≤ skew, and a replay is accepted only while the server clock is within
+/// skew of `t`, so until `r + 2·skew`; one extra minute covers a server clock stepping back.
+pub fn nonce_retention(auth_skew: i64) -> i64 {
+    auth_skew.saturating_mul(2).saturating_add(60)
+}
+
 /// Checks the account named in a body is the signer.
 pub(crate) fn require_signer(
     signer: &Signer,
@@ -146,14 +219,15 @@ pub(crate) fn short(k: &str) -> &str {
     k.get(..16).unwrap_or(k)
 }
 
-/// Records a request's nonce; a second use by the same key (on any path) is a replay.
+/// Records a request's nonce with the server's (system) clock at acceptance; a second use by the same key
+/// (on any path) is a replay. The reaper keeps a nonce for [`nonce_retention`] seconds of that clock.
 pub(crate) async fn consume_nonce(tx: &mut AnyConnection, s: &Signer) -> Result<(), MarketError> {
     let done = sqlx::query(
         "INSERT INTO nonces (signer, nonce, at) VALUES ($1, $2, $3) ON CONFLICT (signer, nonce) DO NOTHING",
     )
     .bind(&s.key)
     .bind(&s.nonce)
-    .bind(s.timestamp)
+    .bind(crate::clock::system_now())
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
@@ -180,97 +254,4 @@ pub(crate) fn check_amount(
     Ok(())
 }
 
-/// The job columns, with its bounty.
-pub(crate) const JOB_COLS: &str = "id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claim_id, claimant, claim_deadline, claims, outputs, submission_id, finished_at, CAST(COALESCE((SELECT a.balance FROM accounts a WHERE a.name = 'bounty:' || jobs.id), 0) AS BIGINT) AS bounty";
-
-pub(crate) fn job_from_row(r: &AnyRow) -> Result<Job, MarketError> {
-    let input: String = r.try_get("input")?;
-    let outputs: Option<String> = r.try_get("outputs")?;
-    let policy: String = r.try_get("policy")?;
-    let bad = |source| MarketError::StoredJson {
-        what: "job",
-        source,
-    };
-    Ok(Job {
-        id: r.try_get("id")?,
-        buyer: r.try_get("buyer")?,
-        client_index: r.try_get("client_index")?,
-        listing_id: r.try_get("listing_id")?,
-        owner: r.try_get("owner")?,
-        model_id: r.try_get("model_id")?,
-        settings_hash: r.try_get("settings_hash")?,
-        vk_hash: r.try_get("vk_hash")?,
-        params_hash: r.try_get("params_hash")?,
-        price: r.try_get("price")?,
-        royalty_bps: r.try_get("royalty_bps")?,
-        fee_bps: r.try_get("fee_bps")?,
-        collateral: r.try_get("collateral")?,
-        claim_timeout: r.try_get("claim_timeout")?,
-        input: serde_json::from_str(&input).map_err(bad)?,
-        policy: FailurePolicy::parse(&policy),
-        state: r.try_get("state")?,
-        version: r.try_get("version")?,
-        created_at: r.try_get("created_at")?,
-        deadline: r.try_get("deadline")?,
-        claim_id: r.try_get("claim_id")?,
-        claimant: r.try_get("claimant")?,
-        claim_deadline: r.try_get("claim_deadline")?,
-        claims: r.try_get("claims")?,
-        outputs: outputs
-            .map(|o| serde_json::from_str(&o))
-            .transpose()
-            .map_err(bad)?,
-        submission_id: r.try_get("submission_id")?,
-        finished_at: r.try_get("finished_at")?,
-        bounty: r.try_get("bounty")?,
-    })
-}
-
-/// Loads a job (404 when unknown).
-pub(crate) async fn load_job(tx: &mut AnyConnection, id: &str) -> Result<Job, MarketError> {
-    let row = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| MarketError::NoJob { id: id.to_string() })?;
-    job_from_row(&row)
-}
-
-/// Writes a job's mutable columns, conditional on the version read: 0 rows means another transaction
-/// changed the job meanwhile, and the whole transaction is retried.
-pub(crate) async fn save_job(tx: &mut AnyConnection, job: &mut Job) -> Result<(), MarketError> {
-    let outputs = job
-        .outputs
-        .as_ref()
-        .map(|o| serde_json::to_string(o).unwrap_or_default());
-    let done = sqlx::query(
-        "UPDATE jobs SET state = $1, version = version + 1, claim_id = $2, claimant = $3, claim_deadline = $4, claims = $5, outputs = $6, submission_id = $7, finished_at = $8 WHERE id = $9 AND version = $10",
-    )
-    .bind(&job.state)
-    .bind(&job.claim_id)
-    .bind(&job.claimant)
-    .bind(job.claim_deadline)
-    .bind(job.claims)
-    .bind(outputs)
-    .bind(&job.submission_id)
-    .bind(job.finished_at)
-    .bind(&job.id)
-    .bind(job.version)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(MarketError::Retry);
-    }
-    job.version += 1;
-    Ok(())
-}
-
-/// Locks a job's row for the rest of the transaction (PostgreSQL: later statements then see whatever a
-/// concurrent transaction on the job committed), then loads it.
-pub(crate) async fn lock_job(tx: &mut AnyConnection, id: &str) -> Result<Job, MarketError> {
-    sqlx::query("UPDATE jobs SET version = version WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    load_job(tx, id).await
-}
+pub(crate) use crate::store::{job_from_row, load_job, lock_job, save_job, JOB_COLS};

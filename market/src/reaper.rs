@@ -4,8 +4,7 @@
 
 use crate::db::write_tx;
 use crate::error::MarketError;
-use crate::market::{lock_job, Market};
-use crate::ops::expire_due;
+use crate::market::Market;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,12 +29,7 @@ impl Market {
         .fetch_all(&self.db.pool)
         .await?;
         for id in due {
-            let window = self.config.min_claim_window;
-            let changed = write_tx!(self.db, tx, {
-                let mut job = lock_job(tx, &id).await?;
-                expire_due(tx, &mut job, now, window).await
-            })?;
-            out.expired += usize::from(changed);
+            out.expired += usize::from(self.apply_expiries(&id, now).await?);
         }
         let cutoff = if resume_all {
             i64::MAX
@@ -51,13 +45,17 @@ impl Market {
         for id in pending {
             match self.process_submission(&id).await {
                 Ok(_) => out.resumed += 1,
-                Err(e) => eprintln!("reaper: submission {id}: {e}"),
+                Err(e) => {
+                    tracing::error!(target: "zkinfer_market::events", submission = %id, error = %e, "reaper: cannot finish a pending submission")
+                }
             }
         }
         out.released = write_tx!(self.db, tx, {
             crate::ops::release_unbonded_all(tx, now).await
         })?;
-        let horizon = crate::clock::system_now() - 4 * self.config.auth_skew;
+        // nonces are stamped with the server clock when accepted (never the request's own timestamp)
+        let horizon = crate::clock::system_now()
+            .saturating_sub(crate::market::nonce_retention(self.config.auth_skew));
         sqlx::query("DELETE FROM nonces WHERE at < $1")
             .bind(horizon)
             .execute(&self.db.pool)
@@ -70,9 +68,11 @@ impl Market {
 /// per `config.reaper_interval_ms`.
 pub async fn run(market: Arc<Market>) {
     match market.reap_once(true).await {
-        Ok(r) if r.resumed > 0 => eprintln!("reaper: resumed {} pending submission(s)", r.resumed),
+        Ok(r) if r.resumed > 0 => {
+            tracing::info!(target: "zkinfer_market::events", resumed = r.resumed, "reaper: resumed pending submissions")
+        }
         Ok(_) => {}
-        Err(e) => eprintln!("reaper: {e}"),
+        Err(e) => tracing::error!(target: "zkinfer_market::events", error = %e, "reaper"),
     }
     let mut tick = tokio::time::interval(Duration::from_millis(
         market.config.reaper_interval_ms.max(10),
@@ -80,8 +80,16 @@ pub async fn run(market: Arc<Market>) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = market.reap_once(false).await {
-            eprintln!("reaper: {e}");
+        match market.reap_once(false).await {
+            Ok(r) if r != Reaped::default() => tracing::info!(
+                target: "zkinfer_market::events",
+                expired = r.expired,
+                resumed = r.resumed,
+                released = r.released,
+                "reaper pass"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(target: "zkinfer_market::events", error = %e, "reaper"),
         }
     }
 }

@@ -19,8 +19,8 @@ use thiserror::Error;
 pub use crate::on_both;
 
 /// `on_both!(a, b, ...)`: for each test function `fn a(b: Backend)`, a module `a` with two tests,
-/// `a::sqlite` and `a::postgres`. A PostgreSQL test skips itself (passes, saying so) when no server can
-/// be had: see [`TestServer::start_or_skip`].
+/// `a::sqlite` and `a::postgres`. A PostgreSQL test fails when no server can be had, unless
+/// `ZKINFER_TEST_SKIP_POSTGRES=1` opts out: see [`TestServer::start_or_skip`].
 #[macro_export]
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {$(
@@ -113,6 +113,11 @@ pub fn postgres_admin_url() -> Result<String, NoPostgres> {
     .clone()
 }
 
+/// Whether PostgreSQL tests are explicitly opted out of (`ZKINFER_TEST_SKIP_POSTGRES=1`).
+pub fn skip_postgres() -> bool {
+    std::env::var("ZKINFER_TEST_SKIP_POSTGRES").is_ok_and(|v| v == "1")
+}
+
 /// A new, empty database: a SQLite file in `dir`, or a new PostgreSQL database. `Err` (PostgreSQL only)
 /// says why it could not be had.
 pub async fn fresh_database(backend: Backend, dir: &Path) -> Result<String, TestkitError> {
@@ -177,7 +182,11 @@ impl TestServer {
             "http://{}",
             listener.local_addr().map_err(TestkitError::Listen)?
         );
-        rt.spawn(api::serve(market.clone(), listener));
+        rt.spawn(api::serve_until(
+            market.clone(),
+            listener,
+            std::future::pending(),
+        ));
         Ok(Self {
             market,
             url,
@@ -186,16 +195,18 @@ impl TestServer {
         })
     }
 
-    /// [`TestServer::start`] for a test: `None` (after saying so) when PostgreSQL is unavailable, so the
-    /// test can return early and pass; any other failure fails the test.
+    /// [`TestServer::start`] for a test. A server that cannot be started fails the test, PostgreSQL's
+    /// included (whether `ZKINFER_TEST_POSTGRES_URL` names an unreachable one or `scripts/pg-test.sh`
+    /// cannot start one), so a PostgreSQL test never passes without running. Only an explicit
+    /// `ZKINFER_TEST_SKIP_POSTGRES=1` (which CI never sets) makes a PostgreSQL test return `None` and pass.
     pub fn start_or_skip(backend: Backend, dir: &Path, config: Config) -> Option<Self> {
+        if backend == Backend::Postgres && skip_postgres() {
+            println!("skipped: ZKINFER_TEST_SKIP_POSTGRES=1");
+            return None;
+        }
         match Self::start(backend, dir, config) {
             Ok(s) => Some(s),
-            Err(e) if backend == Backend::Postgres => {
-                println!("skipped: PostgreSQL unavailable: {e}");
-                None
-            }
-            Err(e) => panic!("cannot start the server: {e}"),
+            Err(e) => panic!("cannot start the {backend:?} test server: {e}"),
         }
     }
 
@@ -235,6 +246,14 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("audit: {e}"))
     }
 
+    /// The audit report at market time (its liveness checks follow the test's clock).
+    pub fn audit_now(&self) -> AuditReport {
+        let opts = crate::audit::AuditOptions::at(self.market.now());
+        self.rt
+            .block_on(crate::audit::audit_with(&self.market.db, opts))
+            .unwrap_or_else(|e| panic!("audit: {e}"))
+    }
+
     /// Runs a future on the server's runtime.
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
@@ -248,6 +267,119 @@ impl TestServer {
                 .scalar_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM entries"),
         )
         .unwrap_or(-1)
+    }
+}
+
+/// Listings and jobs written straight into the database (no model needed), and a settlement without a
+/// proof: for tests of the money paths, the claim cap and the audit, which need no verification.
+impl TestServer {
+    /// Writes a listing owned by `owner` with the given terms (dummy artifact hashes).
+    pub fn seed_listing(
+        &self,
+        owner: &str,
+        id: &str,
+        price: i64,
+        royalty_bps: i64,
+        collateral: i64,
+    ) -> Result<(), MarketError> {
+        let now = self.market.now();
+        self.block_on(async {
+            sqlx::query(
+                "INSERT INTO listings (id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, collateral, claim_timeout, revision, created_at, updated_at) VALUES ($1, $2, 'seeded', 's', 'v', 'p', $3, $4, $5, 60, 1, $6, $6)",
+            )
+            .bind(id).bind(owner).bind(price).bind(royalty_bps).bind(collateral).bind(now)
+            .execute(&self.market.db.pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Writes an OPEN job of `buyer` on a seeded listing, escrowing its price from the buyer's available
+    /// balance (which must hold it), with its deadline `deadline_secs` from now; returns its id.
+    pub fn seed_job(
+        &self,
+        buyer: &str,
+        listing_id: &str,
+        deadline_secs: i64,
+    ) -> Result<String, MarketError> {
+        use crate::db::write_tx;
+        use crate::ledger::{self, Postings};
+        let now = self.market.now();
+        let job_id = crate::market::random_id("j");
+        let fee_bps = self.market.config.fee_bps;
+        self.block_on(async {
+            write_tx!(self.market.db, tx, {
+                let l = crate::ops::get_listing(tx, listing_id).await?;
+                crate::limits::split_price(l.price, l.royalty_bps, fee_bps)?;
+                sqlx::query(
+                    "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims) VALUES ($1, $2, $1, $3, $4, $5, 's', 'v', 'p', $6, $7, $8, $9, $10, '[[0.5]]', 'reopen', 'OPEN', 0, $11, $12, 0)",
+                )
+                .bind(&job_id).bind(buyer).bind(&l.id).bind(&l.owner).bind(&l.model_id)
+                .bind(l.price).bind(l.royalty_bps).bind(fee_bps).bind(l.collateral)
+                .bind(l.claim_timeout).bind(now).bind(now + deadline_secs)
+                .execute(&mut *tx)
+                .await?;
+                let mut p = Postings::new();
+                p.add(
+                    (&ledger::avail(buyer), buyer),
+                    (&ledger::escrow(&job_id), &job_id),
+                    l.price,
+                    "escrow",
+                )?;
+                p.apply(tx, Some(&job_id), now).await?;
+                Ok(job_id.clone())
+            })
+        })
+    }
+
+    /// Settles a CLAIMED job as if its claimant's proof had verified (a VALID submission is recorded),
+    /// through the market's own settlement.
+    pub fn settle_unverified(&self, job_id: &str) -> Result<(), MarketError> {
+        self.settle_unverified_as(job_id, None)
+    }
+
+    /// [`TestServer::settle_unverified`], recording the submission under the hash of `proof` (a proof
+    /// file's JSON), as `submit` would: submitting that proof again is then a repeat of a VALID one.
+    pub fn settle_unverified_as(
+        &self,
+        job_id: &str,
+        proof: Option<&serde_json::Value>,
+    ) -> Result<(), MarketError> {
+        use sha2::Digest;
+        let hash = match proof {
+            Some(p) => {
+                let text = serde_json::to_string(p).unwrap_or_default();
+                let f = zkinfer_verifier::ProofFile::parse(text.as_bytes(), "proof")
+                    .map_err(MarketError::MalformedProof)?;
+                let bytes = f
+                    .proof_bytes("proof")
+                    .map_err(MarketError::MalformedProof)?;
+                Some(hex::encode(sha2::Sha256::digest(&bytes)))
+            }
+            None => None,
+        };
+        use crate::db::write_tx;
+        let now = self.market.now();
+        self.block_on(async {
+            write_tx!(self.market.db, tx, {
+                let mut job = crate::market::lock_job(tx, job_id).await?;
+                let (Some(claim), Some(provider)) = (job.claim_id.clone(), job.claimant.clone())
+                else {
+                    return Err(MarketError::NoActiveClaim {
+                        job_id: job_id.to_string(),
+                    });
+                };
+                let sid = crate::market::random_id("s");
+                sqlx::query(
+                    "INSERT INTO submissions (id, job_id, claim_id, provider, proof_hash, body, received_at, status, decided_at) VALUES ($1, $2, $3, $4, $6, '{}', $5, 'VALID', $5)",
+                )
+                .bind(&sid).bind(job_id).bind(&claim).bind(&provider).bind(now)
+                .bind(hash.clone().unwrap_or_else(|| sid.clone()))
+                .execute(&mut *tx)
+                .await?;
+                crate::ops::settle(tx, &mut job, &claim, &sid, vec![], now).await
+            })
+        })
     }
 }
 

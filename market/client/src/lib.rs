@@ -48,6 +48,61 @@ impl ClientError {
 
 type R<T> = Result<T, ClientError>;
 
+/// The parameters of `GET /v1/jobs` (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobQuery {
+    /// OPEN, CLAIMED, SETTLED, REFUNDED or CANCELLED.
+    pub state: Option<String>,
+    pub listing_id: Option<String>,
+    pub model_id: Option<String>,
+    pub buyer: Option<String>,
+    /// Jobs of this account, as buyer or as a provider that claimed them.
+    pub party: Option<String>,
+    /// The page after this job id.
+    pub after: Option<String>,
+    /// Page size (the server allows 1 to 500; 100 when not given).
+    pub limit: Option<i64>,
+    /// Include each job's input.
+    pub include_input: bool,
+}
+
+impl JobQuery {
+    /// The query string (`state=OPEN&limit=10`), values percent-encoded.
+    pub fn to_query(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut add = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                parts.push(format!("{k}={}", encode(v)));
+            }
+        };
+        add("state", &self.state);
+        add("listing_id", &self.listing_id);
+        add("model_id", &self.model_id);
+        add("buyer", &self.buyer);
+        add("party", &self.party);
+        add("after", &self.after);
+        if let Some(l) = self.limit {
+            parts.push(format!("limit={l}"));
+        }
+        if self.include_input {
+            parts.push("include_input=true".into());
+        }
+        parts.join("&")
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A market client, optionally with an identity to sign with.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -247,6 +302,18 @@ impl Client {
     pub fn balances(&self, key: &str) -> R<Balances> {
         self.get(&format!("/v1/accounts/{key}"))
     }
+    /// One page of an identity's ledger entries (earnings, slashes with reasons, escrows, refunds),
+    /// oldest first, after entry id `after` (0: from the start).
+    pub fn entries(&self, key: &str, after: i64, limit: i64) -> R<Vec<LedgerEntry>> {
+        self.get(&format!(
+            "/v1/accounts/{}/entries?after={after}&limit={limit}",
+            encode(key)
+        ))
+    }
+    /// Minted, burned, treasury and held totals.
+    pub fn totals(&self) -> R<Totals> {
+        self.get("/v1/totals")
+    }
     pub fn create_job(
         &self,
         listing_id: &str,
@@ -271,9 +338,37 @@ impl Client {
     pub fn job_result(&self, id: &str) -> R<Job> {
         self.get_signed(&format!("/v1/jobs/{id}/result"))
     }
-    /// Jobs matching a query string such as `state=OPEN&listing_id=digits`.
+    /// Jobs matching a query string such as `state=OPEN&listing_id=digits`, with their inputs (unless the
+    /// query says `include_input=false`). One page: see [`JobQuery`] for the order and paging.
     pub fn jobs(&self, query: &str) -> R<Vec<Job>> {
-        self.get(&format!("/v1/jobs?{query}"))
+        if query.contains("include_input=") {
+            self.get(&format!("/v1/jobs?{query}"))
+        } else {
+            let sep = if query.is_empty() { "" } else { "&" };
+            self.get(&format!("/v1/jobs?{query}{sep}include_input=true"))
+        }
+    }
+
+    /// One page of jobs: most urgent first (deadline, then highest price, then id). The next page is
+    /// `JobQuery { after: Some(last.id), ..q }`; a page shorter than the limit is the last.
+    pub fn jobs_page(&self, q: &JobQuery) -> R<Vec<Job>> {
+        self.get(&format!("/v1/jobs?{}", q.to_query()))
+    }
+
+    /// Every job matching `q` (all pages; `q.after` is the starting point).
+    pub fn all_jobs(&self, q: &JobQuery) -> R<Vec<Job>> {
+        let mut out: Vec<Job> = Vec::new();
+        let mut q = q.clone();
+        loop {
+            let page = self.jobs_page(&q)?;
+            let n = page.len();
+            let last = page.last().map(|j| j.id.clone());
+            out.extend(page);
+            match last {
+                Some(id) if n as i64 >= q.limit.unwrap_or(100) => q.after = Some(id),
+                _ => return Ok(out),
+            }
+        }
     }
     pub fn cancel(&self, id: &str) -> R<Job> {
         self.post(

@@ -1,7 +1,7 @@
 //! Storage: one schema on SQLite (default, one file in WAL mode) or PostgreSQL, through sqlx's `any` driver.
 //!
 //! SQL is written once with `$1`-style parameters (both drivers accept them), integers are `BIGINT`, and
-//! sums are cast back to `BIGINT`. Every write runs in one transaction ([`Db::write`]) and is retried on a
+//! sums are cast back to `BIGINT`. Every write runs in one transaction (`write_tx!`) and is retried on a
 //! write conflict; on SQLite, writes are also serialised in-process (one writer at a time, as SQLite allows
 //! anyway), so a read-then-write transaction never fails to upgrade its lock.
 
@@ -89,7 +89,7 @@ impl Db {
         Ok(db)
     }
 
-    /// Holds the in-process write lock (SQLite only) for one transaction; see [`write_tx!`].
+    /// Holds the in-process write lock (SQLite only) for one transaction; see `write_tx!`.
     pub async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.backend {
             Backend::Sqlite => Some(self.write_lock.lock().await),

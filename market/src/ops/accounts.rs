@@ -29,7 +29,7 @@ impl Market {
         require_signer(s, &req.account, "account")?;
         check_amount(req.amount, "amount", false)?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        let available = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut p = Postings::new();
             let acct = ledger::avail(&req.account);
@@ -41,7 +41,9 @@ impl Market {
             )?;
             p.apply(tx, None, now).await?;
             ledger::balance(tx, &acct).await
-        })
+        })?;
+        crate::event!(account = %req.account, amount = req.amount, "minted (dev)");
+        Ok(available)
     }
 
     /// Lists a model, or re-lists it (new artifacts or terms) when the signer owns the listing. Jobs
@@ -133,6 +135,7 @@ impl Market {
             }
             get_listing(tx, &l.id).await
         })?;
+        crate::event!(listing = %listing.id, owner = %listing.owner, revision = listing.revision, price = listing.price, royalty_bps = listing.royalty_bps, collateral = listing.collateral, "model listed");
         self.cache_artifacts(
             &listing.settings_hash,
             &listing.vk_hash,
@@ -147,7 +150,7 @@ impl Market {
         require_signer(s, &req.provider, "provider")?;
         check_amount(req.amount, "amount", false)?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        let b = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             get_listing(tx, &req.listing_id).await?;
             release_unbonded(tx, Some(&req.provider), now).await?;
@@ -163,7 +166,9 @@ impl Market {
             )?;
             p.apply(tx, None, now).await?;
             balances(tx, &req.provider).await
-        })
+        })?;
+        crate::event!(provider = %req.provider, listing = %req.listing_id, amount = req.amount, "stake added");
+        Ok(b)
     }
 
     /// Starts unbonding free stake: refused while the provider holds an open claim on the listing; the
@@ -172,7 +177,7 @@ impl Market {
         require_signer(s, &req.provider, "provider")?;
         check_amount(req.amount, "amount", false)?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        let b = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             get_listing(tx, &req.listing_id).await?;
             let open: i64 = sqlx::query_scalar(
@@ -211,7 +216,9 @@ impl Market {
             )?;
             p.apply(tx, None, now).await?;
             balances(tx, &req.provider).await
-        })
+        })?;
+        crate::event!(provider = %req.provider, listing = %req.listing_id, amount = req.amount, "unstaking started");
+        Ok(b)
     }
 }
 
@@ -255,34 +262,6 @@ pub(crate) async fn release_unbonded(
     Ok(n)
 }
 
-/// A listing (404 when unknown).
-pub(crate) async fn get_listing(tx: &mut AnyConnection, id: &str) -> Result<Listing, MarketError> {
-    let r = sqlx::query("SELECT id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, collateral, claim_timeout, revision, created_at, updated_at FROM listings WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| MarketError::NoListing { id: id.to_string() })?;
-    listing_from_row(&r)
-}
-
-pub(crate) fn listing_from_row(r: &sqlx::any::AnyRow) -> Result<Listing, MarketError> {
-    Ok(Listing {
-        id: r.try_get("id")?,
-        owner: r.try_get("owner")?,
-        model_id: r.try_get("model_id")?,
-        settings_hash: r.try_get("settings_hash")?,
-        vk_hash: r.try_get("vk_hash")?,
-        params_hash: r.try_get("params_hash")?,
-        price: r.try_get("price")?,
-        royalty_bps: r.try_get("royalty_bps")?,
-        collateral: r.try_get("collateral")?,
-        claim_timeout: r.try_get("claim_timeout")?,
-        revision: r.try_get("revision")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
 /// The balances of one identity.
 pub(crate) async fn balances(tx: &mut AnyConnection, key: &str) -> Result<Balances, MarketError> {
     let rows = sqlx::query("SELECT name, kind, balance FROM accounts WHERE owner = $1")
@@ -293,6 +272,12 @@ pub(crate) async fn balances(tx: &mut AnyConnection, key: &str) -> Result<Balanc
         account: key.to_string(),
         ..Balances::default()
     };
+    b.escrow = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(a.balance), 0) AS BIGINT) FROM accounts a JOIN jobs j ON a.name = 'escrow:' || j.id WHERE j.buyer = $1",
+    )
+    .bind(key)
+    .fetch_one(&mut *tx)
+    .await?;
     for r in rows {
         let (name, kind, bal): (String, String, i64) = (
             r.try_get("name")?,
@@ -312,3 +297,5 @@ pub(crate) async fn balances(tx: &mut AnyConnection, key: &str) -> Result<Balanc
     }
     Ok(b)
 }
+
+pub(crate) use crate::store::{get_listing, listing_from_row};

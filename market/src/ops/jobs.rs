@@ -9,8 +9,8 @@ use crate::market::{
     consume_nonce, load_job, lock_job, random_id, require_signer, save_job, Market, Signer,
 };
 use crate::types::{
-    AbandonReq, CancelReq, ClaimInfo, ClaimReq, CreateJobReq, Created, FailurePolicy, Job,
-    CANCELLED, CLAIMED, OPEN, REFUNDED,
+    AbandonReq, CancelReq, ClaimInfo, ClaimReq, ClaimStatus, CreateJobReq, Created, FailurePolicy,
+    Job, JobState, CANCELLED, CLAIMED, OPEN, REFUNDED,
 };
 use sqlx::AnyConnection;
 
@@ -64,12 +64,14 @@ impl Market {
         let canonical = canonical_input(&art.settings, &parsed.inputs)?;
         let input_json = serde_json::to_string(&canonical).unwrap_or_default();
         let job_id = random_id("j");
-        write_tx!(self.db, tx, {
+        let created = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let l = get_listing(tx, &req.listing_id).await?;
             if l.revision != listing.revision {
                 return Err(MarketError::Retry);
             }
+            // the terms settle without overflow (the fee may have changed since the listing was made)
+            crate::limits::split_price(l.price, l.royalty_bps, self.config.fee_bps)?;
             let deadline = now + req.deadline_secs;
             if req.deadline_secs < self.config.min_claim_window {
                 return Err(MarketError::DeadlineTooClose {
@@ -118,7 +120,12 @@ impl Market {
                 created: true,
                 job: load_job(tx, &job_id).await.map(strip)?,
             })
-        })
+        })?;
+        if created.created {
+            let j = &created.job;
+            crate::event!(job = %j.id, buyer = %j.buyer, listing = %j.listing_id, price = j.price, deadline = j.deadline, "job created: price escrowed");
+        }
+        Ok(created)
     }
 
     /// Cancels an open job: escrow back to the buyer; any bounty is burned (a buyer never profits from
@@ -131,14 +138,15 @@ impl Market {
     ) -> Result<Job, MarketError> {
         require_signer(s, &req.buyer, "buyer")?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        self.apply_expiries(job_id, now).await?;
+        let job = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut job = lock_job(tx, job_id).await?;
             expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
             if job.buyer != req.buyer {
                 return Err(MarketError::OnlyBuyerCancels { job_id: job.id });
             }
-            match job.state.as_str() {
+            match job.state {
                 OPEN => {}
                 CLAIMED => return Err(MarketError::CancelWhileClaimed { job_id: job.id }),
                 _ => {
@@ -150,7 +158,9 @@ impl Market {
             }
             close_job(tx, &mut job, CANCELLED, now).await?;
             Ok(strip(job))
-        })
+        })?;
+        crate::event!(job = %job.id, buyer = %job.buyer, price = job.price, "job cancelled: escrow refunded");
+        Ok(job)
     }
 
     /// Claims an open job: exactly one concurrent claim wins (conditional update on the job's version).
@@ -162,7 +172,8 @@ impl Market {
     ) -> Result<ClaimInfo, MarketError> {
         require_signer(s, &req.provider, "provider")?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        self.apply_expiries(job_id, now).await?;
+        let info = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut job = lock_job(tx, job_id).await?;
             expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
@@ -180,13 +191,26 @@ impl Market {
                     need: self.config.min_claim_window,
                 });
             }
+            // one claim per provider at a time: the provider's row is locked for the rest of the
+            // transaction (PostgreSQL; SQLite serialises writers anyway), so its concurrent claims on
+            // different jobs count each other's claims before the cap check
+            lock_provider(tx, &req.provider).await?;
+            let open: i64 = sqlx::query_scalar(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND status = 'ACTIVE'",
+            )
+            .bind(&req.provider)
+            .fetch_one(&mut *tx)
+            .await?;
+            if open >= self.config.max_open_claims {
+                return Err(MarketError::ClaimCap {
+                    provider: req.provider.clone(),
+                    cap: self.config.max_open_claims,
+                });
+            }
             let stake_acct = ledger::stake(&req.provider, &job.listing_id);
-            let registered: Option<i64> =
-                sqlx::query_scalar("SELECT balance FROM accounts WHERE name = $1")
-                    .bind(&stake_acct)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if registered.is_none() {
+            let staked = ledger::balance(tx, &stake_acct).await?;
+            // a positive stake, even for a zero-collateral listing
+            if staked <= 0 {
                 return Err(MarketError::NoStake {
                     provider: req.provider.clone(),
                     listing_id: job.listing_id,
@@ -194,7 +218,7 @@ impl Market {
             }
             let claim_id = random_id("c");
             let deadline = (now + job.claim_timeout).min(job.deadline);
-            job.state = CLAIMED.into();
+            job.state = CLAIMED;
             job.claim_id = Some(claim_id.clone());
             job.claimant = Some(req.provider.clone());
             job.claim_deadline = Some(deadline);
@@ -215,19 +239,6 @@ impl Market {
                 "lock collateral",
             )?;
             p.apply(tx, Some(job_id), now).await?;
-            // counted after the stake row is locked, so a provider's concurrent claims see each other
-            let open: i64 = sqlx::query_scalar(
-                    "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND status = 'ACTIVE'",
-                )
-                .bind(&req.provider)
-                .fetch_one(&mut *tx)
-                .await?;
-            if open > self.config.max_open_claims {
-                return Err(MarketError::ClaimCap {
-                    provider: req.provider.clone(),
-                    cap: self.config.max_open_claims,
-                });
-            }
             Ok(ClaimInfo {
                 claim_id: claim_id.clone(),
                 job_id: job_id.to_string(),
@@ -235,10 +246,12 @@ impl Market {
                 collateral: job.collateral,
                 claimed_at: now,
                 deadline,
-                status: "ACTIVE".into(),
+                status: ClaimStatus::Active,
                 bind: bind_hex(&self.market_id, job_id, &req.provider),
             })
-        })
+        })?;
+        crate::event!(job = %info.job_id, claim = %info.claim_id, provider = %info.provider, collateral = info.collateral, deadline = info.deadline, "job claimed");
+        Ok(info)
     }
 
     /// The claimant gives up (e.g. its local proving failed): slashed like a timeout, the job reopens
@@ -251,7 +264,8 @@ impl Market {
     ) -> Result<Job, MarketError> {
         require_signer(s, &req.provider, "provider")?;
         let now = self.now();
-        write_tx!(self.db, tx, {
+        self.apply_expiries(job_id, now).await?;
+        let job = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut job = lock_job(tx, job_id).await?;
             expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
@@ -278,7 +292,56 @@ impl Market {
             )
             .await?;
             Ok(strip(job))
-        })
+        })?;
+        crate::event!(job = %job.id, claim = %req.claim_id, provider = %req.provider, new_state = %job.state, "claim abandoned: collateral slashed (half burned, half to the bounty)");
+        Ok(job)
+    }
+}
+
+/// Locks a provider for the rest of the transaction: its `avail` account row (created empty if needed),
+/// taken after the job's row and before any posting (which lock accounts in name order, `avail:` first).
+pub(crate) async fn lock_provider(
+    tx: &mut AnyConnection,
+    provider: &str,
+) -> Result<(), MarketError> {
+    let name = ledger::avail(provider);
+    sqlx::query(
+        "INSERT INTO accounts (name, kind, owner, balance) VALUES ($1, 'avail', $2, 0) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(&name)
+    .bind(provider)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE accounts SET balance = balance WHERE name = $1")
+        .bind(&name)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+impl Market {
+    /// Applies the expiries of a job due at `now` in a transaction of their own (so that a request that
+    /// then fails does not roll them back) and logs them. Returns whether anything changed.
+    pub(crate) async fn apply_expiries(&self, job_id: &str, now: i64) -> Result<bool, MarketError> {
+        let window = self.config.min_claim_window;
+        let (before, after) = write_tx!(self.db, tx, {
+            let mut job = match lock_job(tx, job_id).await {
+                Err(MarketError::NoJob { .. }) => return Ok((None, None)),
+                other => other?,
+            };
+            let before = (job.state, job.claim_id.clone(), job.claimant.clone());
+            let changed = expire_due(tx, &mut job, now, window).await?;
+            Ok((Some(before), changed.then_some(job)))
+        })?;
+        if let (Some((state, claim, provider)), Some(job)) = (before, &after) {
+            if state == CLAIMED {
+                crate::event!(job = %job.id, claim = ?claim, provider = ?provider, new_state = %job.state, "claim timed out: collateral slashed (half burned, half to the bounty)");
+            }
+            if job.state == REFUNDED {
+                crate::event!(job = %job.id, buyer = %job.buyer, price = job.price, "job refunded (deadline passed)");
+            }
+        }
+        Ok(after.is_some())
     }
 }
 
@@ -389,7 +452,7 @@ pub(crate) async fn fail_claim(
                 coll - half,
                 "slash invalid: burn",
             )?;
-            "SLASHED_INVALID"
+            ClaimStatus::SlashedInvalid
         }
         Failure::TimedOut | Failure::Abandoned => {
             p.add(
@@ -405,15 +468,15 @@ pub(crate) async fn fail_claim(
                 "slash timeout: bounty",
             )?;
             if why == Failure::TimedOut {
-                "SLASHED_TIMEOUT"
+                ClaimStatus::SlashedTimeout
             } else {
-                "ABANDONED"
+                ClaimStatus::Abandoned
             }
         }
     };
     p.apply(tx, Some(&job.id), now).await?;
     sqlx::query("UPDATE claims SET status = $1, ended_at = $2 WHERE id = $3")
-        .bind(status)
+        .bind(status.as_str())
         .bind(now)
         .bind(&claim)
         .execute(&mut *tx)
@@ -423,7 +486,7 @@ pub(crate) async fn fail_claim(
     job.claim_deadline = None;
     let reopen = job.policy == FailurePolicy::Reopen && job.deadline - now >= min_window;
     if reopen {
-        job.state = OPEN.into();
+        job.state = OPEN;
         save_job(tx, job).await
     } else {
         close_job(tx, job, REFUNDED, now).await
@@ -434,7 +497,7 @@ pub(crate) async fn fail_claim(
 pub(crate) async fn close_job(
     tx: &mut AnyConnection,
     job: &mut Job,
-    state: &str,
+    state: JobState,
     now: i64,
 ) -> Result<(), MarketError> {
     let escrow = ledger::escrow(&job.id);
@@ -456,7 +519,7 @@ pub(crate) async fn close_job(
         b,
         "burn unclaimed bounty",
     )?;
-    job.state = state.into();
+    job.state = state;
     job.finished_at = Some(now);
     save_job(tx, job).await?;
     p.apply(tx, Some(&job.id), now).await

@@ -5,8 +5,11 @@ mod jobs;
 mod query;
 mod submit;
 
-pub(crate) use jobs::expire_due;
-pub use query::JobFilter;
+#[cfg(feature = "testkit")]
+pub(crate) use accounts::get_listing;
+pub use query::{JobFilter, MAX_JOBS_PAGE};
+#[cfg(feature = "testkit")]
+pub(crate) use submit::settle;
 
 /// Releases every due unbonding.
 pub(crate) async fn release_unbonded_all(

@@ -9,7 +9,7 @@ use crate::ledger::{self, Postings};
 use crate::market::{
     consume_nonce, load_job, lock_job, random_id, require_signer, save_job, Market, Signer,
 };
-use crate::types::{SubmitReq, SubmitResult, CLAIMED, SETTLED};
+use crate::types::{SubmissionStatus as Sub, SubmitReq, SubmitResult, CLAIMED, SETTLED};
 use crate::verify::{judge, Outcome};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
@@ -49,6 +49,9 @@ impl Market {
         }
         let hash = hex::encode(Sha256::digest(&bytes));
         let window = self.config.min_claim_window;
+        // expiries due at receipt are applied and committed on their own, so that a late submission,
+        // which then fails, does not roll back the expiry of its claim with it
+        self.apply_expiries(job_id, received_at).await?;
         let step = write_tx!(self.db, tx, {
             consume_nonce(tx, s).await?;
             let mut job = lock_job(tx, job_id).await?;
@@ -62,11 +65,12 @@ impl Market {
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(p) = prior {
-                let (id, status): (String, String) = (p.try_get("id")?, p.try_get("status")?);
+                let id: String = p.try_get("id")?;
+                let status: Sub = p.try_get::<String, _>("status")?.parse()?;
                 let reason: Option<String> = p.try_get("reason")?;
-                match status.as_str() {
-                    "PENDING" => return Ok(Step::Verify(id)),
-                    "VALID" => return Ok(Step::Done(stored_result(tx, &id).await?)),
+                match status {
+                    Sub::Pending => return Ok(Step::Verify(id)),
+                    Sub::Valid => return Ok(Step::Done(stored_result(tx, &id).await?)),
                     _ if job.state != CLAIMED
                         || job.claimant.as_deref() != Some(req.provider.as_str()) =>
                     {
@@ -130,22 +134,16 @@ impl Market {
                 .bind(&body).bind(received_at)
                 .execute(&mut *tx)
                 .await?;
+            crate::event!(job = %job_id, submission = %id, provider = %req.provider, claim = %req.claim_id, "proof received: verifying");
             Ok(Step::Verify(id))
         })?;
         let result = match step {
             Step::Done(r) => r,
             Step::Verify(id) => self.process_submission(&id).await?,
         };
+        // counted once per submission: a repeated one (same proof again) adds no count
         let total = t0.elapsed().as_micros() as u64;
-        self.bump_stats(|st| {
-            st.submissions += 1;
-            st.submit_us += total;
-            match result.status.as_str() {
-                "VALID" => st.settled += 1,
-                "INVALID" => st.rejected += 1,
-                _ => {}
-            }
-        });
+        self.bump_stats(|st| st.submit_us += total);
         Ok(result)
     }
 
@@ -158,15 +156,15 @@ impl Market {
                     .fetch_optional(&self.db.pool)
                     .await?
                     .ok_or_else(|| MarketError::NoSubmission { id: id.to_string() })?;
-            let v: (String, String, String, String) = (
+            let v: (String, String, String, Sub) = (
                 r.try_get("job_id")?,
                 r.try_get("provider")?,
                 r.try_get("body")?,
-                r.try_get("status")?,
+                r.try_get::<String, _>("status")?.parse::<Sub>()?,
             );
             v
         };
-        if status != "PENDING" {
+        if status != Sub::Pending {
             let mut conn = self.db.pool.acquire().await?;
             return stored_result(&mut conn, id).await;
         }
@@ -204,7 +202,7 @@ impl Market {
         }
         let now = self.now();
         let window = self.config.min_claim_window;
-        write_tx!(self.db, tx, {
+        let (result, decided) = write_tx!(self.db, tx, {
             let mut job = lock_job(tx, &job_id).await?;
             let claim_id: String =
                 sqlx::query_scalar("SELECT claim_id FROM submissions WHERE id = $1")
@@ -213,39 +211,56 @@ impl Market {
                     .await?;
             let active = job.state == CLAIMED && job.claim_id.as_deref() == Some(claim_id.as_str());
             let (status, reason) = match (&outcome, active) {
-                (Outcome::Malformed(r), _) => ("MALFORMED", Some(r.clone())),
+                (Outcome::Malformed(r), _) => (Sub::Malformed, Some(r.clone())),
                 (_, false) => (
-                    "SUPERSEDED",
+                    Sub::Superseded,
                     Some(format!("the claim is no longer active (job {})", job.state)),
                 ),
-                (Outcome::Valid { .. }, true) => ("VALID", None),
-                (Outcome::Invalid(r), true) => ("INVALID", Some(r.clone())),
+                (Outcome::Valid { .. }, true) => (Sub::Valid, None),
+                (Outcome::Invalid(r), true) => (Sub::Invalid, Some(r.clone())),
             };
             let done = sqlx::query(
                     "UPDATE submissions SET status = $1, reason = $2, decided_at = $3, verify_us = $4 WHERE id = $5 AND status = 'PENDING'",
                 )
-                .bind(status).bind(&reason).bind(now).bind(verify_us).bind(id)
+                .bind(status.as_str()).bind(&reason).bind(now).bind(verify_us).bind(id)
                 .execute(&mut *tx)
                 .await?;
-            if done.rows_affected() == 1 {
+            let decided = done.rows_affected() == 1;
+            if decided {
                 match (&outcome, status) {
-                    (Outcome::Valid { outputs }, "VALID") => {
+                    (Outcome::Valid { outputs }, Sub::Valid) => {
                         settle(tx, &mut job, &claim_id, id, outputs.clone(), now).await?
                     }
-                    (_, "INVALID") => {
+                    (_, Sub::Invalid) => {
                         fail_claim(tx, &mut job, Failure::Invalid, now, window).await?
                     }
                     _ => {}
                 }
             }
-            stored_result(tx, id).await
-        })
+            Ok((stored_result(tx, id).await?, decided))
+        })?;
+        if decided {
+            crate::event!(job = %result.job_id, submission = %result.submission_id, status = %result.status, job_state = %result.job_state, paid = result.paid, verify_us = result.verify_us, reason = ?result.reason, "{}", match result.status {
+                Sub::Valid => "submission valid: job settled",
+                Sub::Invalid => "submission invalid: collateral slashed (half to the buyer, half burned)",
+                _ => "submission judged",
+            });
+            self.bump_stats(|st| {
+                st.submissions += 1;
+                match result.status {
+                    Sub::Valid => st.settled += 1,
+                    Sub::Invalid => st.rejected += 1,
+                    _ => {}
+                }
+            });
+        }
+        Ok(result)
     }
 }
 
 /// Pays a valid proof: escrow to the owner's royalty, the market fee and the provider; the bounty to the
 /// provider; the collateral back to its stake; the outputs released to the buyer.
-async fn settle(
+pub(crate) async fn settle(
     tx: &mut AnyConnection,
     job: &mut crate::types::Job,
     claim_id: &str,
@@ -257,9 +272,8 @@ async fn settle(
     let escrow = ledger::escrow(&job.id);
     let bounty_acct = ledger::bounty(&job.id);
     let coll_acct = ledger::coll(claim_id);
-    let royalty = job.price * job.royalty_bps / 10_000;
-    let fee = job.price * job.fee_bps / 10_000;
-    let share = job.price - royalty - fee;
+    let split = crate::limits::split_price(job.price, job.royalty_bps, job.fee_bps)?;
+    let (royalty, fee, share) = (split.royalty, split.fee, split.provider);
     let bounty = ledger::balance(tx, &bounty_acct).await?;
     let coll = ledger::balance(tx, &coll_acct).await?;
     let mut p = Postings::new();
@@ -284,12 +298,13 @@ async fn settle(
         coll,
         "unlock collateral",
     )?;
-    job.state = SETTLED.into();
+    job.state = SETTLED;
     job.outputs = Some(outputs);
     job.submission_id = Some(submission_id.to_string());
     job.finished_at = Some(now);
     save_job(tx, job).await?;
-    sqlx::query("UPDATE claims SET status = 'SETTLED', ended_at = $1 WHERE id = $2")
+    sqlx::query("UPDATE claims SET status = $1, ended_at = $2 WHERE id = $3")
+        .bind(crate::types::ClaimStatus::Settled.as_str())
         .bind(now)
         .bind(claim_id)
         .execute(&mut *tx)
@@ -308,15 +323,12 @@ pub(crate) async fn stored_result(
     .bind(id)
     .fetch_one(&mut *tx)
     .await?;
-    let (job_id, provider, status): (String, String, String) = (
-        r.try_get("job_id")?,
-        r.try_get("provider")?,
-        r.try_get("status")?,
-    );
+    let (job_id, provider): (String, String) = (r.try_get("job_id")?, r.try_get("provider")?);
+    let status: Sub = r.try_get::<String, _>("status")?.parse()?;
     let reason: Option<String> = r.try_get("reason")?;
     let verify_us: Option<i64> = r.try_get("verify_us")?;
     let job = load_job(tx, &job_id).await?;
-    let valid = status == "VALID";
+    let valid = status == Sub::Valid;
     let paid = if valid {
         sqlx::query_scalar::<_, i64>(
             "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM entries WHERE job_id = $1 AND credit = $2 AND reason IN ('pay provider', 'pay bounty')",

@@ -11,7 +11,7 @@
 //! The server rejects a bad signature, a timestamp more than the allowed skew away from its clock, a nonce
 //! this key already used (on any path) and a body whose account field is not the signer.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -21,6 +21,10 @@ pub const H_KEY: &str = "x-zk-key";
 pub const H_NONCE: &str = "x-zk-nonce";
 pub const H_TIMESTAMP: &str = "x-zk-timestamp";
 pub const H_SIGNATURE: &str = "x-zk-signature";
+
+/// The largest request timestamp accepted (Unix seconds, year 2255): any two accepted timestamps differ
+/// by far less than `i64::MAX`.
+pub const MAX_TIMESTAMP: i64 = 1 << 33;
 
 /// Seconds since the Unix epoch by the system clock (the timestamps requests are signed with).
 pub fn system_now() -> i64 {
@@ -45,6 +49,12 @@ pub enum AuthError {
     KeyLength { bytes: usize },
     #[error("key '{key}' is not an ed25519 public key")]
     KeyNotOnCurve { key: String },
+    #[error("key '{key}' is not canonically encoded")]
+    KeyNotCanonical { key: String },
+    #[error("key '{key}' is a small-order (weak) ed25519 key, which anyone can sign for")]
+    KeyWeak { key: String },
+    #[error("timestamp {timestamp} is outside the accepted range 0..={max}")]
+    TimestampOutOfRange { timestamp: i64, max: i64 },
     #[error("the nonce must be 8 to 64 characters of [A-Za-z0-9_-]")]
     BadNonce { nonce: String },
     #[error("stale or future timestamp {timestamp} (server time {now}, allowed skew {skew} s)")]
@@ -245,7 +255,16 @@ pub fn fresh_nonce() -> String {
     hex::encode(b)
 }
 
-/// Checks that `key` is a well-formed public key (64 hex digits of a valid point).
+/// Whether a compressed Edwards y-coordinate (little-endian, sign bit in the top bit) is the canonical
+/// encoding: y < p = 2^255 - 19. (The only other non-canonical encodings, x = 0 with the sign bit set, are
+/// of small-order points, refused as weak.)
+fn canonical_y(b: &[u8; 32]) -> bool {
+    let top_is_max = b[31] & 0x7f == 0x7f && b[1..31].iter().all(|&x| x == 0xff);
+    !(top_is_max && b[0] >= 0xed)
+}
+
+/// Checks that `key` is a well-formed public key: 64 hex digits of the canonical encoding of a point
+/// that is not of small order (a small-order key has signatures that verify for every message).
 pub fn parse_public(key: &str) -> Result<VerifyingKey, AuthError> {
     let bytes = hex::decode(key).map_err(|_| AuthError::KeyNotHex {
         key: key.to_string(),
@@ -253,9 +272,28 @@ pub fn parse_public(key: &str) -> Result<VerifyingKey, AuthError> {
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|b: Vec<u8>| AuthError::KeyLength { bytes: b.len() })?;
-    VerifyingKey::from_bytes(&arr).map_err(|_| AuthError::KeyNotOnCurve {
+    if !canonical_y(&arr) {
+        return Err(AuthError::KeyNotCanonical {
+            key: key.to_string(),
+        });
+    }
+    let vk = VerifyingKey::from_bytes(&arr).map_err(|_| AuthError::KeyNotOnCurve {
         key: key.to_string(),
-    })
+    })?;
+    if vk.is_weak() {
+        return Err(AuthError::KeyWeak {
+            key: key.to_string(),
+        });
+    }
+    Ok(vk)
+}
+
+/// Checks that `key` names an account: lower-case hex of a valid, strong public key.
+pub fn check_account_key(key: &str) -> Result<(), AuthError> {
+    if key != key.to_ascii_lowercase() {
+        return Err(AuthError::KeyNotLowerCase);
+    }
+    parse_public(key).map(|_| ())
 }
 
 /// Verifies a request's signature and timestamp (against `now`, allowing `skew` seconds either way).
@@ -282,7 +320,13 @@ pub fn verify_request(
             nonce: h.nonce.clone(),
         });
     }
-    if (h.timestamp - now).abs() > skew {
+    if !(0..=MAX_TIMESTAMP).contains(&h.timestamp) {
+        return Err(AuthError::TimestampOutOfRange {
+            timestamp: h.timestamp,
+            max: MAX_TIMESTAMP,
+        });
+    }
+    if h.timestamp.abs_diff(now) > skew.unsigned_abs() {
         return Err(AuthError::StaleTimestamp {
             timestamp: h.timestamp,
             now,
@@ -293,7 +337,8 @@ pub fn verify_request(
     let sig = Signature::from_slice(&sig_bytes).map_err(|_| AuthError::SignatureLength {
         bytes: sig_bytes.len(),
     })?;
-    vk.verify(&message(method, path, body, &h.nonce, h.timestamp), &sig)
+    // strict: no small-order R, canonical s, no weak key (checked above too)
+    vk.verify_strict(&message(method, path, body, &h.nonce, h.timestamp), &sig)
         .map_err(|_| AuthError::BadSignature)
 }
 
@@ -338,6 +383,77 @@ mod tests {
         assert!(verify_request(&forged, "POST", "/v1/jobs", b"{}", 1000, 30).is_err());
         let back = Identity::from_file_json(&id.to_file_json(), "k").expect("parse");
         assert_eq!(back.public_hex(), id.public_hex());
+    }
+
+    /// Signature (R = identity, s = 0): valid for every message under a small-order key with cofactorless,
+    /// non-strict verification.
+    fn identity_signature() -> String {
+        let mut sig = [0u8; 64];
+        sig[0] = 1;
+        hex::encode(sig)
+    }
+
+    #[test]
+    fn small_order_and_non_canonical_keys_are_refused() {
+        let mut order2 = [0xffu8; 32];
+        order2[0] = 0xec;
+        order2[31] = 0x7f;
+        let mut non_canonical = order2;
+        non_canonical[0] = 0xee;
+        let mut ident = [0u8; 32];
+        ident[0] = 1;
+        for (key, what) in [
+            (ident, "identity"),
+            (order2, "order 2"),
+            (non_canonical, "non-canonical"),
+        ] {
+            let key = hex::encode(key);
+            assert!(parse_public(&key).is_err(), "{what} key parsed");
+            assert!(check_account_key(&key).is_err(), "{what} key accepted");
+            let h = SignedHeaders {
+                key: key.clone(),
+                nonce: "nonce-0003".into(),
+                timestamp: 1000,
+                signature: identity_signature(),
+            };
+            let e = verify_request(&h, "POST", "/v1/dev/mint", b"{}", 1000, 30);
+            assert!(e.is_err(), "{what}: forged request accepted");
+        }
+        // a strong key still works, and the forged signature fails for it too
+        let id = Identity::generate();
+        assert!(check_account_key(&id.public_hex()).is_ok());
+        let mut h = id.sign("POST", "/v1/x", b"", "nonce-0004", 1000);
+        verify_request(&h, "POST", "/v1/x", b"", 1000, 30).expect("valid");
+        h.signature = identity_signature();
+        assert_eq!(
+            verify_request(&h, "POST", "/v1/x", b"", 1000, 30),
+            Err(AuthError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn extreme_timestamps_are_refused_without_overflow() {
+        let id = Identity::generate();
+        let now: i64 = 1_800_000_000;
+        for ts in [
+            now.wrapping_add(i64::MIN),
+            i64::MIN,
+            i64::MAX,
+            -1,
+            MAX_TIMESTAMP + 1,
+            now - 31,
+            now + 31,
+        ] {
+            let h = id.sign("POST", "/v1/x", b"", "nonce-0005", ts);
+            assert!(
+                verify_request(&h, "POST", "/v1/x", b"", now, 30).is_err(),
+                "timestamp {ts} accepted"
+            );
+        }
+        for ts in [now - 30, now + 30] {
+            let h = id.sign("POST", "/v1/x", b"", "nonce-0006", ts);
+            verify_request(&h, "POST", "/v1/x", b"", now, 30).expect("in the window");
+        }
     }
 
     #[test]

@@ -18,8 +18,10 @@
 
 pub mod auth;
 pub mod bind;
+pub mod state;
 pub mod types;
 pub mod wire;
 
+pub use state::{ClaimStatus, JobState, SubmissionStatus, UnknownState};
 pub use types::*;
 pub use wire::{ErrorBody, ErrorCode};

@@ -2,16 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Job states. SETTLED, REFUNDED and CANCELLED are terminal.
-pub const OPEN: &str = "OPEN";
-pub const CLAIMED: &str = "CLAIMED";
-pub const SETTLED: &str = "SETTLED";
-pub const REFUNDED: &str = "REFUNDED";
-pub const CANCELLED: &str = "CANCELLED";
+pub use crate::state::{ClaimStatus, JobState, SubmissionStatus};
 
-/// Whether a job state is terminal.
+/// Job states (shorthands of [`JobState`]'s variants). SETTLED, REFUNDED and CANCELLED are terminal.
+pub const OPEN: JobState = JobState::Open;
+pub const CLAIMED: JobState = JobState::Claimed;
+pub const SETTLED: JobState = JobState::Settled;
+pub const REFUNDED: JobState = JobState::Refunded;
+pub const CANCELLED: JobState = JobState::Cancelled;
+
+/// Whether a job state name is terminal (an unknown name is not).
 pub fn is_terminal(state: &str) -> bool {
-    matches!(state, SETTLED | REFUNDED | CANCELLED)
+    state.parse::<JobState>().is_ok_and(|s| s.is_terminal())
 }
 
 /// What to do with a job whose claim failed (invalid proof, missed deadline, abandoned).
@@ -78,9 +80,11 @@ pub struct Job {
     pub collateral: i64,
     pub claim_timeout: i64,
     /// The input as the circuit sees it (each value on the model's fixed-point grid), one list per input.
+    /// Empty in job listings unless asked for (`include_input=true`).
+    #[serde(default)]
     pub input: Vec<Vec<f64>>,
     pub policy: FailurePolicy,
-    pub state: String,
+    pub state: JobState,
     pub version: i64,
     pub created_at: i64,
     pub deadline: i64,
@@ -106,7 +110,7 @@ pub struct ClaimInfo {
     pub collateral: i64,
     pub claimed_at: i64,
     pub deadline: i64,
-    pub status: String,
+    pub status: ClaimStatus,
     /// The binding value the proof must carry (hex field element): `zkinfer prove --bind` it.
     pub bind: String,
 }
@@ -117,9 +121,9 @@ pub struct SubmitResult {
     pub job_id: String,
     pub submission_id: String,
     /// VALID (settled), INVALID (slashed), MALFORMED (unreadable, nothing changed) or SUPERSEDED.
-    pub status: String,
+    pub status: SubmissionStatus,
     pub reason: Option<String>,
-    pub job_state: String,
+    pub job_state: JobState,
     /// The verified outputs, when VALID.
     pub outputs: Option<Vec<Vec<f64>>>,
     /// What the provider received (price share + bounty), when VALID.
@@ -139,6 +143,34 @@ pub struct Balances {
     pub collateral: i64,
     /// Stake on its way back (unbonding).
     pub unbonding: i64,
+    /// Escrowed in the account's open and claimed jobs (as buyer).
+    #[serde(default)]
+    pub escrow: i64,
+}
+
+/// One ledger movement (`GET /v1/accounts/{key}/entries`): `amount` from `debit` to `credit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// Increasing: the cursor of the next page (`after`).
+    pub id: i64,
+    pub at: i64,
+    pub debit: String,
+    pub credit: String,
+    pub amount: i64,
+    /// What it was: `escrow`, `refund`, `royalty`, `fee`, `pay provider`, `pay bounty`, `stake`,
+    /// `lock collateral`, `unlock collateral`, `slash invalid: buyer`, `slash timeout: burn`, ...
+    pub reason: String,
+    pub job_id: Option<String>,
+}
+
+/// The market's totals (`GET /v1/totals`): money minted, burned, and held per account kind (`avail`,
+/// `stake`, `coll`, `unbond`, `escrow`, `bounty`, `treasury`); held = minted − burned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Totals {
+    pub minted: i64,
+    pub burned: i64,
+    pub treasury: i64,
+    pub held: std::collections::BTreeMap<String, i64>,
 }
 
 /// Public information about the market.
