@@ -68,6 +68,8 @@ pub fn run(
         .build()?;
     let config = zkinfer_market::Config {
         dev_mint: true,
+        // the benchmark's model directory is set up with a development SRS
+        dev_srs: true,
         max_open_claims: jobs as i64 + 1,
         min_claim_window: 1,
         ..Default::default()

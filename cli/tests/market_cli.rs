@@ -45,6 +45,7 @@ fn commands_and_provider_loop(b: Backend) {
             "--addr",
             &format!("127.0.0.1:{port}"),
             "--dev-mint",
+            "--dev-srs",
         ])
         .stdout(Stdio::null())
         .spawn()

@@ -29,6 +29,7 @@ fn spawn(db: &str, port: u16) -> Child {
         ])
         .args([
             "--dev-mint",
+            "--dev-srs",
             "--fee-bps",
             "0",
             "--reaper-ms",

@@ -195,6 +195,14 @@ pub enum MarketError {
     InputCount { expected: usize, given: usize },
     #[error("verifier artifacts rejected: {0}")]
     ArtifactsRejected(#[source] VerifyError),
+    /// The listing's verifier params are not a pinned public ceremony's and the server is not in
+    /// development mode (`--dev-srs`), or they are degenerate.
+    #[error("listing '{listing_id}': {source}; this market accepts only SRSs from pinned public ceremonies (import one with `zkinfer setup --srs`)")]
+    UntrustedSrs {
+        listing_id: String,
+        #[source]
+        source: zkinfer_verifier::trust::TrustError,
+    },
 
     // ---- 413 too_large ----
     #[error("request body too large: {announced} bytes announced, the limit is {limit}")]
@@ -311,7 +319,8 @@ impl MarketError {
             | ClockOutOfRange { .. }
             | BadInput { .. }
             | InputCount { .. }
-            | ArtifactsRejected(_) => ErrorCode::Unprocessable,
+            | ArtifactsRejected(_)
+            | UntrustedSrs { .. } => ErrorCode::Unprocessable,
             BodyTooLarge { .. } | BodyLimit(_) | ProofTooLarge { .. } => ErrorCode::TooLarge,
             Db(_) | DbUrl(_) | DbOpen(_) | SchemaTooNew { .. } | TooManyConflicts { .. } => {
                 ErrorCode::Database

@@ -19,6 +19,10 @@ pub struct Config {
     pub dev_mint: bool,
     /// Allow `POST /v1/dev/clock` (moves the market clock forward; tests and demos).
     pub dev_clock: bool,
+    /// Accept listings whose verifier params are a development SRS (not a pinned public ceremony). Whoever
+    /// made such params may know their secret and forge proofs that this market would pay for: tests and
+    /// demos only.
+    pub dev_srs: bool,
     /// Open claims one provider may hold at once.
     pub max_open_claims: i64,
     /// A claim needs at least this many seconds before the job deadline; a failed claim reopens the job
@@ -46,6 +50,7 @@ impl Default for Config {
             fee_bps: 100,
             dev_mint: false,
             dev_clock: false,
+            dev_srs: false,
             max_open_claims: 4,
             min_claim_window: 10,
             unbonding_secs: 60,
@@ -173,6 +178,15 @@ impl Market {
             artifacts: Mutex::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
         }))
+    }
+
+    /// Which SRSs this market's listings and verdicts may rest on.
+    pub fn srs_policy(&self) -> zkinfer_verifier::SrsPolicy {
+        if self.config.dev_srs {
+            zkinfer_verifier::SrsPolicy::AllowDevelopment
+        } else {
+            zkinfer_verifier::SrsPolicy::CeremonyOnly
+        }
     }
 
     /// Current market time.

@@ -215,6 +215,7 @@ impl TestServer {
         Config {
             dev_mint: true,
             dev_clock: true,
+            dev_srs: true,
             reaper_interval_ms: 3_600_000,
             min_claim_window: 5,
             unbonding_secs: 100,

@@ -1,18 +1,14 @@
-//! Judging a submission: the expected public instances are built from the job's stored input, the outputs
-//! the submission claims and the binding value the market computes for (market, job, claimant); the
-//! submission's own instances are only compared with them, position by position, never used.
+//! Judging a submission through the verifier's one path ([`zkinfer_verifier::judge`]): the statement is the
+//! job's pinned model id, its stored input, and the binding value the market computes for (market, job,
+//! claimant); the submission's own instances and model id are only compared with it, never used.
 
 use crate::bind::bind;
 use crate::error::MarketError;
 use crate::market::Market;
 use crate::types::Job;
-use halo2_proofs::plonk::Error as PlonkError;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use zkinfer_circuits::field::fr_from_hex;
-use zkinfer_circuits::Fr;
-use zkinfer_verifier::proof_file::flatten;
-use zkinfer_verifier::ProofCheckError;
+use zkinfer_verifier::{ExpectedInputs, Rejection, SrsPolicy, Statement};
 use zkinfer_verifier::{ProofFile, VerifierArtifacts};
 
 /// The verdict on a submission.
@@ -26,81 +22,44 @@ pub enum Outcome {
     Malformed(String),
 }
 
-/// Judges a parsed proof file for `job`, claimed by `claimant`, on market `market_id`.
+/// Judges a parsed proof file for `job`, claimed by `claimant`, on market `market_id`, accepting the SRSs
+/// of `srs` (the listing was checked against the same policy when it was made).
 pub fn judge(
     art: &VerifierArtifacts,
     job: &Job,
     claimant: &str,
     market_id: &str,
     proof: &ProofFile,
+    srs: SrsPolicy,
 ) -> Outcome {
-    let bytes = match proof.proof_bytes("proof") {
-        Ok(b) => b,
-        Err(e) => return Outcome::Malformed(e.to_string()),
+    let statement = Statement {
+        model_id: Some(job.model_id.clone()),
+        inputs: Some(ExpectedInputs::Values(job.input.clone())),
+        bind: Some(bind(market_id, &job.id, claimant)),
+        srs,
     };
-    if proof.model_id != job.model_id {
-        return Outcome::Invalid(format!(
-            "the proof is for model {}, the job pins model {}",
-            proof.model_id, job.model_id
-        ));
-    }
-    let mut outputs = Vec::with_capacity(proof.outputs.len());
-    for (i, v) in proof.outputs.iter().enumerate() {
-        match flatten(v, &format!("outputs[{i}]")) {
-            Ok(o) => outputs.push(o),
-            Err(e) => return Outcome::Malformed(e.to_string()),
-        }
-    }
-    let b = bind(market_id, &job.id, claimant);
-    let expected =
-        match zkinfer_verifier::instances::instances(&art.settings, &job.input, &outputs, b) {
-            Ok(e) => e,
-            Err(e) => {
-                return Outcome::Invalid(format!("the claimed outputs do not fit the model: {e}"))
-            }
-        };
-    if let Some(why) = compare(art, &expected, &proof.instances) {
-        return Outcome::Invalid(why);
-    }
-    match art.check_proof(&bytes, &expected) {
-        Ok(()) => Outcome::Valid { outputs },
-        Err(ProofCheckError::Plonk(PlonkError::Transcript(e))) => Outcome::Malformed(format!(
-            "the proof bytes cannot be read ({e}): truncated or not a proof"
-        )),
-        Err(ProofCheckError::TrailingBytes) => {
-            Outcome::Malformed("trailing bytes after the proof".into())
-        }
-        Err(ProofCheckError::Plonk(e)) => Outcome::Invalid(format!(
-            "the proof does not verify for this job's statement against the pinned verifying key ({e:?})"
-        )),
+    match zkinfer_verifier::judge(art, proof, &statement) {
+        Ok(v) => Outcome::Valid { outputs: v.outputs },
+        Err(r) if r.is_unreadable() => Outcome::Malformed(r.to_string()),
+        Err(r) => Outcome::Invalid(explain(&r)),
     }
 }
 
-/// Why the submitted instances differ from the expected ones (first differing position), if they do.
-fn compare(art: &VerifierArtifacts, expected: &[Fr], given: &[String]) -> Option<String> {
-    if given.len() != expected.len() {
-        return Some(format!(
-            "the proof has {} public instances, this job's model has {}",
-            given.len(),
-            expected.len()
-        ));
+/// The rejection in the words a provider needs: which part of the job's statement the proof misses.
+fn explain(r: &Rejection) -> String {
+    match r {
+        Rejection::InputMismatch { .. } => {
+            format!("the proof is about another input than this job's: {r}")
+        }
+        Rejection::BindingMismatch { .. } => format!(
+            "the binding instance differs: the proof is bound to another job, provider or market ({r})"
+        ),
+        Rejection::ModelMismatch { .. } => format!("the job pins another model: {r}"),
+        Rejection::ProofFails { .. } => format!(
+            "the proof does not verify for this job's statement against the pinned verifying key ({r})"
+        ),
+        other => other.to_string(),
     }
-    let n_in: usize = art.settings.inputs.iter().map(|s| s.numel()).sum();
-    let bind_at = art.settings.bind_instance();
-    let i = given
-        .iter()
-        .zip(expected)
-        .position(|(g, e)| fr_from_hex(g) != Some(*e))?;
-    Some(if i < n_in {
-        format!("public instance {i} differs: the proof is about another input than this job's")
-    } else if i < art.settings.digest_instance() {
-        format!("public instance {i} differs: the outputs in the file are not the ones the proof commits to")
-    } else if i < bind_at {
-        "the settings-digest instance differs: the proof was made for other settings".to_string()
-    } else {
-        "the binding instance differs: the proof is bound to another job, provider or market"
-            .to_string()
-    })
 }
 
 impl Market {

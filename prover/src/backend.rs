@@ -5,10 +5,10 @@ use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_proofs::plonk::{create_proof, ProvingKey};
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2_proofs::transcript::TranscriptWriterBuffer;
-use zkinfer_verifier::proof_system::{MultiopenProver, Scheme, TranscriptWriter};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use zkinfer_circuits::circuit::ModelCircuit;
+use zkinfer_verifier::proof_system::{MultiopenProver, Scheme, TranscriptWriter};
 
 /// Where proofs are computed. Parsed from and written as `cpu` / `cuda`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -5,10 +5,10 @@
 
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine, G2Affine};
 use halo2_proofs::plonk::{verify_proof, ProvingKey, VerifyingKey};
-use halo2_proofs::transcript::TranscriptReadBuffer;
 use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
 use halo2_proofs::poly::kzg::strategy::SingleStrategy;
+use halo2_proofs::transcript::TranscriptReadBuffer;
 use halo2_proofs::transcript::{Blake2bRead, Blake2bWrite, Challenge255};
 
 /// The pairing engine (BN254).
@@ -51,7 +51,12 @@ pub enum ProofCheckError {
 /// exactly `instances` (the full vector) under `vk` and `params`, with no byte left over? It judges
 /// neither the SRS nor what the instances mean: that is [`crate::judge`]'s job; the prover's self-checks
 /// (the CUDA worker's proofs) call this directly.
-pub fn check(params: &Params, vk: &Vk, instances: &[Fr], proof: &[u8]) -> Result<(), ProofCheckError> {
+pub fn check(
+    params: &Params,
+    vk: &Vk,
+    instances: &[Fr],
+    proof: &[u8],
+) -> Result<(), ProofCheckError> {
     let mut rest: &[u8] = proof;
     let mut transcript = TranscriptReader::init(&mut rest);
     verify_proof::<Scheme, MultiopenVerifier<'_>, _, _, Strategy<'_>>(

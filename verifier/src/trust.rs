@@ -101,6 +101,24 @@ pub enum TrustError {
     },
 }
 
+impl std::fmt::Display for TrustError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Untrusted(reason) => write!(f, "untrusted SRS: {reason}"),
+            Self::Development {
+                fingerprint,
+                provenance,
+            } => write!(
+                f,
+                "the SRS {} ({provenance}) is not a pinned public ceremony's: whoever made it may know its secret and forge proofs",
+                hex::encode(&fingerprint[..8])
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TrustError {}
+
 /// Checks the structural conditions (1 and 2 above) that hold for every acceptable SRS.
 pub fn check_structure(params: &VerifierParams) -> Result<(), UntrustedReason> {
     if params.g0() != G1::generator() {

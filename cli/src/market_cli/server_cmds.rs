@@ -37,6 +37,10 @@ pub(super) struct ServeArgs {
     /// Enable POST /v1/dev/clock, which moves the market clock forward (tests and demos).
     #[arg(long)]
     dev_clock: bool,
+    /// Accept listings whose keys rest on a development SRS (`zkinfer setup` without `--srs`). Whoever
+    /// made it may know its secret and forge proofs this market would pay for: tests and demos only.
+    #[arg(long)]
+    dev_srs: bool,
     /// Market fee in basis points of the price, paid to the treasury on settlement.
     #[arg(long, default_value_t = 100)]
     fee_bps: i64,
@@ -63,6 +67,7 @@ impl ServeArgs {
             fee_bps: self.fee_bps,
             dev_mint: self.dev_mint,
             dev_clock: self.dev_clock,
+            dev_srs: self.dev_srs,
             max_open_claims: self.max_open_claims,
             min_claim_window: self.min_claim_window,
             unbonding_secs: self.unbonding_secs,
@@ -84,12 +89,17 @@ impl ServeArgs {
                 .await
                 .with_context(|| format!("cannot listen on {}", self.addr))?;
             println!(
-                "market {} listening on http://{} ({} database{}{})",
+                "market {} listening on http://{} ({} database{}{}{})",
                 market.market_id,
                 listener.local_addr()?,
                 market.info().backend,
                 if self.dev_mint { ", dev mint" } else { "" },
-                if self.dev_clock { ", dev clock" } else { "" }
+                if self.dev_clock { ", dev clock" } else { "" },
+                if self.dev_srs {
+                    ", DEVELOPMENT SRS ACCEPTED: proofs may be forgeable"
+                } else {
+                    ""
+                }
             );
             zkinfer_market::api::serve(market, listener).await?;
             anyhow::Ok(())

@@ -75,6 +75,14 @@ impl Market {
         let params = unhex(&req.params, "params")?;
         let art = VerifierArtifacts::from_bytes(&settings, &vk, &params)
             .map_err(MarketError::ArtifactsRejected)?;
+        // the SRS decides whether proofs of this listing can be forged: a pinned public ceremony's, or
+        // development params on a server started for development
+        zkinfer_verifier::trust::assess(&art.params, self.srs_policy()).map_err(|source| {
+            MarketError::UntrustedSrs {
+                listing_id: req.listing_id.clone(),
+                source,
+            }
+        })?;
         let hashes = [&settings, &vk, &params].map(|b| hex::encode(Sha256::digest(b)));
         let now = self.now();
         let listing = write_tx!(self.db, tx, {

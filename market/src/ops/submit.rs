@@ -183,9 +183,10 @@ impl Market {
         })?;
         let t = Instant::now();
         let market_id = self.market_id.clone();
+        let srs = self.srs_policy();
         let job_for_judge = job.clone();
         let outcome = tokio::task::spawn_blocking(move || {
-            judge(&art, &job_for_judge, &provider, &market_id, &proof)
+            judge(&art, &job_for_judge, &provider, &market_id, &proof, srs)
         })
         .await
         .map_err(|source| MarketError::Task {

@@ -279,9 +279,9 @@ fn check_proof(
     match check(params, pk.get_vk(), instances, proof) {
         Ok(()) => Ok(()),
         Err(ProofCheckError::Plonk(source)) => Err(ProverError::GpuProofRejected { source }),
-        Err(ProofCheckError::TrailingBytes) => Err(ProverError::GpuProofTrailing {
-            extra: proof.len(),
-        }),
+        Err(ProofCheckError::TrailingBytes) => {
+            Err(ProverError::GpuProofTrailing { extra: proof.len() })
+        }
     }
 }
 
