@@ -11,6 +11,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { loadWasm, proveBundled } from "./cli.mjs";
 
 const CASES = Number(process.env.FUZZ_CASES || 10000);
@@ -139,7 +140,63 @@ function expectVerdictOrError(what, i, label, call, original) {
   return result.code;
 }
 
-/** Registers the fuzz test of one artifact: "settings", "vk", "params" or "proof". */
+const KINDS = ["settings", "vk", "params", "proof"];
+
+/** Runs cases first, first + step, ... below CASES of one artifact; returns the tally of outcomes. Each case
+ * has its own PRNG stream (SEED, artifact, index), so a failure names a case that replays alone. */
+function runCases(wasm, files, what, first, step) {
+  const { settings, vk, params, proof } = files;
+  const verifier = new wasm.ModelVerifier(vk, text(settings), params);
+  const original = verifier.verify(text(proof), { allowDevSrs: true });
+  assert.equal(original.valid, true, `the unmutated proof verifies: ${original.reason}`);
+  assert.equal(verifier.verify(text(proof)).code, "development_params");
+  const others = Object.values(files);
+  const tally = {};
+  for (let i = first; i < CASES; i += step) {
+    const r = prng(SEED ^ Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(KINDS.indexOf(what) + 1, 0x85ebca6b));
+    const [bytes, label] = mutate(r, files[what], others, what === "settings" || what === "proof");
+    const opts = options(i);
+    let call;
+    if (what === "proof") {
+      call = () => verifier.verify(text(bytes), opts);
+    } else {
+      const a = { settings, vk, params, [what]: bytes };
+      if (what === "settings" && i % 4 !== 0) {
+        // as an attacker would: a vk that names the edited settings (its SHA-256 at bytes 12..44), so
+        // the hostile settings reach the circuit's configuration and the instance layout
+        a.vk = Uint8Array.from(vk);
+        a.vk.set(crypto.createHash("sha256").update(bytes).digest(), 12);
+      }
+      call = () => new wasm.ModelVerifier(a.vk, text(a.settings), a.params).verify(text(proof), opts);
+    }
+    const outcome = expectVerdictOrError(what, i, label, call, original);
+    tally[outcome] = (tally[outcome] || 0) + 1;
+  }
+  return tally;
+}
+
+// A worker thread runs its share of the cases against its own instance of the .wasm.
+if (!isMainThread && workerData && workerData.fuzz) {
+  const { what, files, first, step } = workerData.fuzz;
+  try {
+    const wasm = await loadWasm();
+    parentPort.postMessage({ tally: runCases(wasm, files, what, first, step) });
+  } catch (e) {
+    parentPort.postMessage({ error: String((e && e.message) || e) });
+  }
+}
+
+function inWorker(what, files, first, step) {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL(import.meta.url), { workerData: { fuzz: { what, files, first, step } } });
+    w.once("message", (m) => (m.error ? reject(new Error(m.error)) : resolve(m.tally)));
+    w.once("error", reject);
+  });
+}
+
+/** Registers the fuzz test of one artifact: "settings", "vk", "params" or "proof". The cases are split over
+ * FUZZ_THREADS worker threads (default: a quarter of the cores, as `node --test --test-concurrency=4` runs the
+ * four artifacts' files at once). */
 export function fuzzArtifact(what) {
   let tmp, wasm, files;
   before(async () => {
@@ -157,39 +214,18 @@ export function fuzzArtifact(what) {
   });
   after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
 
-  test(`${CASES} hostile ${what} files: a verdict or an Error, never a trap`, () => {
-    const r = prng(SEED ^ Math.imul(what.length, 0x9e3779b1));
-    const { settings, vk, params, proof } = files;
-    const verifier = new wasm.ModelVerifier(vk, text(settings), params);
-    const original = verifier.verify(text(proof), { allowDevSrs: true });
-    assert.equal(original.valid, true, `the unmutated proof verifies: ${original.reason}`);
-    assert.equal(verifier.verify(text(proof)).code, "development_params");
-    const others = Object.values(files);
-    const tally = {};
+  test(`${CASES} hostile ${what} files: a verdict or an Error, never a trap`, async () => {
+    const threads = Math.max(1, Number(process.env.FUZZ_THREADS || Math.floor(os.availableParallelism() / 4)));
     const t0 = performance.now();
-    for (let i = 0; i < CASES; i++) {
-      const [bytes, label] = mutate(r, files[what], others, what === "settings" || what === "proof");
-      const opts = options(i);
-      let call;
-      if (what === "proof") {
-        call = () => verifier.verify(text(bytes), opts);
-      } else {
-        const a = { settings, vk, params, [what]: bytes };
-        if (what === "settings" && i % 4 !== 0) {
-          // as an attacker would: a vk that names the edited settings (its SHA-256 at bytes 12..44), so
-          // the hostile settings reach the circuit's configuration and the instance layout
-          a.vk = Uint8Array.from(vk);
-          a.vk.set(crypto.createHash("sha256").update(bytes).digest(), 12);
-        }
-        call = () => new wasm.ModelVerifier(a.vk, text(a.settings), a.params).verify(text(proof), opts);
-      }
-      const outcome = expectVerdictOrError(what, i, label, call, original);
-      tally[outcome] = (tally[outcome] || 0) + 1;
-    }
+    const tallies = threads === 1
+      ? [runCases(wasm, files, what, 0, 1)]
+      : await Promise.all(Array.from({ length: threads }, (_, t) => inWorker(what, files, t, threads)));
+    const tally = {};
+    for (const t of tallies) for (const [k, n] of Object.entries(t)) tally[k] = (tally[k] || 0) + n;
+    assert.equal(Object.values(tally).reduce((a, b) => a + b, 0), CASES);
     const secs = (performance.now() - t0) / 1000;
-    console.log(`# ${what}: ${CASES} cases in ${secs.toFixed(1)} s: ${JSON.stringify(tally)}`);
+    console.log(`# ${what}: ${CASES} cases in ${secs.toFixed(1)} s (${threads} thread(s)): ${JSON.stringify(tally)}`);
   });
-
   if (what === "proof") {
     test("the free function and malformed options throw Errors too", () => {
       const ok = wasm.verify(files.vk, text(files.settings), files.params, text(files.proof), { allowDevSrs: true });
