@@ -1,24 +1,24 @@
 // Verification time of the default model's proof in headless Chromium (WASM, in the page's worker) and
-// natively (`zkinfer verify`), on the same proof: a benchmark, not a test. Usage:
+// natively (`zkinfer verify`), on the same proof: a benchmark, not a test. The CLI's setup makes a
+// development SRS, so the page's "allow development SRS" box is ticked. Usage:
 //   scripts/build-wasm.sh && cargo build --release && node wasm-verifier/test/bench.mjs [repeats]
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "../..");
-const zkinfer = process.env.ZKINFER_BIN || path.join(repo, "target/release/zkinfer");
+import { cliHasAllowDevSrs, must, repo } from "./cli.mjs";
+
+if (process.env.NODE_TEST_CONTEXT) {
+  // `node --test` in this folder picks up every file; the benchmark is not a test
+  console.log("# bench.mjs is a benchmark, not a test: run it with `node bench.mjs`");
+  process.exit(0);
+}
+
 const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 const repeats = Number(process.argv[2] || 20);
-const sh = (args) => {
-  const r = spawnSync(zkinfer, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`zkinfer ${args.join(" ")}: ${r.stdout}${r.stderr}`);
-  return r.stdout;
-};
+const sh = must;
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkinfer-bench-"));
@@ -29,10 +29,12 @@ sh(["setup", dir]);
 const proof = path.join(tmp, "proof.json");
 sh(["prove", dir, "--input", path.join(m, "input.json"), "--proof", proof]);
 const web = path.join(tmp, "web");
-sh(["export-verifier", dir, "--out", web]);
+sh(["export-verifier", dir, "--out", web, "--wasm-dir", path.join(repo, "wasm-verifier/pkg")]);
+for (const f of ["index.html", "app.js", "worker.js"]) fs.copyFileSync(path.join(repo, "wasm-verifier/www", f), path.join(web, f));
+const devFlag = cliHasAllowDevSrs() ? ["--allow-dev-srs"] : [];
 
 const native = [];
-for (let i = 0; i < repeats; i++) native.push(Number(/valid \(([0-9.]+) ms\)/.exec(sh(["verify", dir, "--proof", proof]))[1]));
+for (let i = 0; i < repeats; i++) native.push(Number(/valid \(([0-9.]+) ms\)/.exec(sh(["verify", dir, "--proof", proof, ...devFlag]))[1]));
 
 const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
 const server = http.createServer((req, res) => {
@@ -48,11 +50,13 @@ const browser = await chromium.launch({ executablePath: chromiumPath, headless: 
 const page = await browser.newPage();
 await page.goto(`http://127.0.0.1:${server.address().port}/`);
 await page.waitForSelector("body[data-ready=true]");
+await page.check("#allow-dev-srs");
 await page.setInputFiles("#file", proof);
 const browserMs = [];
 for (let i = 0; i < repeats + 1; i++) {
   await page.click("#verify");
   await page.waitForSelector("body[data-state=done]");
+  if (await page.getAttribute("#verdict", "class") !== "valid") throw new Error(await page.textContent("#verdict"));
   const ms = Number(/verified in ([0-9.]+) ms/.exec(await page.textContent("#timing"))[1]);
   if (i > 0) browserMs.push(ms); // the first call also compiles the wasm's hot paths
   await page.evaluate(() => { document.body.dataset.state = "chosen"; });

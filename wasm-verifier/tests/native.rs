@@ -1,9 +1,19 @@
-//! The browser verifier's Rust core, natively: verdicts and errors for real and malformed artifacts, and
-//! no panic on corrupted bytes (a panic in WASM would be an opaque trap, not a message).
+//! The browser verifier's Rust core, natively: verdicts (with their SRS and reason codes) and errors for
+//! real and malformed artifacts, and no panic on corrupted bytes (a panic in WASM would be an opaque
+//! trap, not a message). The CLI's setup makes development params, so its proofs are refused by default
+//! and accepted only with `allow_dev_srs`.
 
+use serde_json::Value;
 use std::path::Path;
 use zkinfer_prover::{pipeline, Device, ModelDir};
-use zkinfer_wasm_verifier::verify_bytes;
+use zkinfer_wasm_verifier::{verify_bytes, Options, SrsInfo, CODES};
+
+fn allow() -> Options {
+    Options {
+        allow_dev_srs: Some(true),
+        ..Options::default()
+    }
+}
 
 #[test]
 fn verdicts_errors_and_no_panics() {
@@ -26,19 +36,130 @@ fn verdicts_errors_and_no_panics() {
         .to_json();
     let rd = |f: &str| std::fs::read(md.file(f)).expect("read");
     let (vk, s, p) = (rd("vk.bin"), rd("settings.json"), rd("verifier_params.bin"));
+    let check = |proof: &str, opts: &Options| {
+        verify_bytes(&vk, &s, &p, proof.as_bytes(), opts).expect("readable")
+    };
 
-    let ok = verify_bytes(&vk, &s, &p, proof.as_bytes()).expect("verifies");
-    assert!(ok.valid && ok.outputs[0].len() == 3 && ok.output_shapes == vec![vec![1, 3]]);
+    // development params: refused by default with their own code, accepted on opt-in
+    let refused = check(&proof, &Options::default());
+    assert!(!refused.valid);
+    assert_eq!(refused.code, Some("development_params"));
+    let reason = refused.reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains("not from a pinned public ceremony"),
+        "{reason}"
+    );
+    assert!(refused.srs.is_none() && refused.outputs.is_empty());
+    let explicit_off = Options {
+        allow_dev_srs: Some(false),
+        ..Options::default()
+    };
+    assert_eq!(
+        check(&proof, &explicit_off).code,
+        Some("development_params")
+    );
 
-    let err =
-        verify_bytes(&vk[..vk.len() / 2], &s, &p, proof.as_bytes()).expect_err("truncated vk");
+    let ok = check(&proof, &allow());
+    assert!(
+        ok.valid && ok.code.is_none() && ok.reason.is_none(),
+        "{ok:?}"
+    );
+    assert!(ok.outputs[0].len() == 3 && ok.output_shapes == vec![vec![1, 3]]);
+    assert!(
+        matches!(&ok.srs, Some(SrsInfo::Development { fingerprint }) if fingerprint.len() == 64),
+        "{:?}",
+        ok.srs
+    );
+    // the floats are derived from the proved integers
+    let file: Value = serde_json::from_str(&proof).expect("json");
+    let file_q: Vec<i64> = file["outputs_q"][0]
+        .as_array()
+        .expect("nested")
+        .iter()
+        .flat_map(|r| r.as_array().cloned().unwrap_or_else(|| vec![r.clone()]))
+        .filter_map(|v| v.as_i64())
+        .collect();
+    assert_eq!(ok.outputs_q[0], file_q);
+    // one grid step (the outputs are affine in their integers)
+    let (f, q) = (&ok.outputs[0], &ok.outputs_q[0]);
+    let (i, j) = (0..q.len())
+        .flat_map(|i| (0..q.len()).map(move |j| (i, j)))
+        .find(|&(i, j)| q[i] != q[j])
+        .expect("two distinct outputs");
+    let step = (f[i] - f[j]) / (q[i] - q[j]) as f64;
+    for k in 0..q.len() {
+        let derived = f[i] + (q[k] - q[i]) as f64 * step;
+        assert!((f[k] - derived).abs() < 1e-9, "{} vs {derived}", f[k]);
+    }
+    assert_eq!(ok.inputs_q.len(), 1);
+    assert_eq!(ok.bind.as_deref().map(str::len), Some(64));
+
+    // tampered files and mismatched statements: each rejected with its code
+    let edit = |f: &dyn Fn(&mut Value)| {
+        let mut v: Value = serde_json::from_str(&proof).expect("json");
+        f(&mut v);
+        serde_json::to_string(&v).expect("json")
+    };
+    let q0 = file["outputs_q"][0][0][0].as_i64().expect("int");
+    let f0 = file["outputs"][0][0][0].as_f64().expect("float");
+    // an integer edited alone disagrees with its float; edited with its float, with the instances
+    let edited_int = edit(&|v| v["outputs_q"][0][0][0] = Value::from(q0 + 1));
+    assert_eq!(check(&edited_int, &allow()).code, Some("edited_value"));
+    let edited_both = edit(&|v| {
+        v["outputs_q"][0][0][0] = Value::from(q0 + 1);
+        v["outputs"][0][0][0] = Value::from(f0 + step);
+    });
+    assert_eq!(
+        check(&edited_both, &allow()).code,
+        Some("instance_mismatch")
+    );
+    let edited_float = edit(&|v| v["outputs"][0][0][0] = Value::from(f0 + 1.0));
+    assert_eq!(check(&edited_float, &allow()).code, Some("edited_value"));
+    let mut flipped = edit(&|_| {});
+    let at = flipped.find("\"proof\"").expect("proof field") + 40;
+    let c = if &flipped[at..=at] == "0" { "1" } else { "0" };
+    flipped.replace_range(at..=at, c);
+    assert_eq!(check(&flipped, &allow()).code, Some("proof_fails"));
+    let other_model = Options {
+        expected_model_id: Some("00".repeat(32)),
+        ..allow()
+    };
+    assert_eq!(check(&proof, &other_model).code, Some("model_mismatch"));
+    let own_model = Options {
+        expected_model_id: Some(ok.model_id.clone()),
+        ..allow()
+    };
+    assert!(check(&proof, &own_model).valid);
+    let bound = Options {
+        bind: Some(format!("0x{}01", "0".repeat(62))),
+        ..allow()
+    };
+    assert_eq!(check(&proof, &bound).code, Some("binding_mismatch"));
+    let bad_hex = edit(&|v| v["proof"] = Value::from("zz"));
+    assert_eq!(check(&bad_hex, &allow()).code, Some("unreadable"));
+    let trailing = edit(&|v| {
+        let hex = v["proof"].as_str().unwrap_or_default().to_string();
+        v["proof"] = Value::from(format!("{hex}00"));
+    });
+    assert_eq!(check(&trailing, &allow()).code, Some("trailing_bytes"));
+    assert_eq!(CODES.len(), 11);
+
+    // malformed artifacts, proof files and options throw, naming what was wrong
+    let err = verify_bytes(&vk[..vk.len() / 2], &s, &p, proof.as_bytes(), &allow())
+        .expect_err("truncated vk");
     assert!(err.contains("vk.bin"), "{err}");
-    let err = verify_bytes(&vk, b"{}", &p, proof.as_bytes()).expect_err("bad settings");
+    let err = verify_bytes(&vk, b"{}", &p, proof.as_bytes(), &allow()).expect_err("settings");
     assert!(err.contains("settings.json"), "{err}");
-    let err = verify_bytes(&vk, &s, b"ZKVP", proof.as_bytes()).expect_err("bad params");
+    let err = verify_bytes(&vk, &s, b"ZKVP", proof.as_bytes(), &allow()).expect_err("params");
     assert!(err.contains("verifier_params.bin"), "{err}");
-    let err = verify_bytes(&vk, &s, &p, b"[]").expect_err("bad proof");
+    let err = verify_bytes(&vk, &s, &p, b"[]", &allow()).expect_err("bad proof");
     assert!(err.contains("proof.json"), "{err}");
+    let bad_bind = Options {
+        bind: Some("12".into()),
+        ..allow()
+    };
+    let err = verify_bytes(&vk, &s, &p, proof.as_bytes(), &bad_bind).expect_err("bad bind");
+    assert!(err.contains("options.bind"), "{err}");
 
     // corrupt every artifact byte-wise: errors or invalid verdicts, never a panic
     let mut rng = 0x9E37_79B9_7F4A_7C15u64;
@@ -59,7 +180,7 @@ fn verdicts_errors_and_no_panics() {
         };
         let i = next(target.len());
         target[i] ^= 1 << next(8);
-        let r = std::panic::catch_unwind(|| verify_bytes(&vk2, &s2, &p2, &pr2));
+        let r = std::panic::catch_unwind(|| verify_bytes(&vk2, &s2, &p2, &pr2, &allow()));
         let r = r.expect("no panic");
         if let Ok(v) = r {
             assert!(

@@ -14,9 +14,10 @@ const ready = (async () => {
   const settings = new TextDecoder().decode(settingsBytes);
   const model = JSON.parse(settings);
   const verifier = new ModelVerifier(vk, settings, params);
-  postMessage({ kind: "ready", version: version(), model_name: model.model_name, model_id: verifier.model_id });
+  postMessage({ kind: "ready", version: version(), model_name: model.model_name, model_id: verifier.model_id, srs: verifier.srs });
   return verifier;
 })();
+ready.catch((err) => postMessage({ kind: "failed", error: String(err.message || err) }));
 
 onmessage = async (e) => {
   let verifier;
@@ -28,7 +29,8 @@ onmessage = async (e) => {
   }
   const t0 = performance.now();
   try {
-    const result = verifier.verify(e.data.proof);
+    // Ceremony-only unless the user ticked "allow development SRS".
+    const result = verifier.verify(e.data.proof, { allowDevSrs: e.data.allowDevSrs === true });
     postMessage({ kind: "result", ok: true, result, ms: performance.now() - t0 });
   } catch (err) {
     postMessage({ kind: "result", ok: false, error: String(err.message || err), ms: performance.now() - t0 });

@@ -1,0 +1,224 @@
+//! The browser verifier's core, free of JavaScript types: options in, a verdict out. Every call goes
+//! through [`zkinfer_verifier::judge`], the one verification path.
+
+use serde::{Deserialize, Serialize};
+use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
+use zkinfer_verifier::trust::TrustError;
+use zkinfer_verifier::{
+    judge, ProofFile, Rejection, SrsIdentity, SrsPolicy, Statement, Verified, VerifierArtifacts,
+};
+
+/// What the caller expects (the JavaScript options object; every field optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Options {
+    /// Accept development params (an SRS whose secret someone may know). Off by default.
+    #[serde(default)]
+    pub allow_dev_srs: Option<bool>,
+    /// The model id the proof must be about (defaults to the loaded artifacts' own).
+    #[serde(default)]
+    pub expected_model_id: Option<String>,
+    /// The binding value the proof must carry, as a 64-digit hex field element (defaults to zero: an
+    /// unbound proof).
+    #[serde(default)]
+    pub bind: Option<String>,
+}
+
+impl Options {
+    /// The SRS policy these options ask for.
+    pub fn policy(&self) -> SrsPolicy {
+        if self.allow_dev_srs == Some(true) {
+            SrsPolicy::AllowDevelopment
+        } else {
+            SrsPolicy::CeremonyOnly
+        }
+    }
+
+    /// The statement to judge against; `Err` for a malformed option.
+    pub fn statement(&self) -> Result<Statement, String> {
+        let bind = match &self.bind {
+            None => None,
+            Some(h) => Some(fr_from_hex(h).ok_or_else(|| {
+                format!("options.bind: {h:?} is not a 64-digit hex field element")
+            })?),
+        };
+        Ok(Statement {
+            model_id: self.expected_model_id.clone(),
+            inputs: None,
+            bind,
+            srs: self.policy(),
+        })
+    }
+}
+
+/// The SRS a verdict rests on, as shown to JavaScript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SrsInfo {
+    /// A pinned public ceremony.
+    Ceremony {
+        /// The ceremony's name.
+        name: String,
+        /// Where its `[τ]₂` is published.
+        source: String,
+    },
+    /// Development params: made by whoever ran setup, who may know their secret.
+    Development {
+        /// SHA-256 of the compressed `s·g2` (hex).
+        fingerprint: String,
+    },
+}
+
+impl From<&SrsIdentity> for SrsInfo {
+    fn from(id: &SrsIdentity) -> Self {
+        match id {
+            SrsIdentity::Ceremony(c) => Self::Ceremony {
+                name: c.name.to_string(),
+                source: c.source.to_string(),
+            },
+            SrsIdentity::Development { fingerprint } => Self::Development {
+                fingerprint: hex(fingerprint),
+            },
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The verdict, as returned to JavaScript.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifyOutcome {
+    /// Whether the proof proves the statement.
+    pub valid: bool,
+    /// Why not (null when valid).
+    pub reason: Option<String>,
+    /// A stable machine-readable reason ([`code`]); null when valid.
+    pub code: Option<&'static str>,
+    /// The SRS the verdict rests on (null when invalid).
+    pub srs: Option<SrsInfo>,
+    /// The model id of the loaded artifacts.
+    pub model_id: String,
+    /// The outputs' values, derived from `outputs_q` (empty when invalid).
+    pub outputs: Vec<Vec<f64>>,
+    /// The proved stored integers of each output (empty when invalid).
+    pub outputs_q: Vec<Vec<i64>>,
+    /// The shape of each output.
+    pub output_shapes: Vec<Vec<usize>>,
+    /// The inputs' values, derived from `inputs_q` (empty when invalid).
+    pub inputs: Vec<Vec<f64>>,
+    /// The proved stored integers of each input (empty when invalid).
+    pub inputs_q: Vec<Vec<i64>>,
+    /// The binding value (hex; null when invalid).
+    pub bind: Option<String>,
+}
+
+/// The stable machine-readable code of each rejection.
+pub fn code(r: &Rejection) -> &'static str {
+    match r {
+        Rejection::UntrustedParams { .. } => "untrusted_params",
+        Rejection::DevelopmentParams { .. } => "development_params",
+        Rejection::ModelMismatch { .. } => "model_mismatch",
+        Rejection::SettingsMismatch { .. } => "settings_mismatch",
+        Rejection::InstanceMismatch { .. } => "instance_mismatch",
+        Rejection::InputMismatch { .. } => "input_mismatch",
+        Rejection::BindingMismatch { .. } => "binding_mismatch",
+        Rejection::EditedValue { .. } => "edited_value",
+        Rejection::Unreadable { .. } => "unreadable",
+        Rejection::TrailingBytes => "trailing_bytes",
+        Rejection::ProofFails { .. } => "proof_fails",
+    }
+}
+
+/// Every code [`code`] can return.
+pub const CODES: [&str; 11] = [
+    "untrusted_params",
+    "development_params",
+    "model_mismatch",
+    "settings_mismatch",
+    "instance_mismatch",
+    "input_mismatch",
+    "binding_mismatch",
+    "edited_value",
+    "unreadable",
+    "trailing_bytes",
+    "proof_fails",
+];
+
+fn shapes(art: &VerifierArtifacts) -> Vec<Vec<usize>> {
+    art.settings
+        .outputs
+        .iter()
+        .map(|o| o.shape.clone())
+        .collect()
+}
+
+/// Turns [`judge`]'s answer into the verdict JavaScript sees.
+pub fn from_judgement(art: &VerifierArtifacts, j: Result<Verified, Rejection>) -> VerifyOutcome {
+    match j {
+        Ok(v) => VerifyOutcome {
+            valid: true,
+            reason: None,
+            code: None,
+            srs: Some(SrsInfo::from(&v.srs)),
+            model_id: v.model_id,
+            outputs: v.outputs,
+            outputs_q: v.outputs_q,
+            output_shapes: shapes(art),
+            inputs: v.inputs,
+            inputs_q: v.inputs_q,
+            bind: Some(fr_to_hex(&v.bind)),
+        },
+        Err(r) => VerifyOutcome {
+            valid: false,
+            reason: Some(r.to_string()),
+            code: Some(code(&r)),
+            srs: None,
+            model_id: art.model_id.clone(),
+            outputs: Vec::new(),
+            outputs_q: Vec::new(),
+            output_shapes: shapes(art),
+            inputs: Vec::new(),
+            inputs_q: Vec::new(),
+            bind: None,
+        },
+    }
+}
+
+/// Judges `proof_json` for the model of `art`; `Err` when the proof file or an option is malformed.
+pub fn judge_json(
+    art: &VerifierArtifacts,
+    proof_json: &[u8],
+    options: &Options,
+) -> Result<VerifyOutcome, String> {
+    let statement = options.statement()?;
+    let proof = ProofFile::parse(proof_json, "proof.json").map_err(|e| e.to_string())?;
+    Ok(from_judgement(art, judge(art, &proof, &statement)))
+}
+
+/// Loads the artifacts and judges a proof; `Err` names the malformed artifact or option.
+pub fn verify_bytes(
+    vk: &[u8],
+    settings_json: &[u8],
+    params: &[u8],
+    proof_json: &[u8],
+    options: &Options,
+) -> Result<VerifyOutcome, String> {
+    let art =
+        VerifierArtifacts::from_bytes(settings_json, vk, params).map_err(|e| e.to_string())?;
+    judge_json(&art, proof_json, options)
+}
+
+/// The SRS of `art` as it would be judged with development params allowed; `Err` says why it is
+/// refused whatever the policy.
+pub fn srs_of(art: &VerifierArtifacts) -> Result<SrsInfo, String> {
+    art.srs(SrsPolicy::AllowDevelopment)
+        .map(|id| SrsInfo::from(&id))
+        .map_err(|e| match e {
+            TrustError::Untrusted(reason) => {
+                format!("the verifier params cannot be trusted: {reason}")
+            }
+            TrustError::Development { .. } => "development params refused".to_string(),
+        })
+}

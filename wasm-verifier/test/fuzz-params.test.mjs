@@ -1,0 +1,4 @@
+// params under hostile input: see fuzz.mjs.
+import { fuzzArtifact } from "./fuzz.mjs";
+
+fuzzArtifact("params");

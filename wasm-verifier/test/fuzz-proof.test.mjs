@@ -1,0 +1,4 @@
+// proof under hostile input: see fuzz.mjs.
+import { fuzzArtifact } from "./fuzz.mjs";
+
+fuzzArtifact("proof");

@@ -1,0 +1,4 @@
+// vk under hostile input: see fuzz.mjs.
+import { fuzzArtifact } from "./fuzz.mjs";
+
+fuzzArtifact("vk");
