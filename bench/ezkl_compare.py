@@ -145,7 +145,7 @@ def zkinfer_run(src, work):
         ("compile", [ZKINFER, "compile", f"{src}/model.onnx", "--out", d, "--sample", f"{src}/calibration.json"]),
         ("setup", [ZKINFER, "setup", d]),
         ("prove", [ZKINFER, "prove", d, "--input", f"{src}/input.json", "--proof", proof]),
-        ("verify", [ZKINFER, "verify", d, "--proof", proof]),
+        ("verify", [ZKINFER, "verify", d, "--proof", proof, "--allow-dev-srs"]),  # dev SRS, as EZKL's local one
     ]
     for name, cmd in steps:
         try:

@@ -258,6 +258,10 @@ impl VerifyArgs {
                 println!("outputs: {}", serde_json::to_string(&v.outputs)?);
                 Ok(ExitCode::SUCCESS)
             }
+            // a proof field that cannot be read at all is a malformed file (exit 2), not a verdict
+            Err(r @ zkinfer_verifier::Rejection::Unreadable { .. }) => {
+                Err(anyhow::Error::new(r).context(self.proof.display().to_string()))
+            }
             Err(r) => {
                 println!("INVALID: {r}");
                 if matches!(r, zkinfer_verifier::Rejection::DevelopmentParams { .. }) {

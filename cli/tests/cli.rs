@@ -375,7 +375,7 @@ fn setup_with_an_srs_file_downsizes_it() {
     let o = zkinfer(&["setup", s(&dir), "--srs", s(&small)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o).contains("small.srs: the SRS has 2^8 points"),
+        text(&o).contains("small.srs: the file has 2^8 powers of tau, 2^12 were requested"),
         "{}",
         text(&o)
     );
@@ -383,7 +383,7 @@ fn setup_with_an_srs_file_downsizes_it() {
     let o = zkinfer(&["setup", s(&dir), "--srs", s(&small)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o).contains("small.srs: not halo2 KZG params"),
+        text(&o).contains("small.srs: neither a snarkjs .ptau file nor halo2 KZG params"),
         "{}",
         text(&o)
     );
