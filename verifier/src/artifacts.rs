@@ -54,45 +54,60 @@ pub fn parse_settings(bytes: &[u8], file: &str) -> Result<Settings, VerifyError>
         serde_json::from_value(v).map_err(|e| VerifyError::format(file, format!("{e}")))?;
     s.check()
         .map_err(|e| VerifyError::format(file, e.to_string()))?;
-    check_public_tensors(&s).map_err(|e| VerifyError::format(file, e))?;
+    check_public_tensors(&s).map_err(|e| VerifyError::format(file, e.to_string()))?;
     Ok(s)
+}
+
+/// Why the settings' public tensors break the bounds the instance layout relies on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum PublicTensorError {
+    #[error("tensor '{name}' has {rank} dimensions (at most {MAX_RANK})")]
+    Rank { name: String, rank: usize },
+    #[error("tensor '{name}' has more elements than the circuit has rows")]
+    TooLarge { name: String },
+    #[error("the public tensors have more elements than the circuit has rows")]
+    TooManyInstances,
+    #[error("tensor '{name}' has an encoding out of range (offset {offset}, scale {scale})")]
+    Encoding {
+        name: String,
+        offset: i64,
+        scale: i32,
+    },
 }
 
 /// Bounds on the public tensors that the instance layout and the proof file rely on: shapes whose
 /// element counts fit the circuit (no overflow), a bounded rank, encodings whose offsets lie in range.
-fn check_public_tensors(s: &Settings) -> Result<(), String> {
+fn check_public_tensors(s: &Settings) -> Result<(), PublicTensorError> {
     let rows = 1usize << s.k;
     let mut total = 1usize; // the binding instance
     for io in s.inputs.iter().chain(&s.outputs) {
         if io.shape.len() > MAX_RANK {
-            return Err(format!(
-                "tensor '{}' has {} dimensions (at most {MAX_RANK})",
-                io.name,
-                io.shape.len()
-            ));
+            return Err(PublicTensorError::Rank {
+                name: io.name.clone(),
+                rank: io.shape.len(),
+            });
         }
         let n = io
             .shape
             .iter()
             .try_fold(1usize, |a, &d| a.checked_mul(d))
             .filter(|&n| n <= rows)
-            .ok_or_else(|| {
-                format!(
-                    "tensor '{}' has more elements than the circuit has rows",
-                    io.name
-                )
+            .ok_or_else(|| PublicTensorError::TooLarge {
+                name: io.name.clone(),
             })?;
-        total = total.checked_add(n).filter(|&t| t <= rows).ok_or_else(|| {
-            "the public tensors have more elements than the circuit has rows".to_string()
-        })?;
+        total = total
+            .checked_add(n)
+            .filter(|&t| t <= rows)
+            .ok_or(PublicTensorError::TooManyInstances)?;
         let e = io.encoding;
         if !(0..=(1i64 << e.bits)).contains(&e.offset)
             || !(-MAX_SCALE..=MAX_SCALE).contains(&e.scale)
         {
-            return Err(format!(
-                "tensor '{}' has an encoding out of range (offset {}, scale {})",
-                io.name, e.offset, e.scale
-            ));
+            return Err(PublicTensorError::Encoding {
+                name: io.name.clone(),
+                offset: e.offset,
+                scale: e.scale,
+            });
         }
     }
     Ok(())

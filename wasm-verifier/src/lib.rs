@@ -113,8 +113,8 @@ impl ModelVerifier {
         options_obj: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let opts = options(options_obj)?;
-        let outcome =
-            judge_json(&self.art, proof_json.as_bytes(), &opts).map_err(|e| JsError::new(&e))?;
+        let outcome = judge_json(&self.art, proof_json.as_bytes(), &opts)
+            .map_err(|e| JsError::new(&e.to_string()))?;
         to_js(&outcome)
     }
 
@@ -128,7 +128,7 @@ impl ModelVerifier {
     /// only with `allowDevSrs`).
     #[wasm_bindgen(getter, unchecked_return_type = "SrsInfo")]
     pub fn srs(&self) -> Result<JsValue, JsError> {
-        to_js(&srs_of(&self.art).map_err(|e| JsError::new(&e))?)
+        to_js(&srs_of(&self.art).map_err(|e| JsError::new(&e.to_string()))?)
     }
 }
 
@@ -150,7 +150,7 @@ pub fn verify(
         proof_json.as_bytes(),
         &opts,
     )
-    .map_err(|e| JsError::new(&e))?;
+    .map_err(|e| JsError::new(&e.to_string()))?;
     to_js(&outcome)
 }
 

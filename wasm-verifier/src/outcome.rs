@@ -2,11 +2,35 @@
 //! through [`zkinfer_verifier::judge`], the one verification path.
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
 use zkinfer_verifier::trust::TrustError;
 use zkinfer_verifier::{
     judge, ProofFile, Rejection, SrsIdentity, SrsPolicy, Statement, Verified, VerifierArtifacts,
 };
+
+/// Why a call from JavaScript could not produce a verdict: a malformed artifact, proof file or option. (A
+/// proof that fails is a verdict, never this.)
+#[derive(Debug, Error)]
+pub enum CallError {
+    /// An option has a malformed value.
+    #[error("options.{option}: {value:?} is not a 64-digit hex field element")]
+    BadOption {
+        /// The option's name.
+        option: &'static str,
+        /// The value given.
+        value: String,
+    },
+    /// An artifact or the proof file cannot be read.
+    #[error(transparent)]
+    Artifact(#[from] zkinfer_verifier::VerifyError),
+    /// The verifier params are refused whatever the policy.
+    #[error("the verifier params cannot be trusted: {0}")]
+    Untrusted(zkinfer_verifier::UntrustedReason),
+    /// Development params where the caller did not allow them.
+    #[error("development params refused")]
+    DevelopmentRefused,
+}
 
 /// What the caller expects (the JavaScript options object; every field optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -35,11 +59,12 @@ impl Options {
     }
 
     /// The statement to judge against; `Err` for a malformed option.
-    pub fn statement(&self) -> Result<Statement, String> {
+    pub fn statement(&self) -> Result<Statement, CallError> {
         let bind = match &self.bind {
             None => None,
-            Some(h) => Some(fr_from_hex(h).ok_or_else(|| {
-                format!("options.bind: {h:?} is not a 64-digit hex field element")
+            Some(h) => Some(fr_from_hex(h).ok_or_else(|| CallError::BadOption {
+                option: "bind",
+                value: h.clone(),
             })?),
         };
         Ok(Statement {
@@ -191,9 +216,9 @@ pub fn judge_json(
     art: &VerifierArtifacts,
     proof_json: &[u8],
     options: &Options,
-) -> Result<VerifyOutcome, String> {
+) -> Result<VerifyOutcome, CallError> {
     let statement = options.statement()?;
-    let proof = ProofFile::parse(proof_json, "proof.json").map_err(|e| e.to_string())?;
+    let proof = ProofFile::parse(proof_json, "proof.json")?;
     Ok(from_judgement(art, judge(art, &proof, &statement)))
 }
 
@@ -204,21 +229,18 @@ pub fn verify_bytes(
     params: &[u8],
     proof_json: &[u8],
     options: &Options,
-) -> Result<VerifyOutcome, String> {
-    let art =
-        VerifierArtifacts::from_bytes(settings_json, vk, params).map_err(|e| e.to_string())?;
+) -> Result<VerifyOutcome, CallError> {
+    let art = VerifierArtifacts::from_bytes(settings_json, vk, params)?;
     judge_json(&art, proof_json, options)
 }
 
 /// The SRS of `art` as it would be judged with development params allowed; `Err` says why it is
 /// refused whatever the policy.
-pub fn srs_of(art: &VerifierArtifacts) -> Result<SrsInfo, String> {
+pub fn srs_of(art: &VerifierArtifacts) -> Result<SrsInfo, CallError> {
     art.srs(SrsPolicy::AllowDevelopment)
         .map(|id| SrsInfo::from(&id))
         .map_err(|e| match e {
-            TrustError::Untrusted(reason) => {
-                format!("the verifier params cannot be trusted: {reason}")
-            }
-            TrustError::Development { .. } => "development params refused".to_string(),
+            TrustError::Untrusted(reason) => CallError::Untrusted(reason),
+            TrustError::Development { .. } => CallError::DevelopmentRefused,
         })
 }

@@ -146,19 +146,28 @@ fn verdicts_errors_and_no_panics() {
 
     // malformed artifacts, proof files and options throw, naming what was wrong
     let err = verify_bytes(&vk[..vk.len() / 2], &s, &p, proof.as_bytes(), &allow())
-        .expect_err("truncated vk");
+        .expect_err("truncated vk")
+        .to_string();
     assert!(err.contains("vk.bin"), "{err}");
-    let err = verify_bytes(&vk, b"{}", &p, proof.as_bytes(), &allow()).expect_err("settings");
+    let err = verify_bytes(&vk, b"{}", &p, proof.as_bytes(), &allow())
+        .expect_err("settings")
+        .to_string();
     assert!(err.contains("settings.json"), "{err}");
-    let err = verify_bytes(&vk, &s, b"ZKVP", proof.as_bytes(), &allow()).expect_err("params");
+    let err = verify_bytes(&vk, &s, b"ZKVP", proof.as_bytes(), &allow())
+        .expect_err("params")
+        .to_string();
     assert!(err.contains("verifier_params.bin"), "{err}");
-    let err = verify_bytes(&vk, &s, &p, b"[]", &allow()).expect_err("bad proof");
+    let err = verify_bytes(&vk, &s, &p, b"[]", &allow())
+        .expect_err("bad proof")
+        .to_string();
     assert!(err.contains("proof.json"), "{err}");
     let bad_bind = Options {
         bind: Some("12".into()),
         ..allow()
     };
-    let err = verify_bytes(&vk, &s, &p, proof.as_bytes(), &bad_bind).expect_err("bad bind");
+    let err = verify_bytes(&vk, &s, &p, proof.as_bytes(), &bad_bind)
+        .expect_err("bad bind")
+        .to_string();
     assert!(err.contains("options.bind"), "{err}");
 
     // corrupt every artifact byte-wise: errors or invalid verdicts, never a panic
