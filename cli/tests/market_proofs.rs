@@ -52,6 +52,21 @@ fn expect_invalid(
     s.assert_audit();
 }
 
+/// Adds one to the first integer in a nested list (a proved output, as the file's `outputs_q` holds it).
+fn bump_first_integer(v: &mut Value) -> bool {
+    match v {
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => {
+                *v = Value::from(i + 1);
+                true
+            }
+            None => false,
+        },
+        Value::Array(a) => a.iter_mut().any(bump_first_integer),
+        _ => false,
+    }
+}
+
 fn rejects_proofs_not_bound_to_the_job(b: Backend) {
     let Some(s) = scenario(b, 3, config()) else {
         return;
@@ -97,6 +112,10 @@ fn rejects_proofs_not_bound_to_the_job(b: Backend) {
     let inst = zkinfer_verifier::instances::instances(&art.settings, &input, &outs, bind)
         .expect("instances");
     proof["outputs"] = serde_json::to_value(&outs).expect("o");
+    assert!(
+        bump_first_integer(&mut proof["outputs_q"]),
+        "outputs_q holds integers"
+    );
     proof["instances"] = serde_json::to_value(zkinfer_verifier::instances_hex(&inst)).expect("i");
     expect_invalid(&s, p, &job, &c.claim_id, proof, "does not verify");
     // a tampered output alone: the file's instances no longer match what it claims
@@ -106,7 +125,7 @@ fn rejects_proofs_not_bound_to_the_job(b: Backend) {
     let mut outs = outputs_of(&proof);
     outs[0][0] += unit;
     proof["outputs"] = serde_json::to_value(&outs).expect("o");
-    expect_invalid(&s, q, &job, &c.claim_id, proof, "outputs");
+    expect_invalid(&s, q, &job, &c.claim_id, proof, "edited after proving");
     // a proof with one embedded instance edited (a claim about another input)
     let r = &s.providers[2];
     let c = r.claim(&job).expect("claim");

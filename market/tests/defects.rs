@@ -195,8 +195,8 @@ fn late_submission_expires_its_claim(b: Backend) {
     p.stake("m", 100).expect("stake");
     let claim = p.claim(&job).expect("claim");
     s.advance(61);
-    let proof = json!({"version": 1, "model_id": "seeded", "proof": "00", "instances": [],
-        "bind": "00", "inputs": [], "outputs": []});
+    let proof = json!({"version": 2, "model_id": "seeded", "proof": "00", "instances": [],
+        "bind": "00", "inputs_q": [], "outputs_q": [], "inputs": [], "outputs": []});
     let e = p
         .submit(&job, &claim.claim_id, proof)
         .expect_err("too late");

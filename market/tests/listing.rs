@@ -163,8 +163,8 @@ fn a_repeated_submission_counts_once(b: Backend) {
     p.stake("m", 10).expect("stake");
     let job = s.seed_job(&buyer.key(), "m", 3600).expect("job");
     let claim = p.claim(&job).expect("claim");
-    let proof = serde_json::json!({"version": 1, "model_id": "seeded", "proof": "0102",
-        "instances": [], "bind": "00", "inputs": [], "outputs": []});
+    let proof = serde_json::json!({"version": 2, "model_id": "seeded", "proof": "0102",
+        "instances": [], "bind": "00", "inputs_q": [], "outputs_q": [], "inputs": [], "outputs": []});
     s.settle_unverified_as(&job, Some(&proof)).expect("settle");
     let before = p.stats().expect("stats");
     for _ in 0..2 {
