@@ -10,8 +10,10 @@ use zkinfer_verifier::VerifyError;
 /// Everything that can stop compile, setup or prove.
 #[derive(Debug, Error)]
 pub enum ProverError {
+    /// Boxed: a compile error carries node, op and reason, and would make every `Result` of the prover
+    /// as large.
     #[error(transparent)]
-    Compile(#[from] CompileError),
+    Compile(Box<CompileError>),
     #[error(transparent)]
     Circuit(#[from] CircuitError),
     #[error(transparent)]
@@ -149,5 +151,11 @@ impl ProverError {
             cur = e.source();
         }
         s
+    }
+}
+
+impl From<CompileError> for ProverError {
+    fn from(e: CompileError) -> Self {
+        Self::Compile(Box::new(e))
     }
 }
