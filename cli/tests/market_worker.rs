@@ -5,8 +5,10 @@
 mod market_common;
 
 use market_common::*;
+use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use zkinfer_cli::market_worker::{run, WorkerConfig, WorkerReport};
 use zkinfer_market::client::Client;
 use zkinfer_market::testkit::Backend;
@@ -16,8 +18,38 @@ use zkinfer_prover::Device;
 on_both!(
     restarted_provider_resumes_its_claim,
     bad_folder_refuses_to_start,
+    folder_failure_stops_claiming,
     most_urgent_job_first
 );
+
+/// A log sink for one thread's `tracing` events.
+#[derive(Clone, Default)]
+struct LogBuf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuf {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).to_string()
+    }
+}
+
+/// A copy of a model folder.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for f in std::fs::read_dir(from).expect("dir") {
+        let f = f.expect("entry");
+        std::fs::copy(f.path(), to.join(f.file_name())).expect("copy");
+    }
+}
 
 fn worker(s: &Scenario, p: &Client, models: &[&Path], max_jobs: Option<usize>) -> WorkerConfig {
     WorkerConfig {
@@ -72,11 +104,7 @@ fn bad_folder_refuses_to_start(b: Backend) {
     let (avail, stake) = (s.avail(p), s.stake(p));
     let tmp = tempfile::tempdir().expect("tmp");
     let bad = tmp.path().join("digits");
-    std::fs::create_dir_all(&bad).expect("mkdir");
-    for f in std::fs::read_dir(&models().digits).expect("dir") {
-        let f = f.expect("entry");
-        std::fs::copy(f.path(), bad.join(f.file_name())).expect("copy");
-    }
+    copy_dir(&models().digits, &bad);
     // a proving key made for other settings (the iris model's)
     std::fs::copy(models().iris.join("pk.bin"), bad.join("pk.bin")).expect("copy pk");
     let e = run(&worker(&s, p, &[&bad], None)).expect_err("must refuse to start");
@@ -118,5 +146,56 @@ fn most_urgent_job_first(b: Backend) {
         "the job with the earliest deadline is served first"
     );
     assert_eq!(s.owner.job(&jobs[0]).expect("job").state, "OPEN");
+    s.assert_audit();
+}
+
+/// A proving failure that is not about the job's input (here the proving key replaced after start-up)
+/// costs one collateral: the loop stops claiming for the model instead of claiming, failing and abandoning
+/// job after job.
+fn folder_failure_stops_claiming(b: Backend) {
+    let Some(s) = scenario(b, 1, config()) else {
+        return;
+    };
+    let p = &s.providers[0];
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("digits");
+    copy_dir(&models().digits, &dir);
+    let mut cfg = worker(&s, p, &[&dir], None);
+    cfg.idle_exit = Some(Duration::from_secs(60));
+    let log = LogBuf::default();
+    let sink = log.clone();
+    let h = std::thread::spawn(move || {
+        let sub = tracing_subscriber::fmt()
+            .with_writer(move || sink.clone())
+            .with_ansi(false)
+            .finish();
+        let _g = tracing::subscriber::set_default(sub);
+        run(&cfg)
+    });
+    let t = Instant::now();
+    while !log.text().contains("provider loop started") {
+        assert!(t.elapsed() < Duration::from_secs(60), "{}", log.text());
+        assert!(!h.is_finished(), "{}", log.text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // the folder breaks after the start-up check
+    std::fs::copy(models().iris.join("pk.bin"), dir.join("pk.bin")).expect("copy pk");
+    let jobs: Vec<String> = (0..3)
+        .map(|i| s.job(&format!("j{i}"), 3600, FailurePolicy::Reopen))
+        .collect();
+    let r = h.join().expect("join").expect("run");
+    let text = log.text();
+    assert_eq!(r.abandoned, 1, "{r:?}\n{text}");
+    assert_eq!(r.disabled.len(), 1, "{r:?}");
+    assert!(r.disabled[0].1.contains("other settings"), "{r:?}");
+    assert!(text.contains("stopped claiming for this model"), "{text}");
+    for j in &jobs {
+        assert_eq!(s.owner.job(j).expect("job").state, "OPEN");
+    }
+    assert_eq!(
+        s.stake(p),
+        600 - COLLATERAL,
+        "one collateral lost, not the stake"
+    );
     s.assert_audit();
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use zkinfer_circuits::circuit::CompiledModel;
 use zkinfer_market::client::Client;
-use zkinfer_prover::{ModelDir, ProverError};
+use zkinfer_prover::{Device, ModelDir, ProverError};
 
 /// A model served by the loop.
 pub(super) struct Served {
@@ -23,12 +23,14 @@ pub(super) struct Served {
 
 /// Loads and checks each served folder, keyed by model id: settings, the compiled model, `pk.bin`
 /// (present, a zkinfer proving key made for these settings, readable), the SRS for the settings' `k`,
-/// the verifier artifacts; and a listing on the server pins each model id. `Err` names the folder and
-/// what is wrong.
+/// the verifier artifacts; and a listing on the server pins each model id. The proving device must be
+/// usable. `Err` names the folder and what is wrong.
 pub(super) fn check_served(
     client: &Client,
     dirs: &[PathBuf],
+    device: Device,
 ) -> anyhow::Result<HashMap<String, Served>> {
+    zkinfer_prover::backend_for(device).with_context(|| format!("cannot prove on {device}"))?;
     let mut out: HashMap<String, Served> = HashMap::new();
     for d in dirs {
         let at = || d.display().to_string();
@@ -81,4 +83,21 @@ pub(super) fn about_one_input(e: &ProverError) -> bool {
         e,
         ProverError::Input { .. } | ProverError::InputCount { .. } | ProverError::InputSize { .. }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_failures_are_told_from_folder_failures() {
+        assert!(about_one_input(&ProverError::Input {
+            message: "value out of range".into()
+        }));
+        assert!(!about_one_input(&ProverError::Format {
+            file: "pk.bin".into(),
+            what: "was made for other settings".into()
+        }));
+        assert!(!about_one_input(&ProverError::CudaNotBuilt));
+    }
 }

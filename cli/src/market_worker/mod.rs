@@ -133,7 +133,7 @@ impl<'a> Worker<'a> {
             .info()
             .map_err(|e| anyhow::anyhow!("{}: {e}", cfg.server))?
             .market_id;
-        let served = check_served(&client, &cfg.models)?;
+        let served = check_served(&client, &cfg.models, cfg.device)?;
         for (id, s) in &served {
             info!(target: "zkinfer::work", model = %id, dir = %s.path.display(), "serving");
         }
