@@ -150,19 +150,33 @@ fn deadline_edges(b: Backend) {
     };
     let (p, q) = (&s.providers[0], &s.providers[1]);
     let m = &s.server.market;
-    // received exactly at the claim deadline: in time; one second later: not
+    // one second after the claim deadline: refused, and the claim really expires (the job is OPEN again at
+    // once, not rolled back for the reaper); received exactly at the deadline (another job): in time
+    let job = s.job("late", 3600, FailurePolicy::Reopen);
+    let c = p.claim(&job).expect("claim");
+    let proof = prove_claim(&models().digits, &s, &job, &c);
+    let req = SubmitReq {
+        provider: p.key(),
+        claim_id: c.claim_id.clone(),
+        proof,
+    };
+    let late = s
+        .server
+        .block_on(m.submit(&signer(p), &job, &req, c.deadline + 1));
+    assert_eq!(late.expect_err("late").status(), 409);
+    let j = s.owner.job(&job).expect("job");
+    assert_eq!(
+        j.state, "OPEN",
+        "the expired claim is settled at once: {j:?}"
+    );
     let job = s.job("exact", 3600, FailurePolicy::Reopen);
     let c = p.claim(&job).expect("claim");
     let proof = prove_claim(&models().digits, &s, &job, &c);
     let req = SubmitReq {
         provider: p.key(),
         claim_id: c.claim_id.clone(),
-        proof: proof.clone(),
+        proof,
     };
-    let late = s
-        .server
-        .block_on(m.submit(&signer(p), &job, &req, c.deadline + 1));
-    assert_eq!(late.expect_err("late").status(), 409);
     let r = s
         .server
         .block_on(m.submit(&signer(p), &job, &req, c.deadline))

@@ -181,6 +181,8 @@ pub struct PhasedProof {
 }
 
 /// Proves like [`zkinfer_prover::CpuBackend`] and splits the time into [`PHASES`].
+// the prover's own error type, returned as the backends return it (boxing it is the prover's call)
+#[allow(clippy::result_large_err)]
 pub fn prove_phased<C: Circuit<Fr>>(
     params: &ParamsKZG<Bn256>,
     pk: &ProvingKey<G1Affine>,

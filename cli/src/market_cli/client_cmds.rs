@@ -1,7 +1,7 @@
 //! The client commands of `zkinfer market` that take more than one call, and the provider loop.
 
 use super::{print, Conn};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -158,70 +158,6 @@ impl SubmitArgs {
     }
 }
 
-/// `zkinfer market jobs [--state S] [--model M]`.
-#[derive(Debug, Args)]
-pub(super) struct JobsArgs {
-    #[command(flatten)]
-    c: Conn,
-    #[arg(long)]
-    state: Option<String>,
-    #[arg(long)]
-    model: Option<String>,
-}
-
-impl JobsArgs {
-    pub(super) fn run(self) -> Result<ExitCode> {
-        let mut q = vec![];
-        if let Some(s) = &self.state {
-            q.push(format!("state={s}"));
-        }
-        if let Some(m) = &self.model {
-            q.push(format!("listing_id={m}"));
-        }
-        print(&self.c.client()?.jobs(&q.join("&"))?)
-    }
-}
-
-/// `zkinfer market show JOB [--result]`.
-#[derive(Debug, Args)]
-pub(super) struct ShowArgs {
-    #[command(flatten)]
-    c: Conn,
-    job: String,
-    #[arg(long)]
-    result: bool,
-}
-
-impl ShowArgs {
-    pub(super) fn run(self) -> Result<ExitCode> {
-        let cl = self.c.client()?;
-        if self.result {
-            print(&cl.job_result(&self.job)?)
-        } else {
-            print(&cl.job(&self.job)?)
-        }
-    }
-}
-
-/// `zkinfer market balance [ACCOUNT]`.
-#[derive(Debug, Args)]
-pub(super) struct BalanceArgs {
-    #[command(flatten)]
-    c: Conn,
-    account: Option<String>,
-}
-
-impl BalanceArgs {
-    pub(super) fn run(self) -> Result<ExitCode> {
-        let cl = self.c.client()?;
-        let who = self.account.unwrap_or_else(|| cl.key());
-        if who.is_empty() {
-            bail!("give an account or --key");
-        }
-        print(&cl.balances(&who)?)
-    }
-}
-
 /// `zkinfer market work --key K --models DIR...`: the provider loop.
 #[derive(Debug, Args)]
 pub(super) struct WorkArgs {
@@ -264,11 +200,20 @@ impl WorkArgs {
             min_value: self.min_value,
             safety: 2.0,
         };
-        let r = crate::market_worker::run(&cfg, |l| println!("{l}"))?;
+        zkinfer_market::logging::init();
+        let r = crate::market_worker::run(&cfg)?;
         println!(
-            "done: {} settled, {} rejected, {} abandoned, {} races lost, {} skipped, earned {}",
-            r.settled, r.rejected, r.abandoned, r.lost_races, r.skipped, r.earned
+            "done: {} settled, {} rejected, {} abandoned, {} races lost, {} skipped, {} resumed, earned {}",
+            r.settled, r.rejected, r.abandoned, r.lost_races, r.skipped, r.resumed, r.earned
         );
-        Ok(ExitCode::SUCCESS)
+        for (model, why) in &r.disabled {
+            println!("stopped serving model {model}: {why}");
+        }
+        // 1: a served model failed (see the log); the provider should fix the folder
+        Ok(if r.disabled.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
     }
 }

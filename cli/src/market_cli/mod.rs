@@ -1,15 +1,19 @@
 //! `zkinfer market …`: the market server, its audit, the client commands and the provider loop.
-//! Exit codes: 0 success, 1 a rejected proof or a failed audit, 2 any error.
+//! Exit codes: 0 success; 1 a rejected proof, a failed audit, a job that ended without a result
+//! (`show --result`) or a provider loop that stopped serving a model; 2 any error (an unknown account, a
+//! refused request, an unreachable server); 3 `show --result` on a job not settled yet (or `--wait` timed
+//! out).
 
 mod client_cmds;
+mod query_cmds;
 mod server_cmds;
 
 use anyhow::{anyhow, Result};
 use clap::{Args, Subcommand};
 use client_cmds::{
-    BalanceArgs, ClaimArgs, CreateJobArgs, JobArgs, JobsArgs, ListModelArgs, ShowArgs, StakeArgs,
-    SubmitArgs, WorkArgs,
+    ClaimArgs, CreateJobArgs, JobArgs, ListModelArgs, StakeArgs, SubmitArgs, WorkArgs,
 };
+use query_cmds::{BalanceArgs, HistoryArgs, JobsArgs, ShowArgs};
 use serde::Serialize;
 use server_cmds::{AuditArgs, KeygenArgs, LoadbenchArgs, ServeArgs};
 use std::path::PathBuf;
@@ -87,12 +91,18 @@ enum MarketCmd {
     Abandon(ClaimArgs),
     /// Submit a proof file for a claimed job (exit 1 if rejected).
     Submit(SubmitArgs),
-    /// List jobs.
+    /// List jobs, most urgent first, without their inputs unless --with-input.
     Jobs(JobsArgs),
-    /// Show a job; with --result (signed by the buyer) its verified outputs.
+    /// Show a job; with --result (signed by the buyer) its verified outputs (exit 3: not ready).
     Show(ShowArgs),
-    /// Balances of an account (default: the --key's).
+    /// Balances of an account (default: the --key's): available, stakes, collateral, unbonding, escrow;
+    /// `treasury`: the market's totals. Exit 2 for an unknown account.
     Balance(BalanceArgs),
+    /// An account's ledger entries, oldest first: earnings, slashes with their reasons, escrows, refunds.
+    #[command(alias = "entries")]
+    History(HistoryArgs),
+    /// Minted, burned, treasury and held totals of the market.
+    Totals(#[command(flatten)] Conn),
     /// The provider loop: poll, pre-check, claim, prove with the job's binding, submit.
     Work(WorkArgs),
     /// Load benchmark: settlements per second and the share of time in proof verification.
@@ -133,6 +143,8 @@ pub fn run(args: MarketArgs) -> Result<ExitCode> {
         MarketCmd::Jobs(a) => a.run(),
         MarketCmd::Show(a) => a.run(),
         MarketCmd::Balance(a) => a.run(),
+        MarketCmd::History(a) => a.run(),
+        MarketCmd::Totals(c) => print(&c.client()?.totals()?),
         MarketCmd::Work(a) => a.run(),
         MarketCmd::Loadbench(a) => a.run(),
     }

@@ -83,6 +83,8 @@ impl ServeArgs {
             bail!("--fee-bps must be 0..=10000");
         }
         let config = self.config();
+        // timestamped logs of every request and state change (RUST_LOG filters; default info)
+        zkinfer_market::logging::init();
         runtime()?.block_on(async move {
             let market = zkinfer_market::Market::open(&self.db, config, Default::default()).await?;
             let listener = tokio::net::TcpListener::bind(&self.addr)

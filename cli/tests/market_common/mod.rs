@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use zkinfer_circuits::layout::Target;
 use zkinfer_market::client::Client;
-use zkinfer_market::testkit::{fresh_database, Backend, TestServer};
+use zkinfer_market::testkit::{fresh_database, skip_postgres, Backend, TestServer};
 use zkinfer_market::types::{ClaimInfo, Created, FailurePolicy};
 use zkinfer_market::Config;
 use zkinfer_prover::{pipeline, Device, ModelDir};
@@ -100,13 +100,8 @@ pub const CLAIM_TIMEOUT: i64 = 60;
 
 pub fn scenario(b: Backend, providers: usize, config: Config) -> Option<Scenario> {
     let dir = tempfile::tempdir().expect("tmp");
-    let server = match TestServer::start(b, dir.path(), config) {
-        Err(e) if b == Backend::Postgres => {
-            println!("skipped: PostgreSQL unavailable: {e}");
-            return None;
-        }
-        started => started.expect("server"),
-    };
+    // fails the test when the database cannot be had; only ZKINFER_TEST_SKIP_POSTGRES=1 skips
+    let server = TestServer::start_or_skip(b, dir.path(), config)?;
     let m = models();
     let owner = server.client();
     owner
@@ -206,17 +201,20 @@ pub fn reversed(input: &[Vec<f64>]) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// A fresh database of this backend for a `zkinfer market serve` process, or `None` (after saying why)
-/// when PostgreSQL is unavailable.
+/// A fresh database of this backend for a `zkinfer market serve` process. A PostgreSQL database that
+/// cannot be had fails the test (like [`TestServer::start_or_skip`]); only an explicit
+/// `ZKINFER_TEST_SKIP_POSTGRES=1` makes this `None`, so that the test returns.
 pub fn server_database(b: Backend, dir: &Path) -> Option<String> {
-    let rt = tokio::runtime::Runtime::new().expect("rt");
-    match rt.block_on(fresh_database(b, dir)) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            println!("skipped: PostgreSQL unavailable: {e}");
-            None
-        }
+    if b == Backend::Postgres && skip_postgres() {
+        println!("skipped: ZKINFER_TEST_SKIP_POSTGRES=1");
+        return None;
     }
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let db = rt.block_on(fresh_database(b, dir));
+    Some(db.expect(
+        "a fresh test database (PostgreSQL: set ZKINFER_TEST_POSTGRES_URL or let scripts/pg-test.sh \
+         start one; only ZKINFER_TEST_SKIP_POSTGRES=1 skips)",
+    ))
 }
 
 /// A TCP port free on 127.0.0.1 (just now).
