@@ -133,7 +133,14 @@ fn rejects_proofs_not_bound_to_the_job(b: Backend) {
     proof["instances"][0] = Value::from(zkinfer_circuits::field::fr_to_hex(
         &zkinfer_circuits::field::fr_from_i128(1),
     ));
-    expect_invalid(&s, r, &job, &c.claim_id, proof, "another input");
+    expect_invalid(
+        &s,
+        r,
+        &job,
+        &c.claim_id,
+        proof,
+        "input 0 ('input') element 0) differs",
+    );
     // a proof bound to provider q (made for q's earlier claim) presented by r
     let c = r.claim(&job).expect("claim");
     expect_invalid(&s, r, &job, &c.claim_id, good, "binding");
