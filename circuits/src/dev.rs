@@ -179,6 +179,20 @@ impl MockModel {
         &self.model
     }
 
+    /// The first lane row of the named node's span (the row a tampered value of that node lands on).
+    ///
+    /// # Panics
+    /// If the plan has no span for `node` (test support: the test names a node its model lacks).
+    pub fn first_lane_of(&self, node: &str) -> usize {
+        self.plan()
+            .spans
+            .iter()
+            .find(|s| s.node.as_ref().is_some_and(|n| n.name == node))
+            .expect("the plan has a span for the named node")
+            .lanes
+            .start
+    }
+
     /// The row plan.
     pub fn plan(&self) -> &Plan {
         &self.model().plan

@@ -91,17 +91,6 @@ fn build() -> &'static (MockModel, Witness) {
     })
 }
 
-/// Index of the first lane row of the span of the named node.
-fn lane_of(m: &MockModel, node: &str) -> usize {
-    m.plan()
-        .spans
-        .iter()
-        .find(|s| s.node.as_ref().is_some_and(|n| n.name == node))
-        .expect("span")
-        .lanes
-        .start
-}
-
 /// Asserts that a tampered lane row fails exactly the constraints its values break (computed from the
 /// plan), and that these include `primary`.
 #[track_caller]
@@ -144,7 +133,7 @@ fn outputs_match_float_inference() {
 fn remainder_out_of_range_fails_the_remainder_lookup() {
     let (m, w) = build();
     let bits = m.settings().layout.lookup_bits;
-    let i = lane_of(m, "fc1");
+    let i = m.first_lane_of("fc1");
     let remainder = m.lane_lookup(i, LaneLookup::Remainder);
     // remainder + 2^b with quotient - 1: the gate still holds, the range check must not
     let mut t = w.clone();
@@ -168,7 +157,7 @@ fn remainder_out_of_range_fails_the_remainder_lookup() {
 #[test]
 fn wrong_quotient_fails_the_lane_gate() {
     let (m, w) = build();
-    let i = lane_of(m, "fc2");
+    let i = m.first_lane_of("fc2");
     let mut t = w.clone();
     t.lanes[i].q += 1;
     t.lanes[i].z += 1;
@@ -193,7 +182,7 @@ fn wrong_product_fails_the_mac_tile() {
 #[test]
 fn wrong_relu_branch_fails_the_activation_lookup() {
     let (m, w) = build();
-    let start = lane_of(m, "fc1");
+    let start = m.first_lane_of("fc1");
     let bits = m.settings().layout.lookup_bits;
     // find a negative pre-activation (q < 2^(b-1)) that Relu clamps to 0, and pass it through instead
     let span = m
@@ -214,7 +203,7 @@ fn wrong_relu_branch_fails_the_activation_lookup() {
     assert_eq!(m.lane_failures(&t, i), expected);
     assert_fails_with(m.verify(t), &expected);
     // the standalone Relu on the input, likewise
-    let j = lane_of(m, "relu_in");
+    let j = m.first_lane_of("relu_in");
     let mut t = w.clone();
     t.lanes[j].z = t.lanes[j].q;
     let expected = [m.lane_lookup(j, LaneLookup::Activation)];

@@ -58,17 +58,6 @@ fn build() -> &'static (MockModel, Witness) {
     })
 }
 
-/// The first lane row of the named node's span.
-fn lane_of(m: &MockModel, node: &str) -> usize {
-    m.plan()
-        .spans
-        .iter()
-        .find(|s| s.node.as_ref().is_some_and(|n| n.name == node))
-        .expect("span")
-        .lanes
-        .start
-}
-
 #[test]
 fn correct_witness_passes_and_carries_the_settings_digest() {
     let (m, w) = build();
@@ -165,7 +154,7 @@ fn a_saturated_table_entry_fails_the_activation_lookup() {
         .iter()
         .position(|r| r.a == Src::Instance(0))
         .expect("input row");
-    let exp_row = lane_of(m, "exp_in");
+    let exp_row = m.first_lane_of("exp_in");
     assert_eq!(plan.lane_rows[exp_row].a, Src::Lane(input_row as u32));
     assert!(matches!(
         table_of(m, exp_row),
