@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import report  # bench/report.py: tables and charts
@@ -82,30 +83,44 @@ class StepFailed(Exception):
 def timed(cmd, rss_limit=None):
     """Runs cmd under /usr/bin/time; returns (wall seconds, peak RSS bytes, stdout).
 
-    /usr/bin/time, not this Python process, forks the command: Linux carries the pre-exec RSS of the forking
-    process into the child's max RSS, which would charge this runner's own memory to every step. With
-    rss_limit, the command is killed when its RSS goes above it (polled every 0.2 s)."""
+    The clock stops when os.wait4 reaps the child, so a step is timed to the microsecond, not to a polling
+    interval. /usr/bin/time, not this Python process, forks the command: Linux carries the pre-exec RSS of the
+    forking process into the child's max RSS, which would charge this runner's own memory to every step. With
+    rss_limit, a watchdog thread polls the command's RSS (every 50 ms) and kills it above the limit; the
+    watchdog never touches the clock."""
     out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
     rss_file = tempfile.NamedTemporaryFile(delete=False)
     rss_file.close()
     start = time.perf_counter()
     p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + cmd, stdout=out, stderr=err, text=True)
-    killed = False
-    while p.poll() is None:
-        if rss_limit and sum(rss_bytes(c) for c in children(p.pid)) > rss_limit:
-            for c in children(p.pid):
-                os.kill(c, 9)
-            killed = True
-            p.wait()
-            break
-        time.sleep(0.2)
+    done = threading.Event()
+    killed = threading.Event()
+
+    def watchdog():
+        while not done.wait(0.05):
+            if sum(rss_bytes(c) for c in children(p.pid)) > rss_limit:
+                killed.set()
+                for c in children(p.pid):
+                    try:
+                        os.kill(c, 9)
+                    except OSError:
+                        pass
+
+    guard = threading.Thread(target=watchdog, daemon=True) if rss_limit else None
+    if guard:
+        guard.start()
+    _, status, _ = os.wait4(p.pid, 0)
     wall = time.perf_counter() - start
+    done.set()
+    if guard:
+        guard.join()
+    p.returncode = os.waitstatus_to_exitcode(status)
     out.seek(0), err.seek(0)
     stdout, stderr = out.read(), err.read()
     with open(rss_file.name) as f:
         lines = f.read().strip().splitlines()
     os.unlink(rss_file.name)
-    if killed:
+    if killed.is_set():
         raise StepFailed(f"killed above {rss_limit / GIB:.0f} GiB of memory")
     if p.returncode != 0:
         msg = [line for line in (stderr + stdout).splitlines() if line.strip() and "exited with non-zero" not in line]

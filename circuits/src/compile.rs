@@ -34,6 +34,8 @@ pub struct CompileOptions {
     pub target: Target,
     /// Calibrated ranges are multiplied by this before scales are chosen.
     pub headroom: f64,
+    /// At least `2^min_k` rows (EZKL's `logrows`); 0 for as few as the model needs.
+    pub min_k: u32,
 }
 
 impl Default for CompileOptions {
@@ -41,6 +43,7 @@ impl Default for CompileOptions {
         Self {
             target: Target::Resources,
             headroom: 2.0,
+            min_k: 0,
         }
     }
 }
@@ -68,7 +71,7 @@ pub fn compile_graph(
     graph.fuse();
     graph.validate()?;
     let shape = ModelShape::of(&graph);
-    let first = choose_layout(&shape, opts.target)?;
+    let first = choose_layout(&shape, opts.target, opts.min_k)?;
     let calibration = Calibration::from_samples(&graph, samples)?;
     let quantise_at = |bits: u32| {
         quantise(
@@ -85,7 +88,7 @@ pub fn compile_graph(
     // of the planned model, and re-quantise if that changes the table width.
     let exact = exact_shape(&quant, &shape, first.layout)?;
     // the exact shape is the truth: the estimate may have undercounted (re-encoding rows of max and min)
-    let choice = choose_layout(&exact, opts.target)?;
+    let choice = choose_layout(&exact, opts.target, opts.min_k)?;
     if choice.layout.lookup_bits != first.layout.lookup_bits {
         quant = quantise_at(choice.layout.lookup_bits)?;
     }

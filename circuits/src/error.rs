@@ -141,6 +141,14 @@ pub enum CircuitError {
         /// log2 of the largest circuit.
         max_k: u32,
     },
+    /// A minimum circuit size (`--logrows`) above the largest supported one.
+    #[error("--logrows {requested} is above the largest supported circuit (2^{max_k} rows)")]
+    LogrowsTooLarge {
+        /// The requested log2 of the rows.
+        requested: u32,
+        /// log2 of the largest circuit.
+        max_k: u32,
+    },
     /// The settings are unusable (a field out of its range, another format version).
     #[error("inconsistent compiled model: {reason}")]
     Settings {

@@ -7,6 +7,7 @@ use anyhow::{anyhow, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::layout::Target;
 use zkinfer_prover::{pipeline, Device, ModelDir};
 use zkinfer_verifier::SrsPolicy;
@@ -86,6 +87,10 @@ pub struct CompileArgs {
     samples: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "resources")]
     target: TargetArg,
+    /// At least 2^K rows (EZKL's logrows): the lookup tables grow into the extra rows, up to the target's
+    /// widest; default: as few rows as the model needs.
+    #[arg(long, value_name = "K")]
+    logrows: Option<u32>,
 }
 
 impl CompileArgs {
@@ -93,12 +98,13 @@ impl CompileArgs {
         if self.samples.is_empty() {
             eprintln!("warning: no --sample given: calibrating on synthetic inputs in [-1, 1]; pass real inputs for real ranges");
         }
-        let c = pipeline::compile(
-            &self.model,
-            &ModelDir::new(&self.out),
-            &self.samples,
-            self.target.into(),
-        )?;
+        let opts = CompileOptions {
+            target: self.target.into(),
+            min_k: self.logrows.unwrap_or(0),
+            ..CompileOptions::default()
+        };
+        let c =
+            pipeline::compile_with(&self.model, &ModelDir::new(&self.out), &self.samples, &opts)?;
         let s = &c.settings;
         println!(
             "compiled {} -> {}: k = {}, {} rows used, lookup tables 2^{}, MAC tile {}x{}, {} lane(s), {} public values",

@@ -1,6 +1,7 @@
 //! The CUDA backend (`cargo test --release -p zkinfer-cli --features cuda --test gpu`): a proof made on the
 //! GPU verifies with the CPU verifier and a flipped byte does not. Without a usable GPU that test prints
-//! `skipped: <why>` and passes; the test of the worker's request format runs on any machine.
+//! `skipped: <why>` and passes (with `ZKINFER_REQUIRE_GPU=1`, as scripts/gpu-bench.sh runs it, it fails);
+//! the test of the worker's request format runs on any machine.
 
 #[cfg(not(feature = "cuda"))]
 #[test]
@@ -60,6 +61,11 @@ mod cuda {
                     "backend_for(Device::Cuda) failed with a non-device error: {e}"
                 );
                 assert!(e.to_string().starts_with("--device cuda: "), "{e}");
+                // scripts/gpu-bench.sh runs this suite on a GPU machine, where a skip would hide a failure
+                assert!(
+                    std::env::var("ZKINFER_REQUIRE_GPU").as_deref() != Ok("1"),
+                    "ZKINFER_REQUIRE_GPU=1 but the GPU is not usable: {e}"
+                );
                 println!("skipped: {e}");
                 return;
             }

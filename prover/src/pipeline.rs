@@ -44,7 +44,17 @@ pub fn compile(
         target,
         ..CompileOptions::default()
     };
-    let compiled = zkinfer_compiler::compile_onnx(model, samples, &opts)?;
+    compile_with(model, out, samples, &opts)
+}
+
+/// [`compile`] with every option (e.g. a minimum circuit size).
+pub fn compile_with(
+    model: &Path,
+    out: &ModelDir,
+    samples: &[PathBuf],
+    opts: &CompileOptions,
+) -> Result<CompileSummary, ProverError> {
+    let compiled = zkinfer_compiler::compile_onnx(model, samples, opts)?;
     let settings = out.write_compiled(compiled.settings, compiled.quant.clone())?;
     let cm = CompiledModel::new(compiled.quant, &settings)?;
     let shapes: Vec<Vec<usize>> = settings.inputs.iter().map(|i| i.shape.clone()).collect();

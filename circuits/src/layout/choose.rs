@@ -88,11 +88,21 @@ fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize) -> f64 {
     (6 * advice + 4 * fixed + 28 * lookups + 5 * equality) as f64
 }
 
-/// Picks the layout for a model shape.
-pub fn choose_layout(shape: &ModelShape, target: Target) -> Result<LayoutChoice> {
+/// Picks the layout for a model shape, with at least `2^min_k` rows (0: as few as fit).
+///
+/// A larger `min_k` than the model needs (EZKL's `logrows`) buys nothing in soundness but lets the lookup
+/// tables grow into the extra rows, up to the target's widest, which raises precision; it also pins k for
+/// benchmarks that sweep circuit sizes.
+pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<LayoutChoice> {
+    if min_k > MAX_K {
+        return Err(CircuitError::LogrowsTooLarge {
+            requested: min_k,
+            max_k: MAX_K,
+        });
+    }
     let (min_bits, max_bits) = target.bits_range();
     let mut best: Option<LayoutChoice> = None;
-    for k in 6..=MAX_K {
+    for k in min_k.max(6)..=MAX_K {
         let usable = usable_rows(k);
         if table_rows(shape, min_bits) > usable || shape.instances > usable {
             continue;
@@ -148,14 +158,14 @@ mod tests {
             lane_mul: false,
             lane_zadd: false,
         };
-        let c = choose_layout(&shape, Target::Resources).expect("fits");
+        let c = choose_layout(&shape, Target::Resources, 0).expect("fits");
         assert_eq!(c.k, 12);
         assert_eq!(
             (c.layout.tile_inputs, c.layout.tile_outputs, c.layout.lanes),
             (1, 1, 1)
         );
         assert_eq!(c.layout.lookup_bits, 10);
-        let a = choose_layout(&shape, Target::Accuracy).expect("fits");
+        let a = choose_layout(&shape, Target::Accuracy, 0).expect("fits");
         assert!(a.layout.lookup_bits >= 12 && a.k > c.k);
     }
 
@@ -169,11 +179,39 @@ mod tests {
             lane_mul: false,
             lane_zadd: false,
         };
-        let c = choose_layout(&shape, Target::Resources).expect("fits");
+        let c = choose_layout(&shape, Target::Resources, 0).expect("fits");
         let tile = c.layout.tile_inputs * c.layout.tile_outputs;
         assert!(tile > 1, "262k MACs need a wide tile: {c:?}");
         assert!(tile_rows(&shape, c.layout.tile_inputs, c.layout.tile_outputs) <= usable_rows(c.k));
         // tables grow into the rows the MACs already pay for
         assert!(table_rows(&shape, c.layout.lookup_bits) <= usable_rows(c.k));
+    }
+
+    #[test]
+    fn min_k_pins_the_rows_and_the_tables_grow_into_them() {
+        let shape = ModelShape {
+            dense: vec![(1, 64, 32), (1, 32, 10)],
+            lane_rows: 106,
+            tables: 1,
+            instances: 100,
+            lane_mul: false,
+            lane_zadd: false,
+        };
+        let c = choose_layout(&shape, Target::Resources, 16).expect("fits");
+        assert_eq!(c.k, 16);
+        assert!(
+            c.layout.lookup_bits > 10,
+            "tables grow into the rows: {c:?}"
+        );
+        assert!(table_rows(&shape, c.layout.lookup_bits) <= usable_rows(16));
+        // a min_k below what the model needs changes nothing
+        assert_eq!(
+            choose_layout(&shape, Target::Resources, 8).expect("fits"),
+            choose_layout(&shape, Target::Resources, 0).expect("fits")
+        );
+        assert!(matches!(
+            choose_layout(&shape, Target::Resources, MAX_K + 1),
+            Err(CircuitError::LogrowsTooLarge { requested, .. }) if requested == MAX_K + 1
+        ));
     }
 }

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zkinfer_circuits::circuit::ModelCircuit;
+use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::layout::Target;
 use zkinfer_circuits::witness;
 use zkinfer_prover::pipeline;
@@ -57,6 +58,9 @@ pub struct BenchArgs {
     /// Keep the compiled model and keys in this directory (default: a temporary one, removed afterwards).
     #[arg(long)]
     pub keep: Option<PathBuf>,
+    /// At least 2^K rows (as `zkinfer compile --logrows`): pins the circuit size, e.g. for a size sweep.
+    #[arg(long, value_name = "K")]
+    pub logrows: Option<u32>,
 }
 
 /// The compile target (`--target`).
@@ -172,7 +176,12 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
 
     progress("compiling");
     let summary = compile.time(&mem, || {
-        Ok(pipeline::compile(&a.model, md, &samples, target)?)
+        let opts = CompileOptions {
+            target,
+            min_k: a.logrows.unwrap_or(0),
+            ..CompileOptions::default()
+        };
+        Ok(pipeline::compile_with(&a.model, md, &samples, &opts)?)
     })?;
     let (settings, settings_bytes) = md.settings()?;
     let model = Arc::new(md.compiled_model(&settings)?);
