@@ -11,7 +11,8 @@
 #   bash scripts/gpu-bench.sh                # on the GPU machine
 #   bash scripts/gpu-bench.sh --kit-only     # on a machine that reaches crates.io: build target/gpu-kit only
 # A machine that cannot reach crates.io (the lent GPU machines) uses target/gpu-kit built elsewhere with
-# --kit-only: stripped `zkinfer` and `zkinfer-cuda` built with `--features cuda`, plus libcudart.so.13.
+# --kit-only: stripped `zkinfer` and `zkinfer-cuda` built with `--features cuda`, plus libcudart.so.13, and the
+# same as target/gpu-kit.tar.xz (the file to carry; it is unpacked when target/gpu-kit is absent).
 #
 # Environment: ZKINFER_GPU_BENCH_BUDGET_S (default 450: 7.5 minutes for everything after the build; runs that
 # would not finish in what is left are skipped and marked), ZKINFER_GPU_BENCH_KS (default "16 17 18 19 20 21 22"),
@@ -40,7 +41,9 @@ build_kit() {
   for b in zkinfer zkinfer-cuda; do strip -o "$kit/$b" "$target_dir/release/$b"; done
   cp -L "$CUDA_LIB_DIR/libcudart.so.13" "$kit/"
   printf '{"build_s": %d, "commit": "%s"}\n' $((SECONDS - b0)) "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" >"$kit/build.json"
-  log "kit ready in $kit ($(du -sh "$kit" | cut -f1))"
+  # the archive is what travels to a GPU machine (the device runner carries at most 64 MiB)
+  tar -C "$(dirname "$kit")" -cJf "$kit.tar.xz" "$(basename "$kit")"
+  log "kit ready in $kit ($(du -sh "$kit" | cut -f1)); archive $kit.tar.xz ($(du -sh "$kit.tar.xz" | cut -f1))"
 }
 
 if [[ ${1:-} == --kit-only ]]; then
@@ -48,6 +51,9 @@ if [[ ${1:-} == --kit-only ]]; then
   exit 0
 fi
 have_cargo=0
+if [[ ! -x $kit/zkinfer && -f $kit.tar.xz ]]; then
+  tar -C "$(dirname "$kit")" -xJf "$kit.tar.xz"
+fi
 if [[ ! -x $kit/zkinfer || ( " $devices " == *" cuda "* && ! -x $kit/zkinfer-cuda ) ]]; then
   command -v cargo >/dev/null || { echo "error: no target/gpu-kit and no cargo to build it (bash scripts/gpu-bench.sh --kit-only on a machine with crates.io)" >&2; exit 1; }
   build_kit
