@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 step "toolchain"
 rustup show active-toolchain
@@ -59,3 +59,4 @@ step "the CUDA backend builds (nvcc from PyPI wheels; no GPU needed) and its tes
 )
 # leave the default (CPU-only) zkinfer in target/release for the user
 cargo build --release -q -p zkinfer-cli --bin zkinfer
+step "done"
