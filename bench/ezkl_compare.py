@@ -6,6 +6,7 @@ Run it through bench/ezkl_compare.sh (it makes bench/.venv, builds zkinfer, then
     bash bench/ezkl_compare.sh                 side-by-side table + chart (bench/results/ezkl_side_by_side.*)
     bash bench/ezkl_compare.sh --sweep         the scaling sweep only (bench/results/scaling.*)
     bash bench/ezkl_compare.sh --all           both
+    bash bench/ezkl_compare.sh --accuracy      output error against prove time (bench/accuracy_vs_time.py)
 
 Every step of both tools runs as its own process; peak memory is that process's max RSS (wait4 rusage, as
 /usr/bin/time reports it). zkinfer's times are whole-process wall times of its CLI (compile, setup,
@@ -33,7 +34,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 WORK = os.path.join(HERE, "work")
 RESULTS = os.path.join(HERE, "results")
-ZKINFER = os.path.join(REPO, "target", "release", "zkinfer")
+# ZKINFER_BIN: a copy of the binary to measure (target/release/zkinfer is rebuilt by any cargo build in the tree)
+ZKINFER = os.environ.get("ZKINFER_BIN") or os.path.join(REPO, "target", "release", "zkinfer")
 GIB = 1 << 30
 EZKL_RSS_LIMIT = 16 * GIB  # EZKL steps above this are killed (the machine has 24 GiB, shared)
 EZKL_BYTES_PER_ROW = 11e3  # first guess of EZKL's prove memory per row, before one is measured
@@ -59,7 +61,7 @@ if step == "settings":
     args = ezkl.PyRunArgs()
     args.input_visibility = "public"; args.output_visibility = "public"; args.param_visibility = "fixed"
     assert run(ezkl.gen_settings(a["model"], a["settings"], py_run_args=args))
-    assert run(ezkl.calibrate_settings(a["calib"], a["model"], a["settings"], "resources"))
+    assert run(ezkl.calibrate_settings(a["calib"], a["model"], a["settings"], a.get("target", "resources")))
 elif step == "compile":
     assert run(ezkl.compile_circuit(a["model"], a["compiled"], a["settings"]))
 elif step == "srs":
@@ -152,12 +154,13 @@ def flatten(v):
     return [float(v)]
 
 
-def zkinfer_run(src, work):
-    """compile, setup, prove, verify, each a `zkinfer` process."""
+def zkinfer_run(src, work, compile_args=()):
+    """compile (with `compile_args`, e.g. --target accuracy), setup, prove, verify, each a `zkinfer` process."""
     d, proof = os.path.join(work, "zk"), os.path.join(work, "zk_proof.json")
     r = {"steps": {}}
     steps = [
-        ("compile", [ZKINFER, "compile", f"{src}/model.onnx", "--out", d, "--sample", f"{src}/calibration.json"]),
+        ("compile", [ZKINFER, "compile", f"{src}/model.onnx", "--out", d, "--sample", f"{src}/calibration.json",
+                     *compile_args]),
         ("setup", [ZKINFER, "setup", d]),
         ("prove", [ZKINFER, "prove", d, "--input", f"{src}/input.json", "--proof", proof]),
         ("verify", [ZKINFER, "verify", d, "--proof", proof, "--allow-dev-srs"]),  # dev SRS, as EZKL's local one
@@ -178,12 +181,13 @@ def zkinfer_run(src, work):
     return r
 
 
-def ezkl_run(src, work, guard):
-    """EZKL's own pipeline, one process per step; `guard` may veto setup/prove for memory or time."""
+def ezkl_run(src, work, guard, target="resources"):
+    """EZKL's own pipeline, one process per step, calibrated for `target` (resources or accuracy); `guard` may
+    veto setup/prove for memory or time."""
     a = {k: os.path.join(work, v) for k, v in dict(settings="settings.json", compiled="network.ezkl", srs="kzg.srs",
                                                    vk="vk.key", pk="pk.key", witness="witness.json",
                                                    proof="proof.json").items()}
-    a.update(model=f"{src}/model.onnx", input=f"{src}/input.json", calib=f"{src}/calibration.json")
+    a.update(model=f"{src}/model.onnx", input=f"{src}/input.json", calib=f"{src}/calibration.json", target=target)
     r = {"steps": {}}
     for name in ("settings", "compile", "srs", "setup", "prove", "verify"):
         if name == "srs":
@@ -383,6 +387,8 @@ def main():
     ap.add_argument("--models", help="comma-separated subset of the side-by-side models")
     ap.add_argument("--sweep", action="store_true", help="run the scaling sweep instead of the side-by-side")
     ap.add_argument("--all", action="store_true", help="side-by-side, then the sweep")
+    ap.add_argument("--accuracy", action="store_true",
+                    help="output error against prove time at each tool's precision settings (accuracy_vs_time.*)")
     ap.add_argument("--widths", help=f"sweep widths (default {','.join(map(str, SWEEP_WIDTHS))})")
     ap.add_argument("--ezkl-max-step-s", type=float, default=600.0,
                     help="skip EZKL setup/prove predicted to take longer than this")
@@ -393,6 +399,10 @@ def main():
         report.redraw(RESULTS)
         return
     guard = Guard(args.ezkl_max_step_s)
+    if args.accuracy:
+        import accuracy_vs_time
+        accuracy_vs_time.run(args, guard)
+        return
     if not args.sweep or args.all:
         side_by_side(args, guard)
     if args.sweep or args.all:
