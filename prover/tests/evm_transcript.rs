@@ -51,7 +51,10 @@ fn evm_proofs_verify_and_relabelled_or_tampered_ones_do_not() {
             matches!(r, Rejection::ProofFails { transcript, .. } if transcript == other),
             "{r}"
         );
-        assert!(r.to_string().contains(&format!("{other} transcript")), "{r}");
+        assert!(
+            r.to_string().contains(&format!("{other} transcript")),
+            "{r}"
+        );
     }
 
     // tampered: a flipped byte anywhere, or a byte more
@@ -61,7 +64,10 @@ fn evm_proofs_verify_and_relabelled_or_tampered_ones_do_not() {
         b[pos] ^= 1;
         let mut f = evm.proof.clone();
         f.proof = hex::encode(&b);
-        assert!(judge(&art, &f, &statement).is_err(), "flipped byte {pos} accepted");
+        assert!(
+            judge(&art, &f, &statement).is_err(),
+            "flipped byte {pos} accepted"
+        );
     }
     let mut f = evm.proof.clone();
     f.proof.push_str("00");
@@ -69,4 +75,41 @@ fn evm_proofs_verify_and_relabelled_or_tampered_ones_do_not() {
         judge(&art, &f, &statement),
         Err(Rejection::TrailingBytes)
     ));
+}
+
+/// Proof size and prove/verify time of both transcripts on the bundled models (one run each):
+/// `cargo test --release -p zkinfer-prover --test evm_transcript -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement (bench/results/evm-transcript.md), not a check"]
+fn measure_both_transcripts() {
+    println!("| model | transcript | proof bytes | prove ms | verify ms |");
+    println!("|---|---|---:|---:|---:|");
+    for name in ["iris_mlp", "digits_mlp", "digits_cnn"] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let md = compile_and_setup(&models().join(name), &tmp.path().join(name));
+        let (settings, _) = md.settings().expect("settings");
+        let input = models().join(name).join("input.json");
+        let inputs = pipeline::read_input(&input, &settings).expect("input");
+        let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
+        let statement = Statement {
+            srs: SrsPolicy::AllowDevelopment,
+            ..Statement::default()
+        };
+        for transcript in TranscriptKind::ALL {
+            let options = ProveOptions {
+                transcript,
+                ..ProveOptions::default()
+            };
+            let p = pipeline::prove_with(&md, &inputs, &options).expect("prove");
+            let t = std::time::Instant::now();
+            judge(&art, &p.proof, &statement).expect("valid");
+            let verify = t.elapsed();
+            println!(
+                "| {name} | {transcript} | {} | {:.0} | {:.1} |",
+                p.proof_bytes,
+                p.proving.as_secs_f64() * 1e3,
+                verify.as_secs_f64() * 1e3
+            );
+        }
+    }
 }
