@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::layout::Target;
 use zkinfer_prover::{pipeline, Device, ModelDir};
-use zkinfer_verifier::SrsPolicy;
+use zkinfer_verifier::{SrsPolicy, TranscriptKind};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -179,6 +179,10 @@ pub struct ProveArgs {
     /// the proof then verifies only with it. Default 0.
     #[arg(long)]
     bind: Option<String>,
+    /// The proof's transcript: blake2b (smallest proofs) or evm (Keccak-256, what the generated Solidity
+    /// verifier contracts read). The proof file records it; `zkinfer verify` reads both.
+    #[arg(long, default_value = "blake2b")]
+    transcript: TranscriptKind,
 }
 
 impl ProveArgs {
@@ -191,15 +195,21 @@ impl ProveArgs {
             Some(h) => parse_bind(h)?,
         };
         let pb = crate::progress::spinner("proving");
-        let p = pipeline::prove_bound(&md, &inputs, self.device, bind);
+        let options = pipeline::ProveOptions {
+            device: self.device,
+            bind,
+            transcript: self.transcript,
+        };
+        let p = pipeline::prove_with(&md, &inputs, &options);
         pb.finish_and_clear();
         let p = p?;
         std::fs::write(&self.proof, p.proof.to_json())
             .with_context(|| self.proof.display().to_string())?;
         println!(
-            "proof written to {} ({} bytes, witness {:.1} ms, proving {:.1} ms on {})",
+            "proof written to {} ({} bytes, {} transcript, witness {:.1} ms, proving {:.1} ms on {})",
             self.proof.display(),
             p.proof_bytes,
+            self.transcript,
             p.witness.as_secs_f64() * 1e3,
             p.proving.as_secs_f64() * 1e3,
             p.backend

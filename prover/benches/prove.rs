@@ -10,7 +10,7 @@ use zkinfer_circuits::circuit::ModelCircuit;
 use zkinfer_circuits::layout::Target;
 use zkinfer_circuits::witness;
 use zkinfer_prover::{pipeline, CpuBackend, ModelDir, ProverBackend};
-use zkinfer_verifier::VerifierArtifacts;
+use zkinfer_verifier::{TranscriptKind, VerifierArtifacts};
 
 const MODELS: [&str; 2] = ["digits_mlp", "iris_mlp"];
 
@@ -64,7 +64,10 @@ fn bench_model(c: &mut Criterion, name: &str) {
         .expect("prove");
     let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
     g.bench_function("verify", |b| {
-        b.iter(|| art.verify_instances(&proof, &inst).expect("valid"))
+        b.iter(|| {
+            art.verify_instances(&proof, &inst, TranscriptKind::Blake2b)
+                .expect("valid")
+        })
     });
     g.finish();
 }

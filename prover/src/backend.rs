@@ -4,11 +4,13 @@ use crate::error::ProverError;
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_proofs::plonk::{create_proof, ProvingKey};
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
-use halo2_proofs::transcript::TranscriptWriterBuffer;
+use halo2_proofs::transcript::{EncodedChallenge, TranscriptWrite, TranscriptWriterBuffer};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use zkinfer_circuits::circuit::ModelCircuit;
-use zkinfer_verifier::proof_system::{MultiopenProver, Scheme, TranscriptWriter};
+use zkinfer_verifier::proof_system::{
+    EvmTranscriptWriter, MultiopenProver, Scheme, TranscriptKind, TranscriptWriter,
+};
 
 /// Where proofs are computed. Parsed from and written as `cpu` / `cuda`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -58,19 +60,55 @@ impl std::str::FromStr for Device {
     }
 }
 
-/// A proving backend: the proof system of `zkinfer_verifier::proof_system` (KZG + SHPLONK over BN254 with a
-/// Blake2b transcript), whatever the hardware.
+/// A proving backend: the proof system of `zkinfer_verifier::proof_system` (KZG + SHPLONK over BN254 with
+/// the Blake2b or the EVM transcript), whatever the hardware.
 pub trait ProverBackend: std::fmt::Debug {
     /// Name for reports.
     fn name(&self) -> &'static str;
-    /// Proves one circuit with its public instances.
+    /// Proves one circuit with its public instances, writing the proof with `transcript`.
+    fn prove_with(
+        &self,
+        params: &ParamsKZG<Bn256>,
+        pk: &ProvingKey<G1Affine>,
+        circuit: ModelCircuit,
+        instances: &[Fr],
+        transcript: TranscriptKind,
+    ) -> Result<Vec<u8>, ProverError>;
+
+    /// Proves one circuit with its public instances, with the default (Blake2b) transcript.
     fn prove(
         &self,
         params: &ParamsKZG<Bn256>,
         pk: &ProvingKey<G1Affine>,
         circuit: ModelCircuit,
         instances: &[Fr],
-    ) -> Result<Vec<u8>, ProverError>;
+    ) -> Result<Vec<u8>, ProverError> {
+        self.prove_with(params, pk, circuit, instances, TranscriptKind::Blake2b)
+    }
+}
+
+/// halo2-axiom's CPU prover writing to the transcript `T`.
+fn cpu_prove<E, T>(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    circuit: ModelCircuit,
+    instances: &[Fr],
+) -> Result<Vec<u8>, ProverError>
+where
+    E: EncodedChallenge<G1Affine>,
+    T: TranscriptWrite<G1Affine, E> + TranscriptWriterBuffer<Vec<u8>, G1Affine, E>,
+{
+    let mut transcript = T::init(Vec::new());
+    create_proof::<Scheme, MultiopenProver<'_>, _, _, _, _>(
+        params,
+        pk,
+        &[circuit],
+        &[&[instances]],
+        rand::rngs::OsRng,
+        &mut transcript,
+    )
+    .map_err(ProverError::halo2("proving"))?;
+    Ok(transcript.finalize())
 }
 
 /// halo2-axiom's multi-threaded CPU prover.
@@ -82,24 +120,22 @@ impl ProverBackend for CpuBackend {
         "cpu"
     }
 
-    fn prove(
+    fn prove_with(
         &self,
         params: &ParamsKZG<Bn256>,
         pk: &ProvingKey<G1Affine>,
         circuit: ModelCircuit,
         instances: &[Fr],
+        transcript: TranscriptKind,
     ) -> Result<Vec<u8>, ProverError> {
-        let mut transcript = TranscriptWriter::init(Vec::new());
-        create_proof::<Scheme, MultiopenProver<'_>, _, _, _, _>(
-            params,
-            pk,
-            &[circuit],
-            &[&[instances]],
-            rand::rngs::OsRng,
-            &mut transcript,
-        )
-        .map_err(ProverError::halo2("proving"))?;
-        Ok(transcript.finalize())
+        match transcript {
+            TranscriptKind::Blake2b => {
+                cpu_prove::<_, TranscriptWriter<Vec<u8>>>(params, pk, circuit, instances)
+            }
+            TranscriptKind::Evm => {
+                cpu_prove::<_, EvmTranscriptWriter<Vec<u8>>>(params, pk, circuit, instances)
+            }
+        }
     }
 }
 

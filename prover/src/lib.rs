@@ -14,3 +14,4 @@ pub mod srs_import;
 pub use backend::{backend_for, CpuBackend, Device, ProverBackend, UnknownDevice};
 pub use error::ProverError;
 pub use model_dir::ModelDir;
+pub use zkinfer_verifier::TranscriptKind;

@@ -21,7 +21,7 @@ use zkinfer_compiler::reference::FloatReference;
 use zkinfer_verifier::artifacts::{model_id, write_vk, VerifierArtifacts, VerifierParams};
 use zkinfer_verifier::proof_file::ProofFile;
 use zkinfer_verifier::{
-    judge, ExpectedInputs, Provenance, Rejection, SrsPolicy, Statement, Verified,
+    judge, ExpectedInputs, Provenance, Rejection, SrsPolicy, Statement, TranscriptKind, Verified,
 };
 
 /// What `compile` did.
@@ -176,13 +176,46 @@ pub fn prove(
 }
 
 /// Proves one inference bound to `bind` (the last public instance; see `Settings::bind_instance`):
-/// the proof verifies only with that binding value.
+/// the proof verifies only with that binding value. Blake2b transcript.
 pub fn prove_bound(
     dir: &ModelDir,
     inputs: &[Vec<f64>],
     device: Device,
     bind: Fr,
 ) -> Result<ProveSummary, ProverError> {
+    prove_with(
+        dir,
+        inputs,
+        &ProveOptions {
+            device,
+            bind,
+            transcript: TranscriptKind::Blake2b,
+        },
+    )
+}
+
+/// How [`prove_with`] proves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProveOptions {
+    /// Where the proof is computed.
+    pub device: Device,
+    /// The binding value (the last public instance; zero for an unbound proof).
+    pub bind: Fr,
+    /// The transcript the proof is written with (`Evm` for the generated Solidity verifiers).
+    pub transcript: TranscriptKind,
+}
+
+/// Proves one inference of the model in `dir` as `options` say; the proof file records the transcript.
+pub fn prove_with(
+    dir: &ModelDir,
+    inputs: &[Vec<f64>],
+    options: &ProveOptions,
+) -> Result<ProveSummary, ProverError> {
+    let ProveOptions {
+        device,
+        bind,
+        transcript,
+    } = *options;
     let backend = backend_for(device)?;
     let (settings, settings_bytes) = dir.settings()?;
     let model = Arc::new(dir.compiled_model(&settings)?);
@@ -195,7 +228,7 @@ pub fn prove_bound(
     let circuit = ModelCircuit::with_witness(settings.clone(), model.clone(), w.clone());
     let instances = circuit.instances();
     let t = Instant::now();
-    let proof = backend.prove(&params, &pk, circuit, &instances)?;
+    let proof = backend.prove_with(&params, &pk, circuit, &instances, transcript)?;
     let proving = t.elapsed();
     // the stored integers of the inputs and outputs, exactly as the instances encode them
     let mut it = w.instances.iter();
@@ -211,7 +244,7 @@ pub fn prove_bound(
         &vk_bytes,
         &VerifierParams::from_full(&params),
     );
-    let file = ProofFile::new(&settings, &id, &proof, &ins_q, &outs_q, bind)
+    let file = ProofFile::new(&settings, &id, transcript, &proof, &ins_q, &outs_q, bind)
         .map_err(|e| ProverError::input(e.to_string()))?;
     debug_assert_eq!(file.instances.len(), instances.len());
     let outs: Vec<Vec<f64>> = outs_q

@@ -8,7 +8,7 @@ use zkinfer_circuits::quant::QOp;
 use zkinfer_circuits::witness;
 use zkinfer_compiler::reference::FloatReference;
 use zkinfer_prover::{pipeline, Device, ModelDir};
-use zkinfer_verifier::{ProofFile, VerifierArtifacts};
+use zkinfer_verifier::{ProofFile, TranscriptKind, VerifierArtifacts};
 
 fn digits() -> (tempfile::TempDir, ModelDir, pipeline::ProveSummary) {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -158,16 +158,22 @@ fn a_proof_does_not_verify_for_another_model_or_input() {
         .iter()
         .map(|h| zkinfer_circuits::field::fr_from_hex(h).expect("fr"))
         .collect();
-    assert!(art_a.verify_instances(&proof, &inst).is_ok());
+    assert!(art_a
+        .verify_instances(&proof, &inst, TranscriptKind::Blake2b)
+        .is_ok());
     assert!(
-        art_b.verify_instances(&proof, &inst).is_err(),
+        art_b
+            .verify_instances(&proof, &inst, TranscriptKind::Blake2b)
+            .is_err(),
         "proof verified under another model's key"
     );
     assert_eq!(other_settings.k, settings.k);
     // a proof about one input does not verify for another input
     let mut other_input = inst.clone();
     other_input[0] += zkinfer_circuits::Fr::one();
-    assert!(art_a.verify_instances(&proof, &other_input).is_err());
+    assert!(art_a
+        .verify_instances(&proof, &other_input, TranscriptKind::Blake2b)
+        .is_err());
     // and the settings of one model do not accept the key of the other
     let vk_b = std::fs::read(other.file("vk.bin")).expect("vk");
     let params = std::fs::read(md.file("verifier_params.bin")).expect("params");

@@ -5,7 +5,6 @@ use crate::instances::{describe, encode, instance_vector, InstanceError};
 use crate::proof_file::{flatten, flatten_ints, ProofFile};
 use crate::rejection::{Rejection, UnreadableCause};
 use crate::trust::{self, SrsIdentity, SrsPolicy, TrustError};
-use crate::verify::ProofCheckError;
 use serde_json::Value;
 use std::cmp::Ordering;
 use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
@@ -248,11 +247,8 @@ pub fn judge(
         check_inputs(artifacts, expected, &inputs_q)?;
     }
     artifacts
-        .check_proof(&bytes, &instances)
-        .map_err(|e| match e {
-            ProofCheckError::TrailingBytes => Rejection::TrailingBytes,
-            ProofCheckError::Plonk(source) => Rejection::ProofFails { source },
-        })?;
+        .check_proof(&bytes, &instances, proof.transcript)
+        .map_err(|e| Rejection::from_check(e, proof.transcript))?;
     Ok(Verified {
         model_id: artifacts.model_id.clone(),
         srs,

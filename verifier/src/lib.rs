@@ -13,6 +13,7 @@
 pub mod artifacts;
 pub mod ceremonies;
 pub mod error;
+pub mod evm_transcript;
 pub mod instances;
 mod judge;
 pub mod params;
@@ -28,6 +29,7 @@ pub use error::VerifyError;
 pub use judge::{judge, ExpectedInputs, Statement, Verified};
 pub use params::Provenance;
 pub use proof_file::ProofFile;
+pub use proof_system::{TranscriptKind, UnknownTranscript};
 pub use rejection::{Rejection, UnreadableCause};
 pub use trust::{SrsIdentity, SrsPolicy, UntrustedReason};
 pub use verify::{instances_hex, ProofCheckError, Verdict};

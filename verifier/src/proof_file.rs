@@ -3,6 +3,7 @@
 //!
 //! ```json
 //! { "version": 2, "model_id": "<model id: settings, vk and SRS>",
+//!   "transcript": "blake2b" | "evm",
 //!   "proof": "<hex>", "instances": ["<hex of each field element, little-endian>", ...],
 //!   "bind": "<hex of the binding field element, the last instance>",
 //!   "inputs_q": [<nested list of integers per input>], "outputs_q": [<... per output>],
@@ -15,9 +16,14 @@
 //! `Settings::check`), far below 2^53, so JavaScript's `JSON.parse` and Python's `json` keep them exact.
 //! Version 1 files carried only decimal floats, which a JSON round trip could move by one ulp off the
 //! grid; they are refused with a request to re-prove.
+//!
+//! `transcript` names the transcript the proof bytes were made with ([`TranscriptKind`]): `blake2b`
+//! (halo2's, the default) or `evm` (Keccak-256 in the format the generated Solidity verifiers read). Files
+//! written before the field existed have none and read as `blake2b`; any other value is refused.
 
 use crate::error::VerifyError;
 use crate::instances::{instance_vector, InstanceError};
+use crate::proof_system::TranscriptKind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
@@ -35,6 +41,9 @@ pub struct ProofFile {
     pub version: u32,
     /// The model id ([`crate::artifacts::model_id`]) the proof was made for.
     pub model_id: String,
+    /// The transcript the proof was made with (absent in older files: Blake2b).
+    #[serde(default)]
+    pub transcript: TranscriptKind,
     /// The proof bytes, hex.
     pub proof: String,
     /// The public instances, hex field elements (informational: verifiers rebuild them).
@@ -64,11 +73,12 @@ pub struct ListError {
 }
 
 impl ProofFile {
-    /// Builds the proof file of a proof of `settings`' circuit for the stored inputs and outputs and the
-    /// binding value (what the prover writes).
+    /// Builds the proof file of a proof of `settings`' circuit, made with `transcript`, for the stored
+    /// inputs and outputs and the binding value (what the prover writes).
     pub fn new(
         settings: &Settings,
         model_id: &str,
+        transcript: TranscriptKind,
         proof: &[u8],
         inputs_q: &[Vec<i64>],
         outputs_q: &[Vec<i64>],
@@ -96,6 +106,7 @@ impl ProofFile {
         Ok(Self {
             version: PROOF_VERSION,
             model_id: model_id.to_string(),
+            transcript,
             proof: hex::encode(proof),
             instances: instances.iter().map(fr_to_hex).collect(),
             bind: fr_to_hex(&bind),
@@ -127,6 +138,26 @@ impl ProofFile {
                 found: u32::try_from(version).unwrap_or(u32::MAX),
                 expected: PROOF_VERSION,
             });
+        }
+        match v.get("transcript") {
+            None => {}
+            Some(Value::String(name)) => {
+                name.parse::<TranscriptKind>().map_err(|e| {
+                    VerifyError::format(
+                        file,
+                        format!("field transcript: {e}; this build reads proofs of those two"),
+                    )
+                })?;
+            }
+            Some(other) => {
+                return Err(VerifyError::format(
+                    file,
+                    format!(
+                        "field transcript: {} is not a transcript name (blake2b or evm)",
+                        shorten(other)
+                    ),
+                ))
+            }
         }
         serde_json::from_value(v).map_err(|e| VerifyError::format(file, format!("{e}")))
     }
@@ -234,5 +265,39 @@ mod tests {
         assert!(flatten_ints(&serde_json::json!([1.5]), "q").is_err());
         assert!(flatten_ints(&serde_json::json!([1e3]), "q").is_err());
         assert_eq!(nest(&q[..2], &[2, 3]), serde_json::json!([null, null]));
+    }
+
+    fn file_with(transcript: Option<Value>) -> Vec<u8> {
+        let mut v = serde_json::json!({
+            "version": 2, "model_id": "m", "proof": "00", "instances": [], "bind": "00",
+            "inputs_q": [], "outputs_q": [], "inputs": [], "outputs": []
+        });
+        if let (Some(t), Some(o)) = (transcript, v.as_object_mut()) {
+            o.insert("transcript".into(), t);
+        }
+        serde_json::to_vec(&v).expect("json")
+    }
+
+    #[test]
+    fn the_transcript_field_defaults_to_blake2b_and_refuses_unknown_names() {
+        let old = ProofFile::parse(&file_with(None), "p.json").expect("an older file");
+        assert_eq!(old.transcript, TranscriptKind::Blake2b);
+        for t in TranscriptKind::ALL {
+            let f = ProofFile::parse(&file_with(Some(t.name().into())), "p.json").expect("known");
+            assert_eq!(f.transcript, t);
+            let round = ProofFile::parse(f.to_json().as_bytes(), "p.json").expect("round trip");
+            assert_eq!(round, f);
+            assert!(f.to_json().contains(&format!("\"transcript\": \"{t}\"")));
+        }
+        let e = ProofFile::parse(&file_with(Some("poseidon".into())), "p.json")
+            .expect_err("unknown transcript");
+        assert_eq!(
+            e.to_string(),
+            "p.json: field transcript: unknown transcript 'poseidon' (expected blake2b or evm); \
+             this build reads proofs of those two"
+        );
+        let e = ProofFile::parse(&file_with(Some(serde_json::json!(1))), "p.json")
+            .expect_err("not a string");
+        assert!(e.to_string().contains("field transcript: 1 is not"), "{e}");
     }
 }

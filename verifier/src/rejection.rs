@@ -4,6 +4,7 @@ use crate::error::VerifyError;
 use crate::instances::InstanceError;
 use crate::params::Provenance;
 use crate::proof_file::ListError;
+use crate::proof_system::{ProofCheckError, TranscriptKind};
 use crate::trust::UntrustedReason;
 use halo2_proofs::plonk::Error as PlonkError;
 use thiserror::Error;
@@ -96,9 +97,15 @@ pub enum Rejection {
     /// The proof verified, but more bytes follow it.
     #[error("the proof has trailing bytes")]
     TrailingBytes,
-    /// The cryptographic check failed.
-    #[error("the proof does not verify against this model's verifying key: {source}")]
+    /// The cryptographic check failed (a proof read with another transcript than it was made with, e.g.
+    /// a Blake2b proof labelled `evm`, fails here too).
+    #[error(
+        "the proof does not verify against this model's verifying key (read with the {transcript} \
+         transcript its file names): {source}"
+    )]
     ProofFails {
+        /// The transcript the proof was read with (the proof file's `transcript`).
+        transcript: TranscriptKind,
         /// halo2's error (`Transcript` when the bytes cannot be read as a proof).
         #[source]
         source: PlonkError,
@@ -117,6 +124,14 @@ pub enum UnreadableCause {
 }
 
 impl Rejection {
+    /// The rejection for a failed [`crate::proof_system::check`] of a proof read with `transcript`.
+    pub fn from_check(e: ProofCheckError, transcript: TranscriptKind) -> Self {
+        match e {
+            ProofCheckError::TrailingBytes => Self::TrailingBytes,
+            ProofCheckError::Plonk(source) => Self::ProofFails { transcript, source },
+        }
+    }
+
     /// True when the proof could not even be read (garbage, truncated, malformed fields, trailing
     /// bytes): nothing was proved wrong, so a market changes nothing. False for a readable proof that
     /// fails or does not match the statement.
@@ -126,7 +141,8 @@ impl Rejection {
             Self::Unreadable { .. }
                 | Self::TrailingBytes
                 | Self::ProofFails {
-                    source: PlonkError::Transcript(_)
+                    source: PlonkError::Transcript(_),
+                    ..
                 }
         )
     }

@@ -6,6 +6,7 @@ use crate::error::VerifyError;
 use crate::judge::{judge, Statement};
 use crate::proof_file::ProofFile;
 pub use crate::proof_system::ProofCheckError;
+use crate::proof_system::TranscriptKind;
 use crate::rejection::{Rejection, UnreadableCause};
 use crate::trust::SrsPolicy;
 use zkinfer_circuits::field::fr_to_hex;
@@ -67,9 +68,14 @@ impl VerifierArtifacts {
         }
     }
 
-    /// The raw cryptographic check with the instance count checked: does `proof` verify for exactly these
-    /// instances? Does not judge the SRS (see [`judge`]).
-    pub fn verify_instances(&self, proof: &[u8], instances: &[Fr]) -> Result<(), Rejection> {
+    /// The raw cryptographic check with the instance count checked: does `proof`, read with `transcript`,
+    /// verify for exactly these instances? Does not judge the SRS (see [`judge`]).
+    pub fn verify_instances(
+        &self,
+        proof: &[u8],
+        instances: &[Fr],
+        transcript: TranscriptKind,
+    ) -> Result<(), Rejection> {
         if instances.len() != self.settings.num_instances() {
             return Err(Rejection::InstanceMismatch {
                 index: instances.len().min(self.settings.num_instances()),
@@ -80,17 +86,21 @@ impl VerifierArtifacts {
                 ),
             });
         }
-        self.check_proof(proof, instances).map_err(|e| match e {
-            ProofCheckError::TrailingBytes => Rejection::TrailingBytes,
-            ProofCheckError::Plonk(source) => Rejection::ProofFails { source },
-        })
+        self.check_proof(proof, instances, transcript)
+            .map_err(|e| Rejection::from_check(e, transcript))
     }
 
     /// The halo2 check with the error kept typed, for callers that treat an unreadable proof (a
     /// transcript error, trailing bytes) differently from a well-formed proof that fails. The caller
-    /// must pass the full expected instance vector. Does not judge the SRS (see [`judge`]).
-    pub fn check_proof(&self, proof: &[u8], instances: &[Fr]) -> Result<(), ProofCheckError> {
-        crate::proof_system::check(&self.params.params, &self.vk, instances, proof)
+    /// must pass the full expected instance vector and the transcript the proof was made with. Does not
+    /// judge the SRS (see [`judge`]).
+    pub fn check_proof(
+        &self,
+        proof: &[u8],
+        instances: &[Fr],
+        transcript: TranscriptKind,
+    ) -> Result<(), ProofCheckError> {
+        crate::proof_system::check(&self.params.params, &self.vk, instances, proof, transcript)
     }
 }
 

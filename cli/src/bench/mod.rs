@@ -242,8 +242,12 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
         };
         proof_bytes = proof.len();
         verify.time(&mem, || {
-            art.verify_instances(&proof, &instances)
-                .map_err(|e| anyhow::anyhow!("verification of a bench proof failed: {e}"))
+            art.verify_instances(
+                &proof,
+                &instances,
+                zkinfer_verifier::TranscriptKind::Blake2b,
+            )
+            .map_err(|e| anyhow::anyhow!("verification of a bench proof failed: {e}"))
         })?;
     }
 

@@ -4,7 +4,7 @@
 //!
 //! - `zkinfer-cuda probe`: exits 0 and prints the device when halo2-axiom-gpu can use a GPU.
 //! - `zkinfer-cuda prove`: reads one request on stdin, proves it with halo2-axiom-gpu (KZG + SHPLONK on
-//!   BN254, Blake2b transcript), writes the proof bytes on stdout.
+//!   BN254, with the request's transcript: Blake2b or EVM), writes the proof bytes on stdout.
 //!
 //! Without a usable GPU this program may not reach `main`: the dynamic loader refuses it without
 //! `libcuda.so.1`/`libcudart.so.13`, and halo2-axiom-gpu's memory manager aborts from a load-time
@@ -15,13 +15,16 @@ use halo2_axiom_gpu::halo2curves::bn256::{Bn256, G1Affine};
 use halo2_axiom_gpu::plonk::create_proof;
 use halo2_axiom_gpu::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_axiom_gpu::poly::kzg::multiopen::ProverSHPLONK;
-use halo2_axiom_gpu::transcript::{Blake2bWrite, Challenge255, TranscriptWriterBuffer};
+use halo2_axiom_gpu::transcript::{
+    Blake2bWrite, Challenge255, EncodedChallenge, TranscriptWrite, TranscriptWriterBuffer,
+};
 use halo2_axiom_gpu::SerdeFormat;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 use zkinfer_prover::cuda_backend::{
-    decode_request, EXIT_BAD_REQUEST, EXIT_NO_GPU, EXIT_PROVING_FAILED,
+    decode_request, Request, EXIT_BAD_REQUEST, EXIT_NO_GPU, EXIT_PROVING_FAILED,
 };
+use zkinfer_verifier::proof_system::{EvmTranscriptWriter, TranscriptKind};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -95,24 +98,44 @@ fn prove() -> ExitCode {
         eprintln!("zkinfer-cuda: {e}");
         return ExitCode::from(EXIT_NO_GPU);
     }
-    let instances = req.instances;
-    let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(Vec::new());
-    if let Err(e) = create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-        &params,
-        &req.pk,
-        &[req.circuit],
-        &[&[&instances]],
-        rand::rngs::OsRng,
-        &mut transcript,
-    ) {
-        eprintln!("zkinfer-cuda: halo2-axiom-gpu create_proof failed: {e}");
-        return ExitCode::from(EXIT_PROVING_FAILED);
-    }
-    let proof = transcript.finalize();
+    let proved = match req.transcript {
+        TranscriptKind::Blake2b => {
+            gpu_prove::<_, Blake2bWrite<_, G1Affine, Challenge255<_>>>(&params, req)
+        }
+        TranscriptKind::Evm => gpu_prove::<_, EvmTranscriptWriter<_>>(&params, req),
+    };
+    let proof = match proved {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("zkinfer-cuda: halo2-axiom-gpu create_proof failed: {e}");
+            return ExitCode::from(EXIT_PROVING_FAILED);
+        }
+    };
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(&proof).and_then(|()| out.flush()) {
         eprintln!("zkinfer-cuda: writing the proof: {e}");
         return ExitCode::from(EXIT_BAD_REQUEST);
     }
     ExitCode::SUCCESS
+}
+
+/// halo2-axiom-gpu's prover writing to the transcript `T` (its `create_proof` is generic over
+/// halo2-axiom's `TranscriptWrite`).
+fn gpu_prove<E, T>(params: &ParamsKZG<Bn256>, req: Request) -> Result<Vec<u8>, String>
+where
+    E: EncodedChallenge<G1Affine>,
+    T: TranscriptWrite<G1Affine, E> + TranscriptWriterBuffer<Vec<u8>, G1Affine, E>,
+{
+    let instances = req.instances;
+    let mut transcript = T::init(Vec::new());
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        params,
+        &req.pk,
+        &[req.circuit],
+        &[&[&instances]],
+        rand::rngs::OsRng,
+        &mut transcript,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(transcript.finalize())
 }

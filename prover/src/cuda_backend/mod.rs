@@ -15,7 +15,9 @@
 //! builds both).
 //!
 //! Protocol: `zkinfer-cuda probe` exits 0 when a GPU is usable, printing which. `zkinfer-cuda prove` reads one
-//! request ([`encode_request`]) on stdin and writes the proof bytes on stdout. A request carries the settings,
+//! request ([`encode_request`]) on stdin and writes the proof bytes on stdout. A request carries the
+//! transcript to write the proof with (Blake2b or EVM: halo2-axiom-gpu's `create_proof` is generic over
+//! halo2-axiom's `TranscriptWrite`, so both work on the GPU), the settings,
 //! the quantised model, the stored inputs, the binding value, the public instances, the KZG params and the
 //! proving key; the worker rebuilds the circuit and its witness ([`decode_request`]) and checks that it gives
 //! exactly these instances.
@@ -32,6 +34,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
 use zkinfer_circuits::circuit::ModelCircuit;
+use zkinfer_verifier::proof_system::TranscriptKind;
 
 mod request;
 
@@ -89,14 +92,15 @@ impl ProverBackend for CudaBackend {
         "cuda"
     }
 
-    fn prove(
+    fn prove_with(
         &self,
         params: &ParamsKZG<Bn256>,
         pk: &ProvingKey<G1Affine>,
         circuit: ModelCircuit,
         instances: &[Fr],
+        transcript: TranscriptKind,
     ) -> Result<Vec<u8>, ProverError> {
-        let request = encode_request(params, pk, &circuit, instances)?;
+        let request = encode_request(params, pk, &circuit, instances, transcript)?;
         let out = run_worker(&self.worker, "prove", Some(&request))?;
         if !out.status.success() {
             return Err(match out.status.code() {
@@ -116,7 +120,7 @@ impl ProverBackend for CudaBackend {
             });
         }
         let proof = out.stdout;
-        check_proof(params, pk, instances, &proof)?;
+        check_proof(params, pk, instances, &proof, transcript)?;
         Ok(proof)
     }
 }
@@ -274,9 +278,10 @@ fn check_proof(
     pk: &ProvingKey<G1Affine>,
     instances: &[Fr],
     proof: &[u8],
+    transcript: TranscriptKind,
 ) -> Result<(), ProverError> {
     use zkinfer_verifier::proof_system::{check, ProofCheckError};
-    match check(params, pk.get_vk(), instances, proof) {
+    match check(params, pk.get_vk(), instances, proof, transcript) {
         Ok(()) => Ok(()),
         Err(ProofCheckError::Plonk(source)) => Err(ProverError::GpuProofRejected { source }),
         Err(ProofCheckError::TrailingBytes) => {

@@ -13,8 +13,9 @@ use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::quant::QuantModel;
 use zkinfer_circuits::settings::Settings;
 use zkinfer_circuits::witness;
+use zkinfer_verifier::proof_system::TranscriptKind;
 
-const MAGIC: &[u8; 8] = b"ZKICUDA2";
+const MAGIC: &[u8; 8] = b"ZKICUDA3";
 
 fn request_error(what: impl std::fmt::Display) -> ProverError {
     ProverError::Device {
@@ -22,12 +23,13 @@ fn request_error(what: impl std::fmt::Display) -> ProverError {
     }
 }
 
-/// The request for one proof, as the worker reads it on stdin.
+/// The request for one proof, written with `transcript`, as the worker reads it on stdin.
 pub fn encode_request(
     params: &ParamsKZG<Bn256>,
     pk: &ProvingKey<G1Affine>,
     circuit: &ModelCircuit,
     instances: &[Fr],
+    transcript: TranscriptKind,
 ) -> Result<Vec<u8>, ProverError> {
     let model = circuit
         .model
@@ -76,7 +78,8 @@ pub fn encode_request(
         .map_err(request_error)?;
     let pk_bytes = pk.to_bytes(SerdeFormat::RawBytes);
 
-    let sections: [&[u8]; 7] = [
+    let sections: [&[u8]; 8] = [
+        transcript.name().as_bytes(),
         &settings,
         &quant,
         &stored,
@@ -112,6 +115,8 @@ pub enum RequestError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("unknown transcript {name:?} (expected blake2b or evm)")]
+    UnknownTranscript { name: String },
     #[error("bad input, binding value or instance section length")]
     SectionLength,
     #[error("an instance is not a field element")]
@@ -144,6 +149,8 @@ pub enum RequestError {
 #[derive(Debug)]
 pub struct Request {
     pub settings: Settings,
+    /// The transcript to write the proof with.
+    pub transcript: TranscriptKind,
     /// The circuit, with its witness regenerated from the stored inputs and the binding value.
     pub circuit: ModelCircuit,
     /// The public instances, exactly as sent (and equal to the rebuilt circuit's).
@@ -222,6 +229,7 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request, RequestError> {
         .strip_prefix(&MAGIC[..])
         .ok_or(RequestError::BadMagic)?;
     let mut rest = rest;
+    let transcript_bytes = take(&mut rest, "transcript")?;
     let settings_bytes = take(&mut rest, "settings")?;
     let quant_bytes = take(&mut rest, "model")?;
     let stored_bytes = take(&mut rest, "inputs")?;
@@ -233,6 +241,12 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request, RequestError> {
         return Err(RequestError::Trailing);
     }
 
+    let transcript = std::str::from_utf8(transcript_bytes)
+        .ok()
+        .and_then(|s| s.parse::<TranscriptKind>().ok())
+        .ok_or_else(|| RequestError::UnknownTranscript {
+            name: String::from_utf8_lossy(transcript_bytes).into_owned(),
+        })?;
     let settings: Settings =
         serde_json::from_slice(settings_bytes).map_err(|source| RequestError::Json {
             section: "settings",
@@ -281,6 +295,7 @@ pub fn decode_request(bytes: &[u8]) -> Result<Request, RequestError> {
     })?;
     Ok(Request {
         settings,
+        transcript,
         circuit,
         instances,
         params,
