@@ -69,7 +69,7 @@ def flatten_inputs(inputs: Any, specs: Sequence[Spec]) -> List[List[float]]:
             )
         values = [inputs[nm] for nm in names]
     elif isinstance(inputs, (list, tuple)) and (
-        n > 1 or (len(inputs) == 1 and hasattr(inputs[0], "shape"))
+        n > 1 or (len(inputs) > 0 and all(hasattr(x, "shape") for x in inputs))
     ):
         values = list(inputs)
         if len(values) != n:

@@ -128,6 +128,7 @@ def from_sklearn(
     model = skl2onnx.to_onnx(estimator, **convert_kwargs)
     if is_classifier:
         model = _probabilities_only(onnx, model)
+    _float_casts_to_identity(onnx, model)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(os.fspath(out_dir), "model.onnx")
     onnx.save(model, path)
@@ -146,3 +147,13 @@ def _probabilities_only(onnx: Any, model: Any) -> Any:
 
     names = [i.name for i in model.graph.input]
     return Extractor(model).extract_model(names, [o.name for o in outputs])
+
+
+def _float_casts_to_identity(onnx: Any, model: Any) -> None:
+    """skl2onnx casts its float input to float (a no-op): such a Cast becomes an Identity, in place."""
+    floats = {i.name for i in model.graph.input if i.type.tensor_type.elem_type == onnx.TensorProto.FLOAT}
+    for node in model.graph.node:
+        to = [a.i for a in node.attribute if a.name == "to"]
+        if node.op_type == "Cast" and to == [onnx.TensorProto.FLOAT] and node.input[0] in floats:
+            node.op_type = "Identity"
+            del node.attribute[:]
