@@ -22,6 +22,8 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 import zkinfer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +49,8 @@ def bench(model: str, work: Path) -> dict:
     t = time.perf_counter()
     prover = zkinfer.Prover(d)
     load = time.perf_counter() - t
-    prover.prove(x[0])  # warm-up, as the CLI's runs below follow one untimed run
+    arr = np.asarray(x[0], dtype=np.float64).reshape(prover.inputs[0][1])
+    prover.prove(arr)  # warm-up, as the CLI's runs below follow one untimed run
     run(CLI, "prove", d, "--input", inp, "--proof", work / "p.json")
     for _ in range(N):
         t = time.perf_counter()
@@ -55,7 +58,7 @@ def bench(model: str, work: Path) -> dict:
         cli_total.append(time.perf_counter() - t)
         cli_prove.append(float(re.search(r"proving ([0-9.]+) ms", out).group(1)) / 1e3)
         t = time.perf_counter()
-        p = prover.prove(x[0])
+        p = prover.prove(arr)
         py_total.append(time.perf_counter() - t)
         py_prove.append(p.proving_seconds)
     med = statistics.median
