@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ours='zkinfer-(circuits|compiler|verifier|prover|cli|market|market-types|market-client|wasm-verifier)'
+ours='zkinfer-(circuits|compiler|verifier|prover|cli|market|market-types|market-client|wasm-verifier|python)'
 fail=0
 # forbid CRATE REGEX WHY: CRATE's normal dependency tree must contain no package matching REGEX.
 forbid() {
@@ -27,9 +27,17 @@ forbid zkinfer-prover "axum|sqlx|clap|tokio|indicatif|ureq|zkinfer-(cli|market|m
 forbid zkinfer-market-types "tokio|axum|sqlx|ureq|tract-[a-z-]+|zkinfer-(compiler|prover|cli|market|market-client|wasm-verifier)" "the market's wire types do no IO"
 forbid zkinfer-market-client "tokio|axum|sqlx|tract-[a-z-]+|zkinfer-(compiler|prover|cli|market|wasm-verifier)" "a client needs no server or database"
 forbid zkinfer-market "tract-[a-z-]+|zkinfer-(compiler|prover|cli|wasm-verifier)" "the market verifies; it never proves or compiles"
+forbid zkinfer-python "axum|sqlx|clap|tokio|ureq|zkinfer-(cli|market|market-types|market-client|wasm-verifier)" "the Python binding links the libraries, never the CLI or the market"
+# nothing links the Python binding (a cdylib for Python only)
+for crate in zkinfer-circuits zkinfer-compiler zkinfer-verifier zkinfer-prover zkinfer-cli zkinfer-market zkinfer-market-types zkinfer-market-client zkinfer-wasm-verifier; do
+  if cargo tree -p "$crate" -e normal,dev --prefix none --format '{p}' | tail -n +2 | grep -qE '^zkinfer-python v'; then
+    echo "forbidden edge: $crate -> zkinfer-python (nothing links the Python binding)" >&2
+    fail=1
+  fi
+done
 # anyhow is for binaries: no library crate may depend on it directly (tract uses it internally, so only
 # direct dependencies are checked).
-for crate in zkinfer-circuits zkinfer-compiler zkinfer-verifier zkinfer-prover zkinfer-market-types zkinfer-market-client zkinfer-market zkinfer-wasm-verifier; do
+for crate in zkinfer-circuits zkinfer-compiler zkinfer-verifier zkinfer-prover zkinfer-market-types zkinfer-market-client zkinfer-market zkinfer-wasm-verifier zkinfer-python; do
   if cargo tree -p "$crate" -e normal --prefix none --depth 1 --format '{p}' | grep -qE '^anyhow v'; then
     echo "forbidden edge: $crate -> anyhow (libraries return thiserror enums)" >&2
     fail=1

@@ -51,6 +51,9 @@ if [[ ! -x /usr/bin/chromium && -z "${CHROMIUM:-}" ]]; then
 fi
 (cd wasm-verifier/test && npm ci --no-audit --no-fund --loglevel=error && npm test)
 
+step "the Python package: wheel (maturin) in a venv, pytest, examples/python"
+bash scripts/python-test.sh
+
 step "the CUDA backend builds (nvcc from PyPI wheels; no GPU needed) and its tests pass (the GPU proof skips without a GPU)"
 (
   eval "$(bash scripts/cuda-toolchain.sh)"

@@ -6,6 +6,7 @@ pub mod backend;
 #[cfg(feature = "cuda")]
 pub mod cuda_backend;
 pub mod error;
+pub mod loaded;
 pub mod model_dir;
 pub mod pipeline;
 pub mod srs;
@@ -13,5 +14,6 @@ pub mod srs_import;
 
 pub use backend::{backend_for, CpuBackend, Device, ProverBackend, UnknownDevice};
 pub use error::ProverError;
+pub use loaded::LoadedModel;
 pub use model_dir::ModelDir;
 pub use zkinfer_verifier::TranscriptKind;

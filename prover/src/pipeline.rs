@@ -14,11 +14,10 @@ use zkinfer_circuits::error::display_chain;
 use zkinfer_circuits::input_data::InputData;
 use zkinfer_circuits::layout::Target;
 use zkinfer_circuits::settings::Settings;
-use zkinfer_circuits::witness;
 use zkinfer_circuits::Fr;
 use zkinfer_compiler::accuracy::{evaluate, AccuracyReport};
 use zkinfer_compiler::reference::FloatReference;
-use zkinfer_verifier::artifacts::{model_id, write_vk, VerifierArtifacts, VerifierParams};
+use zkinfer_verifier::artifacts::{write_vk, VerifierArtifacts, VerifierParams};
 use zkinfer_verifier::proof_file::ProofFile;
 use zkinfer_verifier::{
     judge, ExpectedInputs, Provenance, Rejection, SrsPolicy, Statement, TranscriptKind, Verified,
@@ -217,49 +216,7 @@ pub fn prove_with(
         transcript,
     } = *options;
     let backend = backend_for(device)?;
-    let (settings, settings_bytes) = dir.settings()?;
-    let model = Arc::new(dir.compiled_model(&settings)?);
-    let pk = dir.pk(&settings, &settings_bytes)?;
-    let params = dir.params(settings.k)?;
-    let vk_bytes = dir.vk_bytes()?;
-    let t = Instant::now();
-    let w = Arc::new(witness::generate(&model.quant, &model.plan, inputs)?.with_bind(bind));
-    let witness_time = t.elapsed();
-    let circuit = ModelCircuit::with_witness(settings.clone(), model.clone(), w.clone());
-    let instances = circuit.instances();
-    let t = Instant::now();
-    let proof = backend.prove_with(&params, &pk, circuit, &instances, transcript)?;
-    let proving = t.elapsed();
-    // the stored integers of the inputs and outputs, exactly as the instances encode them
-    let mut it = w.instances.iter();
-    let mut take = |specs: &[zkinfer_circuits::settings::IoSpec]| -> Vec<Vec<i64>> {
-        specs
-            .iter()
-            .map(|s| it.by_ref().take(s.numel()).map(|v| *v as i64).collect())
-            .collect()
-    };
-    let (ins_q, outs_q) = (take(&settings.inputs), take(&settings.outputs));
-    let id = model_id(
-        &settings_bytes,
-        &vk_bytes,
-        &VerifierParams::from_full(&params),
-    );
-    let file = ProofFile::new(&settings, &id, transcript, &proof, &ins_q, &outs_q, bind)
-        .map_err(|e| ProverError::input(e.to_string()))?;
-    debug_assert_eq!(file.instances.len(), instances.len());
-    let outs: Vec<Vec<f64>> = outs_q
-        .iter()
-        .zip(&settings.outputs)
-        .map(|(q, s)| q.iter().map(|&v| s.encoding.dequantise(v)).collect())
-        .collect();
-    Ok(ProveSummary {
-        proof_bytes: proof.len(),
-        proof: file,
-        outputs: outs,
-        witness: witness_time,
-        proving,
-        backend: backend.name(),
-    })
+    crate::loaded::LoadedModel::load(dir)?.prove_with(inputs, backend.as_ref(), bind, transcript)
 }
 
 /// What `zkinfer verify` expects of a proof besides the model directory's artifacts.

@@ -1,0 +1,116 @@
+//! A model directory's proving artifacts, loaded once: settings, the planned model, the proving key, the
+//! prover's params and the model id. [`crate::pipeline::prove_bound`] loads one per call (the CLI proves
+//! once per process); a long-lived caller (the Python binding's `zkinfer.Prover`, a proving service) keeps
+//! one and proves many inferences without reading or copying the keys again.
+
+use crate::backend::ProverBackend;
+use crate::error::ProverError;
+use crate::model_dir::ModelDir;
+use crate::pipeline::ProveSummary;
+use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+use halo2_proofs::plonk::ProvingKey;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use std::sync::Arc;
+use std::time::Instant;
+use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
+use zkinfer_circuits::settings::{IoSpec, Settings};
+use zkinfer_circuits::witness;
+use zkinfer_circuits::Fr;
+use zkinfer_verifier::artifacts::{model_id, VerifierParams};
+use zkinfer_verifier::proof_file::ProofFile;
+use zkinfer_verifier::TranscriptKind;
+
+/// Everything `prove` reads from a model directory, read once.
+#[derive(Debug)]
+pub struct LoadedModel {
+    /// The model's settings.
+    pub settings: Settings,
+    /// The planned, quantised model.
+    pub model: Arc<CompiledModel>,
+    /// The proving key.
+    pub pk: ProvingKey<G1Affine>,
+    /// The prover's params (`kzg.srs`).
+    pub params: ParamsKZG<Bn256>,
+    /// The model id (settings, vk and SRS) that proof files carry.
+    pub model_id: String,
+}
+
+impl LoadedModel {
+    /// Reads and checks the settings, model, proving key, params and verifying key of `dir`.
+    pub fn load(dir: &ModelDir) -> Result<Self, ProverError> {
+        let (settings, settings_bytes) = dir.settings()?;
+        let model = Arc::new(dir.compiled_model(&settings)?);
+        let pk = dir.pk(&settings, &settings_bytes)?;
+        let params = dir.params(settings.k)?;
+        let vk_bytes = dir.vk_bytes()?;
+        let model_id = model_id(
+            &settings_bytes,
+            &vk_bytes,
+            &VerifierParams::from_full(&params),
+        );
+        Ok(Self {
+            settings,
+            model,
+            pk,
+            params,
+            model_id,
+        })
+    }
+
+    /// Proves one inference (flat row-major values, one list per input) bound to `bind` on `backend`, with
+    /// the Blake2b transcript.
+    pub fn prove(
+        &self,
+        inputs: &[Vec<f64>],
+        backend: &dyn ProverBackend,
+        bind: Fr,
+    ) -> Result<ProveSummary, ProverError> {
+        self.prove_with(inputs, backend, bind, TranscriptKind::Blake2b)
+    }
+
+    /// [`LoadedModel::prove`] with the transcript the proof is written with (`Evm` for Solidity verifiers).
+    pub fn prove_with(
+        &self,
+        inputs: &[Vec<f64>],
+        backend: &dyn ProverBackend,
+        bind: Fr,
+        transcript: TranscriptKind,
+    ) -> Result<ProveSummary, ProverError> {
+        let settings = &self.settings;
+        let t = Instant::now();
+        let w = Arc::new(
+            witness::generate(&self.model.quant, &self.model.plan, inputs)?.with_bind(bind),
+        );
+        let witness_time = t.elapsed();
+        let circuit = ModelCircuit::with_witness(settings.clone(), self.model.clone(), w.clone());
+        let instances = circuit.instances();
+        let t = Instant::now();
+        let proof = backend.prove_with(&self.params, &self.pk, circuit, &instances, transcript)?;
+        let proving = t.elapsed();
+        // the stored integers of the inputs and outputs, exactly as the instances encode them
+        let mut it = w.instances.iter();
+        let mut take = |specs: &[IoSpec]| -> Vec<Vec<i64>> {
+            specs
+                .iter()
+                .map(|s| it.by_ref().take(s.numel()).map(|v| *v as i64).collect())
+                .collect()
+        };
+        let (ins_q, outs_q) = (take(&settings.inputs), take(&settings.outputs));
+        let file = ProofFile::new(settings, &self.model_id, transcript, &proof, &ins_q, &outs_q, bind)
+            .map_err(|e| ProverError::input(e.to_string()))?;
+        debug_assert_eq!(file.instances.len(), instances.len());
+        let outs: Vec<Vec<f64>> = outs_q
+            .iter()
+            .zip(&settings.outputs)
+            .map(|(q, s)| q.iter().map(|&v| s.encoding.dequantise(v)).collect())
+            .collect();
+        Ok(ProveSummary {
+            proof_bytes: proof.len(),
+            proof: file,
+            outputs: outs,
+            witness: witness_time,
+            proving,
+            backend: backend.name(),
+        })
+    }
+}

@@ -1,0 +1,76 @@
+//! `compile` and `setup`: the prover's pipeline steps, as `zkinfer compile` and `zkinfer setup` call them,
+//! with the GIL released.
+
+use crate::errors::{self, Kind};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::path::PathBuf;
+use zkinfer_circuits::layout::Target;
+use zkinfer_prover::{pipeline, ModelDir};
+
+/// Parses a compile target name.
+fn target(name: &str) -> PyResult<Target> {
+    match name {
+        "resources" => Ok(Target::Resources),
+        "accuracy" => Ok(Target::Accuracy),
+        other => Err(PyValueError::new_err(format!(
+            "target: '{other}' is neither 'resources' nor 'accuracy'"
+        ))),
+    }
+}
+
+/// Compiles the ONNX file `model` into `out_dir`, calibrating on the sample files (EZKL's input format,
+/// several samples back to back allowed); returns what `zkinfer compile` prints, as a dict.
+#[pyfunction]
+#[pyo3(signature = (model, out_dir, samples, target_name="resources"))]
+pub fn compile<'py>(
+    py: Python<'py>,
+    model: PathBuf,
+    out_dir: PathBuf,
+    samples: Vec<PathBuf>,
+    target_name: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let target = target(target_name)?;
+    let dir = ModelDir::new(&out_dir);
+    let c = py
+        .detach(|| pipeline::compile(&model, &dir, &samples, target))
+        .map_err(|e| errors::from_prover(py, &e, Kind::Compile))?;
+    let s = &c.settings;
+    let d = PyDict::new(py);
+    d.set_item("k", s.k)?;
+    d.set_item("rows", c.rows)?;
+    d.set_item("lookup_bits", s.layout.lookup_bits)?;
+    d.set_item("tile_inputs", s.layout.tile_inputs)?;
+    d.set_item("tile_outputs", s.layout.tile_outputs)?;
+    d.set_item("lanes", s.layout.lanes)?;
+    d.set_item("public_values", s.num_instances())?;
+    let a = &c.accuracy;
+    d.set_item("samples", a.samples)?;
+    d.set_item("max_abs_error", a.max_abs_error)?;
+    d.set_item("max_abs_output", a.max_abs_output)?;
+    d.set_item("argmax_agree", a.argmax_agree)?;
+    Ok(d)
+}
+
+/// Generates the keys of the compiled model in `dir` with the SRS file `srs` (a snarkjs `.ptau` or halo2
+/// KZG params) or, without one, the cached local development SRS; returns what `zkinfer setup` prints.
+#[pyfunction]
+#[pyo3(signature = (dir, srs=None))]
+pub fn setup<'py>(
+    py: Python<'py>,
+    dir: PathBuf,
+    srs: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let md = ModelDir::new(&dir);
+    let s = py
+        .detach(|| pipeline::setup(&md, srs.as_deref()))
+        .map_err(|e| errors::from_prover(py, &e, Kind::Artifact))?;
+    let d = PyDict::new(py);
+    d.set_item("k", s.k)?;
+    d.set_item("development_srs", s.dev_srs)?;
+    d.set_item("ceremony", s.ceremony.map(|c| (c.name, c.source)))?;
+    d.set_item("keygen_seconds", s.keygen.as_secs_f64())?;
+    d.set_item("vk_bytes", s.vk_bytes)?;
+    Ok(d)
+}

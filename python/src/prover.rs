@@ -1,0 +1,136 @@
+//! `zkinfer._native.Prover`: a model directory's proving key, params and planned model, loaded once and
+//! kept in memory, so that every `prove` call only generates a witness and a proof (the CLI reads them
+//! once per process).
+
+use crate::errors::{self, Kind};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::path::PathBuf;
+use zkinfer_circuits::field::fr_from_hex;
+use zkinfer_circuits::Fr;
+use zkinfer_prover::{backend_for, Device, LoadedModel, ModelDir};
+
+/// A model directory ready to prove (see `zkinfer/_native.pyi`).
+#[pyclass(frozen, module = "zkinfer._native")]
+#[derive(Debug)]
+pub struct Prover {
+    loaded: LoadedModel,
+    device: Device,
+    dir: PathBuf,
+}
+
+/// `(name, shape)` of each tensor.
+fn specs(specs: &[zkinfer_circuits::settings::IoSpec]) -> Vec<(String, Vec<usize>)> {
+    specs
+        .iter()
+        .map(|s| (s.name.clone(), s.shape.clone()))
+        .collect()
+}
+
+/// Parses a binding value (64 hex digits of a BN254 scalar), as `zkinfer prove --bind`.
+pub fn parse_bind(hex: Option<&str>) -> PyResult<Option<Fr>> {
+    hex.map(|h| {
+        fr_from_hex(h).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "bind: '{h}' is not 64 hex digits of a BN254 scalar"
+            ))
+        })
+    })
+    .transpose()
+}
+
+#[pymethods]
+impl Prover {
+    /// Loads `settings.json`, `model.json`, `pk.bin`, `kzg.srs` and `vk.bin` of `dir` (GIL released).
+    #[new]
+    #[pyo3(signature = (dir, device="cpu"))]
+    fn new(py: Python<'_>, dir: PathBuf, device: &str) -> PyResult<Self> {
+        let device: Device = device
+            .parse()
+            .map_err(|e: zkinfer_prover::UnknownDevice| PyValueError::new_err(e.to_string()))?;
+        let md = ModelDir::new(&dir);
+        let loaded = py
+            .detach(|| LoadedModel::load(&md))
+            .map_err(|e| errors::from_prover(py, &e, Kind::Artifact))?;
+        Ok(Self {
+            loaded,
+            device,
+            dir,
+        })
+    }
+
+    /// The model directory.
+    #[getter]
+    fn dir(&self) -> PathBuf {
+        self.dir.clone()
+    }
+
+    /// `cpu` or `cuda`.
+    #[getter]
+    fn device(&self) -> &'static str {
+        self.device.name()
+    }
+
+    /// The model id (settings, vk and SRS) that this model's proofs carry.
+    #[getter]
+    fn model_id(&self) -> String {
+        self.loaded.model_id.clone()
+    }
+
+    /// The circuit's size: 2^k rows.
+    #[getter]
+    fn k(&self) -> u32 {
+        self.loaded.settings.k
+    }
+
+    /// `(name, shape)` of each input.
+    #[getter]
+    fn inputs(&self) -> Vec<(String, Vec<usize>)> {
+        specs(&self.loaded.settings.inputs)
+    }
+
+    /// `(name, shape)` of each output.
+    #[getter]
+    fn outputs(&self) -> Vec<(String, Vec<usize>)> {
+        specs(&self.loaded.settings.outputs)
+    }
+
+    /// Proves one inference (flat row-major values, one list per input) with the GIL released; returns a
+    /// dict with the proof file's JSON (`proof`, exactly what `zkinfer prove` writes), the proved
+    /// `outputs` (flat), and the `witness_seconds`, `proving_seconds` and `backend`.
+    #[pyo3(signature = (inputs, bind=None))]
+    fn prove<'py>(
+        &self,
+        py: Python<'py>,
+        inputs: Vec<Vec<f64>>,
+        bind: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let bind = parse_bind(bind)?.unwrap_or_else(Fr::zero);
+        let device = self.device;
+        let loaded = &self.loaded;
+        let p = py
+            .detach(|| {
+                let backend = backend_for(device)?;
+                loaded.prove(&inputs, backend.as_ref(), bind)
+            })
+            .map_err(|e| errors::from_prover(py, &e, Kind::Input))?;
+        let d = PyDict::new(py);
+        d.set_item("proof", p.proof.to_json())?;
+        d.set_item("outputs", p.outputs)?;
+        d.set_item("witness_seconds", p.witness.as_secs_f64())?;
+        d.set_item("proving_seconds", p.proving.as_secs_f64())?;
+        d.set_item("proof_bytes", p.proof_bytes)?;
+        d.set_item("backend", p.backend)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Prover('{}', device='{}', k={})",
+            self.dir.display(),
+            self.device,
+            self.loaded.settings.k
+        )
+    }
+}

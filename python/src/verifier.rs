@@ -1,0 +1,122 @@
+//! `zkinfer._native.Verifier` and `parse_proof`: a model's verifier artifacts (`settings.json`, `vk.bin`,
+//! `verifier_params.bin`) and the verifier's one path, `judge`, with `zkinfer verify`'s SRS policy: a
+//! pinned public ceremony's SRS, or a development SRS only when the caller opts in.
+
+use crate::errors;
+use crate::prover::parse_bind;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::path::PathBuf;
+use zkinfer_verifier::proof_file::ProofFile;
+use zkinfer_verifier::{
+    judge, ExpectedInputs, SrsIdentity, SrsPolicy, Statement, VerifierArtifacts,
+};
+
+/// Checks that `text` is a proof file this build reads (`proof.json`, version 2); raises
+/// `zkinfer.MalformedFile` naming the field otherwise.
+#[pyfunction]
+#[pyo3(signature = (text, name="proof.json"))]
+pub fn parse_proof(py: Python<'_>, text: &[u8], name: &str) -> PyResult<()> {
+    ProofFile::parse(text, name)
+        .map(|_| ())
+        .map_err(|e| errors::from_verify(py, &e))
+}
+
+/// A model's verifier artifacts, loaded once (see `zkinfer/_native.pyi`).
+#[pyclass(frozen, module = "zkinfer._native")]
+#[derive(Debug)]
+pub struct Verifier {
+    artifacts: VerifierArtifacts,
+    dir: PathBuf,
+}
+
+#[pymethods]
+impl Verifier {
+    /// Loads and checks `settings.json`, `vk.bin` and `verifier_params.bin` of `dir`.
+    #[new]
+    fn new(py: Python<'_>, dir: PathBuf) -> PyResult<Self> {
+        let artifacts = py
+            .detach(|| VerifierArtifacts::load_dir(&dir))
+            .map_err(|e| errors::from_verify(py, &e))?;
+        Ok(Self { artifacts, dir })
+    }
+
+    /// The model id: SHA-256 of the settings, the verifying key and the verifier params.
+    #[getter]
+    fn model_id(&self) -> String {
+        self.artifacts.model_id.clone()
+    }
+
+    /// `(name, shape)` of each input.
+    #[getter]
+    fn inputs(&self) -> Vec<(String, Vec<usize>)> {
+        let s = &self.artifacts.settings.inputs;
+        s.iter()
+            .map(|s| (s.name.clone(), s.shape.clone()))
+            .collect()
+    }
+
+    /// `(name, shape)` of each output.
+    #[getter]
+    fn outputs(&self) -> Vec<(String, Vec<usize>)> {
+        let s = &self.artifacts.settings.outputs;
+        s.iter()
+            .map(|s| (s.name.clone(), s.shape.clone()))
+            .collect()
+    }
+
+    /// Verifies a proof file's JSON (GIL released). Returns a dict of what it proves; raises
+    /// `zkinfer.InvalidProof` (with `reason` and `code`) for a proof that does not prove the statement, and
+    /// `zkinfer.MalformedFile` for one that cannot be read.
+    #[pyo3(signature = (proof, allow_dev_srs=false, model_id=None, bind=None, inputs=None, name="proof.json"))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        proof: &[u8],
+        allow_dev_srs: bool,
+        model_id: Option<String>,
+        bind: Option<&str>,
+        inputs: Option<Vec<Vec<f64>>>,
+        name: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let file = ProofFile::parse(proof, name).map_err(|e| errors::from_verify(py, &e))?;
+        let statement = Statement {
+            model_id,
+            inputs: inputs.map(ExpectedInputs::Values),
+            bind: parse_bind(bind)?,
+            srs: if allow_dev_srs {
+                SrsPolicy::AllowDevelopment
+            } else {
+                SrsPolicy::CeremonyOnly
+            },
+        };
+        let art = &self.artifacts;
+        let v = py
+            .detach(|| judge(art, &file, &statement))
+            .map_err(|r| errors::from_rejection(py, &r))?;
+        let d = PyDict::new(py);
+        d.set_item("model_id", &v.model_id)?;
+        d.set_item("srs", v.srs.to_string())?;
+        match v.srs {
+            SrsIdentity::Ceremony(c) => {
+                d.set_item("srs_kind", "ceremony")?;
+                d.set_item("ceremony", c.name)?;
+            }
+            SrsIdentity::Development { .. } => {
+                d.set_item("srs_kind", "development")?;
+                d.set_item("ceremony", py.None())?;
+            }
+        }
+        d.set_item("inputs", &v.inputs)?;
+        d.set_item("inputs_q", &v.inputs_q)?;
+        d.set_item("outputs", &v.outputs)?;
+        d.set_item("outputs_q", &v.outputs_q)?;
+        d.set_item("bind", zkinfer_circuits::field::fr_to_hex(&v.bind))?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Verifier('{}')", self.dir.display())
+    }
+}

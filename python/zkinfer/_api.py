@@ -1,0 +1,389 @@
+"""The pipeline, as the ``zkinfer`` command runs it: ``compile``, ``setup``, ``prove`` (``Prover``),
+``verify`` (``Verifier``). Files where the CLI uses files (the model directory), Python objects elsewhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+from . import _native, _progress
+from ._arrays import flatten_inputs, samples_file_data, shape_outputs
+from ._proof import PathLike, Proof, Verified
+from .errors import DevelopmentSrsWarning
+
+ModelSource = Union[str, "os.PathLike[str]", bytes, bytearray]
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """What ``compile`` did (what ``zkinfer compile`` prints).
+
+    Attributes:
+        dir: the model directory (``settings.json``, ``model.json``).
+        k: the circuit has 2^k rows; ``rows`` of them are used.
+        lookup_bits, tile, lanes: the circuit's shape (lookup tables of 2^lookup_bits entries, the MAC
+            tile's inputs x outputs, the affine lanes).
+        public_values: the number of public instances.
+        samples: calibration samples the accuracy was measured on (synthetic ones if none were given).
+        max_abs_error: the largest |circuit - float| output difference on them; max_abs_output the
+            largest float output; argmax_agree how many samples agree on the argmax (``None`` for
+            one-element outputs).
+        onnx: the ONNX file compiled (``None`` when the model was given as bytes).
+    """
+
+    dir: str
+    k: int
+    rows: int
+    lookup_bits: int
+    tile: Tuple[int, int]
+    lanes: int
+    public_values: int
+    samples: int
+    max_abs_error: float
+    max_abs_output: float
+    argmax_agree: Optional[int]
+    onnx: Optional[str] = None
+
+
+def compile(
+    model: ModelSource,
+    out_dir: PathLike,
+    samples: Any = None,
+    target: str = "resources",
+    *,
+    progress: Optional[bool] = None,
+) -> CompileResult:
+    """Compiles an ONNX model into a circuit in ``out_dir`` (``zkinfer compile MODEL --out DIR``).
+
+    Args:
+        model: the ONNX file's path, or its bytes.
+        out_dir: the model directory to write (created if needed; keys of an earlier compile are removed).
+        samples: calibration inputs: an array holding one or more samples (e.g. ``X_train[:64]`` of
+            shape ``(64, 64)`` for an input of shape ``(1, 64)``), a list of sample arrays, or for a model
+            with several inputs a tuple with one such batch per input. Without samples it calibrates on
+            synthetic inputs in [-1, 1] and warns.
+        target: ``"resources"`` (fewest rows: lookup tables of 2^10 entries) or ``"accuracy"`` (2^12).
+        progress: show a progress bar (default: when tqdm is installed and attached to a terminal or
+            notebook).
+
+    Raises:
+        zkinfer.CompileError: an unsupported op (naming the node and the supported ops), samples that do
+            not fit the model's inputs, a model that cannot be quantised.
+        ValueError: samples of a non-numeric dtype or holding NaN or infinity.
+    """
+    out = os.fspath(out_dir)
+    with tempfile.TemporaryDirectory(prefix="zkinfer-") as tmp:
+        if isinstance(model, (bytes, bytearray)):
+            path = os.path.join(tmp, "model.onnx")
+            with open(path, "wb") as f:
+                f.write(bytes(model))
+            onnx_path = None
+        else:
+            path = os.fspath(model)
+            onnx_path = path
+        files = []
+        if samples is None:
+            warnings.warn(
+                "zkinfer.compile: no samples given: calibrating on synthetic inputs in [-1, 1]; "
+                "pass real inputs for real ranges",
+                UserWarning,
+                stacklevel=2,
+            )
+        else:
+            sample_file = os.path.join(tmp, "samples.json")
+            with open(sample_file, "w", encoding="utf-8") as f:
+                json.dump(samples_file_data(samples), f)
+            files.append(sample_file)
+        with _progress.step("zkinfer compile", progress):
+            r = _native.compile(path, out, files, target)
+    return CompileResult(
+        dir=out,
+        k=r["k"],
+        rows=r["rows"],
+        lookup_bits=r["lookup_bits"],
+        tile=(r["tile_inputs"], r["tile_outputs"]),
+        lanes=r["lanes"],
+        public_values=r["public_values"],
+        samples=r["samples"],
+        max_abs_error=r["max_abs_error"],
+        max_abs_output=r["max_abs_output"],
+        argmax_agree=r["argmax_agree"],
+        onnx=onnx_path,
+    )
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    """What ``setup`` did (what ``zkinfer setup`` prints).
+
+    Attributes:
+        k: the circuit's size (2^k rows).
+        development_srs: the keys rest on a local development SRS (verifiers refuse its proofs unless
+            they pass ``allow_dev_srs=True``).
+        ceremony: ``(name, source)`` of the pinned public ceremony the imported SRS is from, or ``None``.
+        keygen_seconds: key generation time. vk_bytes: the verifying key's size.
+    """
+
+    k: int
+    development_srs: bool
+    ceremony: Optional[Tuple[str, str]]
+    keygen_seconds: float
+    vk_bytes: int
+
+
+def setup(dir: PathLike, srs: Optional[PathLike] = None, *, progress: Optional[bool] = None) -> SetupResult:
+    """Generates the proving and verifying keys of a compiled model (``zkinfer setup DIR [--srs FILE]``).
+
+    Writes ``pk.bin``, ``vk.bin``, ``kzg.srs`` and ``verifier_params.bin``. Without ``srs`` the keys rest
+    on a local development SRS (cached in ``~/.cache/zkinfer/srs``): fine for development, but whoever ran
+    setup could know its secret, so verifiers refuse its proofs unless told ``allow_dev_srs=True``; a
+    ``DevelopmentSrsWarning`` says so. ``srs`` imports a public ceremony's powers of tau (a snarkjs
+    ``.ptau`` file or halo2 KZG params, checked and downsized).
+
+    Raises:
+        zkinfer.ArtifactError: the model directory is not compiled (or is unreadable).
+        zkinfer.SrsError: the SRS file cannot be imported.
+    """
+    with _progress.step("zkinfer setup: generating keys", progress):
+        r = _native.setup(os.fspath(dir), None if srs is None else os.fspath(srs))
+    ceremony = tuple(r["ceremony"]) if r["ceremony"] is not None else None
+    if r["development_srs"]:
+        warnings.warn(
+            "zkinfer.setup: no srs given: using a local development SRS; verifiers refuse its proofs unless "
+            "they pass allow_dev_srs=True (whoever ran setup could forge them)",
+            DevelopmentSrsWarning,
+            stacklevel=2,
+        )
+    elif ceremony is None:
+        warnings.warn(
+            "zkinfer.setup: the imported SRS is consistent but is not one of the pinned public ceremonies: "
+            "verifiers will refuse its proofs unless they pass allow_dev_srs=True",
+            DevelopmentSrsWarning,
+            stacklevel=2,
+        )
+    return SetupResult(
+        k=r["k"],
+        development_srs=r["development_srs"],
+        ceremony=ceremony,  # type: ignore[arg-type]
+        keygen_seconds=r["keygen_seconds"],
+        vk_bytes=r["vk_bytes"],
+    )
+
+
+class Prover:
+    """A model directory loaded for proving: the proving key, the params and the planned model are read
+    once, and every ``prove`` call only generates a witness and a proof (with the GIL released).
+
+    >>> prover = zkinfer.Prover("out/digits")
+    >>> proofs = [prover.prove(x) for x in X_test[:10]]
+
+    Attributes:
+        inputs, outputs: ``(name, shape)`` of each model input and output.
+        model_id: the model id (settings, vk and SRS) its proofs carry.
+    """
+
+    def __init__(self, dir: PathLike, device: str = "cpu", *, progress: Optional[bool] = None) -> None:
+        with _progress.step("zkinfer: loading keys", progress):
+            self._native = _native.Prover(os.fspath(dir), device)
+        self.inputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.inputs]
+        self.outputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.outputs]
+
+    @property
+    def dir(self) -> str:
+        return os.fspath(self._native.dir)
+
+    @property
+    def device(self) -> str:
+        return self._native.device
+
+    @property
+    def model_id(self) -> str:
+        return self._native.model_id
+
+    @property
+    def k(self) -> int:
+        return self._native.k
+
+    def prove(self, inputs: Any, *, bind: Optional[str] = None, progress: Optional[bool] = None) -> Proof:
+        """Proves one inference (``zkinfer prove DIR --input FILE``).
+
+        Args:
+            inputs: one array for a one-input model (numpy, a nested list, or a torch tensor), a list of
+                arrays (one per input), or a dict from input name to array. Each must have its input's
+                shape (or that shape without a leading batch dimension of 1) and a float or integer dtype.
+            bind: a binding value (64 hex digits of a BN254 scalar), e.g. a market job's: the proof then
+                verifies only with it.
+
+        Returns:
+            the ``Proof``; ``proof.outputs`` holds the proved outputs as numpy arrays.
+
+        Raises:
+            ValueError: an input of the wrong shape or dtype (naming the input and the expected shape).
+            zkinfer.InputError: a value outside the calibrated range (naming the input element or node).
+        """
+        flat = flatten_inputs(inputs, self.inputs)
+        with _progress.step("zkinfer prove", progress):
+            r = self._native.prove(flat, bind)
+        return Proof(
+            r["proof"],
+            witness_seconds=r["witness_seconds"],
+            proving_seconds=r["proving_seconds"],
+            _checked=True,
+        )
+
+    def __repr__(self) -> str:
+        return f"zkinfer.Prover({self.dir!r}, device={self.device!r}, inputs={self.inputs}, outputs={self.outputs})"
+
+
+_KEY_FILES = ("settings.json", "model.json", "pk.bin", "kzg.srs", "vk.bin")
+_provers: Dict[Tuple[str, str], Tuple[Tuple[Any, ...], Prover]] = {}
+_provers_lock = threading.Lock()
+_MAX_CACHED = 4
+
+
+def _signature(dir: str) -> Tuple[Any, ...]:
+    sig = []
+    for name in _KEY_FILES:
+        try:
+            st = os.stat(os.path.join(dir, name))
+            sig.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            sig.append(None)
+    return tuple(sig)
+
+
+def _cached_prover(dir: PathLike, device: str, progress: Optional[bool]) -> Prover:
+    path = os.path.realpath(os.fspath(dir))
+    sig = _signature(path)
+    with _provers_lock:
+        hit = _provers.get((path, device))
+        if hit is not None and hit[0] == sig:
+            return hit[1]
+    prover = Prover(path, device, progress=progress)
+    with _provers_lock:
+        _provers[(path, device)] = (sig, prover)
+        while len(_provers) > _MAX_CACHED:
+            _provers.pop(next(iter(_provers)))
+    return prover
+
+
+def prove(
+    dir: PathLike,
+    inputs: Any,
+    *,
+    bind: Optional[str] = None,
+    device: str = "cpu",
+    progress: Optional[bool] = None,
+) -> Proof:
+    """Proves one inference of the model in ``dir`` (``zkinfer prove DIR --input FILE --proof FILE``).
+
+    The model's keys are loaded on the first call and kept (``zkinfer.Prover`` underneath, reloaded when
+    the directory's files change), so repeated calls do not read them again. See ``Prover.prove`` for the
+    arguments and errors; ``device`` is ``"cpu"`` or ``"cuda"``.
+    """
+    return _cached_prover(dir, device, progress).prove(inputs, bind=bind, progress=progress)
+
+
+def _proof_text(proof: Union[Proof, str, bytes, PathLike]) -> Tuple[bytes, str]:
+    """The proof file's bytes and its name for messages."""
+    if isinstance(proof, Proof):
+        return proof.to_json().encode("utf-8"), "proof"
+    if isinstance(proof, (bytes, bytearray)):
+        return bytes(proof), "proof"
+    if isinstance(proof, str) and proof.lstrip().startswith("{"):
+        return proof.encode("utf-8"), "proof"
+    path = os.fspath(proof)
+    with open(path, "rb") as f:
+        return f.read(), path
+
+
+class Verifier:
+    """A model's verifier files (``settings.json``, ``vk.bin``, ``verifier_params.bin``: a few KB, no
+    proving key needed), loaded once for many verifications."""
+
+    def __init__(self, dir: PathLike) -> None:
+        self._native = _native.Verifier(os.fspath(dir))
+        self.inputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.inputs]
+        self.outputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.outputs]
+
+    @property
+    def model_id(self) -> str:
+        """SHA-256 of the settings, the verifying key and the verifier params: compare it with the id the
+        model's owner published, or pass that id as ``model_id=``."""
+        return self._native.model_id
+
+    def verify(
+        self,
+        proof: Union[Proof, str, bytes, PathLike],
+        *,
+        allow_dev_srs: bool = False,
+        model_id: Optional[str] = None,
+        bind: Optional[str] = None,
+        inputs: Any = None,
+    ) -> Verified:
+        """Verifies a proof; see ``zkinfer.verify``."""
+        text, name = _proof_text(proof)
+        expected = None if inputs is None else flatten_inputs(inputs, self.inputs)
+        t = time.perf_counter()
+        r = self._native.verify(text, allow_dev_srs, model_id, bind, expected, name)
+        took = time.perf_counter() - t
+        return Verified(
+            outputs=shape_outputs(r["outputs"], self.outputs),
+            inputs=shape_outputs(r["inputs"], self.inputs),
+            outputs_q=[o.astype("int64") for o in shape_outputs(r["outputs_q"], self.outputs)],
+            inputs_q=[o.astype("int64") for o in shape_outputs(r["inputs_q"], self.inputs)],
+            model_id=r["model_id"],
+            srs=r["srs"],
+            srs_kind=r["srs_kind"],
+            ceremony=r["ceremony"],
+            bind=r["bind"],
+            seconds=took,
+        )
+
+    def __repr__(self) -> str:
+        return f"zkinfer.Verifier(model_id={self.model_id[:16]}..., inputs={self.inputs}, outputs={self.outputs})"
+
+
+def verify(
+    dir: PathLike,
+    proof: Union[Proof, str, bytes, PathLike],
+    *,
+    allow_dev_srs: bool = False,
+    model_id: Optional[str] = None,
+    bind: Optional[str] = None,
+    inputs: Any = None,
+) -> Verified:
+    """Verifies a proof with the model directory's verifier files (``zkinfer verify DIR --proof FILE``).
+
+    Needs only ``settings.json``, ``vk.bin`` and ``verifier_params.bin``. The verdict rests on the SRS of
+    ``verifier_params.bin``: a pinned public ceremony's is accepted; a development SRS (``setup`` without
+    ``srs``) only with ``allow_dev_srs=True`` (its secret may be known to whoever ran setup, who could then
+    forge any output: never for verdicts others rely on), as ``zkinfer verify --allow-dev-srs``.
+
+    Args:
+        proof: a ``Proof``, a proof file's text or bytes, or its path.
+        allow_dev_srs: accept a development SRS.
+        model_id: the model id the model's owner published: pins the settings, vk and SRS to it.
+        bind: the binding value the proof must carry (64 hex digits); without it the proof must be unbound.
+        inputs: also check that the proof is about these inputs (same forms as ``prove``).
+
+    Returns:
+        ``Verified``: the verified outputs (numpy arrays derived from the proved integers), the model id
+        and the SRS the verdict rests on.
+
+    Raises:
+        zkinfer.InvalidProof: the proof does not prove the statement; ``.reason`` says why and ``.code``
+            names it (e.g. ``proof_fails``, ``development_params``, ``instance_mismatch``).
+        zkinfer.MalformedFile: the proof file (or an artifact) cannot be read: not JSON, a field missing,
+            an unsupported version.
+        zkinfer.ArtifactError: the verifier files are missing or do not belong together.
+    """
+    return Verifier(dir).verify(
+        proof, allow_dev_srs=allow_dev_srs, model_id=model_id, bind=bind, inputs=inputs
+    )

@@ -1,0 +1,61 @@
+"""Type stubs of the native module ``zkinfer._native`` (Rust, PyO3). Use the ``zkinfer`` package's API;
+these are its building blocks. Every long call releases the GIL."""
+
+from os import PathLike
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+_Path = Union[str, PathLike[str]]
+_Spec = Tuple[str, List[int]]
+
+__version__: str
+
+def compile(model: _Path, out_dir: _Path, samples: Sequence[_Path], target_name: str = "resources") -> Dict[str, Any]:
+    """Compiles an ONNX file into ``out_dir`` calibrating on sample files; returns k, rows, layout and
+    accuracy figures. Raises ``zkinfer.CompileError``."""
+
+def setup(dir: _Path, srs: Optional[_Path] = None) -> Dict[str, Any]:
+    """Makes the keys of a compiled model; returns k, development_srs, ceremony, keygen_seconds, vk_bytes."""
+
+def parse_proof(text: bytes, name: str = "proof.json") -> None:
+    """Raises ``zkinfer.MalformedFile`` unless ``text`` is a proof file this build reads."""
+
+class Prover:
+    """A model directory's proving key, params and planned model, loaded once."""
+
+    def __init__(self, dir: _Path, device: str = "cpu") -> None: ...
+    @property
+    def dir(self) -> str: ...
+    @property
+    def device(self) -> str: ...
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def k(self) -> int: ...
+    @property
+    def inputs(self) -> List[_Spec]: ...
+    @property
+    def outputs(self) -> List[_Spec]: ...
+    def prove(self, inputs: List[List[float]], bind: Optional[str] = None) -> Dict[str, Any]:
+        """Proves flat row-major inputs; returns proof (the proof file's JSON), outputs (flat),
+        witness_seconds, proving_seconds, proof_bytes, backend."""
+
+class Verifier:
+    """A model's verifier artifacts (settings.json, vk.bin, verifier_params.bin), loaded once."""
+
+    def __init__(self, dir: _Path) -> None: ...
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def inputs(self) -> List[_Spec]: ...
+    @property
+    def outputs(self) -> List[_Spec]: ...
+    def verify(
+        self,
+        proof: bytes,
+        allow_dev_srs: bool = False,
+        model_id: Optional[str] = None,
+        bind: Optional[str] = None,
+        inputs: Optional[List[List[float]]] = None,
+        name: str = "proof.json",
+    ) -> Dict[str, Any]:
+        """Judges a proof file; raises ``zkinfer.InvalidProof`` or ``zkinfer.MalformedFile``."""
