@@ -5,5 +5,8 @@
 //! the CLI and the escrow crate do.
 #![warn(missing_docs)]
 
+pub mod contracts;
+pub mod generate;
+pub mod layout;
 pub mod runtime;
 pub mod solc;
