@@ -48,14 +48,6 @@ pub enum LayoutError {
         /// The text it looked for.
         expected: &'static str,
     },
-    /// More constants than one data contract may hold.
-    #[error("{count} constants ({bytes} bytes) do not fit in one data contract (24,575 bytes)")]
-    TooManyConstants {
-        /// How many.
-        count: usize,
-        /// Their size.
-        bytes: usize,
-    },
 }
 
 /// A verifier laid out for deployment.
@@ -102,11 +94,13 @@ fn number_literals(src: &str) -> Vec<(usize, usize, U256)> {
 
 /// The initcode that deploys `runtime` as a contract's code: `CODECOPY` it to memory and `RETURN` it.
 pub fn data_initcode(runtime: &[u8]) -> Vec<u8> {
-    let n = runtime.len() as u16;
-    let [hi, lo] = n.to_be_bytes();
-    // PUSH2 n, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN ; then the data
+    // sizes up to 2^24 - 1 bytes (far above any deployable contract)
+    let [_, a, b, c] = u32::try_from(runtime.len())
+        .unwrap_or(u32::MAX)
+        .to_be_bytes();
+    // PUSH3 n, DUP1, PUSH1 13, PUSH1 0, CODECOPY, PUSH1 0, RETURN ; then the data
     let mut code = vec![
-        0x61, hi, lo, 0x80, 0x60, 12, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3,
+        0x62, a, b, c, 0x80, 0x60, 13, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3,
     ];
     code.extend_from_slice(runtime);
     code
@@ -160,12 +154,6 @@ pub fn lay_out(generated: &GeneratedVerifier, layout: Layout) -> Result<LaidOut,
     for v in &order {
         data.extend_from_slice(&v.to_be_bytes::<32>());
     }
-    if data.len() > crate::runtime::MAX_CODE_SIZE {
-        return Err(LayoutError::TooManyConstants {
-            count: order.len(),
-            bytes: data.len(),
-        });
-    }
     let hash = keccak256(&data);
     let header = format!(
         "contract Halo2Verifier {{
@@ -207,7 +195,7 @@ mod tests {
     #[test]
     fn data_initcode_returns_the_data() {
         let code = data_initcode(&[0, 1, 2]);
-        assert_eq!(code.len(), 15);
-        assert_eq!(&code[12..], &[0, 1, 2]);
+        assert_eq!(code.len(), 16);
+        assert_eq!(&code[13..], &[0, 1, 2]);
     }
 }

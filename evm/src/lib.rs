@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod contracts;
+pub mod export;
 pub mod generate;
 pub mod layout;
 pub mod runtime;

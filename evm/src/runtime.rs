@@ -3,13 +3,13 @@
 //! the caller moves.
 //!
 //! ```no_run
-//! use zkinfer_evm::runtime::{Chain, address};
+//! use zkinfer_evm::runtime::{Chain, address, U256};
 //! let mut chain = Chain::new();
 //! let alice = address(0xa11ce);
 //! chain.fund(alice, zkinfer_evm::runtime::ether(10));
 //! # let initcode: Vec<u8> = Vec::new(); let calldata: Vec<u8> = Vec::new();
-//! let deployed = chain.deploy(alice, &initcode, &[], 0u64.into())?;
-//! let out = chain.call(alice, deployed.address, &calldata, 0u64.into())?;
+//! let deployed = chain.deploy(alice, &initcode, &[], U256::ZERO)?;
+//! let out = chain.call(alice, deployed.address, &calldata, U256::ZERO)?;
 //! println!("{} gas, reverted: {:?}", out.gas_used, out.revert_reason());
 //! # Ok::<(), zkinfer_evm::runtime::ChainError>(())
 //! ```
@@ -28,6 +28,8 @@ pub use revm::primitives::{keccak256, Address, Bytes, Log, B256, U256};
 pub const DEFAULT_CHAIN_ID: u64 = 31337;
 /// The gas limit of every transaction (a mainnet block's).
 pub const TX_GAS_LIMIT: u64 = 30_000_000;
+/// The gas limit of a chain [`Chain::without_code_size_limit`].
+pub const MEASURING_GAS_LIMIT: u64 = 2_000_000_000;
 /// EIP-170: the most runtime code a contract may have.
 pub const MAX_CODE_SIZE: usize = 24_576;
 
@@ -155,6 +157,7 @@ pub struct Chain {
     timestamp: u64,
     /// Enforce EIP-170 on deployments (on by default, as on every real chain).
     limit_code_size: bool,
+    gas_limit: u64,
 }
 
 impl Default for Chain {
@@ -172,6 +175,7 @@ impl Chain {
             block_number: 1,
             timestamp: 1_700_000_000,
             limit_code_size: true,
+            gas_limit: TX_GAS_LIMIT,
         }
     }
 
@@ -181,9 +185,11 @@ impl Chain {
         self
     }
 
-    /// The same chain without EIP-170 (to deploy and measure a contract that is too large for a real chain).
+    /// The same chain without EIP-170 and with a 2,000,000,000 gas limit per transaction, to deploy and measure
+    /// a contract that is too large for a real chain.
     pub fn without_code_size_limit(mut self) -> Self {
         self.limit_code_size = false;
+        self.gas_limit = MEASURING_GAS_LIMIT;
         self
     }
 
@@ -306,18 +312,19 @@ impl Chain {
             .data(Bytes::from(data))
             .value(value)
             .nonce(nonce)
-            .gas_limit(TX_GAS_LIMIT)
+            .gas_limit(self.gas_limit)
             .gas_price(0)
             .chain_id(Some(self.chain_id))
             .build()
             .map_err(|e| ChainError::Invalid {
                 what: format!("{e:?}"),
             })?;
-        let (chain_id, number, timestamp, limit) = (
+        let (chain_id, number, timestamp, limit, gas_limit) = (
             self.chain_id,
             self.block_number,
             self.timestamp,
             self.limit_code_size,
+            self.gas_limit,
         );
         let mut evm = Context::mainnet()
             .with_db(&mut self.db)
@@ -327,12 +334,13 @@ impl Chain {
                 if !limit {
                     cfg.limit_contract_code_size = Some(usize::MAX);
                     cfg.limit_contract_initcode_size = Some(usize::MAX);
+                    cfg.tx_gas_limit_cap = Some(u64::MAX);
                 }
             })
             .modify_block_chained(|block| {
                 block.number = U256::from(number);
                 block.timestamp = U256::from(timestamp);
-                block.gas_limit = TX_GAS_LIMIT;
+                block.gas_limit = gas_limit;
                 block.basefee = 0;
             })
             .build_mainnet();
