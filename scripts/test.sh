@@ -34,8 +34,12 @@ else
   [[ "${ZKINFER_TEST_SKIP_POSTGRES:-}" == 1 ]] || exit 1
 fi
 
+step "EVM: the pinned solc (npm solc@0.8.19), then every model's Solidity verifier in revm (sizes, gas, tampered statements revert)"
+eval "$(bash scripts/install-solc.sh)"
+cargo test --release -p zkinfer-evm --all-targets -- --nocapture
+
 step "tests (unit, MockProver, end-to-end, CLI, unseen models, market; benches run once as tests)"
-cargo test --release --workspace --all-targets
+cargo test --release --workspace --all-targets --exclude zkinfer-evm
 
 step "the browser verifier: 40,000 fuzz cases on the real .wasm in Node, size, and the page in headless Chromium"
 if [[ ! -x /usr/bin/chromium && -z "${CHROMIUM:-}" && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

@@ -41,6 +41,10 @@ pub enum Cmd {
     Demo(DemoArgs),
     /// The marketplace: server, audit, client commands and the provider loop (`zkinfer market --help`).
     Market(MarketArgs),
+    /// Write the model's Solidity verifier, ABI, bytecode and manifest (sizes, solc, instances, digest).
+    ExportEvm(crate::evm_cli::ExportEvmArgs),
+    /// EVM helpers: a proof's calldata, a local check of an exported verifier in revm.
+    Evm(crate::evm_cli::EvmArgs),
 }
 
 impl Cmd {
@@ -56,6 +60,8 @@ impl Cmd {
             Cmd::Bench(a) => crate::bench::cli(a).map(|_| ExitCode::SUCCESS),
             Cmd::Demo(a) => a.run(),
             Cmd::Market(a) => crate::market_cli::run(a),
+            Cmd::ExportEvm(a) => a.run(),
+            Cmd::Evm(a) => a.run(),
         }
     }
 }

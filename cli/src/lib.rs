@@ -6,6 +6,7 @@ pub mod bench;
 pub mod commands;
 pub mod conformance;
 pub mod demo;
+pub mod evm_cli;
 pub mod export;
 pub mod market_bench;
 pub mod market_cli;

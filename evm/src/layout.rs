@@ -1,0 +1,201 @@
+//! How a generated verifier is laid out in contracts.
+//!
+//! snark-verifier's generator writes one straight-line program with every constant inline: the verifying
+//! key's fixed and permutation commitments, the SRS points, the domain's roots of unity, the field moduli,
+//! each a 33-byte `PUSH32`. For the bundled models that is over EIP-170's 24,576 bytes. [`Layout::Split`]
+//! moves every distinct constant wider than five bytes into a **data contract** (its runtime code is
+//! `0x00 ‖ constants`, so calling it stops at once) and has the verifier copy them into memory with one
+//! `EXTCODECOPY` and read each with a 5-byte `MLOAD(PUSH3)`. The verifier's constructor takes the data
+//! contract's address and refuses any contract whose code hash is not the one it was generated with, so the
+//! pair is as fixed as the inline verifier.
+
+use crate::generate::GeneratedVerifier;
+use revm::primitives::{keccak256, U256};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// Where the constants live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One contract, constants inline (snark-verifier's own output).
+    Inline,
+    /// A verifier contract plus a data contract holding the constants.
+    Split,
+}
+
+impl Layout {
+    /// Both layouts.
+    pub const ALL: [Layout; 2] = [Layout::Inline, Layout::Split];
+
+    /// `inline` or `split`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Inline => "inline",
+            Layout::Split => "split",
+        }
+    }
+}
+
+/// Why a layout could not be made.
+#[derive(Debug, Error)]
+pub enum LayoutError {
+    /// The generated code does not have the shape this transformation expects (a new snark-verifier?).
+    #[error(
+        "the generated verifier does not contain `{expected}`: snark-verifier's output changed"
+    )]
+    Shape {
+        /// The text it looked for.
+        expected: &'static str,
+    },
+}
+
+/// A verifier laid out for deployment.
+#[derive(Debug, Clone)]
+pub struct LaidOut {
+    /// The layout.
+    pub layout: Layout,
+    /// The Solidity source of `Halo2Verifier` (for [`Layout::Split`], its constructor takes the data
+    /// contract's address).
+    pub solidity: String,
+    /// For [`Layout::Split`]: the data contract's runtime code, `0x00 ‖ constants`.
+    pub data: Option<Vec<u8>>,
+}
+
+/// A token of the source: its byte range and its numeric value, when it is a number literal.
+fn number_literals(src: &str) -> Vec<(usize, usize, U256)> {
+    let b = src.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let tok = &src[start..i];
+            let value = if let Some(h) = tok.strip_prefix("0x") {
+                U256::from_str_radix(h, 16).ok()
+            } else if tok.bytes().all(|d| d.is_ascii_digit()) {
+                U256::from_str_radix(tok, 10).ok()
+            } else {
+                None
+            };
+            if let Some(v) = value {
+                out.push((start, i, v));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The initcode that deploys `runtime` as a contract's code: `CODECOPY` it to memory and `RETURN` it.
+pub fn data_initcode(runtime: &[u8]) -> Vec<u8> {
+    // sizes up to 2^24 - 1 bytes (far above any deployable contract)
+    let [_, a, b, c] = u32::try_from(runtime.len())
+        .unwrap_or(u32::MAX)
+        .to_be_bytes();
+    // PUSH3 n, DUP1, PUSH1 13, PUSH1 0, CODECOPY, PUSH1 0, RETURN ; then the data
+    let mut code = vec![
+        0x62, a, b, c, 0x80, 0x60, 13, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3,
+    ];
+    code.extend_from_slice(runtime);
+    code
+}
+
+const HEADER: &str = "contract Halo2Verifier {\n    fallback(bytes calldata) external returns (bytes memory) {\n        assembly (\"memory-safe\") {";
+const START: &str = "let success := true";
+
+/// Lays out a generated verifier.
+pub fn lay_out(generated: &GeneratedVerifier, layout: Layout) -> Result<LaidOut, LayoutError> {
+    let src = &generated.solidity;
+    if layout == Layout::Inline {
+        return Ok(LaidOut {
+            layout,
+            solidity: src.clone(),
+            data: None,
+        });
+    }
+    for expected in [HEADER, START] {
+        if !src.contains(expected) {
+            return Err(LayoutError::Shape { expected });
+        }
+    }
+    let literals = number_literals(src);
+    // the highest memory address the program touches is below its largest small literal (+ a length)
+    let top = literals
+        .iter()
+        .filter(|(_, _, v)| *v < U256::from(1u64 << 32))
+        .map(|(_, _, v)| v.to::<u64>())
+        .max()
+        .unwrap_or(0);
+    let pool = (top + 0x400) & !0x1f;
+    let mut slots: BTreeMap<U256, usize> = BTreeMap::new();
+    let mut order: Vec<U256> = Vec::new();
+    let mut out = String::with_capacity(src.len());
+    let mut last = 0;
+    for (start, end, v) in literals {
+        if v.byte_len() <= 5 {
+            continue;
+        }
+        let slot = *slots.entry(v).or_insert_with(|| {
+            order.push(v);
+            order.len() - 1
+        });
+        out.push_str(&src[last..start]);
+        out.push_str(&format!("mload({:#x})", pool + 32 * slot as u64));
+        last = end;
+    }
+    out.push_str(&src[last..]);
+    let mut data = vec![0u8];
+    for v in &order {
+        data.extend_from_slice(&v.to_be_bytes::<32>());
+    }
+    let hash = keccak256(&data);
+    let header = format!(
+        "contract Halo2Verifier {{
+    /// The data contract holding this verifier's constants (verifying key, SRS points, domain constants).
+    address public immutable VK_DATA;
+
+    constructor(address vkData) {{
+        require(vkData.codehash == {hash}, \"not this verifier's data contract\");
+        VK_DATA = vkData;
+    }}
+
+    fallback(bytes calldata) external returns (bytes memory) {{
+        address vkData = VK_DATA;
+        assembly (\"memory-safe\") {{"
+    );
+    let copy = format!(
+        "{START}\n            extcodecopy(vkData, {pool:#x}, 1, {:#x})",
+        32 * order.len()
+    );
+    let solidity = out.replacen(HEADER, &header, 1).replacen(START, &copy, 1);
+    Ok(LaidOut {
+        layout,
+        solidity,
+        data: Some(data),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_are_found_with_their_values() {
+        let l = number_literals("mstore(0x80, add(12, 0xffffffffffffff)) let f_q := 7 x2");
+        let v: Vec<u64> = l.iter().map(|(_, _, v)| v.to::<u64>()).collect();
+        assert_eq!(v, vec![0x80, 12, 0xffffffffffffff, 7]);
+    }
+
+    #[test]
+    fn data_initcode_returns_the_data() {
+        let code = data_initcode(&[0, 1, 2]);
+        assert_eq!(code.len(), 16);
+        assert_eq!(&code[13..], &[0, 1, 2]);
+    }
+}
