@@ -113,10 +113,10 @@ contract ZkinferEscrow {
         bytes32 inputsHash;
     }
 
-    /// @notice Listings by id (ids start at 1).
-    mapping(uint256 => Listing) public listings;
-    /// @notice Jobs by id (ids start at 1).
-    mapping(uint256 => Job) public jobs;
+    /// Listings by id (ids start at 1): `getListing`.
+    mapping(uint256 => Listing) private listings;
+    /// Jobs by id (ids start at 1): `getJob`.
+    mapping(uint256 => Job) private jobs;
     /// @notice keccak256 of a settled job's output instances (abi.encodePacked), zero before settlement.
     mapping(uint256 => bytes32) public outputsHash;
     /// @notice What each account may withdraw, per token (address(0) for ETH).
@@ -352,6 +352,16 @@ contract ZkinferEscrow {
     }
 
     // ------------------------------------------------------------------ views
+
+    /// @notice A listing (all zero for an unknown id).
+    function getListing(uint256 listingId) external view returns (Listing memory) {
+        return listings[listingId];
+    }
+
+    /// @notice A job (state None for an unknown id).
+    function getJob(uint256 jobId) external view returns (Job memory) {
+        return jobs[jobId];
+    }
 
     /// @notice The binding value of a proof for `jobId` made by `provider`: the proof's last public instance,
     /// uint256(keccak256(abi.encodePacked(block.chainid, address(this), jobId, provider))) mod r.

@@ -16,7 +16,9 @@ pub struct Escrow {
 }
 
 /// A job as the contract stores it.
-pub type JobView = ZkinferEscrow::jobsReturn;
+pub type JobView = ZkinferEscrow::Job;
+/// A listing as the contract stores it.
+pub type ListingView = ZkinferEscrow::Listing;
 
 /// The escrow's custom error in a revert, if the revert data is one.
 pub fn decode_error(receipt: &Receipt) -> Option<ZkinferEscrowErrors> {
@@ -180,7 +182,17 @@ impl Escrow {
 
     /// A job's stored record.
     pub fn job(&self, chain: &mut Chain, job_id: U256) -> Result<JobView, EscrowError> {
-        self.view(chain, &ZkinferEscrow::jobsCall::new((job_id,)))
+        self.view(chain, &ZkinferEscrow::getJobCall { jobId: job_id })
+    }
+
+    /// A listing's stored record.
+    pub fn listing(&self, chain: &mut Chain, listing_id: U256) -> Result<ListingView, EscrowError> {
+        self.view(
+            chain,
+            &ZkinferEscrow::getListingCall {
+                listingId: listing_id,
+            },
+        )
     }
 
     /// What `who` may withdraw in `token`.

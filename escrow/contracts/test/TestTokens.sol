@@ -59,7 +59,7 @@ contract FeeToken is TestToken {
     }
 }
 
-/// @notice TEST ONLY. A malicious ERC-20: when armed, every transfer and transferFrom first calls `target`
+/// @notice TEST ONLY. A malicious ERC-20 that can also act as an escrow account (`exec`): when armed, every transfer and transferFrom first calls `target`
 /// with `payload` (re-entering the escrow) and records whether that call succeeded and what it returned.
 contract ReentrantToken is TestToken {
     address public target;
@@ -77,6 +77,17 @@ contract ReentrantToken is TestToken {
 
     function disarm() external {
         armed = false;
+    }
+
+    /// Acts as an account (buyer, provider, owner) of the escrow.
+    function exec(address to, uint256 value, bytes calldata data) external payable returns (bytes memory) {
+        (bool ok, bytes memory ret) = to.call{value: value}(data);
+        if (!ok) {
+            assembly {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
+        return ret;
     }
 
     function transfer(address to, uint256 amount) external override returns (bool) {
