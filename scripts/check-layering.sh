@@ -27,9 +27,10 @@ forbid zkinfer-prover "axum|sqlx|clap|tokio|indicatif|ureq|zkinfer-(cli|market|m
 forbid zkinfer-market-types "tokio|axum|sqlx|ureq|tract-[a-z-]+|zkinfer-(compiler|prover|cli|market|market-client|wasm-verifier)" "the market's wire types do no IO"
 forbid zkinfer-market-client "tokio|axum|sqlx|tract-[a-z-]+|zkinfer-(compiler|prover|cli|market|wasm-verifier)" "a client needs no server or database"
 forbid zkinfer-market "tract-[a-z-]+|zkinfer-(compiler|prover|cli|wasm-verifier)" "the market verifies; it never proves or compiles"
+forbid zkinfer-escrow "tract-[a-z-]+|zkinfer-(compiler|prover|cli|market|market-types|market-client|wasm-verifier)" "the escrow links only evm, verifier and circuits"
 # anyhow is for binaries: no library crate may depend on it directly (tract uses it internally, so only
 # direct dependencies are checked).
-for crate in zkinfer-circuits zkinfer-compiler zkinfer-verifier zkinfer-prover zkinfer-market-types zkinfer-market-client zkinfer-market zkinfer-wasm-verifier; do
+for crate in zkinfer-circuits zkinfer-compiler zkinfer-verifier zkinfer-prover zkinfer-market-types zkinfer-market-client zkinfer-market zkinfer-wasm-verifier zkinfer-escrow; do
   if cargo tree -p "$crate" -e normal --prefix none --depth 1 --format '{p}' | grep -qE '^anyhow v'; then
     echo "forbidden edge: $crate -> anyhow (libraries return thiserror enums)" >&2
     fail=1

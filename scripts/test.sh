@@ -34,6 +34,13 @@ else
   [[ "${ZKINFER_TEST_SKIP_POSTGRES:-}" == 1 ]] || exit 1
 fi
 
+step "the escrow contract: pinned solc from npm, every escrow rule and attack case in revm"
+# install-solc.sh fails (and so does this script) without Node.js/npm or with another solc; the exported
+# ZKINFER_SOLC also serves the workspace tests below.
+solc_env=$(bash scripts/install-solc.sh)
+eval "$solc_env"
+cargo test --release -p zkinfer-escrow
+
 step "tests (unit, MockProver, end-to-end, CLI, unseen models, market; benches run once as tests)"
 cargo test --release --workspace --all-targets
 
