@@ -35,10 +35,11 @@ for crate in zkinfer-circuits zkinfer-compiler zkinfer-verifier zkinfer-prover z
   fi
 done
 forbid zkinfer-market "tract-[a-z-]+|zkinfer-(compiler|prover|cli|wasm-verifier|evm)|snark-verifier|revm" "the market verifies; it never proves or compiles"
+forbid zkinfer-escrow "tract-[a-z-]+|zkinfer-(compiler|prover|cli|market|market-types|market-client|wasm-verifier)" "the escrow links only evm, verifier and circuits"
 forbid zkinfer-evm "tract-[a-z-]+|zkinfer-(compiler|prover|cli|market|market-types|market-client|wasm-verifier)" "the EVM crate reads only the verifier's artifacts"
 # anyhow is for binaries: no library crate may depend on it directly (tract uses it internally, so only
 # direct dependencies are checked).
-for crate in zkinfer-circuits zkinfer-compiler zkinfer-verifier zkinfer-prover zkinfer-market-types zkinfer-market-client zkinfer-market zkinfer-wasm-verifier zkinfer-python zkinfer-evm; do
+for crate in zkinfer-circuits zkinfer-compiler zkinfer-verifier zkinfer-prover zkinfer-market-types zkinfer-market-client zkinfer-market zkinfer-wasm-verifier zkinfer-python zkinfer-evm zkinfer-escrow; do
   if cargo tree -p "$crate" -e normal --prefix none --depth 1 --format '{p}' | grep -qE '^anyhow v'; then
     echo "forbidden edge: $crate -> anyhow (libraries return thiserror enums)" >&2
     fail=1

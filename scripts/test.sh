@@ -35,7 +35,10 @@ else
 fi
 
 step "EVM: the pinned solc (npm solc@0.8.19), then every model's Solidity verifier in revm (sizes, gas, tampered statements revert)"
-eval "$(bash scripts/install-solc.sh)"
+# install-solc.sh fails (and so does this script) without Node.js/npm or with another solc; the exported
+# ZKINFER_SOLC also serves the workspace tests below (the escrow contract's rules and attack cases in revm).
+solc_env=$(bash scripts/install-solc.sh)
+eval "$solc_env"
 cargo test --release -p zkinfer-evm --all-targets -- --nocapture
 
 step "tests (unit, MockProver, end-to-end, CLI, unseen models, market; benches run once as tests)"

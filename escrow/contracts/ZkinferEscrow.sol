@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.19;
+
+/// @notice The subset of ERC-20 the escrow calls. Tokens that return nothing from `transfer`/`transferFrom`
+/// (USDT-style) are accepted; tokens that take a fee on transfer are refused (the balance must move by the
+/// exact amount).
+interface IERC20Minimal {
+    function transfer(address to, uint256 amount) external returns (bool);
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+    function balanceOf(address account) external view returns (uint256);
+}
+
+/// @title ZkinferEscrow: pays a provider only for a valid zkinfer proof bound to the job and to the provider.
+/// @notice A model owner lists a model: the address of its verifier contract (snark-verifier's generated
+/// verifier: calldata = the public instances as 32-byte words, then the proof; it returns nothing on success
+/// and reverts otherwise), the model's settings digest, its numbers of input and output instances, the price,
+/// the owner's royalty, the collateral a provider must lock and the claim timeout. A buyer creates a job with
+/// the quantised input (its keccak is the job's commitment) and escrows the price, in ETH or the listing's
+/// ERC-20. A provider claims the job, locking collateral, and submits the outputs and a proof. The escrow
+/// builds the instance vector itself (inputs ‖ outputs ‖ settings digest ‖ binding value) and calls the
+/// verifier; on success the provider is credited the price minus the royalty plus its collateral, and the
+/// owner the royalty, to be withdrawn (pull payments). A refused proof changes nothing: the claimant may
+/// submit a valid one until the claim deadline; after it anyone may expire the claim, which slashes the
+/// collateral to the buyer and reopens the job (or refunds it once the job deadline has passed).
+///
+/// @dev Threat model.
+/// - Trusted: the listing's verifier address and settings digest, as set by the model owner. A buyer must
+///   check, before paying, that the verifier is the generated verifier of the model it wants and that the
+///   digest is that model's settings digest (`zkinfer export-evm` prints both). A listing is immutable
+///   except for its `active` flag, so a job's terms never change after it is created.
+/// - Not trusted: buyers, providers, tokens, receivers of payments and anyone watching the mempool.
+///   * A copied or front-run proof pays nobody but its maker: the last instance is
+///     keccak256(chain id ‖ this contract ‖ job id ‖ msg.sender) mod r, computed here from `msg.sender`, so a
+///     proof made for one (chain, escrow, job, provider) fails the verifier for every other one, and only the
+///     job's claimant may submit at all.
+///   * A proof for another input or another model fails: the inputs must hash to the job's commitment and the
+///     digest instance is the listing's, both filled in by this contract, never by the submitter. Every
+///     instance is checked to be a canonical field element (< r), so an output cannot be recorded in a form
+///     other than the one the verifier checked.
+///   * Replays: a job settles once (state machine); a second submit, a second settlement or a second
+///     withdrawal of the same credit reverts.
+///   * Reentrancy (a malicious ERC-20, a receiver's fallback, a malicious verifier): every state-changing
+///     function is `nonReentrant`; state is written before any external call (checks-effects-interactions);
+///     the verifier is called with STATICCALL; payments are pulled by their owner with `withdraw`, so a
+///     receiver that reverts only blocks its own payment.
+///   * Gas games: a verifier call that runs out of gas reverts the submission like a refused proof, so the
+///     submitter cannot turn its own gas limit into a state change.
+///   * Arithmetic: amounts are at most MAX_AMOUNT (2^128 - 1) and royalty at most 10,000 bps, so
+///     price * royaltyBps fits in 256 bits; Solidity 0.8 checks every other operation. There are no loops
+///     over unbounded data: the per-instance loops are bounded by the listing's instance counts, which are at
+///     most MAX_INSTANCES each.
+///   * Time: block timestamps may drift by seconds; deadlines are meant to be minutes or more apart.
+contract ZkinferEscrow {
+    /// @notice The BN254 scalar field order r: every public instance is an integer below it.
+    uint256 public constant SCALAR_MODULUS =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @notice Basis points in the whole price.
+    uint256 public constant BPS = 10_000;
+    /// @notice The largest price or collateral a listing may name.
+    uint256 public constant MAX_AMOUNT = type(uint128).max;
+    /// @notice The most input (or output) instances a listing may name.
+    uint256 public constant MAX_INSTANCES = 4096;
+    /// @notice Bounds of a listing's claim timeout, in seconds.
+    uint256 public constant MIN_CLAIM_TIMEOUT = 60;
+    uint256 public constant MAX_CLAIM_TIMEOUT = 30 days;
+    /// @notice The furthest a job's deadline may lie in the future.
+    uint256 public constant MAX_JOB_DURATION = 365 days;
+
+    /// @notice A job's state. Settled, Cancelled and Refunded are terminal.
+    enum State {
+        None,
+        Open,
+        Claimed,
+        Settled,
+        Cancelled,
+        Refunded
+    }
+
+    /// @notice What a model owner names when listing a model. `token` is address(0) for ETH.
+    struct ListingParams {
+        address verifier;
+        address token;
+        uint256 settingsDigest;
+        uint32 nInputs;
+        uint32 nOutputs;
+        uint128 price;
+        uint16 royaltyBps;
+        uint128 collateral;
+        uint32 claimTimeout;
+    }
+
+    struct Listing {
+        address owner;
+        uint16 royaltyBps;
+        uint32 claimTimeout;
+        bool active;
+        address verifier;
+        uint32 nInputs;
+        uint32 nOutputs;
+        address token;
+        uint128 price;
+        uint128 collateral;
+        uint256 settingsDigest;
+    }
+
+    struct Job {
+        uint64 listingId;
+        address buyer;
+        State state;
+        address provider;
+        uint40 claimDeadline;
+        uint40 deadline;
+        bytes32 inputsHash;
+    }
+
+    /// Listings by id (ids start at 1): `getListing`.
+    mapping(uint256 => Listing) private listings;
+    /// Jobs by id (ids start at 1): `getJob`.
+    mapping(uint256 => Job) private jobs;
+    /// @notice keccak256 of a settled job's output instances (abi.encodePacked), zero before settlement.
+    mapping(uint256 => bytes32) public outputsHash;
+    /// @notice What each account may withdraw, per token (address(0) for ETH).
+    mapping(address => mapping(address => uint256)) public credit;
+    /// @notice Number of listings and of jobs created so far.
+    uint64 public listingCount;
+    uint64 public jobCount;
+
+    uint256 private _lock = 1;
+
+    event ModelListed(uint256 indexed listingId, address indexed owner, address indexed verifier, ListingParams params);
+    event ListingActiveSet(uint256 indexed listingId, bool active);
+    event JobCreated(
+        uint256 indexed jobId,
+        uint256 indexed listingId,
+        address indexed buyer,
+        bytes32 inputsHash,
+        uint40 deadline,
+        uint256[] inputs
+    );
+    event JobClaimed(uint256 indexed jobId, address indexed provider, uint40 claimDeadline, uint256 bindValue);
+    event JobSettled(
+        uint256 indexed jobId, address indexed provider, uint256 providerAmount, uint256 royalty, uint256[] outputs
+    );
+    event ClaimSlashed(uint256 indexed jobId, address indexed provider, address indexed buyer, uint256 collateral, bool abandoned);
+    event JobReopened(uint256 indexed jobId);
+    event JobRefunded(uint256 indexed jobId, address indexed buyer, uint256 amount);
+    event JobCancelled(uint256 indexed jobId, address indexed buyer, uint256 amount);
+    event Withdrawn(address indexed account, address indexed token, address to, uint256 amount);
+
+    error Reentrancy();
+    error NotAContract(address account);
+    error DigestOutOfField(uint256 digest);
+    error InstanceCountOutOfRange(uint256 nInputs, uint256 nOutputs);
+    error AmountOutOfRange(uint256 price, uint256 collateral);
+    error RoyaltyOutOfRange(uint256 royaltyBps);
+    error ClaimTimeoutOutOfRange(uint256 claimTimeout);
+    error UnknownListing(uint256 listingId);
+    error NotListingOwner(uint256 listingId, address caller);
+    error ListingInactive(uint256 listingId);
+    error WrongInstanceCount(uint256 expected, uint256 got);
+    error InstanceOutOfField(uint256 index, uint256 value);
+    error DeadlineOutOfRange(uint256 deadline);
+    error WrongPayment(uint256 expected, uint256 got);
+    error TokenTransferFailed(address token);
+    error TokenAmountMismatch(address token, uint256 expected, uint256 received);
+    error JobNotOpen(uint256 jobId, State state);
+    error JobNotClaimed(uint256 jobId, State state);
+    error JobExpired(uint256 jobId);
+    error NotClaimant(uint256 jobId, address caller);
+    error NotBuyer(uint256 jobId, address caller);
+    error ClaimExpired(uint256 jobId, uint256 claimDeadline);
+    error ClaimNotExpired(uint256 jobId, uint256 claimDeadline);
+    error InputMismatch(uint256 jobId);
+    error ProofRejected(uint256 jobId);
+    error NothingToWithdraw(address account, address token);
+    error EthTransferFailed(address to);
+
+    modifier nonReentrant() {
+        if (_lock != 1) revert Reentrancy();
+        _lock = 2;
+        _;
+        _lock = 1;
+    }
+
+    // ------------------------------------------------------------------ listings
+
+    /// @notice Lists a model. The caller becomes the listing's owner and receives the royalty of every job.
+    /// @return listingId The new listing's id.
+    function list(ListingParams calldata p) external nonReentrant returns (uint256 listingId) {
+        if (p.verifier.code.length == 0) revert NotAContract(p.verifier);
+        if (p.token != address(0) && p.token.code.length == 0) revert NotAContract(p.token);
+        if (p.settingsDigest >= SCALAR_MODULUS) revert DigestOutOfField(p.settingsDigest);
+        if (p.nInputs == 0 || p.nOutputs == 0 || p.nInputs > MAX_INSTANCES || p.nOutputs > MAX_INSTANCES) {
+            revert InstanceCountOutOfRange(p.nInputs, p.nOutputs);
+        }
+        // uint128 parameters are at most MAX_AMOUNT by type; zero is refused.
+        if (p.price == 0 || p.collateral == 0) revert AmountOutOfRange(p.price, p.collateral);
+        if (p.royaltyBps > BPS) revert RoyaltyOutOfRange(p.royaltyBps);
+        if (p.claimTimeout < MIN_CLAIM_TIMEOUT || p.claimTimeout > MAX_CLAIM_TIMEOUT) {
+            revert ClaimTimeoutOutOfRange(p.claimTimeout);
+        }
+        uint64 id = listingCount + 1;
+        listingCount = id;
+        listingId = id;
+        listings[id] = Listing({
+            owner: msg.sender,
+            royaltyBps: p.royaltyBps,
+            claimTimeout: p.claimTimeout,
+            active: true,
+            verifier: p.verifier,
+            nInputs: p.nInputs,
+            nOutputs: p.nOutputs,
+            token: p.token,
+            price: p.price,
+            collateral: p.collateral,
+            settingsDigest: p.settingsDigest
+        });
+        emit ModelListed(id, msg.sender, p.verifier, p);
+    }
+
+    /// @notice Opens or closes a listing to new jobs (existing jobs are not affected). Owner only.
+    function setListingActive(uint256 listingId, bool active) external nonReentrant {
+        Listing storage l = listings[listingId];
+        if (l.owner == address(0)) revert UnknownListing(listingId);
+        if (l.owner != msg.sender) revert NotListingOwner(listingId, msg.sender);
+        l.active = active;
+        emit ListingActiveSet(listingId, active);
+    }
+
+    // ------------------------------------------------------------------ jobs
+
+    /// @notice Creates a job for `inputs` (the quantised input instances, each < r) and escrows the price:
+    /// `msg.value` for an ETH listing, else `transferFrom` of the listing's token (approve it first).
+    /// @param deadline Unix time after which the job can no longer be claimed; a claim that misses it is
+    /// refunded to the buyer instead of reopened.
+    function createJob(uint256 listingId, uint256[] calldata inputs, uint40 deadline)
+        external
+        payable
+        nonReentrant
+        returns (uint256 jobId)
+    {
+        Listing storage l = listings[listingId];
+        if (l.owner == address(0)) revert UnknownListing(listingId);
+        if (!l.active) revert ListingInactive(listingId);
+        if (inputs.length != l.nInputs) revert WrongInstanceCount(l.nInputs, inputs.length);
+        _checkInField(inputs, 0);
+        if (deadline <= block.timestamp || deadline > block.timestamp + MAX_JOB_DURATION) {
+            revert DeadlineOutOfRange(deadline);
+        }
+        bytes32 inputsHash = keccak256(abi.encodePacked(inputs));
+        uint64 id = jobCount + 1;
+        jobCount = id;
+        jobId = id;
+        jobs[id] = Job({
+            listingId: uint64(listingId),
+            buyer: msg.sender,
+            state: State.Open,
+            provider: address(0),
+            claimDeadline: 0,
+            deadline: deadline,
+            inputsHash: inputsHash
+        });
+        emit JobCreated(id, listingId, msg.sender, inputsHash, deadline, inputs);
+        _collect(l.token, l.price);
+    }
+
+    /// @notice Cancels an open (unclaimed) job and credits its price back to the buyer. Buyer only.
+    function cancel(uint256 jobId) external nonReentrant {
+        Job storage j = jobs[jobId];
+        if (j.state != State.Open) revert JobNotOpen(jobId, j.state);
+        if (j.buyer != msg.sender) revert NotBuyer(jobId, msg.sender);
+        j.state = State.Cancelled;
+        Listing storage l = listings[j.listingId];
+        credit[j.buyer][l.token] += l.price;
+        emit JobCancelled(jobId, j.buyer, l.price);
+    }
+
+    // ------------------------------------------------------------------ claims
+
+    /// @notice Claims an open job, locking the listing's collateral (`msg.value` for ETH, else
+    /// `transferFrom`). One claimant at a time: of two claims of one job, the first one mined wins and the
+    /// second reverts with JobNotOpen.
+    function claim(uint256 jobId) external payable nonReentrant {
+        Job storage j = jobs[jobId];
+        if (j.state != State.Open) revert JobNotOpen(jobId, j.state);
+        if (block.timestamp >= j.deadline) revert JobExpired(jobId);
+        Listing storage l = listings[j.listingId];
+        uint256 claimDeadline = block.timestamp + l.claimTimeout;
+        if (claimDeadline > j.deadline) claimDeadline = j.deadline;
+        j.state = State.Claimed;
+        j.provider = msg.sender;
+        j.claimDeadline = uint40(claimDeadline); // <= j.deadline, a uint40
+        emit JobClaimed(jobId, msg.sender, uint40(claimDeadline), bindValue(jobId, msg.sender));
+        _collect(l.token, l.collateral);
+    }
+
+    /// @notice Gives a claim up before its deadline: the collateral is slashed to the buyer and the job
+    /// reopens at once. Claimant only.
+    function abandon(uint256 jobId) external nonReentrant {
+        Job storage j = jobs[jobId];
+        if (j.state != State.Claimed) revert JobNotClaimed(jobId, j.state);
+        if (j.provider != msg.sender) revert NotClaimant(jobId, msg.sender);
+        _endClaim(jobId, j, true);
+    }
+
+    /// @notice Ends a claim whose deadline has passed without a valid proof: the collateral is slashed to the
+    /// buyer, and the job reopens if its own deadline has not passed, else its price is refunded to the
+    /// buyer. Anyone may call it.
+    function expireClaim(uint256 jobId) external nonReentrant {
+        Job storage j = jobs[jobId];
+        if (j.state != State.Claimed) revert JobNotClaimed(jobId, j.state);
+        if (block.timestamp <= j.claimDeadline) revert ClaimNotExpired(jobId, j.claimDeadline);
+        _endClaim(jobId, j, false);
+    }
+
+    /// @notice Submits the outputs of a claimed job and a proof. The escrow checks that `inputs` are the
+    /// job's committed inputs, builds the instances inputs ‖ outputs ‖ listing's settings digest ‖
+    /// bindValue(jobId, msg.sender) and calls the listing's verifier with them and the proof. On success the
+    /// job settles: the provider is credited price - royalty + collateral, the owner the royalty, and the
+    /// outputs are emitted in JobSettled. A refused proof reverts (ProofRejected) and changes nothing.
+    function submit(uint256 jobId, uint256[] calldata inputs, uint256[] calldata outputs, bytes calldata proof)
+        external
+        nonReentrant
+    {
+        Job storage j = jobs[jobId];
+        if (j.state != State.Claimed) revert JobNotClaimed(jobId, j.state);
+        if (j.provider != msg.sender) revert NotClaimant(jobId, msg.sender);
+        if (block.timestamp > j.claimDeadline) revert ClaimExpired(jobId, j.claimDeadline);
+        Listing storage l = listings[j.listingId];
+        if (inputs.length != l.nInputs) revert WrongInstanceCount(l.nInputs, inputs.length);
+        if (keccak256(abi.encodePacked(inputs)) != j.inputsHash) revert InputMismatch(jobId);
+        if (outputs.length != l.nOutputs) revert WrongInstanceCount(l.nOutputs, outputs.length);
+        _checkInField(outputs, inputs.length);
+        _verify(jobId, l, _verifierCall(l.settingsDigest, bindValue(jobId, msg.sender), inputs, outputs, proof));
+        _settle(jobId, j, l, outputs);
+    }
+
+    // ------------------------------------------------------------------ payments
+
+    /// @notice Sends the caller's whole credit in `token` (address(0): ETH) to `to`, and zeroes it first.
+    function withdraw(address token, address payable to) external nonReentrant returns (uint256 amount) {
+        amount = credit[msg.sender][token];
+        if (amount == 0) revert NothingToWithdraw(msg.sender, token);
+        credit[msg.sender][token] = 0;
+        emit Withdrawn(msg.sender, token, to, amount);
+        if (token == address(0)) {
+            (bool ok,) = to.call{value: amount}("");
+            if (!ok) revert EthTransferFailed(to);
+        } else {
+            _callToken(token, abi.encodeCall(IERC20Minimal.transfer, (to, amount)));
+        }
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice A listing (all zero for an unknown id).
+    function getListing(uint256 listingId) external view returns (Listing memory) {
+        return listings[listingId];
+    }
+
+    /// @notice A job (state None for an unknown id).
+    function getJob(uint256 jobId) external view returns (Job memory) {
+        return jobs[jobId];
+    }
+
+    /// @notice The binding value of a proof for `jobId` made by `provider`: the proof's last public instance,
+    /// uint256(keccak256(abi.encodePacked(block.chainid, address(this), jobId, provider))) mod r.
+    function bindValue(uint256 jobId, address provider) public view returns (uint256) {
+        return uint256(keccak256(abi.encodePacked(block.chainid, address(this), jobId, provider))) % SCALAR_MODULUS;
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    /// The verifier's calldata: inputs ‖ outputs ‖ settings digest ‖ binding value, as 32-byte words, then
+    /// the proof bytes.
+    function _verifierCall(
+        uint256 digest,
+        uint256 bind,
+        uint256[] calldata inputs,
+        uint256[] calldata outputs,
+        bytes calldata proof
+    ) private pure returns (bytes memory) {
+        return abi.encodePacked(inputs, outputs, digest, bind, proof);
+    }
+
+    /// Calls the listing's verifier (STATICCALL: it cannot change state) and reverts with ProofRejected
+    /// unless it succeeds and returns nothing (snark-verifier) or the word 1 (verifiers that return a bool).
+    function _verify(uint256 jobId, Listing storage l, bytes memory callData) private view {
+        address verifier = l.verifier;
+        // A listing's verifier had code when listed; an account without code would accept every call (a
+        // verifier destroyed later, e.g. created and self-destructed in one transaction).
+        if (verifier.code.length == 0) revert ProofRejected(jobId);
+        (bool ok, bytes memory ret) = verifier.staticcall(callData);
+        if (!ok || !(ret.length == 0 || (ret.length == 32 && uint256(bytes32(ret)) == 1))) {
+            revert ProofRejected(jobId);
+        }
+    }
+
+    /// Settles a verified job: state first, then the credits (pull payments), then the event.
+    function _settle(uint256 jobId, Job storage j, Listing storage l, uint256[] calldata outputs) private {
+        j.state = State.Settled;
+        outputsHash[jobId] = keccak256(abi.encodePacked(outputs));
+        uint256 price = l.price;
+        uint256 royalty = (price * l.royaltyBps) / BPS; // <= price: royaltyBps <= BPS
+        uint256 providerAmount = price - royalty + l.collateral;
+        address token = l.token;
+        credit[msg.sender][token] += providerAmount;
+        if (royalty != 0) credit[l.owner][token] += royalty;
+        emit JobSettled(jobId, msg.sender, providerAmount, royalty, outputs);
+    }
+
+    function _endClaim(uint256 jobId, Job storage j, bool abandoned) private {
+        Listing storage l = listings[j.listingId];
+        address provider = j.provider;
+        address buyer = j.buyer;
+        j.provider = address(0);
+        j.claimDeadline = 0;
+        credit[buyer][l.token] += l.collateral;
+        emit ClaimSlashed(jobId, provider, buyer, l.collateral, abandoned);
+        if (block.timestamp < j.deadline) {
+            j.state = State.Open;
+            emit JobReopened(jobId);
+        } else {
+            j.state = State.Refunded;
+            credit[buyer][l.token] += l.price;
+            emit JobRefunded(jobId, buyer, l.price);
+        }
+    }
+
+    /// Takes `amount` from the caller: exactly `msg.value` for ETH, else the token's transferFrom, checked by
+    /// the escrow's balance moving by exactly `amount`.
+    function _collect(address token, uint256 amount) private {
+        if (token == address(0)) {
+            if (msg.value != amount) revert WrongPayment(amount, msg.value);
+            return;
+        }
+        if (msg.value != 0) revert WrongPayment(0, msg.value);
+        uint256 before = IERC20Minimal(token).balanceOf(address(this));
+        _callToken(token, abi.encodeCall(IERC20Minimal.transferFrom, (msg.sender, address(this), amount)));
+        uint256 afterwards = IERC20Minimal(token).balanceOf(address(this));
+        uint256 received = afterwards >= before ? afterwards - before : 0;
+        if (received != amount) revert TokenAmountMismatch(token, amount, received);
+    }
+
+    /// Calls a token and accepts success with no return data or with `true`.
+    function _callToken(address token, bytes memory data) private {
+        (bool ok, bytes memory ret) = token.call(data);
+        if (!ok || !(ret.length == 0 || (ret.length == 32 && uint256(bytes32(ret)) == 1))) {
+            revert TokenTransferFailed(token);
+        }
+    }
+
+    function _checkInField(uint256[] calldata values, uint256 offset) private pure {
+        for (uint256 i = 0; i < values.length; ++i) {
+            if (values[i] >= SCALAR_MODULUS) revert InstanceOutOfField(offset + i, values[i]);
+        }
+    }
+}

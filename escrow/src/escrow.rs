@@ -1,0 +1,223 @@
+//! Typed calls of a deployed `ZkinferEscrow` on a [`Chain`].
+
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::{SolCall, SolInterface};
+
+use crate::bindings::ZkinferEscrow::{self, ListingParams, ZkinferEscrowErrors};
+use crate::chain::{describe, Chain, Receipt, Status};
+use crate::contracts::Contracts;
+use crate::error::EscrowError;
+
+/// A deployed escrow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Escrow {
+    /// Its address.
+    pub address: Address,
+}
+
+/// A job as the contract stores it.
+pub type JobView = ZkinferEscrow::Job;
+/// A listing as the contract stores it.
+pub type ListingView = ZkinferEscrow::Listing;
+
+/// The escrow's custom error in a revert, if the revert data is one.
+pub fn decode_error(receipt: &Receipt) -> Option<ZkinferEscrowErrors> {
+    if receipt.status != Status::Revert {
+        return None;
+    }
+    ZkinferEscrowErrors::abi_decode(&receipt.output).ok()
+}
+
+/// A failed receipt in words: the escrow's error (name and fields) when it is one, else the raw revert.
+pub fn describe_failure(receipt: &Receipt) -> String {
+    match decode_error(receipt) {
+        Some(e) => format!("{e:?}"),
+        None => describe(receipt),
+    }
+}
+
+impl Escrow {
+    /// Deploys the escrow from `from`.
+    pub fn deploy(
+        chain: &mut Chain,
+        contracts: &Contracts,
+        from: Address,
+    ) -> Result<(Self, Receipt), EscrowError> {
+        let receipt = chain.deploy(from, "ZkinferEscrow", &contracts.escrow()?.bytecode)?;
+        let address = receipt.created.ok_or_else(|| EscrowError::DeployFailed {
+            name: "ZkinferEscrow".to_string(),
+            outcome: "no address".to_string(),
+        })?;
+        Ok((Self { address }, receipt))
+    }
+
+    /// Sends `call` from `from` with `value` wei and commits it; a revert is returned as a receipt.
+    pub fn send<C: SolCall>(
+        &self,
+        chain: &mut Chain,
+        from: Address,
+        value: U256,
+        call: &C,
+    ) -> Result<Receipt, EscrowError> {
+        chain.transact(from, self.address, value, call.abi_encode())
+    }
+
+    /// Sends `call` and requires success; returns its decoded return value and the receipt.
+    pub fn execute<C: SolCall>(
+        &self,
+        chain: &mut Chain,
+        from: Address,
+        value: U256,
+        call: &C,
+    ) -> Result<(C::Return, Receipt), EscrowError> {
+        let receipt = self.send(chain, from, value, call)?;
+        let ret = self.decode::<C>(&receipt)?;
+        Ok((ret, receipt))
+    }
+
+    /// Calls a view function.
+    pub fn view<C: SolCall>(&self, chain: &mut Chain, call: &C) -> Result<C::Return, EscrowError> {
+        let receipt = chain.call(Address::ZERO, self.address, call.abi_encode())?;
+        self.decode::<C>(&receipt)
+    }
+
+    fn decode<C: SolCall>(&self, receipt: &Receipt) -> Result<C::Return, EscrowError> {
+        if !receipt.success() {
+            return Err(EscrowError::CallFailed {
+                to: format!("ZkinferEscrow.{}", C::SIGNATURE),
+                outcome: describe_failure(receipt),
+            });
+        }
+        C::abi_decode_returns(&receipt.output).map_err(|source| EscrowError::Decode {
+            function: C::SIGNATURE.to_string(),
+            source,
+        })
+    }
+
+    /// Lists a model; returns the listing id.
+    pub fn list(
+        &self,
+        chain: &mut Chain,
+        owner: Address,
+        params: ListingParams,
+    ) -> Result<(U256, Receipt), EscrowError> {
+        self.execute(
+            chain,
+            owner,
+            U256::ZERO,
+            &ZkinferEscrow::listCall { p: params },
+        )
+    }
+
+    /// Creates a job for `inputs` with `value` wei attached (the price for an ETH listing, else zero).
+    pub fn create_job(
+        &self,
+        chain: &mut Chain,
+        buyer: Address,
+        listing_id: U256,
+        inputs: Vec<U256>,
+        deadline: u64,
+        value: U256,
+    ) -> Result<(U256, Receipt), EscrowError> {
+        let call = ZkinferEscrow::createJobCall {
+            listingId: listing_id,
+            inputs,
+            deadline: alloy_primitives::Uint::<40, 1>::saturating_from(deadline),
+        };
+        self.execute(chain, buyer, value, &call)
+    }
+
+    /// Claims a job with `value` wei attached (the collateral for an ETH listing, else zero).
+    pub fn claim(
+        &self,
+        chain: &mut Chain,
+        provider: Address,
+        job_id: U256,
+        value: U256,
+    ) -> Result<Receipt, EscrowError> {
+        Ok(self
+            .execute(
+                chain,
+                provider,
+                value,
+                &ZkinferEscrow::claimCall { jobId: job_id },
+            )?
+            .1)
+    }
+
+    /// Submits outputs and proof for a claimed job.
+    pub fn submit(
+        &self,
+        chain: &mut Chain,
+        provider: Address,
+        job_id: U256,
+        inputs: Vec<U256>,
+        outputs: Vec<U256>,
+        proof: Vec<u8>,
+    ) -> Result<Receipt, EscrowError> {
+        let call = ZkinferEscrow::submitCall {
+            jobId: job_id,
+            inputs,
+            outputs,
+            proof: proof.into(),
+        };
+        Ok(self.execute(chain, provider, U256::ZERO, &call)?.1)
+    }
+
+    /// Withdraws `who`'s whole credit in `token` (zero address: ETH) to `to`; returns the amount.
+    pub fn withdraw(
+        &self,
+        chain: &mut Chain,
+        who: Address,
+        token: Address,
+        to: Address,
+    ) -> Result<(U256, Receipt), EscrowError> {
+        self.execute(
+            chain,
+            who,
+            U256::ZERO,
+            &ZkinferEscrow::withdrawCall { token, to },
+        )
+    }
+
+    /// A job's stored record.
+    pub fn job(&self, chain: &mut Chain, job_id: U256) -> Result<JobView, EscrowError> {
+        self.view(chain, &ZkinferEscrow::getJobCall { jobId: job_id })
+    }
+
+    /// A listing's stored record.
+    pub fn listing(&self, chain: &mut Chain, listing_id: U256) -> Result<ListingView, EscrowError> {
+        self.view(
+            chain,
+            &ZkinferEscrow::getListingCall {
+                listingId: listing_id,
+            },
+        )
+    }
+
+    /// What `who` may withdraw in `token`.
+    pub fn credit(
+        &self,
+        chain: &mut Chain,
+        who: Address,
+        token: Address,
+    ) -> Result<U256, EscrowError> {
+        self.view(chain, &ZkinferEscrow::creditCall::new((who, token)))
+    }
+
+    /// The contract's binding value for (job, provider) on this chain.
+    pub fn bind_value(
+        &self,
+        chain: &mut Chain,
+        job_id: U256,
+        provider: Address,
+    ) -> Result<U256, EscrowError> {
+        self.view(
+            chain,
+            &ZkinferEscrow::bindValueCall {
+                jobId: job_id,
+                provider,
+            },
+        )
+    }
+}

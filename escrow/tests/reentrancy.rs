@@ -1,0 +1,364 @@
+//! Re-entrancy through a malicious ERC-20 and a malicious payment receiver, and tokens the escrow refuses.
+//! Each attacker is a contract holding escrow credit, so a re-entrant withdraw would pay it twice on a
+//! contract without the guard and without checks-effects-interactions.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::{SolCall, SolError};
+use common::*;
+use zkinfer_escrow::bindings::ZkinferEscrow::{self, ZkinferEscrowErrors as E};
+use zkinfer_escrow::bindings::{Reentrant, TestToken};
+
+/// Makes `actor` (a contract with `exec`) do `call` on the escrow with `value` wei.
+fn exec<C: SolCall>(
+    w: &mut World,
+    actor: Address,
+    value: U256,
+    call: &C,
+) -> zkinfer_escrow::Receipt {
+    let data = Reentrant::execCall {
+        to: w.escrow.address,
+        value,
+        data: call.abi_encode().into(),
+    };
+    w.chain
+        .transact(w.deployer, actor, value, data.abi_encode())
+        .unwrap()
+}
+
+fn view_bool<C: SolCall<Return = bool>>(w: &mut World, at: Address, call: &C) -> bool {
+    let r = w.chain.call(Address::ZERO, at, call.abi_encode()).unwrap();
+    C::abi_decode_returns(&r.output).unwrap()
+}
+
+fn attempts(w: &mut World, at: Address) -> U256 {
+    let r = w
+        .chain
+        .call(Address::ZERO, at, Reentrant::attemptsCall {}.abi_encode())
+        .unwrap();
+    Reentrant::attemptsCall::abi_decode_returns(&r.output).unwrap()
+}
+
+fn last_return(w: &mut World, at: Address) -> Vec<u8> {
+    let r = w
+        .chain
+        .call(Address::ZERO, at, Reentrant::lastReturnCall {}.abi_encode())
+        .unwrap();
+    Reentrant::lastReturnCall::abi_decode_returns(&r.output)
+        .unwrap()
+        .to_vec()
+}
+
+/// `actor` claims a job of `listing`, "proves" it and settles it: it then holds provider credit.
+fn settle_as(w: &mut World, actor: Address, listing: U256, collateral_value: U256) -> U256 {
+    let job = w.create_job(listing);
+    let r = exec(
+        w,
+        actor,
+        collateral_value,
+        &ZkinferEscrow::claimCall { jobId: job },
+    );
+    assert!(
+        r.success(),
+        "claim: {}",
+        zkinfer_escrow::chain::describe(&r)
+    );
+    let proof = w.prove(job, actor);
+    let call = ZkinferEscrow::submitCall {
+        jobId: job,
+        inputs: inputs(),
+        outputs: outputs(),
+        proof: proof.into(),
+    };
+    let r = exec(w, actor, U256::ZERO, &call);
+    assert!(
+        r.success(),
+        "submit: {}",
+        zkinfer_escrow::chain::describe(&r)
+    );
+    job
+}
+
+#[test]
+fn a_malicious_erc20_cannot_reenter_withdraw() {
+    let mut w = World::new();
+    let evil = w.deploy("test/TestTokens.sol", "ReentrantToken");
+    // the token itself is the provider, so it has credit to steal twice
+    w.ok(
+        w.deployer,
+        evil,
+        U256::ZERO,
+        &TestToken::mintCall {
+            to: evil,
+            amount: u(COLLATERAL * 10),
+        },
+    );
+    let approve = TestToken::approveCall {
+        spender: w.escrow.address,
+        amount: U256::MAX,
+    };
+    assert!(exec_token(&mut w, evil, &approve).success());
+    w.fund_token(evil, w.buyer, u(PRICE * 10));
+    let mut params = w.params(evil);
+    params.royaltyBps = 0;
+    let listing = w.list_with(params);
+    settle_as(&mut w, evil, listing, U256::ZERO);
+    assert_eq!(w.credit(evil, evil), u(PRICE + COLLATERAL));
+
+    // arm: during the escrow's transfer, withdraw again
+    let again = ZkinferEscrow::withdrawCall {
+        token: evil,
+        to: evil,
+    }
+    .abi_encode();
+    w.ok(
+        w.deployer,
+        evil,
+        U256::ZERO,
+        &Reentrant::armCall {
+            target: w.escrow.address,
+            payload: again.into(),
+        },
+    );
+    let r = exec(
+        &mut w,
+        evil,
+        U256::ZERO,
+        &ZkinferEscrow::withdrawCall {
+            token: evil,
+            to: evil,
+        },
+    );
+    assert!(r.success(), "{}", zkinfer_escrow::chain::describe(&r));
+    assert_eq!(
+        attempts(&mut w, evil),
+        U256::from(1),
+        "the token did re-enter"
+    );
+    assert!(
+        !view_bool(&mut w, evil, &Reentrant::lastOkCall {}),
+        "the re-entrant withdraw must fail"
+    );
+    assert_eq!(
+        last_return(&mut w, evil),
+        ZkinferEscrow::Reentrancy::SELECTOR.to_vec()
+    );
+    assert_eq!(w.credit(evil, evil), U256::ZERO);
+    // the escrow paid exactly once and holds nothing more of the token
+    assert_eq!(w.token_balance(evil, w.escrow.address), U256::ZERO);
+    assert_eq!(w.token_balance(evil, evil), u(COLLATERAL * 10 + PRICE));
+}
+
+fn exec_token<C: SolCall>(w: &mut World, evil: Address, call: &C) -> zkinfer_escrow::Receipt {
+    let data = Reentrant::execCall {
+        to: evil,
+        value: U256::ZERO,
+        data: call.abi_encode().into(),
+    };
+    w.chain
+        .transact(w.deployer, evil, U256::ZERO, data.abi_encode())
+        .unwrap()
+}
+
+#[test]
+fn a_malicious_erc20_cannot_reenter_during_transfer_from() {
+    let mut w = World::new();
+    let evil = w.deploy("test/TestTokens.sol", "ReentrantToken");
+    w.fund_token(evil, w.buyer, u(PRICE * 10));
+    let listing = w.list_with(w.params(evil));
+    // the token earns credit first (it cancels a job it bought itself)
+    w.ok(
+        w.deployer,
+        evil,
+        U256::ZERO,
+        &TestToken::mintCall {
+            to: evil,
+            amount: u(PRICE),
+        },
+    );
+    let approve = TestToken::approveCall {
+        spender: w.escrow.address,
+        amount: U256::MAX,
+    };
+    assert!(exec_token(&mut w, evil, &approve).success());
+    let deadline = alloy_primitives::Uint::from(w.chain.timestamp() + JOB_DURATION);
+    let create = ZkinferEscrow::createJobCall {
+        listingId: listing,
+        inputs: inputs(),
+        deadline,
+    };
+    let r = exec(&mut w, evil, U256::ZERO, &create);
+    let own_job = ZkinferEscrow::createJobCall::abi_decode_returns(
+        &Reentrant::execCall::abi_decode_returns(&r.output).unwrap(),
+    )
+    .unwrap();
+    assert!(exec(
+        &mut w,
+        evil,
+        U256::ZERO,
+        &ZkinferEscrow::cancelCall { jobId: own_job }
+    )
+    .success());
+    assert_eq!(w.credit(evil, evil), u(PRICE));
+
+    // now a buyer creates a job; in transferFrom the token tries to withdraw its credit
+    let again = ZkinferEscrow::withdrawCall {
+        token: evil,
+        to: evil,
+    }
+    .abi_encode();
+    w.ok(
+        w.deployer,
+        evil,
+        U256::ZERO,
+        &Reentrant::armCall {
+            target: w.escrow.address,
+            payload: again.into(),
+        },
+    );
+    let job = w.create_job(listing);
+    assert_eq!(w.state(job), OPEN);
+    assert_eq!(attempts(&mut w, evil), U256::from(1));
+    assert!(!view_bool(&mut w, evil, &Reentrant::lastOkCall {}));
+    assert_eq!(
+        last_return(&mut w, evil),
+        ZkinferEscrow::Reentrancy::SELECTOR.to_vec()
+    );
+    assert_eq!(w.credit(evil, evil), u(PRICE), "credit untouched");
+    assert_eq!(w.token_balance(evil, w.escrow.address), u(2 * PRICE));
+}
+
+#[test]
+fn a_malicious_receiver_cannot_reenter_withdraw() {
+    let mut w = World::new();
+    let evil = w.deploy("test/ReentrantReceiver.sol", "ReentrantReceiver");
+    w.chain.fund(evil, u(10 * ONE_ETHER));
+    let listing = w.list_eth();
+    settle_as(&mut w, evil, listing, u(COLLATERAL));
+    // a second settled job gives the escrow more ETH than the receiver is owed
+    let job2 = w.create_job(listing);
+    w.claim(job2, w.provider);
+    let proof = w.prove(job2, w.provider);
+    assert!(w.submit(job2, w.provider, proof).success());
+    assert_eq!(w.credit(evil, ETH), provider_share());
+
+    let again = ZkinferEscrow::withdrawCall {
+        token: ETH,
+        to: evil,
+    }
+    .abi_encode();
+    w.ok(
+        w.deployer,
+        evil,
+        U256::ZERO,
+        &Reentrant::armCall {
+            target: w.escrow.address,
+            payload: again.into(),
+        },
+    );
+    let before = w.chain.balance(evil);
+    let r = exec(
+        &mut w,
+        evil,
+        U256::ZERO,
+        &ZkinferEscrow::withdrawCall {
+            token: ETH,
+            to: evil,
+        },
+    );
+    assert!(r.success(), "{}", zkinfer_escrow::chain::describe(&r));
+    assert_eq!(
+        attempts(&mut w, evil),
+        U256::from(1),
+        "the receiver did re-enter"
+    );
+    assert!(!view_bool(&mut w, evil, &Reentrant::lastOkCall {}));
+    assert_eq!(
+        last_return(&mut w, evil),
+        ZkinferEscrow::Reentrancy::SELECTOR.to_vec()
+    );
+    assert_eq!(
+        w.chain.balance(evil),
+        before + provider_share(),
+        "paid exactly once"
+    );
+    assert_eq!(
+        w.chain.balance(w.escrow.address),
+        provider_share() + royalty() * u(2)
+    );
+    let r = exec(
+        &mut w,
+        evil,
+        U256::ZERO,
+        &ZkinferEscrow::withdrawCall {
+            token: ETH,
+            to: evil,
+        },
+    );
+    assert_eq!(err_name(&r), "NothingToWithdraw");
+}
+
+#[test]
+fn a_receiver_that_refuses_eth_blocks_only_itself() {
+    let mut w = World::new();
+    let evil = w.deploy("test/ReentrantReceiver.sol", "ReentrantReceiver");
+    w.chain.fund(evil, u(10 * ONE_ETHER));
+    let listing = w.list_eth();
+    settle_as(&mut w, evil, listing, u(COLLATERAL));
+    w.ok(
+        w.deployer,
+        evil,
+        U256::ZERO,
+        &Reentrant::setRefuseCall { refuse: true },
+    );
+    let r = exec(
+        &mut w,
+        evil,
+        U256::ZERO,
+        &ZkinferEscrow::withdrawCall {
+            token: ETH,
+            to: evil,
+        },
+    );
+    assert!(matches!(err(&r), E::EthTransferFailed(e) if e.to == evil));
+    assert_eq!(
+        w.credit(evil, ETH),
+        provider_share(),
+        "the failed withdrawal changed nothing"
+    );
+    // everybody else is still paid
+    assert!(w.withdraw(w.owner, ETH).success());
+    // and the refusing account can have its credit sent elsewhere
+    let sink = addr(0x55);
+    let r = exec(
+        &mut w,
+        evil,
+        U256::ZERO,
+        &ZkinferEscrow::withdrawCall {
+            token: ETH,
+            to: sink,
+        },
+    );
+    assert!(r.success());
+    assert_eq!(w.chain.balance(sink), provider_share());
+}
+
+#[test]
+fn a_fee_on_transfer_token_is_refused() {
+    let mut w = World::new();
+    let fee = w.deploy("test/TestTokens.sol", "FeeToken");
+    w.fund_token(fee, w.buyer, u(PRICE * 10));
+    let listing = w.list_with(w.params(fee));
+    let deadline = alloy_primitives::Uint::from(w.chain.timestamp() + JOB_DURATION);
+    let create = ZkinferEscrow::createJobCall {
+        listingId: listing,
+        inputs: inputs(),
+        deadline,
+    };
+    let r = w.send(w.buyer, U256::ZERO, &create);
+    assert!(
+        matches!(err(&r), E::TokenAmountMismatch(e) if e.expected == u(PRICE) && e.received == u(PRICE - PRICE / 100))
+    );
+}
