@@ -49,6 +49,19 @@ pub enum CompileError {
         /// Which check failed.
         reason: LowerError,
     },
+    /// A node of constants that tract could not run, and that no builder lowers.
+    #[error("node {node} ({op}): tract cannot fold this node of constants: {chain}")]
+    Fold {
+        /// The node's name.
+        node: String,
+        /// Its op type.
+        op: String,
+        /// tract's error chain, `outer: inner: ...`.
+        chain: String,
+        /// tract's error, with its whole chain.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The graph's inputs or outputs are unusable.
     #[error("{0}")]
     Graph(String),
