@@ -14,6 +14,7 @@ mod movement;
 mod nonlinear;
 mod norm;
 mod pool;
+mod recurrent;
 mod reduce;
 mod shape;
 
@@ -43,6 +44,7 @@ impl Registry {
         nonlinear::register(&mut r);
         norm::register(&mut r);
         pool::register(&mut r);
+        recurrent::register(&mut r);
         reduce::register(&mut r);
         r
     }
