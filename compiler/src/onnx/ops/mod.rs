@@ -8,6 +8,7 @@ mod cast;
 mod constant;
 mod conv;
 mod index;
+mod indexed;
 mod linear;
 mod matmul_act;
 mod movement;
@@ -16,6 +17,7 @@ mod norm;
 mod pool;
 mod recurrent;
 mod reduce;
+mod resize;
 mod shape;
 
 use super::ctx::{Lowering, NodeInfo};
@@ -41,11 +43,13 @@ impl Registry {
         shape::register(&mut r);
         conv::register(&mut r);
         movement::register(&mut r);
+        indexed::register(&mut r);
         nonlinear::register(&mut r);
         norm::register(&mut r);
         pool::register(&mut r);
         recurrent::register(&mut r);
         reduce::register(&mut r);
+        resize::register(&mut r);
         r
     }
 

@@ -23,7 +23,7 @@ pub(super) fn register(r: &mut Registry) {
     r.insert("SpaceToDepth", space_to_depth);
 }
 
-fn shape_of(l: &Lowering, v: &Val) -> Vec<usize> {
+pub(super) fn shape_of(l: &Lowering, v: &Val) -> Vec<usize> {
     match v {
         Val::Act(t) => l.shape(*t),
         Val::Const(c) => c.shape.clone(),
@@ -31,7 +31,7 @@ fn shape_of(l: &Lowering, v: &Val) -> Vec<usize> {
 }
 
 /// Output `i` of the node as `map` over `inputs` (end to end): a constant if they all are, else a gather.
-fn apply(
+pub(super) fn apply(
     l: &mut Lowering,
     n: &NodeInfo,
     out: usize,

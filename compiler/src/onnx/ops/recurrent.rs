@@ -388,12 +388,7 @@ impl B<'_, '_> {
         b: TensorId,
         sign: i8,
     ) -> Result<TensorId, CompileError> {
-        self.add(
-            what,
-            t,
-            Op::AddTensors(AddTensors { sign: sign.into() }),
-            vec![a, b],
-        )
+        self.add(what, t, Op::AddTensors(AddTensors { sign }), vec![a, b])
     }
     fn affine(
         &mut self,
