@@ -16,6 +16,7 @@ mod nonlinear;
 mod norm;
 mod pool;
 mod recurrent;
+mod recurrent_cells;
 mod reduce;
 mod resize;
 mod shape;
