@@ -30,7 +30,8 @@ fn check(name: &str) {
         &[],
         &CompileOptions::default(),
     )
-    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    .map_err(|e| format!("{name}: {e}"))
+    .expect("compiles");
     let model = CompiledModel::new(compiled.quant.clone(), &compiled.settings).expect("plans");
     let got = quantised_outputs(&model, &[input]).expect("inference");
     assert_eq!(got[0].len(), want.len(), "{name}: output size");
