@@ -50,7 +50,9 @@ pub enum CompileError {
         reason: LowerError,
     },
     /// A node of constants that tract could not run, and that no builder lowers.
-    #[error("node {node} ({op}): tract cannot fold this node of constants: {chain}")]
+    #[error(
+        "node {node} ({op}): unsupported op {op} (on constants it would fold, but tract cannot run it: {chain})"
+    )]
     Fold {
         /// The node's name.
         node: String,
