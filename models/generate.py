@@ -396,9 +396,77 @@ def ops_zoo():
          i64("pads", [0, 1, 0, 1]), init("half", np.array(0.5))], {"x": x}, rng)
 
 
+def front_ops():
+    """models/testdata/front_ops/: one small model per op family added for PyTorch exports and the issue's
+    table (shape folding through tract, Cast, Concat of constants and activations, Resize, Trilu, the
+    Gather/Scatter family with constant indices, Celu, trigonometry, norm reductions), each with an input in
+    [-1, 1] and onnxruntime's output (expected.json: {name: outputs}); compiler/tests/front_end_ops.rs
+    checks the circuit's outputs against them."""
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    h = helper
+    i64 = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.int64), n)  # noqa: E731
+    out = os.path.join(HERE, "testdata", "front_ops")
+    os.makedirs(out, exist_ok=True)
+    expected = {}
+
+    def mk(name, nodes, xshape, yshape, inits=(), opset=17):
+        graph = h.make_graph(nodes, name, [vi("x", f, xshape)], [vi("y", f, yshape)], list(inits))
+        model = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)], producer_name="zkinfer-tests",
+                             ir_version=8)
+        path = os.path.join(out, name + ".onnx")
+        save(model, path)
+        n = int(np.prod(xshape))
+        # away from integer boundaries of 3x (the Cast test truncates 3x)
+        x = (np.linspace(-0.9, 0.95, n) + 0.01).astype(np.float32).reshape(xshape)
+        expected[name] = {"input": x.reshape(-1).tolist(), "output": run_ort(path, {"x": x})[0].reshape(-1).tolist()}
+
+    mk("celu", [h.make_node("Celu", ["x"], ["y"], alpha=0.7)], [1, 8], [1, 8])
+    for op in ["Tan", "Atan"]:
+        mk(op.lower(), [h.make_node(op, ["x"], ["y"])], [1, 8], [1, 8])
+    for op in ["Asin", "Acos"]:
+        mk(op.lower(), [h.make_node("Mul", ["x", "k"], ["xk"]), h.make_node(op, ["xk"], ["y"])], [1, 8], [1, 8],
+           [init("k", np.array(0.9))])
+    for op in ["ReduceL1", "ReduceL2", "ReduceLogSumExp", "ReduceSumSquare"]:
+        mk(op.lower(), [h.make_node(op, ["x", "ax"], ["y"], keepdims=0)], [2, 6], [2], [i64("ax", [1])], opset=18)
+    mk("trilu", [h.make_node("Trilu", ["x"], ["y"], upper=0)], [1, 4, 4], [1, 4, 4])
+    mk("gather_elements", [h.make_node("GatherElements", ["x", "i"], ["y"], axis=1)], [2, 4], [2, 3],
+       [i64("i", [[0, 3, 1], [2, 2, 0]])])
+    mk("gather_nd", [h.make_node("GatherND", ["x", "i"], ["y"])], [3, 4], [2, 4], [i64("i", [[2], [0]])])
+    mk("scatter_nd", [h.make_node("ScatterND", ["x", "i", "u"], ["y"])], [3, 4], [3, 4],
+       [i64("i", [[1]]), init("u", [[0.9, 0.8, -0.7, 0.6]])])
+    mk("scatter_elements", [h.make_node("Neg", ["x"], ["nx"]),
+                            h.make_node("Slice", ["nx", "s0", "s1", "s2"], ["u"]),
+                            h.make_node("ScatterElements", ["x", "i", "u"], ["y"], axis=1)], [2, 4], [2, 4],
+       [i64("i", [[3, 0], [1, 2]]), i64("s0", [0]), i64("s1", [2]), i64("s2", [1])])
+    mk("resize_nearest", [h.make_node("Resize", ["x", "", "s"], ["y"], mode="nearest")], [1, 1, 2, 3],
+       [1, 1, 4, 6], [init("s", [1, 1, 2, 2])])
+    mk("resize_linear", [h.make_node("Resize", ["x", "", "s"], ["y"], mode="linear")], [1, 1, 2, 3],
+       [1, 1, 4, 6], [init("s", [1, 1, 2, 2])])
+    mk("resize_align_corners", [h.make_node("Resize", ["x", "", "", "sz"], ["y"], mode="linear",
+                                            coordinate_transformation_mode="align_corners")],
+       [1, 1, 2, 3], [1, 1, 3, 5], [i64("sz", [1, 1, 3, 5])])
+    # a PyTorch-style shape subgraph: Shape -> Gather -> Cast/Range, integer Div, Unsqueeze -> Concat ->
+    # Reshape, Equal/Where on constants, then Concat of an activation and a constant
+    mk("shape_fold", [
+        h.make_node("Shape", ["x"], ["s"]), h.make_node("Gather", ["s", "one"], ["d"], axis=0),
+        h.make_node("Cast", ["d"], ["df"], to=TensorProto.FLOAT), h.make_node("Range", ["zero", "df", "onef"], ["r"]),
+        h.make_node("Div", ["d", "two"], ["half"]), h.make_node("Unsqueeze", ["half", "ax0"], ["hu"]),
+        h.make_node("Concat", ["neg1", "hu"], ["shp"], axis=0), h.make_node("Reshape", ["x", "shp"], ["xr"]),
+        h.make_node("Equal", ["r", "r"], ["eq"]), h.make_node("Where", ["eq", "r", "r"], ["rw"]),
+        h.make_node("Mul", ["rw", "tenth"], ["rt"]), h.make_node("Reshape", ["rt", "shp"], ["rr"]),
+        h.make_node("Add", ["xr", "rr"], ["xa"]), h.make_node("Concat", ["xa", "cst"], ["xc"], axis=1),
+        h.make_node("Flatten", ["xc"], ["y"])], [1, 8], [2, 8],
+        [i64("one", 1), init("zero", 0.0), init("onef", 1.0), i64("two", 2), i64("ax0", [0]), i64("neg1", [-1]),
+         init("tenth", 0.1), init("cst", np.arange(8).reshape(2, 4) / 8)])
+    mk("cast_int", [h.make_node("Mul", ["x", "k"], ["xk"]), h.make_node("Cast", ["xk"], ["c"], to=TensorProto.INT32),
+                    h.make_node("Cast", ["c"], ["y"], to=TensorProto.FLOAT)], [1, 8], [1, 8], [init("k", 3.0)])
+    write_json(os.path.join(out, "expected.json"), expected)
+
+
 ALL = {"ops_zoo": ops_zoo, "digits_mlp": digits_mlp, "iris_mlp": iris_mlp, "unseen_models": unseen_models,
        "unsupported_model": unsupported_model, "unseen_cnn": unseen_cnn, "digits_cnn": digits_cnn,
-       "lenet5": lenet5}
+       "lenet5": lenet5, "front_ops": front_ops}
 
 if __name__ == "__main__":
     import sys

@@ -5,3 +5,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 [[ -x $here/.venv/bin/python ]] || python3 -m venv "$here/.venv"
 "$here/.venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
 "$here/.venv/bin/python" "$here/generate.py" "$@"
+# PyTorch exports (attention block, GPT-style decoder, LSTM, GRU); with arguments, only generate.py's named sets
+if [[ $# -eq 0 ]]; then "$here/.venv/bin/python" "$here/gen_torch.py"; fi

@@ -49,6 +49,21 @@ pub enum CompileError {
         /// Which check failed.
         reason: LowerError,
     },
+    /// A node of constants that tract could not run, and that no builder lowers.
+    #[error(
+        "node {node} ({op}): unsupported op {op} (on constants it would fold, but tract cannot run it: {chain})"
+    )]
+    Fold {
+        /// The node's name.
+        node: String,
+        /// Its op type.
+        op: String,
+        /// tract's error chain, `outer: inner: ...`.
+        chain: String,
+        /// tract's error, with its whole chain.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The graph's inputs or outputs are unusable.
     #[error("{0}")]
     Graph(String),

@@ -14,7 +14,7 @@ pub struct FloatReference {
 impl FloatReference {
     /// Loads `path` with the given input shapes.
     pub fn load(path: &Path, shapes: &[Vec<usize>]) -> Result<Self, CompileError> {
-        let err = |e: TractError| CompileError::Reference(format!("{}: {e}", path.display()));
+        let err = |e: TractError| CompileError::Reference(format!("{}: {e:#}", path.display()));
         let mut model = tract_onnx::onnx().model_for_path(path).map_err(err)?;
         for (i, s) in shapes.iter().enumerate() {
             model = model.with_input_fact(i, f32::fact(s).into()).map_err(err)?;
@@ -32,7 +32,7 @@ impl FloatReference {
 
     /// Runs one sample; returns each output flattened.
     pub fn run(&self, inputs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, CompileError> {
-        let err = |e: TractError| CompileError::Reference(e.to_string());
+        let err = |e: TractError| CompileError::Reference(format!("{e:#}"));
         let tensors: TVec<TValue> = inputs
             .iter()
             .zip(&self.shapes)

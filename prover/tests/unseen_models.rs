@@ -49,3 +49,25 @@ fn flatten_gemm_transb_alpha_beta() {
 fn shape_ops_constants_and_residual_add() {
     check("mlp_shape_ops");
 }
+
+// PyTorch exports (models/gen_torch.py): outputs within 5% of the largest onnxruntime output magnitude.
+
+#[test]
+fn torch_causal_self_attention_block() {
+    check("torch_attention");
+}
+
+#[test]
+fn torch_gpt_decoder_two_layers() {
+    check("torch_gpt");
+}
+
+#[test]
+fn torch_lstm_with_shape_subgraph_initial_states() {
+    check("torch_lstm");
+}
+
+#[test]
+fn torch_gru_linear_before_reset() {
+    check("torch_gru");
+}

@@ -96,6 +96,14 @@ pub enum FuncKind {
     Ceil,
     /// Nearest integer, ties to even.
     Round,
+    /// Tangent.
+    Tan,
+    /// Arc sine (NaN outside [-1, 1], which the table saturates).
+    Asin,
+    /// Arc cosine.
+    Acos,
+    /// Arc tangent.
+    Atan,
 }
 
 impl FuncKind {
@@ -131,6 +139,10 @@ impl FuncKind {
             FuncKind::Floor => "Floor",
             FuncKind::Ceil => "Ceil",
             FuncKind::Round => "Round",
+            FuncKind::Tan => "Tan",
+            FuncKind::Asin => "Asin",
+            FuncKind::Acos => "Acos",
+            FuncKind::Atan => "Atan",
         }
     }
 
@@ -229,6 +241,10 @@ impl FuncKind {
             FuncKind::Floor => libm::floor(x),
             FuncKind::Ceil => libm::ceil(x),
             FuncKind::Round => libm::rint(x),
+            FuncKind::Tan => libm::tan(x),
+            FuncKind::Asin => libm::asin(x),
+            FuncKind::Acos => libm::acos(x),
+            FuncKind::Atan => libm::atan(x),
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The lowering context: values by ONNX name, the IR graph being built, attribute helpers.
 
-use super::ops::{Registry, SUPPORTED_OPS};
+use super::fold::Folder;
+use super::ops::Registry;
 use super::value::{ConstTensor, Val};
 use crate::error::{CompileError, LowerError};
 use std::collections::HashMap;
 use tract_onnx::pb;
+use tract_onnx::prelude::{DatumType, Tensor, TractError};
 use zkinfer_circuits::graph::{Graph, Op, TensorId};
 
 /// One ONNX node being lowered.
@@ -70,17 +72,35 @@ pub struct Lowering {
     /// The default-domain opset the model imports (attribute and input conventions change with it).
     pub opset: i64,
     values: HashMap<String, Val>,
+    /// The exact tensors of constants whose type is not f32 (integer shapes, booleans, doubles), so
+    /// that folding keeps integer arithmetic exact and typed.
+    typed: HashMap<String, Tensor>,
+    /// Model inputs of an integer type (their values are integers).
+    integer_inputs: Vec<TensorId>,
     registry: Registry,
+}
+
+// tract's errors are `anyhow` errors (not `std::error::Error`): keep their whole chain
+fn tract_err(e: TractError) -> LowerError {
+    LowerError::Tensor {
+        message: format!("{e:#}"),
+    }
 }
 
 /// Converts an ONNX tensor to a constant.
 pub fn load_const(t: &pb::TensorProto) -> Result<ConstTensor, LowerError> {
+    const_of(&load_tensor(t)?)
+}
+
+/// Reads an ONNX tensor with tract.
+fn load_tensor(t: &pb::TensorProto) -> Result<Tensor, LowerError> {
     let onnx = tract_onnx::onnx();
-    // tract's errors are `anyhow` errors (not `std::error::Error`): keep their message
-    let tract = |e: tract_onnx::prelude::TractError| LowerError::Tensor {
-        message: e.to_string(),
-    };
-    let tensor = tract_onnx::tensor::load_tensor(&*onnx.provider, t, None).map_err(tract)?;
+    tract_onnx::tensor::load_tensor(&*onnx.provider, t, None).map_err(tract_err)
+}
+
+/// A tract tensor as a constant.
+pub fn const_of(tensor: &Tensor) -> Result<ConstTensor, LowerError> {
+    let tract = tract_err;
     let as_f64 = tensor.cast_to::<f64>().map_err(tract)?;
     let data = as_f64
         .to_plain_array_view::<f64>()
@@ -100,23 +120,30 @@ impl Lowering {
             graph: Graph::new(name),
             opset: 13,
             values: HashMap::new(),
+            typed: HashMap::new(),
+            integer_inputs: Vec::new(),
             registry: Registry::with_all_ops(),
         }
     }
 
     /// Lowers a graph: initializers, inputs, nodes in order, outputs.
     pub fn lower_graph(mut self, g: &pb::GraphProto) -> Result<Graph, CompileError> {
+        let folder = Folder::new(self.opset);
         for init in &g.initializer {
-            let c = load_const(init)
+            let c = load_tensor(init)
                 .map_err(|e| CompileError::Graph(format!("initializer '{}': {e}", init.name)))?;
-            self.values.insert(init.name.clone(), Val::Const(c));
+            self.bind_tensor(&init.name, c)
+                .map_err(|e| CompileError::Graph(format!("initializer '{}': {e}", init.name)))?;
         }
         for input in &g.input {
             if self.values.contains_key(&input.name) {
                 continue;
             }
-            let shape = input_shape(input)?;
+            let (shape, integer) = input_shape(input)?;
             let id = self.graph.add_input(input.name.clone(), shape);
+            if integer {
+                self.integer_inputs.push(id);
+            }
             self.values.insert(input.name.clone(), Val::Act(id));
         }
         for (i, proto) in g.node.iter().enumerate() {
@@ -136,14 +163,32 @@ impl Lowering {
                     proto.domain
                 )));
             }
-            let builder =
-                self.registry
-                    .get(&proto.op_type)
-                    .ok_or_else(|| CompileError::UnsupportedOp {
+            // a node of constants is run by tract (its own semantics and integer types)
+            let fold_err = match self.constant_inputs(proto) {
+                Some(inputs) => match folder.fold(proto, &inputs) {
+                    Ok(outs) => {
+                        self.bind_folded(&info, outs)?;
+                        continue;
+                    }
+                    Err(e) => Some(e),
+                },
+                None => None,
+            };
+            let Some(builder) = self.registry.get(&proto.op_type) else {
+                return Err(match fold_err {
+                    Some(e) => CompileError::Fold {
                         node: info.name.clone(),
                         op: info.op.clone(),
-                        supported: SUPPORTED_OPS.join(", "),
-                    })?;
+                        chain: format!("{e:#}"),
+                        source: e.into(),
+                    },
+                    None => CompileError::UnsupportedOp {
+                        node: info.name.clone(),
+                        op: info.op.clone(),
+                        supported: self.registry.ops().join(", "),
+                    },
+                });
+            };
             builder(&mut self, &info)?;
         }
         for out in &g.output {
@@ -169,6 +214,74 @@ impl Lowering {
         }
         self.graph.validate()?;
         Ok(self.graph)
+    }
+
+    /// The exact tensors of the node's inputs when every input is a constant (`None` for absent
+    /// optional inputs), else `None`.
+    fn constant_inputs(&self, node: &pb::NodeProto) -> Option<Vec<Option<Tensor>>> {
+        node.input
+            .iter()
+            .map(|name| {
+                if name.is_empty() {
+                    return Some(None);
+                }
+                match self.values.get(name)? {
+                    Val::Const(c) => Some(Some(self.const_tensor(name, c).ok()?)),
+                    Val::Act(_) => None,
+                }
+            })
+            .collect()
+    }
+
+    /// The exact tensor of a constant value.
+    fn const_tensor(&self, name: &str, c: &ConstTensor) -> Result<Tensor, TractError> {
+        if let Some(t) = self.typed.get(name) {
+            return Ok(t.clone());
+        }
+        let data: Vec<f32> = c.data.iter().map(|v| *v as f32).collect();
+        Tensor::from_shape(&c.shape, &data)
+    }
+
+    /// Binds a value name to a tract tensor (kept exactly when it is not f32).
+    fn bind_tensor(&mut self, name: &str, t: Tensor) -> Result<(), LowerError> {
+        let c = const_of(&t)?;
+        if t.datum_type() != DatumType::F32 {
+            self.typed.insert(name.to_string(), t);
+        }
+        self.values.insert(name.to_string(), Val::Const(c));
+        Ok(())
+    }
+
+    /// Binds the outputs tract computed for a node of constants.
+    fn bind_folded(
+        &mut self,
+        node: &NodeInfo,
+        outs: Vec<Option<Tensor>>,
+    ) -> Result<(), CompileError> {
+        for (name, t) in node.proto.output.iter().zip(outs) {
+            if let Some(t) = t {
+                self.bind_tensor(name, t).map_err(|e| node.lower_err(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds output `i` of a node to an integer (int64) constant, such as a shape.
+    pub fn set_ints(
+        &mut self,
+        node: &NodeInfo,
+        i: usize,
+        shape: &[usize],
+        data: Vec<i64>,
+    ) -> Result<(), CompileError> {
+        let name = node
+            .proto
+            .output
+            .get(i)
+            .ok_or_else(|| node.err(format!("the node has no output {i}")))?
+            .clone();
+        let t = Tensor::from_shape(shape, &data).map_err(|e| node.lower_err(tract_err(e)))?;
+        self.bind_tensor(&name, t).map_err(|e| node.lower_err(e))
     }
 
     /// Input `i` of a node.
@@ -205,6 +318,26 @@ impl Lowering {
             Val::Act(_) => Err(node.err(format!(
                 "{what} (input {i}) must be a constant, it is computed from the model's input"
             ))),
+        }
+    }
+
+    /// Whether an activation holds only integers: an integer model input, or the output of a rounding
+    /// table (Floor, Ceil, Round, Sign) or a reshape/gather of one.
+    pub fn is_integral(&self, t: TensorId) -> bool {
+        use zkinfer_circuits::tables::FuncKind;
+        if self.integer_inputs.contains(&t) {
+            return true;
+        }
+        let Some(node) = self.graph.nodes.iter().find(|n| n.output == t) else {
+            return false;
+        };
+        match &node.op {
+            Op::Func(f) => matches!(
+                f.f,
+                FuncKind::Floor | FuncKind::Ceil | FuncKind::Round | FuncKind::Sign
+            ),
+            Op::Reshape(_) | Op::Gather(_) => node.inputs.iter().all(|i| self.is_integral(*i)),
+            _ => false,
         }
     }
 
@@ -305,7 +438,9 @@ impl Lowering {
     }
 }
 
-fn input_shape(input: &pb::ValueInfoProto) -> Result<Vec<usize>, CompileError> {
+/// The static shape of a model input (symbolic dimensions are 1: one sample at a time) and whether its
+/// type is an integer type.
+fn input_shape(input: &pb::ValueInfoProto) -> Result<(Vec<usize>, bool), CompileError> {
     use pb::tensor_shape_proto::dimension::Value as Dim;
     use pb::type_proto::Value as Ty;
     let err = |m: &str| CompileError::Graph(format!("input '{}': {m}", input.name));
@@ -330,6 +465,7 @@ fn input_shape(input: &pb::ValueInfoProto) -> Result<Vec<usize>, CompileError> {
     if !numeric.iter().any(|d| *d as i32 == t.elem_type) {
         return Err(err("only numeric (float or integer) inputs are supported"));
     }
+    let integer = !numeric[..4].iter().any(|d| *d as i32 == t.elem_type);
     let shape = t.shape.as_ref().ok_or_else(|| err("has no static shape"))?;
     shape
         .dim
@@ -340,5 +476,6 @@ fn input_shape(input: &pb::ValueInfoProto) -> Result<Vec<usize>, CompileError> {
             Some(Dim::DimParam(_)) | None => Ok(1),
             Some(Dim::DimValue(v)) => Err(err(&format!("dimension {v} is not positive"))),
         })
-        .collect()
+        .collect::<Result<_, _>>()
+        .map(|s| (s, integer))
 }

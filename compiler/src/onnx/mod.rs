@@ -2,6 +2,7 @@
 //! supported op family registers its builders in `ops/`, and constants are folded as they are met.
 
 mod ctx;
+mod fold;
 pub mod ops;
 mod value;
 
@@ -25,7 +26,7 @@ pub fn read_proto(path: &Path) -> Result<pb::ModelProto, CompileError> {
     }
     tract_onnx::onnx()
         .proto_model_for_path(path)
-        .map_err(|e| load(format!("not a readable ONNX model: {e}")))
+        .map_err(|e| load(format!("not a readable ONNX model: {e:#}")))
 }
 
 /// Loads and lowers an ONNX model.

@@ -1,9 +1,12 @@
 //! Builders shared by several op families: gathers, max/min trees, reductions over axes.
 
 use super::super::ctx::{Lowering, NodeInfo};
+use super::super::value::ConstTensor;
 use super::index::{indices, ravel, strides};
 use crate::error::CompileError;
-use zkinfer_circuits::graph::{Binary, BinaryKind, Gather, Linear, Matrix, Op, Position, TensorId};
+use zkinfer_circuits::graph::{
+    Binary, BinaryKind, ConstAffine, Gather, Linear, Matrix, Op, Position, TensorId,
+};
 
 /// An intermediate gather of `inputs` (laid end to end) into `out_shape`.
 pub fn gather(
@@ -21,6 +24,32 @@ pub fn gather(
         fill,
     });
     l.add(n, what, op, inputs)
+}
+
+/// A constant as an activation (one lane row per element): an element of `anchor` broadcast to the
+/// constant's shape, times zero, plus the constant.
+pub fn materialize(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    what: &str,
+    anchor: TensorId,
+    c: &ConstTensor,
+) -> Result<TensorId, CompileError> {
+    let count = c.data.len();
+    let spread = gather(
+        l,
+        n,
+        &format!("{what}.spread"),
+        vec![anchor],
+        c.shape.clone(),
+        vec![Some(0); count],
+        0.0,
+    )?;
+    let op = Op::ConstAffine(ConstAffine {
+        mul: vec![0.0],
+        add: c.data.iter().map(|v| *v as f32).collect(),
+    });
+    l.add(n, what, op, vec![spread])
 }
 
 /// `max` (or `min`) of equally shaped tensors as a balanced tree of binary nodes.

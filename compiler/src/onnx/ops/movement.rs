@@ -4,6 +4,7 @@
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
+use super::build::materialize;
 use super::index::{axis, indices, ravel, strides};
 use super::Registry;
 use crate::error::CompileError;
@@ -22,7 +23,7 @@ pub(super) fn register(r: &mut Registry) {
     r.insert("SpaceToDepth", space_to_depth);
 }
 
-fn shape_of(l: &Lowering, v: &Val) -> Vec<usize> {
+pub(super) fn shape_of(l: &Lowering, v: &Val) -> Vec<usize> {
     match v {
         Val::Act(t) => l.shape(*t),
         Val::Const(c) => c.shape.clone(),
@@ -30,7 +31,7 @@ fn shape_of(l: &Lowering, v: &Val) -> Vec<usize> {
 }
 
 /// Output `i` of the node as `map` over `inputs` (end to end): a constant if they all are, else a gather.
-fn apply(
+pub(super) fn apply(
     l: &mut Lowering,
     n: &NodeInfo,
     out: usize,
@@ -60,13 +61,20 @@ fn apply(
             }),
         );
     }
-    let ids = inputs
-        .iter()
-        .map(|v| match v {
-            Val::Act(t) => Ok(*t),
-            Val::Const(_) => Err(n.err("mixing constant and computed inputs is not supported")),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    // constants among computed inputs (Concat of a learned token and the activations) become
+    // activations of their own
+    let anchor = inputs.iter().find_map(|v| match v {
+        Val::Act(t) => Some(*t),
+        Val::Const(_) => None,
+    });
+    let mut ids = Vec::with_capacity(inputs.len());
+    for (i, v) in inputs.iter().enumerate() {
+        ids.push(match (v, anchor) {
+            (Val::Act(t), _) => *t,
+            (Val::Const(c), Some(a)) => materialize(l, n, &format!("const{i}"), a, c)?,
+            (Val::Const(_), None) => return Err(n.err("internal: no computed input")),
+        });
+    }
     let op = Op::Gather(Gather {
         out_shape,
         map,

@@ -1,7 +1,7 @@
 //! Element-wise nonlinear functions, each proved by a lookup table over the quantised domain (one table
 //! per function and pair of scales, shared by every use): Sigmoid, Tanh, Exp, Log, Sqrt, Reciprocal, Erf,
 //! Gelu, Softplus, Softsign, Elu, Selu, LeakyRelu, HardSigmoid, HardSwish, Abs, Sign, Clip, Shrink,
-//! Sin, Cos, Floor, Ceil, Round; Neg is affine; PRelu with per-channel slopes is `s*x + (1-s)*relu(x)`.
+//! Sin, Cos, Tan, Asin, Acos, Atan, Floor, Ceil, Round; Neg is affine; Celu is a scaled Elu; PRelu with per-channel slopes is `s*x + (1-s)*relu(x)`.
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
@@ -36,10 +36,15 @@ pub(super) fn register(r: &mut Registry) {
         "Floor",
         "Ceil",
         "Round",
+        "Tan",
+        "Asin",
+        "Acos",
+        "Atan",
     ] {
         r.insert(op, func);
     }
     r.insert("Neg", neg);
+    r.insert("Celu", celu);
     r.insert("PRelu", prelu);
 }
 
@@ -91,6 +96,10 @@ fn kind(l: &Lowering, n: &NodeInfo) -> Result<FuncKind, CompileError> {
         },
         "Sin" => FuncKind::Sin,
         "Cos" => FuncKind::Cos,
+        "Tan" => FuncKind::Tan,
+        "Asin" => FuncKind::Asin,
+        "Acos" => FuncKind::Acos,
+        "Atan" => FuncKind::Atan,
         "Floor" => FuncKind::Floor,
         "Ceil" => FuncKind::Ceil,
         "Round" => FuncKind::Round,
@@ -129,6 +138,30 @@ fn func(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         ),
         Val::Act(x) => l.emit(n, &n.op, Op::Func(Func { f }), vec![x]).map(|_| ()),
     }
+}
+
+/// `celu(x, a) = a * elu(x / a, 1)`: two constant scalings around the Elu table.
+fn celu(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    let a = n.attr_float("alpha", 1.0);
+    if a == 0.0 {
+        return Err(n.err("alpha 0 divides by zero"));
+    }
+    let x = match l.input(n, 0)? {
+        Val::Act(x) => x,
+        Val::Const(_) => return Err(n.err("internal: a constant input is folded by tract")),
+    };
+    let scale = |m: f32| {
+        Op::ConstAffine(ConstAffine {
+            mul: vec![m],
+            add: vec![0.0],
+        })
+    };
+    let down = l.add(n, "scaled", scale(1.0 / a), vec![x])?;
+    let elu = Func {
+        f: FuncKind::Elu { alpha: 1.0 },
+    };
+    let e = l.add(n, "elu", Op::Func(elu), vec![down])?;
+    l.emit(n, "Celu", scale(a), vec![e]).map(|_| ())
 }
 
 fn neg(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {

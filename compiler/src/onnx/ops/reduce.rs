@@ -1,5 +1,6 @@
 //! Reductions and normalised exponentials: ReduceSum, ReduceMean (a `Linear`), ReduceMax, ReduceMin
-//! (max/min trees), Softmax and LogSoftmax (max shift, exp table, sum, reciprocal or log table).
+//! (max/min trees), ReduceL1/L2/SumSquare/LogSum/LogSumExp (a table, a sum, a table), Softmax and
+//! LogSoftmax (max shift, exp table, sum, reciprocal or log table).
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
@@ -15,6 +16,11 @@ pub(super) fn register(r: &mut Registry) {
     r.insert("ReduceMean", reduce_mean_op);
     r.insert("ReduceMax", reduce_max_op);
     r.insert("ReduceMin", reduce_min_op);
+    r.insert("ReduceL1", reduce_l1);
+    r.insert("ReduceL2", reduce_l2);
+    r.insert("ReduceSumSquare", reduce_sum_square);
+    r.insert("ReduceLogSum", reduce_log_sum);
+    r.insert("ReduceLogSumExp", reduce_log_sum_exp);
     r.insert("Softmax", softmax);
     r.insert("LogSoftmax", log_softmax);
     r.insert("ArgMax", arg_max);
@@ -96,6 +102,62 @@ fn reduce_max_op(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
 }
 fn reduce_min_op(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     reduce(l, n, Reduce::Min)
+}
+
+/// `post(sum(pre(x)))` over the axes: ReduceL1 (|x|), ReduceL2 (x*x, then sqrt), ReduceSumSquare,
+/// ReduceLogSum (log), ReduceLogSumExp (exp, then log; exp(x - max) would be exact for wide ranges, the
+/// calibrated exp table already bounds its inputs).
+fn composite(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    pre: Option<Op>,
+    square: bool,
+    post: Option<FuncKind>,
+) -> Result<(), CompileError> {
+    let x = act_input(l, n)?;
+    let rank = l.shape(x).len();
+    let axes = if l.opset >= 18 {
+        reduce_axes(l, n, rank, 1)?
+    } else {
+        reduce_axes(l, n, rank, usize::MAX)?
+    };
+    let keepdims = n.attr_int("keepdims", 1) != 0;
+    let mut y = x;
+    if let Some(op) = pre {
+        y = l.add(n, "elementwise", op, vec![y])?;
+    }
+    if square {
+        let mul = Op::Binary(Binary {
+            kind: BinaryKind::Mul,
+        });
+        y = l.add(n, "square", mul, vec![y, y])?;
+    }
+    let sum = reduce_sum(l, n, y, &axes, keepdims, false)?;
+    match post {
+        None => l.emit(n, &n.op, Op::Linear(sum), vec![y]).map(|_| ()),
+        Some(f) => {
+            let s = l.add(n, "sum", Op::Linear(sum), vec![y])?;
+            l.emit(n, &n.op, Op::Func(Func { f }), vec![s]).map(|_| ())
+        }
+    }
+}
+
+fn reduce_l1(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    let abs = Op::Func(Func { f: FuncKind::Abs });
+    composite(l, n, Some(abs), false, None)
+}
+fn reduce_l2(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    composite(l, n, None, true, Some(FuncKind::Sqrt))
+}
+fn reduce_sum_square(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    composite(l, n, None, true, None)
+}
+fn reduce_log_sum(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    composite(l, n, None, false, Some(FuncKind::Log))
+}
+fn reduce_log_sum_exp(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    let exp = Op::Func(Func { f: FuncKind::Exp });
+    composite(l, n, Some(exp), false, Some(FuncKind::Log))
 }
 
 /// The axes a softmax normalises over: the one axis (opset 13+) or every axis from it on (before).
