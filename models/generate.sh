@@ -5,3 +5,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 [[ -x $here/.venv/bin/python ]] || python3 -m venv "$here/.venv"
 "$here/.venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
 "$here/.venv/bin/python" "$here/generate.py" "$@"
+# tree ensembles (scikit-learn -> skl2onnx), with onnxruntime outputs: models/trees/
+[[ $# -gt 0 ]] || "$here/.venv/bin/python" "$here/gen_trees.py"

@@ -130,7 +130,7 @@ impl Lowering {
                 op: proto.op_type.clone(),
                 proto,
             };
-            if !proto.domain.is_empty() && proto.domain != "ai.onnx" {
+            if !["", "ai.onnx", "ai.onnx.ml"].contains(&proto.domain.as_str()) {
                 return Err(info.err(format!(
                     "ops of domain '{}' are not supported",
                     proto.domain

@@ -4,6 +4,7 @@
 mod activation;
 mod arith;
 mod build;
+mod compare;
 mod constant;
 mod conv;
 mod index;
@@ -15,6 +16,7 @@ mod norm;
 mod pool;
 mod reduce;
 mod shape;
+mod tree;
 
 use super::ctx::{Lowering, NodeInfo};
 use crate::error::CompileError;
@@ -27,6 +29,7 @@ pub type OpBuilder = fn(&mut Lowering, &NodeInfo) -> Result<(), CompileError>;
 pub const SUPPORTED_OPS: &[&str] = &[
     "Abs",
     "Add",
+    "And",
     "ArgMax",
     "ArgMin",
     "AveragePool",
@@ -43,6 +46,7 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Div",
     "Dropout",
     "Elu",
+    "Equal",
     "Erf",
     "Exp",
     "Expand",
@@ -53,12 +57,16 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Gemm",
     "GlobalAveragePool",
     "GlobalMaxPool",
+    "Greater",
+    "GreaterOrEqual",
     "HardSigmoid",
     "HardSwish",
     "Identity",
     "InstanceNormalization",
     "LayerNormalization",
     "LeakyRelu",
+    "Less",
+    "LessOrEqual",
     "Log",
     "LogSoftmax",
     "MatMul",
@@ -68,6 +76,8 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Min",
     "Mul",
     "Neg",
+    "Not",
+    "Or",
     "PRelu",
     "Pad",
     "Pow",
@@ -97,7 +107,11 @@ pub const SUPPORTED_OPS: &[&str] = &[
     "Tanh",
     "Tile",
     "Transpose",
+    "TreeEnsembleClassifier",
+    "TreeEnsembleRegressor",
     "Unsqueeze",
+    "Where",
+    "Xor",
 ];
 
 /// Builders by ONNX op type.
@@ -119,6 +133,8 @@ impl Registry {
         norm::register(&mut r);
         pool::register(&mut r);
         reduce::register(&mut r);
+        compare::register(&mut r);
+        tree::register(&mut r);
         r
     }
 
