@@ -97,8 +97,8 @@ fn rows_of(m: &MockModel, node: &str) -> usize {
     m.plan()
         .spans
         .iter()
-        .filter(|s| s.node.as_ref().is_some_and(|n| n.name == node))
-        .last()
+        .rev()
+        .find(|s| s.node.as_ref().is_some_and(|n| n.name == node))
         .expect("span")
         .lanes
         .start

@@ -67,6 +67,13 @@ fn strings(n: &NodeInfo, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A node's (tree id, node id).
+type Key = (i64, i64);
+
+/// The leaf indicators (none when no tree splits), the leaves they stand for, and the leaves that are
+/// roots.
+type Leaves = (Option<TensorId>, Vec<Key>, Vec<Key>);
+
 /// One node of one tree.
 #[derive(Debug, Clone)]
 struct TreeNode {
@@ -164,7 +171,7 @@ fn leaf_indicators(
     n: &NodeInfo,
     x: TensorId,
     e: &Ensemble,
-) -> Result<(Option<TensorId>, Vec<(i64, i64)>, Vec<(i64, i64)>), CompileError> {
+) -> Result<Leaves, CompileError> {
     let shape = l.shape(x);
     let (rows, feats) = match shape.as_slice() {
         [f] => (1, *f),
