@@ -116,7 +116,10 @@ impl Lowering {
                 continue;
             }
             let shape = input_shape(input)?;
-            let id = self.graph.add_input(input.name.clone(), shape);
+            let id = match is_bool(input) {
+                true => self.graph.add_bool_input(input.name.clone(), shape),
+                false => self.graph.add_input(input.name.clone(), shape),
+            };
             self.values.insert(input.name.clone(), Val::Act(id));
         }
         for (i, proto) in g.node.iter().enumerate() {
@@ -305,6 +308,13 @@ impl Lowering {
     }
 }
 
+/// Whether a graph input holds booleans (the circuit checks each is 0 or 1).
+fn is_bool(input: &pb::ValueInfoProto) -> bool {
+    use pb::type_proto::Value as Ty;
+    matches!(input.r#type.as_ref().and_then(|t| t.value.as_ref()),
+        Some(Ty::TensorType(t)) if t.elem_type == pb::tensor_proto::DataType::Bool as i32)
+}
+
 fn input_shape(input: &pb::ValueInfoProto) -> Result<Vec<usize>, CompileError> {
     use pb::tensor_shape_proto::dimension::Value as Dim;
     use pb::type_proto::Value as Ty;
@@ -326,9 +336,10 @@ fn input_shape(input: &pb::ValueInfoProto) -> Result<Vec<usize>, CompileError> {
         D::Uint16,
         D::Uint32,
         D::Uint64,
+        D::Bool,
     ];
     if !numeric.iter().any(|d| *d as i32 == t.elem_type) {
-        return Err(err("only numeric (float or integer) inputs are supported"));
+        return Err(err("only numeric (float, integer or boolean) inputs are supported"));
     }
     let shape = t.shape.as_ref().ok_or_else(|| err("has no static shape"))?;
     shape
