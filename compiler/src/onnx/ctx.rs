@@ -339,7 +339,9 @@ fn input_shape(input: &pb::ValueInfoProto) -> Result<Vec<usize>, CompileError> {
         D::Bool,
     ];
     if !numeric.iter().any(|d| *d as i32 == t.elem_type) {
-        return Err(err("only numeric (float, integer or boolean) inputs are supported"));
+        return Err(err(
+            "only numeric (float, integer or boolean) inputs are supported",
+        ));
     }
     let shape = t.shape.as_ref().ok_or_else(|| err("has no static shape"))?;
     shape
