@@ -122,3 +122,40 @@ fn gradient_boosting_regressor() {
     let (agree, n) = check("diabetes_gbr", false);
     assert!(agree * 10 >= n * 9, "{agree}/{n}");
 }
+
+#[test]
+fn wrong_branch_decision_in_a_tree_fails_the_remainder_range_check() {
+    // the decision tree's first branch comparison claims the other side: its sign bit and output flip, the
+    // remainder that keeps the lane identity leaves [0, 2^b)
+    use zkinfer_circuits::dev::{assert_fails_with, LaneLookup};
+    let d = dir("iris_tree");
+    let c = zkinfer_compiler::compile_onnx(
+        &d.join("model.onnx"),
+        &[d.join("calibration.json")],
+        &CompileOptions::default(),
+    )
+    .expect("compiles");
+    let model = Arc::new(CompiledModel::new(c.quant.clone(), &c.settings).expect("plans"));
+    let input = floats(&json(d.join("input.json"))["input_data"][0]);
+    let w = generate(&model.quant, &model.plan, &[input]).expect("witness");
+    let mock = MockModel::new(c.settings.clone(), model.clone());
+    assert!(mock.settings().layout.lane_bool);
+    // the first span of the tree node: the branch comparisons (the feature gathers take no rows)
+    let span = model
+        .plan
+        .spans
+        .iter()
+        .find(|s| s.node.is_some())
+        .expect("the tree's spans");
+    let i = span.lanes.start;
+    let bits = c.settings.layout.lookup_bits;
+    let mut t = w.clone();
+    let v = &mut t.lanes[i];
+    let flip = 1 - v.q;
+    v.r += (v.q - flip) << bits;
+    v.q = flip;
+    v.z = flip;
+    let expected = mock.lane_failures(&t, i);
+    assert!(expected.contains(&mock.lane_lookup(i, LaneLookup::Remainder)));
+    assert_fails_with(mock.verify(t), &expected);
+}
