@@ -152,7 +152,16 @@ impl Circuit<Fr> for ModelCircuit {
         let table = LookupTableConfig::configure(meta);
         let tile = MacTileConfig::configure(meta, tb, tk);
         let lanes = (0..lanes)
-            .map(|_| AffineLaneConfig::configure(meta, &table, bits, l.lane_mul, l.lane_zadd))
+            .map(|_| {
+                AffineLaneConfig::configure(
+                    meta,
+                    &table,
+                    bits,
+                    l.lane_mul,
+                    l.lane_zadd,
+                    l.lane_bool,
+                )
+            })
             .collect();
         let instance = meta.instance_column();
         meta.enable_equality(instance);
@@ -275,6 +284,7 @@ fn assign_lanes(
             c: fr_from_i128(row.c as i128),
             m_ab: fr_from_i128(row.m_ab as i128),
             m_zb: fr_from_i128(row.m_zb as i128),
+            boolean: row.boolean,
             tag_r: id_tag,
             tag_q: row.act_tag,
         };

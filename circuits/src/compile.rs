@@ -16,7 +16,7 @@ fn exact_shape(
 ) -> Result<ModelShape> {
     // only the row counts matter here: the digest of the final settings is not known yet
     let plan = Plan::build(quant, layout, crate::Fr::zero())?;
-    let (lane_mul, lane_zadd) = quant.lane_features();
+    let (lane_mul, lane_zadd, lane_bool) = quant.lane_features();
     Ok(ModelShape {
         dense: estimate.dense.clone(),
         lane_rows: plan.lane_rows.len(),
@@ -24,6 +24,7 @@ fn exact_shape(
         instances: estimate.instances,
         lane_mul,
         lane_zadd,
+        lane_bool,
     })
 }
 
@@ -92,7 +93,7 @@ pub fn compile_graph(
     if choice.layout.lookup_bits != first.layout.lookup_bits {
         quant = quantise_at(choice.layout.lookup_bits)?;
     }
-    let (lane_mul, lane_zadd) = quant.lane_features();
+    let (lane_mul, lane_zadd, lane_bool) = quant.lane_features();
     let io = |ids: &[usize]| -> Vec<IoSpec> {
         ids.iter()
             .map(|&t| IoSpec {
@@ -109,6 +110,7 @@ pub fn compile_graph(
         layout: LayoutParams {
             lane_mul,
             lane_zadd,
+            lane_bool,
             ..choice.layout
         },
         tables: quant.tables.clone(),

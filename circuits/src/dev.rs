@@ -13,10 +13,12 @@
 //!   model queries fixed columns that the model region assigns, so their failures are `InRegion` of the
 //!   model region; a copy failure names a single advice or instance cell, which no region records, so it
 //!   is `OutsideRegion { row }`.
-//! - Gate and lookup indices follow `configure` order: the tile gate, then per lane its gate and its
-//!   remainder and activation lookups. [`MockModel`] reads them from the constraint system, by name.
+//! - Gate and lookup indices follow `configure` order: the tile gate, then per lane its gate (and its
+//!   boolean gate, with `lane_bool`) and its remainder and activation lookups. [`MockModel`] reads them from the constraint system, by name.
 
-use crate::chips::affine_lane::{ACTIVATION_LOOKUP, LANE_CONSTRAINT, LANE_GATE, REMAINDER_LOOKUP};
+use crate::chips::affine_lane::{
+    ACTIVATION_LOOKUP, BOOL_CONSTRAINT, BOOL_GATE, LANE_CONSTRAINT, LANE_GATE, REMAINDER_LOOKUP,
+};
 use crate::chips::mac_tile::{mac_constraint, MAC_GATE};
 use crate::circuit::{CompiledModel, ModelCircuit, ModelConfig, MODEL_REGION, TILE_FIRST_ROW};
 use crate::layout::Plan;
@@ -283,6 +285,16 @@ impl MockModel {
         }
     }
 
+    /// The boolean gate failing on plan lane row `lane_row` (its `q` is neither 0 nor 1).
+    pub fn bool_gate(&self, lane_row: usize) -> Expected {
+        let (lane, row) = self.lane_position(lane_row);
+        let gate = Gate::from((self.gate_index(BOOL_GATE, lane), BOOL_GATE));
+        Expected::Constraint {
+            constraint: Constraint::from((gate, 0, BOOL_CONSTRAINT)),
+            location: Self::in_model(row),
+        }
+    }
+
     /// A lookup of plan lane row `lane_row` failing.
     pub fn lane_lookup(&self, lane_row: usize, lookup: LaneLookup) -> Expected {
         let (lane, row) = self.lane_position(lane_row);
@@ -326,6 +338,9 @@ impl MockModel {
             lane_row == plan.bind_lane as usize || lane_row == plan.settings_lane as usize;
         if !statement_row && sum != v.q * pow + v.r {
             out.push(self.lane_gate(lane_row));
+        }
+        if row.boolean && v.q != 0 && v.q != 1 {
+            out.push(self.bool_gate(lane_row));
         }
         // the settings row's remainder tag is 0: only `r = 0` is in its table
         let r_ok = match lane_row == plan.settings_lane as usize {

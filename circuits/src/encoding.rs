@@ -35,6 +35,15 @@ impl Encoding {
         }
     }
 
+    /// A boolean: stored 0 or 1, real value the same.
+    pub fn boolean() -> Self {
+        Self {
+            scale: 0,
+            offset: 0,
+            bits: 1,
+        }
+    }
+
     /// `2^scale` as a float.
     pub fn unit(&self) -> f64 {
         2f64.powi(self.scale)

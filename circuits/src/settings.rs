@@ -43,6 +43,10 @@ pub struct LayoutParams {
     /// The lane's activation lookup reads `z - b * m_zb` (max and min: `z = b + step(q)`).
     #[serde(default)]
     pub lane_zadd: bool,
+    /// The lanes have the boolean gate `is_bool * q * (1 - q)` (comparisons, logic ops, selections).
+    /// Left out of the JSON when false, so the settings (and digests) of models without it are unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lane_bool: bool,
 }
 
 /// A public input or output tensor.

@@ -13,6 +13,12 @@
 //! and the activation lookup reading `z - b * m_zb` instead of `z` (degree 5), so that `z = b + step(q)`
 //! computes `max(a, b)` and `min(a, b)` in one row.
 //!
+//! A third optional term (`lane_bool`) makes the quotient a boolean where the fixed `is_bool` is 1: gate
+//! "boolean", `is_bool * q * (1 - q) = 0`. With `r` range-checked, a row computing `d + 2^bits` for a
+//! difference `d` in `[-2^bits, 2^bits)` then has `q = [d >= 0]`: the sign bit of the difference, so
+//! comparisons need no table of their own; logic ops on booleans (Not, And, Or, Xor) and boolean inputs
+//! keep their `q` in {0, 1} the same way.
+//!
 //! Unused rows have tags 0 and must hold `r = q = z = 0`. Every value entering `a` and `b` is bounded by
 //! construction (copied from range-checked cells or tile sums of them), so the identity holds over the
 //! integers, not only modulo p. Degree 3 (gate), 4 (lookups).
@@ -31,6 +37,10 @@ pub const LANE_CONSTRAINT: &str = "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r";
 pub const REMAINDER_LOOKUP: &str = "lane remainder";
 /// Name of the lookup of `(q, z)` in the activation sub-table.
 pub const ACTIVATION_LOOKUP: &str = "lane activation";
+/// Name of the gate that makes a lane's quotient boolean.
+pub const BOOL_GATE: &str = "boolean";
+/// Name of the boolean gate's one constraint.
+pub const BOOL_CONSTRAINT: &str = "q*(1-q) = 0";
 
 /// Columns, gate and lookups of one lane.
 #[derive(Debug, Clone)]
@@ -59,6 +69,8 @@ pub struct AffineLaneConfig {
     pub m_ab: Option<Column<Fixed>>,
     /// Coefficient of `b` subtracted from `z` in the activation lookup (only with `lane_zadd`).
     pub m_zb: Option<Column<Fixed>>,
+    /// 1 where `q` must be boolean (only with `lane_bool`).
+    pub is_bool: Option<Column<Fixed>>,
     /// Enables the lane gate on a row.
     pub enable: Selector,
 }
@@ -71,11 +83,13 @@ impl AffineLaneConfig {
         bits: u32,
         mul: bool,
         zadd: bool,
+        boolean: bool,
     ) -> Self {
         let [a, b, q, r, z] = [(); 5].map(|_| meta.advice_column());
         let [m_a, m_b, c, tag_r, tag_q] = [(); 5].map(|_| meta.fixed_column());
         let m_ab = mul.then(|| meta.fixed_column());
         let m_zb = zadd.then(|| meta.fixed_column());
+        let is_bool = boolean.then(|| meta.fixed_column());
         let enable = meta.selector();
         for col in [a, b, z] {
             meta.enable_equality(col);
@@ -103,6 +117,14 @@ impl AffineLaneConfig {
                 en * (lhs - qv * Expression::Constant(pow) - rv),
             )]
         });
+        if let Some(col) = is_bool {
+            meta.create_gate(BOOL_GATE, |m| {
+                let qv = m.query_advice(q, Rotation::cur());
+                let sel = m.query_fixed(col, Rotation::cur());
+                let one = Expression::Constant(Fr::one());
+                vec![(BOOL_CONSTRAINT, sel * qv.clone() * (one - qv))]
+            });
+        }
         meta.lookup(REMAINDER_LOOKUP, |m| {
             let (t, rv) = (
                 m.query_fixed(tag_r, Rotation::cur()),
@@ -134,6 +156,7 @@ impl AffineLaneConfig {
             tag_q,
             m_ab,
             m_zb,
+            is_bool,
             enable,
         }
     }
@@ -152,6 +175,8 @@ pub struct LaneRowFixed {
     pub m_ab: Fr,
     /// Coefficient of `b` in the activation lookup (ignored without the `m_zb` column).
     pub m_zb: Fr,
+    /// `q` must be boolean (ignored without the `is_bool` column).
+    pub boolean: bool,
     /// Tag of the range (identity) sub-table for `r`.
     pub tag_r: u64,
     /// Tag of the activation sub-table for `(q, z)`.
@@ -217,6 +242,9 @@ impl AffineLaneChip {
             if v != Fr::zero() {
                 region.assign_fixed(col, row, v);
             }
+        }
+        if let (Some(col), true) = (c.is_bool, fixed.boolean) {
+            region.assign_fixed(col, row, Fr::one());
         }
         region.assign_fixed(c.tag_r, row, Fr::from(fixed.tag_r));
         region.assign_fixed(c.tag_q, row, Fr::from(fixed.tag_q));

@@ -5,6 +5,7 @@
 mod add;
 mod binary;
 mod broadcast;
+mod compare;
 mod const_affine;
 mod dense;
 mod error;
@@ -12,22 +13,27 @@ mod func;
 mod fuse;
 mod gather;
 mod linear;
+mod logic;
 mod op;
 mod relu;
 mod reshape;
+mod select;
 
 pub use add::AddTensors;
 pub use binary::{Binary, BinaryKind};
 pub use broadcast::{broadcast_index_map, broadcast_shapes};
+pub use compare::{Compare, CompareKind};
 pub use const_affine::ConstAffine;
 pub use dense::Dense;
 pub use error::ShapeError;
 pub use func::Func;
 pub use gather::Gather;
 pub use linear::{Linear, Matrix, Position};
+pub use logic::{Logic, LogicKind};
 pub use op::Op;
 pub use relu::Relu;
 pub use reshape::Reshape;
+pub use select::Where;
 
 use crate::error::{CircuitError, NodeRef, Result};
 use serde::{Deserialize, Serialize};
@@ -89,6 +95,9 @@ pub struct Graph {
     pub inputs: Vec<TensorId>,
     /// Graph outputs, in order.
     pub outputs: Vec<TensorId>,
+    /// Graph inputs that hold booleans (0 or 1; the circuit's boolean gate checks them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub boolean_inputs: Vec<TensorId>,
 }
 
 impl Graph {
@@ -107,6 +116,13 @@ impl Graph {
             shape,
         });
         self.tensors.len() - 1
+    }
+
+    /// Adds a boolean graph input (values 0 or 1) of the given shape.
+    pub fn add_bool_input(&mut self, name: impl Into<String>, shape: Vec<usize>) -> TensorId {
+        let id = self.add_input(name, shape);
+        self.boolean_inputs.push(id);
+        id
     }
 
     /// Adds a graph input of the given shape.

@@ -1,7 +1,10 @@
 //! The op set of the IR. Each op lives in its own file; this enum only dispatches.
 
 use super::error::ShapeError;
-use super::{AddTensors, Binary, ConstAffine, Dense, Func, Gather, Linear, Relu, Reshape};
+use super::{
+    AddTensors, Binary, Compare, ConstAffine, Dense, Func, Gather, Linear, Logic, Relu, Reshape,
+    Where,
+};
 use serde::{Deserialize, Serialize};
 
 /// An IR operation.
@@ -25,6 +28,12 @@ pub enum Op {
     Func(Func),
     /// Product, maximum or minimum of two activations.
     Binary(Binary),
+    /// Comparison of two activations or of an activation and constants (boolean output).
+    Compare(Compare),
+    /// Not, And, Or, Xor of booleans.
+    Logic(Logic),
+    /// Selection by a boolean.
+    Where(Where),
 }
 
 impl Op {
@@ -40,6 +49,9 @@ impl Op {
             Op::Gather(o) => o.output_shape(inputs),
             Op::Func(o) => o.output_shape(inputs),
             Op::Binary(o) => o.output_shape(inputs),
+            Op::Compare(o) => o.output_shape(inputs),
+            Op::Logic(o) => o.output_shape(inputs),
+            Op::Where(o) => o.output_shape(inputs),
         }
     }
 
@@ -55,6 +67,9 @@ impl Op {
             Op::Gather(o) => o.eval_float(inputs, shapes),
             Op::Func(o) => o.eval_float(inputs, shapes),
             Op::Binary(o) => o.eval_float(inputs, shapes),
+            Op::Compare(o) => o.eval_float(inputs, shapes),
+            Op::Logic(o) => o.eval_float(inputs, shapes),
+            Op::Where(o) => o.eval_float(inputs, shapes),
         }
     }
 }

@@ -81,7 +81,7 @@ fn table_rows(shape: &ModelShape, bits: u32) -> usize {
 
 fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize) -> f64 {
     let advice = b + k + 5 * l;
-    let extra = shape.lane_mul as usize + shape.lane_zadd as usize;
+    let extra = shape.lane_mul as usize + shape.lane_zadd as usize + shape.lane_bool as usize;
     let fixed = b * k + 3 + (6 + extra) * l + 3;
     let lookups = 2 * l;
     let equality = b + k + 3 * l + 1;
@@ -124,6 +124,7 @@ pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<L
                         lanes: l,
                         lane_mul: shape.lane_mul,
                         lane_zadd: shape.lane_zadd,
+                        lane_bool: shape.lane_bool,
                     };
                     best = Some(LayoutChoice { k, layout, cost });
                 }
@@ -157,6 +158,7 @@ mod tests {
             instances: 100,
             lane_mul: false,
             lane_zadd: false,
+            lane_bool: false,
         };
         let c = choose_layout(&shape, Target::Resources, 0).expect("fits");
         assert_eq!(c.k, 12);
@@ -178,6 +180,7 @@ mod tests {
             instances: 100,
             lane_mul: false,
             lane_zadd: false,
+            lane_bool: false,
         };
         let c = choose_layout(&shape, Target::Resources, 0).expect("fits");
         let tile = c.layout.tile_inputs * c.layout.tile_outputs;

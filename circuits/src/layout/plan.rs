@@ -45,6 +45,8 @@ pub struct LaneRow {
     pub c: i64,
     /// Activation sub-table tag.
     pub act_tag: u64,
+    /// `q` is a boolean (the lane's boolean gate is on).
+    pub boolean: bool,
 }
 
 /// A tile row.
@@ -130,6 +132,7 @@ impl Plan {
                 m_zb: 0,
                 c: c(i),
                 act_tag,
+                boolean: false,
             });
         }
         self.tensor_cells[output] = cells;
@@ -218,6 +221,7 @@ impl Plan {
                 m_zb: 0,
                 c: 0,
                 act_tag: id_tag,
+                boolean: inp.boolean,
             });
             self.input_instances += 1;
         }
@@ -373,6 +377,7 @@ impl Plan {
                 m_zb: k.m_zb,
                 c: k.c,
                 act_tag: l.act_tag,
+                boolean: l.boolean,
             });
         }
         self.tensor_cells[l.output] = cells;
@@ -415,6 +420,7 @@ impl Plan {
             m_zb: 0,
             c: 0,
             act_tag: 0,
+            boolean: false,
         });
     }
 
@@ -432,6 +438,7 @@ impl Plan {
             m_zb: 0,
             c: 0,
             act_tag: 0,
+            boolean: false,
         });
     }
 }

@@ -39,6 +39,9 @@ pub struct QLane {
     pub numel: usize,
     /// Encoding of the pre-activation value `q` (for messages).
     pub pre: Encoding,
+    /// Every row's `q` is a boolean, checked by the lane's boolean gate (comparisons and logic ops).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub boolean: bool,
 }
 
 impl QLane {
@@ -115,6 +118,7 @@ pub(super) fn quantise_affine(
         act_tag,
         numel: 0,
         pre,
+        boolean: false,
     }
 }
 
@@ -159,6 +163,7 @@ pub(super) fn quantise_add(
         act_tag,
         numel: 0,
         pre,
+        boolean: false,
     })
 }
 
@@ -226,6 +231,7 @@ pub(super) fn quantise_mul(
         act_tag,
         numel: 0,
         pre,
+        boolean: false,
     })
 }
 
@@ -261,6 +267,7 @@ pub(super) fn quantise_minmax(
         act_tag: step_tag,
         numel: 0,
         pre: enc,
+        boolean: false,
     }
 }
 
@@ -303,5 +310,6 @@ pub(super) fn quantise_fill(
         act_tag: id_tag,
         numel: 0,
         pre: enc,
+        boolean: false,
     }
 }

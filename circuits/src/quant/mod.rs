@@ -10,6 +10,7 @@ mod calibrate;
 mod dense;
 mod lane;
 mod linear;
+mod logic;
 mod node;
 
 pub use calibrate::Calibration;
@@ -19,7 +20,7 @@ pub use linear::{QLinear, QMatrix};
 
 use crate::encoding::Encoding;
 use crate::error::{CircuitError, NodeRef, Result};
-use crate::graph::{BinaryKind, Graph, Op, TensorId};
+use crate::graph::{BinaryKind, CompareKind, Graph, LogicKind, Op, TensorId};
 use crate::settings::TableKind;
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +49,9 @@ pub struct QInput {
     pub index: usize,
     /// Its tensor.
     pub tensor: TensorId,
+    /// It holds booleans: its range-check rows have the boolean gate.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub boolean: bool,
 }
 
 /// A reshape or gather without fill: the output reuses input cells (`map` over the inputs laid end to end;
@@ -126,18 +130,24 @@ impl QuantModel {
         }
     }
 
-    /// Whether any lane uses the product term / the `z - b` term.
-    pub fn lane_features(&self) -> (bool, bool) {
+    /// Whether any lane uses the product term / the `z - b` term / the boolean gate.
+    pub fn lane_features(&self) -> (bool, bool, bool) {
+        let (mut mul, mut zadd, mut boolean) = (false, false, false);
+        for op in &self.ops {
+            if let QOp::Input(i) = op {
+                boolean |= i.boolean;
+            }
+        }
         let lanes = self.ops.iter().filter_map(|o| match o {
             QOp::Lane(l) => Some(l),
             _ => None,
         });
-        let (mut mul, mut zadd) = (false, false);
         for l in lanes {
             mul |= l.m_ab.iter().any(|v| *v != 0);
             zadd |= l.m_zb.iter().any(|v| *v != 0);
+            boolean |= l.boolean;
         }
-        (mul, zadd)
+        (mul, zadd, boolean)
     }
 }
 
@@ -168,6 +178,8 @@ pub struct ModelShape {
     pub lane_mul: bool,
     /// Max and min steps (`z - b` in the activation lookup) are used.
     pub lane_zadd: bool,
+    /// Boolean rows (comparisons, logic, selections) are used.
+    pub lane_bool: bool,
 }
 
 /// Per node: is it an activation (Relu or a table function) folded into its producer's lookup (the
@@ -204,12 +216,14 @@ impl ModelShape {
                 .sum::<usize>(),
             lane_mul: false,
             lane_zadd: false,
+            lane_bool: false,
         };
         let mut has_relu = false;
         let mut steps = std::collections::HashSet::new();
         for &i in &g.inputs {
             shape.lane_rows += g.tensors[i].numel();
         }
+        shape.lane_bool = !g.boolean_inputs.is_empty();
         for (node, fused) in g.nodes.iter().zip(fused) {
             let numel = g.tensors[node.output].numel();
             let in_numel = |k: usize| g.tensors[node.inputs[k]].numel();
@@ -263,6 +277,29 @@ impl ModelShape {
                     }
                 }
                 Op::ConstAffine(_) | Op::AddTensors(_) => shape.lane_rows += numel,
+                Op::Compare(c) => {
+                    shape.lane_bool = true;
+                    let per = if c.kind == CompareKind::Equal { 3 } else { 1 };
+                    shape.lane_rows += per * numel;
+                    // inputs of different origins may need re-encoding
+                    if node.inputs.len() == 2 && root(g, node.inputs[0]) != root(g, node.inputs[1])
+                    {
+                        shape.lane_rows += in_numel(0) + in_numel(1);
+                    }
+                }
+                Op::Logic(lg) => {
+                    shape.lane_bool = true;
+                    shape.lane_mul |= lg.kind != LogicKind::Not;
+                    shape.lane_rows += numel;
+                }
+                Op::Where(w) => {
+                    shape.lane_mul = true;
+                    // products by the condition, then their sum; both sides re-encoded at most once
+                    shape.lane_rows += w.arity() * numel;
+                    if w.arity() == 3 {
+                        shape.lane_rows += in_numel(1) + in_numel(2);
+                    }
+                }
             }
         }
         shape.tables += has_relu as usize + 2 * steps.len();

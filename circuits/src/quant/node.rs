@@ -19,10 +19,10 @@ enum Act {
 }
 
 pub(super) struct Quantiser<'a> {
-    g: &'a Graph,
-    calib: &'a Calibration,
-    cfg: &'a QuantConfig,
-    qm: QuantModel,
+    pub(super) g: &'a Graph,
+    pub(super) calib: &'a Calibration,
+    pub(super) cfg: &'a QuantConfig,
+    pub(super) qm: QuantModel,
     known: Vec<bool>,
 }
 
@@ -54,21 +54,29 @@ impl<'a> Quantiser<'a> {
         }
     }
 
-    fn b(&self) -> u32 {
+    pub(super) fn b(&self) -> u32 {
         self.cfg.lookup_bits
     }
 
-    fn scale(&self, t: TensorId) -> i32 {
+    pub(super) fn scale(&self, t: TensorId) -> i32 {
         scale_for(self.calib.max_abs[t], self.cfg.headroom, self.b())
     }
 
     pub(super) fn input(&mut self, index: usize, t: TensorId) {
-        self.qm.tensors[t].encoding = Encoding::signed(self.scale(t), self.b());
+        let boolean = self.g.boolean_inputs.contains(&t);
+        self.qm.tensors[t].encoding = match boolean {
+            true => Encoding::boolean(),
+            false => Encoding::signed(self.scale(t), self.b()),
+        };
         self.known[t] = true;
-        self.qm.ops.push(QOp::Input(QInput { index, tensor: t }));
+        self.qm.ops.push(QOp::Input(QInput {
+            index,
+            tensor: t,
+            boolean,
+        }));
     }
 
-    fn enc(&self, node: &NodeRef, t: TensorId) -> Result<Encoding> {
+    pub(super) fn enc(&self, node: &NodeRef, t: TensorId) -> Result<Encoding> {
         self.known
             .get(t)
             .copied()
@@ -80,12 +88,12 @@ impl<'a> Quantiser<'a> {
             })
     }
 
-    fn set(&mut self, t: TensorId, enc: Encoding) {
+    pub(super) fn set(&mut self, t: TensorId, enc: Encoding) {
         self.qm.tensors[t].encoding = enc;
         self.known[t] = true;
     }
 
-    fn new_tensor(&mut self, name: String, shape: Vec<usize>) -> TensorId {
+    pub(super) fn new_tensor(&mut self, name: String, shape: Vec<usize>) -> TensorId {
         self.qm.tensors.push(QTensor {
             name,
             shape,
@@ -95,14 +103,19 @@ impl<'a> Quantiser<'a> {
         self.qm.tensors.len() - 1
     }
 
-    fn push_lane(&mut self, mut l: QLane, enc: Encoding) {
+    pub(super) fn push_lane(&mut self, mut l: QLane, enc: Encoding) {
         l.numel = self.qm.tensors[l.output].numel();
         self.set(l.output, enc);
         self.qm.ops.push(QOp::Lane(l));
     }
 
     /// `t` in encoding `target`: itself, or a new tensor re-encoded by one lane row per element.
-    fn requant(&mut self, node: &NodeRef, t: TensorId, target: Encoding) -> Result<TensorId> {
+    pub(super) fn requant(
+        &mut self,
+        node: &NodeRef,
+        t: TensorId,
+        target: Encoding,
+    ) -> Result<TensorId> {
         let from = self.enc(node, t)?;
         if from == target {
             return Ok(t);
@@ -120,7 +133,7 @@ impl<'a> Quantiser<'a> {
     }
 
     /// One encoding for several inputs: theirs if they agree, else signed at the coarsest scale.
-    fn common(&self, node: &NodeRef, ts: &[TensorId]) -> Result<Encoding> {
+    pub(super) fn common(&self, node: &NodeRef, ts: &[TensorId]) -> Result<Encoding> {
         let encs: Vec<Encoding> = ts
             .iter()
             .map(|&t| self.enc(node, t))
@@ -242,6 +255,9 @@ impl<'a> Quantiser<'a> {
                 self.push_lane(l, target);
                 return Ok(());
             }
+            Op::Compare(c) => return self.compare(node, c),
+            Op::Logic(lg) => return self.logic(node, lg),
+            Op::Where(w) => return self.select(node, w),
             _ => {}
         }
         self.lane_op(node, act)
@@ -343,7 +359,9 @@ impl<'a> Quantiser<'a> {
                     b,
                 )?)
             }
-            Op::Reshape(_) | Op::Gather(_) => unreachable!("handled by the caller"),
+            Op::Reshape(_) | Op::Gather(_) | Op::Compare(_) | Op::Logic(_) | Op::Where(_) => {
+                unreachable!("handled by the caller")
+            }
         };
         match op {
             QOp::Lane(l) => self.push_lane(l, out_enc),

@@ -140,7 +140,10 @@ impl Lowering {
                 continue;
             }
             let (shape, integer) = input_shape(input)?;
-            let id = self.graph.add_input(input.name.clone(), shape);
+            let id = match is_bool(input) {
+                true => self.graph.add_bool_input(input.name.clone(), shape),
+                false => self.graph.add_input(input.name.clone(), shape),
+            };
             if integer {
                 self.integer_inputs.push(id);
             }
@@ -157,7 +160,7 @@ impl Lowering {
                 op: proto.op_type.clone(),
                 proto,
             };
-            if !proto.domain.is_empty() && proto.domain != "ai.onnx" {
+            if !["", "ai.onnx", "ai.onnx.ml"].contains(&proto.domain.as_str()) {
                 return Err(info.err(format!(
                     "ops of domain '{}' are not supported",
                     proto.domain
@@ -438,6 +441,13 @@ impl Lowering {
     }
 }
 
+/// Whether a graph input holds booleans (the circuit checks each is 0 or 1).
+fn is_bool(input: &pb::ValueInfoProto) -> bool {
+    use pb::type_proto::Value as Ty;
+    matches!(input.r#type.as_ref().and_then(|t| t.value.as_ref()),
+        Some(Ty::TensorType(t)) if t.elem_type == pb::tensor_proto::DataType::Bool as i32)
+}
+
 /// The static shape of a model input (symbolic dimensions are 1: one sample at a time) and whether its
 /// type is an integer type.
 fn input_shape(input: &pb::ValueInfoProto) -> Result<(Vec<usize>, bool), CompileError> {
@@ -461,9 +471,12 @@ fn input_shape(input: &pb::ValueInfoProto) -> Result<(Vec<usize>, bool), Compile
         D::Uint16,
         D::Uint32,
         D::Uint64,
+        D::Bool,
     ];
     if !numeric.iter().any(|d| *d as i32 == t.elem_type) {
-        return Err(err("only numeric (float or integer) inputs are supported"));
+        return Err(err(
+            "only numeric (float, integer or boolean) inputs are supported",
+        ));
     }
     let integer = !numeric[..4].iter().any(|d| *d as i32 == t.elem_type);
     let shape = t.shape.as_ref().ok_or_else(|| err("has no static shape"))?;

@@ -5,6 +5,7 @@ mod activation;
 mod arith;
 mod build;
 mod cast;
+mod compare;
 mod constant;
 mod conv;
 mod index;
@@ -20,6 +21,7 @@ mod recurrent_cells;
 mod reduce;
 mod resize;
 mod shape;
+mod tree;
 
 use super::ctx::{Lowering, NodeInfo};
 use crate::error::CompileError;
@@ -51,6 +53,8 @@ impl Registry {
         recurrent::register(&mut r);
         reduce::register(&mut r);
         resize::register(&mut r);
+        compare::register(&mut r);
+        tree::register(&mut r);
         r
     }
 
