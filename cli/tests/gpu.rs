@@ -110,7 +110,14 @@ mod cuda {
         );
         let circuit = ModelCircuit::with_witness(settings.clone(), model, w.clone());
         let instances = circuit.instances();
-        let request = encode_request(&params, &pk, &circuit, &instances).expect("encode");
+        let request = encode_request(
+            &params,
+            &pk,
+            &circuit,
+            &instances,
+            zkinfer_verifier::TranscriptKind::Blake2b,
+        )
+        .expect("encode");
 
         let req = decode_request(&request).expect("decode");
         assert_eq!(req.settings, settings);
@@ -140,7 +147,14 @@ mod cuda {
         // another public input than the instances say
         let mut other = instances.clone();
         other[0] += halo2_proofs::halo2curves::bn256::Fr::ONE;
-        let bad = encode_request(&params, &pk, &circuit, &other).expect("encode");
+        let bad = encode_request(
+            &params,
+            &pk,
+            &circuit,
+            &other,
+            zkinfer_verifier::TranscriptKind::Blake2b,
+        )
+        .expect("encode");
         let e = decode_request(&bad).expect_err("mismatched instances");
         assert!(e.to_string().contains("instances"), "{e}");
     }

@@ -96,8 +96,16 @@ impl LoadedModel {
                 .collect()
         };
         let (ins_q, outs_q) = (take(&settings.inputs), take(&settings.outputs));
-        let file = ProofFile::new(settings, &self.model_id, transcript, &proof, &ins_q, &outs_q, bind)
-            .map_err(|e| ProverError::input(e.to_string()))?;
+        let file = ProofFile::new(
+            settings,
+            &self.model_id,
+            transcript,
+            &proof,
+            &ins_q,
+            &outs_q,
+            bind,
+        )
+        .map_err(|e| ProverError::input(e.to_string()))?;
         debug_assert_eq!(file.instances.len(), instances.len());
         let outs: Vec<Vec<f64>> = outs_q
             .iter()

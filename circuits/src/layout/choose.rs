@@ -199,6 +199,7 @@ mod tests {
             instances: 100,
             lane_mul: false,
             lane_zadd: false,
+            lane_bool: false,
         };
         let c = choose_layout(&shape, Target::Resources, 16).expect("fits");
         assert_eq!(c.k, 16);
