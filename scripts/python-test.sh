@@ -25,6 +25,9 @@ step "the zkinfer CLI (the tests move proofs between it and Python)"
 timed cargo build --release -q -p zkinfer-cli --bin zkinfer
 export ZKINFER_BIN=$target/release/zkinfer
 
+step "the wheel's dependencies build with the workspace test build's features (so maturin reuses its crates)"
+"$venv/bin/python" scripts/check-python-features.py
+
 step "the wheel (maturin, release profile, target dir $target)"
 rm -rf "$target/wheels/zkinfer-"*.whl
 timed "$venv/bin/maturin" build --release --quiet -m python/Cargo.toml -i "$venv/bin/python" -o "$target/wheels"
