@@ -97,7 +97,7 @@ fn an_amount_above_uint128_in_raw_calldata_is_refused() {
     assert!(!r.is_success(), "a price of 2^128 must not be listed");
     let count = w
         .escrow
-        .view(&mut w.chain, &ZkinferEscrow::listingCountCall {})
+        .view(&w.chain, &ZkinferEscrow::listingCountCall {})
         .unwrap();
     assert_eq!(count, 0);
 }
@@ -244,7 +244,7 @@ fn job_parameters_out_of_range_are_refused() {
     assert_eq!(err_name(&w.send(w.buyer, u(1), &call)), "WrongPayment");
     let count = w
         .escrow
-        .view(&mut w.chain, &ZkinferEscrow::jobCountCall {})
+        .view(&w.chain, &ZkinferEscrow::jobCountCall {})
         .unwrap();
     assert_eq!(count, 0, "no job was made");
     assert_eq!(w.chain.balance(w.escrow.address), U256::ZERO);

@@ -38,7 +38,7 @@ fn settle_and_check(w: &mut World, listing: U256, token: alloy_primitives::Addre
     }
     let stored = w
         .escrow
-        .view(&mut w.chain, &ZkinferEscrow::outputsHashCall::new((job,)))
+        .view(&w.chain, &ZkinferEscrow::outputsHashCall::new((job,)))
         .unwrap();
     assert_eq!(stored, keccak256(&packed));
     assert_eq!(w.credit(w.provider, token), provider_share());
@@ -184,7 +184,7 @@ fn every_transition_emits_its_event() {
 #[test]
 fn bind_value_matches_the_contract_on_every_chain() {
     for chain_id in [1u64, 10, 8453, 31337, u64::MAX] {
-        let mut w = World::with_chain_id(chain_id);
+        let w = World::with_chain_id(chain_id);
         for (job, provider) in [
             (1u64, w.provider),
             (2, w.provider),
@@ -192,7 +192,7 @@ fn bind_value_matches_the_contract_on_every_chain() {
             (u64::MAX, w.outsider),
         ] {
             let job = U256::from(job);
-            let on_chain = w.escrow.bind_value(&mut w.chain, job, provider).unwrap();
+            let on_chain = w.escrow.bind_value(&w.chain, job, provider).unwrap();
             assert_eq!(
                 on_chain,
                 bind_u256(chain_id, w.escrow.address, job, provider)
@@ -203,10 +203,10 @@ fn bind_value_matches_the_contract_on_every_chain() {
         }
     }
     // and a job id above 2^64 (the contract takes uint256 ids)
-    let mut w = World::new();
+    let w = World::new();
     let job = U256::MAX - U256::from(1);
     assert_eq!(
-        w.escrow.bind_value(&mut w.chain, job, w.provider).unwrap(),
+        w.escrow.bind_value(&w.chain, job, w.provider).unwrap(),
         bind_u256(CHAIN_ID, w.escrow.address, job, w.provider)
     );
 }

@@ -213,11 +213,11 @@ impl World {
     }
 
     pub fn listing_token(&mut self, listing: U256) -> Address {
-        self.escrow.listing(&mut self.chain, listing).unwrap().token
+        self.escrow.listing(&self.chain, listing).unwrap().token
     }
 
     pub fn listing_price(&mut self, listing: U256) -> (U256, U256) {
-        let l = self.escrow.listing(&mut self.chain, listing).unwrap();
+        let l = self.escrow.listing(&self.chain, listing).unwrap();
         (U256::from(l.price), U256::from(l.collateral))
     }
 
@@ -259,7 +259,7 @@ impl World {
     }
 
     pub fn job(&mut self, job: U256) -> zkinfer_escrow::escrow::JobView {
-        self.escrow.job(&mut self.chain, job).unwrap()
+        self.escrow.job(&self.chain, job).unwrap()
     }
 
     pub fn state(&mut self, job: U256) -> u8 {
@@ -267,7 +267,7 @@ impl World {
     }
 
     pub fn credit(&mut self, who: Address, token: Address) -> U256 {
-        self.escrow.credit(&mut self.chain, who, token).unwrap()
+        self.escrow.credit(&self.chain, who, token).unwrap()
     }
 
     /// The instance vector a proof for (job, provider) carries: inputs ‖ outputs ‖ digest ‖ binding value.
