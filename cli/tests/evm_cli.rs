@@ -1,14 +1,14 @@
-//! `zkinfer export-evm` and `zkinfer evm calldata|verify` as a user runs them (iris). The proof here is
-//! `zkinfer prove`'s default (Blake2b) transcript, which the EVM verifier must refuse; once
-//! `zkinfer prove --transcript evm` exists, adding that flag to the prove call below makes it the accepted case
-//! (evm/tests/verifiers.rs covers acceptance with EVM-transcript proofs made in the test).
+//! `zkinfer export-evm` and `zkinfer evm calldata|verify` as a user runs them (iris). A proof in
+//! `zkinfer prove`'s default (Blake2b) transcript is refused by the EVM verifier; a proof made with
+//! `zkinfer prove --transcript evm` is accepted by the contract (`zkinfer evm verify`) and by
+//! `zkinfer verify` alike, and a tampered one by neither.
 mod common;
 use common::{models, s, text, zkinfer};
+use std::path::{Path, PathBuf};
 
-#[test]
-fn export_evm_writes_a_deployable_verifier_and_refuses_a_blake2b_proof() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let dir = tmp.path().join("iris");
+/// Compiles and sets up iris_mlp (development SRS) into `tmp/iris`; returns the model directory.
+fn iris(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("iris");
     let m = models().join("iris_mlp");
     let o = zkinfer(&[
         "compile",
@@ -21,6 +21,14 @@ fn export_evm_writes_a_deployable_verifier_and_refuses_a_blake2b_proof() {
     assert!(o.status.success(), "{}", text(&o));
     let o = zkinfer(&["setup", s(&dir)]);
     assert!(o.status.success(), "{}", text(&o));
+    dir
+}
+
+#[test]
+fn export_evm_writes_a_deployable_verifier_and_refuses_a_blake2b_proof() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = iris(tmp.path());
+    let m = models().join("iris_mlp");
     let proof = tmp.path().join("proof.json");
     let o = zkinfer(&[
         "prove",
@@ -77,4 +85,159 @@ fn export_evm_writes_a_deployable_verifier_and_refuses_a_blake2b_proof() {
         text(&o)
     );
     assert!(text(&o).contains("reverted"), "{}", text(&o));
+}
+
+/// Every number of a nested list, in order.
+fn leaves(v: &serde_json::Value) -> Vec<f64> {
+    match v {
+        serde_json::Value::Array(xs) => xs.iter().flat_map(leaves).collect(),
+        x => vec![x.as_f64().expect("a number")],
+    }
+}
+
+/// The first number of a nested list.
+fn first_leaf(v: &mut serde_json::Value) -> &mut serde_json::Value {
+    if v.is_array() {
+        first_leaf(&mut v[0])
+    } else {
+        v
+    }
+}
+
+/// The proof file with its first output moved by one grid step, consistently: the stored integer, its
+/// value and the instance (so every check but the proof's passes).
+fn edit_first_output(file: &serde_json::Value) -> serde_json::Value {
+    use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
+    let mut edited = file.clone();
+    let (q, f) = (leaves(&file["outputs_q"][0]), leaves(&file["outputs"][0]));
+    let j = q
+        .iter()
+        .position(|x| *x != q[0])
+        .expect("two different outputs");
+    let step = (f[j] - f[0]) / (q[j] - q[0]);
+    *first_leaf(&mut edited["outputs_q"][0]) = ((q[0] as i64) + 1).into();
+    *first_leaf(&mut edited["outputs"][0]) = (f[0] + step).into();
+    let n_in: usize = file["inputs_q"]
+        .as_array()
+        .expect("inputs_q")
+        .iter()
+        .map(|i| leaves(i).len())
+        .sum();
+    let h = file["instances"][n_in].as_str().expect("an instance");
+    let x = fr_from_hex(h).expect("a field element") + zkinfer_circuits::Fr::from(1u64);
+    edited["instances"][n_in] = fr_to_hex(&x).into();
+    edited
+}
+
+/// `zkinfer verify DIR --proof P --allow-dev-srs [extra]`: its exit code and output.
+fn verify(dir: &Path, proof: &Path, extra: &[&str]) -> (Option<i32>, String) {
+    let mut args = vec!["verify", s(dir), "--proof", s(proof), "--allow-dev-srs"];
+    args.extend_from_slice(extra);
+    let o = zkinfer(&args);
+    (o.status.code(), text(&o))
+}
+
+#[test]
+fn an_evm_transcript_proof_is_accepted_by_the_contract_and_zkinfer_verify_and_a_tampered_one_by_neither(
+) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = iris(tmp.path());
+    let m = models().join("iris_mlp");
+    let out = tmp.path().join("evm");
+    let o = zkinfer(&["export-evm", s(&dir), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    // bound, as a market or escrow job's proof is
+    // 0x5eed, as `--bind` takes it: the little-endian hex of the field element
+    let bind = format!("{:0<64}", "ed5e");
+    let proof = tmp.path().join("proof.evm.json");
+    let o = zkinfer(&[
+        "prove",
+        s(&dir),
+        "--input",
+        s(&m.join("input.json")),
+        "--proof",
+        s(&proof),
+        "--transcript",
+        "evm",
+        "--bind",
+        &bind,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("evm transcript"), "{}", text(&o));
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&proof).expect("proof")).expect("json");
+    assert_eq!(file["transcript"], "evm");
+
+    // the contract accepts it
+    let o = zkinfer(&["evm", "verify", s(&out), s(&proof)]);
+    assert!(
+        o.status.success(),
+        "the EVM verifier must accept an EVM-transcript proof: {}",
+        text(&o)
+    );
+    assert!(text(&o).contains("accepted"), "{}", text(&o));
+    // so does `zkinfer verify`, with its binding value and not without it
+    let (code, t) = verify(&dir, &proof, &["--bind", &bind]);
+    assert_eq!(code, Some(0), "{t}");
+    assert!(t.contains("valid") && t.contains("outputs: "), "{t}");
+    let (code, t) = verify(&dir, &proof, &[]);
+    assert_eq!(
+        code,
+        Some(1),
+        "an unbound verification of a bound proof: {t}"
+    );
+    // the same outputs as a Blake2b proof of the same input
+    let blake = tmp.path().join("proof.blake2b.json");
+    let o = zkinfer(&[
+        "prove",
+        s(&dir),
+        "--input",
+        s(&m.join("input.json")),
+        "--proof",
+        s(&blake),
+        "--bind",
+        &bind,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let b: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&blake).expect("proof")).expect("json");
+    assert_eq!(b["transcript"], "blake2b");
+    assert_eq!(b["outputs_q"], file["outputs_q"]);
+
+    // tampered: a flipped proof byte, an edited output integer (and its float), the transcript relabelled
+    let write = |name: &str, v: &serde_json::Value| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, v.to_string()).expect("write");
+        p
+    };
+    let mut flipped = file.clone();
+    let hex = file["proof"].as_str().expect("hex").to_string();
+    let at = hex.len() / 2;
+    let c = if &hex[at..=at] == "0" { "1" } else { "0" };
+    flipped["proof"] = format!("{}{c}{}", &hex[..at], &hex[at + 1..]).into();
+    let edited = edit_first_output(&file);
+    let mut relabelled = file.clone();
+    relabelled["transcript"] = "blake2b".into();
+    for (name, v) in [
+        ("flipped.json", &flipped),
+        ("edited.json", &edited),
+        ("relabelled.json", &relabelled),
+    ] {
+        let p = write(name, v);
+        let (code, t) = verify(&dir, &p, &["--bind", &bind]);
+        assert_eq!(code, Some(1), "zkinfer verify must reject {name}: {t}");
+        assert!(t.contains("INVALID"), "{name}: {t}");
+    }
+    for (name, v) in [("flipped.json", &flipped), ("edited.json", &edited)] {
+        let p = write(name, v);
+        let o = zkinfer(&["evm", "verify", s(&out), s(&p)]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "the EVM verifier must revert on {name}: {}",
+            text(&o)
+        );
+        assert!(text(&o).contains("reverted"), "{name}: {}", text(&o));
+    }
 }

@@ -24,10 +24,13 @@ interface IERC20Minimal {
 /// collateral to the buyer and reopens the job (or refunds it once the job deadline has passed).
 ///
 /// @dev Threat model.
-/// - Trusted: the listing's verifier address and settings digest, as set by the model owner. A buyer must
-///   check, before paying, that the verifier is the generated verifier of the model it wants and that the
-///   digest is that model's settings digest (`zkinfer export-evm` prints both). A listing is immutable
-///   except for its `active` flag, so a job's terms never change after it is created.
+/// - Trusted: the listing's verifier and settings digest, as set by the model owner. A buyer must check,
+///   before paying, that the verifier is the generated verifier of the model it wants (its code hash, pinned
+///   in the listing, against the runtime code of `zkinfer export-evm`'s contract for the model) and that the
+///   digest is that model's settings digest (`zkinfer export-evm` writes both). A listing is immutable
+///   except for its `active` flag, so a job's terms never change after it is created; the verifier's code
+///   hash is recorded when it is listed and checked on every submit, so code replaced at the same address
+///   (a metamorphic contract, where SELFDESTRUCT still clears code) refuses every proof.
 /// - Not trusted: buyers, providers, tokens, receivers of payments and anyone watching the mempool.
 ///   * A copied or front-run proof pays nobody but its maker: the last instance is
 ///     keccak256(chain id ‖ this contract ‖ job id ‖ msg.sender) mod r, computed here from `msg.sender`, so a
@@ -101,6 +104,8 @@ contract ZkinferEscrow {
         uint128 price;
         uint128 collateral;
         uint256 settingsDigest;
+        /// The verifier's code hash when listed (EXTCODEHASH): what a buyer compares with the model's verifier.
+        bytes32 verifierCodehash;
     }
 
     struct Job {
@@ -127,7 +132,13 @@ contract ZkinferEscrow {
 
     uint256 private _lock = 1;
 
-    event ModelListed(uint256 indexed listingId, address indexed owner, address indexed verifier, ListingParams params);
+    event ModelListed(
+        uint256 indexed listingId,
+        address indexed owner,
+        address indexed verifier,
+        bytes32 verifierCodehash,
+        ListingParams params
+    );
     event ListingActiveSet(uint256 indexed listingId, bool active);
     event JobCreated(
         uint256 indexed jobId,
@@ -213,9 +224,10 @@ contract ZkinferEscrow {
             token: p.token,
             price: p.price,
             collateral: p.collateral,
-            settingsDigest: p.settingsDigest
+            settingsDigest: p.settingsDigest,
+            verifierCodehash: p.verifier.codehash
         });
-        emit ModelListed(id, msg.sender, p.verifier, p);
+        emit ModelListed(id, msg.sender, p.verifier, p.verifier.codehash, p);
     }
 
     /// @notice Opens or closes a listing to new jobs (existing jobs are not affected). Owner only.
@@ -388,8 +400,9 @@ contract ZkinferEscrow {
     function _verify(uint256 jobId, Listing storage l, bytes memory callData) private view {
         address verifier = l.verifier;
         // A listing's verifier had code when listed; an account without code would accept every call (a
-        // verifier destroyed later, e.g. created and self-destructed in one transaction).
-        if (verifier.code.length == 0) revert ProofRejected(jobId);
+        // verifier destroyed later, e.g. created and self-destructed in one transaction), and other code at the
+        // same address (a metamorphic contract) is not the verifier the buyer checked.
+        if (verifier.code.length == 0 || verifier.codehash != l.verifierCodehash) revert ProofRejected(jobId);
         (bool ok, bytes memory ret) = verifier.staticcall(callData);
         if (!ok || !(ret.length == 0 || (ret.length == 32 && uint256(bytes32(ret)) == 1))) {
             revert ProofRejected(jobId);

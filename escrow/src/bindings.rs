@@ -36,4 +36,10 @@ sol! {
         function exec(address to, uint256 value, bytes calldata data) external payable returns (bytes memory);
         function setRefuse(bool refuse) external;
     }
+
+    /// Test only: installs any runtime code at one fixed address, again and again (metamorphic contracts).
+    interface MetamorphicFactory {
+        function target() external view returns (address);
+        function deployAndCall(bytes calldata code, address to, bytes calldata data, bool destroy) external returns (address created);
+    }
 }

@@ -4,7 +4,8 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolInterface};
 
 use crate::bindings::ZkinferEscrow::{self, ListingParams, ZkinferEscrowErrors};
-use crate::chain::{describe, Chain, Receipt, Status};
+use zkinfer_evm::runtime::{Chain, Deployed, Outcome, Status};
+
 use crate::contracts::Contracts;
 use crate::error::EscrowError;
 
@@ -21,18 +22,18 @@ pub type JobView = ZkinferEscrow::Job;
 pub type ListingView = ZkinferEscrow::Listing;
 
 /// The escrow's custom error in a revert, if the revert data is one.
-pub fn decode_error(receipt: &Receipt) -> Option<ZkinferEscrowErrors> {
-    if receipt.status != Status::Revert {
+pub fn decode_error(outcome: &Outcome) -> Option<ZkinferEscrowErrors> {
+    if outcome.status != Status::Revert {
         return None;
     }
-    ZkinferEscrowErrors::abi_decode(&receipt.output).ok()
+    ZkinferEscrowErrors::abi_decode(&outcome.output).ok()
 }
 
-/// A failed receipt in words: the escrow's error (name and fields) when it is one, else the raw revert.
-pub fn describe_failure(receipt: &Receipt) -> String {
-    match decode_error(receipt) {
+/// A failed outcome in words: the escrow's error (name and fields) when it is one, else the raw revert.
+pub fn describe_failure(outcome: &Outcome) -> String {
+    match decode_error(outcome) {
         Some(e) => format!("{e:?}"),
-        None => describe(receipt),
+        None => outcome.to_string(),
     }
 }
 
@@ -42,53 +43,54 @@ impl Escrow {
         chain: &mut Chain,
         contracts: &Contracts,
         from: Address,
-    ) -> Result<(Self, Receipt), EscrowError> {
-        let receipt = chain.deploy(from, "ZkinferEscrow", &contracts.escrow()?.bytecode)?;
-        let address = receipt.created.ok_or_else(|| EscrowError::DeployFailed {
-            name: "ZkinferEscrow".to_string(),
-            outcome: "no address".to_string(),
-        })?;
-        Ok((Self { address }, receipt))
+    ) -> Result<(Self, Deployed), EscrowError> {
+        let deployed = chain.deploy(from, &contracts.escrow()?.creation, &[], U256::ZERO)?;
+        Ok((
+            Self {
+                address: deployed.address,
+            },
+            deployed,
+        ))
     }
 
-    /// Sends `call` from `from` with `value` wei and commits it; a revert is returned as a receipt.
+    /// Sends `call` from `from` with `value` wei and commits it; a revert is an `Outcome` with `Status::Revert`, not an error.
     pub fn send<C: SolCall>(
         &self,
         chain: &mut Chain,
         from: Address,
         value: U256,
         call: &C,
-    ) -> Result<Receipt, EscrowError> {
-        chain.transact(from, self.address, value, call.abi_encode())
+    ) -> Result<Outcome, EscrowError> {
+        Ok(chain.call(from, self.address, &call.abi_encode(), value)?)
     }
 
-    /// Sends `call` and requires success; returns its decoded return value and the receipt.
+    /// Sends `call` and requires success; returns its decoded return value and the outcome.
     pub fn execute<C: SolCall>(
         &self,
         chain: &mut Chain,
         from: Address,
         value: U256,
         call: &C,
-    ) -> Result<(C::Return, Receipt), EscrowError> {
-        let receipt = self.send(chain, from, value, call)?;
-        let ret = self.decode::<C>(&receipt)?;
-        Ok((ret, receipt))
+    ) -> Result<(C::Return, Outcome), EscrowError> {
+        let outcome = self.send(chain, from, value, call)?;
+        let ret = self.decode::<C>(&outcome)?;
+        Ok((ret, outcome))
     }
 
     /// Calls a view function.
-    pub fn view<C: SolCall>(&self, chain: &mut Chain, call: &C) -> Result<C::Return, EscrowError> {
-        let receipt = chain.call(Address::ZERO, self.address, call.abi_encode())?;
-        self.decode::<C>(&receipt)
+    pub fn view<C: SolCall>(&self, chain: &Chain, call: &C) -> Result<C::Return, EscrowError> {
+        let outcome = chain.view(Address::ZERO, self.address, &call.abi_encode())?;
+        self.decode::<C>(&outcome)
     }
 
-    fn decode<C: SolCall>(&self, receipt: &Receipt) -> Result<C::Return, EscrowError> {
-        if !receipt.success() {
+    fn decode<C: SolCall>(&self, outcome: &Outcome) -> Result<C::Return, EscrowError> {
+        if !outcome.is_success() {
             return Err(EscrowError::CallFailed {
                 to: format!("ZkinferEscrow.{}", C::SIGNATURE),
-                outcome: describe_failure(receipt),
+                outcome: describe_failure(outcome),
             });
         }
-        C::abi_decode_returns(&receipt.output).map_err(|source| EscrowError::Decode {
+        C::abi_decode_returns(&outcome.output).map_err(|source| EscrowError::Decode {
             function: C::SIGNATURE.to_string(),
             source,
         })
@@ -100,7 +102,7 @@ impl Escrow {
         chain: &mut Chain,
         owner: Address,
         params: ListingParams,
-    ) -> Result<(U256, Receipt), EscrowError> {
+    ) -> Result<(U256, Outcome), EscrowError> {
         self.execute(
             chain,
             owner,
@@ -118,7 +120,7 @@ impl Escrow {
         inputs: Vec<U256>,
         deadline: u64,
         value: U256,
-    ) -> Result<(U256, Receipt), EscrowError> {
+    ) -> Result<(U256, Outcome), EscrowError> {
         let call = ZkinferEscrow::createJobCall {
             listingId: listing_id,
             inputs,
@@ -134,7 +136,7 @@ impl Escrow {
         provider: Address,
         job_id: U256,
         value: U256,
-    ) -> Result<Receipt, EscrowError> {
+    ) -> Result<Outcome, EscrowError> {
         Ok(self
             .execute(
                 chain,
@@ -154,7 +156,7 @@ impl Escrow {
         inputs: Vec<U256>,
         outputs: Vec<U256>,
         proof: Vec<u8>,
-    ) -> Result<Receipt, EscrowError> {
+    ) -> Result<Outcome, EscrowError> {
         let call = ZkinferEscrow::submitCall {
             jobId: job_id,
             inputs,
@@ -171,7 +173,7 @@ impl Escrow {
         who: Address,
         token: Address,
         to: Address,
-    ) -> Result<(U256, Receipt), EscrowError> {
+    ) -> Result<(U256, Outcome), EscrowError> {
         self.execute(
             chain,
             who,
@@ -181,12 +183,12 @@ impl Escrow {
     }
 
     /// A job's stored record.
-    pub fn job(&self, chain: &mut Chain, job_id: U256) -> Result<JobView, EscrowError> {
+    pub fn job(&self, chain: &Chain, job_id: U256) -> Result<JobView, EscrowError> {
         self.view(chain, &ZkinferEscrow::getJobCall { jobId: job_id })
     }
 
     /// A listing's stored record.
-    pub fn listing(&self, chain: &mut Chain, listing_id: U256) -> Result<ListingView, EscrowError> {
+    pub fn listing(&self, chain: &Chain, listing_id: U256) -> Result<ListingView, EscrowError> {
         self.view(
             chain,
             &ZkinferEscrow::getListingCall {
@@ -196,19 +198,14 @@ impl Escrow {
     }
 
     /// What `who` may withdraw in `token`.
-    pub fn credit(
-        &self,
-        chain: &mut Chain,
-        who: Address,
-        token: Address,
-    ) -> Result<U256, EscrowError> {
+    pub fn credit(&self, chain: &Chain, who: Address, token: Address) -> Result<U256, EscrowError> {
         self.view(chain, &ZkinferEscrow::creditCall::new((who, token)))
     }
 
     /// The contract's binding value for (job, provider) on this chain.
     pub fn bind_value(
         &self,
-        chain: &mut Chain,
+        chain: &Chain,
         job_id: U256,
         provider: Address,
     ) -> Result<U256, EscrowError> {

@@ -7,20 +7,20 @@
 //! the instance vector itself, calls the verifier, and credits provider and owner (pull payments). A claim
 //! that misses its deadline is slashed to the buyer.
 //!
-//! This crate compiles the contracts with the project's pinned solc ([`solc`], [`contracts`]), runs them in
-//! an in-memory EVM ([`chain`], revm), calls them through typed bindings ([`bindings`], [`escrow`]) and
-//! computes the binding value a proof must carry ([`bind`]), which `zkinfer prove --bind HEX` takes.
+//! This crate compiles the contracts ([`contracts`]) with the project's pinned solc and runs them on the
+//! in-memory revm chain, both from `zkinfer-evm` (its [`zkinfer_evm::solc`] and [`zkinfer_evm::runtime`],
+//! re-exported here as [`Chain`] and [`Outcome`]), calls them through typed bindings ([`bindings`],
+//! [`escrow`]) and computes the binding value a proof must carry ([`bind`]), which
+//! `zkinfer prove --transcript evm --bind HEX` takes.
 
 pub mod bind;
 pub mod bindings;
-pub mod chain;
 pub mod contracts;
 pub mod error;
 pub mod escrow;
-pub mod solc;
 
 pub use bind::{bind_hex, bind_u256, bind_value};
-pub use chain::{Chain, Receipt, Status};
 pub use contracts::Contracts;
 pub use error::EscrowError;
 pub use escrow::Escrow;
+pub use zkinfer_evm::runtime::{Chain, ChainError, Outcome, Status};

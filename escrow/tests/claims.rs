@@ -7,7 +7,7 @@ use alloy_primitives::U256;
 use common::*;
 use zkinfer_escrow::bindings::ZkinferEscrow::{self, ZkinferEscrowErrors as E};
 
-fn expire(w: &mut World, job: U256) -> zkinfer_escrow::Receipt {
+fn expire(w: &mut World, job: U256) -> zkinfer_escrow::Outcome {
     w.send(
         w.outsider,
         U256::ZERO,
@@ -89,7 +89,7 @@ fn submit_exactly_at_the_claim_deadline_is_in_time() {
     let proof = w.prove(job, w.provider);
     w.chain.advance(u64::from(CLAIM_TIMEOUT));
     assert_eq!(err_name(&expire(&mut w, job)), "ClaimNotExpired");
-    assert!(w.submit(job, w.provider, proof).success());
+    assert!(w.submit(job, w.provider, proof).is_success());
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn slash_on_timeout_reopens_then_refunds_after_the_job_deadline() {
     assert_eq!(err_name(&r), "ClaimNotExpired");
     w.chain.advance(u64::from(CLAIM_TIMEOUT) + 1);
     let r = expire(&mut w, job);
-    assert!(r.success());
+    assert!(r.is_success());
     let s = event::<ZkinferEscrow::ClaimSlashed>(&r);
     assert!(!s.abandoned);
     assert_eq!((s.provider, s.collateral), (w.provider, u(COLLATERAL)));
@@ -123,7 +123,7 @@ fn slash_on_timeout_reopens_then_refunds_after_the_job_deadline() {
     assert_eq!(j.claimDeadline, j.deadline);
     w.chain.advance(101);
     let r = expire(&mut w, job);
-    assert!(r.success());
+    assert!(r.is_success());
     let refunded = event::<ZkinferEscrow::JobRefunded>(&r);
     assert_eq!((refunded.buyer, refunded.amount), (w.buyer, u(PRICE)));
     assert_eq!(w.state(job), REFUNDED);
@@ -139,7 +139,7 @@ fn slash_on_timeout_reopens_then_refunds_after_the_job_deadline() {
         "JobNotOpen"
     );
     let buyer0 = w.chain.balance(w.buyer);
-    assert!(w.withdraw(w.buyer, ETH).success());
+    assert!(w.withdraw(w.buyer, ETH).is_success());
     assert_eq!(w.chain.balance(w.buyer), buyer0 + u(2 * COLLATERAL + PRICE));
     assert_eq!(w.chain.balance(w.escrow.address), U256::ZERO);
 }
@@ -217,7 +217,7 @@ fn cancel_and_refund_rules() {
     let job2 = w.create_job(listing);
     w.claim(job2, w.provider);
     let proof = w.prove(job2, w.provider);
-    assert!(w.submit(job2, w.provider, proof).success());
+    assert!(w.submit(job2, w.provider, proof).is_success());
     let r = w.send(
         w.buyer,
         U256::ZERO,
@@ -257,7 +257,7 @@ fn double_settle_and_double_withdraw_are_refused() {
     let job = w.create_job(listing);
     w.claim(job, w.provider);
     let proof = w.prove(job, w.provider);
-    assert!(w.submit(job, w.provider, proof.clone()).success());
+    assert!(w.submit(job, w.provider, proof.clone()).is_success());
     // settled: no second settlement, no expiry, no abandonment
     assert_eq!(err_name(&w.submit(job, w.provider, proof)), "JobNotClaimed");
     w.chain.advance(JOB_DURATION * 2);
@@ -271,7 +271,7 @@ fn double_settle_and_double_withdraw_are_refused() {
     assert_eq!(w.credit(w.buyer, ETH), U256::ZERO);
     // withdraw once, then nothing
     let p0 = w.chain.balance(w.provider);
-    assert!(w.withdraw(w.provider, ETH).success());
+    assert!(w.withdraw(w.provider, ETH).is_success());
     let r = w.withdraw(w.provider, ETH);
     assert!(matches!(err(&r), E::NothingToWithdraw(e) if e.account == w.provider));
     assert_eq!(w.chain.balance(w.provider), p0 + provider_share());
@@ -303,7 +303,7 @@ fn a_closed_listing_takes_no_new_jobs_but_its_jobs_still_settle() {
     );
     w.claim(job, w.provider);
     let proof = w.prove(job, w.provider);
-    assert!(w.submit(job, w.provider, proof).success());
+    assert!(w.submit(job, w.provider, proof).is_success());
     let unknown = ZkinferEscrow::setListingActiveCall {
         listingId: U256::from(9),
         active: true,

@@ -58,7 +58,7 @@ fn flow(w: &mut World, token: Address, label: &str, n_in: u32, n_out: u32, rows:
     let inst = w.instances(job, w.provider, &ins, &outs, digest());
     let proof = w.prove_instances(inst);
     let r = w.submit_with(job, w.provider, ins, outs, proof);
-    assert!(r.success());
+    assert!(r.is_success());
     let bound = 160_000 + 1_500 * u64::from(n_in + n_out);
     rows.push(Row {
         what: format!("submit, test verifier ({suffix})"),
@@ -67,14 +67,14 @@ fn flow(w: &mut World, token: Address, label: &str, n_in: u32, n_out: u32, rows:
     });
 
     let r = w.withdraw(w.provider, token);
-    assert!(r.success());
+    assert!(r.is_success());
     rows.push(Row {
         what: format!("withdraw ({label})"),
         gas: r.gas_used,
         bound: 60_000,
     });
     // the owner takes its royalty too, so every flow starts from empty credit slots
-    assert!(w.withdraw(w.owner, token).success());
+    assert!(w.withdraw(w.owner, token).is_success());
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn gas_of_every_escrow_transaction() {
     let mut rows = Vec::new();
     let deployer = w.deployer;
     let (_, r) = Escrow::deploy(&mut w.chain, contracts(), deployer).unwrap();
-    let size = contracts().escrow().unwrap().deployed_bytecode.len();
+    let size = contracts().escrow().unwrap().deployed.len();
     assert!(
         size < 24_576,
         "the escrow must deploy on a real chain (EIP-170): {size} bytes"

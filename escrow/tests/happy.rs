@@ -22,7 +22,7 @@ fn settle_and_check(w: &mut World, listing: U256, token: alloy_primitives::Addre
     let proof = w.prove(job, w.provider);
     let r = w.submit(job, w.provider, proof);
     assert!(
-        r.success(),
+        r.is_success(),
         "submit: {}",
         zkinfer_escrow::escrow::describe_failure(&r)
     );
@@ -38,7 +38,7 @@ fn settle_and_check(w: &mut World, listing: U256, token: alloy_primitives::Addre
     }
     let stored = w
         .escrow
-        .view(&mut w.chain, &ZkinferEscrow::outputsHashCall::new((job,)))
+        .view(&w.chain, &ZkinferEscrow::outputsHashCall::new((job,)))
         .unwrap();
     assert_eq!(stored, keccak256(&packed));
     assert_eq!(w.credit(w.provider, token), provider_share());
@@ -59,13 +59,13 @@ fn happy_path_eth() {
     assert_eq!(w.chain.balance(w.escrow.address), u(PRICE + COLLATERAL));
 
     let r = w.withdraw(w.provider, ETH);
-    assert!(r.success());
+    assert!(r.is_success());
     let ev = event::<ZkinferEscrow::Withdrawn>(&r);
     assert_eq!(
         (ev.account, ev.token, ev.to, ev.amount),
         (w.provider, ETH, w.provider, provider_share())
     );
-    assert!(w.withdraw(w.owner, ETH).success());
+    assert!(w.withdraw(w.owner, ETH).is_success());
     // gas price is zero here, so balances move by exactly the amounts
     assert_eq!(w.chain.balance(w.buyer), buyer0 - u(PRICE));
     assert_eq!(w.chain.balance(w.provider), prov0 + u(PRICE) - royalty());
@@ -89,8 +89,8 @@ fn happy_path_erc20() {
         w.token_balance(token, w.escrow.address),
         u(PRICE + COLLATERAL)
     );
-    assert!(w.withdraw(w.provider, token).success());
-    assert!(w.withdraw(w.owner, token).success());
+    assert!(w.withdraw(w.provider, token).is_success());
+    assert!(w.withdraw(w.owner, token).is_success());
     assert_eq!(w.token_balance(token, w.buyer), buyer0 - u(PRICE));
     assert_eq!(
         w.token_balance(token, w.provider),
@@ -116,7 +116,17 @@ fn every_transition_emits_its_event() {
         (U256::from(1), w.owner, w.verifier)
     );
     assert_eq!(listed.params.settingsDigest, digest());
+    // the verifier's code is pinned: the event and the stored listing carry its code hash
+    let codehash = keccak256(w.chain.code(w.verifier));
+    assert_eq!(listed.verifierCodehash, codehash);
     let listing = listed.listingId;
+    assert_eq!(
+        w.escrow
+            .listing(&w.chain, listing)
+            .unwrap()
+            .verifierCodehash,
+        codehash
+    );
 
     let deadline = w.chain.timestamp() + JOB_DURATION;
     let call = ZkinferEscrow::createJobCall {
@@ -174,7 +184,7 @@ fn every_transition_emits_its_event() {
 #[test]
 fn bind_value_matches_the_contract_on_every_chain() {
     for chain_id in [1u64, 10, 8453, 31337, u64::MAX] {
-        let mut w = World::with_chain_id(chain_id);
+        let w = World::with_chain_id(chain_id);
         for (job, provider) in [
             (1u64, w.provider),
             (2, w.provider),
@@ -182,7 +192,7 @@ fn bind_value_matches_the_contract_on_every_chain() {
             (u64::MAX, w.outsider),
         ] {
             let job = U256::from(job);
-            let on_chain = w.escrow.bind_value(&mut w.chain, job, provider).unwrap();
+            let on_chain = w.escrow.bind_value(&w.chain, job, provider).unwrap();
             assert_eq!(
                 on_chain,
                 bind_u256(chain_id, w.escrow.address, job, provider)
@@ -193,10 +203,10 @@ fn bind_value_matches_the_contract_on_every_chain() {
         }
     }
     // and a job id above 2^64 (the contract takes uint256 ids)
-    let mut w = World::new();
+    let w = World::new();
     let job = U256::MAX - U256::from(1);
     assert_eq!(
-        w.escrow.bind_value(&mut w.chain, job, w.provider).unwrap(),
+        w.escrow.bind_value(&w.chain, job, w.provider).unwrap(),
         bind_u256(CHAIN_ID, w.escrow.address, job, w.provider)
     );
 }

@@ -36,7 +36,7 @@ fn bad_proof_is_refused_and_the_job_stays_claimed() {
     assert_eq!(err_name(&r), "ProofRejected");
     // the claimant can still submit a valid proof before the deadline
     let proof = w.prove(job, w.provider);
-    assert!(w.submit(job, w.provider, proof).success());
+    assert!(w.submit(job, w.provider, proof).is_success());
     assert_eq!(w.state(job), SETTLED);
 }
 
@@ -45,7 +45,7 @@ fn replayed_proof_second_submit_is_refused() {
     let mut w = World::new();
     let job = claimed(&mut w);
     let proof = w.prove(job, w.provider);
-    assert!(w.submit(job, w.provider, proof.clone()).success());
+    assert!(w.submit(job, w.provider, proof.clone()).is_success());
     let r = w.submit(job, w.provider, proof);
     assert!(
         matches!(err(&r), E::JobNotClaimed(e) if e.jobId == job && u8::from(e.state) == SETTLED)
@@ -62,7 +62,7 @@ fn replayed_proof_on_a_second_job_with_the_same_input_is_refused() {
     w.claim(job1, w.provider);
     w.claim(job2, w.provider);
     let proof1 = w.prove(job1, w.provider);
-    assert!(w.submit(job1, w.provider, proof1.clone()).success());
+    assert!(w.submit(job1, w.provider, proof1.clone()).is_success());
     // same buyer, model, input, outputs and provider: only the job id differs, and the binding catches it
     let r = w.submit(job2, w.provider, proof1);
     assert_eq!(err_name(&r), "ProofRejected");
@@ -113,7 +113,7 @@ fn a_copied_or_front_run_proof_pays_nobody_but_its_maker() {
         &ZkinferEscrow::expireClaimCall { jobId: job },
     );
     w.claim(job, w.provider);
-    assert!(w.submit(job, w.provider, proof).success());
+    assert!(w.submit(job, w.provider, proof).is_success());
     assert_eq!(w.credit(w.provider, ETH), provider_share());
 }
 
@@ -218,4 +218,76 @@ fn a_verifier_without_code_cannot_be_listed() {
     params.verifier = addr(0x77); // an account with no code would "accept" every call
     let r = w.send(w.owner, U256::ZERO, &ZkinferEscrow::listCall { p: params });
     assert!(matches!(err(&r), E::NotAContract(e) if e.account == addr(0x77)));
+}
+
+#[test]
+fn a_verifier_whose_code_was_replaced_at_its_address_does_not_pay() {
+    use alloy_primitives::{keccak256, Address};
+    use alloy_sol_types::SolCall;
+    use zkinfer_escrow::bindings::MetamorphicFactory;
+    let mut w = World::new();
+    let factory = w.deploy("test/Metamorphic.sol", "MetamorphicFactory");
+    let r = w
+        .chain
+        .view(
+            Address::ZERO,
+            factory,
+            &MetamorphicFactory::targetCall {}.abi_encode(),
+        )
+        .unwrap();
+    let at = MetamorphicFactory::targetCall::abi_decode_returns(&r.output).unwrap();
+    // code that looks like a verifier that refuses everything: it reverts every call but the factory's,
+    // which self-destructs it (CALLER PUSH20 factory EQ PUSH1 0x1e JUMPI PUSH1 0 DUP1 REVERT JUMPDEST
+    // CALLER SELFDESTRUCT)
+    let mut honest = vec![0x33, 0x73];
+    honest.extend_from_slice(factory.as_slice());
+    honest.extend_from_slice(&[
+        0x14, 0x60, 0x1e, 0x57, 0x60, 0x00, 0x80, 0xfd, 0x5b, 0x33, 0xff,
+    ]);
+    // listed by the factory (its owner) in the transaction that creates it, then destroyed (EIP-6780 still
+    // clears the code of a contract destroyed in the transaction that created it)
+    let mut params = w.params(ETH);
+    params.verifier = at;
+    let list = ZkinferEscrow::listCall { p: params }.abi_encode();
+    let escrow = w.escrow.address;
+    w.ok(
+        w.deployer,
+        factory,
+        U256::ZERO,
+        &MetamorphicFactory::deployAndCallCall {
+            code: honest.clone().into(),
+            to: escrow,
+            data: list.into(),
+            destroy: true,
+        },
+    );
+    assert_eq!(w.chain.code_size(at), 0, "destroyed");
+    let listing = U256::from(1);
+    let pinned = w.escrow.listing(&w.chain, listing).unwrap();
+    assert_eq!(
+        (pinned.verifier, pinned.verifierCodehash),
+        (at, keccak256(&honest))
+    );
+    // the same address now holds code that accepts every call (STOP)
+    w.ok(
+        w.deployer,
+        factory,
+        U256::ZERO,
+        &MetamorphicFactory::deployAndCallCall {
+            code: vec![0x00].into(),
+            to: Address::ZERO,
+            data: Vec::new().into(),
+            destroy: false,
+        },
+    );
+    assert_eq!(w.chain.code(at), vec![0x00]);
+    let job = w.create_job(listing);
+    w.claim(job, w.provider);
+    let proof = w.prove(job, w.provider);
+    let r = w.submit(job, w.provider, proof);
+    assert!(
+        matches!(err(&r), E::ProofRejected(ref e) if e.jobId == job),
+        "an accept-all verifier swapped in after listing must not pay"
+    );
+    assert_untouched(&mut w, job);
 }

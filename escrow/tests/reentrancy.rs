@@ -17,26 +17,26 @@ fn exec<C: SolCall>(
     actor: Address,
     value: U256,
     call: &C,
-) -> zkinfer_escrow::Receipt {
+) -> zkinfer_escrow::Outcome {
     let data = Reentrant::execCall {
         to: w.escrow.address,
         value,
         data: call.abi_encode().into(),
     };
     w.chain
-        .transact(w.deployer, actor, value, data.abi_encode())
+        .call(w.deployer, actor, &data.abi_encode(), value)
         .unwrap()
 }
 
 fn view_bool<C: SolCall<Return = bool>>(w: &mut World, at: Address, call: &C) -> bool {
-    let r = w.chain.call(Address::ZERO, at, call.abi_encode()).unwrap();
+    let r = w.chain.view(Address::ZERO, at, &call.abi_encode()).unwrap();
     C::abi_decode_returns(&r.output).unwrap()
 }
 
 fn attempts(w: &mut World, at: Address) -> U256 {
     let r = w
         .chain
-        .call(Address::ZERO, at, Reentrant::attemptsCall {}.abi_encode())
+        .view(Address::ZERO, at, &Reentrant::attemptsCall {}.abi_encode())
         .unwrap();
     Reentrant::attemptsCall::abi_decode_returns(&r.output).unwrap()
 }
@@ -44,7 +44,11 @@ fn attempts(w: &mut World, at: Address) -> U256 {
 fn last_return(w: &mut World, at: Address) -> Vec<u8> {
     let r = w
         .chain
-        .call(Address::ZERO, at, Reentrant::lastReturnCall {}.abi_encode())
+        .view(
+            Address::ZERO,
+            at,
+            &Reentrant::lastReturnCall {}.abi_encode(),
+        )
         .unwrap();
     Reentrant::lastReturnCall::abi_decode_returns(&r.output)
         .unwrap()
@@ -60,11 +64,7 @@ fn settle_as(w: &mut World, actor: Address, listing: U256, collateral_value: U25
         collateral_value,
         &ZkinferEscrow::claimCall { jobId: job },
     );
-    assert!(
-        r.success(),
-        "claim: {}",
-        zkinfer_escrow::chain::describe(&r)
-    );
+    assert!(r.is_success(), "claim: {}", r);
     let proof = w.prove(job, actor);
     let call = ZkinferEscrow::submitCall {
         jobId: job,
@@ -73,11 +73,7 @@ fn settle_as(w: &mut World, actor: Address, listing: U256, collateral_value: U25
         proof: proof.into(),
     };
     let r = exec(w, actor, U256::ZERO, &call);
-    assert!(
-        r.success(),
-        "submit: {}",
-        zkinfer_escrow::chain::describe(&r)
-    );
+    assert!(r.is_success(), "submit: {}", r);
     job
 }
 
@@ -99,7 +95,7 @@ fn a_malicious_erc20_cannot_reenter_withdraw() {
         spender: w.escrow.address,
         amount: U256::MAX,
     };
-    assert!(exec_token(&mut w, evil, &approve).success());
+    assert!(exec_token(&mut w, evil, &approve).is_success());
     w.fund_token(evil, w.buyer, u(PRICE * 10));
     let mut params = w.params(evil);
     params.royaltyBps = 0;
@@ -131,7 +127,7 @@ fn a_malicious_erc20_cannot_reenter_withdraw() {
             to: evil,
         },
     );
-    assert!(r.success(), "{}", zkinfer_escrow::chain::describe(&r));
+    assert!(r.is_success(), "{}", r);
     assert_eq!(
         attempts(&mut w, evil),
         U256::from(1),
@@ -151,14 +147,14 @@ fn a_malicious_erc20_cannot_reenter_withdraw() {
     assert_eq!(w.token_balance(evil, evil), u(COLLATERAL * 10 + PRICE));
 }
 
-fn exec_token<C: SolCall>(w: &mut World, evil: Address, call: &C) -> zkinfer_escrow::Receipt {
+fn exec_token<C: SolCall>(w: &mut World, evil: Address, call: &C) -> zkinfer_escrow::Outcome {
     let data = Reentrant::execCall {
         to: evil,
         value: U256::ZERO,
         data: call.abi_encode().into(),
     };
     w.chain
-        .transact(w.deployer, evil, U256::ZERO, data.abi_encode())
+        .call(w.deployer, evil, &data.abi_encode(), U256::ZERO)
         .unwrap()
 }
 
@@ -182,7 +178,7 @@ fn a_malicious_erc20_cannot_reenter_during_transfer_from() {
         spender: w.escrow.address,
         amount: U256::MAX,
     };
-    assert!(exec_token(&mut w, evil, &approve).success());
+    assert!(exec_token(&mut w, evil, &approve).is_success());
     let deadline = alloy_primitives::Uint::from(w.chain.timestamp() + JOB_DURATION);
     let create = ZkinferEscrow::createJobCall {
         listingId: listing,
@@ -200,7 +196,7 @@ fn a_malicious_erc20_cannot_reenter_during_transfer_from() {
         U256::ZERO,
         &ZkinferEscrow::cancelCall { jobId: own_job }
     )
-    .success());
+    .is_success());
     assert_eq!(w.credit(evil, evil), u(PRICE));
 
     // now a buyer creates a job; in transferFrom the token tries to withdraw its credit
@@ -241,7 +237,7 @@ fn a_malicious_receiver_cannot_reenter_withdraw() {
     let job2 = w.create_job(listing);
     w.claim(job2, w.provider);
     let proof = w.prove(job2, w.provider);
-    assert!(w.submit(job2, w.provider, proof).success());
+    assert!(w.submit(job2, w.provider, proof).is_success());
     assert_eq!(w.credit(evil, ETH), provider_share());
 
     let again = ZkinferEscrow::withdrawCall {
@@ -268,7 +264,7 @@ fn a_malicious_receiver_cannot_reenter_withdraw() {
             to: evil,
         },
     );
-    assert!(r.success(), "{}", zkinfer_escrow::chain::describe(&r));
+    assert!(r.is_success(), "{}", r);
     assert_eq!(
         attempts(&mut w, evil),
         U256::from(1),
@@ -329,7 +325,7 @@ fn a_receiver_that_refuses_eth_blocks_only_itself() {
         "the failed withdrawal changed nothing"
     );
     // everybody else is still paid
-    assert!(w.withdraw(w.owner, ETH).success());
+    assert!(w.withdraw(w.owner, ETH).is_success());
     // and the refusing account can have its credit sent elsewhere
     let sink = addr(0x55);
     let r = exec(
@@ -341,7 +337,7 @@ fn a_receiver_that_refuses_eth_blocks_only_itself() {
             to: sink,
         },
     );
-    assert!(r.success());
+    assert!(r.is_success());
     assert_eq!(w.chain.balance(sink), provider_share());
 }
 

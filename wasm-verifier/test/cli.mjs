@@ -32,12 +32,20 @@ export function cliHasAllowDevSrs() {
   return run(["verify", "--help"]).out.includes("--allow-dev-srs");
 }
 
-/** Compiles, sets up (development SRS) and proves a bundled model into `dir`; returns the proof's path. */
-export function proveBundled(name, dir, proofPath) {
+/** Compiles, sets up (development SRS) and proves a bundled model into `dir`; returns the proof's path.
+ * `proveArgs` go to `zkinfer prove` (e.g. `["--transcript", "evm", "--bind", hex]`). */
+export function proveBundled(name, dir, proofPath, proveArgs = []) {
   const models = path.join(repo, "models", name);
   must(["compile", path.join(models, "model.onnx"), "--out", dir, "--sample", path.join(models, "calibration.json")]);
   must(["setup", dir]);
-  must(["prove", dir, "--input", path.join(models, "input.json"), "--proof", proofPath]);
+  proveAgain(name, dir, proofPath, proveArgs);
+  return proofPath;
+}
+
+/** Proves a bundled model's input again in an already set up `dir`. */
+export function proveAgain(name, dir, proofPath, proveArgs = []) {
+  const models = path.join(repo, "models", name);
+  must(["prove", dir, "--input", path.join(models, "input.json"), "--proof", proofPath, ...proveArgs]);
   return proofPath;
 }
 

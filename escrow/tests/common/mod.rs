@@ -9,9 +9,8 @@ use alloy_sol_types::{SolCall, SolEvent};
 use zkinfer_escrow::bind::bind_u256;
 use zkinfer_escrow::bindings::ZkinferEscrow::{self, ListingParams, ZkinferEscrowErrors};
 use zkinfer_escrow::bindings::{InstanceCheckVerifier, TestToken};
-use zkinfer_escrow::chain::describe;
 use zkinfer_escrow::escrow::{decode_error, describe_failure};
-use zkinfer_escrow::{Chain, Contracts, Escrow, Receipt};
+use zkinfer_escrow::{Chain, Contracts, Escrow, Outcome};
 
 pub const CHAIN_ID: u64 = 31337;
 pub const PRICE: u128 = 1_000_000_000;
@@ -85,7 +84,7 @@ impl World {
     }
 
     pub fn with_chain_id(chain_id: u64) -> Self {
-        let mut chain = Chain::new(chain_id);
+        let mut chain = Chain::new().with_chain_id(chain_id);
         let deployer = addr(0xde);
         let (owner, buyer, provider, provider2, outsider) =
             (addr(0x0a), addr(0x0b), addr(0x01), addr(0x02), addr(0x0e));
@@ -116,12 +115,11 @@ impl World {
     }
 
     pub fn deploy(&mut self, file: &str, name: &str) -> Address {
-        let code = contracts().get(file, name).unwrap().bytecode.clone();
+        let code = contracts().get(file, name).unwrap().creation.clone();
         self.chain
-            .deploy(self.deployer, name, &code)
+            .deploy(self.deployer, &code, &[], U256::ZERO)
             .unwrap()
-            .created
-            .unwrap()
+            .address
     }
 
     /// Mints `amount` of `token` to `who` and approves the escrow for all of it.
@@ -147,37 +145,37 @@ impl World {
     pub fn token_balance(&mut self, token: Address, who: Address) -> U256 {
         let r = self
             .chain
-            .call(
+            .view(
                 Address::ZERO,
                 token,
-                TestToken::balanceOfCall { account: who }.abi_encode(),
+                &TestToken::balanceOfCall { account: who }.abi_encode(),
             )
             .unwrap();
         TestToken::balanceOfCall::abi_decode_returns(&r.output).unwrap()
     }
 
     /// Sends a call to any contract and requires success.
-    pub fn ok<C: SolCall>(&mut self, from: Address, to: Address, value: U256, call: &C) -> Receipt {
+    pub fn ok<C: SolCall>(&mut self, from: Address, to: Address, value: U256, call: &C) -> Outcome {
         let r = self
             .chain
-            .transact(from, to, value, call.abi_encode())
+            .call(from, to, &call.abi_encode(), value)
             .unwrap();
-        assert!(r.success(), "{} failed: {}", C::SIGNATURE, describe(&r));
+        assert!(r.is_success(), "{} failed: {}", C::SIGNATURE, r);
         r
     }
 
     /// Sends a call to the escrow; the receipt, success or not.
-    pub fn send<C: SolCall>(&mut self, from: Address, value: U256, call: &C) -> Receipt {
+    pub fn send<C: SolCall>(&mut self, from: Address, value: U256, call: &C) -> Outcome {
         self.escrow
             .send(&mut self.chain, from, value, call)
             .unwrap()
     }
 
     /// Sends a call to the escrow and requires success.
-    pub fn send_ok<C: SolCall>(&mut self, from: Address, value: U256, call: &C) -> Receipt {
+    pub fn send_ok<C: SolCall>(&mut self, from: Address, value: U256, call: &C) -> Outcome {
         let r = self.send(from, value, call);
         assert!(
-            r.success(),
+            r.is_success(),
             "{} failed: {}",
             C::SIGNATURE,
             describe_failure(&r)
@@ -215,11 +213,11 @@ impl World {
     }
 
     pub fn listing_token(&mut self, listing: U256) -> Address {
-        self.escrow.listing(&mut self.chain, listing).unwrap().token
+        self.escrow.listing(&self.chain, listing).unwrap().token
     }
 
     pub fn listing_price(&mut self, listing: U256) -> (U256, U256) {
-        let l = self.escrow.listing(&mut self.chain, listing).unwrap();
+        let l = self.escrow.listing(&self.chain, listing).unwrap();
         (U256::from(l.price), U256::from(l.collateral))
     }
 
@@ -247,21 +245,21 @@ impl World {
         self.create_job_by(buyer, listing, inputs())
     }
 
-    pub fn claim_call(&mut self, job: U256, provider: Address) -> Receipt {
+    pub fn claim_call(&mut self, job: U256, provider: Address) -> Outcome {
         let listing = U256::from(self.job(job).listingId);
         let (_, collateral) = self.listing_price(listing);
         let value = self.value_for(listing, collateral);
         self.send(provider, value, &ZkinferEscrow::claimCall { jobId: job })
     }
 
-    pub fn claim(&mut self, job: U256, provider: Address) -> Receipt {
+    pub fn claim(&mut self, job: U256, provider: Address) -> Outcome {
         let r = self.claim_call(job, provider);
-        assert!(r.success(), "claim failed: {}", describe_failure(&r));
+        assert!(r.is_success(), "claim failed: {}", describe_failure(&r));
         r
     }
 
     pub fn job(&mut self, job: U256) -> zkinfer_escrow::escrow::JobView {
-        self.escrow.job(&mut self.chain, job).unwrap()
+        self.escrow.job(&self.chain, job).unwrap()
     }
 
     pub fn state(&mut self, job: U256) -> u8 {
@@ -269,7 +267,7 @@ impl World {
     }
 
     pub fn credit(&mut self, who: Address, token: Address) -> U256 {
-        self.escrow.credit(&mut self.chain, who, token).unwrap()
+        self.escrow.credit(&self.chain, who, token).unwrap()
     }
 
     /// The instance vector a proof for (job, provider) carries: inputs ‖ outputs ‖ digest ‖ binding value.
@@ -326,7 +324,7 @@ impl World {
         inputs: Vec<U256>,
         outputs: Vec<U256>,
         proof: Vec<u8>,
-    ) -> Receipt {
+    ) -> Outcome {
         let call = ZkinferEscrow::submitCall {
             jobId: job,
             inputs,
@@ -336,11 +334,11 @@ impl World {
         self.send(provider, U256::ZERO, &call)
     }
 
-    pub fn submit(&mut self, job: U256, provider: Address, proof: Vec<u8>) -> Receipt {
+    pub fn submit(&mut self, job: U256, provider: Address, proof: Vec<u8>) -> Outcome {
         self.submit_with(job, provider, inputs(), outputs(), proof)
     }
 
-    pub fn withdraw(&mut self, who: Address, token: Address) -> Receipt {
+    pub fn withdraw(&mut self, who: Address, token: Address) -> Outcome {
         self.send(
             who,
             U256::ZERO,
@@ -356,25 +354,25 @@ impl Default for World {
 }
 
 /// The escrow's error in a reverted receipt; panics when it did not revert with one.
-pub fn err(r: &Receipt) -> ZkinferEscrowErrors {
-    decode_error(r).unwrap_or_else(|| panic!("expected an escrow error, got {}", describe(r)))
+pub fn err(r: &Outcome) -> ZkinferEscrowErrors {
+    decode_error(r).unwrap_or_else(|| panic!("expected an escrow error, got {}", r))
 }
 
 /// The escrow's error name in a reverted receipt.
-pub fn err_name(r: &Receipt) -> String {
+pub fn err_name(r: &Outcome) -> String {
     let e = format!("{:?}", err(r));
     e.split('(').next().unwrap_or_default().to_string()
 }
 
 /// The first log of `r` that decodes as event `E`.
-pub fn event<E: SolEvent>(r: &Receipt) -> E {
+pub fn event<E: SolEvent>(r: &Outcome) -> E {
     events::<E>(r)
         .into_iter()
         .next()
         .unwrap_or_else(|| panic!("no {} event", E::SIGNATURE))
 }
 
-pub fn events<E: SolEvent>(r: &Receipt) -> Vec<E> {
+pub fn events<E: SolEvent>(r: &Outcome) -> Vec<E> {
     r.logs
         .iter()
         .filter_map(|l: &Log| E::decode_log(l).ok().map(|d| d.data))
