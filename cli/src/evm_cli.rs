@@ -66,7 +66,9 @@ impl ExportEvmArgs {
             println!("wrote {}", f.display());
         }
         if !m.fits_eip170 {
-            let msg = "over EIP-170's 24,576-byte limit: not deployable on Ethereum or its L2s";
+            let msg = "over EIP-170's 24,576-byte limit: not deployable on Ethereum or its L2s \
+                       (the verifier grows with the circuit's columns: a model compiled with more rows, \
+                       `zkinfer compile --logrows`, has fewer)";
             if self.allow_oversize {
                 eprintln!("warning: {msg}");
             } else {

@@ -1,6 +1,11 @@
 //! The Solidity verifier of a model: snark-verifier's EVM code generator (`EvmLoader`) run over the model's
 //! verifying key, for KZG on BN254 with SHPLONK multi-openings and the EVM transcript (Keccak, uncompressed
 //! points), and the calldata it reads.
+//!
+//! The generator is the vendored, patched snark-verifier (vendor/snark-verifier/ZKINFER-PATCH.md): it reads the
+//! public instances and evaluates the instance polynomial in Yul loops, and runs each MSM term as one call of
+//! a shared Yul function, so the verifier's code does not grow with the instance count and grows less with
+//! the columns.
 
 use halo2_proofs::halo2curves::bn256::{Bn256, Fq, Fr};
 use halo2_proofs::poly::commitment::{Params, ParamsProver};

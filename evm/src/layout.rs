@@ -1,8 +1,9 @@
 //! How a generated verifier is laid out in contracts.
 //!
-//! snark-verifier's generator writes one straight-line program with every constant inline: the verifying
-//! key's fixed and permutation commitments, the SRS points, the domain's roots of unity, the field moduli,
-//! each a 33-byte `PUSH32`. For the bundled models that is over EIP-170's 24,576 bytes. [`Layout::Split`]
+//! snark-verifier's generator writes one program with every constant inline: the verifying key's fixed and
+//! permutation commitments, the SRS points, the domain's roots of unity, the field moduli, each a 33-byte
+//! `PUSH32`. Every bundled model's inline verifier fits EIP-170's 24,576 bytes; a circuit with many columns
+//! (LeNet-5 at `--logrows 14`) fits only without them. [`Layout::Split`]
 //! moves every distinct constant wider than five bytes into a **data contract** (its runtime code is
 //! `0x00 ‖ constants`, so calling it stops at once) and has the verifier copy them into memory with one
 //! `EXTCODECOPY` and read each with a 5-byte `MLOAD(PUSH3)`. The verifier's constructor takes the data

@@ -1,12 +1,14 @@
-//! Every bundled model and LeNet-5: the Solidity verifier in both layouts, deployed in revm; an EVM-transcript
-//! proof is accepted, and a tampered input, output, settings digest, binding value or proof byte reverts.
+//! Every bundled model and LeNet-5: the Solidity verifier in both layouts, deployed in revm under EIP-170's
+//! code-size limit; an EVM-transcript proof made by the prover's pipeline (`zkinfer prove --transcript evm`) is
+//! accepted, and a tampered input, output, settings digest, binding value, instance count or proof byte reverts.
 //! Prints one `EVM-RESULT {json}` line per model (sizes and gas; bench/results/evm.md is made from them).
 
 mod common;
 
 use halo2_proofs::halo2curves::bn256::Fr;
 use zkinfer_circuits::field::fr_to_hex;
-use zkinfer_evm::contracts::build;
+use zkinfer_circuits::settings::Settings;
+use zkinfer_evm::contracts::{build, DeployedVerifier};
 use zkinfer_evm::export::{export, ExportedCode};
 use zkinfer_evm::generate::encode_calldata;
 use zkinfer_evm::layout::Layout;
@@ -14,8 +16,69 @@ use zkinfer_evm::runtime::{address, Chain, MAX_CODE_SIZE, U256};
 use zkinfer_evm::solc::Solc;
 use zkinfer_verifier::VerifierArtifacts;
 
-fn check_model(name: &str) {
-    let (_tmp, md, input) = common::model_dir(name);
+/// Every way to tamper with a valid call: each must revert.
+fn assert_rejects_tampering(
+    name: &str,
+    what_layout: &str,
+    chain: &mut Chain,
+    d: &DeployedVerifier,
+    settings: &Settings,
+    instances: &[Fr],
+    proof: &[u8],
+) {
+    let deployer = address(0xde9);
+    let first_output: usize = settings.inputs.iter().map(|s| s.numel()).sum();
+    let last = instances.len() - 1;
+    for (what, index) in [
+        ("input 0", 0),
+        ("input (last)", first_output - 1),
+        ("output 0", first_output),
+        ("settings digest", settings.digest_instance()),
+        ("binding value", settings.bind_instance()),
+        ("last instance", last),
+    ] {
+        let mut bad = instances.to_vec();
+        bad[index] += Fr::one();
+        let out = d
+            .verify(chain, deployer, &encode_calldata(&bad, proof))
+            .expect("runs");
+        assert!(
+            !out.is_success(),
+            "{name} {what_layout}: tampered {what} accepted"
+        );
+    }
+    // one instance too few or too many, and the proof cut short
+    let short = encode_calldata(&instances[..last], proof);
+    let long = encode_calldata(&[instances, &[Fr::one()]].concat(), proof);
+    let cut = encode_calldata(instances, &proof[..proof.len() - 32]);
+    for (what, calldata) in [("short", short), ("long", long), ("cut", cut)] {
+        let out = d.verify(chain, deployer, &calldata).expect("runs");
+        assert!(
+            !out.is_success(),
+            "{name} {what_layout}: {what} calldata accepted"
+        );
+    }
+    for at in [0, proof.len() / 2, proof.len() - 1] {
+        let mut bad = proof.to_vec();
+        bad[at] ^= 1;
+        let out = d
+            .verify(chain, deployer, &encode_calldata(instances, &bad))
+            .expect("runs");
+        assert!(
+            !out.is_success(),
+            "{name} {what_layout}: proof byte {at} flipped, accepted"
+        );
+    }
+    let out = d
+        .verify(chain, deployer, &encode_calldata(instances, proof))
+        .expect("runs");
+    assert!(out.is_success(), "{name} {what_layout}: {out}");
+}
+
+/// Checks `name` compiled with `--logrows min_k`; `expect_fit`: whether the verifier `export-evm` ships fits
+/// EIP-170.
+fn check_model(name: &str, min_k: u32, expect_fit: bool) {
+    let (_tmp, md, input) = common::model_dir(name, min_k);
     let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
     let solc = Solc::locate().expect("solc: run scripts/install-solc.sh");
     let bind = Fr::from(0x5eed_u64);
@@ -26,10 +89,24 @@ fn check_model(name: &str) {
     let mut report = serde_json::json!({ "model": name, "k": art.settings.k, "instances": instances.len(), "proof_bytes": proof.len() });
     for layout in Layout::ALL {
         let v = build(&art, layout, &solc).expect("verifier builds");
-        // measured on a chain without EIP-170, so the inline layout's size and gas are known too
-        let mut chain = Chain::new().without_code_size_limit();
+        // on a chain that enforces EIP-170 when every contract fits (the tamper cases run there too), else on
+        // one without the limit, to measure it
+        let fits = v.deployed.len() < MAX_CODE_SIZE
+            && v.laid_out
+                .data
+                .as_ref()
+                .is_none_or(|d| d.len() < MAX_CODE_SIZE);
+        let mut chain = if fits {
+            Chain::new()
+        } else {
+            Chain::new().without_code_size_limit()
+        };
         let d = v.deploy(&mut chain, deployer).expect("deploys");
         assert_eq!(d.verifier_size, v.deployed.len());
+        if !fits {
+            // an oversize layout really is refused where the limit holds
+            assert!(v.deploy(&mut Chain::new(), deployer).is_err());
+        }
         let ok = d
             .verify(&mut chain, deployer, &encode_calldata(&instances, &proof))
             .expect("runs");
@@ -39,60 +116,36 @@ fn check_model(name: &str) {
             layout.name()
         );
         report[layout.name()] = serde_json::json!({
+            "fits_eip170": fits,
             "verifier_bytes": d.verifier_size,
             "data_bytes": d.data_size,
             "deploy_gas": d.deploy_gas,
             "verify_gas": ok.gas_used,
         });
-        if layout != Layout::Split {
-            continue;
-        }
-        // the split layout on a real chain's rules: deployable when both contracts are under EIP-170's limit
-        let fits = d.verifier_size < MAX_CODE_SIZE && d.data_size < MAX_CODE_SIZE;
-        report["fits_eip170"] = fits.into();
-        let mut real = Chain::new();
-        let deployed = v.deploy(&mut real, deployer);
-        assert_eq!(deployed.is_ok(), fits, "{name}: {deployed:?}");
-        // the tamper cases run on the real chain when it fits, else on the measuring chain
-        let (d, mut chain) = match deployed {
-            Ok(d) => (d, real),
-            Err(_) => (d, chain),
-        };
-        let settings = &art.settings;
-        let first_output: usize = settings.inputs.iter().map(|s| s.numel()).sum();
-        for (what, index) in [
-            ("input 0", 0),
-            ("output 0", first_output),
-            ("settings digest", settings.digest_instance()),
-            ("binding value", settings.bind_instance()),
-        ] {
-            let mut bad = instances.clone();
-            bad[index] += Fr::one();
-            let out = d
-                .verify(&mut chain, deployer, &encode_calldata(&bad, &proof))
-                .expect("runs");
-            assert!(!out.is_success(), "{name}: tampered {what} accepted");
-        }
-        for at in [0, proof.len() / 2, proof.len() - 1] {
-            let mut bad = proof.clone();
-            bad[at] ^= 1;
-            let out = d
-                .verify(&mut chain, deployer, &encode_calldata(&instances, &bad))
-                .expect("runs");
-            assert!(
-                !out.is_success(),
-                "{name}: proof byte {at} flipped, accepted"
-            );
-        }
-        let out = d
-            .verify(&mut chain, deployer, &encode_calldata(&instances, &proof))
-            .expect("runs");
-        assert!(out.is_success(), "{name}: {out}");
+        assert_rejects_tampering(
+            name,
+            layout.name(),
+            &mut chain,
+            &d,
+            &art.settings,
+            &instances,
+            &proof,
+        );
     }
-    // the exported files (the layout `zkinfer export-evm` picks) deploy and accept the proof too
+    // the exported files (the layout `zkinfer export-evm` picks) deploy under EIP-170 and accept the proof
     let out_dir = _tmp.path().join("evm");
     let e = export(&md.path, &out_dir, None, &solc).expect("export");
     let m = &e.manifest;
+    let fits = m.verifier.deployed_bytes < MAX_CODE_SIZE
+        && m.data
+            .as_ref()
+            .is_none_or(|d| d.deployed_bytes < MAX_CODE_SIZE);
+    assert_eq!(m.fits_eip170, fits);
+    assert_eq!(
+        fits, expect_fit,
+        "{name}: exported verifier {} bytes, data {:?}",
+        m.verifier.deployed_bytes, m.data
+    );
     assert_eq!(m.num_instances, instances.len());
     assert_eq!(
         m.settings_digest,
@@ -101,7 +154,11 @@ fn check_model(name: &str) {
     assert!(m.ceremony.is_none(), "a development SRS names no ceremony");
     let code = ExportedCode::load(&out_dir).expect("reads back");
     assert_eq!(code.manifest.layout, m.layout);
-    let mut chain = Chain::new().without_code_size_limit();
+    let mut chain = if fits {
+        Chain::new()
+    } else {
+        Chain::new().without_code_size_limit()
+    };
     let at = code.deploy(&mut chain, deployer).expect("deploys");
     let out = chain
         .call(
@@ -117,17 +174,31 @@ fn check_model(name: &str) {
 }
 
 macro_rules! model_tests {
-    ($($test:ident => $name:expr,)*) => { $(#[test] fn $test() { check_model($name); })* };
+    ($($test:ident => $name:expr, $min_k:expr;)*) => { $(#[test] fn $test() { check_model($name, $min_k, true); })* };
 }
 
+// The fewest rows each model needs, except LeNet-5: at its fewest (k = 12) it has 162 fixed and 44 advice
+// columns, and the verifier's per-column arithmetic alone is about 75 kB (62 kB after the split); with
+// `--logrows 14` it has 45 fixed and 17 advice columns and its split verifier fits (the inline one does not:
+// `export-evm` ships the split one).
 model_tests! {
-    digits_mlp => "digits_mlp",
-    iris_mlp => "iris_mlp",
-    digits_cnn => "digits_cnn",
-    lenet5 => "testdata/lenet5",
-    cnn_conv_pool_sigmoid => "testdata/cnn_conv_pool_sigmoid",
-    mlp_flatten_gemm => "testdata/mlp_flatten_gemm",
-    mlp_matmul_stack => "testdata/mlp_matmul_stack",
-    mlp_shape_ops => "testdata/mlp_shape_ops",
-    ops_zoo => "testdata/ops_zoo",
+    digits_mlp => "digits_mlp", 0;
+    iris_mlp => "iris_mlp", 0;
+    digits_cnn => "digits_cnn", 0;
+    lenet5 => "testdata/lenet5", LENET5_MIN_K;
+    cnn_conv_pool_sigmoid => "testdata/cnn_conv_pool_sigmoid", 0;
+    mlp_flatten_gemm => "testdata/mlp_flatten_gemm", 0;
+    mlp_matmul_stack => "testdata/mlp_matmul_stack", 0;
+    mlp_shape_ops => "testdata/mlp_shape_ops", 0;
+    ops_zoo => "testdata/ops_zoo", 0;
+}
+
+/// `zkinfer compile --logrows` for LeNet-5's deployable verifier.
+const LENET5_MIN_K: u32 = 14;
+
+/// LeNet-5 at its fewest rows: valid and tampered proofs behave in both layouts (measured without the limit),
+/// and `export-evm` reports that neither layout fits (the CLI refuses it unless `--allow-oversize`).
+#[test]
+fn lenet5_fewest_rows_is_oversize() {
+    check_model("testdata/lenet5", 0, false);
 }
