@@ -3,30 +3,9 @@
 
 use crate::error::Result;
 use crate::graph::Graph;
-use crate::layout::Plan;
-use crate::layout::{choose_layout, Target};
-use crate::quant::{quantise, Calibration, ModelShape, QuantConfig, QuantModel};
+use crate::layout::{check_min_k, choose_layout, ModelShape, Target};
+use crate::quant::{quantise, Calibration, QuantConfig, QuantModel};
 use crate::settings::{IoSpec, LayoutParams, Settings, SETTINGS_VERSION};
-
-/// The shape of a quantised model from its row plan: exact lane rows and tables.
-fn exact_shape(
-    quant: &QuantModel,
-    estimate: &ModelShape,
-    layout: LayoutParams,
-) -> Result<ModelShape> {
-    // only the row counts matter here: the digest of the final settings is not known yet
-    let plan = Plan::build(quant, layout, crate::Fr::zero())?;
-    let (lane_mul, lane_zadd, lane_bool) = quant.lane_features();
-    Ok(ModelShape {
-        dense: estimate.dense.clone(),
-        lane_rows: plan.lane_rows.len(),
-        tables: quant.tables.len() - 1,
-        instances: estimate.instances,
-        lane_mul,
-        lane_zadd,
-        lane_bool,
-    })
-}
 
 /// Options of [`compile_graph`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,8 +50,7 @@ pub fn compile_graph(
     graph.validate()?;
     graph.fuse();
     graph.validate()?;
-    let shape = ModelShape::of(&graph);
-    let first = choose_layout(&shape, opts.target, opts.min_k)?;
+    check_min_k(opts.min_k)?;
     let calibration = Calibration::from_samples(&graph, samples)?;
     let quantise_at = |bits: u32| {
         quantise(
@@ -84,15 +62,15 @@ pub fn compile_graph(
             },
         )
     };
-    let mut quant = quantise_at(first.layout.lookup_bits)?;
-    // The first choice used upper bounds (tables, re-encoding rows); choose again with the exact counts
-    // of the planned model, and re-quantise if that changes the table width.
-    let exact = exact_shape(&quant, &shape, first.layout)?;
-    // the exact shape is the truth: the estimate may have undercounted (re-encoding rows of max and min)
-    let choice = choose_layout(&exact, opts.target, opts.min_k)?;
-    if choice.layout.lookup_bits != first.layout.lookup_bits {
-        quant = quantise_at(choice.layout.lookup_bits)?;
-    }
+    // A trial: quantise with the target's narrowest tables and count the rows of its plan; the layout
+    // is chosen from those counts, and the model re-quantised if the tables grow into the rows k pays for.
+    let trial_bits = opts.target.min_lookup_bits();
+    let trial = quantise_at(trial_bits)?;
+    let choice = choose_layout(&ModelShape::of(&trial)?, opts.target, opts.min_k)?;
+    let quant = match choice.layout.lookup_bits {
+        bits if bits == trial_bits => trial,
+        bits => quantise_at(bits)?,
+    };
     let (lane_mul, lane_zadd, lane_bool) = quant.lane_features();
     let io = |ids: &[usize]| -> Vec<IoSpec> {
         ids.iter()

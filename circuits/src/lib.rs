@@ -2,8 +2,10 @@
 //! exact integer witness generation, one halo2 chip per file, and the model [`circuit::ModelCircuit`] whose
 //! `configure_with_params(settings)` builds the constraint system from [`settings::Settings`] alone.
 //!
-//! Dependency direction: `graph` <- `quant` <- `layout` <- `witness` <- `circuit`; `chips` and `settings` are
-//! the configuration part that the verifier links (it never needs the graph, the plan or the witness).
+//! Dependency direction: `graph` <- `quant` <- `layout` <- `witness` <- `circuit`, except that each op of
+//! `graph` holds its own quantisation (the `IrOp` trait), written against `quant`'s `Quantiser` and its
+//! quantised op types; `chips` and `settings` are the configuration part that the verifier links (it never
+//! needs the graph, the plan or the witness).
 
 #![warn(missing_docs)]
 

@@ -1,7 +1,10 @@
 //! Element-wise affine map by constants: `y = x * mul + add` (Mul, Add, Sub, Div by constants; Identity).
 
 use super::error::ShapeError;
-use super::op::expect_inputs;
+use super::ir_op::{Arity, IrOp};
+use super::Node;
+use crate::error::Result;
+use crate::quant::{lane, QOp, Quantiser};
 use serde::{Deserialize, Serialize};
 
 /// `y[i] = x[i] * mul[i] + add[i]`; `mul` and `add` hold one value (broadcast) or one per element.
@@ -19,11 +22,19 @@ impl ConstAffine {
         let pick = |v: &[f32]| if v.len() == 1 { v[0] } else { v[i] };
         (pick(&self.mul), pick(&self.add))
     }
+}
 
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
-        let [x] = expect_inputs(inputs, 1, "ConstAffine")?[..] else {
-            unreachable!()
-        };
+impl IrOp for ConstAffine {
+    fn name(&self) -> &'static str {
+        "ConstAffine"
+    }
+
+    fn arity(&self) -> Arity {
+        Arity::Exactly(1)
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
+        let x = inputs[0];
         let n: usize = x.iter().product();
         for (what, v) in [("multiplier", &self.mul), ("addend", &self.add)] {
             if v.len() != 1 && v.len() != n {
@@ -37,7 +48,7 @@ impl ConstAffine {
         Ok(x.to_vec())
     }
 
-    pub(super) fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
+    fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
         inputs[0]
             .iter()
             .enumerate()
@@ -46,5 +57,24 @@ impl ConstAffine {
                 x * m as f64 + a as f64
             })
             .collect()
+    }
+
+    fn quantise(&self, q: &mut Quantiser<'_>, node: &Node, act: Option<&Node>) -> Result<()> {
+        q.rescaled(node, act, false, |_, r| {
+            Ok(QOp::Lane(lane::quantise_affine(
+                r.node.clone(),
+                self,
+                node.inputs[0],
+                r.ins[0],
+                r.out,
+                r.pre,
+                r.tag,
+                r.b,
+            )))
+        })
+    }
+
+    fn fuses_activation(&self) -> bool {
+        true
     }
 }

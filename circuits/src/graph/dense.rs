@@ -2,7 +2,10 @@
 //! operand, Gemm, and any per-feature scale or bias folded into them).
 
 use super::error::ShapeError;
-use super::op::expect_inputs;
+use super::ir_op::{Arity, IrOp};
+use super::Node;
+use crate::error::Result;
+use crate::quant::{dense, QOp, Quantiser};
 use serde::{Deserialize, Serialize};
 
 /// A fully connected layer with constant weights.
@@ -18,11 +21,17 @@ pub struct Dense {
     pub bias: Vec<f32>,
 }
 
-impl Dense {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
-        let [x] = expect_inputs(inputs, 1, "Dense")?[..] else {
-            unreachable!()
-        };
+impl IrOp for Dense {
+    fn name(&self) -> &'static str {
+        "Dense"
+    }
+
+    fn arity(&self) -> Arity {
+        Arity::Exactly(1)
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
+        let x = inputs[0];
         if self.weight.len() != self.in_features * self.out_features
             || self.bias.len() != self.out_features
         {
@@ -46,7 +55,7 @@ impl Dense {
         }
     }
 
-    pub(super) fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
+    fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
         let (n, m) = (self.in_features, self.out_features);
         let x = inputs[0];
         let mut out = Vec::with_capacity(x.len() / n * m);
@@ -60,5 +69,26 @@ impl Dense {
             }
         }
         out
+    }
+
+    fn quantise(&self, q: &mut Quantiser<'_>, node: &Node, act: Option<&Node>) -> Result<()> {
+        q.rescaled(node, act, false, |q, r| {
+            let shape = q.qm.tensors[node.output].shape.clone();
+            Ok(QOp::Dense(dense::quantise(
+                r.node.clone(),
+                self,
+                node.inputs[0],
+                r.ins[0],
+                r.out,
+                r.pre,
+                r.tag,
+                &shape,
+                r.b,
+            )?))
+        })
+    }
+
+    fn fuses_activation(&self) -> bool {
+        true
     }
 }

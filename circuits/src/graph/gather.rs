@@ -3,6 +3,10 @@
 //! Expand, Tile, DepthToSpace. Without fill it costs no rows: the output reuses the input cells.
 
 use super::error::ShapeError;
+use super::ir_op::{Arity, IrOp};
+use super::Node;
+use crate::error::{CircuitError, Result};
+use crate::quant::{lane, QAlias, QOp, Quantiser};
 use serde::{Deserialize, Serialize};
 
 /// An index map over the concatenation of the inputs.
@@ -16,11 +20,16 @@ pub struct Gather {
     pub fill: f32,
 }
 
-impl Gather {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
-        if inputs.is_empty() {
-            return Err(ShapeError::NoInputs);
-        }
+impl IrOp for Gather {
+    fn name(&self) -> &'static str {
+        "Gather"
+    }
+
+    fn arity(&self) -> Arity {
+        Arity::OneOrMore
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
         let total: usize = inputs.iter().map(|s| s.iter().product::<usize>()).sum();
         let n: usize = self.out_shape.iter().product();
         if self.map.len() != n {
@@ -44,7 +53,7 @@ impl Gather {
         Ok(self.out_shape.clone())
     }
 
-    pub(super) fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
+    fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
         let all: Vec<f64> = inputs.iter().flat_map(|v| v.iter().copied()).collect();
         self.map
             .iter()
@@ -52,6 +61,62 @@ impl Gather {
             .collect()
     }
 
+    /// The inputs in one encoding (re-encoded where they differ); without fill the output aliases their
+    /// cells, with fill one lane row per output element copies an input cell or writes the fill.
+    fn quantise(&self, q: &mut Quantiser<'_>, node: &Node, _act: Option<&Node>) -> Result<()> {
+        let nref = node.node_ref();
+        let b = q.b();
+        let target = q.common(&nref, &node.inputs)?;
+        let inputs = node
+            .inputs
+            .iter()
+            .map(|&t| q.requant(&nref, t, target))
+            .collect::<Result<Vec<_>>>()?;
+        if !self.has_fill() {
+            q.set(node.output, target);
+            q.qm.ops.push(QOp::Alias(QAlias {
+                node: nref,
+                input: inputs[0],
+                output: node.output,
+                more_inputs: inputs[1..].to_vec(),
+                map: Some(self.map.iter().map(|i| i.unwrap_or(0)).collect()),
+            }));
+            return Ok(());
+        }
+        let src = if inputs.len() == 1 {
+            inputs[0]
+        } else {
+            let total = inputs.iter().map(|&t| q.qm.tensors[t].numel()).sum();
+            let name = format!("{}:concat", nref.name);
+            let t = q.new_tensor(name, vec![total]);
+            q.set(t, target);
+            q.qm.ops.push(QOp::Alias(QAlias {
+                node: nref.clone(),
+                input: inputs[0],
+                output: t,
+                more_inputs: inputs[1..].to_vec(),
+                map: None,
+            }));
+            t
+        };
+        let fill = target
+            .quantise(self.fill as f64)
+            .ok_or_else(|| CircuitError::Node {
+                node: nref.clone(),
+                message: format!(
+                    "the fill value {} is outside the tensor's range [{}, {}]",
+                    self.fill,
+                    target.min_value(),
+                    target.max_value()
+                ),
+            })?;
+        let l = lane::quantise_fill(nref, src, target, &self.map, fill, node.output, 1, b);
+        q.push_lane(l, target);
+        Ok(())
+    }
+}
+
+impl Gather {
     /// Whether any output is the constant fill.
     pub fn has_fill(&self) -> bool {
         self.map.iter().any(Option::is_none)

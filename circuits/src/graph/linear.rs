@@ -6,7 +6,10 @@
 //! Positions sharing weights (all spatial positions of a convolution) share one matrix.
 
 use super::error::ShapeError;
-use super::op::expect_inputs;
+use super::ir_op::{Arity, IrOp};
+use super::Node;
+use crate::error::Result;
+use crate::quant::{linear, QOp, Quantiser};
 use serde::{Deserialize, Serialize};
 
 /// A weight matrix `[outs][taps]`, row-major.
@@ -44,11 +47,17 @@ pub struct Linear {
     pub bias: Vec<f32>,
 }
 
-impl Linear {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
-        let [x] = expect_inputs(inputs, 1, "Linear")?[..] else {
-            unreachable!()
-        };
+impl IrOp for Linear {
+    fn name(&self) -> &'static str {
+        "Linear"
+    }
+
+    fn arity(&self) -> Arity {
+        Arity::Exactly(1)
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
+        let x = inputs[0];
         let n_in: usize = x.iter().product();
         let n_out: usize = self.out_shape.iter().product();
         if self.bias.len() != n_out {
@@ -115,7 +124,7 @@ impl Linear {
         Ok(self.out_shape.clone())
     }
 
-    pub(super) fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
+    fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
         let x = inputs[0];
         let mut out: Vec<f64> = self.bias.iter().map(|b| *b as f64).collect();
         for p in &self.positions {
@@ -134,6 +143,27 @@ impl Linear {
         out
     }
 
+    fn quantise(&self, q: &mut Quantiser<'_>, node: &Node, act: Option<&Node>) -> Result<()> {
+        q.rescaled(node, act, false, |_, r| {
+            Ok(QOp::Linear(linear::quantise(
+                r.node.clone(),
+                self,
+                node.inputs[0],
+                r.ins[0],
+                r.out,
+                r.pre,
+                r.tag,
+                r.b,
+            )?))
+        })
+    }
+
+    fn fuses_activation(&self) -> bool {
+        true
+    }
+}
+
+impl Linear {
     /// Multiplies output element `i` by `mul[i]` and adds `add[i]`, when every matrix row keeps a single
     /// multiplier across the positions that use it (per-channel scales after a convolution). Returns
     /// whether it folded.

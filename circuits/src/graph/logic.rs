@@ -1,10 +1,15 @@
 //! Logic: `Not`, `And`, `Or`, `Xor` on boolean tensors (0.0 / 1.0), with numpy broadcasting. Their inputs
 //! must be booleans the circuit already constrains (comparisons, other logic ops, boolean inputs); on such
-//! inputs `1 - a`, `a * b`, `a + b - a * b` and `a + b - 2 * a * b` are booleans too.
+//! inputs `1 - a`, `a * b`, `a + b - a * b` and `a + b - 2 * a * b` are booleans too. Quantised, each is
+//! one lane row per element: the polynomial times `2^b`, with the boolean gate on its quotient.
 
 use super::broadcast::{broadcast_index_map, broadcast_shapes};
 use super::error::ShapeError;
-use super::op::expect_inputs;
+use super::ir_op::{Arity, IrOp};
+use super::Node;
+use crate::encoding::Encoding;
+use crate::error::Result;
+use crate::quant::{not_identity, shape_err, Quantiser, Rows};
 use serde::{Deserialize, Serialize};
 
 /// Which logic op.
@@ -50,26 +55,33 @@ pub struct Logic {
 }
 
 impl Logic {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
-        if self.kind == LogicKind::Not {
-            let [a] = expect_inputs(inputs, 1, "Not")?[..] else {
-                return Err(ShapeError::NoInputs);
-            };
-            return Ok(a.to_vec());
-        }
-        let [a, b] = expect_inputs(inputs, 2, "logic op")?[..] else {
-            return Err(ShapeError::NoInputs);
-        };
-        broadcast_shapes(a, b)
-    }
-
     /// Element of `a` and of `b` read by each output element (binary ops).
     pub fn index_maps(&self, a: &[usize], b: &[usize]) -> Result<(Vec<u32>, Vec<u32>), ShapeError> {
         let out = broadcast_shapes(a, b)?;
         Ok((broadcast_index_map(a, &out), broadcast_index_map(b, &out)))
     }
+}
 
-    pub(super) fn eval_float(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> Vec<f64> {
+impl IrOp for Logic {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            LogicKind::Not => "Not",
+            _ => "logic op",
+        }
+    }
+
+    fn arity(&self) -> Arity {
+        Arity::Exactly(if self.kind == LogicKind::Not { 1 } else { 2 })
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
+        match inputs {
+            [a, b] => broadcast_shapes(a, b),
+            _ => Ok(inputs[0].to_vec()),
+        }
+    }
+
+    fn eval_float(&self, inputs: &[&[f64]], shapes: &[&[usize]]) -> Vec<f64> {
         let bit = |v: bool| v as u8 as f64;
         if self.kind == LogicKind::Not {
             return inputs[0].iter().map(|&x| bit(x == 0.0)).collect();
@@ -84,5 +96,45 @@ impl Logic {
                 bit(self.kind.apply(x, y))
             })
             .collect()
+    }
+
+    /// A logic op on booleans: one row per element.
+    fn quantise(&self, q: &mut Quantiser<'_>, node: &Node, _act: Option<&Node>) -> Result<()> {
+        let nref = node.node_ref();
+        let pow = 1i64 << q.b();
+        for &t in &node.inputs {
+            q.require_bool(&nref, t)?;
+        }
+        let (ma, mb, mab, c) = self.kind.polynomial();
+        let shape = q.g.tensors[node.output].shape.clone();
+        let rows = if self.kind == LogicKind::Not {
+            Rows {
+                a: node.inputs[0],
+                b: None,
+                a_map: None,
+                b_map: None,
+                m_a: vec![ma * pow],
+                m_b: vec![0],
+                m_ab: vec![],
+                c: vec![c * pow],
+            }
+        } else {
+            let (x, y) = (node.inputs[0], node.inputs[1]);
+            let (s0, s1) = (q.g.tensors[x].shape.clone(), q.g.tensors[y].shape.clone());
+            let (am, bm) = self.index_maps(&s0, &s1).map_err(shape_err(&nref))?;
+            Rows {
+                a: x,
+                b: Some(y),
+                a_map: not_identity(am, q.numel(x)),
+                b_map: not_identity(bm, q.numel(y)),
+                m_a: vec![ma * pow],
+                m_b: vec![mb * pow],
+                m_ab: vec![mab * pow],
+                c: vec![c * pow],
+            }
+        };
+        let out = Some(node.output);
+        q.emit_rows(&nref, rows, out, &shape, "", Encoding::boolean(), true);
+        Ok(())
     }
 }

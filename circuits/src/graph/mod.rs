@@ -1,6 +1,7 @@
 //! The graph IR: tensors with static shapes and nodes over a small set of ops, with float weights.
 //! The ONNX front end lowers models into it; [`crate::quant`] turns it into fixed point.
-//! It holds no ONNX or tract types, so the circuit layer never links the front end.
+//! It holds no ONNX or tract types, so the circuit layer never links the front end. Each op lives in its own
+//! file and implements the `IrOp` trait (`ir_op.rs`): arity, shape, float evaluation and quantisation.
 
 mod add;
 mod binary;
@@ -12,6 +13,7 @@ mod error;
 mod func;
 mod fuse;
 mod gather;
+mod ir_op;
 mod linear;
 mod logic;
 mod op;
@@ -28,6 +30,7 @@ pub use dense::Dense;
 pub use error::ShapeError;
 pub use func::Func;
 pub use gather::Gather;
+pub(crate) use ir_op::Activation;
 pub use linear::{Linear, Matrix, Position};
 pub use logic::{Logic, LogicKind};
 pub use op::Op;

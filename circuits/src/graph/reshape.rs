@@ -2,7 +2,10 @@
 //! It costs no rows: the output aliases the input's cells.
 
 use super::error::ShapeError;
-use super::op::expect_inputs;
+use super::ir_op::{Arity, IrOp};
+use super::Node;
+use crate::error::Result;
+use crate::quant::{QAlias, QOp, Quantiser};
 use serde::{Deserialize, Serialize};
 
 /// A view of the input with another shape of the same size.
@@ -12,11 +15,17 @@ pub struct Reshape {
     pub shape: Vec<usize>,
 }
 
-impl Reshape {
-    pub(super) fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
-        let [x] = expect_inputs(inputs, 1, "Reshape")?[..] else {
-            unreachable!()
-        };
+impl IrOp for Reshape {
+    fn name(&self) -> &'static str {
+        "Reshape"
+    }
+
+    fn arity(&self) -> Arity {
+        Arity::Exactly(1)
+    }
+
+    fn output_shape(&self, inputs: &[&[usize]]) -> Result<Vec<usize>, ShapeError> {
+        let x = inputs[0];
         let (a, b) = (
             x.iter().product::<usize>(),
             self.shape.iter().product::<usize>(),
@@ -32,7 +41,21 @@ impl Reshape {
         Ok(self.shape.clone())
     }
 
-    pub(super) fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
+    fn eval_float(&self, inputs: &[&[f64]], _shapes: &[&[usize]]) -> Vec<f64> {
         inputs[0].to_vec()
+    }
+
+    fn quantise(&self, q: &mut Quantiser<'_>, node: &Node, _act: Option<&Node>) -> Result<()> {
+        let nref = node.node_ref();
+        let e = q.enc(&nref, node.inputs[0])?;
+        q.set(node.output, e);
+        q.qm.ops.push(QOp::Alias(QAlias {
+            node: nref,
+            input: node.inputs[0],
+            output: node.output,
+            more_inputs: vec![],
+            map: None,
+        }));
+        Ok(())
     }
 }

@@ -8,8 +8,8 @@
 //! and table columns plus a grand product, all full-size values), an equality-enabled column 5 (its share
 //! of the permutation argument). The cost of a layout is `2^k` times the sum over its columns.
 
+use super::ModelShape;
 use crate::error::{CircuitError, Result};
-use crate::quant::ModelShape;
 use crate::settings::LayoutParams;
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,12 @@ pub enum Target {
 }
 
 impl Target {
+    /// The narrowest lookup tables the target allows: the width of the trial quantisation whose plan
+    /// measures the model's rows.
+    pub fn min_lookup_bits(self) -> u32 {
+        self.bits_range().0
+    }
+
     fn bits_range(self) -> (u32, u32) {
         match self {
             Target::Resources => (10, 16),
@@ -67,7 +73,7 @@ pub struct LayoutChoice {
     pub cost: f64,
 }
 
-fn tile_rows(shape: &ModelShape, b: usize, k: usize) -> usize {
+pub(super) fn tile_rows(shape: &ModelShape, b: usize, k: usize) -> usize {
     1 + shape
         .dense
         .iter()
@@ -88,18 +94,24 @@ fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize) -> f64 {
     (6 * advice + 4 * fixed + 28 * lookups + 5 * equality) as f64
 }
 
-/// Picks the layout for a model shape, with at least `2^min_k` rows (0: as few as fit).
-///
-/// A larger `min_k` than the model needs (EZKL's `logrows`) buys nothing in soundness but lets the lookup
-/// tables grow into the extra rows, up to the target's widest, which raises precision; it also pins k for
-/// benchmarks that sweep circuit sizes.
-pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<LayoutChoice> {
+/// Checks a requested minimum k (EZKL's `logrows`) against the largest k we lay out.
+pub fn check_min_k(min_k: u32) -> Result<()> {
     if min_k > MAX_K {
         return Err(CircuitError::LogrowsTooLarge {
             requested: min_k,
             max_k: MAX_K,
         });
     }
+    Ok(())
+}
+
+/// Picks the layout for a model shape, with at least `2^min_k` rows (0: as few as fit).
+///
+/// A larger `min_k` than the model needs (EZKL's `logrows`) buys nothing in soundness but lets the lookup
+/// tables grow into the extra rows, up to the target's widest, which raises precision; it also pins k for
+/// benchmarks that sweep circuit sizes.
+pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<LayoutChoice> {
+    check_min_k(min_k)?;
     let (min_bits, max_bits) = target.bits_range();
     let mut best: Option<LayoutChoice> = None;
     for k in min_k.max(6)..=MAX_K {

@@ -2,6 +2,8 @@
 
 mod choose;
 mod plan;
+mod shape;
 
-pub use choose::{choose_layout, usable_rows, LayoutChoice, Target, RESERVED_ROWS};
+pub use choose::{check_min_k, choose_layout, usable_rows, LayoutChoice, Target, RESERVED_ROWS};
 pub use plan::{LaneRow, OpSpan, Plan, Src, TileRow};
+pub use shape::ModelShape;

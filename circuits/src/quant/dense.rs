@@ -34,7 +34,7 @@ pub struct QDense {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn quantise(
+pub(crate) fn quantise(
     node: NodeRef,
     d: &Dense,
     input: TensorId,

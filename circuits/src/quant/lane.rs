@@ -1,6 +1,7 @@
 //! Quantised element-wise ops, one lane row per output element:
 //! `q = floor((m_a * a' + m_b * b' + c) / 2^b)`, `z = act(q)`, where `a'`, `b'` are stored (offset) values.
 
+use super::rows::not_identity;
 use crate::encoding::Encoding;
 use crate::error::{CircuitError, NodeRef, Result};
 use crate::graph::{AddTensors, ConstAffine, TensorId};
@@ -83,7 +84,7 @@ fn offset_terms(pre: Encoding, b: u32) -> i128 {
 
 /// `y = x * mul + add`.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn quantise_affine(
+pub(crate) fn quantise_affine(
     node: NodeRef,
     op: &ConstAffine,
     input: TensorId,
@@ -124,7 +125,7 @@ pub(super) fn quantise_affine(
 
 /// `y = a + sign * b` with broadcasting.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn quantise_add(
+pub(crate) fn quantise_add(
     node: NodeRef,
     op: &AddTensors,
     shapes: (&Vec<usize>, &Vec<usize>),
@@ -168,7 +169,7 @@ pub(super) fn quantise_add(
 }
 
 /// A Relu that could not be fused into its producer.
-pub(super) fn quantise_relu(
+pub(crate) fn quantise_relu(
     node: NodeRef,
     input: TensorId,
     x: Encoding,
@@ -184,15 +185,10 @@ pub(super) fn quantise_relu(
     quantise_affine(node, &op, input, x, output, pre, act_tag, b)
 }
 
-fn not_identity(m: Vec<u32>, numel: usize) -> Option<Vec<u32>> {
-    let identity = m.len() == numel && m.iter().enumerate().all(|(i, &j)| i == j as usize);
-    (!identity).then_some(m)
-}
-
 /// `y = a * b` (element-wise, broadcast): `q = floor((M*(a'-o_a)*(b'-o_b) + 2^(b-1)) / 2^b) + o_q` with
 /// `M = 2^(b + s_q - s_a - s_b)`, expanded into the lane's product, linear and constant terms.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn quantise_mul(
+pub(crate) fn quantise_mul(
     node: NodeRef,
     maps: (Vec<u32>, Vec<u32>),
     numels: (usize, usize),
@@ -238,7 +234,7 @@ pub(super) fn quantise_mul(
 /// `y = max(a, b)` or `min(a, b)` of two tensors in the same encoding: `q = floor((a - b) / h) + 2^(b-1)`
 /// (or `b - a` for min), `z = b + step(q)`; `h = 2` when the difference needs one more bit than the table.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn quantise_minmax(
+pub(crate) fn quantise_minmax(
     node: NodeRef,
     is_max: bool,
     maps: (Vec<u32>, Vec<u32>),
@@ -273,7 +269,7 @@ pub(super) fn quantise_minmax(
 
 /// A gather with constant fill (Pad): copies `x[map[i]]`, or writes the stored `fill`, into lane rows.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn quantise_fill(
+pub(crate) fn quantise_fill(
     node: NodeRef,
     input: TensorId,
     enc: Encoding,

@@ -42,7 +42,7 @@ pub struct QLinear {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn quantise(
+pub(crate) fn quantise(
     node: NodeRef,
     l: &Linear,
     input: TensorId,

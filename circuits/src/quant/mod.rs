@@ -7,20 +7,22 @@
 //! `b`-bit identity table that range-checks activations: one table size for the whole model.
 
 mod calibrate;
-mod dense;
-mod lane;
-mod linear;
-mod logic;
+pub(crate) mod dense;
+pub(crate) mod lane;
+pub(crate) mod linear;
 mod node;
+mod rows;
 
 pub use calibrate::Calibration;
 pub use dense::QDense;
 pub use lane::{LaneCoeffs, QLane};
 pub use linear::{QLinear, QMatrix};
+pub(crate) use node::Quantiser;
+pub(crate) use rows::{not_identity, shape_err, Rows};
 
 use crate::encoding::Encoding;
 use crate::error::{CircuitError, NodeRef, Result};
-use crate::graph::{BinaryKind, CompareKind, Graph, LogicKind, Op, TensorId};
+use crate::graph::{Graph, TensorId};
 use crate::settings::TableKind;
 use serde::{Deserialize, Serialize};
 
@@ -160,164 +162,19 @@ pub struct QuantConfig {
     pub headroom: f64,
 }
 
-/// The structure that decides rows: which activations fuse into their producer, and the count of each kind
-/// of row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelShape {
-    /// Dot-product groups: (positions, taps, outputs per position).
-    pub dense: Vec<(usize, usize, usize)>,
-    /// Lane rows: one per input element and per output element of every op that is not an alias, plus an
-    /// allowance for re-encoding the inputs of max, min and concat.
-    pub lane_rows: usize,
-    /// Sub-tables besides the identity (an upper bound: tables at equal scales are shared).
-    pub tables: usize,
-    /// Public instances (inputs, outputs, the settings digest, the binding value): one instance-column row
-    /// each.
-    pub instances: usize,
-    /// Element-wise products / max-min steps are used.
-    pub lane_mul: bool,
-    /// Max and min steps (`z - b` in the activation lookup) are used.
-    pub lane_zadd: bool,
-    /// Boolean rows (comparisons, logic, selections) are used.
-    pub lane_bool: bool,
-}
-
 /// Per node: is it an activation (Relu or a table function) folded into its producer's lookup (the
-/// producer is a lane-producing op used only by it)?
+/// producer's rows end in a rescale lane and the activation is its only use)?
 pub fn fused_relus(g: &Graph) -> Vec<bool> {
     g.nodes
         .iter()
         .map(|n| {
-            matches!(n.op, Op::Relu(_) | Op::Func(_))
+            n.op.as_dyn().activation().is_some()
                 && g.use_count(n.inputs[0]) == 1
                 && !g.outputs.contains(&n.inputs[0])
-                && g.producer(n.inputs[0]).is_some_and(|p| match &p.op {
-                    Op::Dense(_) | Op::Linear(_) | Op::ConstAffine(_) | Op::AddTensors(_) => true,
-                    Op::Binary(b) => b.kind == BinaryKind::Mul,
-                    _ => false,
-                })
+                && g.producer(n.inputs[0])
+                    .is_some_and(|p| p.op.as_dyn().fuses_activation())
         })
         .collect()
-}
-
-impl ModelShape {
-    /// The row structure of a (fused) graph.
-    pub fn of(g: &Graph) -> Self {
-        let fused = fused_relus(g);
-        let mut shape = ModelShape {
-            dense: Vec::new(),
-            lane_rows: 0,
-            tables: 0,
-            instances: 2 + g
-                .inputs
-                .iter()
-                .chain(&g.outputs)
-                .map(|&t| g.tensors[t].numel())
-                .sum::<usize>(),
-            lane_mul: false,
-            lane_zadd: false,
-            lane_bool: false,
-        };
-        let mut has_relu = false;
-        let mut steps = std::collections::HashSet::new();
-        for &i in &g.inputs {
-            shape.lane_rows += g.tensors[i].numel();
-        }
-        shape.lane_bool = !g.boolean_inputs.is_empty();
-        for (node, fused) in g.nodes.iter().zip(fused) {
-            let numel = g.tensors[node.output].numel();
-            let in_numel = |k: usize| g.tensors[node.inputs[k]].numel();
-            match &node.op {
-                Op::Reshape(_) => {}
-                Op::Gather(ga) => {
-                    // inputs may need re-encoding to a common encoding; a fill needs lane rows
-                    if node.inputs.len() > 1 {
-                        shape.lane_rows += (0..node.inputs.len()).map(in_numel).sum::<usize>();
-                    }
-                    if ga.has_fill() {
-                        shape.lane_rows += numel;
-                    }
-                }
-                Op::Relu(_) => {
-                    has_relu = true;
-                    shape.lane_rows += if fused { 0 } else { numel };
-                }
-                Op::Func(_) => {
-                    shape.tables += 1;
-                    shape.lane_rows += if fused { 0 } else { numel };
-                }
-                Op::Dense(d) => {
-                    shape
-                        .dense
-                        .push((numel / d.out_features, d.in_features, d.out_features));
-                    shape.lane_rows += numel;
-                }
-                Op::Linear(l) => {
-                    let mut per = vec![0usize; l.matrices.len()];
-                    for p in &l.positions {
-                        per[p.matrix as usize] += 1;
-                    }
-                    for (m, count) in l.matrices.iter().zip(per) {
-                        shape.dense.push((count, m.taps, m.outs));
-                    }
-                    shape.lane_rows += numel;
-                }
-                Op::Binary(b) => {
-                    shape.lane_rows += numel;
-                    match b.kind {
-                        BinaryKind::Mul => shape.lane_mul = true,
-                        kind => {
-                            shape.lane_zadd = true;
-                            steps.insert(kind);
-                            // inputs of different origins may need re-encoding
-                            if root(g, node.inputs[0]) != root(g, node.inputs[1]) {
-                                shape.lane_rows += in_numel(0) + in_numel(1);
-                            }
-                        }
-                    }
-                }
-                Op::ConstAffine(_) | Op::AddTensors(_) => shape.lane_rows += numel,
-                Op::Compare(c) => {
-                    shape.lane_bool = true;
-                    let per = if c.kind == CompareKind::Equal { 3 } else { 1 };
-                    shape.lane_rows += per * numel;
-                    // inputs of different origins may need re-encoding
-                    if node.inputs.len() == 2 && root(g, node.inputs[0]) != root(g, node.inputs[1])
-                    {
-                        shape.lane_rows += in_numel(0) + in_numel(1);
-                    }
-                }
-                Op::Logic(lg) => {
-                    shape.lane_bool = true;
-                    shape.lane_mul |= lg.kind != LogicKind::Not;
-                    shape.lane_rows += numel;
-                }
-                Op::Where(w) => {
-                    shape.lane_mul = true;
-                    // products by the condition, then their sum; both sides re-encoded at most once
-                    shape.lane_rows += w.arity() * numel;
-                    if w.arity() == 3 {
-                        shape.lane_rows += in_numel(1) + in_numel(2);
-                    }
-                }
-            }
-        }
-        shape.tables += has_relu as usize + 2 * steps.len();
-        shape
-    }
-}
-
-/// The tensor whose encoding `t` inherits: through aliases and max/min chains.
-fn root(g: &Graph, mut t: TensorId) -> TensorId {
-    while let Some(p) = g.producer(t) {
-        match &p.op {
-            Op::Reshape(_) => t = p.inputs[0],
-            Op::Gather(ga) if p.inputs.len() == 1 && !ga.has_fill() => t = p.inputs[0],
-            Op::Binary(b) if b.kind != BinaryKind::Mul => t = p.inputs[0],
-            _ => break,
-        }
-    }
-    t
 }
 
 /// The largest scale that keeps `max_abs * headroom` inside a signed `bits`-bit value.
@@ -347,7 +204,8 @@ pub fn quantise(g: &Graph, calib: &Calibration, cfg: &QuantConfig) -> Result<Qua
     }
     for (node, &f) in g.nodes.iter().zip(&fused) {
         if !f {
-            q.node(node, act_of.get(&node.output).copied())?;
+            let act = act_of.get(&node.output).copied();
+            node.op.as_dyn().quantise(&mut q, node, act)?;
         }
     }
     q.finish()
