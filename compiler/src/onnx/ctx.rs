@@ -2,7 +2,7 @@
 
 use super::fold::Folder;
 use super::ops::Registry;
-use super::value::{ConstTensor, Val};
+use super::value::{ConstTensor, Sequence, Val};
 use crate::error::{CompileError, LowerError};
 use std::collections::HashMap;
 use tract_onnx::pb;
@@ -72,6 +72,8 @@ pub struct Lowering {
     /// The default-domain opset the model imports (attribute and input conventions change with it).
     pub opset: i64,
     values: HashMap<String, Val>,
+    /// Sequence values by name (SequenceConstruct, SplitToSequence, ...), apart from tensors.
+    sequences: HashMap<String, Sequence>,
     /// The exact tensors of constants whose type is not f32 (integer shapes, booleans, doubles), so
     /// that folding keeps integer arithmetic exact and typed.
     typed: HashMap<String, Tensor>,
@@ -120,6 +122,7 @@ impl Lowering {
             graph: Graph::new(name),
             opset: 13,
             values: HashMap::new(),
+            sequences: HashMap::new(),
             typed: HashMap::new(),
             integer_inputs: Vec::new(),
             registry: Registry::with_all_ops(),
@@ -200,6 +203,12 @@ impl Lowering {
                 Some(Val::Const(_)) => {
                     return Err(CompileError::Graph(format!(
                         "output '{}' is a constant; nothing to prove",
+                        out.name
+                    )))
+                }
+                None if self.sequences.contains_key(&out.name) => {
+                    return Err(CompileError::Graph(format!(
+                        "output '{}' is a sequence; only tensor outputs are proved",
                         out.name
                     )))
                 }
@@ -295,10 +304,41 @@ impl Lowering {
             .get(i)
             .filter(|n| !n.is_empty())
             .ok_or_else(|| node.err(format!("missing input {i}")))?;
-        self.values
-            .get(name)
-            .cloned()
-            .ok_or_else(|| node.err(format!("input '{name}' is not defined before the node")))
+        if let Some(v) = self.values.get(name) {
+            return Ok(v.clone());
+        }
+        Err(node.err(match self.sequences.contains_key(name) {
+            true => format!("input '{name}' is a sequence, where the op takes a tensor"),
+            false => format!("input '{name}' is not defined before the node"),
+        }))
+    }
+
+    /// Input `i` of a node, a sequence.
+    pub fn seq_input(&self, node: &NodeInfo, i: usize) -> Result<Sequence, CompileError> {
+        let name = node
+            .proto
+            .input
+            .get(i)
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| node.err(format!("missing input {i}")))?;
+        if let Some(s) = self.sequences.get(name) {
+            return Ok(s.clone());
+        }
+        Err(node.err(match self.values.contains_key(name) {
+            true => format!("input '{name}' is a tensor, where the op takes a sequence"),
+            false => format!("input '{name}' is not defined before the node"),
+        }))
+    }
+
+    /// Binds the node's first output to a sequence.
+    pub fn set_seq_output(&mut self, node: &NodeInfo, seq: Sequence) -> Result<(), CompileError> {
+        let name = node
+            .proto
+            .output
+            .first()
+            .ok_or_else(|| node.err("the node has no output"))?;
+        self.sequences.insert(name.clone(), seq);
+        Ok(())
     }
 
     /// Input `i` if present.
