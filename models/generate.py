@@ -522,6 +522,10 @@ def lookup_ops():
         h.make_node("SequenceAt", ["s", "neg1"], ["last"]), h.make_node("SequenceLength", ["s"], ["n"]),
         h.make_node("Cast", ["n"], ["nf"], to=f), h.make_node("Mul", ["last", "nf"], ["y"])],
         [("x", f, [2, 4])], [2], {"x": xs}, [i64("neg1", -1)])
+    # an output that is a constant of the model (the length of a split): the proof states it
+    mk("sequence_length", [h.make_node("SplitToSequence", ["x"], ["s"], axis=1),
+                           h.make_node("SequenceLength", ["s"], ["n"]), h.make_node("Cast", ["n"], ["y"], to=f)],
+       [("x", f, [2, 4])], [], {"x": xs})
     # a position computed from the model's input: reported with the node (no ort run)
     graph = h.make_graph([h.make_node("SplitToSequence", ["x"], ["s"], axis=1, keepdims=0),
                           h.make_node("SequenceAt", ["s", "p"], ["y"])], "sequence_computed_position",

@@ -103,9 +103,38 @@ fn pow_with_computed_exponent_or_base() {
 }
 
 #[test]
+fn a_negative_base_with_a_computed_exponent_is_named() {
+    let mut x = inputs("pow_computed");
+    x[0][3] = -0.5;
+    let sample =
+        std::env::temp_dir().join(format!("zkinfer-pow-sample-{}.json", std::process::id()));
+    let data = serde_json::json!({ "input_data": x });
+    std::fs::write(&sample, data.to_string()).expect("writes");
+    let result = compile_onnx(
+        &dir().join("pow_computed.onnx"),
+        std::slice::from_ref(&sample),
+        &CompileOptions::default(),
+    );
+    let _ = std::fs::remove_file(&sample);
+    let err = result.expect_err("a negative base");
+    match &err {
+        CompileError::Node { op, message, .. } => {
+            assert_eq!(op, "Pow");
+            assert!(
+                message.contains("positive base") && message.contains("-0.5 at element 3"),
+                "{message}"
+            );
+        }
+        other => panic!("unexpected error {other}"),
+    }
+}
+
+#[test]
 fn sequences_split_insert_erase_at_length_concat() {
     check("sequence_concat");
     check("sequence_at_length");
+    // the output is a constant of the model (4 pieces): stated by the proof, not refused
+    check("sequence_length");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::error::{CompileError, LowerError};
 use std::collections::HashMap;
 use tract_onnx::pb;
 use tract_onnx::prelude::{DatumType, Tensor, TractError};
-use zkinfer_circuits::graph::{Graph, Op, TensorId};
+use zkinfer_circuits::graph::{ConstAffine, Gather, Graph, Op, TensorId};
 
 /// One ONNX node being lowered.
 #[derive(Debug)]
@@ -200,11 +200,10 @@ impl Lowering {
         for out in &g.output {
             match self.values.get(&out.name) {
                 Some(Val::Act(t)) => self.graph.outputs.push(*t),
-                Some(Val::Const(_)) => {
-                    return Err(CompileError::Graph(format!(
-                        "output '{}' is a constant; nothing to prove",
-                        out.name
-                    )))
+                Some(Val::Const(c)) => {
+                    let c = c.clone();
+                    let t = self.constant_output(&out.name, &c)?;
+                    self.graph.outputs.push(t)
                 }
                 None if self.sequences.contains_key(&out.name) => {
                     return Err(CompileError::Graph(format!(
@@ -226,6 +225,42 @@ impl Lowering {
         }
         self.graph.validate()?;
         Ok(self.graph)
+    }
+
+    /// A constant output (a sequence's length, a shape) as an activation the proof states: an element of
+    /// the first non-empty input times zero, plus the constant.
+    fn constant_output(&mut self, name: &str, c: &ConstTensor) -> Result<TensorId, CompileError> {
+        let anchor = self
+            .graph
+            .inputs
+            .iter()
+            .copied()
+            .find(|&t| self.graph.tensors[t].numel() > 0);
+        let (Some(anchor), false) = (anchor, c.data.is_empty()) else {
+            return Err(CompileError::Graph(format!(
+                "output '{name}' is a constant and there is no input element to state it with; nothing \
+                 to prove"
+            )));
+        };
+        let spread = Op::Gather(Gather {
+            out_shape: c.shape.clone(),
+            map: vec![Some(0); c.data.len()],
+            fill: 0.0,
+        });
+        let spread = self.graph.add_node(
+            name,
+            "Constant",
+            spread,
+            vec![anchor],
+            format!("{name}/spread"),
+        )?;
+        let value = Op::ConstAffine(ConstAffine {
+            mul: vec![0.0],
+            add: c.data.iter().map(|v| *v as f32).collect(),
+        });
+        Ok(self
+            .graph
+            .add_node(name, "Constant", value, vec![spread], name)?)
     }
 
     /// The exact tensors of the node's inputs when every input is a constant (`None` for absent

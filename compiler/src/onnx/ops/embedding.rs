@@ -77,7 +77,9 @@ pub(super) fn lookup(
         .flat_map(|i| std::iter::repeat_n(Some(i as u32), rows))
         .collect();
     let spread = gather(l, n, "spread", vec![wrapped], flat, spread_map, 0.0)?;
-    let row_numbers = (0..count).flat_map(|_| (0..rows).map(|r| r as f32)).collect();
+    let row_numbers = (0..count)
+        .flat_map(|_| (0..rows).map(|r| r as f32))
+        .collect();
     let one_hot = l.add(
         n,
         "one_hot",

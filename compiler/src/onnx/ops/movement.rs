@@ -190,7 +190,12 @@ fn slice(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
 }
 
 /// Elements of `s` whose coordinate on `ax` lies in `[from, from + len)`, shifted to start at 0.
-pub(super) fn range_map(s: &[usize], ax: usize, from: usize, len: usize) -> (Vec<usize>, Vec<Option<u32>>) {
+pub(super) fn range_map(
+    s: &[usize],
+    ax: usize,
+    from: usize,
+    len: usize,
+) -> (Vec<usize>, Vec<Option<u32>>) {
     let mut out_shape = s.to_vec();
     out_shape[ax] = len;
     let st = strides(s);

@@ -185,7 +185,9 @@ fn lrn(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let x = act(l, n)?;
     let shape = l.shape(x);
     if shape.len() < 2 {
-        return Err(n.err(format!("needs a channel axis, the input has shape {shape:?}")));
+        return Err(n.err(format!(
+            "needs a channel axis, the input has shape {shape:?}"
+        )));
     }
     let size = n.attr_int("size", 0);
     if size <= 0 {

@@ -184,8 +184,8 @@ fn concat_from_sequence(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileErr
     let shape = shape_of(l, first);
     let shapes: Vec<Vec<usize>> = seq.items.iter().map(|v| shape_of(l, v)).collect();
     // with `new_axis` every element gains an axis of 1 at `ax` (which may then be the rank)
-    let ax = axis(n.attr_int("axis", 0), shape.len() + new_axis as usize)
-        .map_err(|e| n.lower_err(e))?;
+    let ax =
+        axis(n.attr_int("axis", 0), shape.len() + new_axis as usize).map_err(|e| n.lower_err(e))?;
     let parts: Vec<Vec<usize>> = shapes
         .iter()
         .map(|s| {
