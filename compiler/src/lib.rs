@@ -70,7 +70,7 @@ fn check_positive_bases(
             let base = values[n.inputs[0]]
                 .iter()
                 .enumerate()
-                .find(|(_, v)| !(**v > 0.0));
+                .find(|(_, v)| v.partial_cmp(&&0.0) != Some(std::cmp::Ordering::Greater));
             if let Some((i, v)) = base {
                 let hint = if synthetic {
                     " (without samples, calibration uses uniform values in [-1, 1]: pass samples)"

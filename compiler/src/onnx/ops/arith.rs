@@ -298,7 +298,11 @@ fn pow(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
         }
         (Val::Const(c), Val::Act(y)) => {
             // c^y = exp(y * ln c) for a positive base
-            if let Some(v) = c.data.iter().find(|v| !(**v > 0.0)) {
+            if let Some(v) = c
+                .data
+                .iter()
+                .find(|v| v.partial_cmp(&&0.0) != Some(std::cmp::Ordering::Greater))
+            {
                 return Err(n.err(format!(
                     "a constant base with a computed exponent must be positive (it holds {v})"
                 )));
