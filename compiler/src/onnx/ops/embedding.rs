@@ -1,12 +1,14 @@
 //! `Gather` of a constant table by indices computed from the model's input (embedding lookups), as a
 //! one-hot product:
 //!
-//! 1. a negative index `j` (ONNX allows `-R..R-1` on an axis of `R` rows) becomes `j + R`: a sign
-//!    comparison and a `Where` between `j` and `j + R`;
-//! 2. each index is compared `Equal` with every row number `0..R-1`: a boolean one-hot row per index
-//!    (comparison bits the circuit constrains to {0, 1} and to the comparison's truth);
-//! 3. one constant-weight `Linear` over each one-hot row picks the table's row (the table is its matrix);
-//! 4. "exactly one hot": a second `Linear` gives `s` and `2 - s` for the sum `s` of each one-hot row, and
+//! 1. each index is compared `Equal` with every row number `0..R-1` and with every `r - R` (ONNX allows
+//!    negative indices, `-R..R-1` on an axis of `R` rows): a boolean one-hot row of `2R` bits per index
+//!    (comparison bits the circuit constrains to {0, 1} and to the comparison's truth). Comparing with
+//!    `r - R` rather than wrapping the index to `j + R` keeps the indices' own calibrated range, and so a
+//!    scale fine enough to tell neighbouring row numbers apart;
+//! 2. one constant-weight `Linear` over each one-hot row picks the table's row (the table, twice, is its
+//!    matrix);
+//! 3. "exactly one hot": a second `Linear` gives `s` and `2 - s` for the sum `s` of each one-hot row, and
 //!    a `Log` table is looked up on both. `ln 1 = 0` is a table row, while `ln 0` and the log of a negative
 //!    value are not finite, so the lookup table has no row for them (function sub-tables hold only
 //!    entries inside the output range): an index outside `-R..R-1` (no hot element, `s = 0`) or a
@@ -17,9 +19,7 @@ use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::ConstTensor;
 use super::build::gather;
 use crate::error::CompileError;
-use zkinfer_circuits::graph::{
-    Compare, CompareKind, ConstAffine, Func, Linear, Matrix, Op, Position, TensorId, Where,
-};
+use zkinfer_circuits::graph::{Compare, CompareKind, Func, Linear, Matrix, Op, Position, TensorId};
 use zkinfer_circuits::tables::FuncKind;
 
 /// Lowers `Gather(table, indices)` on axis `ax` of the constant `table` with activation indices `idx`.
@@ -45,40 +45,23 @@ pub(super) fn lookup(
     out_shape.extend(&ishape);
     out_shape.extend(&s[ax + 1..]);
 
-    // 1. negative indices wrap: j < 0 ? j + R : j
-    let negative = l.add(
-        n,
-        "negative",
-        Op::Compare(Compare {
-            kind: CompareKind::Less,
-            rhs: Some(vec![0.0]),
-        }),
-        vec![idx],
-    )?;
-    let shifted = l.add(
-        n,
-        "shifted",
-        Op::ConstAffine(ConstAffine {
-            mul: vec![1.0],
-            add: vec![rows as f32],
-        }),
-        vec![idx],
-    )?;
-    let wrapped = l.add(
-        n,
-        "wrapped",
-        Op::Where(Where { x: None, y: None }),
-        vec![negative, shifted, idx],
-    )?;
-
-    // 2. one-hot rows: [count, R], element (i, r) = [index i == r]
-    let flat = vec![count, rows];
+    // 1. one-hot rows: [count, 2R], element (i, r) = [index i == r] and (i, R + r) = [index i == r - R]
+    // (a negative index counts from the end)
+    let taps = 2 * rows;
     let spread_map = (0..count)
-        .flat_map(|i| std::iter::repeat_n(Some(i as u32), rows))
+        .flat_map(|i| std::iter::repeat_n(Some(i as u32), taps))
         .collect();
-    let spread = gather(l, n, "spread", vec![wrapped], flat, spread_map, 0.0)?;
+    let spread = gather(
+        l,
+        n,
+        "spread",
+        vec![idx],
+        vec![count, taps],
+        spread_map,
+        0.0,
+    )?;
     let row_numbers = (0..count)
-        .flat_map(|_| (0..rows).map(|r| r as f32))
+        .flat_map(|_| (0..taps).map(|t| t as f32 - if t < rows { 0.0 } else { taps as f32 }))
         .collect();
     let one_hot = l.add(
         n,
@@ -89,15 +72,15 @@ pub(super) fn lookup(
         }),
         vec![spread],
     )?;
-    let patch = |i: usize| (i * rows..(i + 1) * rows).map(|t| Some(t as u32)).collect();
+    let patch = |i: usize| (i * taps..(i + 1) * taps).map(|t| Some(t as u32)).collect();
 
-    // 4. exactly one hot: ln(s) and ln(2 - s) must both be table rows
+    // 3. exactly one hot: ln(s) and ln(2 - s) must both be table rows
     let check = Linear {
         out_shape: vec![count, 2],
         matrices: vec![Matrix {
             outs: 2,
-            taps: rows,
-            w: [vec![1.0; rows], vec![-1.0; rows]].concat(),
+            taps,
+            w: [vec![1.0; taps], vec![-1.0; taps]].concat(),
         }],
         positions: (0..count)
             .map(|i| Position {
@@ -116,13 +99,14 @@ pub(super) fn lookup(
         vec![sums],
     )?;
 
-    // 3. the table's rows: out[b, i, a] = sum_r one_hot[i, r] * table[b, r, a]
+    // 2. the table's rows: out[b, i, a] = sum_r one_hot[i, r] * table[b, r, a]
     let outs = before * after;
-    let mut w = vec![0f32; outs * rows];
+    let mut w = vec![0f32; outs * taps];
     for b in 0..before {
         for a in 0..after {
-            for r in 0..rows {
-                w[(b * after + a) * rows + r] = table.data[(b * rows + r) * after + a] as f32;
+            for t in 0..taps {
+                let r = t % rows;
+                w[(b * after + a) * taps + t] = table.data[(b * rows + r) * after + a] as f32;
             }
         }
     }
@@ -137,11 +121,7 @@ pub(super) fn lookup(
         .collect();
     let pick = Linear {
         out_shape,
-        matrices: vec![Matrix {
-            outs,
-            taps: rows,
-            w,
-        }],
+        matrices: vec![Matrix { outs, taps, w }],
         positions,
         bias: vec![0.0; before * count * after],
     };
