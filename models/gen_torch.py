@@ -9,7 +9,9 @@ first being the input) and expected.json (onnxruntime's outputs on the input).
   applied after the exponential: exp(att - max) * tril, normalised by its sum, which is the masked softmax).
 - torch_gpt: a nanoGPT-style decoder, 2 layers, 2 heads, embedding 32, context 8, vocabulary 256 (LayerNorm,
   GELU MLP, tied-free lm_head). Its input is the embedded token sequence (token + position embedding, [1, 8, 32]):
-  token ids are integers that select embedding rows, and the circuit has no lookup of an activation-chosen row.
+  token ids are integers that select embedding rows (torch_gpt_tokens takes them).
+- torch_gpt_tokens: the same decoder taking token ids ([1, 8] int64) through an nn.Embedding of its own (and a
+  position embedding): the lookup of a computed row is a one-hot product in the circuit.
 - torch_lstm, torch_gru: one-layer LSTM / GRU over 6 steps (batch_first), a Linear head on the last step.
 """
 import json
@@ -105,6 +107,44 @@ class GPT(nn.Module):
         return self.lm_head(self.ln_f(x))
 
 
+class GPTTokens(nn.Module):
+    def __init__(self, vocab=256, block=8, n_embd=32):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, n_embd)
+        self.wpe = nn.Embedding(block, n_embd)
+        self.gpt = GPT(vocab, block, n_embd)
+
+    def forward(self, idx):
+        pos = torch.arange(idx.size(1))
+        return self.gpt(self.wte(idx) + self.wpe(pos))
+
+
+def export_tokens(name, model, vocab=256, block=8):
+    """Like export, with integer token ids as the input (16 calibration samples, the first the input)."""
+    torch.manual_seed(7)
+    rng = np.random.default_rng(2028)
+    model.eval()
+    out = os.path.join(HERE, "testdata", name)
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "model.onnx")
+    x = rng.integers(0, vocab, size=(1, block)).astype(np.int64)
+    with torch.no_grad():
+        torch.onnx.export(model, (torch.from_numpy(x),), path, opset_version=OPSET, input_names=["x"],
+                          output_names=["y"], do_constant_folding=True, dynamo=False)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    results = sess.run(None, {"x": x})
+    with torch.no_grad():
+        ref = model(torch.from_numpy(x)).numpy()
+    assert np.allclose(ref, results[0], atol=1e-4), f"{name}: onnxruntime and torch disagree"
+    write_json(os.path.join(out, "input.json"), {"input_data": [x.reshape(-1).astype(float).tolist()]})
+    calib = rng.integers(0, vocab, size=(16, block))
+    calib[0] = x[0]
+    write_json(os.path.join(out, "calibration.json"), {"input_data": [calib.reshape(-1).astype(float).tolist()]})
+    write_json(os.path.join(out, "expected.json"), {"outputs": [r.reshape(-1).tolist() for r in results],
+                                                    "shapes": [list(r.shape) for r in results]})
+    print(f"{name}: {os.path.getsize(path)} bytes, output {list(results[0].shape)}")
+
+
 class Recurrent(nn.Module):
     def __init__(self, cell, features=4, hidden=8, outputs=3):
         super().__init__()
@@ -123,8 +163,11 @@ def main(names):
         "torch_lstm": lambda: (Recurrent(nn.LSTM), (1, 6, 4)),
         "torch_gru": lambda: (Recurrent(nn.GRU), (1, 6, 4)),
     }
-    for name in names or list(models):
+    for name in names or list(models) + ["torch_gpt_tokens"]:
         torch.manual_seed(2026)
+        if name == "torch_gpt_tokens":
+            export_tokens(name, GPTTokens())
+            continue
         model, shape = models[name]()
         export(name, model, shape)
 

@@ -464,9 +464,81 @@ def front_ops():
     write_json(os.path.join(out, "expected.json"), expected)
 
 
+def lookup_ops():
+    """models/testdata/lookup_ops/: embedding lookups (Gather of a constant table by integer inputs, negative
+    indices included), LRN, Pow with a computed exponent or base, and sequences (SplitToSequence,
+    SequenceConstruct/Insert/Erase/At/Length, ConcatFromSequence). Each model has its inputs
+    (<name>.input.json, EZKL format, also the calibration sample) and onnxruntime's output (expected.json:
+    {name: output}); compiler/tests/lookup_ops.rs checks the circuit's outputs against them."""
+    f, i64t = TensorProto.FLOAT, TensorProto.INT64
+    vi = helper.make_tensor_value_info
+    h = helper
+    i64 = lambda n, v: numpy_helper.from_array(np.array(v, dtype=np.int64), n)  # noqa: E731
+    out = os.path.join(HERE, "testdata", "lookup_ops")
+    os.makedirs(out, exist_ok=True)
+    expected = {}
+    rng = np.random.default_rng(14)
+
+    def mk(name, nodes, ins, yshape, feeds, inits=(), opset=17):
+        graph = h.make_graph(nodes, name, [vi(n, t, s) for n, t, s in ins], [vi("y", f, yshape)], list(inits))
+        model = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)], producer_name="zkinfer-tests",
+                             ir_version=8)
+        path = os.path.join(out, name + ".onnx")
+        save(model, path)
+        write_json(os.path.join(out, name + ".input.json"),
+                   {"input_data": [np.asarray(feeds[n]).reshape(-1).astype(float).tolist() for n, _, _ in ins]})
+        expected[name] = run_ort(path, feeds)[0].reshape(-1).astype(float).tolist()
+
+    table = rng.uniform(-1, 1, (5, 3)).astype(np.float32)
+    mk("embedding", [h.make_node("Gather", ["table", "x"], ["y"])], [("x", i64t, [2, 3])], [2, 3, 3],
+       {"x": np.array([[0, 4, -1], [2, -5, 3]], dtype=np.int64)}, [init("table", table)])
+    table3 = rng.uniform(-1, 1, (2, 4, 3)).astype(np.float32)
+    mk("embedding_axis1", [h.make_node("Gather", ["table", "x"], ["y"], axis=1)], [("x", i64t, [3])], [2, 3, 3],
+       {"x": np.array([3, -2, 0], dtype=np.int64)}, [init("table", table3)])
+    x4 = rng.uniform(-1.5, 1.5, (1, 5, 2, 2)).astype(np.float32)
+    mk("lrn", [h.make_node("LRN", ["x"], ["y"], size=3, alpha=0.5, beta=0.75, bias=1.0)],
+       [("x", f, [1, 5, 2, 2])], [1, 5, 2, 2], {"x": x4})
+    mk("pow_computed", [h.make_node("Pow", ["x", "e"], ["y"])], [("x", f, [2, 4]), ("e", f, [2, 4])], [2, 4],
+       {"x": rng.uniform(0.3, 2.0, (2, 4)).astype(np.float32), "e": rng.uniform(-1, 1.5, (2, 4)).astype(np.float32)})
+    mk("pow_const_base", [h.make_node("Pow", ["two", "x"], ["y"])], [("x", f, [2, 4])], [2, 4],
+       {"x": rng.uniform(-1, 1, (2, 4)).astype(np.float32)}, [init("two", [2.0, 3.0, 0.5, 1.5])])
+    # split, erase the first piece, insert a negated copy of x's first column at position -1, concatenate
+    xs = rng.uniform(-1, 1, (2, 4)).astype(np.float32)
+    mk("sequence_concat", [
+        h.make_node("SplitToSequence", ["x", "sp"], ["s1"], axis=1),
+        h.make_node("SequenceErase", ["s1", "zero"], ["s2"]),
+        h.make_node("SequenceAt", ["s1", "zero"], ["first"]), h.make_node("Neg", ["first"], ["nf"]),
+        h.make_node("SequenceInsert", ["s2", "nf", "neg1"], ["s3"]),
+        h.make_node("SequenceConstruct", ["x", "x"], ["pair"]),
+        h.make_node("ConcatFromSequence", ["pair"], ["stacked"], axis=-1, new_axis=1),
+        h.make_node("ReduceSum", ["stacked", "last"], ["twice"], keepdims=0),
+        h.make_node("SequenceInsert", ["s3", "twice"], ["s4"]),
+        h.make_node("ConcatFromSequence", ["s4"], ["y"], axis=1)],
+        [("x", f, [2, 4])], [2, 8], {"x": xs},
+        [i64("sp", [1, 2, 1]), i64("zero", 0), i64("neg1", -1), i64("last", [-1])])
+    # pieces of one without the axis, the last one scaled by the sequence's length
+    mk("sequence_at_length", [
+        h.make_node("SplitToSequence", ["x"], ["s"], axis=1, keepdims=0),
+        h.make_node("SequenceAt", ["s", "neg1"], ["last"]), h.make_node("SequenceLength", ["s"], ["n"]),
+        h.make_node("Cast", ["n"], ["nf"], to=f), h.make_node("Mul", ["last", "nf"], ["y"])],
+        [("x", f, [2, 4])], [2], {"x": xs}, [i64("neg1", -1)])
+    # an output that is a constant of the model (the length of a split): the proof states it
+    mk("sequence_length", [h.make_node("SplitToSequence", ["x"], ["s"], axis=1),
+                           h.make_node("SequenceLength", ["s"], ["n"]), h.make_node("Cast", ["n"], ["y"], to=f)],
+       [("x", f, [2, 4])], [], {"x": xs})
+    # a position computed from the model's input: reported with the node (no ort run)
+    graph = h.make_graph([h.make_node("SplitToSequence", ["x"], ["s"], axis=1, keepdims=0),
+                          h.make_node("SequenceAt", ["s", "p"], ["y"])], "sequence_computed_position",
+                         [vi("x", f, [2, 4]), vi("p", i64t, [])], [vi("y", f, [2])])
+    save(h.make_model(graph, opset_imports=[h.make_opsetid("", 17)], producer_name="zkinfer-tests", ir_version=8),
+         os.path.join(out, "sequence_computed_position.onnx"))
+    write_json(os.path.join(out, "expected.json"), expected)
+
+
 ALL = {"ops_zoo": ops_zoo, "digits_mlp": digits_mlp, "iris_mlp": iris_mlp, "unseen_models": unseen_models,
        "unsupported_model": unsupported_model, "unseen_cnn": unseen_cnn, "digits_cnn": digits_cnn,
-       "lenet5": lenet5, "front_ops": front_ops}
+       "lenet5": lenet5, "front_ops": front_ops,
+       "lookup_ops": lookup_ops}
 
 if __name__ == "__main__":
     import sys

@@ -63,6 +63,12 @@ fn torch_gpt_decoder_two_layers() {
 }
 
 #[test]
+fn torch_gpt_decoder_from_token_ids() {
+    // nn.Embedding of integer token ids: a one-hot product in the circuit
+    check("torch_gpt_tokens");
+}
+
+#[test]
 fn torch_lstm_with_shape_subgraph_initial_states() {
     check("torch_lstm");
 }

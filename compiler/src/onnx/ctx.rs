@@ -2,12 +2,12 @@
 
 use super::fold::Folder;
 use super::ops::Registry;
-use super::value::{ConstTensor, Val};
+use super::value::{ConstTensor, Sequence, Val};
 use crate::error::{CompileError, LowerError};
 use std::collections::HashMap;
 use tract_onnx::pb;
 use tract_onnx::prelude::{DatumType, Tensor, TractError};
-use zkinfer_circuits::graph::{Graph, Op, TensorId};
+use zkinfer_circuits::graph::{ConstAffine, Gather, Graph, Op, TensorId};
 
 /// One ONNX node being lowered.
 #[derive(Debug)]
@@ -72,6 +72,8 @@ pub struct Lowering {
     /// The default-domain opset the model imports (attribute and input conventions change with it).
     pub opset: i64,
     values: HashMap<String, Val>,
+    /// Sequence values by name (SequenceConstruct, SplitToSequence, ...), apart from tensors.
+    sequences: HashMap<String, Sequence>,
     /// The exact tensors of constants whose type is not f32 (integer shapes, booleans, doubles), so
     /// that folding keeps integer arithmetic exact and typed.
     typed: HashMap<String, Tensor>,
@@ -120,6 +122,7 @@ impl Lowering {
             graph: Graph::new(name),
             opset: 13,
             values: HashMap::new(),
+            sequences: HashMap::new(),
             typed: HashMap::new(),
             integer_inputs: Vec::new(),
             registry: Registry::with_all_ops(),
@@ -197,9 +200,14 @@ impl Lowering {
         for out in &g.output {
             match self.values.get(&out.name) {
                 Some(Val::Act(t)) => self.graph.outputs.push(*t),
-                Some(Val::Const(_)) => {
+                Some(Val::Const(c)) => {
+                    let c = c.clone();
+                    let t = self.constant_output(&out.name, &c)?;
+                    self.graph.outputs.push(t)
+                }
+                None if self.sequences.contains_key(&out.name) => {
                     return Err(CompileError::Graph(format!(
-                        "output '{}' is a constant; nothing to prove",
+                        "output '{}' is a sequence; only tensor outputs are proved",
                         out.name
                     )))
                 }
@@ -217,6 +225,42 @@ impl Lowering {
         }
         self.graph.validate()?;
         Ok(self.graph)
+    }
+
+    /// A constant output (a sequence's length, a shape) as an activation the proof states: an element of
+    /// the first non-empty input times zero, plus the constant.
+    fn constant_output(&mut self, name: &str, c: &ConstTensor) -> Result<TensorId, CompileError> {
+        let anchor = self
+            .graph
+            .inputs
+            .iter()
+            .copied()
+            .find(|&t| self.graph.tensors[t].numel() > 0);
+        let (Some(anchor), false) = (anchor, c.data.is_empty()) else {
+            return Err(CompileError::Graph(format!(
+                "output '{name}' is a constant and there is no input element to state it with; nothing \
+                 to prove"
+            )));
+        };
+        let spread = Op::Gather(Gather {
+            out_shape: c.shape.clone(),
+            map: vec![Some(0); c.data.len()],
+            fill: 0.0,
+        });
+        let spread = self.graph.add_node(
+            name,
+            "Constant",
+            spread,
+            vec![anchor],
+            format!("{name}/spread"),
+        )?;
+        let value = Op::ConstAffine(ConstAffine {
+            mul: vec![0.0],
+            add: c.data.iter().map(|v| *v as f32).collect(),
+        });
+        Ok(self
+            .graph
+            .add_node(name, "Constant", value, vec![spread], name)?)
     }
 
     /// The exact tensors of the node's inputs when every input is a constant (`None` for absent
@@ -295,10 +339,41 @@ impl Lowering {
             .get(i)
             .filter(|n| !n.is_empty())
             .ok_or_else(|| node.err(format!("missing input {i}")))?;
-        self.values
-            .get(name)
-            .cloned()
-            .ok_or_else(|| node.err(format!("input '{name}' is not defined before the node")))
+        if let Some(v) = self.values.get(name) {
+            return Ok(v.clone());
+        }
+        Err(node.err(match self.sequences.contains_key(name) {
+            true => format!("input '{name}' is a sequence, where the op takes a tensor"),
+            false => format!("input '{name}' is not defined before the node"),
+        }))
+    }
+
+    /// Input `i` of a node, a sequence.
+    pub fn seq_input(&self, node: &NodeInfo, i: usize) -> Result<Sequence, CompileError> {
+        let name = node
+            .proto
+            .input
+            .get(i)
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| node.err(format!("missing input {i}")))?;
+        if let Some(s) = self.sequences.get(name) {
+            return Ok(s.clone());
+        }
+        Err(node.err(match self.values.contains_key(name) {
+            true => format!("input '{name}' is a tensor, where the op takes a sequence"),
+            false => format!("input '{name}' is not defined before the node"),
+        }))
+    }
+
+    /// Binds the node's first output to a sequence.
+    pub fn set_seq_output(&mut self, node: &NodeInfo, seq: Sequence) -> Result<(), CompileError> {
+        let name = node
+            .proto
+            .output
+            .first()
+            .ok_or_else(|| node.err("the node has no output"))?;
+        self.sequences.insert(name.clone(), seq);
+        Ok(())
     }
 
     /// Input `i` if present.

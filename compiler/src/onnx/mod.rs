@@ -7,7 +7,7 @@ pub mod ops;
 mod value;
 
 pub use ctx::Lowering;
-pub use value::{ConstTensor, Val};
+pub use value::{ConstTensor, Sequence, Val};
 
 use crate::error::CompileError;
 use std::path::Path;

@@ -62,3 +62,21 @@ pub enum Val {
     Act(TensorId),
     Const(ConstTensor),
 }
+
+/// A sequence (ONNX `seq(tensor)`) known at compile time: its elements in order. Sequence ops move whole
+/// elements at constant positions, so a sequence costs no rows; its elements are ordinary values.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sequence {
+    pub items: Vec<Val>,
+}
+
+impl Sequence {
+    /// A possibly negative position: in `-len..len`, or `-len..=len` when `at_end` allows the position
+    /// just past the last element (inserting).
+    pub fn position(&self, p: i64, at_end: bool) -> Option<usize> {
+        let len = self.items.len() as i64;
+        let k = if p < 0 { p + len } else { p };
+        let end = if at_end { len + 1 } else { len };
+        (0..end).contains(&k).then_some(k as usize)
+    }
+}

@@ -242,7 +242,8 @@ fn min(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     variadic(l, n, Kind::Add, Some(BinaryKind::Min))
 }
 
-/// `x ^ p` for a constant exponent: `x * x` for 2, else a table.
+/// `x ^ p` for a scalar constant exponent: `x * x` for 2, else a table. Otherwise `exp(y * ln x)`
+/// (tables and a product), defined for a positive base.
 fn pow(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     match (l.input(n, 0)?, l.input(n, 1)?) {
         (Val::Const(a), Val::Const(b)) => {
@@ -271,6 +272,50 @@ fn pow(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
             };
             l.emit(n, "Pow", Op::Func(f), vec![x]).map(|_| ())
         }
-        _ => Err(n.err("only a scalar constant exponent is supported")),
+        (Val::Act(x), Val::Act(y)) => {
+            // x^y = exp(y * ln x) for x > 0; the log table has no row for x <= 0, so such an input has
+            // no proof (its witness fails on the node's `ln` table)
+            let ln = l.add(n, "ln", Op::Func(Func { f: FuncKind::Log }), vec![x])?;
+            let mul = Op::Binary(Binary {
+                kind: BinaryKind::Mul,
+            });
+            let e = l.add(n, "y_ln_x", mul, vec![y, ln])?;
+            l.emit(n, "Pow", Op::Func(Func { f: FuncKind::Exp }), vec![e])
+                .map(|_| ())
+        }
+        (Val::Act(x), Val::Const(p)) => {
+            // per-element exponents: exp(p * ln x), x > 0
+            let ln = l.add(n, "ln", Op::Func(Func { f: FuncKind::Log }), vec![x])?;
+            let shape = l.shape(ln);
+            let mul = p.broadcast_to(&shape).map_err(|e| n.lower_err(e))?;
+            let op = Op::ConstAffine(ConstAffine {
+                mul: mul.iter().map(|v| *v as f32).collect(),
+                add: vec![0.0],
+            });
+            let e = l.add(n, "p_ln_x", op, vec![ln])?;
+            l.emit(n, "Pow", Op::Func(Func { f: FuncKind::Exp }), vec![e])
+                .map(|_| ())
+        }
+        (Val::Const(c), Val::Act(y)) => {
+            // c^y = exp(y * ln c) for a positive base
+            if let Some(v) = c
+                .data
+                .iter()
+                .find(|v| v.partial_cmp(&&0.0) != Some(std::cmp::Ordering::Greater))
+            {
+                return Err(n.err(format!(
+                    "a constant base with a computed exponent must be positive (it holds {v})"
+                )));
+            }
+            let shape = l.shape(y);
+            let ln_c = c.broadcast_to(&shape).map_err(|e| n.lower_err(e))?;
+            let op = Op::ConstAffine(ConstAffine {
+                mul: ln_c.iter().map(|v| v.ln() as f32).collect(),
+                add: vec![0.0],
+            });
+            let e = l.add(n, "y_ln_c", op, vec![y])?;
+            l.emit(n, "Pow", Op::Func(Func { f: FuncKind::Exp }), vec![e])
+                .map(|_| ())
+        }
     }
 }

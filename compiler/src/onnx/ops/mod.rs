@@ -8,6 +8,7 @@ mod cast;
 mod compare;
 mod constant;
 mod conv;
+mod embedding;
 mod index;
 mod indexed;
 mod linear;
@@ -20,6 +21,7 @@ mod recurrent;
 mod recurrent_cells;
 mod reduce;
 mod resize;
+mod sequence;
 mod shape;
 mod tree;
 
@@ -53,6 +55,7 @@ impl Registry {
         recurrent::register(&mut r);
         reduce::register(&mut r);
         resize::register(&mut r);
+        sequence::register(&mut r);
         compare::register(&mut r);
         tree::register(&mut r);
         r

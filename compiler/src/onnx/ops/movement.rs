@@ -1,6 +1,7 @@
 //! Data movement, which costs no rows unless it pads: Transpose, Slice, Split, Concat, Pad (constant,
 //! reflect, edge), Gather with constant indices, Expand, Tile, DepthToSpace, SpaceToDepth. Each computes
-//! an index map and becomes one `Gather` (or a folded constant).
+//! an index map and becomes one `Gather` (or a folded constant). A `Gather` of a constant table by
+//! computed indices is an embedding lookup (`embedding.rs`).
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
@@ -189,7 +190,12 @@ fn slice(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
 }
 
 /// Elements of `s` whose coordinate on `ax` lies in `[from, from + len)`, shifted to start at 0.
-fn range_map(s: &[usize], ax: usize, from: usize, len: usize) -> (Vec<usize>, Vec<Option<u32>>) {
+pub(super) fn range_map(
+    s: &[usize],
+    ax: usize,
+    from: usize,
+    len: usize,
+) -> (Vec<usize>, Vec<Option<u32>>) {
     let mut out_shape = s.to_vec();
     out_shape[ax] = len;
     let st = strides(s);
@@ -343,15 +349,17 @@ fn pad(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
 fn gather_op(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let v = l.input(n, 0)?;
     let s = shape_of(l, &v);
-    let idx = match l.input(n, 1)? {
-        Val::Const(c) => c,
-        Val::Act(_) => {
+    let ax = axis(n.attr_int("axis", 0), s.len()).map_err(|e| n.lower_err(e))?;
+    let idx = match (l.input(n, 1)?, &v) {
+        (Val::Const(c), _) => c,
+        (Val::Act(i), Val::Const(table)) => return super::embedding::lookup(l, n, table, i, ax),
+        (Val::Act(_), Val::Act(_)) => {
             return Err(n.err(
-                "indices computed from the model's input (embedding lookups) are not supported",
+                "indices computed from the model's input select from a constant table only (an \
+                 embedding lookup); here the data is computed too",
             ))
         }
     };
-    let ax = axis(n.attr_int("axis", 0), s.len()).map_err(|e| n.lower_err(e))?;
     let mut out_shape = s[..ax].to_vec();
     out_shape.extend(&idx.shape);
     out_shape.extend(&s[ax + 1..]);

@@ -1,6 +1,7 @@
 //! Normalisation: BatchNormalization (inference) is a per-channel affine, folded into a preceding
 //! convolution or dense layer where possible; InstanceNormalization and LayerNormalization compute mean
-//! and variance in the circuit (sums, products, an `rsqrt` table).
+//! and variance in the circuit (sums, products, an `rsqrt` table); LRN divides by a power of the sum of
+//! squares over a window of channels (a product, a window sum, a `pow` table, a product).
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
@@ -8,13 +9,16 @@ use super::build::reduce_sum;
 use super::index::axis;
 use super::Registry;
 use crate::error::CompileError;
-use zkinfer_circuits::graph::{AddTensors, Binary, BinaryKind, ConstAffine, Func, Op, TensorId};
+use zkinfer_circuits::graph::{
+    AddTensors, Binary, BinaryKind, ConstAffine, Func, Linear, Matrix, Op, Position, TensorId,
+};
 use zkinfer_circuits::tables::FuncKind;
 
 pub(super) fn register(r: &mut Registry) {
     r.insert("BatchNormalization", batch_norm);
     r.insert("InstanceNormalization", instance_norm);
     r.insert("LayerNormalization", layer_norm);
+    r.insert("LRN", lrn);
 }
 
 /// A per-channel vector (axis 1) broadcast to every element of `shape`.
@@ -172,4 +176,66 @@ fn layer_norm(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     };
     l.emit(n, "LayerNormalization", Op::ConstAffine(op), vec![y])
         .map(|_| ())
+}
+
+/// Local response normalisation: `y = x * (bias + alpha/size * sum of x^2 over the channels
+/// c - floor((size-1)/2) ..= c + ceil((size-1)/2))^-beta`, as `x*x` (a product), the window sum with
+/// `alpha/size` and `bias` (a `Linear`), the `pow` table of `-beta`, and a product with `x`.
+fn lrn(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
+    let x = act(l, n)?;
+    let shape = l.shape(x);
+    if shape.len() < 2 {
+        return Err(n.err(format!(
+            "needs a channel axis, the input has shape {shape:?}"
+        )));
+    }
+    let size = n.attr_int("size", 0);
+    if size <= 0 {
+        return Err(n.err(format!("size {size} must be positive")));
+    }
+    let size = size as usize;
+    let alpha = n.attr_float("alpha", 1e-4);
+    let beta = n.attr_float("beta", 0.75);
+    let bias = n.attr_float("bias", 1.0);
+    let (c, inner) = (shape[1], shape[2..].iter().product::<usize>());
+    let (below, above) = ((size - 1) / 2, size / 2);
+    let mul = Op::Binary(Binary {
+        kind: BinaryKind::Mul,
+    });
+    let squares = l.add(n, "squares", mul.clone(), vec![x, x])?;
+    let total: usize = shape.iter().product();
+    let positions = (0..total)
+        .map(|o| {
+            let (ch, rest) = ((o / inner) % c, o % inner);
+            let base = o - ch * inner - rest;
+            let patch = (0..size)
+                .map(|k| {
+                    let cc = (ch + k).checked_sub(below).filter(|&cc| cc < c);
+                    cc.map(|cc| (base + cc * inner + rest) as u32)
+                })
+                .collect();
+            Position {
+                patch,
+                matrix: 0,
+                outs: vec![o as u32],
+            }
+        })
+        .collect();
+    debug_assert_eq!(below + above + 1, size);
+    let window = Linear {
+        out_shape: shape.clone(),
+        matrices: vec![Matrix {
+            outs: 1,
+            taps: size,
+            w: vec![alpha / size as f32; size],
+        }],
+        positions,
+        bias: vec![bias; total],
+    };
+    let sums = l.add(n, "window_sum", Op::Linear(window), vec![squares])?;
+    let f = Func {
+        f: FuncKind::Pow { p: -beta },
+    };
+    let scale = l.add(n, "scale", Op::Func(f), vec![sums])?;
+    l.emit(n, "LRN", mul, vec![x, scale]).map(|_| ())
 }
