@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use zkinfer_circuits::error::display_chain;
 use zkinfer_circuits::input_data::InputData;
 use zkinfer_circuits::{witness, Fr};
+use zkinfer_compiler::reference::FloatReference;
 use zkinfer_prover::{batch_backend_for, Device, LoadedModel, ModelDir, TranscriptKind};
 
 /// What a batch did, for the summary line and the bench.
@@ -21,6 +22,8 @@ pub struct BatchSummary {
     pub each: Vec<Duration>,
     /// The whole batch, load included.
     pub total: Duration,
+    /// With a float reference: the largest output error of any proof, max |proved - float| / max |float|.
+    pub max_error: Option<f64>,
 }
 
 impl BatchSummary {
@@ -52,18 +55,61 @@ fn samples(input: &Path, loaded: &LoadedModel) -> Result<Vec<Vec<Vec<f64>>>> {
     Ok(samples)
 }
 
+/// max |proved - float| / max |float| over all outputs.
+fn rel_error(proved: &[Vec<f64>], float: &[Vec<f64>]) -> f64 {
+    let (p, f): (Vec<f64>, Vec<f64>) = (proved.concat(), float.concat());
+    let mag = f.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let err = p
+        .iter()
+        .zip(&f)
+        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+    if mag > 0.0 {
+        err / mag
+    } else {
+        err
+    }
+}
+
+/// How a batch is proved.
+#[derive(Debug, Clone)]
+pub struct BatchOptions<'a> {
+    /// Where proofs are computed.
+    pub device: Device,
+    /// The binding value of every proof.
+    pub bind: Fr,
+    /// The proofs' transcript.
+    pub transcript: TranscriptKind,
+    /// The ONNX model, to report each proof's output error against its float outputs (tract).
+    pub reference: Option<&'a Path>,
+}
+
 /// Proves every sample of `input` with the keys of `dir`, writing `out/proof-<i>.json`.
 pub fn prove_batch(
     dir: &Path,
     input: &Path,
     out: &Path,
-    device: Device,
-    bind: Fr,
-    transcript: TranscriptKind,
+    options: &BatchOptions<'_>,
 ) -> Result<BatchSummary> {
+    let BatchOptions {
+        device,
+        bind,
+        transcript,
+        reference,
+    } = *options;
     let start = Instant::now();
     let loaded = LoadedModel::load(&ModelDir::new(dir))?;
     let samples = samples(input, &loaded)?;
+    let shapes: Vec<Vec<usize>> = loaded
+        .settings
+        .inputs
+        .iter()
+        .map(|i| i.shape.clone())
+        .collect();
+    let reference = reference
+        .map(|r| FloatReference::load(r, &shapes))
+        .transpose()
+        .map_err(|e| anyhow!(display_chain(&e)))?;
+    let mut max_error: Option<f64> = None;
     let backend = batch_backend_for(device)?;
     let load = start.elapsed();
     std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
@@ -83,13 +129,22 @@ pub fn prove_batch(
         std::fs::write(&path, p.proof.to_json()).with_context(|| path.display().to_string())?;
         let took = t.elapsed();
         each.push(took);
+        let error = match &reference {
+            Some(r) => {
+                let float = r.run(sample).map_err(|e| anyhow!(display_chain(&e)))?;
+                let e = rel_error(&p.outputs, &float);
+                max_error = Some(max_error.map_or(e, |m| m.max(e)));
+                format!(", output error {:.3}%", e * 100.0)
+            }
+            None => String::new(),
+        };
         println!(
-            "proof {i}: {} ({:.1} ms: witness {:.1} ms, proving {:.1} ms), outputs {}",
+            "proof {i}: {} ({:.1} ms: witness {:.1} ms, proving {:.1} ms){error}, outputs {}",
             path.display(),
             took.as_secs_f64() * 1e3,
             p.witness.as_secs_f64() * 1e3,
             p.proving.as_secs_f64() * 1e3,
-            serde_json::to_string(&p.proof.outputs)?
+            serde_json::to_string(&p.outputs)?
         );
     }
     let s = BatchSummary {
@@ -97,6 +152,7 @@ pub fn prove_batch(
         load,
         each,
         total: start.elapsed(),
+        max_error,
     };
     println!(
         "batch: {} proofs in {:.1} ms (keys loaded once): {:.1} proofs/min, {:.1} proofs/min after loading",
@@ -105,5 +161,11 @@ pub fn prove_batch(
         s.per_minute(),
         s.steady_per_minute()
     );
+    if let Some(e) = s.max_error {
+        println!(
+            "largest output error against the float model: {:.3}%",
+            e * 100.0
+        );
+    }
     Ok(s)
 }

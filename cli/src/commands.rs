@@ -187,6 +187,9 @@ pub struct ProveArgs {
     /// process, the keys loaded once, writing OUT/proof-0.json, OUT/proof-1.json, ...
     #[arg(long, value_name = "OUT")]
     proof_dir: Option<PathBuf>,
+    /// With --proof-dir: the ONNX model, to print each proof's output error against the float model.
+    #[arg(long, value_name = "MODEL.onnx", requires = "proof_dir")]
+    reference: Option<PathBuf>,
     /// Where proofs are computed: cpu or cuda.
     #[arg(long, default_value = "cpu")]
     device: Device,
@@ -208,14 +211,13 @@ impl ProveArgs {
         };
         let proof_path = match (&self.proof, &self.proof_dir) {
             (_, Some(out)) => {
-                crate::batch::prove_batch(
-                    &self.dir,
-                    &self.input,
-                    out,
-                    self.device,
+                let options = crate::batch::BatchOptions {
+                    device: self.device,
                     bind,
-                    self.transcript,
-                )?;
+                    transcript: self.transcript,
+                    reference: self.reference.as_deref(),
+                };
+                crate::batch::prove_batch(&self.dir, &self.input, out, &options)?;
                 return Ok(ExitCode::SUCCESS);
             }
             (Some(p), None) => p.clone(),
