@@ -105,10 +105,10 @@ pub fn prove_batch(
         .iter()
         .map(|i| i.shape.clone())
         .collect();
-    let reference = reference
-        .map(|r| FloatReference::load(r, &shapes))
-        .transpose()
-        .map_err(|e| anyhow!(display_chain(&e)))?;
+    let reference = match reference {
+        Some(r) => Some(FloatReference::load(r, &shapes).map_err(|e| anyhow!(display_chain(&e)))?),
+        None => None,
+    };
     let mut max_error: Option<f64> = None;
     let backend = batch_backend_for(device)?;
     let load = start.elapsed();

@@ -9,11 +9,12 @@ use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use zkinfer_circuits::circuit::ModelCircuit;
 use zkinfer_circuits::witness;
+use zkinfer_prover::worker::ResidentProcess;
 use zkinfer_prover::worker::{
     read_frame, serve, write_frame, Answer, CpuResident, KeyCache, WorkerClient,
     STATUS_BAD_REQUEST, STATUS_UNKNOWN_KEY,
 };
-use zkinfer_prover::{pipeline, CpuBackend, LoadedModel};
+use zkinfer_prover::{pipeline, CpuBackend, LoadedModel, ProverBackend};
 use zkinfer_verifier::proof_system::{check, TranscriptKind};
 
 /// A worker serving on a socket in a thread; returns the client's end and the thread (its request count).
@@ -70,13 +71,11 @@ fn one_key_many_proofs_and_bad_requests_do_not_end_the_worker() {
     forged.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0, 9]);
     write_frame(&mut raw, &forged).expect("write");
     let a = Answer::decode(read_frame(&mut raw).expect("read").expect("answer")).expect("decode");
-    match &a {
-        Answer::Failed { status, message } => {
-            assert_eq!(*status, STATUS_BAD_REQUEST);
-            assert!(message.contains("digest"), "{message}");
-        }
-        other => panic!("a forged key was accepted: {other:?}"),
-    }
+    assert!(
+        matches!(&a, Answer::Failed { status, message }
+            if *status == STATUS_BAD_REQUEST && message.contains("digest")),
+        "a forged key: {a:?}"
+    );
 
     // three proofs, both transcripts, one key sent once; each verifies, and matches the CPU backend's
     // instances
@@ -105,4 +104,23 @@ fn one_key_many_proofs_and_bad_requests_do_not_end_the_worker() {
     drop(client);
     drop(raw);
     assert_eq!(worker.join().expect("worker thread"), 7);
+
+    // a worker process that dies: a clear error with what it said, never a hang or a proof
+    let dead = ResidentProcess::spawn(
+        "cuda",
+        std::path::Path::new("/bin/sh"),
+        &["-c", "echo 'zkinfer-cuda: no GPU here' >&2; exit 4"],
+    )
+    .expect("spawn");
+    let c = circuit(&m, &inputs, 1);
+    let inst = c.instances();
+    let e = dead
+        .prove_with(&m.params, &m.pk, c, &inst, TranscriptKind::Blake2b)
+        .expect_err("a dead worker cannot prove");
+    let text = e.to_string();
+    assert!(
+        text.starts_with("--device cuda: the resident worker /bin/sh"),
+        "{text}"
+    );
+    assert_eq!(dead.keys_sent(), 0);
 }
