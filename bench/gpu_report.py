@@ -107,6 +107,27 @@ def svg(sweep):
     return "\n".join(s) + "\n"
 
 
+def resident_row(r):
+    n = r["n"]
+    fresh, each = sum(r["fresh_s"]), sum(r["batch_each_ms"]) / 1e3
+    return {"device": r["device"], "model": r["model"], "proofs": n,
+            "fresh_per_proof_ms": fresh * 1e3 / n, "resident_per_proof_ms": each * 1e3 / n,
+            "fresh_proofs_per_min": n * 60 / fresh, "resident_proofs_per_min": n * 60 / r["batch_wall_s"],
+            "resident_steady_proofs_per_min": n * 60 / each, "startup_and_key_ms": r["batch_load_ms"]}
+
+
+def resident_table(rows):
+    out = ["| device | model | proofs | fresh process per proof: ms/proof | resident: ms/proof | fresh: proofs/min "
+           "| resident (whole batch): proofs/min | resident (steady): proofs/min | start + key read ms (once) |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['device']} | {r['model']} | {r['proofs']} | {fmt(r['fresh_per_proof_ms'])} | "
+                   f"{fmt(r['resident_per_proof_ms'])} | {fmt(r['fresh_proofs_per_min'])} | "
+                   f"{fmt(r['resident_proofs_per_min'])} | {fmt(r['resident_steady_proofs_per_min'])} | "
+                   f"{fmt(r['startup_and_key_ms'])} |")
+    return "\n".join(out)
+
+
 def main(raw, results):
     machine = load(os.path.join(raw, "machine.json"))
     checks_path = os.path.join(raw, "checks.txt")
@@ -114,7 +135,9 @@ def main(raw, results):
     models = [row(load(p)) for p in sorted(glob.glob(os.path.join(raw, "model-*.json")))]
     sweep = [row(load(p)) for p in sorted(glob.glob(os.path.join(raw, "sweep-*.json")),
                                            key=lambda p: (int(p.split("-")[-2]), p))]
-    out = {"version": 1, "machine": machine, "checks": checks, "models": models, "sweep": sweep}
+    resident = [resident_row(load(p)) for p in sorted(glob.glob(os.path.join(raw, "resident-*.json")))]
+    out = {"version": 1, "machine": machine, "checks": checks, "resident": resident, "models": models,
+           "sweep": sweep}
     os.makedirs(results, exist_ok=True)
     with open(os.path.join(results, "gpu.json"), "w") as f:
         json.dump(out, f, indent=1)
@@ -126,7 +149,13 @@ def main(raw, results):
           "times are medians of `zkinfer bench` (keys in memory; the GPU worker process is started per proof and "
           "its time is included). The CPU rows are this machine's CPU path, measured in the same run.", "",
           "## Checks", ""] + [f"- {c}" for c in checks] + [
-          "", "## Bundled models", "", table(models, ["model", "device"]), "",
+          "", "## Many proofs: a fresh worker per proof against the resident worker", "",
+          "*Fresh*: one `zkinfer prove --proof` process per proof (for cuda: a new `zkinfer-cuda` worker each "
+          "time: process start, CUDA context, key and SRS upload). *Resident*: one `zkinfer prove --proof-dir` over "
+          "the same samples; for cuda one `zkinfer-cuda serve` worker keeps the CUDA context, the proving key and "
+          "the device SRS between proofs. Whole batch includes reading the keys once; steady is the proofs alone.",
+          "", resident_table(resident) if resident else "(not measured)", "",
+          "## Bundled models", "", table(models, ["model", "device"]), "",
           "## Circuit-size sweep (digits_cnn pinned to 2^k rows with `--logrows k`)", "",
           table(sweep, ["device"]), "", "![prove time against k](gpu.svg)", ""]
     with open(os.path.join(results, "gpu.md"), "w") as f:

@@ -3,7 +3,10 @@
 #   1. the CUDA build (`--features cuda`, nvcc from scripts/cuda-toolchain.sh), unless a prebuilt kit is present;
 #   2. the GPU checks: with cargo, the `gpu` test suite with the GPU required (a skip fails); always, through
 #      the CLI, a GPU proof of every bundled model verified by the CPU verifier, and a flipped byte rejected;
-#   3. `zkinfer bench` of the bundled models on the GPU and on this machine's CPU path;
+#   3. N proofs of digits_mlp with a fresh process (and so, for cuda, a fresh worker: process start, CUDA
+#      context, key upload) per proof, against one `zkinfer prove --proof-dir` batch (one resident
+#      `zkinfer-cuda serve` worker keeping the key); then `zkinfer bench` of the bundled models on the GPU and
+#      on this machine's CPU path;
 #   4. a circuit-size sweep, logrows 16-22 (`--logrows K` pins 2^K rows), on the GPU and on the CPU;
 #   5. bench/results/gpu.{md,json,svg} (bench/gpu_report.py, Python's standard library only).
 #
@@ -17,6 +20,7 @@
 # Environment: ZKINFER_GPU_BENCH_BUDGET_S (default 450: 7.5 minutes for everything after the build; runs that
 # would not finish in what is left are skipped and marked), ZKINFER_GPU_BENCH_KS (default "16 17 18 19 20 21 22"),
 # ZKINFER_GPU_BENCH_DEVICES (default "cuda cpu"; "cpu" rehearses the script on a machine without a GPU),
+# ZKINFER_GPU_BENCH_RESIDENT_N (default 8: proofs per way in step 3),
 # ZKINFER_GPU_BENCH_RESULTS (default bench/results), ZKINFER_GPU_KIT (default target/gpu-kit).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -112,6 +116,42 @@ PY
     fi
     echo "$dev $m: proof verified by the CPU verifier; a flipped byte rejected" | tee -a "$checks" >&2
   done
+done
+
+# -- N proofs: a fresh process (worker) per proof against one batch with the resident worker
+resident_n=${ZKINFER_GPU_BENCH_RESIDENT_N:-8}
+python3 - models/digits_mlp "$work/resident-in" "$resident_n" <<'PY'
+import json, os, sys
+src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.makedirs(out, exist_ok=True)
+flat = json.load(open(f"{src}/heldout.json"))["input_data"][0]
+size = len(json.load(open(f"{src}/input.json"))["input_data"][0])
+ss = [flat[i * size:(i + 1) * size] for i in range(n)]
+for i, s in enumerate(ss):
+    json.dump({"input_data": [s]}, open(f"{out}/{i}.json", "w"))
+json.dump({"input_data": [sum(ss, [])]}, open(f"{out}/all.json", "w"))
+PY
+for dev in $devices; do
+  d=$work/check/$dev/digits_mlp
+  log "resident: $resident_n proofs on $dev, fresh process each, then one batch ($(left) s left)"
+  fresh=()
+  for ((i = 0; i < resident_n; i++)); do
+    s0=$(date +%s.%N)
+    "$zk" prove "$d" --input "$work/resident-in/$i.json" --proof "$d/fresh-$i.json" --device "$dev" >/dev/null
+    fresh+=("$(python3 -c "import sys; print(round($(date +%s.%N) - $s0, 4))")")
+  done
+  s0=$(date +%s.%N)
+  "$zk" prove "$d" --input "$work/resident-in/all.json" --proof-dir "$d/batch" --device "$dev" >"$raw/resident-$dev.log"
+  wall=$(python3 -c "print(round($(date +%s.%N) - $s0, 4))")
+  "$zk" verify "$d" --proof "$d/batch/proof-$((resident_n - 1)).json" --allow-dev-srs >/dev/null
+  python3 - "$raw/resident-$dev.log" "$dev" "$wall" "${fresh[@]}" >"$raw/resident-$dev.json" <<'PY'
+import json, re, sys
+log, dev, wall, fresh = open(sys.argv[1]).read(), sys.argv[2], float(sys.argv[3]), [float(x) for x in sys.argv[4:]]
+each = [float(m) for m in re.findall(r"^proof \d+: \S+ \(([\d.]+) ms", log, re.M)]
+load = float(re.search(r"keys loaded in ([\d.]+) ms", log).group(1))
+print(json.dumps({"device": dev, "model": "digits_mlp", "n": len(fresh), "fresh_s": fresh, "batch_wall_s": wall,
+                  "batch_load_ms": load, "batch_each_ms": each}))
+PY
 done
 
 # -- bundled models, then the logrows sweep

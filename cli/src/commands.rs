@@ -170,14 +170,26 @@ impl SetupArgs {
     }
 }
 
-/// `zkinfer prove DIR --input FILE --proof FILE`.
+/// `zkinfer prove DIR --input FILE --proof FILE`, or `--proof-dir OUT` for every sample of the file.
 #[derive(Debug, Args)]
 pub struct ProveArgs {
     dir: PathBuf,
     #[arg(long)]
     input: PathBuf,
-    #[arg(long)]
-    proof: PathBuf,
+    /// Where the proof is written (one inference).
+    #[arg(
+        long,
+        required_unless_present = "proof_dir",
+        conflicts_with = "proof_dir"
+    )]
+    proof: Option<PathBuf>,
+    /// Prove every sample of the input file (samples back to back, as EZKL input files hold them) in one
+    /// process, the keys loaded once, writing OUT/proof-0.json, OUT/proof-1.json, ...
+    #[arg(long, value_name = "OUT")]
+    proof_dir: Option<PathBuf>,
+    /// With --proof-dir: the ONNX model, to print each proof's output error against the float model.
+    #[arg(long, value_name = "MODEL.onnx", requires = "proof_dir")]
+    reference: Option<PathBuf>,
     /// Where proofs are computed: cpu or cuda.
     #[arg(long, default_value = "cpu")]
     device: Device,
@@ -193,13 +205,27 @@ pub struct ProveArgs {
 
 impl ProveArgs {
     fn run(self) -> Result<ExitCode> {
-        let md = ModelDir::new(&self.dir);
-        let (settings, _) = md.settings()?;
-        let inputs = pipeline::read_input(&self.input, &settings)?;
         let bind = match &self.bind {
             None => zkinfer_circuits::Fr::zero(),
             Some(h) => parse_bind(h)?,
         };
+        let proof_path = match (&self.proof, &self.proof_dir) {
+            (_, Some(out)) => {
+                let options = crate::batch::BatchOptions {
+                    device: self.device,
+                    bind,
+                    transcript: self.transcript,
+                    reference: self.reference.as_deref(),
+                };
+                crate::batch::prove_batch(&self.dir, &self.input, out, &options)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            (Some(p), None) => p.clone(),
+            (None, None) => anyhow::bail!("give --proof FILE or --proof-dir OUT"),
+        };
+        let md = ModelDir::new(&self.dir);
+        let (settings, _) = md.settings()?;
+        let inputs = pipeline::read_input(&self.input, &settings)?;
         let pb = crate::progress::spinner("proving");
         let options = pipeline::ProveOptions {
             device: self.device,
@@ -209,11 +235,11 @@ impl ProveArgs {
         let p = pipeline::prove_with(&md, &inputs, &options);
         pb.finish_and_clear();
         let p = p?;
-        std::fs::write(&self.proof, p.proof.to_json())
-            .with_context(|| self.proof.display().to_string())?;
+        std::fs::write(&proof_path, p.proof.to_json())
+            .with_context(|| proof_path.display().to_string())?;
         println!(
             "proof written to {} ({} bytes, {} transcript, witness {:.1} ms, proving {:.1} ms on {})",
-            self.proof.display(),
+            proof_path.display(),
             p.proof_bytes,
             self.transcript,
             p.witness.as_secs_f64() * 1e3,

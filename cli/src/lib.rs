@@ -2,6 +2,7 @@
 //! market), the conformance harness behind `zkinfer-conformance`, and the marketplace's provider loop and
 //! load benchmark. The proving itself is the `zkinfer-prover` library.
 
+pub mod batch;
 pub mod bench;
 pub mod commands;
 pub mod conformance;

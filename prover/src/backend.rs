@@ -148,6 +148,27 @@ pub fn backend_for(device: Device) -> Result<Box<dyn ProverBackend>, ProverError
     }
 }
 
+/// The backend for many proofs in one process: the CPU prover, or for `cuda` one resident `zkinfer-cuda
+/// serve` worker that keeps the CUDA context and each proving key loaded between proofs.
+pub fn batch_backend_for(device: Device) -> Result<Box<dyn ProverBackend>, ProverError> {
+    match device {
+        Device::Cpu => Ok(Box::new(CpuBackend)),
+        Device::Cuda => resident_cuda_backend(),
+    }
+}
+
+#[cfg(feature = "cuda")]
+fn resident_cuda_backend() -> Result<Box<dyn ProverBackend>, ProverError> {
+    Ok(Box::new(
+        crate::cuda_backend::CudaBackend::open()?.resident()?,
+    ))
+}
+
+#[cfg(not(feature = "cuda"))]
+fn resident_cuda_backend() -> Result<Box<dyn ProverBackend>, ProverError> {
+    Err(ProverError::CudaNotBuilt)
+}
+
 /// halo2-axiom-gpu's prover, in the `zkinfer-cuda` worker process (see [`crate::cuda_backend`]).
 #[cfg(feature = "cuda")]
 fn cuda_backend() -> Result<Box<dyn ProverBackend>, ProverError> {

@@ -11,8 +11,11 @@ pub mod model_dir;
 pub mod pipeline;
 pub mod srs;
 pub mod srs_import;
+pub mod worker;
 
-pub use backend::{backend_for, CpuBackend, Device, ProverBackend, UnknownDevice};
+pub use backend::{
+    backend_for, batch_backend_for, CpuBackend, Device, ProverBackend, UnknownDevice,
+};
 pub use error::ProverError;
 pub use loaded::LoadedModel;
 pub use model_dir::ModelDir;

@@ -5,6 +5,9 @@
 //! - `zkinfer-cuda probe`: exits 0 and prints the device when halo2-axiom-gpu can use a GPU.
 //! - `zkinfer-cuda prove`: reads one request on stdin, proves it with halo2-axiom-gpu (KZG + SHPLONK on
 //!   BN254, with the request's transcript: Blake2b or EVM), writes the proof bytes on stdout.
+//! - `zkinfer-cuda serve`: the resident worker of batches (`zkinfer_prover::worker`): framed requests on
+//!   stdin, answers on stdout, until stdin ends; one CUDA context, each proving key (and the device copy of
+//!   its SRS) loaded once and kept by digest.
 //!
 //! Without a usable GPU this program may not reach `main`: the dynamic loader refuses it without
 //! `libcuda.so.1`/`libcudart.so.13`, and halo2-axiom-gpu's memory manager aborts from a load-time
@@ -19,10 +22,17 @@ use halo2_axiom_gpu::transcript::{
     Blake2bWrite, Challenge255, EncodedChallenge, TranscriptWrite, TranscriptWriterBuffer,
 };
 use halo2_axiom_gpu::SerdeFormat;
+use halo2_proofs::halo2curves::bn256::Fr;
+use halo2_proofs::plonk::ProvingKey;
 use std::io::{Read, Write};
 use std::process::ExitCode;
+use zkinfer_circuits::circuit::ModelCircuit;
+use zkinfer_circuits::settings::Settings;
 use zkinfer_prover::cuda_backend::{
-    decode_request, Request, EXIT_BAD_REQUEST, EXIT_NO_GPU, EXIT_PROVING_FAILED,
+    decode_request, EXIT_BAD_REQUEST, EXIT_NO_GPU, EXIT_PROVING_FAILED,
+};
+use zkinfer_prover::worker::{
+    KeyCache, ResidentProver, STATUS_BAD_REQUEST, STATUS_NO_GPU, STATUS_PROVING_FAILED,
 };
 use zkinfer_verifier::proof_system::{EvmTranscriptWriter, TranscriptKind};
 
@@ -31,9 +41,10 @@ fn main() -> ExitCode {
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["probe"] => probe(),
         ["prove"] => prove(),
+        ["serve"] => serve(),
         _ => {
             eprintln!(
-                "zkinfer-cuda: usage: zkinfer-cuda probe | zkinfer-cuda prove < request \
+                "zkinfer-cuda: usage: zkinfer-cuda probe | zkinfer-cuda prove < request | zkinfer-cuda serve \
                  (the GPU worker of `zkinfer prove --device cuda`)"
             );
             ExitCode::from(EXIT_BAD_REQUEST)
@@ -98,13 +109,13 @@ fn prove() -> ExitCode {
         eprintln!("zkinfer-cuda: {e}");
         return ExitCode::from(EXIT_NO_GPU);
     }
-    let proved = match req.transcript {
-        TranscriptKind::Blake2b => {
-            gpu_prove::<_, Blake2bWrite<_, G1Affine, Challenge255<_>>>(&params, req)
-        }
-        TranscriptKind::Evm => gpu_prove::<_, EvmTranscriptWriter<_>>(&params, req),
-    };
-    let proof = match proved {
+    let proof = match prove_on_gpu(
+        &params,
+        &req.pk,
+        req.circuit,
+        &req.instances,
+        req.transcript,
+    ) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("zkinfer-cuda: halo2-axiom-gpu create_proof failed: {e}");
@@ -119,20 +130,97 @@ fn prove() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The GPU prover of the resident worker: the CUDA context is made once, each key's params read once
+/// into halo2-axiom-gpu's type (which carries the device copies of the SRS).
+struct GpuResident;
+
+impl ResidentProver for GpuResident {
+    type Key = (ParamsKZG<Bn256>, ProvingKey<G1Affine>);
+
+    fn load(
+        &mut self,
+        _settings: &Settings,
+        params: &[u8],
+        pk: ProvingKey<G1Affine>,
+    ) -> Result<Self::Key, (u8, String)> {
+        device().map_err(|e| (STATUS_NO_GPU, e.to_string()))?;
+        let p = ParamsKZG::<Bn256>::read_custom(&mut &params[..], SerdeFormat::RawBytes)
+            .map_err(|e| (STATUS_BAD_REQUEST, format!("bad KZG params: {e}")))?;
+        Ok((p, pk))
+    }
+
+    fn prove(
+        &mut self,
+        key: &Self::Key,
+        circuit: ModelCircuit,
+        instances: &[Fr],
+        transcript: TranscriptKind,
+    ) -> Result<Vec<u8>, (u8, String)> {
+        prove_on_gpu(&key.0, &key.1, circuit, instances, transcript).map_err(|e| {
+            (
+                STATUS_PROVING_FAILED,
+                format!("halo2-axiom-gpu create_proof failed: {e}"),
+            )
+        })
+    }
+}
+
+fn serve() -> ExitCode {
+    if let Err(e) = device() {
+        eprintln!("zkinfer-cuda: {e}");
+        return ExitCode::from(EXIT_NO_GPU);
+    }
+    let mut cache = KeyCache::default();
+    let served = zkinfer_prover::worker::serve(
+        &mut GpuResident,
+        &mut cache,
+        std::io::stdin().lock(),
+        std::io::stdout().lock(),
+    );
+    match served {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zkinfer-cuda: serve: {e}");
+            ExitCode::from(EXIT_BAD_REQUEST)
+        }
+    }
+}
+
+fn prove_on_gpu(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    circuit: ModelCircuit,
+    instances: &[Fr],
+    transcript: TranscriptKind,
+) -> Result<Vec<u8>, String> {
+    match transcript {
+        TranscriptKind::Blake2b => gpu_prove::<_, Blake2bWrite<_, G1Affine, Challenge255<_>>>(
+            params, pk, circuit, instances,
+        ),
+        TranscriptKind::Evm => {
+            gpu_prove::<_, EvmTranscriptWriter<_>>(params, pk, circuit, instances)
+        }
+    }
+}
+
 /// halo2-axiom-gpu's prover writing to the transcript `T` (its `create_proof` is generic over
 /// halo2-axiom's `TranscriptWrite`).
-fn gpu_prove<E, T>(params: &ParamsKZG<Bn256>, req: Request) -> Result<Vec<u8>, String>
+fn gpu_prove<E, T>(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    circuit: ModelCircuit,
+    instances: &[Fr],
+) -> Result<Vec<u8>, String>
 where
     E: EncodedChallenge<G1Affine>,
     T: TranscriptWrite<G1Affine, E> + TranscriptWriterBuffer<Vec<u8>, G1Affine, E>,
 {
-    let instances = req.instances;
     let mut transcript = T::init(Vec::new());
     create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
         params,
-        &req.pk,
-        &[req.circuit],
-        &[&[&instances]],
+        pk,
+        &[circuit],
+        &[&[instances]],
         rand::rngs::OsRng,
         &mut transcript,
     )

@@ -14,7 +14,9 @@
 //! package, and `zkinfer` looks for the worker next to itself: `cargo build -p zkinfer-cli --features cuda`
 //! builds both).
 //!
-//! Protocol: `zkinfer-cuda probe` exits 0 when a GPU is usable, printing which. `zkinfer-cuda prove` reads one
+//! Protocol: `zkinfer-cuda probe` exits 0 when a GPU is usable, printing which. `zkinfer-cuda serve` is the
+//! resident worker of batches ([`crate::worker`]: many requests in one process, keys kept by digest).
+//! `zkinfer-cuda prove` reads one
 //! request ([`encode_request`]) on stdin and writes the proof bytes on stdout. A request carries the
 //! transcript to write the proof with (Blake2b or EVM: halo2-axiom-gpu's `create_proof` is generic over
 //! halo2-axiom's `TranscriptWrite`, so both work on the GPU), the settings,
@@ -84,6 +86,12 @@ impl CudaBackend {
     /// The worker binary.
     pub fn worker(&self) -> &Path {
         &self.worker
+    }
+
+    /// A resident worker (`zkinfer-cuda serve`, see [`crate::worker`]): one process, one CUDA context, each
+    /// proving key sent and loaded once, for many proofs.
+    pub fn resident(&self) -> Result<crate::worker::ResidentProcess, ProverError> {
+        crate::worker::ResidentProcess::spawn("cuda", &self.worker, &["serve"])
     }
 }
 
