@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{models, s, text, zkinfer};
+use common::{cli_compile_and_setup, models, s, text, zkinfer};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -12,26 +12,14 @@ fn proved() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("iris");
     let m = models().join("iris_mlp");
-    let o = zkinfer(&[
-        "compile",
-        s(&m.join("model.onnx")),
-        "--out",
-        s(&dir),
-        "--sample",
-        s(&m.join("calibration.json")),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
+    let (compiled, set_up) = cli_compile_and_setup("iris_mlp", &dir);
     assert!(
-        text(&o).contains("accuracy on 105 calibration sample(s)"),
-        "{}",
-        text(&o)
+        compiled.contains("accuracy on 105 calibration sample(s)"),
+        "{compiled}"
     );
-    let o = zkinfer(&["setup", s(&dir)]);
-    assert!(o.status.success(), "{}", text(&o));
     assert!(
-        text(&o).contains("development SRS"),
-        "setup without --srs warns: {}",
-        text(&o)
+        set_up.contains("development SRS"),
+        "setup without --srs warns: {set_up}"
     );
     let proof = tmp.path().join("proof.json");
     let o = zkinfer(&[

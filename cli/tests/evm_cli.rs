@@ -3,24 +3,13 @@
 //! `zkinfer prove --transcript evm` is accepted by the contract (`zkinfer evm verify`) and by
 //! `zkinfer verify` alike, and a tampered one by neither.
 mod common;
-use common::{models, s, text, zkinfer};
+use common::{cli_compile_and_setup, models, s, text, zkinfer};
 use std::path::{Path, PathBuf};
 
 /// Compiles and sets up iris_mlp (development SRS) into `tmp/iris`; returns the model directory.
 fn iris(tmp: &Path) -> PathBuf {
     let dir = tmp.join("iris");
-    let m = models().join("iris_mlp");
-    let o = zkinfer(&[
-        "compile",
-        s(&m.join("model.onnx")),
-        "--out",
-        s(&dir),
-        "--sample",
-        s(&m.join("calibration.json")),
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
-    let o = zkinfer(&["setup", s(&dir)]);
-    assert!(o.status.success(), "{}", text(&o));
+    cli_compile_and_setup("iris_mlp", &dir);
     dir
 }
 

@@ -33,3 +33,22 @@ pub fn text(o: &Output) -> String {
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// `zkinfer compile` (with the model's calibration file) then `zkinfer setup` of the bundled model `name`
+/// into `dir`, as a user runs them; asserts both succeed and returns what each printed.
+pub fn cli_compile_and_setup(name: &str, dir: &Path) -> (String, String) {
+    let m = models().join(name);
+    let o = zkinfer(&[
+        "compile",
+        s(&m.join("model.onnx")),
+        "--out",
+        s(dir),
+        "--sample",
+        s(&m.join("calibration.json")),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let compiled = text(&o);
+    let o = zkinfer(&["setup", s(dir)]);
+    assert!(o.status.success(), "{}", text(&o));
+    (compiled, text(&o))
+}
