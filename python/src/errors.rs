@@ -111,34 +111,12 @@ pub fn from_verify(py: Python<'_>, e: &VerifyError) -> PyErr {
     error(py, verify_kind(e), chain(e))
 }
 
-/// The stable code of a rejection (the same names as the browser verifier's `code`).
-pub fn rejection_code(r: &Rejection) -> &'static str {
-    match r {
-        Rejection::UntrustedParams { .. } => "untrusted_params",
-        Rejection::DevelopmentParams { .. } => "development_params",
-        Rejection::ModelMismatch { .. } => "model_mismatch",
-        Rejection::SettingsMismatch { .. } => "settings_mismatch",
-        Rejection::InstanceMismatch { .. } => "instance_mismatch",
-        Rejection::InputMismatch { .. } => "input_mismatch",
-        Rejection::BindingMismatch { .. } => "binding_mismatch",
-        Rejection::EditedValue { .. } => "edited_value",
-        Rejection::Unreadable { .. } => "unreadable",
-        Rejection::TrailingBytes => "trailing_bytes",
-        Rejection::ProofFails { .. } => "proof_fails",
-    }
-}
-
 /// A rejected proof as `zkinfer.InvalidProof(reason, code)`; a proof file that cannot be read at all is
 /// `zkinfer.MalformedFile`, as `zkinfer verify` reports it as bad input (exit 2), not as a verdict.
 pub fn from_rejection(py: Python<'_>, r: &Rejection) -> PyErr {
     let reason = chain(r);
     match r {
         Rejection::Unreadable { .. } => error(py, Kind::Malformed, format!("proof: {reason}")),
-        _ => raise(
-            py,
-            "InvalidProof",
-            (reason.clone(), rejection_code(r)),
-            &reason,
-        ),
+        _ => raise(py, "InvalidProof", (reason.clone(), r.code()), &reason),
     }
 }

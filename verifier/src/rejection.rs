@@ -147,6 +147,39 @@ impl Rejection {
         )
     }
 
+    /// The stable machine-readable name of the rejection: the browser verifier's `code`, Python's
+    /// `InvalidProof.code`. One of [`Rejection::CODES`].
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UntrustedParams { .. } => "untrusted_params",
+            Self::DevelopmentParams { .. } => "development_params",
+            Self::ModelMismatch { .. } => "model_mismatch",
+            Self::SettingsMismatch { .. } => "settings_mismatch",
+            Self::InstanceMismatch { .. } => "instance_mismatch",
+            Self::InputMismatch { .. } => "input_mismatch",
+            Self::BindingMismatch { .. } => "binding_mismatch",
+            Self::EditedValue { .. } => "edited_value",
+            Self::Unreadable { .. } => "unreadable",
+            Self::TrailingBytes => "trailing_bytes",
+            Self::ProofFails { .. } => "proof_fails",
+        }
+    }
+
+    /// Every code [`Rejection::code`] can return.
+    pub const CODES: [&'static str; 11] = [
+        "untrusted_params",
+        "development_params",
+        "model_mismatch",
+        "settings_mismatch",
+        "instance_mismatch",
+        "input_mismatch",
+        "binding_mismatch",
+        "edited_value",
+        "unreadable",
+        "trailing_bytes",
+        "proof_fails",
+    ];
+
     /// True when the artifacts or the caller's policy, not the proof, caused the rejection.
     pub fn is_about_params(&self) -> bool {
         matches!(

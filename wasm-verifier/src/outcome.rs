@@ -139,37 +139,13 @@ pub struct VerifyOutcome {
     pub bind: Option<String>,
 }
 
-/// The stable machine-readable code of each rejection.
+/// The stable machine-readable code of each rejection ([`Rejection::code`]).
 pub fn code(r: &Rejection) -> &'static str {
-    match r {
-        Rejection::UntrustedParams { .. } => "untrusted_params",
-        Rejection::DevelopmentParams { .. } => "development_params",
-        Rejection::ModelMismatch { .. } => "model_mismatch",
-        Rejection::SettingsMismatch { .. } => "settings_mismatch",
-        Rejection::InstanceMismatch { .. } => "instance_mismatch",
-        Rejection::InputMismatch { .. } => "input_mismatch",
-        Rejection::BindingMismatch { .. } => "binding_mismatch",
-        Rejection::EditedValue { .. } => "edited_value",
-        Rejection::Unreadable { .. } => "unreadable",
-        Rejection::TrailingBytes => "trailing_bytes",
-        Rejection::ProofFails { .. } => "proof_fails",
-    }
+    r.code()
 }
 
 /// Every code [`code`] can return.
-pub const CODES: [&str; 11] = [
-    "untrusted_params",
-    "development_params",
-    "model_mismatch",
-    "settings_mismatch",
-    "instance_mismatch",
-    "input_mismatch",
-    "binding_mismatch",
-    "edited_value",
-    "unreadable",
-    "trailing_bytes",
-    "proof_fails",
-];
+pub const CODES: [&str; 11] = Rejection::CODES;
 
 fn shapes(art: &VerifierArtifacts) -> Vec<Vec<usize>> {
     art.settings
