@@ -22,11 +22,16 @@ timed "${pip[@]}" --no-deps -r python/requirements/torch.txt
 timed "${pip[@]}" -r python/requirements/torch-libs.txt
 
 step "the zkinfer CLI (the tests move proofs between it and Python)"
-timed cargo build --release -q -p zkinfer-cli --bin zkinfer
-export ZKINFER_BIN=$target/release/zkinfer
+# scripts/test.sh sets ZKINFER_BIN to the CLI its workspace build made; a `-p zkinfer-cli` build there would
+# resolve other features and compile many crates again
+if [[ -z ${ZKINFER_BIN:-} ]]; then
+  timed cargo build --release -q -p zkinfer-cli --bin zkinfer
+  export ZKINFER_BIN=$target/release/zkinfer
+fi
+[[ -x $ZKINFER_BIN ]] || { echo "error: no zkinfer CLI at $ZKINFER_BIN" >&2; exit 1; }
 
 step "the wheel's dependencies build with the workspace test build's features (so maturin reuses its crates)"
-"$venv/bin/python" scripts/check-python-features.py
+"$venv/bin/python" scripts/check-build-reuse.py python
 
 step "the wheel (maturin, release profile, target dir $target)"
 rm -rf "$target/wheels/zkinfer-"*.whl

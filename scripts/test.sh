@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: what CI runs (.ci/run) and what the README tells a new user to run.
 # Everything is built optimised: the tests prove real circuits.
+#
+# Build time is most of the run (CI: 2 cores). Every cargo command here selects the whole workspace with all
+# targets (`--workspace --all-targets`), in the release profile, so that cargo resolves the same features each
+# time and compiles each crate once: a `-p CRATE` build resolves features for that crate alone, and every crate
+# whose features then differ (serde, halo2, tract, ...) is compiled again. Clippy runs in the release profile too,
+# so the build scripts and proc-macros it compiles are the ones the test build uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,13 +23,14 @@ step "layering: every forbidden crate edge of ARCHITECTURE.md"
 bash scripts/check-layering.sh
 
 step "lints: clippy on every crate and target, warnings are errors"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --release --workspace --all-targets -- -D warnings
 
-step "docs: the verifier and circuits crates document every public item"
-RUSTDOCFLAGS='-D warnings' cargo doc --no-deps -p zkinfer-circuits -p zkinfer-verifier -p zkinfer-compiler
+step "docs: every crate's documentation builds without warnings (circuits, verifier and evm document every public item)"
+# the whole workspace, so that the dependencies' check builds are clippy's (a `-p` selection resolves other features)
+RUSTDOCFLAGS='-D warnings' cargo doc --release --workspace --no-deps
 
-step "the verifier builds for wasm32 without threads"
-cargo build --release -p zkinfer-verifier --target wasm32-unknown-unknown
+step "the browser verifier: the verifier crate builds for wasm32 without threads, bindings, size budget"
+bash scripts/build-wasm.sh
 
 step "PostgreSQL for the market tests (Debian's package; a throwaway server on 127.0.0.1)"
 if pg_env=$(bash scripts/pg-test.sh); then
@@ -34,24 +41,24 @@ else
   [[ "${ZKINFER_TEST_SKIP_POSTGRES:-}" == 1 ]] || exit 1
 fi
 
-step "EVM: the pinned solc (npm solc@0.8.19), then every model's Solidity verifier in revm (sizes, gas, tampered statements revert)"
+step "the pinned solc (npm solc@0.8.19) for the EVM verifier and escrow tests"
 # install-solc.sh fails (and so does this script) without Node.js/npm or with another solc; the exported
-# ZKINFER_SOLC also serves the workspace tests below (the escrow contract's rules and attack cases in revm).
+# ZKINFER_SOLC serves the tests below: every model's Solidity verifier in revm (sizes, gas, tampered statements
+# revert) and the escrow contract's rules and attack cases.
 solc_env=$(bash scripts/install-solc.sh)
 eval "$solc_env"
-cargo test --release -p zkinfer-evm --all-targets -- --nocapture
 
-step "tests (unit, MockProver, end-to-end, CLI, unseen models, market; benches run once as tests)"
-cargo test --release --workspace --all-targets --exclude zkinfer-evm
+step "tests (unit, MockProver, end-to-end, CLI, unseen models, EVM verifiers, escrow, market; benches run once as tests)"
+cargo test --release --workspace --all-targets
+# the CLI that the browser and Python tests below use, from that same build
+export ZKINFER_BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/zkinfer
 
-step "the browser verifier: 40,000 fuzz cases on the real .wasm in Node, size, and the page in headless Chromium"
+step "the browser verifier: 40,000 fuzz cases on the real .wasm in Node, and the page in headless Chromium"
 if [[ ! -x /usr/bin/chromium && -z "${CHROMIUM:-}" && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
   echo "installing Debian's chromium for the browser test"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ||
     echo "warning: could not install chromium" >&2
 fi
-bash scripts/build-wasm.sh
-cargo build --release -p zkinfer-cli --bin zkinfer
 if [[ ! -x /usr/bin/chromium && -z "${CHROMIUM:-}" ]]; then
   echo "error: no Chromium at /usr/bin/chromium (Debian package 'chromium'; this script installs it when run as root)" >&2
   exit 1
@@ -62,11 +69,13 @@ step "the Python package: wheel (maturin) in a venv, pytest, examples/python"
 bash scripts/python-test.sh
 
 step "the CUDA backend builds (nvcc from PyPI wheels; no GPU needed) and its tests pass (the GPU proof skips without a GPU)"
+# One command builds the CUDA binaries (integration tests build their package's binaries) and runs the GPU test;
+# only the crates the feature touches are compiled again.
+python3 scripts/check-build-reuse.py cuda
 (
   eval "$(bash scripts/cuda-toolchain.sh)"
-  cargo build --release -p zkinfer-cli --features cuda
-  cargo test --release -p zkinfer-cli --features cuda --test gpu -- --nocapture
+  cargo test --release --workspace --features zkinfer-cli/cuda --test gpu -- --nocapture
 )
-# leave the default (CPU-only) zkinfer in target/release for the user
-cargo build --release -q -p zkinfer-cli --bin zkinfer
+# leave the default (CPU-only) zkinfer in target/release for the user (its artifacts are still there: no rebuild)
+cargo test --release --workspace --all-targets --no-run -q
 step "done"
