@@ -1,6 +1,6 @@
 //! `zkinfer market work`: the provider loop.
 //!
-//! At start-up it checks every served folder ([`check`]: keys made for the settings, SRS and verifier
+//! At start-up it checks every served folder (`check`: keys made for the settings, SRS and verifier
 //! artifacts readable, a listing on the market pinning the model id) and refuses to start otherwise, so a
 //! broken folder costs no collateral. It then resumes the claims this provider still holds (a restart
 //! after a crash): proves and submits each while its claim has time left, abandons it otherwise. Then it

@@ -11,9 +11,9 @@ use halo2_proofs::halo2curves::pairing::MillerLoopResult;
 use rand::rngs::OsRng;
 use rand::SeedableRng;
 
-/// Checks that `g` = [τ⁰..τⁿ⁻¹]₁ for the τ of `s_g2` = [τ]₂ and the standard generators:
-/// g₀ = G1 generator, `g2` = G2 generator, [τ]₂ ∉ {O, g2} and in the prime-order subgroup, and
-/// e(Σ rᵢ·gᵢ₊₁, g2) = e(Σ rᵢ·gᵢ, [τ]₂) for fresh random rᵢ (i < n - 1): one MSM over each side and one
+/// Checks that `g` = \[τ⁰..τⁿ⁻¹]₁ for the τ of `s_g2` = \[τ]₂ and the standard generators:
+/// g₀ = G1 generator, `g2` = G2 generator, \[τ]₂ ∉ {O, g2} and in the prime-order subgroup, and
+/// e(Σ rᵢ·gᵢ₊₁, g2) = e(Σ rᵢ·gᵢ, \[τ]₂) for fresh random rᵢ (i < n - 1): one MSM over each side and one
 /// pairing product. If some gᵢ₊₁ ≠ τ·gᵢ the two sides differ except with probability 1/r.
 /// (G1 of BN254 has cofactor 1, so decoded G1 points need no subgroup check.)
 pub fn check_powers(

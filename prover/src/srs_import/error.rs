@@ -6,18 +6,18 @@ use thiserror::Error;
 /// Which check of an imported SRS failed (see [`super::check_powers`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsistencyCheck {
-    /// The first G1 point, [τ⁰]₁, is not the BN254 G1 generator.
+    /// The first G1 point, \[τ⁰]₁, is not the BN254 G1 generator.
     G1NotGenerator,
-    /// [τ⁰]₂ (the G2 generator of the file) is not the BN254 G2 generator.
+    /// \[τ⁰]₂ (the G2 generator of the file) is not the BN254 G2 generator.
     G2NotGenerator,
-    /// [τ]₂ is the point at infinity (τ = 0).
+    /// \[τ]₂ is the point at infinity (τ = 0).
     TauG2Identity,
-    /// [τ]₂ is the G2 generator (τ = 1: no secret at all).
+    /// \[τ]₂ is the G2 generator (τ = 1: no secret at all).
     TauIsOne,
-    /// [τ]₂ is on the twist but outside the prime-order subgroup.
+    /// \[τ]₂ is on the twist but outside the prime-order subgroup.
     TauG2NotInSubgroup,
-    /// The G1 points are not [τⁱ]₁ for the τ of [τ]₂: the pairing check on a random linear combination,
-    /// e(Σ rᵢ·gᵢ₊₁, g₂) = e(Σ rᵢ·gᵢ, [τ]₂), failed.
+    /// The G1 points are not \[τⁱ]₁ for the τ of \[τ]₂: the pairing check on a random linear combination,
+    /// e(Σ rᵢ·gᵢ₊₁, g₂) = e(Σ rᵢ·gᵢ, \[τ]₂), failed.
     PowersNotGeometric,
 }
 

@@ -1,6 +1,6 @@
 //! halo2 `ParamsKZG<Bn256>` files as PSE halo2, halo2-axiom, EZKL and the PSE conversions of the Perpetual
 //! Powers of Tau (`perpetual-powers-of-tau-raw-K`, `hermez-raw-K`) write them:
-//! k u32 little-endian, g (2^k G1 points [τⁱ]₁), g_lagrange (2^k G1 points), g2, s_g2 = [τ]₂.
+//! k u32 little-endian, g (2^k G1 points \[τⁱ]₁), g_lagrange (2^k G1 points), g2, s_g2 = \[τ]₂.
 //! Points are raw (`SerdeFormat::RawBytes`/`RawBytesUnchecked`: 64 bytes per G1, 128 per G2; PSE halo2's
 //! `ParamsKZG::write` and halo2-axiom's both write this) or compressed (`SerdeFormat::Processed`, 32 / 64
 //! bytes; the older PSE format, the non-`raw` conversions). The encoding follows from the file's length.
@@ -60,7 +60,7 @@ pub(crate) fn read_k<R: Read>(
     }
 }
 
-/// Reads [τ⁰..τ^(2^k - 1)]₁, g2 and s_g2 = [τ]₂ from a halo2 params file of degree ≥ k.
+/// Reads \[τ⁰..τ^(2^k - 1)]₁, g2 and s_g2 = \[τ]₂ from a halo2 params file of degree ≥ k.
 pub fn read_halo2_params(path: &std::path::Path, k: u32) -> Result<Powers, SrsImportError> {
     let file = path.display().to_string();
     let f = File::open(path).map_err(|e| SrsImportError::io(&file, e))?;

@@ -2,11 +2,11 @@
 //! and halo2 `ParamsKZG<Bn256>` files (PSE/EZKL/Scroll conversions of the Perpetual Powers of Tau, raw or
 //! compressed), into halo2-axiom `ParamsKZG<Bn256>` of a requested degree k.
 //!
-//! Every import is checked: g₀ is the G1 generator, the file's G2 generator is the G2 generator, [τ]₂ is
+//! Every import is checked: g₀ is the G1 generator, the file's G2 generator is the G2 generator, \[τ]₂ is
 //! a non-trivial point of the prime-order subgroup, and the G1 points are the powers of that τ (one pairing
 //! check on random linear combinations, see [`check_powers`]). Sizes are checked against the file's length
 //! before anything is allocated, so truncated or garbage files give an error, never a panic or a huge
-//! allocation. Whether [τ]₂ is one of the trusted ceremonies is the verifier's decision, not this module's.
+//! allocation. Whether \[τ]₂ is one of the trusted ceremonies is the verifier's decision, not this module's.
 
 mod check;
 mod error;
@@ -54,11 +54,11 @@ pub struct Powers {
     pub format: SrsFormat,
     /// The largest k the file can give (it holds at least 2^max_k powers of τ in G1).
     pub max_k: u32,
-    /// [τ⁰]₁ .. [τ^(2^k - 1)]₁ for the requested k.
+    /// \[τ⁰]₁ .. \[τ^(2^k - 1)]₁ for the requested k.
     pub g: Vec<G1Affine>,
-    /// [τ⁰]₂ as the file stores it.
+    /// \[τ⁰]₂ as the file stores it.
     pub g2: G2Affine,
-    /// [τ]₂.
+    /// \[τ]₂.
     pub s_g2: G2Affine,
 }
 
@@ -66,7 +66,7 @@ pub struct Powers {
 #[derive(Debug, Clone)]
 pub struct ImportedSrs {
     /// KZG params of the requested k: g = the file's first 2^k powers, g_lagrange recomputed from them,
-    /// g2 = the G2 generator, s_g2 = the file's [τ]₂.
+    /// g2 = the G2 generator, s_g2 = the file's \[τ]₂.
     pub params: ParamsKZG<Bn256>,
     /// What the file was.
     pub format: SrsFormat,

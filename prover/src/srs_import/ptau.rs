@@ -3,8 +3,8 @@
 //!
 //! Layout: magic `ptau`, version u32, number of sections u32, then per section: id u32, size u64, data.
 //! All integers little-endian. Section 1 (header): n8 u32 (32 for BN254), q (n8 bytes, the base field
-//! modulus), power u32, ceremonyPower u32. Section 2 (tauG1): 2^(power+1) - 1 G1 points [τⁱ]₁.
-//! Section 3 (tauG2): 2^power G2 points [τⁱ]₂. Sections 4..7 (alpha/beta powers, contributions) and, in
+//! modulus), power u32, ceremonyPower u32. Section 2 (tauG1): 2^(power+1) - 1 G1 points \[τⁱ]₁.
+//! Section 3 (tauG2): 2^power G2 points \[τⁱ]₂. Sections 4..7 (alpha/beta powers, contributions) and, in
 //! "prepared" files, 12..15 (Lagrange bases) are not needed here and are skipped. Points are raw affine
 //! Montgomery little-endian (see `points`).
 
@@ -208,7 +208,7 @@ pub fn read_header<R: Read + Seek>(
     })
 }
 
-/// Reads [τ⁰..τ^(2^k - 1)]₁, the G2 generator of the file ([τ⁰]₂) and [τ]₂ from a `.ptau` file.
+/// Reads \[τ⁰..τ^(2^k - 1)]₁, the G2 generator of the file (\[τ⁰]₂) and \[τ]₂ from a `.ptau` file.
 /// Points are decoded and checked to be on the curve; whether they form an SRS is
 /// [`super::check_powers`]' job.
 pub fn read_ptau(path: &std::path::Path, k: u32) -> Result<Powers, SrsImportError> {
