@@ -9,7 +9,10 @@ version=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' wasm-verifier/Cargo.toml)
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 if ! command -v wasm-bindgen >/dev/null || [[ "$(wasm-bindgen --version)" != "wasm-bindgen $version" ]]; then
   echo "installing wasm-bindgen-cli $version (one-time, a few minutes)" >&2
-  cargo install --quiet wasm-bindgen-cli --version "$version"
+  # only the `wasm-bindgen` binary, without the test runner's TLS stack (rustls and ring: C and assembly to
+  # compile) and at opt-level 1, which compiles faster and still binds our .wasm in seconds
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --quiet wasm-bindgen-cli --version "$version" \
+    --no-default-features --bin wasm-bindgen
 fi
 cargo build --profile wasm-release -p zkinfer-wasm-verifier --target wasm32-unknown-unknown
 wasm=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/zkinfer_wasm_verifier.wasm
