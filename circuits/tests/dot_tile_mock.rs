@@ -86,7 +86,8 @@ fn retally(m: &MockModel, t: &mut Witness, from: usize, last: usize, lane: usize
             t.dots[r].acc = t.dots[r - 1].acc + dot;
         }
     }
-    set_lane_a(m, t, lane, t.dots[last].acc);
+    let acc = t.dots[last].acc;
+    set_lane_a(m, t, lane, acc);
 }
 
 /// Sets the `a` of a rescale lane row and recomputes its `q`, `r` and `z`.
@@ -141,7 +142,8 @@ fn wrong_matmul_product_fails_the_dot_tile_gate() {
     let last = s.dots.start + 2 * o + 1;
     let mut t = w.clone();
     t.dots[last].acc += 1 << m.settings().layout.lookup_bits;
-    set_lane_a(m, &mut t, s.lanes.start + o, t.dots[last].acc);
+    let acc = t.dots[last].acc;
+    set_lane_a(m, &mut t, s.lanes.start + o, acc);
     assert_eq!(m.lane_failures(&t, s.lanes.start + o), vec![]);
     let expected = m.dot_failures(&t, last);
     assert_eq!(expected, vec![m.dot_gate(last)]);
@@ -167,16 +169,18 @@ fn switched_off_slot_adds_nothing_to_the_sum() {
     let last = s.dots.start + 1;
     assert!(m.plan().dot_rows[last].x[PAIRS - 1].is_none());
     // whatever a switched-off slot holds, the sum is the same
-    let mut t = w.clone();
-    t.dots[last].x[PAIRS - 1] = 77;
-    t.dots[last].y[PAIRS - 1] = 5;
-    assert_eq!(m.verify(t.clone()), Ok(()));
-    // and a term claimed through it (the sum raised by its product) fails the gate on that row
     let (ox, oy) = m.plan().dot_rows[last].offsets;
-    let term = (77 - ox as i128) * (5 - oy as i128);
-    assert_ne!(term, 0);
+    let (x, y) = (ox as i128 + 3, oy as i128 + 2);
+    let mut t = w.clone();
+    t.dots[last].x[PAIRS - 1] = x;
+    t.dots[last].y[PAIRS - 1] = y;
+    assert_eq!(m.verify(t.clone()), Ok(()));
+    assert_eq!(t.output_values(m.plan()), w.output_values(m.plan()));
+    // and a term claimed through it (the sum raised by its product) fails the gate on that row
+    let term = (x - ox as i128) * (y - oy as i128);
     t.dots[last].acc += term;
-    set_lane_a(m, &mut t, s.lanes.start, t.dots[last].acc);
+    let acc = t.dots[last].acc;
+    set_lane_a(m, &mut t, s.lanes.start, acc);
     let expected = m.dot_failures(&t, last);
     assert_eq!(expected, vec![m.dot_gate(last)]);
     assert_fails_with(m.verify(t), &expected);
