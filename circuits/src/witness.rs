@@ -156,10 +156,7 @@ fn lane_sum(row: &crate::layout::LaneRow, a: i128, b: i128) -> i128 {
 /// lane rows computed so far, dot products in parallel: the operand pairs and the running sums
 /// `start + sum (x - ox)(y - oy)`.
 fn dot_rows(plan: &Plan, rows: std::ops::Range<usize>, lanes: &[LaneValues]) -> Vec<DotValues> {
-    let starts: Vec<usize> = rows
-        .clone()
-        .filter(|&i| plan.dot_rows[i].first)
-        .collect();
+    let starts: Vec<usize> = rows.clone().filter(|&i| plan.dot_rows[i].first).collect();
     let segments = map_collect(0..starts.len(), |s| {
         let end = starts.get(s + 1).copied().unwrap_or(rows.end);
         let mut acc = 0i128;

@@ -227,7 +227,10 @@ fn the_dot_tile_is_configured_only_when_the_layout_has_one_and_has_degree_four()
         ModelCircuit::configure_with_params(&mut cs, settings);
         assert_eq!(zkinfer_circuits::degree::over_max_degree(&cs), vec![]);
         assert!(cs.blinding_factors() < zkinfer_circuits::layout::RESERVED_ROWS);
-        (zkinfer_circuits::degree::degrees(&cs), cs.num_advice_columns())
+        (
+            zkinfer_circuits::degree::degrees(&cs),
+            cs.num_advice_columns(),
+        )
     };
     let (with, advice) = gates(m.settings().clone());
     let dot = ("gate 'dot tile' constraint 0".to_string(), 4);
