@@ -1,5 +1,6 @@
-//! Choosing the circuit's shape: the smallest-cost (k, tile B x K, lanes L, dot tile P) that fits the model's rows, then
-//! the widest lookup tables that fit the rows k already pays for ("size tables to k, not k to tables").
+//! Choosing the circuit's shape: the smallest-cost (k, tile B x K, lanes L, dot tile P) that fits the model's
+//! rows, then the widest lookup tables that fit the rows k already pays for ("size tables to k, not k to
+//! tables"). The dot tile (P pairs) is there only when the model has products of two activations.
 //!
 //! Cost model: relative proving cost per row of each kind of column, measured on halo2-axiom at degree 4-5
 //! (where every polynomial is coset-FFT'd for the quotient in 4 parts, which dominates CPU proving time).

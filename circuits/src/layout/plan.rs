@@ -1,6 +1,6 @@
-//! The row plan: every lane row, tile row and dot tile row of the circuit, in evaluation order, with the fixed values and
-//! where each copied input comes from. Built deterministically from a [`QuantModel`] and the layout, so it is
-//! never stored: the prover rebuilds it from `model.json` + `settings.json`.
+//! The row plan: every lane row, tile row and dot tile row of the circuit, in evaluation order, with the
+//! fixed values and where each copied input comes from. Built deterministically from a [`QuantModel`] and the
+//! layout, so it is never stored: the prover rebuilds it from `model.json` + `settings.json`.
 
 use crate::error::{CircuitError, NodeRef, Result};
 use crate::quant::{QAlias, QDense, QDot, QInput, QLane, QLinear, QOp, QuantModel};
