@@ -237,7 +237,15 @@ fn the_dot_tile_is_configured_only_when_the_layout_has_one_and_has_degree_four()
     assert!(with.contains(&dot), "{with:?}");
     let mut off = m.settings().clone();
     off.layout.dot_pairs = 0;
-    let (without, advice_off) = gates(off);
+    let (without, advice_off) = gates(off.clone());
+    // a model with products cannot be planned on a layout without the dot tile
+    let refused = CompiledModel::new(m.model().quant.clone(), &off);
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("dot_pairs = 0")),
+        "{refused:?}"
+    );
     assert!(without.iter().all(|(n, _)| !n.contains("dot tile")));
     // x and y per pair, and the running sum
     assert_eq!(advice, advice_off + 2 * PAIRS + 1);

@@ -46,12 +46,10 @@ impl ModelShape {
             lane_mul,
             lane_zadd,
             lane_bool,
-            dot_pairs: qm
-                .ops
-                .iter()
-                .any(|o| matches!(o, QOp::Dot(_)))
-                .then_some(TRIAL_TILE.0)
-                .unwrap_or(0),
+            dot_pairs: match qm.ops.iter().any(|o| matches!(o, QOp::Dot(_))) {
+                true => TRIAL_TILE.0,
+                false => 0,
+            },
         };
         // only the row counts matter here: the digest of the final settings is not known yet
         let plan = Plan::build(qm, trial, crate::Fr::zero())?;
