@@ -3,8 +3,8 @@
 //! with the witness (the prover's path) or without it (key generation).
 
 use crate::chips::{
-    AffineLaneChip, AffineLaneConfig, LaneCells, LaneRowFixed, LaneRowValues, LookupTableConfig,
-    MacTileChip, MacTileConfig, TileCells,
+    AffineLaneChip, AffineLaneConfig, DotCells, DotRowFixed, DotTileChip, DotTileConfig, LaneCells,
+    LaneRowFixed, LaneRowValues, LookupTableConfig, MacTileChip, MacTileConfig, TileCells,
 };
 use crate::error::{CircuitError, Result};
 use crate::field::fr_from_i128;
@@ -19,6 +19,9 @@ use std::sync::Arc;
 
 /// The tile starts one row down, so the `acc[prev]` a first row queries is a real (usable) row.
 pub const TILE_FIRST_ROW: usize = 1;
+
+/// The dot tile starts one row down too, for the same reason.
+pub const DOT_FIRST_ROW: usize = 1;
 
 /// Name of the one region holding every tile and lane row (region offsets are circuit rows).
 pub const MODEL_REGION: &str = "model";
@@ -74,6 +77,9 @@ pub struct ModelConfig {
     pub tile: MacTileConfig,
     /// The affine lanes.
     pub lanes: Vec<AffineLaneConfig>,
+    /// The dot tile, configured only when the layout has one (`dot_pairs > 0`), after the lanes, so the
+    /// constraint systems of models without products of two activations are unchanged.
+    pub dot: Option<DotTileConfig>,
     /// The public instance column.
     pub instance: Column<Instance>,
 }
@@ -163,12 +169,14 @@ impl Circuit<Fr> for ModelCircuit {
                 )
             })
             .collect();
+        let dot = (l.dot_pairs > 0).then(|| DotTileConfig::configure(meta, l.dot_pairs.min(64)));
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         ModelConfig {
             table,
             tile,
             lanes,
+            dot,
             instance,
         }
     }
@@ -209,14 +217,29 @@ impl Circuit<Fr> for ModelCircuit {
             .cloned()
             .map(AffineLaneChip::construct)
             .collect();
+        let dot = match (&config.dot, plan.dot_rows.is_empty()) {
+            (Some(c), _) => Some(DotTileChip::construct(c.clone())),
+            (None, true) => None,
+            // the plan has products of two activations, the layout no dot tile
+            (None, false) => return Err(Error::Synthesis),
+        };
         let id_tag = s.table_tag(TableKind::Identity).ok_or(Error::Synthesis)?;
         let wit = self.witness.as_deref();
         let to_instance = layouter.assign_region(
             || MODEL_REGION,
             |mut region| {
                 let tile_cells = assign_tiles(&tile, &mut region, plan, wit)?;
+                let dot_cells = match &dot {
+                    Some(dot) => assign_dots(dot, &mut region, plan, wit)?,
+                    None => Vec::new(),
+                };
                 let lane_cells = assign_lanes(&lanes, &mut region, plan, wit, id_tag)?;
-                Ok(wire_copies(&mut region, plan, &lane_cells, &tile_cells))
+                let cells = Cells {
+                    lanes: &lane_cells,
+                    tiles: &tile_cells,
+                    dots: &dot_cells,
+                };
+                Ok(wire_copies(&mut region, plan, &cells))
             },
         )?;
         for (cell, row) in to_instance {
@@ -262,6 +285,37 @@ fn assign_tiles(
         )?);
     }
     Ok(tile_cells)
+}
+
+/// Assigns every dot tile row of the plan (row `i` at [`DOT_FIRST_ROW`]` + i`) with its fixed values
+/// and, when there is a witness, its operand pairs and running sum. Switched-off slots hold 0.
+fn assign_dots(
+    dot: &DotTileChip,
+    region: &mut Region<'_, Fr>,
+    plan: &Plan,
+    wit: Option<&Witness>,
+) -> Result<Vec<DotCells>, Error> {
+    let p = plan.layout.dot_pairs;
+    let mut cells = Vec::with_capacity(plan.dot_rows.len());
+    for (i, row) in plan.dot_rows.iter().enumerate() {
+        let vals = wit.map(|w| &w.dots[i]);
+        let slots = |pick: fn(&crate::witness::DotValues) -> &Vec<i128>| -> Vec<Value<Fr>> {
+            (0..p)
+                .map(|t| vals.map_or(Value::unknown(), |v| known(wit, pick(v)[t])))
+                .collect()
+        };
+        let (x, y) = (slots(|v| &v.x), slots(|v| &v.y));
+        let acc = vals.map_or(Value::unknown(), |v| known(wit, v.acc));
+        let fixed = DotRowFixed {
+            live: row.x.iter().filter(|s| s.is_some()).count(),
+            ox: fr_from_i128(row.offsets.0 as i128),
+            oy: fr_from_i128(row.offsets.1 as i128),
+            first: row.first,
+            start: fr_from_i128(row.start as i128),
+        };
+        cells.push(dot.assign_row(region, i + DOT_FIRST_ROW, &fixed, (&x, &y), acc)?);
+    }
+    Ok(cells)
 }
 
 /// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L`. The settings row's
@@ -313,15 +367,18 @@ fn assign_lanes(
     Ok(lane_cells)
 }
 
-/// Copy constraints: every value entering a tile or lane comes from a checked cell. Returns the cells to
-/// be copied to instance rows (inputs into their range-check lanes, output lanes' `z`, the settings and
-/// binding rows).
-fn wire_copies(
-    region: &mut Region<'_, Fr>,
-    plan: &Plan,
-    lane_cells: &[LaneCells],
-    tile_cells: &[TileCells],
-) -> Vec<(Cell, usize)> {
+/// The assigned cells of every row.
+struct Cells<'a> {
+    lanes: &'a [LaneCells],
+    tiles: &'a [TileCells],
+    dots: &'a [DotCells],
+}
+
+/// Copy constraints: every value entering a tile, dot tile or lane comes from a checked cell. Returns the
+/// cells to be copied to instance rows (inputs into their range-check lanes, output lanes' `z`, the
+/// settings and binding rows).
+fn wire_copies(region: &mut Region<'_, Fr>, plan: &Plan, cells: &Cells<'_>) -> Vec<(Cell, usize)> {
+    let (lane_cells, tile_cells) = (cells.lanes, cells.tiles);
     let mut to_instance: Vec<(Cell, usize)> = Vec::new();
     // the cell a source names, or `None` when it is an instance (recorded for later) or zero
     let mut src_cell = |src: Src, cell: Cell| -> Option<Cell> {
@@ -333,6 +390,7 @@ fn wire_copies(
             Src::Lane(j) => Some(lane_cells[j as usize].z),
             Src::Zero => None,
             Src::TileAcc { row, k } => Some(tile_cells[row as usize].acc[k as usize]),
+            Src::DotAcc(row) => Some(cells.dots[row as usize].acc),
         }
     };
     for (i, row) in plan.lane_rows.iter().enumerate() {
@@ -349,6 +407,17 @@ fn wire_copies(
         for (t, x) in row.x.iter().enumerate() {
             if let Some(j) = x {
                 region.constrain_equal(tile_cells[i].x[t], lane_cells[*j as usize].z);
+            }
+        }
+    }
+    // a dot row's live slots are copied from the lane rows holding the operand elements; its switched-off
+    // slots (`on_t = 0`) are not read by the gate
+    for (i, row) in plan.dot_rows.iter().enumerate() {
+        let d = &cells.dots[i];
+        for (t, (x, y)) in row.x.iter().zip(&row.y).enumerate() {
+            if let (Some(x), Some(y)) = (x, y) {
+                region.constrain_equal(d.x[t], lane_cells[*x as usize].z);
+                region.constrain_equal(d.y[t], lane_cells[*y as usize].z);
             }
         }
     }

@@ -8,19 +8,23 @@
 //!   (region 1). The single-pass floor planner starts every region at row 0, so an offset in the model
 //!   region is a circuit row.
 //! - Lane row `i` of the plan lies in lane `i % L` at row `i / L`; tile row `i` at row
-//!   `i + TILE_FIRST_ROW` (see [`crate::circuit`]).
+//!   `i + TILE_FIRST_ROW`, dot tile row `i` at row `i + DOT_FIRST_ROW` (see [`crate::circuit`]).
 //! - A region's extent is recorded from its fixed-column assignments only. Every gate and lookup of the
 //!   model queries fixed columns that the model region assigns, so their failures are `InRegion` of the
 //!   model region; a copy failure names a single advice or instance cell, which no region records, so it
 //!   is `OutsideRegion { row }`.
 //! - Gate and lookup indices follow `configure` order: the tile gate, then per lane its gate (and its
-//!   boolean gate, with `lane_bool`) and its remainder and activation lookups. [`MockModel`] reads them from the constraint system, by name.
+//!   boolean gate, with `lane_bool`) and its remainder and activation lookups, then the dot tile gate
+//!   (with `dot_pairs > 0`). [`MockModel`] reads them from the constraint system, by name.
 
 use crate::chips::affine_lane::{
     ACTIVATION_LOOKUP, BOOL_CONSTRAINT, BOOL_GATE, LANE_CONSTRAINT, LANE_GATE, REMAINDER_LOOKUP,
 };
+use crate::chips::dot_tile::{DOT_CONSTRAINT, DOT_GATE};
 use crate::chips::mac_tile::{mac_constraint, MAC_GATE};
-use crate::circuit::{CompiledModel, ModelCircuit, ModelConfig, MODEL_REGION, TILE_FIRST_ROW};
+use crate::circuit::{
+    CompiledModel, ModelCircuit, ModelConfig, DOT_FIRST_ROW, MODEL_REGION, TILE_FIRST_ROW,
+};
 use crate::layout::Plan;
 use crate::settings::Settings;
 use crate::witness::Witness;
@@ -61,6 +65,17 @@ pub enum TileCell {
     X(usize),
     /// Running sum `k`.
     Acc(usize),
+}
+
+/// The copied cells of a dot tile row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DotCell {
+    /// Left-operand slot `t`.
+    X(usize),
+    /// Right-operand slot `t`.
+    Y(usize),
+    /// The running sum.
+    Acc,
 }
 
 /// One failure a tampered witness must cause, as `MockProver` reports it.
@@ -318,6 +333,45 @@ impl MockModel {
         }
     }
 
+    /// The circuit row of plan dot tile row `dot_row`.
+    pub fn dot_position(dot_row: usize) -> usize {
+        dot_row + DOT_FIRST_ROW
+    }
+
+    /// The dot tile gate failing on plan dot tile row `dot_row`.
+    pub fn dot_gate(&self, dot_row: usize) -> Expected {
+        let gate = Gate::from((self.gate_index(DOT_GATE, 0), DOT_GATE));
+        Expected::Constraint {
+            constraint: Constraint::from((gate, 0, DOT_CONSTRAINT)),
+            location: Self::in_model(Self::dot_position(dot_row)),
+        }
+    }
+
+    /// The dot tile gate failures the values of plan dot tile row `dot_row` in `witness` cause, on that
+    /// row and on the next one (whose running sum continues from it), computed over the integers from
+    /// the plan: switched-off slots count for nothing.
+    pub fn dot_failures(&self, witness: &Witness, dot_row: usize) -> Vec<Expected> {
+        let plan = self.plan();
+        let mut out = Vec::new();
+        for r in dot_row..(dot_row + 2).min(plan.dot_rows.len()) {
+            let row = &plan.dot_rows[r];
+            let v = &witness.dots[r];
+            let prev = match row.first {
+                true => row.start as i128,
+                false => witness.dots[r - 1].acc,
+            };
+            let (ox, oy) = (row.offsets.0 as i128, row.offsets.1 as i128);
+            let dot: i128 = (0..row.x.len())
+                .filter(|&t| row.x[t].is_some())
+                .map(|t| (v.x[t] - ox) * (v.y[t] - oy))
+                .sum();
+            if v.acc != prev + dot {
+                out.push(self.dot_gate(r));
+            }
+        }
+        out
+    }
+
     /// The gate and lookup failures the values of plan lane row `lane_row` in `witness` cause, computed
     /// over the integers from the plan: the lane identity, the remainder range and the activation table.
     pub fn lane_failures(&self, witness: &Witness, lane_row: usize) -> Vec<Expected> {
@@ -415,6 +469,25 @@ impl MockModel {
             column: Column::<Any>::from(column).into(),
             location: FailureLocation::OutsideRegion {
                 row: Self::tile_position(tile_row),
+            },
+        }
+    }
+
+    /// The copy into or out of a cell of plan dot tile row `dot_row` failing.
+    ///
+    /// # Panics
+    /// If the layout has no dot tile (test support: the test names a model without products).
+    pub fn dot_copy(&self, dot_row: usize, cell: DotCell) -> Expected {
+        let dot = self.config.dot.as_ref().expect("the layout has a dot tile");
+        let column = match cell {
+            DotCell::X(t) => dot.x[t],
+            DotCell::Y(t) => dot.y[t],
+            DotCell::Acc => dot.acc,
+        };
+        Expected::Permutation {
+            column: Column::<Any>::from(column).into(),
+            location: FailureLocation::OutsideRegion {
+                row: Self::dot_position(dot_row),
             },
         }
     }

@@ -47,6 +47,14 @@ pub struct LayoutParams {
     /// Left out of the JSON when false, so the settings (and digests) of models without it are unchanged.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lane_bool: bool,
+    /// Operand pairs per row of the dot tile (P), the products of two activations; 0: no dot tile.
+    /// Left out of the JSON when 0, so the settings (and digests) of models without it are unchanged.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dot_pairs: usize,
+}
+
+fn is_zero(v: &usize) -> bool {
+    *v == 0
 }
 
 /// A public input or output tensor.
@@ -168,6 +176,11 @@ impl Settings {
                 lanes: l.lanes,
             });
         }
+        if l.dot_pairs > 64 {
+            return Err(SettingsError::DotPairs {
+                dot_pairs: l.dot_pairs,
+            });
+        }
         for io in self.inputs.iter().chain(&self.outputs) {
             if io.encoding.bits == 0 || io.encoding.bits > l.lookup_bits {
                 return Err(SettingsError::TensorBits {
@@ -220,6 +233,12 @@ pub enum SettingsError {
         tile_outputs: usize,
         /// Lanes found.
         lanes: usize,
+    },
+    /// The dot tile is wider than supported.
+    #[error("dot_pairs must be in 0..=64 (found {dot_pairs})")]
+    DotPairs {
+        /// Dot pairs found.
+        dot_pairs: usize,
     },
     /// A public tensor's encoding is wider than the lookup tables.
     #[error("tensor '{tensor}' has {bits} bits, over the lookup bits ({lookup_bits})")]
@@ -286,6 +305,22 @@ mod tests {
             edit(&mut e);
             assert_ne!(e.digest(), s.digest());
         }
+    }
+
+    #[test]
+    fn the_dot_tile_is_left_out_of_the_json_when_off_and_checked_when_on() {
+        let mut s = settings();
+        let json = serde_json::to_string(&s).expect("json");
+        assert!(!json.contains("dot_pairs"), "{json}");
+        s.layout.dot_pairs = 4;
+        let json = serde_json::to_string(&s).expect("json");
+        assert!(json.contains(r#""dot_pairs":4"#), "{json}");
+        let back: Settings = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, s);
+        assert_ne!(back.digest(), settings().digest());
+        assert_eq!(s.check(), Ok(()));
+        s.layout.dot_pairs = 65;
+        assert_eq!(s.check(), Err(SettingsError::DotPairs { dot_pairs: 65 }));
     }
 
     #[test]

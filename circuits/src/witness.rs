@@ -36,6 +36,17 @@ pub struct TileValues {
     pub acc: Vec<i128>,
 }
 
+/// Values of one dot tile row.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DotValues {
+    /// Left-operand slots (0 where switched off).
+    pub x: Vec<i128>,
+    /// Right-operand slots (0 where switched off).
+    pub y: Vec<i128>,
+    /// Running sum after this row.
+    pub acc: i128,
+}
+
 /// The full witness, aligned with the plan's rows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Witness {
@@ -43,6 +54,8 @@ pub struct Witness {
     pub lanes: Vec<LaneValues>,
     /// Tile rows, aligned with the plan's.
     pub tiles: Vec<TileValues>,
+    /// Dot tile rows, aligned with the plan's.
+    pub dots: Vec<DotValues>,
     /// Public instances: stored inputs, then stored outputs (the settings digest and the binding value
     /// follow, in `settings_digest` and `bind`).
     pub instances: Vec<i128>,
@@ -139,6 +152,35 @@ fn lane_sum(row: &crate::layout::LaneRow, a: i128, b: i128) -> i128 {
     a * row.m_a as i128 + b * row.m_b as i128 + a * b * row.m_ab as i128 + row.c as i128
 }
 
+/// The values of a range of dot tile rows (whole dot products, each starting at a `first` row) from the
+/// lane rows computed so far, dot products in parallel: the operand pairs and the running sums
+/// `start + sum (x - ox)(y - oy)`.
+fn dot_rows(plan: &Plan, rows: std::ops::Range<usize>, lanes: &[LaneValues]) -> Vec<DotValues> {
+    let starts: Vec<usize> = rows.clone().filter(|&i| plan.dot_rows[i].first).collect();
+    let segments = map_collect(0..starts.len(), |s| {
+        let end = starts.get(s + 1).copied().unwrap_or(rows.end);
+        let mut acc = 0i128;
+        let mut out = Vec::with_capacity(end - starts[s]);
+        for row in &plan.dot_rows[starts[s]..end] {
+            let get = |src: &Option<u32>| src.map_or(0, |l| lanes[l as usize].z);
+            let x: Vec<i128> = row.x.iter().map(get).collect();
+            let y: Vec<i128> = row.y.iter().map(get).collect();
+            let (ox, oy) = (row.offsets.0 as i128, row.offsets.1 as i128);
+            let dot: i128 = x
+                .iter()
+                .zip(&y)
+                .zip(&row.x)
+                .filter(|(_, src)| src.is_some())
+                .map(|((a, b), _)| (a - ox) * (b - oy))
+                .sum();
+            acc = if row.first { row.start as i128 } else { acc } + dot;
+            out.push(DotValues { x, y, acc });
+        }
+        out
+    });
+    segments.into_iter().flatten().collect()
+}
+
 /// Computes the witness of one inference.
 pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Witness> {
     let mut w = Witness {
@@ -151,6 +193,7 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
     let (bw, kw) = (plan.layout.tile_inputs, plan.layout.tile_outputs);
     w.lanes.reserve(plan.lane_rows.len());
     w.tiles.reserve(plan.tile_rows.len());
+    w.dots.reserve(plan.dot_rows.len());
     for span in &plan.spans {
         // tile rows: dot products (segments starting at a `first` row) in parallel
         let starts: Vec<usize> = span
@@ -182,8 +225,9 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
             rows
         });
         w.tiles.extend(segments.into_iter().flatten());
+        w.dots.extend(dot_rows(plan, span.dots.clone(), &w.lanes));
         // lane rows in parallel
-        let (lanes_done, tiles, instances) = (&w.lanes, &w.tiles, &w.instances);
+        let (lanes_done, tiles, dots, instances) = (&w.lanes, &w.tiles, &w.dots, &w.instances);
         let value = |src: Src| -> i128 {
             match src {
                 // the digest and binding instances are field elements the model never uses (their rows
@@ -192,6 +236,7 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
                 Src::Instance(i) => instances[i as usize],
                 Src::Lane(l) => lanes_done[l as usize].z,
                 Src::TileAcc { row, k } => tiles[row as usize].acc[k as usize],
+                Src::DotAcc(row) => dots[row as usize].acc,
                 Src::Zero => 0,
             }
         };

@@ -244,7 +244,8 @@ fn wrong_where_selection_fails_the_lane_gate() {
 
 #[test]
 fn wrong_product_of_two_activations_fails_the_lane_gate() {
-    // the element-wise product gate (`a*b*m_ab`) that activation x activation MatMul is built from
+    // the element-wise product gate (`a*b*m_ab`) of Mul; `A @ B` of two activations has the dot tile
+    // (tests/dot_tile_mock.rs)
     let (m, w) = build();
     let i = rows_of(m, "product");
     let mut t = w.clone();

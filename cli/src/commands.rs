@@ -113,7 +113,7 @@ impl CompileArgs {
             pipeline::compile_with(&self.model, &ModelDir::new(&self.out), &self.samples, &opts)?;
         let s = &c.settings;
         println!(
-            "compiled {} -> {}: k = {}, {} rows used, lookup tables 2^{}, MAC tile {}x{}, {} lane(s), {} public values",
+            "compiled {} -> {}: k = {}, {} rows used, lookup tables 2^{}, MAC tile {}x{}, {} lane(s){}, {} public values",
             self.model.display(),
             self.out.display(),
             s.k,
@@ -122,6 +122,10 @@ impl CompileArgs {
             s.layout.tile_inputs,
             s.layout.tile_outputs,
             s.layout.lanes,
+            match s.layout.dot_pairs {
+                0 => String::new(),
+                p => format!(", dot tile {p} pairs"),
+            },
             s.num_instances()
         );
         let a = &c.accuracy;

@@ -160,6 +160,17 @@ pub enum ShapeError {
         /// Output elements.
         outputs: usize,
     },
+    /// The operands of a product of two activations do not multiply (ranks, batch axes or inner sizes).
+    #[error(
+        "activation operands {a:?} and {b:?} do not multiply (equal rank >= 2, equal batch axes and \
+         matching inner sizes are needed)"
+    )]
+    MatMul {
+        /// The left operand's shape.
+        a: Vec<usize>,
+        /// The right operand's shape.
+        b: Vec<usize>,
+    },
     /// A gather without inputs.
     #[error("Gather needs at least one input")]
     NoInputs,

@@ -4,8 +4,8 @@
 use super::error::ShapeError;
 use super::ir_op::IrOp;
 use super::{
-    AddTensors, Binary, Compare, ConstAffine, Dense, Func, Gather, Linear, Logic, Relu, Reshape,
-    Where,
+    AddTensors, Binary, Compare, ConstAffine, Dense, Func, Gather, Linear, Logic, MatMulAct, Relu,
+    Reshape, Where,
 };
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +54,8 @@ ir_ops! {
     Logic(Logic),
     /// Selection by a boolean.
     Where(Where),
+    /// Product of two activations (`A @ B`, batched, optionally transposed).
+    MatMulAct(MatMulAct),
 }
 
 impl Op {

@@ -1,5 +1,6 @@
-//! Choosing the circuit's shape: the smallest-cost (k, tile B x K, lanes L) that fits the model's rows, then
-//! the widest lookup tables that fit the rows k already pays for ("size tables to k, not k to tables").
+//! Choosing the circuit's shape: the smallest-cost (k, tile B x K, lanes L, dot tile P) that fits the model's
+//! rows, then the widest lookup tables that fit the rows k already pays for ("size tables to k, not k to
+//! tables"). The dot tile (P pairs) is there only when the model has products of two activations.
 //!
 //! Cost model: relative proving cost per row of each kind of column, measured on halo2-axiom at degree 4-5
 //! (where every polynomial is coset-FFT'd for the quotient in 4 parts, which dominates CPU proving time).
@@ -30,6 +31,8 @@ const TILES: [(usize, usize); 9] = [
     (16, 16),
 ];
 const LANES: [usize; 4] = [1, 2, 4, 8];
+/// Dot tile widths tried when the model has products of two activations.
+const DOT_PAIRS: [usize; 5] = [1, 2, 4, 8, 16];
 
 /// Usable rows of a 2^k circuit.
 pub fn usable_rows(k: u32) -> usize {
@@ -81,16 +84,35 @@ pub(super) fn tile_rows(shape: &ModelShape, b: usize, k: usize) -> usize {
         .sum::<usize>()
 }
 
+/// Rows of the dot tile with P pairs per row (with its reserved first row), 0 without one.
+pub(super) fn dot_rows(shape: &ModelShape, p: usize) -> usize {
+    match p {
+        0 => 0,
+        p => {
+            1 + shape
+                .dots
+                .iter()
+                .map(|&(outs, depth)| outs * depth.div_ceil(p))
+                .sum::<usize>()
+        }
+    }
+}
+
 fn table_rows(shape: &ModelShape, bits: u32) -> usize {
     1 + (1 + shape.tables) * (1usize << bits)
 }
 
-fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize) -> f64 {
-    let advice = b + k + 5 * l;
+fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize) -> f64 {
+    // the dot tile: x, y per pair and acc; on per pair, ox, oy, chain, start and the selector
+    let (dot_advice, dot_fixed) = match p {
+        0 => (0, 0),
+        p => (2 * p + 1, p + 5),
+    };
+    let advice = b + k + 5 * l + dot_advice;
     let extra = shape.lane_mul as usize + shape.lane_zadd as usize + shape.lane_bool as usize;
-    let fixed = b * k + 3 + (6 + extra) * l + 3;
+    let fixed = b * k + 3 + (6 + extra) * l + 3 + dot_fixed;
     let lookups = 2 * l;
-    let equality = b + k + 3 * l + 1;
+    let equality = b + k + 3 * l + 1 + dot_advice;
     (6 * advice + 4 * fixed + 28 * lookups + 5 * equality) as f64
 }
 
@@ -114,6 +136,10 @@ pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<L
     check_min_k(min_k)?;
     let (min_bits, max_bits) = target.bits_range();
     let mut best: Option<LayoutChoice> = None;
+    let dots: &[usize] = match shape.dots.is_empty() {
+        true => &[0],
+        false => &DOT_PAIRS,
+    };
     for k in min_k.max(6)..=MAX_K {
         let usable = usable_rows(k);
         if table_rows(shape, min_bits) > usable || shape.instances > usable {
@@ -123,11 +149,11 @@ pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<L
             if tile_rows(shape, tb, tk) > usable {
                 continue;
             }
-            for &l in &LANES {
-                if shape.lane_rows.div_ceil(l) > usable {
+            for (&l, &p) in LANES.iter().flat_map(|l| dots.iter().map(move |p| (l, p))) {
+                if shape.lane_rows.div_ceil(l) > usable || dot_rows(shape, p) > usable {
                     continue;
                 }
-                let cost = (1u64 << k) as f64 * column_cost(shape, tb, tk, l);
+                let cost = (1u64 << k) as f64 * column_cost(shape, tb, tk, l, p);
                 if best.is_none_or(|b| cost < b.cost) {
                     let layout = LayoutParams {
                         lookup_bits: min_bits,
@@ -137,6 +163,7 @@ pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<L
                         lane_mul: shape.lane_mul,
                         lane_zadd: shape.lane_zadd,
                         lane_bool: shape.lane_bool,
+                        dot_pairs: p,
                     };
                     best = Some(LayoutChoice { k, layout, cost });
                 }
@@ -144,7 +171,10 @@ pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<L
         }
     }
     let mut choice = best.ok_or_else(|| CircuitError::TooLarge {
-        needed: shape.lane_rows.max(tile_rows(shape, 16, 16)),
+        needed: shape
+            .lane_rows
+            .max(tile_rows(shape, 16, 16))
+            .max(dot_rows(shape, 16)),
         max_k: MAX_K,
     })?;
     let usable = usable_rows(choice.k);
@@ -165,6 +195,7 @@ mod tests {
     fn small_mlp_gets_a_narrow_short_circuit() {
         let shape = ModelShape {
             dense: vec![(1, 64, 32), (1, 32, 10)],
+            dots: vec![],
             lane_rows: 106,
             tables: 1,
             instances: 100,
@@ -187,6 +218,7 @@ mod tests {
     fn wide_model_widens_the_tile_before_growing_k() {
         let shape = ModelShape {
             dense: vec![(1, 512, 512)],
+            dots: vec![],
             lane_rows: 1024,
             tables: 1,
             instances: 100,
@@ -206,6 +238,7 @@ mod tests {
     fn min_k_pins_the_rows_and_the_tables_grow_into_them() {
         let shape = ModelShape {
             dense: vec![(1, 64, 32), (1, 32, 10)],
+            dots: vec![],
             lane_rows: 106,
             tables: 1,
             instances: 100,
@@ -229,5 +262,28 @@ mod tests {
             choose_layout(&shape, Target::Resources, MAX_K + 1),
             Err(CircuitError::LogrowsTooLarge { requested, .. }) if requested == MAX_K + 1
         ));
+    }
+
+    #[test]
+    fn products_of_activations_get_a_dot_tile_sized_to_them() {
+        let mut shape = ModelShape {
+            dense: vec![(8, 32, 32)],
+            dots: vec![],
+            lane_rows: 600,
+            tables: 2,
+            instances: 300,
+            lane_mul: false,
+            lane_zadd: false,
+            lane_bool: false,
+        };
+        let c = choose_layout(&shape, Target::Resources, 0).expect("fits");
+        assert_eq!(c.layout.dot_pairs, 0, "no products, no dot tile");
+        // 4 products of [2, 8, 16] @ [2, 16, 8]: 512 dot products of 16 terms
+        shape.dots = vec![(128, 16); 4];
+        let c = choose_layout(&shape, Target::Resources, 0).expect("fits");
+        let p = c.layout.dot_pairs;
+        assert!(p > 0 && dot_rows(&shape, p) <= usable_rows(c.k), "{c:?}");
+        assert_eq!(dot_rows(&shape, 4), 1 + 512 * 4);
+        assert_eq!(dot_rows(&shape, 0), 0);
     }
 }

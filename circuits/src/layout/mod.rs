@@ -5,5 +5,5 @@ mod plan;
 mod shape;
 
 pub use choose::{check_min_k, choose_layout, usable_rows, LayoutChoice, Target, RESERVED_ROWS};
-pub use plan::{LaneRow, OpSpan, Plan, Src, TileRow};
+pub use plan::{DotRow, LaneRow, OpSpan, Plan, Src, TileRow};
 pub use shape::ModelShape;

@@ -1,9 +1,9 @@
-//! The row plan: every lane row and tile row of the circuit, in evaluation order, with the fixed values and
-//! where each copied input comes from. Built deterministically from a [`QuantModel`] and the layout, so it is
-//! never stored: the prover rebuilds it from `model.json` + `settings.json`.
+//! The row plan: every lane row, tile row and dot tile row of the circuit, in evaluation order, with the
+//! fixed values and where each copied input comes from. Built deterministically from a [`QuantModel`] and the
+//! layout, so it is never stored: the prover rebuilds it from `model.json` + `settings.json`.
 
 use crate::error::{CircuitError, NodeRef, Result};
-use crate::quant::{QAlias, QDense, QInput, QLane, QLinear, QOp, QuantModel};
+use crate::quant::{QAlias, QDense, QDot, QInput, QLane, QLinear, QOp, QuantModel};
 use crate::settings::{LayoutParams, TableKind};
 use crate::Fr;
 use std::ops::Range;
@@ -22,6 +22,8 @@ pub enum Src {
         /// The running sum.
         k: u16,
     },
+    /// The `acc` cell of a dot tile row.
+    DotAcc(u32),
     /// No copy: the cell holds 0 and its coefficient is 0 (constant rows).
     Zero,
 }
@@ -62,6 +64,21 @@ pub struct TileRow {
     pub start: i64,
 }
 
+/// A dot tile row: up to P operand pairs of one dot product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DotRow {
+    /// Lane row feeding each left-operand slot; `None` on padding (the slot is switched off).
+    pub x: Vec<Option<u32>>,
+    /// Lane row feeding each right-operand slot (`None` exactly where `x` is).
+    pub y: Vec<Option<u32>>,
+    /// Offsets of the two operands' encodings.
+    pub offsets: (i64, i64),
+    /// First row of a dot product.
+    pub first: bool,
+    /// The dot product's starting offset (used on first rows).
+    pub start: i64,
+}
+
 /// The rows of one op.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpSpan {
@@ -73,6 +90,8 @@ pub struct OpSpan {
     pub lanes: Range<usize>,
     /// Its tile rows.
     pub tiles: Range<usize>,
+    /// Its dot tile rows.
+    pub dots: Range<usize>,
     /// Scale and offset of the pre-activation value `q`, for messages.
     pub pre: crate::encoding::Encoding,
 }
@@ -86,6 +105,8 @@ pub struct Plan {
     pub lane_rows: Vec<LaneRow>,
     /// Every tile row; row `i` is assigned at circuit row `i + 1`.
     pub tile_rows: Vec<TileRow>,
+    /// Every dot tile row; row `i` is assigned at circuit row `i + 1`.
+    pub dot_rows: Vec<DotRow>,
     /// The rows of each op, in order.
     pub spans: Vec<OpSpan>,
     /// Lane row holding each element of each tensor.
@@ -107,18 +128,18 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// One rescale lane row per dot-product result (`finals`): `q = floor((acc + c_i) / 2^b)`, then the
-    /// activation table; records the output cells and the op's span.
+    /// One rescale lane row per dot-product result (`finals`): `q = floor((acc * m_a + c_i) / 2^b)`, then
+    /// the activation table; records the output cells and the op's span.
     #[allow(clippy::too_many_arguments)]
     fn push_rescale(
         &mut self,
         finals: Vec<Src>,
-        c: impl Fn(usize) -> i64,
+        (m_a, c): (i64, impl Fn(usize) -> i64),
         act_tag: u64,
         output: usize,
         node: &NodeRef,
         pre: crate::encoding::Encoding,
-        (lane0, tile0): (usize, usize),
+        (lane0, tile0, dot0): (usize, usize, usize),
     ) {
         let mut cells = Vec::with_capacity(finals.len());
         for (i, src) in finals.into_iter().enumerate() {
@@ -126,7 +147,7 @@ impl Plan {
             self.lane_rows.push(LaneRow {
                 a: src,
                 b: None,
-                m_a: 1,
+                m_a,
                 m_b: 0,
                 m_ab: 0,
                 m_zb: 0,
@@ -141,6 +162,7 @@ impl Plan {
             input_index: None,
             lanes: lane0..self.lane_rows.len(),
             tiles: tile0..self.tile_rows.len(),
+            dots: dot0..self.dot_rows.len(),
             pre,
         });
     }
@@ -150,9 +172,10 @@ impl Plan {
         self.lane_rows.len().div_ceil(self.layout.lanes)
     }
 
-    /// Rows the circuit needs (lanes and tile side by side; the tile starts at row 1).
+    /// Rows the circuit needs (lanes, tile and dot tile side by side; both tiles start at row 1).
     pub fn height(&self) -> usize {
-        self.lane_height().max(self.tile_rows.len() + 1)
+        let tiles = self.tile_rows.len().max(self.dot_rows.len());
+        self.lane_height().max(tiles + 1)
     }
 
     /// Plans the rows of a quantised model: each op's rows in order, then the output cells, the
@@ -168,6 +191,7 @@ impl Plan {
             layout,
             lane_rows: Vec::new(),
             tile_rows: Vec::new(),
+            dot_rows: Vec::new(),
             spans: Vec::new(),
             tensor_cells: vec![Vec::new(); qm.tensors.len()],
             input_instances: 0,
@@ -184,6 +208,7 @@ impl Plan {
                 QOp::Linear(l) => p.plan_linear(qm, l)?,
                 QOp::Dense(d) => p.plan_dense(qm, d)?,
                 QOp::Lane(l) => p.plan_lane(qm, l)?,
+                QOp::Dot(d) => p.plan_dot(qm, d)?,
             }
         }
         p.plan_outputs(qm)?;
@@ -226,12 +251,13 @@ impl Plan {
             self.input_instances += 1;
         }
         self.tensor_cells[inp.tensor] = cells;
-        let tile0 = self.tile_rows.len();
+        let (tile0, dot0) = (self.tile_rows.len(), self.dot_rows.len());
         self.spans.push(OpSpan {
             node: None,
             input_index: Some(inp.index),
             lanes: lane0..self.lane_rows.len(),
             tiles: tile0..tile0,
+            dots: dot0..dot0,
             pre: qm.tensors[inp.tensor].encoding,
         });
     }
@@ -262,7 +288,7 @@ impl Plan {
     /// Tile rows for every position of a linear map (per group of K outputs, one row per B taps), then
     /// one rescale lane row per output element.
     fn plan_linear(&mut self, qm: &QuantModel, l: &QLinear) -> Result<()> {
-        let (lane0, tile0) = (self.lane_rows.len(), self.tile_rows.len());
+        let spans = self.starts();
         let (bw, kw) = (self.layout.tile_inputs, self.layout.tile_outputs);
         let x = self.cells_of(qm, l.input, &l.node)?;
         let mut finals = vec![Src::Zero; l.lane_c.len()];
@@ -301,15 +327,14 @@ impl Plan {
             }
         }
         let c = |i: usize| l.lane_c[i];
-        let spans = (lane0, tile0);
-        self.push_rescale(finals, c, l.act_tag, l.output, &l.node, l.pre, spans);
+        self.push_rescale(finals, (1, c), l.act_tag, l.output, &l.node, l.pre, spans);
         Ok(())
     }
 
     /// Tile rows for every leading row of a dense layer (per group of K outputs, one row per B inputs),
     /// then one rescale lane row per output element.
     fn plan_dense(&mut self, qm: &QuantModel, d: &QDense) -> Result<()> {
-        let (lane0, tile0) = (self.lane_rows.len(), self.tile_rows.len());
+        let spans = self.starts();
         let (bw, kw) = (self.layout.tile_inputs, self.layout.tile_outputs);
         let x = self.cells_of(qm, d.input, &d.node)?;
         let (n, m) = (d.in_features, d.out_features);
@@ -348,15 +373,68 @@ impl Plan {
             }
         }
         let c = |i: usize| d.lane_c[i % m];
-        let spans = (lane0, tile0);
-        self.push_rescale(finals, c, d.act_tag, d.output, &d.node, d.pre, spans);
+        self.push_rescale(finals, (1, c), d.act_tag, d.output, &d.node, d.pre, spans);
+        Ok(())
+    }
+
+    /// Where the next op's lane, tile and dot tile rows start.
+    fn starts(&self) -> (usize, usize, usize) {
+        (
+            self.lane_rows.len(),
+            self.tile_rows.len(),
+            self.dot_rows.len(),
+        )
+    }
+
+    /// Dot tile rows for every output element of a product of two activations (one row per P pairs,
+    /// the last row's spare slots switched off), then one rescale lane row per output element.
+    fn plan_dot(&mut self, qm: &QuantModel, d: &QDot) -> Result<()> {
+        let spans = self.starts();
+        let p = self.layout.dot_pairs;
+        let err = |message: String| CircuitError::Node {
+            node: d.node.clone(),
+            message,
+        };
+        if p == 0 {
+            return Err(err("the layout has no dot tile (dot_pairs = 0)".into()));
+        }
+        let a = self.cells_of(qm, d.a, &d.node)?;
+        let b = self.cells_of(qm, d.b, &d.node)?;
+        let dims = d.dims;
+        if qm.tensors.get(d.output).map(|t| t.numel()) != Some(dims.outputs()) {
+            return Err(err(format!("the product has {} outputs", dims.outputs())));
+        }
+        let mut finals = Vec::with_capacity(dims.outputs());
+        for o in 0..dims.outputs() {
+            for j in 0..dims.depth.div_ceil(p) {
+                let mut row = DotRow {
+                    x: vec![None; p],
+                    y: vec![None; p],
+                    offsets: d.offsets,
+                    first: j == 0,
+                    start: d.acc_start,
+                };
+                for t in 0..p.min(dims.depth - j * p) {
+                    let (ia, ib) = dims.pair(o, j * p + t);
+                    let (Some(&ca), Some(&cb)) = (a.get(ia), b.get(ib)) else {
+                        return Err(err(format!("operand elements {ia}, {ib} are out of range")));
+                    };
+                    row.x[t] = Some(ca);
+                    row.y[t] = Some(cb);
+                }
+                self.dot_rows.push(row);
+            }
+            finals.push(Src::DotAcc((self.dot_rows.len() - 1) as u32));
+        }
+        let lane = (d.lane_m, |_: usize| d.lane_c);
+        self.push_rescale(finals, lane, d.act_tag, d.output, &d.node, d.pre, spans);
         Ok(())
     }
 
     /// One lane row per output element of an element-wise op, copying `a` (and `b`) from the cells of
     /// its inputs through the op's index maps.
     fn plan_lane(&mut self, qm: &QuantModel, l: &QLane) -> Result<()> {
-        let (lane0, tile0) = (self.lane_rows.len(), self.tile_rows.len());
+        let (lane0, tile0, dot0) = self.starts();
         let a = self.cells_of(qm, l.a, &l.node)?;
         let bcells = l.b.map(|t| self.cells_of(qm, t, &l.node)).transpose()?;
         let mut cells = Vec::with_capacity(l.numel);
@@ -386,6 +464,7 @@ impl Plan {
             input_index: None,
             lanes: lane0..self.lane_rows.len(),
             tiles: tile0..tile0,
+            dots: dot0..dot0,
             pre: l.pre,
         });
         Ok(())

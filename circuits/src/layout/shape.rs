@@ -13,6 +13,8 @@ use crate::settings::LayoutParams;
 pub struct ModelShape {
     /// Dot-product groups: (positions, taps, outputs per position).
     pub dense: Vec<(usize, usize, usize)>,
+    /// Products of two activations: (dot products, terms of each), on the dot tile.
+    pub dots: Vec<(usize, usize)>,
     /// Lane rows of the plan: inputs, every op's lane rows, the settings-digest and binding rows.
     pub lane_rows: usize,
     /// Sub-tables besides the identity.
@@ -44,10 +46,14 @@ impl ModelShape {
             lane_mul,
             lane_zadd,
             lane_bool,
+            dot_pairs: match qm.ops.iter().any(|o| matches!(o, QOp::Dot(_))) {
+                true => TRIAL_TILE.0,
+                false => 0,
+            },
         };
         // only the row counts matter here: the digest of the final settings is not known yet
         let plan = Plan::build(qm, trial, crate::Fr::zero())?;
-        let mut dense = Vec::new();
+        let (mut dense, mut dots) = (Vec::new(), Vec::new());
         for op in &qm.ops {
             match op {
                 QOp::Dense(d) => dense.push((d.rows, d.in_features, d.out_features)),
@@ -60,12 +66,14 @@ impl ModelShape {
                         dense.push((count, m.taps, m.outs));
                     }
                 }
+                QOp::Dot(d) => dots.push((d.dims.outputs(), d.dims.depth)),
                 QOp::Input(_) | QOp::Lane(_) | QOp::Alias(_) => {}
             }
         }
         let numel = |ts: &[usize]| ts.iter().map(|&t| qm.tensors[t].numel()).sum::<usize>();
         Ok(ModelShape {
             dense,
+            dots,
             lane_rows: plan.lane_rows.len(),
             tables: qm.tables.len() - 1,
             instances: 2 + numel(&qm.inputs) + numel(&qm.outputs),

@@ -78,7 +78,7 @@ pub struct LaneCoeffs {
     pub c: i64,
 }
 
-fn offset_terms(pre: Encoding, b: u32) -> i128 {
+pub(crate) fn offset_terms(pre: Encoding, b: u32) -> i128 {
     (1i128 << (b - 1)) + ((pre.offset as i128) << b)
 }
 

@@ -8,6 +8,7 @@
 
 mod calibrate;
 pub(crate) mod dense;
+pub(crate) mod dot;
 pub(crate) mod lane;
 pub(crate) mod linear;
 mod node;
@@ -15,6 +16,7 @@ mod rows;
 
 pub use calibrate::Calibration;
 pub use dense::QDense;
+pub use dot::QDot;
 pub use lane::{LaneCoeffs, QLane};
 pub use linear::{QLinear, QMatrix};
 pub(crate) use node::Quantiser;
@@ -87,6 +89,8 @@ pub enum QOp {
     Alias(QAlias),
     /// A linear map by patches (tile rows, then rescale lanes).
     Linear(QLinear),
+    /// A product of two activations (dot tile rows, then rescale lanes).
+    Dot(QDot),
 }
 
 /// The quantised model: what the prover needs besides the settings.

@@ -1,13 +1,11 @@
-//! Products whose operands are not "activation x constant": activation x activation (element-wise
-//! products gathered into [.., I, J, K], then a sum over K) and constant x activation (a `Linear` per
+//! Products whose operands are not "activation x constant": activation x activation (a `MatMulAct`:
+//! exact dot products in the dot tile, one rescale per output) and constant x activation (a `Linear` per
 //! column).
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::ConstTensor;
-use super::build::{gather, reduce_sum};
-use super::index::{indices, ravel, strides};
 use crate::error::CompileError;
-use zkinfer_circuits::graph::{Binary, BinaryKind, Linear, Matrix, Op, Position, TensorId};
+use zkinfer_circuits::graph::{Linear, MatMulAct, Matrix, Op, Position, TensorId};
 
 /// `A @ B` for activations of rank >= 2 with equal leading (batch) dimensions, each optionally
 /// transposed in its last two axes. Returns the product tensor.
@@ -20,50 +18,14 @@ pub fn product(
     trans_b: bool,
 ) -> Result<TensorId, CompileError> {
     let (sa, sb) = (l.shape(a), l.shape(b));
-    if sa.len() < 2 || sb.len() != sa.len() || sa[..sa.len() - 2] != sb[..sb.len() - 2] {
+    let op = MatMulAct { trans_a, trans_b };
+    if op.dims(&sa, &sb).is_err() {
         return Err(n.err(format!(
-            "activation operands {sa:?} and {sb:?} must have equal rank >= 2 and batch axes"
+            "activation operands {sa:?} and {sb:?} must have equal rank >= 2 and batch axes and \
+             multiply"
         )));
     }
-    let r = sa.len();
-    let (i_n, ka) = if trans_a {
-        (sa[r - 1], sa[r - 2])
-    } else {
-        (sa[r - 2], sa[r - 1])
-    };
-    let (kb, j_n) = if trans_b {
-        (sb[r - 1], sb[r - 2])
-    } else {
-        (sb[r - 2], sb[r - 1])
-    };
-    if ka != kb {
-        return Err(n.err(format!("operands {sa:?} and {sb:?} do not multiply")));
-    }
-    let mut big = sa[..r - 2].to_vec();
-    big.extend([i_n, j_n, ka]);
-    let (sta, stb) = (strides(&sa), strides(&sb));
-    let (mut ma, mut mb) = (Vec::new(), Vec::new());
-    for idx in indices(&big) {
-        let (i, j, k) = (idx[r - 2], idx[r - 1], idx[r]);
-        let mut pa = idx[..r - 2].to_vec();
-        let mut pb = pa.clone();
-        pa.extend(if trans_a { [k, i] } else { [i, k] });
-        pb.extend(if trans_b { [j, k] } else { [k, j] });
-        ma.push(Some(ravel(&pa, &sta) as u32));
-        mb.push(Some(ravel(&pb, &stb) as u32));
-    }
-    let ga = gather(l, n, "rows", vec![a], big.clone(), ma, 0.0)?;
-    let gb = gather(l, n, "columns", vec![b], big.clone(), mb, 0.0)?;
-    let p = l.add(
-        n,
-        "products",
-        Op::Binary(Binary {
-            kind: BinaryKind::Mul,
-        }),
-        vec![ga, gb],
-    )?;
-    let sum = reduce_sum(l, n, p, &[r], false, false)?;
-    l.add(n, "sums", Op::Linear(sum), vec![p])
+    l.add(n, "product", Op::MatMulAct(op), vec![a, b])
 }
 
 /// `W @ x` for a 2-D constant `W` [I, K] and an activation `x` [.., K, J]: one position per column.
