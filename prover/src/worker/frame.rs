@@ -35,7 +35,7 @@ pub enum FrameError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("unknown transcript {name:?}")]
+    #[error("unknown transcript {name:?} (expected blake2b or evm)")]
     Transcript { name: String },
     #[error("bad input, binding value or instance section length")]
     SectionLength,
@@ -63,6 +63,26 @@ pub enum FrameError {
     },
     #[error("malformed answer")]
     Answer,
+    #[error("reading the request")]
+    Read {
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("a one-shot request is a key frame, then a proof frame, then nothing")]
+    OneShot,
+}
+
+impl FrameError {
+    /// The error with its sources, `: `-separated (what an answer carries back).
+    pub(crate) fn message(&self) -> String {
+        let mut m = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(s) = source {
+            m.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        m
+    }
 }
 
 /// Reads one frame; `None` at a clean end of input (before a frame's first byte).
@@ -158,27 +178,29 @@ impl<'a> KeyMessage<'a> {
         params: &ParamsKZG<Bn256>,
         pk: &ProvingKey<G1Affine>,
     ) -> Result<(Vec<u8>, [u8; 32]), String> {
-        let mut body = Vec::new();
-        put(
-            &mut body,
-            &serde_json::to_vec(settings).map_err(|e| e.to_string())?,
-        );
-        put(
-            &mut body,
-            &serde_json::to_vec(quant).map_err(|e| e.to_string())?,
-        );
+        // The worker parses exactly these bytes: check that they give back exactly these values.
+        let settings_bytes = serde_json::to_vec(settings).map_err(|e| e.to_string())?;
+        if serde_json::from_slice::<Settings>(&settings_bytes).ok().as_ref() != Some(settings) {
+            return Err("the settings do not survive a JSON round trip".into());
+        }
+        let quant_bytes = serde_json::to_vec(quant).map_err(|e| e.to_string())?;
+        if serde_json::from_slice::<QuantModel>(&quant_bytes).ok().as_ref() != Some(quant) {
+            return Err("the quantised model does not survive a JSON round trip".into());
+        }
+        // the kind, room for the digest, then the sections
+        let mut frame = vec![0u8; 33];
+        frame[0] = b'K';
+        put(&mut frame, &settings_bytes);
+        put(&mut frame, &quant_bytes);
         let mut p = Vec::new();
         params
             .write_custom(&mut p, SerdeFormat::RawBytes)
             .map_err(|e| e.to_string())?;
-        put(&mut body, &p);
+        put(&mut frame, &p);
         drop(p);
-        put(&mut body, &pk.to_bytes(SerdeFormat::RawBytes));
-        let digest = digest_of(&body);
-        let mut frame = Vec::with_capacity(33 + body.len());
-        frame.push(b'K');
-        frame.extend_from_slice(&digest);
-        frame.extend_from_slice(&body);
+        put(&mut frame, &pk.to_bytes(SerdeFormat::RawBytes));
+        let digest = digest_of(&frame[33..]);
+        frame[1..33].copy_from_slice(&digest);
         Ok((frame, digest))
     }
 
