@@ -164,10 +164,7 @@ mod cuda {
         assert_eq!(worker.instances, instances);
         let rebuilt = worker.circuit.expect("proved");
         assert_eq!(rebuilt.witness.as_deref(), Some(&*w));
-        assert_eq!(
-            worker.pk,
-            pk.to_bytes(halo2_proofs::SerdeFormat::RawBytes)
-        );
+        assert_eq!(worker.pk, pk.to_bytes(halo2_proofs::SerdeFormat::RawBytes));
         let mut params_bytes = Vec::new();
         params
             .write_custom(&mut params_bytes, halo2_proofs::SerdeFormat::RawBytes)

@@ -99,11 +99,12 @@ impl ProverBackend for CudaBackend {
         instances: &[Fr],
         transcript: TranscriptKind,
     ) -> Result<Vec<u8>, ProverError> {
-        let request = one_shot_request(params, pk, &circuit, instances, transcript).map_err(
-            |what| ProverError::Device {
-                reason: format!("cannot hand this proof to the GPU worker: {what}"),
-            },
-        )?;
+        let request =
+            one_shot_request(params, pk, &circuit, instances, transcript).map_err(|what| {
+                ProverError::Device {
+                    reason: format!("cannot hand this proof to the GPU worker: {what}"),
+                }
+            })?;
         let out = run_worker(&self.worker, "prove", Some(&request))?;
         if !out.status.success() {
             return Err(match out.status.code() {

@@ -162,6 +162,18 @@ fn fr(c: &[u8]) -> Result<Fr, FrameError> {
     Option::<Fr>::from(Fr::from_repr(repr)).ok_or(FrameError::NotAFieldElement)
 }
 
+/// `value` as JSON, checked to parse back to exactly `value` (the worker parses exactly these bytes).
+fn json_exactly<T>(value: &T, what: &str) -> Result<Vec<u8>, String>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq,
+{
+    let bytes = serde_json::to_vec(value).map_err(|e| e.to_string())?;
+    if serde_json::from_slice::<T>(&bytes).ok().as_ref() != Some(value) {
+        return Err(format!("{what} would not survive a JSON round trip"));
+    }
+    Ok(bytes)
+}
+
 /// A `K` frame: a proving key with what it proves.
 #[derive(Debug)]
 pub struct KeyMessage<'a> {
@@ -178,15 +190,8 @@ impl<'a> KeyMessage<'a> {
         params: &ParamsKZG<Bn256>,
         pk: &ProvingKey<G1Affine>,
     ) -> Result<(Vec<u8>, [u8; 32]), String> {
-        // The worker parses exactly these bytes: check that they give back exactly these values.
-        let settings_bytes = serde_json::to_vec(settings).map_err(|e| e.to_string())?;
-        if serde_json::from_slice::<Settings>(&settings_bytes).ok().as_ref() != Some(settings) {
-            return Err("the settings do not survive a JSON round trip".into());
-        }
-        let quant_bytes = serde_json::to_vec(quant).map_err(|e| e.to_string())?;
-        if serde_json::from_slice::<QuantModel>(&quant_bytes).ok().as_ref() != Some(quant) {
-            return Err("the quantised model does not survive a JSON round trip".into());
-        }
+        let settings_bytes = json_exactly(settings, "the settings")?;
+        let quant_bytes = json_exactly(quant, "the quantised model")?;
         // the kind, room for the digest, then the sections
         let mut frame = vec![0u8; 33];
         frame[0] = b'K';
