@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{compile_and_setup, models, s, text, zkinfer};
+use common::{compile_and_setup, models, prove, s, text, verify};
 use serde_json::json;
 use std::path::Path;
 
@@ -38,14 +38,7 @@ fn a_batch_of_three_proves_and_every_proof_verifies() {
     write_input(&input, &samples);
     let out = tmp.path().join("proofs");
 
-    let o = zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&input),
-        "--proof-dir",
-        s(&out),
-    ]);
+    let o = prove(&dir, &input, &["--proof-dir", s(&out)]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(t.contains("3 samples"), "{t}");
@@ -53,20 +46,12 @@ fn a_batch_of_three_proves_and_every_proof_verifies() {
     for i in 0..3 {
         assert!(t.contains(&format!("proof {i}: ")), "{t}");
         let proof = out.join(format!("proof-{i}.json"));
-        let o = zkinfer(&["verify", s(&dir), "--proof", s(&proof), "--allow-dev-srs"]);
+        let o = verify(&dir, &proof, &[]);
         assert_eq!(o.status.code(), Some(0), "proof {i}: {}", text(&o));
         // the proof is about sample i, and not about another sample
         let one = tmp.path().join(format!("sample-{i}.json"));
         write_input(&one, &samples[i..=i]);
-        let o = zkinfer(&[
-            "verify",
-            s(&dir),
-            "--proof",
-            s(&proof),
-            "--input",
-            s(&one),
-            "--allow-dev-srs",
-        ]);
+        let o = verify(&dir, &proof, &["--input", s(&one)]);
         assert_eq!(
             o.status.code(),
             Some(0),
@@ -75,15 +60,7 @@ fn a_batch_of_three_proves_and_every_proof_verifies() {
         );
         let other = tmp.path().join(format!("sample-{}.json", (i + 1) % 3));
         write_input(&other, &samples[(i + 1) % 3..=(i + 1) % 3]);
-        let o = zkinfer(&[
-            "verify",
-            s(&dir),
-            "--proof",
-            s(&proof),
-            "--input",
-            s(&other),
-            "--allow-dev-srs",
-        ]);
+        let o = verify(&dir, &proof, &["--input", s(&other)]);
         let t = text(&o);
         assert_eq!(
             o.status.code(),
@@ -100,14 +77,7 @@ fn a_batch_of_three_proves_and_every_proof_verifies() {
     let bad_input = tmp.path().join("bad.json");
     write_input(&bad_input, &bad);
     let bad_out = tmp.path().join("bad-proofs");
-    let o = zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&bad_input),
-        "--proof-dir",
-        s(&bad_out),
-    ]);
+    let o = prove(&dir, &bad_input, &["--proof-dir", s(&bad_out)]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(2), "{t}");
     assert!(t.contains("sample 1:"), "{t}");
@@ -120,28 +90,21 @@ fn a_batch_of_three_proves_and_every_proof_verifies() {
     let mut ragged = samples.concat();
     ragged.pop();
     std::fs::write(&bad_input, json!({ "input_data": [ragged] }).to_string()).expect("write");
-    let o = zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&bad_input),
-        "--proof-dir",
-        s(&bad_out),
-    ]);
+    let o = prove(&dir, &bad_input, &["--proof-dir", s(&bad_out)]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(2), "{t}");
     assert!(t.contains("not a multiple of the input size 64"), "{t}");
 
     // --proof and --proof-dir together: a usage error
-    let o = zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&input),
-        "--proof",
-        s(&tmp.path().join("p.json")),
-        "--proof-dir",
-        s(&out),
-    ]);
+    let o = prove(
+        &dir,
+        &input,
+        &[
+            "--proof",
+            s(&tmp.path().join("p.json")),
+            "--proof-dir",
+            s(&out),
+        ],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{cli_compile_and_setup, models, s, text, zkinfer};
+use common::{
+    cli_compile, cli_compile_and_setup, models, prove, read_json, s, text, verify, zkinfer,
+};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -22,14 +24,7 @@ fn proved() -> (tempfile::TempDir, PathBuf, PathBuf) {
         "setup without --srs warns: {set_up}"
     );
     let proof = tmp.path().join("proof.json");
-    let o = zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&m.join("input.json")),
-        "--proof",
-        s(&proof),
-    ]);
+    let o = prove(&dir, &m.join("input.json"), &["--proof", s(&proof)]);
     assert!(o.status.success(), "{}", text(&o));
     (tmp, dir, proof)
 }
@@ -46,7 +41,7 @@ fn a_development_srs_is_refused_without_the_opt_in() {
         "the refusal says how to opt in: {t}"
     );
     // with the opt-in the verdict names the SRS it rests on
-    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)]);
+    let o = verify(&dir, &proof, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("srs: development SRS"), "{}", text(&o));
 }
@@ -54,15 +49,9 @@ fn a_development_srs_is_refused_without_the_opt_in() {
 #[test]
 fn verify_pins_the_model_id_and_the_binding() {
     let (_tmp, dir, proof) = proved();
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&proof).expect("read")).expect("json");
+    let v = read_json(&proof);
     let id = v["model_id"].as_str().expect("model_id").to_string();
-    let base = ["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)];
-    let with = |extra: &[&str]| {
-        let mut a = base.to_vec();
-        a.extend_from_slice(extra);
-        zkinfer(&a).status.code()
-    };
+    let with = |extra: &[&str]| verify(&dir, &proof, extra).status.code();
     assert_eq!(with(&["--model-id", &id]), Some(0));
     let other = "0".repeat(64);
     assert_eq!(with(&["--model-id", &other]), Some(1));
@@ -74,51 +63,32 @@ fn verify_pins_the_model_id_and_the_binding() {
 #[test]
 fn verify_exit_codes() {
     let (tmp, dir, proof) = proved();
-    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)]);
+    let o = verify(&dir, &proof, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).starts_with("valid"));
     let input = models().join("iris_mlp/input.json");
     assert_eq!(
-        zkinfer(&[
-            "verify",
-            "--allow-dev-srs",
-            s(&dir),
-            "--proof",
-            s(&proof),
-            "--input",
-            s(&input)
-        ])
-        .status
-        .code(),
+        verify(&dir, &proof, &["--input", s(&input)]).status.code(),
         Some(0)
     );
     // about another input
     let other = tmp.path().join("other_input.json");
     std::fs::write(&other, r#"{"input_data": [[5.0, 3.0, 1.5, 0.2]]}"#).expect("write");
-    let o = zkinfer(&[
-        "verify",
-        "--allow-dev-srs",
-        s(&dir),
-        "--proof",
-        s(&proof),
-        "--input",
-        s(&other),
-    ]);
+    let o = verify(&dir, &proof, &["--input", s(&other)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     // an edited output: invalid, exit 1
-    let mut p: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&proof).expect("read")).expect("json");
+    let mut p = read_json(&proof);
     let v = p["outputs"][0][0][0].as_f64().expect("num");
     p["outputs"][0][0][0] = serde_json::json!(v + 1.0);
     let edited = tmp.path().join("edited.json");
     std::fs::write(&edited, p.to_string()).expect("write");
-    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&edited)]);
+    let o = verify(&dir, &edited, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("INVALID"));
     // a corrupt proof file: exit 2 naming the file
     let corrupt = tmp.path().join("corrupt.json");
     std::fs::write(&corrupt, "{\"version\": 1, \"proof\": 12").expect("write");
-    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&corrupt)]);
+    let o = verify(&dir, &corrupt, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         text(&o).contains("corrupt.json") && text(&o).contains("not valid JSON"),
@@ -128,26 +98,14 @@ fn verify_exit_codes() {
     // a proof hex that is not hex
     p["proof"] = serde_json::json!("zz");
     std::fs::write(&corrupt, p.to_string()).expect("write");
-    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&corrupt)]);
+    let o = verify(&dir, &corrupt, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("field proof"), "{}", text(&o));
     // verification works with the proving key deleted
     std::fs::remove_file(dir.join("pk.bin")).expect("rm");
-    assert_eq!(
-        zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(verify(&dir, &proof, &[]).status.code(), Some(0));
     // but proving names the missing key
-    let o = zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&input),
-        "--proof",
-        s(&tmp.path().join("p2.json")),
-    ]);
+    let o = prove(&dir, &input, &["--proof", s(&tmp.path().join("p2.json"))]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains("pk.bin") && text(&o).contains("zkinfer setup"),
@@ -159,7 +117,7 @@ fn verify_exit_codes() {
     let n = vk.len();
     vk.truncate(n - 10);
     std::fs::write(dir.join("vk.bin"), &vk).expect("write");
-    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)]);
+    let o = verify(&dir, &proof, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("vk.bin"), "{}", text(&o));
     // settings of a future format version
@@ -176,7 +134,7 @@ fn verify_exit_codes() {
         ),
     )
     .expect("write");
-    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)]);
+    let o = verify(&dir, &proof, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains("settings.json") && text(&o).contains("version 99"),
@@ -211,7 +169,7 @@ fn bad_inputs_are_named_errors_with_exit_2() {
     for (i, (body, want)) in cases.iter().enumerate() {
         let input = tmp.path().join(format!("bad{i}.json"));
         std::fs::write(&input, body).expect("write");
-        let o = zkinfer(&["prove", s(&dir), "--input", s(&input), "--proof", s(&p)]);
+        let o = prove(&dir, &input, &["--proof", s(&p)]);
         assert_eq!(o.status.code(), Some(2), "{body}: {}", text(&o));
         assert!(
             text(&o).contains(want),
@@ -220,28 +178,16 @@ fn bad_inputs_are_named_errors_with_exit_2() {
         );
         assert!(!text(&o).contains("panicked"), "{}", text(&o));
     }
-    let o = zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&tmp.path().join("missing.json")),
-        "--proof",
-        s(&p),
-    ]);
+    let o = prove(&dir, &tmp.path().join("missing.json"), &["--proof", s(&p)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("missing.json"), "{}", text(&o));
     // without the `cuda` feature, --device cuda is a clear error (tests/gpu.rs covers the feature)
     if !cfg!(feature = "cuda") {
-        let o = zkinfer(&[
-            "prove",
-            s(&dir),
-            "--input",
-            s(&models().join("iris_mlp/input.json")),
-            "--proof",
-            s(&p),
-            "--device",
-            "cuda",
-        ]);
+        let o = prove(
+            &dir,
+            &models().join("iris_mlp/input.json"),
+            &["--proof", s(&p), "--device", "cuda"],
+        );
         assert_eq!(o.status.code(), Some(2));
         assert!(text(&o).contains("without CUDA support"), "{}", text(&o));
     }
@@ -286,20 +232,10 @@ fn unsupported_op_names_the_node_the_op_and_the_supported_list() {
 fn a_key_from_another_model_is_a_clear_error() {
     let (tmp, dir, proof) = proved();
     let digits = tmp.path().join("digits");
-    let m = models().join("digits_mlp");
-    assert!(zkinfer(&[
-        "compile",
-        s(&m.join("model.onnx")),
-        "--out",
-        s(&digits),
-        "--sample",
-        s(&m.join("calibration.json"))
-    ])
-    .status
-    .success());
+    cli_compile("digits_mlp", &digits);
     assert!(zkinfer(&["setup", s(&digits)]).status.success());
     std::fs::copy(digits.join("vk.bin"), dir.join("vk.bin")).expect("copy");
-    let o = zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)]);
+    let o = verify(&dir, &proof, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         text(&o).contains("vk.bin: this verifying key was made for other settings"),
@@ -307,13 +243,7 @@ fn a_key_from_another_model_is_a_clear_error() {
         text(&o)
     );
     // and a proof of the iris model verified against the digits model is invalid
-    let o = zkinfer(&[
-        "verify",
-        "--allow-dev-srs",
-        s(&digits),
-        "--proof",
-        s(&proof),
-    ]);
+    let o = verify(&digits, &proof, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
 
@@ -329,36 +259,15 @@ fn setup_with_an_srs_file_downsizes_it() {
     halo2_proofs::poly::commitment::Params::write(&params, &mut f).expect("write");
     let dir = tmp.path().join("iris");
     let m = models().join("iris_mlp");
-    assert!(zkinfer(&[
-        "compile",
-        s(&m.join("model.onnx")),
-        "--out",
-        s(&dir),
-        "--sample",
-        s(&m.join("calibration.json"))
-    ])
-    .status
-    .success());
+    cli_compile("iris_mlp", &dir);
     let o = zkinfer(&["setup", s(&dir), "--srs", s(&srs)]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(!text(&o).contains("development SRS"));
     let proof = tmp.path().join("proof.json");
-    assert!(zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&m.join("input.json")),
-        "--proof",
-        s(&proof)
-    ])
-    .status
-    .success());
-    assert_eq!(
-        zkinfer(&["verify", "--allow-dev-srs", s(&dir), "--proof", s(&proof)])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert!(prove(&dir, &m.join("input.json"), &["--proof", s(&proof)])
+        .status
+        .success());
+    assert_eq!(verify(&dir, &proof, &[]).status.code(), Some(0));
     // too small an SRS, and a file that is not one
     let small = tmp.path().join("small.srs");
     let p8 = ParamsKZG::<Bn256>::setup(8, rand::rngs::OsRng);

@@ -3,7 +3,7 @@
 //! `zkinfer prove --transcript evm` is accepted by the contract (`zkinfer evm verify`) and by
 //! `zkinfer verify` alike, and a tampered one by neither.
 mod common;
-use common::{cli_compile_and_setup, models, s, text, zkinfer};
+use common::{cli_compile_and_setup, models, prove, read_json, s, text, zkinfer};
 use std::path::{Path, PathBuf};
 
 /// Compiles and sets up iris_mlp (development SRS) into `tmp/iris`; returns the model directory.
@@ -19,14 +19,7 @@ fn export_evm_writes_a_deployable_verifier_and_refuses_a_blake2b_proof() {
     let dir = iris(tmp.path());
     let m = models().join("iris_mlp");
     let proof = tmp.path().join("proof.json");
-    let o = zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&m.join("input.json")),
-        "--proof",
-        s(&proof),
-    ]);
+    let o = prove(&dir, &m.join("input.json"), &["--proof", s(&proof)]);
     assert!(o.status.success(), "{}", text(&o));
 
     let out = tmp.path().join("evm");
@@ -56,8 +49,7 @@ fn export_evm_writes_a_deployable_verifier_and_refuses_a_blake2b_proof() {
     let o = zkinfer(&["evm", "calldata", s(&proof)]);
     assert!(o.status.success(), "{}", text(&o));
     let hex = String::from_utf8_lossy(&o.stdout).trim().to_string();
-    let p: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&proof).expect("proof")).expect("json");
+    let p = read_json(&proof);
     let proof_hex = p["proof"]
         .as_str()
         .expect("proof hex")
@@ -120,9 +112,7 @@ fn edit_first_output(file: &serde_json::Value) -> serde_json::Value {
 
 /// `zkinfer verify DIR --proof P --allow-dev-srs [extra]`: its exit code and output.
 fn verify(dir: &Path, proof: &Path, extra: &[&str]) -> (Option<i32>, String) {
-    let mut args = vec!["verify", s(dir), "--proof", s(proof), "--allow-dev-srs"];
-    args.extend_from_slice(extra);
-    let o = zkinfer(&args);
+    let o = common::verify(dir, proof, extra);
     (o.status.code(), text(&o))
 }
 
@@ -140,22 +130,14 @@ fn an_evm_transcript_proof_is_accepted_by_the_contract_and_zkinfer_verify_and_a_
     // 0x5eed, as `--bind` takes it: the little-endian hex of the field element
     let bind = format!("{:0<64}", "ed5e");
     let proof = tmp.path().join("proof.evm.json");
-    let o = zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&m.join("input.json")),
-        "--proof",
-        s(&proof),
-        "--transcript",
-        "evm",
-        "--bind",
-        &bind,
-    ]);
+    let o = prove(
+        &dir,
+        &m.join("input.json"),
+        &["--proof", s(&proof), "--transcript", "evm", "--bind", &bind],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("evm transcript"), "{}", text(&o));
-    let file: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&proof).expect("proof")).expect("json");
+    let file = read_json(&proof);
     assert_eq!(file["transcript"], "evm");
 
     // the contract accepts it
@@ -178,19 +160,13 @@ fn an_evm_transcript_proof_is_accepted_by_the_contract_and_zkinfer_verify_and_a_
     );
     // the same outputs as a Blake2b proof of the same input
     let blake = tmp.path().join("proof.blake2b.json");
-    let o = zkinfer(&[
-        "prove",
-        s(&dir),
-        "--input",
-        s(&m.join("input.json")),
-        "--proof",
-        s(&blake),
-        "--bind",
-        &bind,
-    ]);
+    let o = prove(
+        &dir,
+        &m.join("input.json"),
+        &["--proof", s(&blake), "--bind", &bind],
+    );
     assert!(o.status.success(), "{}", text(&o));
-    let b: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&blake).expect("proof")).expect("json");
+    let b = read_json(&blake);
     assert_eq!(b["transcript"], "blake2b");
     assert_eq!(b["outputs_q"], file["outputs_q"]);
 

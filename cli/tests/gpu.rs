@@ -22,7 +22,8 @@ mod cuda {
     use std::sync::Arc;
     use zkinfer_circuits::circuit::ModelCircuit;
     use zkinfer_circuits::witness;
-    use zkinfer_prover::cuda_backend::{decode_request, encode_request, CudaBackend};
+    use zkinfer_prover::cuda_backend::CudaBackend;
+    use zkinfer_prover::worker::{one_shot_request, serve_one_shot, CpuResident, ResidentProver};
     use zkinfer_prover::ProverError;
     use zkinfer_prover::{backend_for, pipeline, CpuBackend, Device, ModelDir, ProverBackend};
     use zkinfer_verifier::{ProofFile, VerifierArtifacts};
@@ -91,9 +92,47 @@ mod cuda {
         }
     }
 
-    /// The CPU half of the CUDA backend, on any machine: the worker's request rebuilds exactly the circuit,
-    /// instances, params and proving key it was made from (proved here on the CPU, checked by the verifier),
-    /// and a damaged request is an error, not a panic.
+    /// The CPU prover as the one-shot worker, keeping what the worker rebuilt from its request.
+    #[derive(Default)]
+    struct Recording {
+        settings: Option<zkinfer_circuits::settings::Settings>,
+        params: Vec<u8>,
+        pk: Vec<u8>,
+        circuit: Option<ModelCircuit>,
+        instances: Vec<halo2_proofs::halo2curves::bn256::Fr>,
+    }
+
+    impl ResidentProver for Recording {
+        type Key = <CpuResident as ResidentProver>::Key;
+
+        fn load(
+            &mut self,
+            settings: &zkinfer_circuits::settings::Settings,
+            params: &[u8],
+            pk: halo2_proofs::plonk::ProvingKey<halo2_proofs::halo2curves::bn256::G1Affine>,
+        ) -> Result<Self::Key, (u8, String)> {
+            self.settings = Some(settings.clone());
+            self.params = params.to_vec();
+            self.pk = pk.to_bytes(halo2_proofs::SerdeFormat::RawBytes);
+            CpuResident.load(settings, params, pk)
+        }
+
+        fn prove(
+            &mut self,
+            key: &Self::Key,
+            circuit: ModelCircuit,
+            instances: &[halo2_proofs::halo2curves::bn256::Fr],
+            transcript: zkinfer_verifier::TranscriptKind,
+        ) -> Result<Vec<u8>, (u8, String)> {
+            self.circuit = Some(circuit.clone());
+            self.instances = instances.to_vec();
+            CpuResident.prove(key, circuit, instances, transcript)
+        }
+    }
+
+    /// The CPU half of the CUDA backend, on any machine: the one-shot worker's request rebuilds exactly the
+    /// circuit, instances, params and proving key it was made from (proved here on the CPU by the worker's
+    /// own request handling, checked by the verifier), and a damaged request is an error, not a panic.
     #[test]
     fn worker_request_rebuilds_the_same_circuit() {
         let (_tmp, md, inputs) = iris();
@@ -110,7 +149,7 @@ mod cuda {
         );
         let circuit = ModelCircuit::with_witness(settings.clone(), model, w.clone());
         let instances = circuit.instances();
-        let request = encode_request(
+        let request = one_shot_request(
             &params,
             &pk,
             &circuit,
@@ -119,18 +158,18 @@ mod cuda {
         )
         .expect("encode");
 
-        let req = decode_request(&request).expect("decode");
-        assert_eq!(req.settings, settings);
-        assert_eq!(req.instances, instances);
-        assert_eq!(req.circuit.witness.as_deref(), Some(&*w));
-        assert_eq!(
-            req.pk.to_bytes(halo2_proofs::SerdeFormat::RawBytes),
-            pk.to_bytes(halo2_proofs::SerdeFormat::RawBytes)
-        );
-        let cpu_params = req.cpu_params().expect("params");
-        let proof = CpuBackend
-            .prove(&cpu_params, &req.pk, req.circuit, &req.instances)
-            .expect("prove the rebuilt circuit");
+        let mut worker = Recording::default();
+        let proof = serve_one_shot(&mut worker, &request[..]).expect("prove the rebuilt circuit");
+        assert_eq!(worker.settings, Some(settings));
+        assert_eq!(worker.instances, instances);
+        let rebuilt = worker.circuit.expect("proved");
+        assert_eq!(rebuilt.witness.as_deref(), Some(&*w));
+        assert_eq!(worker.pk, pk.to_bytes(halo2_proofs::SerdeFormat::RawBytes));
+        let mut params_bytes = Vec::new();
+        params
+            .write_custom(&mut params_bytes, halo2_proofs::SerdeFormat::RawBytes)
+            .expect("params");
+        assert_eq!(worker.params, params_bytes);
         let mut file = pipeline::prove_bound(&md, &inputs, Device::Cpu, bind)
             .expect("prove")
             .proof;
@@ -139,15 +178,16 @@ mod cuda {
         assert!(v.valid, "{:?}", v.reason);
 
         // damaged requests
-        assert!(decode_request(&request[..request.len() - 1]).is_err());
-        assert!(decode_request(&request[1..]).is_err());
+        let serve = |bytes: &[u8]| serve_one_shot(&mut CpuResident, bytes);
+        assert!(serve(&request[..request.len() - 1]).is_err());
+        assert!(serve(&request[1..]).is_err());
         let mut other = request.clone();
         other.push(0);
-        assert!(decode_request(&other).is_err());
+        assert!(serve(&other).is_err());
         // another public input than the instances say
         let mut other = instances.clone();
         other[0] += halo2_proofs::halo2curves::bn256::Fr::ONE;
-        let bad = encode_request(
+        let bad = one_shot_request(
             &params,
             &pk,
             &circuit,
@@ -155,8 +195,8 @@ mod cuda {
             zkinfer_verifier::TranscriptKind::Blake2b,
         )
         .expect("encode");
-        let e = decode_request(&bad).expect_err("mismatched instances");
-        assert!(e.to_string().contains("instances"), "{e}");
+        let (_, e) = serve(&bad).expect_err("mismatched instances");
+        assert!(e.contains("instances"), "{e}");
     }
 
     /// A worker that does not exist, or cannot start, is a Device error naming it.

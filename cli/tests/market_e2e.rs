@@ -6,9 +6,10 @@ mod market_common;
 
 use market_common::*;
 use zkinfer_market::auth::fresh_nonce;
+use zkinfer_market::client::{Client, ClientError};
 use zkinfer_market::market::Signer;
 use zkinfer_market::testkit::Backend;
-use zkinfer_market::types::{FailurePolicy, SubmitReq};
+use zkinfer_market::types::{ClaimInfo, Created, FailurePolicy, SubmitReq, SubmitResult};
 use zkinfer_market::Config;
 
 on_both!(
@@ -19,6 +20,30 @@ on_both!(
     relisting_keeps_pinned_artifacts,
     concurrent_claims_and_submissions,
 );
+
+/// The buyer creates a digits job with `input` (deadline 3600 s, re-opened on failure).
+fn create(s: &Scenario, input: serde_json::Value, index: &str) -> Result<Created, ClientError> {
+    s.buyer
+        .create_job("digits", input, 3600, FailurePolicy::Reopen, index)
+}
+
+/// `p` submits a proof of the job's input for its claim `c` (the digits model).
+fn submit_proved(s: &Scenario, p: &Client, job: &str, c: &ClaimInfo) -> SubmitResult {
+    p.submit(job, &c.claim_id, prove_claim(&models().digits, s, job, c))
+        .expect("submit")
+}
+
+/// `p` claims `job` and proves it; the claim, and the submission of that proof as the market gets it.
+fn claim_and_prove(s: &Scenario, p: &Client, job: &str) -> (ClaimInfo, SubmitReq) {
+    let c = p.claim(job).expect("claim");
+    let proof = prove_claim(&models().digits, s, job, &c);
+    let req = SubmitReq {
+        provider: p.key(),
+        claim_id: c.claim_id.clone(),
+        proof,
+    };
+    (c, req)
+}
 
 fn settles_a_valid_proof_to_the_unit(b: Backend) {
     let Some(s) = scenario(b, 2, config()) else {
@@ -100,13 +125,7 @@ fn expired_claim_slashed_and_bounty_paid(b: Backend) {
         .expect_err("too late");
     assert!(e.status == 400 || e.status == 409, "{e}");
     let c2 = q.claim(&job).expect("claim");
-    let r = q
-        .submit(
-            &job,
-            &c2.claim_id,
-            prove_claim(&models().digits, &s, &job, &c2),
-        )
-        .expect("submit");
+    let r = submit_proved(&s, q, &job, &c2);
     assert_eq!(
         (r.status.as_str(), r.paid),
         ("VALID", SHARE + COLLATERAL / 2),
@@ -153,13 +172,7 @@ fn deadline_edges(b: Backend) {
     // one second after the claim deadline: refused, and the claim really expires (the job is OPEN again at
     // once, not rolled back for the reaper); received exactly at the deadline (another job): in time
     let job = s.job("late", 3600, FailurePolicy::Reopen);
-    let c = p.claim(&job).expect("claim");
-    let proof = prove_claim(&models().digits, &s, &job, &c);
-    let req = SubmitReq {
-        provider: p.key(),
-        claim_id: c.claim_id.clone(),
-        proof,
-    };
+    let (c, req) = claim_and_prove(&s, p, &job);
     let late = s
         .server
         .block_on(m.submit(&signer(p), &job, &req, c.deadline + 1));
@@ -170,13 +183,7 @@ fn deadline_edges(b: Backend) {
         "the expired claim is settled at once: {j:?}"
     );
     let job = s.job("exact", 3600, FailurePolicy::Reopen);
-    let c = p.claim(&job).expect("claim");
-    let proof = prove_claim(&models().digits, &s, &job, &c);
-    let req = SubmitReq {
-        provider: p.key(),
-        claim_id: c.claim_id.clone(),
-        proof,
-    };
+    let (c, req) = claim_and_prove(&s, p, &job);
     let r = s
         .server
         .block_on(m.submit(&signer(p), &job, &req, c.deadline))
@@ -184,8 +191,7 @@ fn deadline_edges(b: Backend) {
     assert_eq!(r.status, "VALID", "{r:?}");
     // verification finishing after the deadline, the reaper running meanwhile: still settles
     let job = s.job("slow", 3600, FailurePolicy::Reopen);
-    let c = q.claim(&job).expect("claim");
-    let proof = prove_claim(&models().digits, &s, &job, &c);
+    let (_, req) = claim_and_prove(&s, q, &job);
     // the delay is injected through a second market over the same database and clock
     let m2 = s
         .server
@@ -198,11 +204,6 @@ fn deadline_edges(b: Backend) {
             m.clock.clone(),
         ))
         .expect("open");
-    let req = SubmitReq {
-        provider: q.key(),
-        claim_id: c.claim_id.clone(),
-        proof,
-    };
     let sig = signer(q);
     let now = m.now();
     std::thread::scope(|sc| {
@@ -334,13 +335,7 @@ fn claim_guards_and_cancellation(b: Backend) {
         ("OPEN", 3 * COLLATERAL / 2, 3)
     );
     let c = other.claim(&job).expect("claim");
-    let r = other
-        .submit(
-            &job,
-            &c.claim_id,
-            prove_claim(&models().digits, &s, &job, &c),
-        )
-        .expect("submit");
+    let r = submit_proved(&s, other, &job, &c);
     assert_eq!(
         (r.status.as_str(), r.paid),
         ("VALID", SHARE + 3 * COLLATERAL / 2)
@@ -367,71 +362,29 @@ fn claim_guards_and_cancellation(b: Backend) {
         403
     );
     // input outside the calibrated range; wrong shape
-    let e = s
-        .buyer
-        .create_job(
-            "digits",
-            serde_json::json!({"input_data": [vec![1e6; 64]]}),
-            3600,
-            FailurePolicy::Reopen,
-            "big",
-        )
-        .expect_err("range");
+    let e = create(
+        &s,
+        serde_json::json!({"input_data": [vec![1e6; 64]]}),
+        "big",
+    )
+    .expect_err("range");
     assert!(
         e.status == 422 && e.message.contains("outside the range"),
         "{e}"
     );
-    let e = s
-        .buyer
-        .create_job(
-            "digits",
-            serde_json::json!({"input_data": [[1.0, 2.0]]}),
-            3600,
-            FailurePolicy::Reopen,
-            "shape",
-        )
-        .expect_err("shape");
+    let e =
+        create(&s, serde_json::json!({"input_data": [[1.0, 2.0]]}), "shape").expect_err("shape");
     assert_eq!(e.status, 422, "{e}");
     // duplicate create: the same job, escrowed once; the index with another input: refused
     let before = s.avail(&s.buyer);
-    let a = s
-        .buyer
-        .create_job(
-            "digits",
-            input_json("digits_mlp"),
-            3600,
-            FailurePolicy::Reopen,
-            "dup",
-        )
-        .expect("create");
-    let b2 = s
-        .buyer
-        .create_job(
-            "digits",
-            input_json("digits_mlp"),
-            3600,
-            FailurePolicy::Reopen,
-            "dup",
-        )
-        .expect("again");
+    let a = create(&s, input_json("digits_mlp"), "dup").expect("create");
+    let b2 = create(&s, input_json("digits_mlp"), "dup").expect("again");
     assert!(a.created && !b2.created && a.job.id == b2.job.id);
     assert_eq!(s.avail(&s.buyer), before - PRICE);
-    let e = s.buyer.create_job(
-        "digits",
-        shifted(&input_json("digits_mlp"), 0.0).clone(),
-        3600,
-        FailurePolicy::Reopen,
-        "dup",
-    );
+    let e = create(&s, shifted(&input_json("digits_mlp"), 0.0).clone(), "dup");
     assert!(e.is_ok(), "same input again is the same job");
     let rev = serde_json::json!({"input_data": reversed(&a.job.input)});
-    assert_eq!(
-        s.buyer
-            .create_job("digits", rev, 3600, FailurePolicy::Reopen, "dup")
-            .expect_err("other input")
-            .status,
-        409
-    );
+    assert_eq!(create(&s, rev, "dup").expect_err("other input").status, 409);
     // not enough money
     let broke = s.server.client();
     assert_eq!(
@@ -478,32 +431,12 @@ fn relisting_keeps_pinned_artifacts(b: Backend) {
     assert_eq!(e.status, 403);
     // the existing job keeps its pinned digits key
     let c = p.claim(&job).expect("claim");
-    let r = p
-        .submit(&job, &c.claim_id, prove_claim(&m.digits, &s, &job, &c))
-        .expect("submit");
+    let r = submit_proved(&s, p, &job, &c);
     assert_eq!(r.status, "VALID", "{r:?}");
     // new jobs use the new artifacts
-    let e = s
-        .buyer
-        .create_job(
-            "digits",
-            input_json("digits_mlp"),
-            3600,
-            FailurePolicy::Reopen,
-            "new",
-        )
-        .expect_err("digits input");
+    let e = create(&s, input_json("digits_mlp"), "new").expect_err("digits input");
     assert_eq!(e.status, 422);
-    let j = s
-        .buyer
-        .create_job(
-            "digits",
-            input_json("iris_mlp"),
-            3600,
-            FailurePolicy::Reopen,
-            "new",
-        )
-        .expect("iris input");
+    let j = create(&s, input_json("iris_mlp"), "new").expect("iris input");
     assert_eq!(j.job.model_id, after.model_id);
     s.assert_audit();
 }

@@ -11,6 +11,24 @@ use common::*;
 use zkinfer_escrow::bindings::ZkinferEscrow::{self, ZkinferEscrowErrors as E};
 use zkinfer_escrow::bindings::{Reentrant, TestToken};
 
+/// Makes `actor` (a contract with `exec`) do `call` on the contract `to` with `value` wei.
+fn exec_at<C: SolCall>(
+    w: &mut World,
+    actor: Address,
+    to: Address,
+    value: U256,
+    call: &C,
+) -> zkinfer_escrow::Outcome {
+    let data = Reentrant::execCall {
+        to,
+        value,
+        data: call.abi_encode().into(),
+    };
+    w.chain
+        .call(w.deployer, actor, &data.abi_encode(), value)
+        .unwrap()
+}
+
 /// Makes `actor` (a contract with `exec`) do `call` on the escrow with `value` wei.
 fn exec<C: SolCall>(
     w: &mut World,
@@ -18,14 +36,76 @@ fn exec<C: SolCall>(
     value: U256,
     call: &C,
 ) -> zkinfer_escrow::Outcome {
-    let data = Reentrant::execCall {
-        to: w.escrow.address,
-        value,
-        data: call.abi_encode().into(),
+    let escrow = w.escrow.address;
+    exec_at(w, actor, escrow, value, call)
+}
+
+/// Makes `actor` withdraw its credit in `token` to `to`.
+fn withdraw_as(
+    w: &mut World,
+    actor: Address,
+    token: Address,
+    to: Address,
+) -> zkinfer_escrow::Outcome {
+    exec(
+        w,
+        actor,
+        U256::ZERO,
+        &ZkinferEscrow::withdrawCall { token, to },
+    )
+}
+
+/// Arms `evil`: when it is next called into (a transfer to it, or of its tokens), it withdraws its credit
+/// in `token` from the escrow again.
+fn arm_withdraw(w: &mut World, evil: Address, token: Address) {
+    let again = ZkinferEscrow::withdrawCall { token, to: evil }.abi_encode();
+    w.ok(
+        w.deployer,
+        evil,
+        U256::ZERO,
+        &Reentrant::armCall {
+            target: w.escrow.address,
+            payload: again.into(),
+        },
+    );
+}
+
+/// `evil` tried to re-enter once, and the escrow refused that withdraw with `Reentrancy`.
+fn assert_reentry_refused(w: &mut World, evil: Address, who: &str) {
+    assert_eq!(attempts(w, evil), U256::from(1), "the {who} did re-enter");
+    assert!(
+        !view_bool(w, evil, &Reentrant::lastOkCall {}),
+        "the re-entrant withdraw must fail"
+    );
+    assert_eq!(
+        last_return(w, evil),
+        ZkinferEscrow::Reentrancy::SELECTOR.to_vec()
+    );
+}
+
+/// Mints `amount` of the token `evil` to itself, and has it approve the escrow to take all of it.
+fn mint_and_approve(w: &mut World, evil: Address, amount: U256) {
+    w.ok(
+        w.deployer,
+        evil,
+        U256::ZERO,
+        &TestToken::mintCall { to: evil, amount },
+    );
+    let approve = TestToken::approveCall {
+        spender: w.escrow.address,
+        amount: U256::MAX,
     };
-    w.chain
-        .call(w.deployer, actor, &data.abi_encode(), value)
-        .unwrap()
+    assert!(exec_at(w, evil, evil, U256::ZERO, &approve).is_success());
+}
+
+/// The call creating a job of `listing` with `inputs()`, due in `JOB_DURATION`.
+fn create_job_call(w: &World, listing: U256) -> ZkinferEscrow::createJobCall {
+    let deadline = alloy_primitives::Uint::from(w.chain.timestamp() + JOB_DURATION);
+    ZkinferEscrow::createJobCall {
+        listingId: listing,
+        inputs: inputs(),
+        deadline,
+    }
 }
 
 fn view_bool<C: SolCall<Return = bool>>(w: &mut World, at: Address, call: &C) -> bool {
@@ -82,20 +162,7 @@ fn a_malicious_erc20_cannot_reenter_withdraw() {
     let mut w = World::new();
     let evil = w.deploy("test/TestTokens.sol", "ReentrantToken");
     // the token itself is the provider, so it has credit to steal twice
-    w.ok(
-        w.deployer,
-        evil,
-        U256::ZERO,
-        &TestToken::mintCall {
-            to: evil,
-            amount: u(COLLATERAL * 10),
-        },
-    );
-    let approve = TestToken::approveCall {
-        spender: w.escrow.address,
-        amount: U256::MAX,
-    };
-    assert!(exec_token(&mut w, evil, &approve).is_success());
+    mint_and_approve(&mut w, evil, u(COLLATERAL * 10));
     w.fund_token(evil, w.buyer, u(PRICE * 10));
     let mut params = w.params(evil);
     params.royaltyBps = 0;
@@ -104,58 +171,14 @@ fn a_malicious_erc20_cannot_reenter_withdraw() {
     assert_eq!(w.credit(evil, evil), u(PRICE + COLLATERAL));
 
     // arm: during the escrow's transfer, withdraw again
-    let again = ZkinferEscrow::withdrawCall {
-        token: evil,
-        to: evil,
-    }
-    .abi_encode();
-    w.ok(
-        w.deployer,
-        evil,
-        U256::ZERO,
-        &Reentrant::armCall {
-            target: w.escrow.address,
-            payload: again.into(),
-        },
-    );
-    let r = exec(
-        &mut w,
-        evil,
-        U256::ZERO,
-        &ZkinferEscrow::withdrawCall {
-            token: evil,
-            to: evil,
-        },
-    );
+    arm_withdraw(&mut w, evil, evil);
+    let r = withdraw_as(&mut w, evil, evil, evil);
     assert!(r.is_success(), "{}", r);
-    assert_eq!(
-        attempts(&mut w, evil),
-        U256::from(1),
-        "the token did re-enter"
-    );
-    assert!(
-        !view_bool(&mut w, evil, &Reentrant::lastOkCall {}),
-        "the re-entrant withdraw must fail"
-    );
-    assert_eq!(
-        last_return(&mut w, evil),
-        ZkinferEscrow::Reentrancy::SELECTOR.to_vec()
-    );
+    assert_reentry_refused(&mut w, evil, "token");
     assert_eq!(w.credit(evil, evil), U256::ZERO);
     // the escrow paid exactly once and holds nothing more of the token
     assert_eq!(w.token_balance(evil, w.escrow.address), U256::ZERO);
     assert_eq!(w.token_balance(evil, evil), u(COLLATERAL * 10 + PRICE));
-}
-
-fn exec_token<C: SolCall>(w: &mut World, evil: Address, call: &C) -> zkinfer_escrow::Outcome {
-    let data = Reentrant::execCall {
-        to: evil,
-        value: U256::ZERO,
-        data: call.abi_encode().into(),
-    };
-    w.chain
-        .call(w.deployer, evil, &data.abi_encode(), U256::ZERO)
-        .unwrap()
 }
 
 #[test]
@@ -165,26 +188,8 @@ fn a_malicious_erc20_cannot_reenter_during_transfer_from() {
     w.fund_token(evil, w.buyer, u(PRICE * 10));
     let listing = w.list_with(w.params(evil));
     // the token earns credit first (it cancels a job it bought itself)
-    w.ok(
-        w.deployer,
-        evil,
-        U256::ZERO,
-        &TestToken::mintCall {
-            to: evil,
-            amount: u(PRICE),
-        },
-    );
-    let approve = TestToken::approveCall {
-        spender: w.escrow.address,
-        amount: U256::MAX,
-    };
-    assert!(exec_token(&mut w, evil, &approve).is_success());
-    let deadline = alloy_primitives::Uint::from(w.chain.timestamp() + JOB_DURATION);
-    let create = ZkinferEscrow::createJobCall {
-        listingId: listing,
-        inputs: inputs(),
-        deadline,
-    };
+    mint_and_approve(&mut w, evil, u(PRICE));
+    let create = create_job_call(&w, listing);
     let r = exec(&mut w, evil, U256::ZERO, &create);
     let own_job = ZkinferEscrow::createJobCall::abi_decode_returns(
         &Reentrant::execCall::abi_decode_returns(&r.output).unwrap(),
@@ -200,28 +205,10 @@ fn a_malicious_erc20_cannot_reenter_during_transfer_from() {
     assert_eq!(w.credit(evil, evil), u(PRICE));
 
     // now a buyer creates a job; in transferFrom the token tries to withdraw its credit
-    let again = ZkinferEscrow::withdrawCall {
-        token: evil,
-        to: evil,
-    }
-    .abi_encode();
-    w.ok(
-        w.deployer,
-        evil,
-        U256::ZERO,
-        &Reentrant::armCall {
-            target: w.escrow.address,
-            payload: again.into(),
-        },
-    );
+    arm_withdraw(&mut w, evil, evil);
     let job = w.create_job(listing);
     assert_eq!(w.state(job), OPEN);
-    assert_eq!(attempts(&mut w, evil), U256::from(1));
-    assert!(!view_bool(&mut w, evil, &Reentrant::lastOkCall {}));
-    assert_eq!(
-        last_return(&mut w, evil),
-        ZkinferEscrow::Reentrancy::SELECTOR.to_vec()
-    );
+    assert_reentry_refused(&mut w, evil, "token");
     assert_eq!(w.credit(evil, evil), u(PRICE), "credit untouched");
     assert_eq!(w.token_balance(evil, w.escrow.address), u(2 * PRICE));
 }
@@ -240,41 +227,11 @@ fn a_malicious_receiver_cannot_reenter_withdraw() {
     assert!(w.submit(job2, w.provider, proof).is_success());
     assert_eq!(w.credit(evil, ETH), provider_share());
 
-    let again = ZkinferEscrow::withdrawCall {
-        token: ETH,
-        to: evil,
-    }
-    .abi_encode();
-    w.ok(
-        w.deployer,
-        evil,
-        U256::ZERO,
-        &Reentrant::armCall {
-            target: w.escrow.address,
-            payload: again.into(),
-        },
-    );
+    arm_withdraw(&mut w, evil, ETH);
     let before = w.chain.balance(evil);
-    let r = exec(
-        &mut w,
-        evil,
-        U256::ZERO,
-        &ZkinferEscrow::withdrawCall {
-            token: ETH,
-            to: evil,
-        },
-    );
+    let r = withdraw_as(&mut w, evil, ETH, evil);
     assert!(r.is_success(), "{}", r);
-    assert_eq!(
-        attempts(&mut w, evil),
-        U256::from(1),
-        "the receiver did re-enter"
-    );
-    assert!(!view_bool(&mut w, evil, &Reentrant::lastOkCall {}));
-    assert_eq!(
-        last_return(&mut w, evil),
-        ZkinferEscrow::Reentrancy::SELECTOR.to_vec()
-    );
+    assert_reentry_refused(&mut w, evil, "receiver");
     assert_eq!(
         w.chain.balance(evil),
         before + provider_share(),
@@ -284,15 +241,7 @@ fn a_malicious_receiver_cannot_reenter_withdraw() {
         w.chain.balance(w.escrow.address),
         provider_share() + royalty() * u(2)
     );
-    let r = exec(
-        &mut w,
-        evil,
-        U256::ZERO,
-        &ZkinferEscrow::withdrawCall {
-            token: ETH,
-            to: evil,
-        },
-    );
+    let r = withdraw_as(&mut w, evil, ETH, evil);
     assert_eq!(err_name(&r), "NothingToWithdraw");
 }
 
@@ -309,15 +258,7 @@ fn a_receiver_that_refuses_eth_blocks_only_itself() {
         U256::ZERO,
         &Reentrant::setRefuseCall { refuse: true },
     );
-    let r = exec(
-        &mut w,
-        evil,
-        U256::ZERO,
-        &ZkinferEscrow::withdrawCall {
-            token: ETH,
-            to: evil,
-        },
-    );
+    let r = withdraw_as(&mut w, evil, ETH, evil);
     assert!(matches!(err(&r), E::EthTransferFailed(e) if e.to == evil));
     assert_eq!(
         w.credit(evil, ETH),
@@ -328,15 +269,7 @@ fn a_receiver_that_refuses_eth_blocks_only_itself() {
     assert!(w.withdraw(w.owner, ETH).is_success());
     // and the refusing account can have its credit sent elsewhere
     let sink = addr(0x55);
-    let r = exec(
-        &mut w,
-        evil,
-        U256::ZERO,
-        &ZkinferEscrow::withdrawCall {
-            token: ETH,
-            to: sink,
-        },
-    );
+    let r = withdraw_as(&mut w, evil, ETH, sink);
     assert!(r.is_success());
     assert_eq!(w.chain.balance(sink), provider_share());
 }
@@ -347,12 +280,7 @@ fn a_fee_on_transfer_token_is_refused() {
     let fee = w.deploy("test/TestTokens.sol", "FeeToken");
     w.fund_token(fee, w.buyer, u(PRICE * 10));
     let listing = w.list_with(w.params(fee));
-    let deadline = alloy_primitives::Uint::from(w.chain.timestamp() + JOB_DURATION);
-    let create = ZkinferEscrow::createJobCall {
-        listingId: listing,
-        inputs: inputs(),
-        deadline,
-    };
+    let create = create_job_call(&w, listing);
     let r = w.send(w.buyer, U256::ZERO, &create);
     assert!(
         matches!(err(&r), E::TokenAmountMismatch(e) if e.expected == u(PRICE) && e.received == u(PRICE - PRICE / 100))

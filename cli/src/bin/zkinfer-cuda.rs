@@ -3,11 +3,12 @@
 //! GPU prover lives in its own process, and for the protocol.
 //!
 //! - `zkinfer-cuda probe`: exits 0 and prints the device when halo2-axiom-gpu can use a GPU.
-//! - `zkinfer-cuda prove`: reads one request on stdin, proves it with halo2-axiom-gpu (KZG + SHPLONK on
-//!   BN254, with the request's transcript: Blake2b or EVM), writes the proof bytes on stdout.
 //! - `zkinfer-cuda serve`: the resident worker of batches (`zkinfer_prover::worker`): framed requests on
 //!   stdin, answers on stdout, until stdin ends; one CUDA context, each proving key (and the device copy of
-//!   its SRS) loaded once and kept by digest.
+//!   its SRS) loaded once and kept by digest. It proves with halo2-axiom-gpu (KZG + SHPLONK on BN254, with
+//!   each request's transcript: Blake2b or EVM).
+//! - `zkinfer-cuda prove`: the same worker serving a single request: one key's and one proof's frames on
+//!   stdin, the proof bytes on stdout; a failure exits with its status and prints its message on stderr.
 //!
 //! Without a usable GPU this program may not reach `main`: the dynamic loader refuses it without
 //! `libcuda.so.1`/`libcudart.so.13`, and halo2-axiom-gpu's memory manager aborts from a load-time
@@ -24,15 +25,13 @@ use halo2_axiom_gpu::transcript::{
 use halo2_axiom_gpu::SerdeFormat;
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::plonk::ProvingKey;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use zkinfer_circuits::circuit::ModelCircuit;
 use zkinfer_circuits::settings::Settings;
-use zkinfer_prover::cuda_backend::{
-    decode_request, EXIT_BAD_REQUEST, EXIT_NO_GPU, EXIT_PROVING_FAILED,
-};
 use zkinfer_prover::worker::{
-    KeyCache, ResidentProver, STATUS_BAD_REQUEST, STATUS_NO_GPU, STATUS_PROVING_FAILED,
+    serve_one_shot, KeyCache, ResidentProver, STATUS_BAD_REQUEST, STATUS_NO_GPU,
+    STATUS_PROVING_FAILED,
 };
 use zkinfer_verifier::proof_system::{EvmTranscriptWriter, TranscriptKind};
 
@@ -47,7 +46,7 @@ fn main() -> ExitCode {
                 "zkinfer-cuda: usage: zkinfer-cuda probe | zkinfer-cuda prove < request | zkinfer-cuda serve \
                  (the GPU worker of `zkinfer prove --device cuda`)"
             );
-            ExitCode::from(EXIT_BAD_REQUEST)
+            ExitCode::from(STATUS_BAD_REQUEST)
         }
     }
 }
@@ -77,61 +76,29 @@ fn probe() -> ExitCode {
         }
         Err(e) => {
             eprintln!("zkinfer-cuda: {e}");
-            ExitCode::from(EXIT_NO_GPU)
+            ExitCode::from(STATUS_NO_GPU)
         }
     }
 }
 
 fn prove() -> ExitCode {
-    let mut bytes = Vec::new();
-    if let Err(e) = std::io::stdin().lock().read_to_end(&mut bytes) {
-        eprintln!("zkinfer-cuda: reading the request: {e}");
-        return ExitCode::from(EXIT_BAD_REQUEST);
-    }
-    let req = match decode_request(&bytes) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("zkinfer-cuda: {:#}", anyhow::Error::from(e));
-            return ExitCode::from(EXIT_BAD_REQUEST);
-        }
-    };
-    drop(bytes);
-    // halo2-axiom-gpu's own ParamsKZG (it carries the device copies of the SRS), from the same bytes
-    let params = match ParamsKZG::<Bn256>::read_custom(&mut &req.params[..], SerdeFormat::RawBytes)
-    {
+    let proof = match serve_one_shot(&mut GpuResident, std::io::stdin().lock()) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("zkinfer-cuda: bad KZG params: {e}");
-            return ExitCode::from(EXIT_BAD_REQUEST);
-        }
-    };
-    if let Err(e) = device() {
-        eprintln!("zkinfer-cuda: {e}");
-        return ExitCode::from(EXIT_NO_GPU);
-    }
-    let proof = match prove_on_gpu(
-        &params,
-        &req.pk,
-        req.circuit,
-        &req.instances,
-        req.transcript,
-    ) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("zkinfer-cuda: halo2-axiom-gpu create_proof failed: {e}");
-            return ExitCode::from(EXIT_PROVING_FAILED);
+        Err((status, message)) => {
+            eprintln!("zkinfer-cuda: {message}");
+            return ExitCode::from(status);
         }
     };
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(&proof).and_then(|()| out.flush()) {
         eprintln!("zkinfer-cuda: writing the proof: {e}");
-        return ExitCode::from(EXIT_BAD_REQUEST);
+        return ExitCode::from(STATUS_BAD_REQUEST);
     }
     ExitCode::SUCCESS
 }
 
-/// The GPU prover of the resident worker: the CUDA context is made once, each key's params read once
-/// into halo2-axiom-gpu's type (which carries the device copies of the SRS).
+/// The GPU prover of the resident (and the one-shot) worker: the CUDA context is made once, each key's params
+/// read once into halo2-axiom-gpu's type (which carries the device copies of the SRS).
 struct GpuResident;
 
 impl ResidentProver for GpuResident {
@@ -168,7 +135,7 @@ impl ResidentProver for GpuResident {
 fn serve() -> ExitCode {
     if let Err(e) = device() {
         eprintln!("zkinfer-cuda: {e}");
-        return ExitCode::from(EXIT_NO_GPU);
+        return ExitCode::from(STATUS_NO_GPU);
     }
     let mut cache = KeyCache::default();
     let served = zkinfer_prover::worker::serve(
@@ -181,7 +148,7 @@ fn serve() -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("zkinfer-cuda: serve: {e}");
-            ExitCode::from(EXIT_BAD_REQUEST)
+            ExitCode::from(STATUS_BAD_REQUEST)
         }
     }
 }

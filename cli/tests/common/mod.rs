@@ -34,9 +34,9 @@ pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
-/// `zkinfer compile` (with the model's calibration file) then `zkinfer setup` of the bundled model `name`
-/// into `dir`, as a user runs them; asserts both succeed and returns what each printed.
-pub fn cli_compile_and_setup(name: &str, dir: &Path) -> (String, String) {
+/// `zkinfer compile` of the bundled model `name` (with its calibration file) into `dir`, as a user runs it;
+/// asserts it succeeds and returns what it printed.
+pub fn cli_compile(name: &str, dir: &Path) -> String {
     let m = models().join(name);
     let o = zkinfer(&[
         "compile",
@@ -47,8 +47,34 @@ pub fn cli_compile_and_setup(name: &str, dir: &Path) -> (String, String) {
         s(&m.join("calibration.json")),
     ]);
     assert!(o.status.success(), "{}", text(&o));
-    let compiled = text(&o);
+    text(&o)
+}
+
+/// `zkinfer compile` (with the model's calibration file) then `zkinfer setup` of the bundled model `name`
+/// into `dir`, as a user runs them; asserts both succeed and returns what each printed.
+pub fn cli_compile_and_setup(name: &str, dir: &Path) -> (String, String) {
+    let compiled = cli_compile(name, dir);
     let o = zkinfer(&["setup", s(dir)]);
     assert!(o.status.success(), "{}", text(&o));
     (compiled, text(&o))
+}
+
+/// `zkinfer prove DIR --input INPUT` with the further arguments `args` (`--proof P`, `--proof-dir D`, ...).
+pub fn prove(dir: &Path, input: &Path, args: &[&str]) -> Output {
+    let mut a = vec!["prove", s(dir), "--input", s(input)];
+    a.extend_from_slice(args);
+    zkinfer(&a)
+}
+
+/// `zkinfer verify DIR --proof PROOF --allow-dev-srs` with the further arguments `args` (the tests' models
+/// are set up with the development SRS).
+pub fn verify(dir: &Path, proof: &Path, args: &[&str]) -> Output {
+    let mut a = vec!["verify", s(dir), "--proof", s(proof), "--allow-dev-srs"];
+    a.extend_from_slice(args);
+    zkinfer(&a)
+}
+
+/// A JSON file (a proof file, say).
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
 }

@@ -155,25 +155,13 @@ impl Market {
 
     /// Moves available money into the provider's stake for a listing (registering it as a provider).
     pub async fn stake(&self, s: &Signer, req: &StakeReq) -> Result<Balances, MarketError> {
-        require_signer(s, &req.provider, "provider")?;
-        check_amount(req.amount, "amount", false)?;
+        check_stake_req(s, req)?;
         let now = self.now();
         let b = write_tx!(self.db, tx, {
-            consume_nonce(tx, s).await?;
-            get_listing(tx, &req.listing_id).await?;
+            start_stake_tx(tx, s, req).await?;
             release_unbonded(tx, Some(&req.provider), now).await?;
-            let mut p = Postings::new();
-            p.add(
-                (&ledger::avail(&req.provider), &req.provider),
-                (
-                    &ledger::stake(&req.provider, &req.listing_id),
-                    &req.provider,
-                ),
-                req.amount,
-                "stake",
-            )?;
-            p.apply(tx, None, now).await?;
-            balances(tx, &req.provider).await
+            let stake = ledger::stake(&req.provider, &req.listing_id);
+            move_providers_money(tx, req, &ledger::avail(&req.provider), &stake, "stake", now).await
         })?;
         crate::event!(provider = %req.provider, listing = %req.listing_id, amount = req.amount, "stake added");
         Ok(b)
@@ -182,12 +170,10 @@ impl Market {
     /// Starts unbonding free stake: refused while the provider holds an open claim on the listing; the
     /// money becomes available after the unbonding delay.
     pub async fn unstake(&self, s: &Signer, req: &StakeReq) -> Result<Balances, MarketError> {
-        require_signer(s, &req.provider, "provider")?;
-        check_amount(req.amount, "amount", false)?;
+        check_stake_req(s, req)?;
         let now = self.now();
         let b = write_tx!(self.db, tx, {
-            consume_nonce(tx, s).await?;
-            get_listing(tx, &req.listing_id).await?;
+            start_stake_tx(tx, s, req).await?;
             let open: i64 = sqlx::query_scalar(
                     "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND listing_id = $2 AND status = 'ACTIVE'",
                 )
@@ -212,22 +198,50 @@ impl Market {
                 .bind(now + self.config.unbonding_secs)
                 .execute(&mut *tx)
                 .await?;
-            let mut p = Postings::new();
-            p.add(
-                (
-                    &ledger::stake(&req.provider, &req.listing_id),
-                    &req.provider,
-                ),
-                (&ledger::unbond(&id), &req.provider),
-                req.amount,
-                "unstake",
-            )?;
-            p.apply(tx, None, now).await?;
-            balances(tx, &req.provider).await
+            let stake = ledger::stake(&req.provider, &req.listing_id);
+            move_providers_money(tx, req, &stake, &ledger::unbond(&id), "unstake", now).await
         })?;
         crate::event!(provider = %req.provider, listing = %req.listing_id, amount = req.amount, "unstaking started");
         Ok(b)
     }
+}
+
+/// A stake request's signer (its provider) and amount.
+fn check_stake_req(s: &Signer, req: &StakeReq) -> Result<(), MarketError> {
+    require_signer(s, &req.provider, "provider")?;
+    check_amount(req.amount, "amount", false)
+}
+
+/// The start of a stake request's transaction: uses its nonce; the listing must exist.
+async fn start_stake_tx(
+    tx: &mut AnyConnection,
+    s: &Signer,
+    req: &StakeReq,
+) -> Result<(), MarketError> {
+    consume_nonce(tx, s).await?;
+    get_listing(tx, &req.listing_id).await?;
+    Ok(())
+}
+
+/// Moves the request's amount between two of its provider's accounts (`reason` on the posting); the
+/// provider's balances after.
+async fn move_providers_money(
+    tx: &mut AnyConnection,
+    req: &StakeReq,
+    from: &str,
+    to: &str,
+    reason: &'static str,
+    now: i64,
+) -> Result<Balances, MarketError> {
+    let mut p = Postings::new();
+    p.add(
+        (from, &req.provider),
+        (to, &req.provider),
+        req.amount,
+        reason,
+    )?;
+    p.apply(tx, None, now).await?;
+    balances(tx, &req.provider).await
 }
 
 /// Releases unbonded stake whose delay has passed (of one provider, or of all).

@@ -136,13 +136,11 @@ impl Market {
         job_id: &str,
         req: &CancelReq,
     ) -> Result<Job, MarketError> {
-        require_signer(s, &req.buyer, "buyer")?;
-        let now = self.now();
-        self.apply_expiries(job_id, now).await?;
+        let now = self
+            .start_job_request(s, &req.buyer, "buyer", job_id)
+            .await?;
         let job = write_tx!(self.db, tx, {
-            consume_nonce(tx, s).await?;
-            let mut job = lock_job(tx, job_id).await?;
-            expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
+            let mut job = lock_signed_job(tx, s, job_id, now, self.config.min_claim_window).await?;
             if job.buyer != req.buyer {
                 return Err(MarketError::OnlyBuyerCancels { job_id: job.id });
             }
@@ -170,13 +168,11 @@ impl Market {
         job_id: &str,
         req: &ClaimReq,
     ) -> Result<ClaimInfo, MarketError> {
-        require_signer(s, &req.provider, "provider")?;
-        let now = self.now();
-        self.apply_expiries(job_id, now).await?;
+        let now = self
+            .start_job_request(s, &req.provider, "provider", job_id)
+            .await?;
         let info = write_tx!(self.db, tx, {
-            consume_nonce(tx, s).await?;
-            let mut job = lock_job(tx, job_id).await?;
-            expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
+            let mut job = lock_signed_job(tx, s, job_id, now, self.config.min_claim_window).await?;
             if job.state != OPEN {
                 return Err(MarketError::WrongState {
                     job_id: job.id,
@@ -262,13 +258,11 @@ impl Market {
         job_id: &str,
         req: &AbandonReq,
     ) -> Result<Job, MarketError> {
-        require_signer(s, &req.provider, "provider")?;
-        let now = self.now();
-        self.apply_expiries(job_id, now).await?;
+        let now = self
+            .start_job_request(s, &req.provider, "provider", job_id)
+            .await?;
         let job = write_tx!(self.db, tx, {
-            consume_nonce(tx, s).await?;
-            let mut job = lock_job(tx, job_id).await?;
-            expire_due(tx, &mut job, now, self.config.min_claim_window).await?;
+            let mut job = lock_signed_job(tx, s, job_id, now, self.config.min_claim_window).await?;
             if job.state != CLAIMED || job.claim_id.as_deref() != Some(req.claim_id.as_str()) {
                 return Err(MarketError::NotActiveClaim {
                     job_id: job.id,
@@ -319,7 +313,37 @@ pub(crate) async fn lock_provider(
     Ok(())
 }
 
+/// The start of a signed request's transaction on one job: uses the request's nonce, locks the job and
+/// applies what is due on it at `now` (claim windows of `window` seconds).
+pub(crate) async fn lock_signed_job(
+    tx: &mut AnyConnection,
+    s: &Signer,
+    job_id: &str,
+    now: i64,
+    window: i64,
+) -> Result<Job, MarketError> {
+    consume_nonce(tx, s).await?;
+    let mut job = lock_job(tx, job_id).await?;
+    expire_due(tx, &mut job, now, window).await?;
+    Ok(job)
+}
+
 impl Market {
+    /// The start of a signed request on the job `job_id`: `s` must be `account`, the request's `field`; the
+    /// expiries due now are applied ([`Self::apply_expiries`]). Returns now (the market clock).
+    async fn start_job_request(
+        &self,
+        s: &Signer,
+        account: &str,
+        field: &'static str,
+        job_id: &str,
+    ) -> Result<i64, MarketError> {
+        require_signer(s, account, field)?;
+        let now = self.now();
+        self.apply_expiries(job_id, now).await?;
+        Ok(now)
+    }
+
     /// Applies the expiries of a job due at `now` in a transaction of their own (so that a request that
     /// then fails does not roll them back) and logs them. Returns whether anything changed.
     pub(crate) async fn apply_expiries(&self, job_id: &str, now: i64) -> Result<bool, MarketError> {

@@ -2,13 +2,11 @@
 //! A submission received by the claim deadline is judged however long verification takes; a crash between
 //! the two transactions leaves it PENDING, and the reaper (or a retry of the same proof) finishes it.
 
-use super::jobs::{expire_due, fail_claim, Failure};
+use super::jobs::{fail_claim, lock_signed_job, Failure};
 use crate::db::write_tx;
 use crate::error::MarketError;
 use crate::ledger::{self, Postings};
-use crate::market::{
-    consume_nonce, load_job, lock_job, random_id, require_signer, save_job, Market, Signer,
-};
+use crate::market::{load_job, lock_job, random_id, require_signer, save_job, Market, Signer};
 use crate::types::{SubmissionStatus as Sub, SubmitReq, SubmitResult, CLAIMED, SETTLED};
 use crate::verify::{judge, Outcome};
 use sha2::{Digest, Sha256};
@@ -53,9 +51,7 @@ impl Market {
         // which then fails, does not roll back the expiry of its claim with it
         self.apply_expiries(job_id, received_at).await?;
         let step = write_tx!(self.db, tx, {
-            consume_nonce(tx, s).await?;
-            let mut job = lock_job(tx, job_id).await?;
-            expire_due(tx, &mut job, received_at, window).await?;
+            let job = lock_signed_job(tx, s, job_id, received_at, window).await?;
             let prior = sqlx::query(
                     "SELECT id, status, reason FROM submissions WHERE job_id = $1 AND provider = $2 AND proof_hash = $3 AND status <> 'MALFORMED' ORDER BY received_at DESC, id LIMIT 1",
                 )

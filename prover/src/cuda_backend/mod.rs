@@ -16,19 +16,21 @@
 //!
 //! Protocol: `zkinfer-cuda probe` exits 0 when a GPU is usable, printing which. `zkinfer-cuda serve` is the
 //! resident worker of batches ([`crate::worker`]: many requests in one process, keys kept by digest).
-//! `zkinfer-cuda prove` reads one
-//! request ([`encode_request`]) on stdin and writes the proof bytes on stdout. A request carries the
-//! transcript to write the proof with (Blake2b or EVM: halo2-axiom-gpu's `create_proof` is generic over
-//! halo2-axiom's `TranscriptWrite`, so both work on the GPU), the settings,
-//! the quantised model, the stored inputs, the binding value, the public instances, the KZG params and the
-//! proving key; the worker rebuilds the circuit and its witness ([`decode_request`]) and checks that it gives
-//! exactly these instances.
+//! `zkinfer-cuda prove` is the same worker serving a single request: it reads the resident worker's key and
+//! proof frames for one proof ([`crate::worker::one_shot_request`]) on stdin, serves them as `serve` does
+//! ([`crate::worker::serve_one_shot`]), and writes the proof bytes on stdout, or exits with the failure's
+//! status ([`crate::worker::STATUS_BAD_REQUEST`] and the others) and its message on stderr. The frames carry
+//! the transcript to write the proof with (Blake2b or EVM: halo2-axiom-gpu's `create_proof` is generic over
+//! halo2-axiom's `TranscriptWrite`, so both work on the GPU), the settings, the quantised model, the stored
+//! inputs, the binding value, the public instances, the KZG params and the proving key; the worker rebuilds
+//! the circuit and its witness and checks that it gives exactly these instances.
 //!
 //! Correct by construction: whatever happens on the GPU, [`CudaBackend::prove`] returns a proof only after
 //! halo2-axiom's CPU verifier has accepted it for the proving key's verifying key and these instances.
 
 use crate::backend::ProverBackend;
 use crate::error::ProverError;
+use crate::worker::{checked_proof, one_shot_request, STATUS_PROVING_FAILED};
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_proofs::plonk::ProvingKey;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
@@ -38,21 +40,10 @@ use std::process::{Command, ExitStatus, Output, Stdio};
 use zkinfer_circuits::circuit::ModelCircuit;
 use zkinfer_verifier::proof_system::TranscriptKind;
 
-mod request;
-
-pub use request::{decode_request, encode_request, Request, RequestError};
-
 /// File name of the worker binary (plus the platform's executable suffix).
 pub const WORKER_NAME: &str = "zkinfer-cuda";
 /// Environment variable naming the worker binary explicitly (else it is looked for next to the program).
 pub const WORKER_ENV: &str = "ZKINFER_CUDA_WORKER";
-
-/// Worker exit code: the request or the command line is malformed (a bug: the two sides disagree).
-pub const EXIT_BAD_REQUEST: u8 = 2;
-/// Worker exit code: halo2-axiom-gpu failed to prove (its error on stderr).
-pub const EXIT_PROVING_FAILED: u8 = 3;
-/// Worker exit code: no usable GPU (the CUDA error on stderr).
-pub const EXIT_NO_GPU: u8 = 4;
 
 /// Proves on an NVIDIA GPU through the `zkinfer-cuda` worker.
 #[derive(Debug, Clone)]
@@ -108,11 +99,16 @@ impl ProverBackend for CudaBackend {
         instances: &[Fr],
         transcript: TranscriptKind,
     ) -> Result<Vec<u8>, ProverError> {
-        let request = encode_request(params, pk, &circuit, instances, transcript)?;
+        let request =
+            one_shot_request(params, pk, &circuit, instances, transcript).map_err(|what| {
+                ProverError::Device {
+                    reason: format!("cannot hand this proof to the GPU worker: {what}"),
+                }
+            })?;
         let out = run_worker(&self.worker, "prove", Some(&request))?;
         if !out.status.success() {
             return Err(match out.status.code() {
-                Some(c) if c == i32::from(EXIT_PROVING_FAILED) => ProverError::GpuProving {
+                Some(c) if c == i32::from(STATUS_PROVING_FAILED) => ProverError::GpuProving {
                     message: summarise(&out.stderr),
                 },
                 _ => {
@@ -127,9 +123,7 @@ impl ProverBackend for CudaBackend {
                 }
             });
         }
-        let proof = out.stdout;
-        check_proof(params, pk, instances, &proof, transcript)?;
-        Ok(proof)
+        checked_proof(params, pk, instances, out.stdout, transcript)
     }
 }
 
@@ -277,25 +271,6 @@ fn summarise(stderr: &[u8]) -> String {
         s.push_str(" ...");
     }
     s
-}
-
-/// Checks a GPU proof with the verifier's one raw check (`zkinfer_verifier::proof_system::check`, the
-/// call `zkinfer verify` ends in): a GPU bug must never leave the worker as a proof.
-fn check_proof(
-    params: &ParamsKZG<Bn256>,
-    pk: &ProvingKey<G1Affine>,
-    instances: &[Fr],
-    proof: &[u8],
-    transcript: TranscriptKind,
-) -> Result<(), ProverError> {
-    use zkinfer_verifier::proof_system::{check, ProofCheckError};
-    match check(params, pk.get_vk(), instances, proof, transcript) {
-        Ok(()) => Ok(()),
-        Err(ProofCheckError::Plonk(source)) => Err(ProverError::GpuProofRejected { source }),
-        Err(ProofCheckError::TrailingBytes) => {
-            Err(ProverError::GpuProofTrailing { extra: proof.len() })
-        }
-    }
 }
 
 #[cfg(test)]

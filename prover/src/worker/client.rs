@@ -32,6 +32,25 @@ pub fn key_fingerprint(
     Ok(h.finalize().into())
 }
 
+/// The request of the one-shot worker ([`super::serve_one_shot`]): the frames a resident worker gets for a
+/// first proof of `circuit`, the key's and the proof's, one after the other.
+pub fn one_shot_request(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    circuit: &ModelCircuit,
+    instances: &[Fr],
+    transcript: TranscriptKind,
+) -> Result<Vec<u8>, String> {
+    let model = circuit.model.as_ref().ok_or("the circuit has no model")?;
+    let (key, digest) = KeyMessage::encode(&circuit.settings, &model.quant, params, pk)?;
+    let proof = ProveMessage::encode(&digest, circuit, instances, transcript)?;
+    let mut request = Vec::with_capacity(16 + key.len() + proof.len());
+    write_frame(&mut request, &key).map_err(|e| e.to_string())?;
+    drop(key);
+    write_frame(&mut request, &proof).map_err(|e| e.to_string())?;
+    Ok(request)
+}
+
 /// A connection to a resident worker: its answers come on `R`, requests go on `W`.
 #[derive(Debug)]
 pub struct WorkerClient<R, W> {

@@ -35,7 +35,7 @@ pub enum FrameError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("unknown transcript {name:?}")]
+    #[error("unknown transcript {name:?} (expected blake2b or evm)")]
     Transcript { name: String },
     #[error("bad input, binding value or instance section length")]
     SectionLength,
@@ -63,6 +63,26 @@ pub enum FrameError {
     },
     #[error("malformed answer")]
     Answer,
+    #[error("reading the request")]
+    Read {
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("a one-shot request is a key frame, then a proof frame, then nothing")]
+    OneShot,
+}
+
+impl FrameError {
+    /// The error with its sources, `: `-separated (what an answer carries back).
+    pub(crate) fn message(&self) -> String {
+        let mut m = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(s) = source {
+            m.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        m
+    }
 }
 
 /// Reads one frame; `None` at a clean end of input (before a frame's first byte).
@@ -142,6 +162,18 @@ fn fr(c: &[u8]) -> Result<Fr, FrameError> {
     Option::<Fr>::from(Fr::from_repr(repr)).ok_or(FrameError::NotAFieldElement)
 }
 
+/// `value` as JSON, checked to parse back to exactly `value` (the worker parses exactly these bytes).
+fn json_exactly<T>(value: &T, what: &str) -> Result<Vec<u8>, String>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq,
+{
+    let bytes = serde_json::to_vec(value).map_err(|e| e.to_string())?;
+    if serde_json::from_slice::<T>(&bytes).ok().as_ref() != Some(value) {
+        return Err(format!("{what} would not survive a JSON round trip"));
+    }
+    Ok(bytes)
+}
+
 /// A `K` frame: a proving key with what it proves.
 #[derive(Debug)]
 pub struct KeyMessage<'a> {
@@ -158,27 +190,22 @@ impl<'a> KeyMessage<'a> {
         params: &ParamsKZG<Bn256>,
         pk: &ProvingKey<G1Affine>,
     ) -> Result<(Vec<u8>, [u8; 32]), String> {
-        let mut body = Vec::new();
-        put(
-            &mut body,
-            &serde_json::to_vec(settings).map_err(|e| e.to_string())?,
-        );
-        put(
-            &mut body,
-            &serde_json::to_vec(quant).map_err(|e| e.to_string())?,
-        );
+        let settings_bytes = json_exactly(settings, "the settings")?;
+        let quant_bytes = json_exactly(quant, "the quantised model")?;
+        // the kind, room for the digest, then the sections
+        let mut frame = vec![0u8; 33];
+        frame[0] = b'K';
+        put(&mut frame, &settings_bytes);
+        put(&mut frame, &quant_bytes);
         let mut p = Vec::new();
         params
             .write_custom(&mut p, SerdeFormat::RawBytes)
             .map_err(|e| e.to_string())?;
-        put(&mut body, &p);
+        put(&mut frame, &p);
         drop(p);
-        put(&mut body, &pk.to_bytes(SerdeFormat::RawBytes));
-        let digest = digest_of(&body);
-        let mut frame = Vec::with_capacity(33 + body.len());
-        frame.push(b'K');
-        frame.extend_from_slice(&digest);
-        frame.extend_from_slice(&body);
+        put(&mut frame, &pk.to_bytes(SerdeFormat::RawBytes));
+        let digest = digest_of(&frame[33..]);
+        frame[1..33].copy_from_slice(&digest);
         Ok((frame, digest))
     }
 

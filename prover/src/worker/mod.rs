@@ -17,12 +17,17 @@
 //!   [`STATUS_PROVING_FAILED`], [`STATUS_NO_GPU`], [`STATUS_UNKNOWN_KEY`]) and the message (UTF-8).
 //!
 //! Every request gets exactly one answer; a failed request leaves the worker serving. End of input ends it.
+//!
+//! The one-shot worker (`zkinfer-cuda prove`, the CUDA backend's path for a single proof) serves one request
+//! the same way ([`serve_one_shot`]): its input is the `K` frame and the `P` frame a resident worker gets for
+//! a first proof ([`one_shot_request`]), read to the end; its output is the proof bytes, or for a failure the
+//! answer's status as its exit code and the message on stderr.
 
 mod client;
 mod frame;
 mod process;
 
-pub use client::{key_fingerprint, WorkerClient};
+pub use client::{key_fingerprint, one_shot_request, WorkerClient};
 pub use frame::{read_frame, write_frame, Answer, FrameError, KeyMessage, ProveMessage};
 pub use process::ResidentProcess;
 
@@ -37,7 +42,7 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::settings::Settings;
-use zkinfer_verifier::proof_system::TranscriptKind;
+use zkinfer_verifier::proof_system::{check, ProofCheckError, TranscriptKind};
 
 /// Answer status: the request is malformed (the two sides disagree).
 pub const STATUS_BAD_REQUEST: u8 = 2;
@@ -182,10 +187,38 @@ pub fn serve<P: ResidentProver>(
     Ok(served)
 }
 
+/// Serves the one request of a one-shot worker ([`one_shot_request`]: a `K` frame, then a `P` frame of that
+/// key) from `input`, read to its end first, as [`serve`] serves them. Returns the proof, or the failing
+/// answer's status and message.
+pub fn serve_one_shot<P: ResidentProver>(
+    prover: &mut P,
+    mut input: impl Read,
+) -> Result<Vec<u8>, (u8, String)> {
+    let bad = |e: FrameError| (STATUS_BAD_REQUEST, e.message());
+    let mut next = |kind: u8| match read_frame(&mut input) {
+        Ok(Some(frame)) if frame.first() == Some(&kind) => Ok(frame),
+        Ok(_) => Err(bad(FrameError::OneShot)),
+        Err(source) => Err(bad(FrameError::Read { source })),
+    };
+    let frames = [next(b'K')?, next(b'P')?];
+    if !matches!(read_frame(&mut input), Ok(None)) {
+        return Err(bad(FrameError::OneShot));
+    }
+    let mut cache = KeyCache::default();
+    let mut proof = Vec::new();
+    for frame in frames {
+        match handle(prover, &mut cache, &frame) {
+            Answer::Proof(p) => proof = p,
+            Answer::Failed { status, message } => return Err((status, message)),
+        }
+    }
+    Ok(proof)
+}
+
 fn handle<P: ResidentProver>(prover: &mut P, cache: &mut KeyCache<P::Key>, frame: &[u8]) -> Answer {
-    let bad = |e: frame::FrameError| Answer::Failed {
+    let bad = |e: FrameError| Answer::Failed {
         status: STATUS_BAD_REQUEST,
-        message: e.to_string(),
+        message: e.message(),
     };
     match frame.first() {
         Some(b'K') => {
@@ -225,7 +258,7 @@ fn handle<P: ResidentProver>(prover: &mut P, cache: &mut KeyCache<P::Key>, frame
                 Err((status, message)) => Answer::Failed { status, message },
             }
         }
-        _ => bad(frame::FrameError::Kind),
+        _ => bad(FrameError::Kind),
     }
 }
 
@@ -236,5 +269,23 @@ pub(crate) fn answer_error(status: u8, message: String) -> ProverError {
         _ => ProverError::Device {
             reason: format!("the resident worker refused a request (status {status}): {message}"),
         },
+    }
+}
+
+/// A worker's proof, once the verifier's one raw check (`zkinfer_verifier::proof_system::check`, the call
+/// `zkinfer verify` ends in) has accepted it: a worker's (or a GPU's) bug must never leave it as a proof.
+pub(crate) fn checked_proof(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    instances: &[Fr],
+    proof: Vec<u8>,
+    transcript: TranscriptKind,
+) -> Result<Vec<u8>, ProverError> {
+    match check(params, pk.get_vk(), instances, &proof, transcript) {
+        Ok(()) => Ok(proof),
+        Err(ProofCheckError::Plonk(source)) => Err(ProverError::GpuProofRejected { source }),
+        Err(ProofCheckError::TrailingBytes) => {
+            Err(ProverError::GpuProofTrailing { extra: proof.len() })
+        }
     }
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use zkinfer_circuits::circuit::ModelCircuit;
-use zkinfer_verifier::proof_system::{check, ProofCheckError, TranscriptKind};
+use zkinfer_verifier::proof_system::TranscriptKind;
 
 /// A worker process serving proofs until dropped.
 #[derive(Debug)]
@@ -127,14 +127,7 @@ impl ProverBackend for ResidentProcess {
             }
             other => other,
         })?;
-        // a worker's bug must never leave it as a proof
-        match check(params, pk.get_vk(), instances, &proof, transcript) {
-            Ok(()) => Ok(proof),
-            Err(ProofCheckError::Plonk(source)) => Err(ProverError::GpuProofRejected { source }),
-            Err(ProofCheckError::TrailingBytes) => {
-                Err(ProverError::GpuProofTrailing { extra: proof.len() })
-            }
-        }
+        super::checked_proof(params, pk, instances, proof, transcript)
     }
 }
 
