@@ -252,6 +252,34 @@ mod tests {
     }
 
     #[test]
+    fn limb_lanes_take_a_small_range_table_and_two_rows_per_element() {
+        let shape = ModelShape {
+            dense: vec![(1, 64, 32), (1, 32, 10)],
+            dots: vec![],
+            lane_rows: 106,
+            tables: 1,
+            instances: 100,
+            lane_mul: false,
+            lane_zadd: false,
+            lane_bool: false,
+            limbs: true,
+        };
+        let c = choose_layout(&shape, Target::Resources, 0, true).expect("fits");
+        // a 2^8-row table and 212 lane rows fit 2^9 rows; values of 17 bits
+        assert_eq!((c.k, c.layout.limb_bits, c.layout.lookup_bits), (9, 8, 17));
+        assert!(lane_height(shape.lane_rows, c.layout.lanes, true) <= usable_rows(c.k));
+        let a = choose_layout(&shape, Target::Accuracy, 0, true).expect("fits");
+        assert_eq!((a.layout.limb_bits, a.layout.lookup_bits), (10, 21));
+        // a model with other functions keeps affine lanes
+        let other = ModelShape {
+            limbs: false,
+            ..shape
+        };
+        let n = choose_layout(&other, Target::Resources, 0, true).expect("fits");
+        assert_eq!((n.layout.limb_bits, n.layout.lookup_bits), (0, 10));
+    }
+
+    #[test]
     fn wide_model_widens_the_tile_before_growing_k() {
         let shape = ModelShape {
             dense: vec![(1, 512, 512)],
@@ -298,7 +326,7 @@ mod tests {
             choose_layout(&shape, Target::Resources, 0, false).expect("fits")
         );
         assert!(matches!(
-            choose_layout(&shape, Target::Resources, MAX_K + 1),
+            choose_layout(&shape, Target::Resources, MAX_K + 1, false),
             Err(CircuitError::LogrowsTooLarge { requested, .. }) if requested == MAX_K + 1
         ));
     }
