@@ -4,7 +4,8 @@
 
 use crate::chips::{
     AffineLaneChip, AffineLaneConfig, DotCells, DotRowFixed, DotTileChip, DotTileConfig, LaneCells,
-    LaneRowFixed, LaneRowValues, LookupTableConfig, MacTileChip, MacTileConfig, TileCells,
+    LaneRowFixed, LaneRowValues, LimbLaneChip, LimbLaneConfig, LimbRowFixed, LookupTableConfig,
+    MacTileChip, MacTileConfig, TileCells,
 };
 use crate::error::{CircuitError, Result};
 use crate::field::fr_from_i128;
@@ -48,7 +49,7 @@ impl CompiledModel {
         }
         let plan = Plan::build(&quant, settings.layout, settings.digest())?;
         let usable = crate::layout::usable_rows(settings.k);
-        let table = LookupTableConfig::rows(&settings.tables, settings.layout.lookup_bits);
+        let table = LookupTableConfig::rows(&table_kinds(settings), settings.layout.table_bits());
         if plan.height() > usable || table > usable || settings.num_instances() > usable {
             return Err(CircuitError::Inconsistent(format!(
                 "{} rows and a {table}-row table do not fit k = {} ({usable} usable rows)",
@@ -75,8 +76,10 @@ pub struct ModelConfig {
     pub table: LookupTableConfig,
     /// The multiply-accumulate tile.
     pub tile: MacTileConfig,
-    /// The affine lanes.
+    /// The affine lanes (none when the layout has limb lanes).
     pub lanes: Vec<AffineLaneConfig>,
+    /// The limb lanes (only when the layout has `limb_bits > 0`).
+    pub limb_lanes: Vec<LimbLaneConfig>,
     /// The dot tile, configured only when the layout has one (`dot_pairs > 0`), after the lanes, so the
     /// constraint systems of models without products of two activations are unchanged.
     pub dot: Option<DotTileConfig>,
@@ -157,25 +160,34 @@ impl Circuit<Fr> for ModelCircuit {
         let bits = l.lookup_bits.clamp(1, 30);
         let table = LookupTableConfig::configure(meta);
         let tile = MacTileConfig::configure(meta, tb, tk);
-        let lanes = (0..lanes)
-            .map(|_| {
-                AffineLaneConfig::configure(
+        let (mut affine, mut limb) = (Vec::new(), Vec::new());
+        for _ in 0..lanes {
+            match l.limb_bits {
+                0 => affine.push(AffineLaneConfig::configure(
                     meta,
                     &table,
                     bits,
                     l.lane_mul,
                     l.lane_zadd,
                     l.lane_bool,
-                )
-            })
-            .collect();
+                )),
+                t => limb.push(LimbLaneConfig::configure(
+                    meta,
+                    &table,
+                    t.clamp(1, 14),
+                    l.lane_mul,
+                    l.lane_bool,
+                )),
+            }
+        }
         let dot = (l.dot_pairs > 0).then(|| DotTileConfig::configure(meta, l.dot_pairs.min(64)));
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         ModelConfig {
             table,
             tile,
-            lanes,
+            lanes: affine,
+            limb_lanes: limb,
             dot,
             instance,
         }
@@ -209,21 +221,36 @@ impl Circuit<Fr> for ModelCircuit {
         let s = &self.settings;
         config
             .table
-            .load(&mut layouter, &s.tables, s.layout.lookup_bits)?;
+            .load(&mut layouter, &table_kinds(s), s.layout.table_bits())?;
         let tile = MacTileChip::construct(config.tile.clone());
-        let lanes: Vec<_> = config
-            .lanes
-            .iter()
-            .cloned()
-            .map(AffineLaneChip::construct)
-            .collect();
+        let lanes = match config.limb_lanes.is_empty() {
+            true => Lanes::Affine(
+                config
+                    .lanes
+                    .iter()
+                    .cloned()
+                    .map(AffineLaneChip::construct)
+                    .collect(),
+            ),
+            false => Lanes::Limb(
+                config
+                    .limb_lanes
+                    .iter()
+                    .cloned()
+                    .map(LimbLaneChip::construct)
+                    .collect(),
+            ),
+        };
         let dot = match (&config.dot, plan.dot_rows.is_empty()) {
             (Some(c), _) => Some(DotTileChip::construct(c.clone())),
             (None, true) => None,
             // the plan has products of two activations, the layout no dot tile
             (None, false) => return Err(Error::Synthesis),
         };
-        let id_tag = s.table_tag(TableKind::Identity).ok_or(Error::Synthesis)?;
+        let tags = Tags {
+            identity: s.table_tag(TableKind::Identity).ok_or(Error::Synthesis)?,
+            relu: s.table_tag(TableKind::Relu),
+        };
         let wit = self.witness.as_deref();
         let to_instance = layouter.assign_region(
             || MODEL_REGION,
@@ -233,7 +260,7 @@ impl Circuit<Fr> for ModelCircuit {
                     Some(dot) => assign_dots(dot, &mut region, plan, wit)?,
                     None => Vec::new(),
                 };
-                let lane_cells = assign_lanes(&lanes, &mut region, plan, wit, id_tag)?;
+                let lane_cells = assign_lanes(&lanes, &mut region, plan, wit, tags)?;
                 let cells = Cells {
                     lanes: &lane_cells,
                     tiles: &tile_cells,
@@ -318,16 +345,39 @@ fn assign_dots(
     Ok(cells)
 }
 
-/// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L`. The settings row's
-/// `a` holds the settings digest and its constant is `-digest` (a full field element, fixed, so the vk
-/// commits to it); its remainder tag is 0 like its activation tag, so `r = q = 0` and `a = digest`
-/// exactly. The binding row's `a` holds the binding value.
+/// The sub-tables of the lookup table: the settings' own, or with limb lanes only the `t`-bit range
+/// (identity) table at tag 1.
+pub fn table_kinds(settings: &Settings) -> Vec<TableKind> {
+    match settings.layout.limb_bits {
+        0 => settings.tables.clone(),
+        _ => vec![TableKind::Identity],
+    }
+}
+
+/// The configured lanes of the layout.
+enum Lanes {
+    Affine(Vec<AffineLaneChip>),
+    Limb(Vec<LimbLaneChip>),
+}
+
+/// Tags of the settings' identity and Relu sub-tables.
+#[derive(Clone, Copy)]
+struct Tags {
+    identity: u64,
+    relu: Option<u64>,
+}
+
+/// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L` (affine lanes) or at
+/// rows `2 (i / L)` and `2 (i / L) + 1` (limb lanes). The settings row's `a` holds the settings digest and
+/// its constant is `-digest` (a full field element, fixed, so the vk commits to it); its remainder tag is
+/// 0 like its activation tag (limb lanes: its limbs are not range-checked but forced to 0), so
+/// `r = q = 0` and `a = digest` exactly. The binding row's `a` holds the binding value.
 fn assign_lanes(
-    lanes: &[AffineLaneChip],
+    lanes: &Lanes,
     region: &mut Region<'_, Fr>,
     plan: &Plan,
     wit: Option<&Witness>,
-    id_tag: u64,
+    tags: Tags,
 ) -> Result<Vec<LaneCells>, Error> {
     let mut lane_cells = Vec::with_capacity(plan.lane_rows.len());
     let settings_lane = plan.settings_lane as usize;
@@ -339,7 +389,7 @@ fn assign_lanes(
             m_ab: fr_from_i128(row.m_ab as i128),
             m_zb: fr_from_i128(row.m_zb as i128),
             boolean: row.boolean,
-            tag_r: id_tag,
+            tag_r: tags.identity,
             tag_q: row.act_tag,
         };
         if i == settings_lane {
@@ -361,8 +411,31 @@ fn assign_lanes(
             // the binding value is a full field element, carried but never used
             values.a = wit.map_or(Value::unknown(), |w| Value::known(w.bind));
         }
-        let n = lanes.len();
-        lane_cells.push(lanes[i % n].assign_row(region, i / n, &fixed, &values)?);
+        let cells = match lanes {
+            Lanes::Affine(lanes) => {
+                let n = lanes.len();
+                lanes[i % n].assign_row(region, i / n, &fixed, &values)?
+            }
+            Lanes::Limb(lanes) => {
+                let n = lanes.len();
+                let limb_fixed = LimbRowFixed {
+                    m_a: fixed.m_a,
+                    m_b: fixed.m_b,
+                    c: fixed.c,
+                    m_ab: fixed.m_ab,
+                    boolean: fixed.boolean,
+                    relu: tags.relu.is_some_and(|t| t == row.act_tag),
+                    // the settings and binding rows (activation tag 0) are not range-checked: their
+                    // limbs are forced to 0
+                    checked: i != settings_lane && row.act_tag != 0,
+                };
+                let limbs = wit
+                    .map(|w| w.limbs.get(i).ok_or(Error::Synthesis))
+                    .transpose()?;
+                lanes[i % n].assign_element(region, i / n, &limb_fixed, &values, limbs)?
+            }
+        };
+        lane_cells.push(cells);
     }
     Ok(lane_cells)
 }

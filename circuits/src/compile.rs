@@ -16,6 +16,10 @@ pub struct CompileOptions {
     pub headroom: f64,
     /// At least `2^min_k` rows (EZKL's `logrows`); 0 for as few as the model needs.
     pub min_k: u32,
+    /// Use limb lanes where the model allows them (its only functions are the identity and Relu): values
+    /// of `2t + 1` bits through a `2^t`-row table, so more precision and fewer rows than one `b`-bit
+    /// table (see [`crate::chips::limb_lane`]). `false` keeps the affine lanes for every model.
+    pub limbs: bool,
 }
 
 impl Default for CompileOptions {
@@ -24,6 +28,7 @@ impl Default for CompileOptions {
             target: Target::Resources,
             headroom: 2.0,
             min_k: 0,
+            limbs: true,
         }
     }
 }
@@ -64,12 +69,30 @@ pub fn compile_graph(
     };
     // A trial: quantise with the target's narrowest tables and count the rows of its plan; the layout
     // is chosen from those counts, and the model re-quantised if the tables grow into the rows k pays for.
+    // Limb lanes when the model allows them and quantises at their width (a model whose fixed-point
+    // values would not fit 62 bits at the wider scales keeps affine lanes).
     let trial_bits = opts.target.min_lookup_bits();
     let trial = quantise_at(trial_bits)?;
-    let choice = choose_layout(&ModelShape::of(&trial)?, opts.target, opts.min_k)?;
-    let quant = match choice.layout.lookup_bits {
-        bits if bits == trial_bits => trial,
-        bits => quantise_at(bits)?,
+    let shape = ModelShape::of(&trial)?;
+    let limbed = match opts.limbs && shape.limbs {
+        true => {
+            let choice = choose_layout(&shape, opts.target, opts.min_k, true)?;
+            quantise_at(choice.layout.lookup_bits)
+                .ok()
+                .map(|quant| (choice, quant))
+        }
+        false => None,
+    };
+    let (choice, quant) = match limbed {
+        Some(found) => found,
+        None => {
+            let choice = choose_layout(&shape, opts.target, opts.min_k, false)?;
+            let quant = match choice.layout.lookup_bits {
+                bits if bits == trial_bits => trial,
+                bits => quantise_at(bits)?,
+            };
+            (choice, quant)
+        }
     };
     let (lane_mul, lane_zadd, lane_bool) = quant.lane_features();
     let io = |ids: &[usize]| -> Vec<IoSpec> {

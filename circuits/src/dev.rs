@@ -21,6 +21,10 @@ use crate::chips::affine_lane::{
     ACTIVATION_LOOKUP, BOOL_CONSTRAINT, BOOL_GATE, LANE_CONSTRAINT, LANE_GATE, REMAINDER_LOOKUP,
 };
 use crate::chips::dot_tile::{DOT_CONSTRAINT, DOT_GATE};
+use crate::chips::limb_lane::{
+    LIMB_ACT_CONSTRAINT, LIMB_BOOL_GATE, LIMB_CONSTRAINT, LIMB_GATE, Q_TOP_CONSTRAINT,
+    R_TOP_CONSTRAINT,
+};
 use crate::chips::mac_tile::{mac_constraint, MAC_GATE};
 use crate::circuit::{
     CompiledModel, ModelCircuit, ModelConfig, DOT_FIRST_ROW, MODEL_REGION, TILE_FIRST_ROW,
@@ -248,10 +252,60 @@ impl MockModel {
             .verify()
     }
 
-    /// The lane (column group) and circuit row of plan lane row `lane_row`.
+    /// The lane (column group) and circuit row of plan lane row `lane_row` (limb lanes: the element's
+    /// first row).
     pub fn lane_position(&self, lane_row: usize) -> (usize, usize) {
-        let lanes = self.config.lanes.len();
-        (lane_row % lanes, lane_row / lanes)
+        match self.config.limb_lanes.len() {
+            0 => {
+                let lanes = self.config.lanes.len();
+                (lane_row % lanes, lane_row / lanes)
+            }
+            lanes => (lane_row % lanes, 2 * (lane_row / lanes)),
+        }
+    }
+
+    /// Constraint `constraint` of the limb lane gate failing on plan lane row `lane_row` (one of
+    /// [`LIMB_CONSTRAINT`], [`LIMB_ACT_CONSTRAINT`], [`Q_TOP_CONSTRAINT`], [`R_TOP_CONSTRAINT`]).
+    ///
+    /// # Panics
+    /// If `constraint` is not one of them (test support).
+    pub fn limb_gate(&self, lane_row: usize, constraint: &'static str) -> Expected {
+        let (lane, row) = self.lane_position(lane_row);
+        let index = [
+            LIMB_CONSTRAINT,
+            LIMB_ACT_CONSTRAINT,
+            Q_TOP_CONSTRAINT,
+            R_TOP_CONSTRAINT,
+        ]
+        .iter()
+        .position(|c| *c == constraint)
+        .expect("a limb lane constraint");
+        let gate = Gate::from((self.gate_index(LIMB_GATE, lane), LIMB_GATE));
+        Expected::Constraint {
+            constraint: Constraint::from((gate, index, constraint)),
+            location: Self::in_model(row),
+        }
+    }
+
+    /// The limb lane's boolean gate failing on plan lane row `lane_row`.
+    pub fn limb_bool_gate(&self, lane_row: usize) -> Expected {
+        let (lane, row) = self.lane_position(lane_row);
+        let gate = Gate::from((self.gate_index(LIMB_BOOL_GATE, lane), LIMB_BOOL_GATE));
+        Expected::Constraint {
+            constraint: Constraint::from((gate, 0, BOOL_CONSTRAINT)),
+            location: Self::in_model(row),
+        }
+    }
+
+    /// A limb lookup (`Q_LIMB_LOOKUP` or `R_LIMB_LOOKUP`) of plan lane row `lane_row` failing on its
+    /// low limb's row (`high = false`) or its high limb's row.
+    pub fn limb_lookup(&self, lane_row: usize, name: &'static str, high: bool) -> Expected {
+        let (lane, row) = self.lane_position(lane_row);
+        Expected::Lookup {
+            name: name.to_string(),
+            lookup_index: self.lookup_index(name, lane),
+            location: Self::in_model(row + high as usize),
+        }
     }
 
     /// The circuit row of plan tile row `tile_row`.
@@ -447,11 +501,17 @@ impl MockModel {
     /// The copy into or out of a cell of plan lane row `lane_row` failing.
     pub fn lane_copy(&self, lane_row: usize, cell: LaneCell) -> Expected {
         let (lane, row) = self.lane_position(lane_row);
-        let l = &self.config.lanes[lane];
+        let (a, b, z) = match self.config.limb_lanes.get(lane) {
+            Some(l) => (l.a, l.b, l.z),
+            None => {
+                let l = &self.config.lanes[lane];
+                (l.a, l.b, l.z)
+            }
+        };
         let column = match cell {
-            LaneCell::A => l.a,
-            LaneCell::B => l.b,
-            LaneCell::Z => l.z,
+            LaneCell::A => a,
+            LaneCell::B => b,
+            LaneCell::Z => z,
         };
         Expected::Permutation {
             column: Column::<Any>::from(column).into(),

@@ -29,7 +29,8 @@ pub const SETTINGS_DIGEST_DOMAIN: &[u8] = b"zkinfer-settings/v1";
 /// The layout shape: how wide the circuit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct LayoutParams {
-    /// Bits of the shared lookup tables: activations and rescale remainders live in `[0, 2^lookup_bits)`.
+    /// Bits of every stored activation and rescale remainder: they live in `[0, 2^lookup_bits)`. Without
+    /// `limb_bits` these are also the bits of the shared lookup tables.
     pub lookup_bits: u32,
     /// Inputs per row of the multiply-accumulate tile (B).
     pub tile_inputs: usize,
@@ -51,10 +52,31 @@ pub struct LayoutParams {
     /// Left out of the JSON when 0, so the settings (and digests) of models without it are unchanged.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub dot_pairs: usize,
+    /// Limb lanes (`chips::limb_lane`): every lane value of `lookup_bits = 2 * limb_bits + 1` bits is
+    /// checked as two `limb_bits`-bit limbs in a `2^limb_bits`-row range table plus a top bit, so
+    /// precision does not cost table rows. Only for models whose sub-tables are the identity and Relu
+    /// (the Relu is the top bit) and without max/min steps. 0: one `lookup_bits`-bit table for everything.
+    /// Left out of the JSON when 0, so the settings (and digests) of models without it are unchanged.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub limb_bits: u32,
 }
 
 fn is_zero(v: &usize) -> bool {
     *v == 0
+}
+
+fn is_zero_u32(v: &u32) -> bool {
+    *v == 0
+}
+
+impl LayoutParams {
+    /// Bits of the lookup table's inputs: `limb_bits` with limb lanes, else `lookup_bits`.
+    pub fn table_bits(&self) -> u32 {
+        match self.limb_bits {
+            0 => self.lookup_bits,
+            t => t,
+        }
+    }
 }
 
 /// A public input or output tensor.
@@ -160,11 +182,23 @@ impl Settings {
         if !(4..=27).contains(&self.k) {
             return Err(SettingsError::K { k: self.k });
         }
-        if !(2..=24).contains(&l.lookup_bits) || l.lookup_bits >= self.k {
+        if !(2..=24).contains(&l.lookup_bits) || l.table_bits() >= self.k {
             return Err(SettingsError::LookupBits {
                 lookup_bits: l.lookup_bits,
                 k: self.k,
             });
+        }
+        if l.limb_bits > 0 {
+            let only_identity_relu = self
+                .tables
+                .iter()
+                .all(|t| matches!(t, TableKind::Identity | TableKind::Relu));
+            if l.lookup_bits != 2 * l.limb_bits + 1 || !only_identity_relu || l.lane_zadd {
+                return Err(SettingsError::Limbs {
+                    limb_bits: l.limb_bits,
+                    lookup_bits: l.lookup_bits,
+                });
+            }
         }
         if !(1..=64).contains(&l.tile_inputs)
             || !(1..=64).contains(&l.tile_outputs)
@@ -220,6 +254,18 @@ pub enum SettingsError {
         lookup_bits: u32,
         /// The circuit's `k`.
         k: u32,
+    },
+    /// Limb lanes with other value bits than `2 * limb_bits + 1`, a sub-table other than the identity and
+    /// Relu, or max/min steps.
+    #[error(
+        "limb_bits = {limb_bits} needs lookup_bits = 2 * limb_bits + 1 (found {lookup_bits}), only the \
+         Identity and Relu tables and no max/min steps"
+    )]
+    Limbs {
+        /// The limb bits found.
+        limb_bits: u32,
+        /// The lookup bits found.
+        lookup_bits: u32,
     },
     /// The tile or lane count is outside its range.
     #[error(

@@ -5,6 +5,7 @@
 //! Ops run in order; inside an op, dot products and lane rows are independent and run in parallel (rayon,
 //! feature `parallel`).
 
+use crate::chips::LimbValues;
 use crate::error::{CircuitError, Result};
 use crate::field::fr_from_i128;
 use crate::layout::{Plan, Src};
@@ -56,6 +57,9 @@ pub struct Witness {
     pub tiles: Vec<TileValues>,
     /// Dot tile rows, aligned with the plan's.
     pub dots: Vec<DotValues>,
+    /// The limbs of every lane row's `q` and `r`, aligned with `lanes`, when the layout has limb lanes
+    /// (`limb_bits > 0`; empty otherwise).
+    pub limbs: Vec<LimbValues>,
     /// Public instances: stored inputs, then stored outputs (the settings digest and the binding value
     /// follow, in `settings_digest` and `bind`).
     pub instances: Vec<i128>,
@@ -298,6 +302,14 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
     w.lanes.push(LaneValues::default());
     w.lanes.push(LaneValues::default());
     debug_assert_eq!(w.lanes.len(), plan.lane_rows.len());
+    if plan.layout.limb_bits > 0 {
+        let t = plan.layout.limb_bits;
+        w.limbs = w
+            .lanes
+            .iter()
+            .map(|l| LimbValues::split(l.q, l.r, t))
+            .collect();
+    }
     let outputs = w.output_values(plan);
     w.instances.extend(outputs);
     Ok(w)

@@ -15,6 +15,15 @@ use zkinfer_circuits::settings::Settings;
 use zkinfer_circuits::witness::{generate, Witness};
 use zkinfer_circuits::Fr;
 
+/// These tests check the affine lanes (the layout of models with function tables), so the model keeps
+/// them instead of the limb lanes its Identity/Relu-only functions would get by default.
+const AFFINE: CompileOptions = CompileOptions {
+    target: zkinfer_circuits::layout::Target::Resources,
+    headroom: 2.0,
+    min_k: 0,
+    limbs: false,
+};
+
 /// Pairs per dot tile row in these tests.
 const PAIRS: usize = 4;
 
@@ -52,7 +61,7 @@ fn build() -> &'static (MockModel, Witness) {
     static BUILT: OnceLock<(MockModel, Witness)> = OnceLock::new();
     BUILT.get_or_init(|| {
         let samples = vec![inputs()];
-        let c = compile_graph(graph(), &samples, &CompileOptions::default()).expect("compiles");
+        let c = compile_graph(graph(), &samples, &AFFINE).expect("compiles");
         assert!(c.settings.layout.dot_pairs > 0, "{:?}", c.settings.layout);
         let mut settings = c.settings;
         settings.layout.dot_pairs = PAIRS;

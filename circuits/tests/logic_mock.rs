@@ -13,6 +13,15 @@ use zkinfer_circuits::graph::{
 };
 use zkinfer_circuits::witness::{generate, Witness};
 
+/// These tests check the affine lanes (the layout of models with function tables), so the model keeps
+/// them instead of the limb lanes its Identity/Relu-only functions would get by default.
+const AFFINE: CompileOptions = CompileOptions {
+    target: zkinfer_circuits::layout::Target::Resources,
+    headroom: 2.0,
+    min_k: 0,
+    limbs: false,
+};
+
 const X: [f64; 6] = [0.5, -0.25, 0.75, -1.0, 0.125, 0.9];
 const Y: [f64; 6] = [0.5, 0.25, -0.75, -0.5, 0.125, 0.3];
 const FLAGS: [f64; 6] = [1.0, 0.0, 1.0, 1.0, 0.0, 0.0];
@@ -85,7 +94,7 @@ fn build() -> &'static (MockModel, Witness) {
     static BUILT: OnceLock<(MockModel, Witness)> = OnceLock::new();
     BUILT.get_or_init(|| {
         let samples = vec![inputs()];
-        let c = compile_graph(graph(), &samples, &CompileOptions::default()).expect("compiles");
+        let c = compile_graph(graph(), &samples, &AFFINE).expect("compiles");
         let model = Arc::new(CompiledModel::new(c.quant, &c.settings).expect("plans"));
         let witness = generate(&model.quant, &model.plan, &inputs()).expect("witness");
         (MockModel::new(c.settings, model), witness)

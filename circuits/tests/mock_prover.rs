@@ -14,6 +14,15 @@ use zkinfer_circuits::layout::Src;
 use zkinfer_circuits::witness::{generate, Witness};
 use zkinfer_circuits::Fr;
 
+/// These tests check the affine lanes (the layout of models with function tables), so the model keeps
+/// them instead of the limb lanes its Identity/Relu-only functions would get by default.
+const AFFINE: CompileOptions = CompileOptions {
+    target: zkinfer_circuits::layout::Target::Resources,
+    headroom: 2.0,
+    min_k: 0,
+    limbs: false,
+};
+
 /// input[1,6] -> Relu (standalone) ; input -> Dense(6->5)+Relu (fused) -> ConstAffine -> Add(residual)
 /// -> Reshape -> Dense(5->3) -> output.
 fn toy_graph() -> Graph {
@@ -84,7 +93,7 @@ fn build() -> &'static (MockModel, Witness) {
             vec![INPUT.to_vec()],
             vec![vec![-0.9, 1.0, -0.5, 0.3, 0.6, -0.7]],
         ];
-        let c = compile_graph(toy_graph(), &samples, &CompileOptions::default()).expect("compiles");
+        let c = compile_graph(toy_graph(), &samples, &AFFINE).expect("compiles");
         let model = Arc::new(CompiledModel::new(c.quant, &c.settings).expect("plans"));
         let witness = generate(&model.quant, &model.plan, &[INPUT.to_vec()]).expect("witness");
         (MockModel::new(c.settings, model), witness)

@@ -97,6 +97,10 @@ pub struct CompileArgs {
     /// widest; default: as few rows as the model needs.
     #[arg(long, value_name = "K")]
     logrows: Option<u32>,
+    /// Keep one table width for every value (affine lanes), even where the model could have limb lanes
+    /// (values of 2t + 1 bits through a 2^t-row table): fewer rows per element, less precision.
+    #[arg(long)]
+    affine_lanes: bool,
 }
 
 impl CompileArgs {
@@ -107,18 +111,22 @@ impl CompileArgs {
         let opts = CompileOptions {
             target: self.target.into(),
             min_k: self.logrows.unwrap_or(0),
+            limbs: !self.affine_lanes,
             ..CompileOptions::default()
         };
         let c =
             pipeline::compile_with(&self.model, &ModelDir::new(&self.out), &self.samples, &opts)?;
         let s = &c.settings;
         println!(
-            "compiled {} -> {}: k = {}, {} rows used, lookup tables 2^{}, MAC tile {}x{}, {} lane(s){}, {} public values",
+            "compiled {} -> {}: k = {}, {} rows used, {}, MAC tile {}x{}, {} lane(s){}, {} public values",
             self.model.display(),
             self.out.display(),
             s.k,
             c.rows,
-            s.layout.lookup_bits,
+            match s.layout.limb_bits {
+                0 => format!("{}-bit values, lookup tables 2^{}", s.layout.lookup_bits, s.layout.lookup_bits),
+                t => format!("{}-bit values in limbs, lookup table 2^{t}", s.layout.lookup_bits),
+            },
             s.layout.tile_inputs,
             s.layout.tile_outputs,
             s.layout.lanes,

@@ -40,7 +40,7 @@ fn bench_reports_every_stage_and_phase() {
     assert_eq!(r["verified"], true);
     let c = &r["circuit"];
     let k = num(c, "k");
-    assert!((10.0..=20.0).contains(&k), "k = {k}");
+    assert!((6.0..=20.0).contains(&k), "k = {k}");
     assert!(num(c, "rows_used") > 0.0 && num(c, "rows_used") <= 2f64.powf(k));
     for f in [
         "advice_columns",

@@ -4,14 +4,18 @@
 //! - [`mac_tile`]: B inputs x K outputs multiply-accumulate per row, weights in fixed columns;
 //! - [`dot_tile`]: P operand pairs per row, exact dot products of two activations (`A @ B`);
 //! - [`affine_lane`]: `a*m_a + b*m_b + c = q*2^bits + r` with r range-checked and `(q, z)` looked up in an
-//!   activation sub-table: rescale + bias + activation, element-wise constant ops, Add/Sub, input checks.
+//!   activation sub-table: rescale + bias + activation, element-wise constant ops, Add/Sub, input checks;
+//! - [`limb_lane`]: the same rescale over two rows, with `q` and `r` of `2t + 1` bits checked as `t`-bit
+//!   limbs and a top bit (the Relu's sign), for models whose only functions are the identity and Relu.
 
 pub mod affine_lane;
 pub mod dot_tile;
+pub mod limb_lane;
 pub mod lookup_table;
 pub mod mac_tile;
 
 pub use affine_lane::{AffineLaneChip, AffineLaneConfig, LaneCells, LaneRowFixed, LaneRowValues};
 pub use dot_tile::{DotCells, DotRowFixed, DotTileChip, DotTileConfig};
+pub use limb_lane::{LimbLaneChip, LimbLaneConfig, LimbRowFixed, LimbValues};
 pub use lookup_table::LookupTableConfig;
 pub use mac_tile::{MacTileChip, MacTileConfig, TileCells};

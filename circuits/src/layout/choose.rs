@@ -63,6 +63,15 @@ impl Target {
             Target::Accuracy => (12, 20),
         }
     }
+
+    /// The narrowest and widest limb tables with limb lanes: values of `2t + 1` bits, 17 to 19 for
+    /// `Resources` (the table sets no floor on k above 2^9 rows), 21 for `Accuracy`.
+    fn limb_bits_range(self) -> (u32, u32) {
+        match self {
+            Target::Resources => (8, 9),
+            Target::Accuracy => (10, 10),
+        }
+    }
 }
 
 /// The chosen shape and its estimated cost.
@@ -98,17 +107,28 @@ pub(super) fn dot_rows(shape: &ModelShape, p: usize) -> usize {
     }
 }
 
-fn table_rows(shape: &ModelShape, bits: u32) -> usize {
-    1 + (1 + shape.tables) * (1usize << bits)
+fn table_rows(shape: &ModelShape, bits: u32, limbs: bool) -> usize {
+    match limbs {
+        // the range table alone
+        true => 1 + (1usize << bits),
+        false => 1 + (1 + shape.tables) * (1usize << bits),
+    }
 }
 
-fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize) -> f64 {
+/// Rows of `lane_rows` lane rows on `l` lanes (two rows per element for limb lanes).
+fn lane_height(lane_rows: usize, l: usize, limbs: bool) -> usize {
+    (1 + limbs as usize) * lane_rows.div_ceil(l)
+}
+
+fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize, limbs: bool) -> f64 {
     // the dot tile: x, y per pair and acc; on per pair, ox, oy, chain, start and the selector
     let (dot_advice, dot_fixed) = match p {
         0 => (0, 0),
         p => (2 * p + 1, p + 5),
     };
-    let advice = b + k + 5 * l + dot_advice;
+    // a limb lane has a, b, z, two limb columns and the top bits; m_a, m_b, c, relu, rc and the selector
+    let lane_advice = 5 + limbs as usize;
+    let advice = b + k + lane_advice * l + dot_advice;
     let extra = shape.lane_mul as usize + shape.lane_zadd as usize + shape.lane_bool as usize;
     let fixed = b * k + 3 + (6 + extra) * l + 3 + dot_fixed;
     let lookups = 2 * l;
@@ -127,14 +147,24 @@ pub fn check_min_k(min_k: u32) -> Result<()> {
     Ok(())
 }
 
-/// Picks the layout for a model shape, with at least `2^min_k` rows (0: as few as fit).
+/// Picks the layout for a model shape, with at least `2^min_k` rows (0: as few as fit), with limb lanes
+/// when `limbs` (and the shape allows them), else affine lanes.
 ///
 /// A larger `min_k` than the model needs (EZKL's `logrows`) buys nothing in soundness but lets the lookup
 /// tables grow into the extra rows, up to the target's widest, which raises precision; it also pins k for
 /// benchmarks that sweep circuit sizes.
-pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<LayoutChoice> {
+pub fn choose_layout(
+    shape: &ModelShape,
+    target: Target,
+    min_k: u32,
+    limbs: bool,
+) -> Result<LayoutChoice> {
     check_min_k(min_k)?;
-    let (min_bits, max_bits) = target.bits_range();
+    let limbs = limbs && shape.limbs;
+    let (min_bits, max_bits) = match limbs {
+        true => target.limb_bits_range(),
+        false => target.bits_range(),
+    };
     let mut best: Option<LayoutChoice> = None;
     let dots: &[usize] = match shape.dots.is_empty() {
         true => &[0],
@@ -142,7 +172,7 @@ pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<L
     };
     for k in min_k.max(6)..=MAX_K {
         let usable = usable_rows(k);
-        if table_rows(shape, min_bits) > usable || shape.instances > usable {
+        if table_rows(shape, min_bits, limbs) > usable || shape.instances > usable {
             continue;
         }
         for &(tb, tk) in &TILES {
@@ -150,10 +180,10 @@ pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<L
                 continue;
             }
             for (&l, &p) in LANES.iter().flat_map(|l| dots.iter().map(move |p| (l, p))) {
-                if shape.lane_rows.div_ceil(l) > usable || dot_rows(shape, p) > usable {
+                if lane_height(shape.lane_rows, l, limbs) > usable || dot_rows(shape, p) > usable {
                     continue;
                 }
-                let cost = (1u64 << k) as f64 * column_cost(shape, tb, tk, l, p);
+                let cost = (1u64 << k) as f64 * column_cost(shape, tb, tk, l, p, limbs);
                 if best.is_none_or(|b| cost < b.cost) {
                     let layout = LayoutParams {
                         lookup_bits: min_bits,
@@ -164,6 +194,7 @@ pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<L
                         lane_zadd: shape.lane_zadd,
                         lane_bool: shape.lane_bool,
                         dot_pairs: p,
+                        limb_bits: 0,
                     };
                     best = Some(LayoutChoice { k, layout, cost });
                 }
@@ -180,9 +211,14 @@ pub fn choose_layout(shape: &ModelShape, target: Target, min_k: u32) -> Result<L
     let usable = usable_rows(choice.k);
     while choice.layout.lookup_bits < max_bits
         && choice.layout.lookup_bits + 1 < choice.k
-        && table_rows(shape, choice.layout.lookup_bits + 1) <= usable
+        && table_rows(shape, choice.layout.lookup_bits + 1, limbs) <= usable
     {
         choice.layout.lookup_bits += 1;
+    }
+    if limbs {
+        // the loop sized the range table; values have two limbs and a top bit
+        choice.layout.limb_bits = choice.layout.lookup_bits;
+        choice.layout.lookup_bits = 2 * choice.layout.limb_bits + 1;
     }
     Ok(choice)
 }
@@ -202,16 +238,45 @@ mod tests {
             lane_mul: false,
             lane_zadd: false,
             lane_bool: false,
+            limbs: true,
         };
-        let c = choose_layout(&shape, Target::Resources, 0).expect("fits");
+        let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
         assert_eq!(c.k, 12);
         assert_eq!(
             (c.layout.tile_inputs, c.layout.tile_outputs, c.layout.lanes),
             (1, 1, 1)
         );
         assert_eq!(c.layout.lookup_bits, 10);
-        let a = choose_layout(&shape, Target::Accuracy, 0).expect("fits");
+        let a = choose_layout(&shape, Target::Accuracy, 0, false).expect("fits");
         assert!(a.layout.lookup_bits >= 12 && a.k > c.k);
+    }
+
+    #[test]
+    fn limb_lanes_take_a_small_range_table_and_two_rows_per_element() {
+        let shape = ModelShape {
+            dense: vec![(1, 64, 32), (1, 32, 10)],
+            dots: vec![],
+            lane_rows: 106,
+            tables: 1,
+            instances: 100,
+            lane_mul: false,
+            lane_zadd: false,
+            lane_bool: false,
+            limbs: true,
+        };
+        let c = choose_layout(&shape, Target::Resources, 0, true).expect("fits");
+        // a 2^8-row table and 212 lane rows fit 2^9 rows; values of 17 bits
+        assert_eq!((c.k, c.layout.limb_bits, c.layout.lookup_bits), (9, 8, 17));
+        assert!(lane_height(shape.lane_rows, c.layout.lanes, true) <= usable_rows(c.k));
+        let a = choose_layout(&shape, Target::Accuracy, 0, true).expect("fits");
+        assert_eq!((a.layout.limb_bits, a.layout.lookup_bits), (10, 21));
+        // a model with other functions keeps affine lanes
+        let other = ModelShape {
+            limbs: false,
+            ..shape
+        };
+        let n = choose_layout(&other, Target::Resources, 0, true).expect("fits");
+        assert_eq!((n.layout.limb_bits, n.layout.lookup_bits), (0, 10));
     }
 
     #[test]
@@ -225,13 +290,14 @@ mod tests {
             lane_mul: false,
             lane_zadd: false,
             lane_bool: false,
+            limbs: true,
         };
-        let c = choose_layout(&shape, Target::Resources, 0).expect("fits");
+        let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
         let tile = c.layout.tile_inputs * c.layout.tile_outputs;
         assert!(tile > 1, "262k MACs need a wide tile: {c:?}");
         assert!(tile_rows(&shape, c.layout.tile_inputs, c.layout.tile_outputs) <= usable_rows(c.k));
         // tables grow into the rows the MACs already pay for
-        assert!(table_rows(&shape, c.layout.lookup_bits) <= usable_rows(c.k));
+        assert!(table_rows(&shape, c.layout.lookup_bits, false) <= usable_rows(c.k));
     }
 
     #[test]
@@ -245,21 +311,22 @@ mod tests {
             lane_mul: false,
             lane_zadd: false,
             lane_bool: false,
+            limbs: true,
         };
-        let c = choose_layout(&shape, Target::Resources, 16).expect("fits");
+        let c = choose_layout(&shape, Target::Resources, 16, false).expect("fits");
         assert_eq!(c.k, 16);
         assert!(
             c.layout.lookup_bits > 10,
             "tables grow into the rows: {c:?}"
         );
-        assert!(table_rows(&shape, c.layout.lookup_bits) <= usable_rows(16));
+        assert!(table_rows(&shape, c.layout.lookup_bits, false) <= usable_rows(16));
         // a min_k below what the model needs changes nothing
         assert_eq!(
-            choose_layout(&shape, Target::Resources, 8).expect("fits"),
-            choose_layout(&shape, Target::Resources, 0).expect("fits")
+            choose_layout(&shape, Target::Resources, 8, false).expect("fits"),
+            choose_layout(&shape, Target::Resources, 0, false).expect("fits")
         );
         assert!(matches!(
-            choose_layout(&shape, Target::Resources, MAX_K + 1),
+            choose_layout(&shape, Target::Resources, MAX_K + 1, false),
             Err(CircuitError::LogrowsTooLarge { requested, .. }) if requested == MAX_K + 1
         ));
     }
@@ -275,12 +342,13 @@ mod tests {
             lane_mul: false,
             lane_zadd: false,
             lane_bool: false,
+            limbs: true,
         };
-        let c = choose_layout(&shape, Target::Resources, 0).expect("fits");
+        let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
         assert_eq!(c.layout.dot_pairs, 0, "no products, no dot tile");
         // 4 products of [2, 8, 16] @ [2, 16, 8]: 512 dot products of 16 terms
         shape.dots = vec![(128, 16); 4];
-        let c = choose_layout(&shape, Target::Resources, 0).expect("fits");
+        let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
         let p = c.layout.dot_pairs;
         assert!(p > 0 && dot_rows(&shape, p) <= usable_rows(c.k), "{c:?}");
         assert_eq!(dot_rows(&shape, 4), 1 + 512 * 4);

@@ -101,7 +101,8 @@ pub struct OpSpan {
 pub struct Plan {
     /// The layout the plan is made for.
     pub layout: LayoutParams,
-    /// Every lane row; row `i` is assigned to lane `i % L` at circuit row `i / L`.
+    /// Every lane row; row `i` is assigned to lane `i % L` at circuit row `i / L` (limb lanes: rows
+    /// `2 (i / L)` and `2 (i / L) + 1`).
     pub lane_rows: Vec<LaneRow>,
     /// Every tile row; row `i` is assigned at circuit row `i + 1`.
     pub tile_rows: Vec<TileRow>,
@@ -167,9 +168,10 @@ impl Plan {
         });
     }
 
-    /// Rows the lanes occupy.
+    /// Rows the lanes occupy (a limb lane takes two rows per element).
     pub fn lane_height(&self) -> usize {
-        self.lane_rows.len().div_ceil(self.layout.lanes)
+        let per = 1 + (self.layout.limb_bits > 0) as usize;
+        per * self.lane_rows.len().div_ceil(self.layout.lanes)
     }
 
     /// Rows the circuit needs (lanes, tile and dot tile side by side; both tiles start at row 1).

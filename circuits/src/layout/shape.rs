@@ -5,7 +5,7 @@
 use super::plan::Plan;
 use crate::error::Result;
 use crate::quant::{QOp, QuantModel};
-use crate::settings::LayoutParams;
+use crate::settings::{LayoutParams, TableKind};
 
 /// The structure that decides rows: dot-product groups (their tile rows depend on the tile's shape, which
 /// the layout chooses), lane rows, sub-tables and instances.
@@ -28,6 +28,9 @@ pub struct ModelShape {
     pub lane_zadd: bool,
     /// Boolean rows (comparisons, logic, selections, boolean inputs) are used.
     pub lane_bool: bool,
+    /// The model can have limb lanes: its only sub-tables are the identity and Relu, with no max/min
+    /// steps (see [`crate::chips::limb_lane`]).
+    pub limbs: bool,
 }
 
 /// The widest tile the layout tries: the trial plan uses it, so that it plans the fewest tile rows (lane
@@ -50,6 +53,7 @@ impl ModelShape {
                 true => TRIAL_TILE.0,
                 false => 0,
             },
+            limb_bits: 0,
         };
         // only the row counts matter here: the digest of the final settings is not known yet
         let plan = Plan::build(qm, trial, crate::Fr::zero())?;
@@ -80,6 +84,11 @@ impl ModelShape {
             lane_mul,
             lane_zadd,
             lane_bool,
+            limbs: !lane_zadd
+                && qm
+                    .tables
+                    .iter()
+                    .all(|t| matches!(t, TableKind::Identity | TableKind::Relu)),
         })
     }
 }

@@ -212,6 +212,16 @@ pub(crate) fn quantise_mul(
     let m = 1i128 << shift;
     let (oa, ob) = (enc.0.offset as i128, enc.1.offset as i128);
     let c = m * oa * ob + offset_terms(pre, b);
+    let fits = |v: i128| i64::try_from(v).is_ok();
+    if ![c, m * ob, m * oa, m].into_iter().all(fits) {
+        return Err(CircuitError::Node {
+            node,
+            message: format!(
+                "the product's coefficients do not fit 62 bits at {b}-bit values (scale 2^{})",
+                pre.scale
+            ),
+        });
+    }
     Ok(QLane {
         node,
         a: inputs.0,

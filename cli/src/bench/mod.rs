@@ -61,6 +61,9 @@ pub struct BenchArgs {
     /// At least 2^K rows (as `zkinfer compile --logrows`): pins the circuit size, e.g. for a size sweep.
     #[arg(long, value_name = "K")]
     pub logrows: Option<u32>,
+    /// As `zkinfer compile --affine-lanes`: one table width for every value, no limb lanes.
+    #[arg(long)]
+    pub affine_lanes: bool,
 }
 
 /// The compile target (`--target`).
@@ -179,6 +182,7 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
         let opts = CompileOptions {
             target,
             min_k: a.logrows.unwrap_or(0),
+            limbs: !a.affine_lanes,
             ..CompileOptions::default()
         };
         Ok(pipeline::compile_with(&a.model, md, &samples, &opts)?)

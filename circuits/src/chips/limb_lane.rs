@@ -1,0 +1,286 @@
+//! The limb lane: one output element per **two** rows, with values of `bits = 2t + 1` bits checked through
+//! a `2^t`-row range table, so precision does not cost table rows. On the element's first row (the gate's
+//! row) and the next:
+//!
+//! ```text
+//!            a  b  z  lq     lr     top     | m_a m_b c [m_ab] [is_bool] relu rc
+//!   row 2j:  a  b  z  q_lo   r_lo   q_top   |  (per element)               rc
+//!   row 2j+1          q_hi   r_hi   r_top   |                              rc
+//! ```
+//!
+//! with `q = q_lo + 2^t q_hi + 2^(2t) q_top` and `r` the same. Gate "limb lane" (on the first row):
+//! - "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r": the rescale, as in the affine lane;
+//! - "z = act(q)": `z = q` (identity), or `z = q_top * (q_lo + 2^t q_hi)` (Relu: with the zero point at
+//!   `2^(2t)`, the top bit is the sign, and `max(q - 2^(2t), 0)` is the low `2t` bits when it is set);
+//! - "q top bit" and "r top bit": `top * (rc - top) = 0`: a bit where the row is range-checked (`rc = 1`),
+//!   and 0 where it is not (`rc = 0`: the settings and binding rows).
+//!
+//! Lookups "limb range q" and "limb range r": `(rc, lq, lq)` and `(rc, lr, lr)` on every row, in the
+//! shared table whose tag 1 holds the identity over `[0, 2^t)` and tag 0 only `(0, 0, 0)`. So with
+//! `rc = 1` every limb is in `[0, 2^t)` (both bounds) and `q, r` in `[0, 2^bits)`: the division by
+//! `2^bits` is exact over the integers, as in the affine lane; with `rc = 0` every limb is 0, so `q = r = 0`
+//! and the gate pins `a` to `-c` (the settings digest) or to nothing at all (the binding row, `m_a = 0`).
+//!
+//! Optional, as in the affine lane: the product term (`lane_mul`) and the boolean gate (`lane_bool`:
+//! `is_bool * q * (1 - q) = 0`, the comparisons' sign bit). Max/min steps and function tables need the
+//! affine lane's full-width table. Degrees: 4 (gate), 3 (top bits, boolean), 3 (lookups).
+
+use super::lookup_table::LookupTableConfig;
+use super::{LaneCells, LaneRowValues};
+use crate::field::fr_from_i128;
+use crate::Fr;
+use halo2_proofs::circuit::{Region, Value};
+use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
+use halo2_proofs::poly::Rotation;
+
+/// Name of the limb lane gate.
+pub const LIMB_GATE: &str = "limb lane";
+/// The rescale constraint.
+pub const LIMB_CONSTRAINT: &str = "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r";
+/// The activation constraint.
+pub const LIMB_ACT_CONSTRAINT: &str = "z = act(q)";
+/// `q`'s top bit is a bit (0 where the row is not range-checked).
+pub const Q_TOP_CONSTRAINT: &str = "q top bit";
+/// `r`'s top bit is a bit (0 where the row is not range-checked).
+pub const R_TOP_CONSTRAINT: &str = "r top bit";
+/// Name of the gate that makes a limb lane's quotient boolean.
+pub const LIMB_BOOL_GATE: &str = "limb boolean";
+/// Name of the lookup of `q`'s limbs.
+pub const Q_LIMB_LOOKUP: &str = "limb range q";
+/// Name of the lookup of `r`'s limbs.
+pub const R_LIMB_LOOKUP: &str = "limb range r";
+
+/// The limbs of one element: `[lo, hi, top]` of `q` and of `r`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LimbValues {
+    /// `q = q[0] + 2^t q[1] + 2^(2t) q[2]`.
+    pub q: [i128; 3],
+    /// `r = r[0] + 2^t r[1] + 2^(2t) r[2]`.
+    pub r: [i128; 3],
+}
+
+impl LimbValues {
+    /// Splits `q` and `r` into `t`-bit limbs and what is left above them (a bit when the value is in
+    /// `[0, 2^(2t+1))`).
+    pub fn split(q: i128, r: i128, t: u32) -> Self {
+        let mask = (1i128 << t) - 1;
+        let limbs = |v: i128| [v & mask, (v >> t) & mask, v >> (2 * t)];
+        Self {
+            q: limbs(q),
+            r: limbs(r),
+        }
+    }
+}
+
+/// The fixed part of an element.
+#[derive(Debug, Clone, Copy)]
+pub struct LimbRowFixed {
+    /// Coefficient of `a`.
+    pub m_a: Fr,
+    /// Coefficient of `b`.
+    pub m_b: Fr,
+    /// Constant term.
+    pub c: Fr,
+    /// Product coefficient (ignored without the `m_ab` column).
+    pub m_ab: Fr,
+    /// `q` must be boolean (ignored without the `is_bool` column).
+    pub boolean: bool,
+    /// The activation is Relu (else the identity).
+    pub relu: bool,
+    /// The limbs are range-checked (false: they are 0; the settings and binding rows).
+    pub checked: bool,
+}
+
+/// Columns, gate and lookups of one limb lane.
+#[derive(Debug, Clone)]
+pub struct LimbLaneConfig {
+    /// Input `a` (copied in).
+    pub a: Column<Advice>,
+    /// Input `b` (copied in; 0 when unused).
+    pub b: Column<Advice>,
+    /// Output `z = act(q)`, copied out.
+    pub z: Column<Advice>,
+    /// Limbs of `q`: low on the first row, high on the second.
+    pub lq: Column<Advice>,
+    /// Limbs of `r`.
+    pub lr: Column<Advice>,
+    /// Top bits: `q`'s on the first row, `r`'s on the second.
+    pub top: Column<Advice>,
+    /// Coefficient of `a`.
+    pub m_a: Column<Fixed>,
+    /// Coefficient of `b`.
+    pub m_b: Column<Fixed>,
+    /// Constant term.
+    pub c: Column<Fixed>,
+    /// 1 where the activation is Relu.
+    pub relu: Column<Fixed>,
+    /// Range-check tag of both rows (1 checked, 0 forced to 0).
+    pub rc: Column<Fixed>,
+    /// Product coefficient (only with `lane_mul`).
+    pub m_ab: Option<Column<Fixed>>,
+    /// 1 where `q` must be boolean (only with `lane_bool`).
+    pub is_bool: Option<Column<Fixed>>,
+    /// Enables the gate on an element's first row.
+    pub enable: Selector,
+    /// Bits of a limb (`t`).
+    pub limb_bits: u32,
+}
+
+impl LimbLaneConfig {
+    /// Allocates a limb lane with `t = limb_bits`, checked against `table` (tag 1: `[0, 2^t)`).
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        table: &LookupTableConfig,
+        limb_bits: u32,
+        mul: bool,
+        boolean: bool,
+    ) -> Self {
+        let [a, b, z, lq, lr, top] = [(); 6].map(|_| meta.advice_column());
+        let [m_a, m_b, c, relu, rc] = [(); 5].map(|_| meta.fixed_column());
+        let m_ab = mul.then(|| meta.fixed_column());
+        let is_bool = boolean.then(|| meta.fixed_column());
+        let enable = meta.selector();
+        for col in [a, b, z] {
+            meta.enable_equality(col);
+        }
+        let t = limb_bits;
+        let pow = |e: u32| Expression::Constant(fr_from_i128(1i128 << e));
+        let bits = 2 * t + 1;
+        // a value from its limbs in `col` (low, high) and its top bit at `top_rot`
+        let value = |m: &mut halo2_proofs::plonk::VirtualCells<'_, Fr>,
+                     col: Column<Advice>,
+                     top_rot: Rotation| {
+            m.query_advice(col, Rotation::cur())
+                + m.query_advice(col, Rotation::next()) * pow(t)
+                + m.query_advice(top, top_rot) * pow(2 * t)
+        };
+        meta.create_gate(LIMB_GATE, |m| {
+            let en = m.query_selector(enable);
+            let (av, bv, zv) = (
+                m.query_advice(a, Rotation::cur()),
+                m.query_advice(b, Rotation::cur()),
+                m.query_advice(z, Rotation::cur()),
+            );
+            let q = value(m, lq, Rotation::cur());
+            let r = value(m, lr, Rotation::next());
+            let mut lhs = av.clone() * m.query_fixed(m_a, Rotation::cur())
+                + bv.clone() * m.query_fixed(m_b, Rotation::cur())
+                + m.query_fixed(c, Rotation::cur());
+            if let Some(col) = m_ab {
+                lhs = lhs + av * bv * m.query_fixed(col, Rotation::cur());
+            }
+            let is_relu = m.query_fixed(relu, Rotation::cur());
+            let one = Expression::Constant(Fr::one());
+            let (q_top, r_top) = (
+                m.query_advice(top, Rotation::cur()),
+                m.query_advice(top, Rotation::next()),
+            );
+            let low =
+                m.query_advice(lq, Rotation::cur()) + m.query_advice(lq, Rotation::next()) * pow(t);
+            let act = (one - is_relu.clone()) * q.clone() + is_relu * q_top.clone() * low;
+            let (rc0, rc1) = (
+                m.query_fixed(rc, Rotation::cur()),
+                m.query_fixed(rc, Rotation::next()),
+            );
+            vec![
+                (LIMB_CONSTRAINT, en.clone() * (lhs - q * pow(bits) - r)),
+                (LIMB_ACT_CONSTRAINT, en.clone() * (zv - act)),
+                (Q_TOP_CONSTRAINT, en.clone() * q_top.clone() * (rc0 - q_top)),
+                (R_TOP_CONSTRAINT, en * r_top.clone() * (rc1 - r_top)),
+            ]
+        });
+        if let Some(col) = is_bool {
+            meta.create_gate(LIMB_BOOL_GATE, |m| {
+                let q = value(m, lq, Rotation::cur());
+                let sel = m.query_fixed(col, Rotation::cur());
+                let one = Expression::Constant(Fr::one());
+                vec![(
+                    super::affine_lane::BOOL_CONSTRAINT,
+                    sel * q.clone() * (one - q),
+                )]
+            });
+        }
+        for (name, col) in [(Q_LIMB_LOOKUP, lq), (R_LIMB_LOOKUP, lr)] {
+            meta.lookup(name, |m| {
+                let tag = m.query_fixed(rc, Rotation::cur());
+                let v = m.query_advice(col, Rotation::cur());
+                vec![(tag, table.tag), (v.clone(), table.x), (v, table.y)]
+            });
+        }
+        Self {
+            a,
+            b,
+            z,
+            lq,
+            lr,
+            top,
+            m_a,
+            m_b,
+            c,
+            relu,
+            rc,
+            m_ab,
+            is_bool,
+            enable,
+            limb_bits,
+        }
+    }
+}
+
+/// Assigns limb lane elements.
+#[derive(Debug, Clone)]
+pub struct LimbLaneChip {
+    config: LimbLaneConfig,
+}
+
+impl LimbLaneChip {
+    /// A chip assigning elements of one configured limb lane.
+    pub fn construct(config: LimbLaneConfig) -> Self {
+        Self { config }
+    }
+
+    /// Assigns element `j` of the lane (rows `2j` and `2j + 1`). `limbs` is `None` at key generation.
+    pub fn assign_element(
+        &self,
+        region: &mut Region<'_, Fr>,
+        j: usize,
+        fixed: &LimbRowFixed,
+        values: &LaneRowValues,
+        limbs: Option<&LimbValues>,
+    ) -> Result<LaneCells, Error> {
+        let c = &self.config;
+        let row = 2 * j;
+        c.enable.enable(region, row)?;
+        let optional = c.m_ab.map(|col| (col, fixed.m_ab));
+        for (col, v) in [(c.m_a, fixed.m_a), (c.m_b, fixed.m_b), (c.c, fixed.c)]
+            .into_iter()
+            .chain(optional)
+        {
+            if v != Fr::zero() {
+                region.assign_fixed(col, row, v);
+            }
+        }
+        if let (Some(col), true) = (c.is_bool, fixed.boolean) {
+            region.assign_fixed(col, row, Fr::one());
+        }
+        if fixed.relu {
+            region.assign_fixed(c.relu, row, Fr::one());
+        }
+        if fixed.checked {
+            region.assign_fixed(c.rc, row, Fr::one());
+            region.assign_fixed(c.rc, row + 1, Fr::one());
+        }
+        let a = region.assign_advice(c.a, row, values.a).cell();
+        let b = region.assign_advice(c.b, row, values.b).cell();
+        let z = region.assign_advice(c.z, row, values.z).cell();
+        let cell = |v: Option<i128>| v.map_or(Value::unknown(), |v| Value::known(fr_from_i128(v)));
+        let (q, r) = (limbs.map(|l| l.q), limbs.map(|l| l.r));
+        region.assign_advice(c.lq, row, cell(q.map(|q| q[0])));
+        region.assign_advice(c.lq, row + 1, cell(q.map(|q| q[1])));
+        region.assign_advice(c.top, row, cell(q.map(|q| q[2])));
+        region.assign_advice(c.lr, row, cell(r.map(|r| r[0])));
+        region.assign_advice(c.lr, row + 1, cell(r.map(|r| r[1])));
+        region.assign_advice(c.top, row + 1, cell(r.map(|r| r[2])));
+        Ok(LaneCells { a, b, z })
+    }
+}
