@@ -54,8 +54,9 @@ pub struct LayoutParams {
     pub dot_pairs: usize,
     /// Limb lanes (`chips::limb_lane`): every lane value of `lookup_bits = 2 * limb_bits + 1` bits is
     /// checked as two `limb_bits`-bit limbs in a `2^limb_bits`-row range table plus a top bit, so
-    /// precision does not cost table rows. Only for models whose sub-tables are the identity and Relu
-    /// (the Relu is the top bit) and without max/min steps. 0: one `lookup_bits`-bit table for everything.
+    /// precision does not cost table rows. Only for models whose sub-tables are the identity, Relu
+    /// and the max/min steps (all of them the top bit: a sign decision). 0: one `lookup_bits`-bit table for
+    /// everything.
     /// Left out of the JSON when 0, so the settings (and digests) of models without it are unchanged.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub limb_bits: u32,
@@ -189,11 +190,11 @@ impl Settings {
             });
         }
         if l.limb_bits > 0 {
-            let only_identity_relu = self
+            let no_functions = self
                 .tables
                 .iter()
-                .all(|t| matches!(t, TableKind::Identity | TableKind::Relu));
-            if l.lookup_bits != 2 * l.limb_bits + 1 || !only_identity_relu || l.lane_zadd {
+                .all(|t| !matches!(t, TableKind::Func { .. }));
+            if l.lookup_bits != 2 * l.limb_bits + 1 || !no_functions {
                 return Err(SettingsError::Limbs {
                     limb_bits: l.limb_bits,
                     lookup_bits: l.lookup_bits,
@@ -255,11 +256,10 @@ pub enum SettingsError {
         /// The circuit's `k`.
         k: u32,
     },
-    /// Limb lanes with other value bits than `2 * limb_bits + 1`, a sub-table other than the identity and
-    /// Relu, or max/min steps.
+    /// Limb lanes with other value bits than `2 * limb_bits + 1`, or a function sub-table.
     #[error(
-        "limb_bits = {limb_bits} needs lookup_bits = 2 * limb_bits + 1 (found {lookup_bits}), only the \
-         Identity and Relu tables and no max/min steps"
+        "limb_bits = {limb_bits} needs lookup_bits = 2 * limb_bits + 1 (found {lookup_bits}) and no \
+         function tables (only Identity, Relu and the max/min steps)"
     )]
     Limbs {
         /// The limb bits found.

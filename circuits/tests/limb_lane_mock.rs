@@ -1,11 +1,12 @@
 //! MockProver tests of the limb lane (`chips::limb_lane`): a model that compiles to limb lanes by default
-//! (Dense + Relu, Dense, a comparison with a constant). A correct witness passes and matches the float
+//! (Dense + Relu, Dense, a comparison with a constant, an element-wise maximum). A correct witness passes and matches the float
 //! model to within the values' 2^-15 resolution; each forged witness fails on exactly the constraint or
 //! lookup that guards it, at the row of the forged cell:
 //! - a wrong quotient: the rescale constraint;
 //! - a quotient off by one with a compensating remainder (-1 or 2^bits): the remainder's top bit;
 //! - a limb out of range with the value unchanged (low and high limbs): the limb lookups;
-//! - a Relu output that is not the Relu of its quotient: the activation constraint;
+//! - a Relu output that is not the Relu of its quotient, a maximum that is not the larger operand: the
+//!   activation constraint;
 //! - a non-boolean comparison bit: the boolean gate;
 //! - another settings digest in the instance: the settings row's top bit or limb lookups (its limbs are
 //!   forced to 0), so keys made for one settings file never verify a proof about another.
@@ -20,7 +21,7 @@ use zkinfer_circuits::chips::LimbValues;
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::compile::{compile_graph, CompileOptions};
 use zkinfer_circuits::dev::{assert_fails_with, MockModel};
-use zkinfer_circuits::graph::{Compare, CompareKind, Dense, Graph, Op, Relu};
+use zkinfer_circuits::graph::{Binary, BinaryKind, Compare, CompareKind, Dense, Graph, Op, Relu};
 use zkinfer_circuits::settings::TableKind;
 use zkinfer_circuits::witness::{generate, Witness};
 use zkinfer_circuits::Fr;
@@ -38,7 +39,8 @@ fn dense(n: usize, m: usize, seed: usize) -> Dense {
     }
 }
 
-/// x[1,8] -> Dense(8->6) + Relu (fused) -> Dense(6->4) -> output; x > 0.2 -> output.
+/// x[1,8] -> Dense(8->6) + Relu (fused) -> Dense(6->4) -> output; x > 0.2 -> output; the maximum of
+/// that Dense and another Dense(8->4) of x -> output.
 fn graph() -> Graph {
     let mut g = Graph::new("limbs");
     let x = g.add_input("x", vec![1, 8]);
@@ -58,7 +60,16 @@ fn graph() -> Graph {
     let flags = g
         .add_node("gt_const", "Greater", gt, vec![x], "flags")
         .expect("gt");
-    g.outputs = vec![y, flags];
+    let y3 = g
+        .add_node("fc3", "Gemm", Op::Dense(dense(8, 4, 3)), vec![x], "y3")
+        .expect("fc3");
+    let max = Op::Binary(Binary {
+        kind: BinaryKind::Max,
+    });
+    let mx = g
+        .add_node("max", "Max", max, vec![y, y3], "mx")
+        .expect("max");
+    g.outputs = vec![y, flags, mx];
     g
 }
 
@@ -114,9 +125,14 @@ fn the_model_gets_limb_lanes_and_a_correct_witness_passes() {
     assert!(l.limb_bits > 0, "{l:?}");
     assert_eq!(l.lookup_bits, 2 * l.limb_bits + 1);
     assert!(l.lane_bool, "the comparison has boolean rows");
+    assert!(l.lane_zadd, "the maximum reads b in its activation");
     assert_eq!(
         m.settings().tables,
-        vec![TableKind::Identity, TableKind::Relu]
+        vec![
+            TableKind::Identity,
+            TableKind::Relu,
+            TableKind::MaxStep { halve: false }
+        ]
     );
     assert_eq!(m.verify(w.clone()), Ok(()));
 }
@@ -201,6 +217,17 @@ fn a_relu_output_that_is_not_the_relu_of_its_quotient_fails_the_activation() {
     f.lanes[i].z = w.limbs[i].q[0] + (w.limbs[i].q[1] << t_bits(m));
     // z is copied into the next layer's tile, which now disagrees (copy failures are allowed)
     assert_fails_with(m.verify(f), &[m.limb_gate(i, LIMB_ACT_CONSTRAINT)]);
+}
+
+#[test]
+fn a_wrong_maximum_fails_the_activation() {
+    let (m, w) = build();
+    // every element of the maximum: claiming the other operand (or anything else) breaks z = b + step
+    for i in rows_of(m, "max") {
+        let mut f = w.clone();
+        f.lanes[i].z += 1;
+        assert_fails_with(m.verify(f), &[m.limb_gate(i, LIMB_ACT_CONSTRAINT)]);
+    }
 }
 
 #[test]

@@ -10,8 +10,10 @@
 //!
 //! with `q = q_lo + 2^t q_hi + 2^(2t) q_top` and `r` the same. Gate "limb lane" (on the first row):
 //! - "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r": the rescale, as in the affine lane;
-//! - "z = act(q)": `z = q` (identity), or `z = q_top * (q_lo + 2^t q_hi)` (Relu: with the zero point at
-//!   `2^(2t)`, the top bit is the sign, and `max(q - 2^(2t), 0)` is the low `2t` bits when it is set);
+//! - "z = act(q)": `z = q` (identity), or `z = h * q_top * (q_lo + 2^t q_hi)` (Relu with `h = 1`: with the
+//!   zero point at `2^(2t)`, the top bit is the sign, and `max(q - 2^(2t), 0)` is the low `2t` bits when it
+//!   is set); with `lane_zadd`, plus `b * m_zb`, so that `max(a, b) = b + h * relu((a - b) / h)` and
+//!   `min(a, b) = b - h * relu((b - a) / h)` take one element (`h = 2` when the difference was halved);
 //! - "q top bit" and "r top bit": `top * (rc - top) = 0`: a bit where the row is range-checked (`rc = 1`),
 //!   and 0 where it is not (`rc = 0`: the settings and binding rows).
 //!
@@ -21,9 +23,10 @@
 //! `2^bits` is exact over the integers, as in the affine lane; with `rc = 0` every limb is 0, so `q = r = 0`
 //! and the gate pins `a` to `-c` (the settings digest) or to nothing at all (the binding row, `m_a = 0`).
 //!
-//! Optional, as in the affine lane: the product term (`lane_mul`) and the boolean gate (`lane_bool`:
-//! `is_bool * q * (1 - q) = 0`, the comparisons' sign bit). Max/min steps and function tables need the
-//! affine lane's full-width table. Degrees: 4 (gate), 3 (top bits, boolean), 3 (lookups).
+//! Optional, as in the affine lane: the product term (`lane_mul`), the max/min steps (`lane_zadd`: fixed
+//! `m_zb` and `h`) and the boolean gate (`lane_bool`: `is_bool * q * (1 - q) = 0`, the comparisons' sign
+//! bit). Function tables need the affine lane's full-width table. Degrees: 4 (gate), 3 (top bits,
+//! boolean), 3 (lookups).
 
 use super::lookup_table::LookupTableConfig;
 use super::{LaneCells, LaneRowValues};
@@ -85,8 +88,13 @@ pub struct LimbRowFixed {
     pub m_ab: Fr,
     /// `q` must be boolean (ignored without the `is_bool` column).
     pub boolean: bool,
-    /// The activation is Relu (else the identity).
+    /// The activation has the Relu form `h * top * (q mod 2^(2t))` (Relu, max/min steps; else the
+    /// identity).
     pub relu: bool,
+    /// `h`: 1 for Relu, `±1` or `±2` for the max/min steps (ignored without the `h` column).
+    pub h: Fr,
+    /// Coefficient of `b` added to the activation (ignored without the `m_zb` column).
+    pub m_zb: Fr,
     /// The limbs are range-checked (false: they are 0; the settings and binding rows).
     pub checked: bool,
 }
@@ -120,6 +128,10 @@ pub struct LimbLaneConfig {
     pub m_ab: Option<Column<Fixed>>,
     /// 1 where `q` must be boolean (only with `lane_bool`).
     pub is_bool: Option<Column<Fixed>>,
+    /// Coefficient of `b` in `z` (only with `lane_zadd`: `max(a, b) = b + step`).
+    pub m_zb: Option<Column<Fixed>>,
+    /// The step's scale `h` (only with `lane_zadd`; without it `h` is the `relu` column).
+    pub h: Option<Column<Fixed>>,
     /// Enables the gate on an element's first row.
     pub enable: Selector,
     /// Bits of a limb (`t`).
@@ -133,12 +145,15 @@ impl LimbLaneConfig {
         table: &LookupTableConfig,
         limb_bits: u32,
         mul: bool,
+        zadd: bool,
         boolean: bool,
     ) -> Self {
         let [a, b, z, lq, lr, top] = [(); 6].map(|_| meta.advice_column());
         let [m_a, m_b, c, relu, rc] = [(); 5].map(|_| meta.fixed_column());
         let m_ab = mul.then(|| meta.fixed_column());
         let is_bool = boolean.then(|| meta.fixed_column());
+        let m_zb = zadd.then(|| meta.fixed_column());
+        let h = zadd.then(|| meta.fixed_column());
         let enable = meta.selector();
         for col in [a, b, z] {
             meta.enable_equality(col);
@@ -170,6 +185,7 @@ impl LimbLaneConfig {
                 lhs = lhs + av * bv * m.query_fixed(col, Rotation::cur());
             }
             let is_relu = m.query_fixed(relu, Rotation::cur());
+            let scale = m.query_fixed(h.unwrap_or(relu), Rotation::cur());
             let one = Expression::Constant(Fr::one());
             let (q_top, r_top) = (
                 m.query_advice(top, Rotation::cur()),
@@ -177,7 +193,10 @@ impl LimbLaneConfig {
             );
             let low =
                 m.query_advice(lq, Rotation::cur()) + m.query_advice(lq, Rotation::next()) * pow(t);
-            let act = (one - is_relu.clone()) * q.clone() + is_relu * q_top.clone() * low;
+            let mut act = (one - is_relu) * q.clone() + scale * q_top.clone() * low;
+            if let Some(col) = m_zb {
+                act = act + bv_z(m, b) * m.query_fixed(col, Rotation::cur());
+            }
             let (rc0, rc1) = (
                 m.query_fixed(rc, Rotation::cur()),
                 m.query_fixed(rc, Rotation::next()),
@@ -221,10 +240,16 @@ impl LimbLaneConfig {
             rc,
             m_ab,
             is_bool,
+            m_zb,
+            h,
             enable,
             limb_bits,
         }
     }
+}
+
+fn bv_z(m: &mut halo2_proofs::plonk::VirtualCells<'_, Fr>, b: Column<Advice>) -> Expression<Fr> {
+    m.query_advice(b, Rotation::cur())
 }
 
 /// Assigns limb lane elements.
@@ -251,7 +276,10 @@ impl LimbLaneChip {
         let c = &self.config;
         let row = 2 * j;
         c.enable.enable(region, row)?;
-        let optional = c.m_ab.map(|col| (col, fixed.m_ab));
+        let optional = [(c.m_ab, fixed.m_ab), (c.m_zb, fixed.m_zb), (c.h, fixed.h)];
+        let optional = optional
+            .into_iter()
+            .filter_map(|(col, v)| col.map(|col| (col, v)));
         for (col, v) in [(c.m_a, fixed.m_a), (c.m_b, fixed.m_b), (c.c, fixed.c)]
             .into_iter()
             .chain(optional)
