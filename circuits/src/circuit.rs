@@ -178,6 +178,7 @@ impl Circuit<Fr> for ModelCircuit {
                     l.lane_mul,
                     l.lane_zadd,
                     l.lane_bool,
+                    l.limb_one_row,
                 )),
             }
         }
@@ -382,8 +383,8 @@ impl Tags<'_> {
     }
 }
 
-/// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L` (affine lanes) or at
-/// rows `2 (i / L)` and `2 (i / L) + 1` (limb lanes). The settings row's `a` holds the settings digest and
+/// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L` (affine lanes, one-row
+/// limb lanes) or at rows `2 (i / L)` and `2 (i / L) + 1` (limb lanes). The settings row's `a` holds the settings digest and
 /// its constant is `-digest` (a full field element, fixed, so the vk commits to it); its remainder tag is
 /// 0 like its activation tag (limb lanes: its limbs are not range-checked but forced to 0), so
 /// `r = q = 0` and `a = digest` exactly. The binding row's `a` holds the binding value.

@@ -60,6 +60,11 @@ pub struct LayoutParams {
     /// Left out of the JSON when 0, so the settings (and digests) of models without it are unchanged.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub limb_bits: u32,
+    /// Limb lanes with one row per element: the high limbs and the remainder's top bit in columns of their
+    /// own, 4 limb lookups per lane (for models whose lane rows set k). Only with `limb_bits > 0`; left
+    /// out of the JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub limb_one_row: bool,
 }
 
 fn is_zero(v: &usize) -> bool {
@@ -189,6 +194,12 @@ impl Settings {
                 k: self.k,
             });
         }
+        if l.limb_one_row && l.limb_bits == 0 {
+            return Err(SettingsError::Limbs {
+                limb_bits: l.limb_bits,
+                lookup_bits: l.lookup_bits,
+            });
+        }
         if l.limb_bits > 0 {
             let no_functions = self
                 .tables
@@ -256,10 +267,11 @@ pub enum SettingsError {
         /// The circuit's `k`.
         k: u32,
     },
-    /// Limb lanes with other value bits than `2 * limb_bits + 1`, or a function sub-table.
+    /// Limb lanes with other value bits than `2 * limb_bits + 1`, or a function sub-table; or the one-row
+    /// limb layout without limb lanes.
     #[error(
         "limb_bits = {limb_bits} needs lookup_bits = 2 * limb_bits + 1 (found {lookup_bits}) and no \
-         function tables (only Identity, Relu and the max/min steps)"
+         function tables (only Identity, Relu and the max/min steps); limb_one_row needs limb_bits > 0"
     )]
     Limbs {
         /// The limb bits found.

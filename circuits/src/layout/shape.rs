@@ -54,6 +54,7 @@ impl ModelShape {
                 false => 0,
             },
             limb_bits: 0,
+            limb_one_row: false,
         };
         // only the row counts matter here: the digest of the final settings is not known yet
         let plan = Plan::build(qm, trial, crate::Fr::zero())?;
