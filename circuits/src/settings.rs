@@ -342,6 +342,44 @@ mod tests {
     }
 
     #[test]
+    fn limb_layouts_are_checked_and_left_out_of_the_json_when_off() {
+        let s = settings();
+        assert!(s.check().is_ok());
+        let json = serde_json::to_string(&s).expect("json");
+        assert!(!json.contains("limb"), "{json}");
+        let mut limbs = settings();
+        limbs.layout.limb_bits = 5;
+        limbs.layout.lookup_bits = 11;
+        assert_eq!(limbs.check(), Ok(()));
+        assert_eq!(limbs.layout.table_bits(), 5);
+        // values of 2t + 1 bits only
+        let mut wrong = limbs.clone();
+        wrong.layout.lookup_bits = 10;
+        assert!(matches!(wrong.check(), Err(SettingsError::Limbs { .. })));
+        // no function tables
+        let mut func = limbs.clone();
+        func.tables.push(TableKind::Func {
+            f: crate::tables::FuncKind::Sigmoid,
+            x: Encoding::signed(6, 11),
+            y: Encoding::signed(8, 11),
+        });
+        assert!(matches!(func.check(), Err(SettingsError::Limbs { .. })));
+        // the one-row layout needs limbs
+        let mut one_row = settings();
+        one_row.layout.limb_one_row = true;
+        assert!(matches!(one_row.check(), Err(SettingsError::Limbs { .. })));
+        // the table, not the values, must fit below k
+        let mut small_k = limbs.clone();
+        small_k.k = 6;
+        assert_eq!(small_k.check(), Ok(()));
+        small_k.k = 5;
+        assert!(matches!(
+            small_k.check(),
+            Err(SettingsError::LookupBits { .. })
+        ));
+    }
+
+    #[test]
     fn the_digest_ignores_formatting_and_covers_every_field() {
         let s = settings();
         let pretty = serde_json::to_string_pretty(&s).expect("json");
