@@ -248,9 +248,9 @@ pub fn choose_layout(
 mod tests {
     use super::*;
 
-    #[test]
-    fn small_mlp_gets_a_narrow_short_circuit() {
-        let shape = ModelShape {
+    /// A 64-32-10 MLP: 106 lane rows, the identity and Relu tables.
+    fn small_mlp() -> ModelShape {
+        ModelShape {
             dense: vec![(1, 64, 32), (1, 32, 10)],
             dots: vec![],
             lane_rows: 106,
@@ -260,7 +260,12 @@ mod tests {
             lane_zadd: false,
             lane_bool: false,
             limbs: true,
-        };
+        }
+    }
+
+    #[test]
+    fn small_mlp_gets_a_narrow_short_circuit() {
+        let shape = small_mlp();
         let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
         assert_eq!(c.k, 12);
         assert_eq!(
@@ -274,17 +279,7 @@ mod tests {
 
     #[test]
     fn limb_lanes_take_a_small_range_table_and_two_rows_per_element() {
-        let shape = ModelShape {
-            dense: vec![(1, 64, 32), (1, 32, 10)],
-            dots: vec![],
-            lane_rows: 106,
-            tables: 1,
-            instances: 100,
-            lane_mul: false,
-            lane_zadd: false,
-            lane_bool: false,
-            limbs: true,
-        };
+        let shape = small_mlp();
         let c = choose_layout(&shape, Target::Resources, 0, true).expect("fits");
         // a 2^8-row table and 212 lane rows fit 2^9 rows; values of 17 bits
         assert_eq!((c.k, c.layout.limb_bits, c.layout.lookup_bits), (9, 8, 17));
@@ -329,17 +324,7 @@ mod tests {
 
     #[test]
     fn min_k_pins_the_rows_and_the_tables_grow_into_them() {
-        let shape = ModelShape {
-            dense: vec![(1, 64, 32), (1, 32, 10)],
-            dots: vec![],
-            lane_rows: 106,
-            tables: 1,
-            instances: 100,
-            lane_mul: false,
-            lane_zadd: false,
-            lane_bool: false,
-            limbs: true,
-        };
+        let shape = small_mlp();
         let c = choose_layout(&shape, Target::Resources, 16, false).expect("fits");
         assert_eq!(c.k, 16);
         assert!(
