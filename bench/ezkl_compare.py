@@ -330,7 +330,7 @@ def machine():
                             text=True).stdout.strip()
     return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem / GIB, 1) if mem else None,
             "platform": platform.platform(), "ezkl": getattr(ezkl, "__version__", "23.0.5"),
-            "zkinfer_commit": commit, "shared": True,
+            "zkinfer_commit": commit, "loadavg": os.getloadavg()[0],
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 

@@ -59,9 +59,15 @@ def row_line(r):
 
 def machine_line(out):
     m = out["machine"]
-    return (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, {m['platform']}, **shared** with two "
-            f"other engineers compiling and testing during the run: absolute times are noisy; the tools alternate "
-            f"model by model so both see the same load. EZKL {m['ezkl']} (PyPI), zkinfer at commit "
+    if "note" in m:
+        load = m["note"]
+    elif m.get("loadavg") is not None:
+        load = (f"1-minute load average {m['loadavg']:.2f} when the run started; other work on the machine shows "
+                f"up as noise")
+    else:
+        load = "**shared** with two other engineers compiling and testing during the run: absolute times are noisy"
+    return (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, {m['platform']}, {load}; the tools "
+            f"alternate model by model so both see the same conditions. EZKL {m['ezkl']} (PyPI), zkinfer at commit "
             f"{m['zkinfer_commit']}, {m['date']}.\n\nCommand: `{out['command'].strip()}`\n")
 
 

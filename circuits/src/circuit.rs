@@ -176,7 +176,9 @@ impl Circuit<Fr> for ModelCircuit {
                     &table,
                     t.clamp(1, 14),
                     l.lane_mul,
+                    l.lane_zadd,
                     l.lane_bool,
+                    l.limb_one_row,
                 )),
             }
         }
@@ -249,7 +251,7 @@ impl Circuit<Fr> for ModelCircuit {
         };
         let tags = Tags {
             identity: s.table_tag(TableKind::Identity).ok_or(Error::Synthesis)?,
-            relu: s.table_tag(TableKind::Relu),
+            kinds: &s.tables,
         };
         let wit = self.witness.as_deref();
         let to_instance = layouter.assign_region(
@@ -360,15 +362,29 @@ enum Lanes {
     Limb(Vec<LimbLaneChip>),
 }
 
-/// Tags of the settings' identity and Relu sub-tables.
+/// The settings' identity tag, and the sub-table of each tag (`kinds[tag - 1]`).
 #[derive(Clone, Copy)]
-struct Tags {
+struct Tags<'a> {
     identity: u64,
-    relu: Option<u64>,
+    kinds: &'a [TableKind],
 }
 
-/// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L` (affine lanes) or at
-/// rows `2 (i / L)` and `2 (i / L) + 1` (limb lanes). The settings row's `a` holds the settings digest and
+impl Tags<'_> {
+    /// The limb lane's activation for a tag: `None` for the identity (and tag 0), else the scale `h` of
+    /// its Relu form (Relu 1, max steps 1 or 2, min steps -1 or -2).
+    fn relu_scale(&self, tag: u64) -> Option<i64> {
+        let kind = self.kinds.get((tag as usize).checked_sub(1)?)?;
+        match kind {
+            TableKind::Relu => Some(1),
+            TableKind::MaxStep { halve } => Some(1 + *halve as i64),
+            TableKind::MinStep { halve } => Some(-1 - *halve as i64),
+            TableKind::Identity | TableKind::Func { .. } => None,
+        }
+    }
+}
+
+/// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L` (affine lanes, one-row
+/// limb lanes) or at rows `2 (i / L)` and `2 (i / L) + 1` (limb lanes). The settings row's `a` holds the settings digest and
 /// its constant is `-digest` (a full field element, fixed, so the vk commits to it); its remainder tag is
 /// 0 like its activation tag (limb lanes: its limbs are not range-checked but forced to 0), so
 /// `r = q = 0` and `a = digest` exactly. The binding row's `a` holds the binding value.
@@ -377,7 +393,7 @@ fn assign_lanes(
     region: &mut Region<'_, Fr>,
     plan: &Plan,
     wit: Option<&Witness>,
-    tags: Tags,
+    tags: Tags<'_>,
 ) -> Result<Vec<LaneCells>, Error> {
     let mut lane_cells = Vec::with_capacity(plan.lane_rows.len());
     let settings_lane = plan.settings_lane as usize;
@@ -418,13 +434,16 @@ fn assign_lanes(
             }
             Lanes::Limb(lanes) => {
                 let n = lanes.len();
+                let scale = tags.relu_scale(row.act_tag);
                 let limb_fixed = LimbRowFixed {
                     m_a: fixed.m_a,
                     m_b: fixed.m_b,
                     c: fixed.c,
                     m_ab: fixed.m_ab,
                     boolean: fixed.boolean,
-                    relu: tags.relu.is_some_and(|t| t == row.act_tag),
+                    relu: scale.is_some(),
+                    h: fr_from_i128(scale.unwrap_or(0) as i128),
+                    m_zb: fixed.m_zb,
                     // the settings and binding rows (activation tag 0) are not range-checked: their
                     // limbs are forced to 0
                     checked: i != settings_lane && row.act_tag != 0,

@@ -16,7 +16,7 @@ pub struct CompileOptions {
     pub headroom: f64,
     /// At least `2^min_k` rows (EZKL's `logrows`); 0 for as few as the model needs.
     pub min_k: u32,
-    /// Use limb lanes where the model allows them (its only functions are the identity and Relu): values
+    /// Use limb lanes where the model allows them (no function tables: only identity, Relu, max/min): values
     /// of `2t + 1` bits through a `2^t`-row table, so more precision and fewer rows than one `b`-bit
     /// table (see [`crate::chips::limb_lane`]). `false` keeps the affine lanes for every model.
     pub limbs: bool,

@@ -22,8 +22,8 @@ use crate::chips::affine_lane::{
 };
 use crate::chips::dot_tile::{DOT_CONSTRAINT, DOT_GATE};
 use crate::chips::limb_lane::{
-    LIMB_ACT_CONSTRAINT, LIMB_BOOL_GATE, LIMB_CONSTRAINT, LIMB_GATE, Q_TOP_CONSTRAINT,
-    R_TOP_CONSTRAINT,
+    LIMB_ACT_CONSTRAINT, LIMB_BOOL_GATE, LIMB_CONSTRAINT, LIMB_GATE, Q_HI_LIMB_LOOKUP,
+    Q_LIMB_LOOKUP, Q_TOP_CONSTRAINT, R_HI_LIMB_LOOKUP, R_TOP_CONSTRAINT,
 };
 use crate::chips::mac_tile::{mac_constraint, MAC_GATE};
 use crate::circuit::{
@@ -260,7 +260,10 @@ impl MockModel {
                 let lanes = self.config.lanes.len();
                 (lane_row % lanes, lane_row / lanes)
             }
-            lanes => (lane_row % lanes, 2 * (lane_row / lanes)),
+            lanes => {
+                let per = 1 + self.config.limb_lanes[0].one_row.is_none() as usize;
+                (lane_row % lanes, per * (lane_row / lanes))
+            }
         }
     }
 
@@ -301,10 +304,21 @@ impl MockModel {
     /// low limb's row (`high = false`) or its high limb's row.
     pub fn limb_lookup(&self, lane_row: usize, name: &'static str, high: bool) -> Expected {
         let (lane, row) = self.lane_position(lane_row);
+        let one_row = self
+            .config
+            .limb_lanes
+            .first()
+            .is_some_and(|l| l.one_row.is_some());
+        // the one-row layout checks the high limbs in lookups of their own, on the element's row
+        let (name, row) = match (one_row, high, name) {
+            (true, true, Q_LIMB_LOOKUP) => (Q_HI_LIMB_LOOKUP, row),
+            (true, true, _) => (R_HI_LIMB_LOOKUP, row),
+            (_, high, name) => (name, row + (high && !one_row) as usize),
+        };
         Expected::Lookup {
             name: name.to_string(),
             lookup_index: self.lookup_index(name, lane),
-            location: Self::in_model(row + high as usize),
+            location: Self::in_model(row),
         }
     }
 

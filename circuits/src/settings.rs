@@ -54,11 +54,17 @@ pub struct LayoutParams {
     pub dot_pairs: usize,
     /// Limb lanes (`chips::limb_lane`): every lane value of `lookup_bits = 2 * limb_bits + 1` bits is
     /// checked as two `limb_bits`-bit limbs in a `2^limb_bits`-row range table plus a top bit, so
-    /// precision does not cost table rows. Only for models whose sub-tables are the identity and Relu
-    /// (the Relu is the top bit) and without max/min steps. 0: one `lookup_bits`-bit table for everything.
+    /// precision does not cost table rows. Only for models whose sub-tables are the identity, Relu
+    /// and the max/min steps (all of them the top bit: a sign decision). 0: one `lookup_bits`-bit table for
+    /// everything.
     /// Left out of the JSON when 0, so the settings (and digests) of models without it are unchanged.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub limb_bits: u32,
+    /// Limb lanes with one row per element: the high limbs and the remainder's top bit in columns of their
+    /// own, 4 limb lookups per lane (for models whose lane rows set k). Only with `limb_bits > 0`; left
+    /// out of the JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub limb_one_row: bool,
 }
 
 fn is_zero(v: &usize) -> bool {
@@ -188,12 +194,18 @@ impl Settings {
                 k: self.k,
             });
         }
+        if l.limb_one_row && l.limb_bits == 0 {
+            return Err(SettingsError::Limbs {
+                limb_bits: l.limb_bits,
+                lookup_bits: l.lookup_bits,
+            });
+        }
         if l.limb_bits > 0 {
-            let only_identity_relu = self
+            let no_functions = self
                 .tables
                 .iter()
-                .all(|t| matches!(t, TableKind::Identity | TableKind::Relu));
-            if l.lookup_bits != 2 * l.limb_bits + 1 || !only_identity_relu || l.lane_zadd {
+                .all(|t| !matches!(t, TableKind::Func { .. }));
+            if l.lookup_bits != 2 * l.limb_bits + 1 || !no_functions {
                 return Err(SettingsError::Limbs {
                     limb_bits: l.limb_bits,
                     lookup_bits: l.lookup_bits,
@@ -255,11 +267,11 @@ pub enum SettingsError {
         /// The circuit's `k`.
         k: u32,
     },
-    /// Limb lanes with other value bits than `2 * limb_bits + 1`, a sub-table other than the identity and
-    /// Relu, or max/min steps.
+    /// Limb lanes with other value bits than `2 * limb_bits + 1`, or a function sub-table; or the one-row
+    /// limb layout without limb lanes.
     #[error(
-        "limb_bits = {limb_bits} needs lookup_bits = 2 * limb_bits + 1 (found {lookup_bits}), only the \
-         Identity and Relu tables and no max/min steps"
+        "limb_bits = {limb_bits} needs lookup_bits = 2 * limb_bits + 1 (found {lookup_bits}) and no \
+         function tables (only Identity, Relu and the max/min steps); limb_one_row needs limb_bits > 0"
     )]
     Limbs {
         /// The limb bits found.
@@ -327,6 +339,44 @@ mod tests {
             }],
             model_hash: "ab".repeat(32),
         }
+    }
+
+    #[test]
+    fn limb_layouts_are_checked_and_left_out_of_the_json_when_off() {
+        let s = settings();
+        assert!(s.check().is_ok());
+        let json = serde_json::to_string(&s).expect("json");
+        assert!(!json.contains("limb"), "{json}");
+        let mut limbs = settings();
+        limbs.layout.limb_bits = 5;
+        limbs.layout.lookup_bits = 11;
+        assert_eq!(limbs.check(), Ok(()));
+        assert_eq!(limbs.layout.table_bits(), 5);
+        // values of 2t + 1 bits only
+        let mut wrong = limbs.clone();
+        wrong.layout.lookup_bits = 10;
+        assert!(matches!(wrong.check(), Err(SettingsError::Limbs { .. })));
+        // no function tables
+        let mut func = limbs.clone();
+        func.tables.push(TableKind::Func {
+            f: crate::tables::FuncKind::Sigmoid,
+            x: Encoding::signed(6, 11),
+            y: Encoding::signed(8, 11),
+        });
+        assert!(matches!(func.check(), Err(SettingsError::Limbs { .. })));
+        // the one-row layout needs limbs
+        let mut one_row = settings();
+        one_row.layout.limb_one_row = true;
+        assert!(matches!(one_row.check(), Err(SettingsError::Limbs { .. })));
+        // the table, not the values, must fit below k
+        let mut small_k = limbs.clone();
+        small_k.k = 6;
+        assert_eq!(small_k.check(), Ok(()));
+        small_k.k = 5;
+        assert!(matches!(
+            small_k.check(),
+            Err(SettingsError::LookupBits { .. })
+        ));
     }
 
     #[test]

@@ -1,11 +1,13 @@
-//! MockProver tests of the limb lane (`chips::limb_lane`): a model that compiles to limb lanes by default
-//! (Dense + Relu, Dense, a comparison with a constant). A correct witness passes and matches the float
+//! MockProver tests of the limb lane (`chips::limb_lane`), in both its layouts (two rows per element, and
+//! one row with the high limbs in columns of their own): a model that compiles to limb lanes by default
+//! (Dense + Relu, Dense, a comparison with a constant, an element-wise maximum). A correct witness passes and matches the float
 //! model to within the values' 2^-15 resolution; each forged witness fails on exactly the constraint or
 //! lookup that guards it, at the row of the forged cell:
 //! - a wrong quotient: the rescale constraint;
 //! - a quotient off by one with a compensating remainder (-1 or 2^bits): the remainder's top bit;
 //! - a limb out of range with the value unchanged (low and high limbs): the limb lookups;
-//! - a Relu output that is not the Relu of its quotient: the activation constraint;
+//! - a Relu output that is not the Relu of its quotient, a maximum that is not the larger operand: the
+//!   activation constraint;
 //! - a non-boolean comparison bit: the boolean gate;
 //! - another settings digest in the instance: the settings row's top bit or limb lookups (its limbs are
 //!   forced to 0), so keys made for one settings file never verify a proof about another.
@@ -20,7 +22,7 @@ use zkinfer_circuits::chips::LimbValues;
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::compile::{compile_graph, CompileOptions};
 use zkinfer_circuits::dev::{assert_fails_with, MockModel};
-use zkinfer_circuits::graph::{Compare, CompareKind, Dense, Graph, Op, Relu};
+use zkinfer_circuits::graph::{Binary, BinaryKind, Compare, CompareKind, Dense, Graph, Op, Relu};
 use zkinfer_circuits::settings::TableKind;
 use zkinfer_circuits::witness::{generate, Witness};
 use zkinfer_circuits::Fr;
@@ -38,7 +40,8 @@ fn dense(n: usize, m: usize, seed: usize) -> Dense {
     }
 }
 
-/// x[1,8] -> Dense(8->6) + Relu (fused) -> Dense(6->4) -> output; x > 0.2 -> output.
+/// x[1,8] -> Dense(8->6) + Relu (fused) -> Dense(6->4) -> output; x > 0.2 -> output; the maximum of
+/// that Dense and another Dense(8->4) of x -> output.
 fn graph() -> Graph {
     let mut g = Graph::new("limbs");
     let x = g.add_input("x", vec![1, 8]);
@@ -58,21 +61,38 @@ fn graph() -> Graph {
     let flags = g
         .add_node("gt_const", "Greater", gt, vec![x], "flags")
         .expect("gt");
-    g.outputs = vec![y, flags];
+    let y3 = g
+        .add_node("fc3", "Gemm", Op::Dense(dense(8, 4, 3)), vec![x], "y3")
+        .expect("fc3");
+    let max = Op::Binary(Binary {
+        kind: BinaryKind::Max,
+    });
+    let mx = g
+        .add_node("max", "Max", max, vec![y, y3], "mx")
+        .expect("max");
+    g.outputs = vec![y, flags, mx];
     g
 }
 
-fn build() -> &'static (MockModel, Witness) {
-    static BUILT: OnceLock<(MockModel, Witness)> = OnceLock::new();
+/// The model in both limb layouts: as compiled (two rows per element: rows are free at this size) and
+/// with one row per element (the high limbs in columns of their own).
+fn builds() -> &'static [(MockModel, Witness); 2] {
+    static BUILT: OnceLock<[(MockModel, Witness); 2]> = OnceLock::new();
     BUILT.get_or_init(|| {
         let samples = vec![
             vec![INPUT.to_vec()],
             vec![vec![-0.9, 1.0, -0.5, 0.3, 0.6, -0.7, 0.2, -0.1]],
         ];
         let c = compile_graph(graph(), &samples, &CompileOptions::default()).expect("compiles");
-        let model = Arc::new(CompiledModel::new(c.quant, &c.settings).expect("plans"));
-        let witness = generate(&model.quant, &model.plan, &[INPUT.to_vec()]).expect("witness");
-        (MockModel::new(c.settings, model), witness)
+        assert!(!c.settings.layout.limb_one_row, "{:?}", c.settings.layout);
+        let layout = |one_row: bool| {
+            let mut settings = c.settings.clone();
+            settings.layout.limb_one_row = one_row;
+            let model = Arc::new(CompiledModel::new(c.quant.clone(), &settings).expect("plans"));
+            let witness = generate(&model.quant, &model.plan, &[INPUT.to_vec()]).expect("witness");
+            (MockModel::new(settings, model), witness)
+        };
+        [layout(false), layout(true)]
     })
 }
 
@@ -109,164 +129,199 @@ fn with_qr(w: &Witness, i: usize, q: i128, r: i128, t: u32) -> Witness {
 
 #[test]
 fn the_model_gets_limb_lanes_and_a_correct_witness_passes() {
-    let (m, w) = build();
-    let l = m.settings().layout;
-    assert!(l.limb_bits > 0, "{l:?}");
-    assert_eq!(l.lookup_bits, 2 * l.limb_bits + 1);
-    assert!(l.lane_bool, "the comparison has boolean rows");
-    assert_eq!(
-        m.settings().tables,
-        vec![TableKind::Identity, TableKind::Relu]
-    );
-    assert_eq!(m.verify(w.clone()), Ok(()));
+    for (m, w) in builds() {
+        let l = m.settings().layout;
+        assert!(l.limb_bits > 0, "{l:?}");
+        assert_eq!(l.lookup_bits, 2 * l.limb_bits + 1);
+        assert!(l.lane_bool, "the comparison has boolean rows");
+        assert!(l.lane_zadd, "the maximum reads b in its activation");
+        assert_eq!(
+            m.settings().tables,
+            vec![
+                TableKind::Identity,
+                TableKind::Relu,
+                TableKind::MaxStep { halve: false }
+            ]
+        );
+        assert_eq!(m.verify(w.clone()), Ok(()));
+    }
 }
 
 #[test]
 fn outputs_match_float_inference_to_the_values_resolution() {
-    let (m, w) = build();
-    let mut g = graph();
-    g.fuse();
-    let float = g.eval_float(&[INPUT.to_vec()]).expect("float");
-    let outs = w.output_values(m.plan());
-    let mut i = 0;
-    for (spec, &t) in m.settings().outputs.iter().zip(&g.outputs) {
-        for f in &float[t] {
-            let q = spec.encoding.dequantise(outs[i] as i64);
-            assert!((q - f).abs() < 1e-3, "output {i}: proved {q} vs float {f}");
-            i += 1;
+    for (m, w) in builds() {
+        let mut g = graph();
+        g.fuse();
+        let float = g.eval_float(&[INPUT.to_vec()]).expect("float");
+        let outs = w.output_values(m.plan());
+        let mut i = 0;
+        for (spec, &t) in m.settings().outputs.iter().zip(&g.outputs) {
+            for f in &float[t] {
+                let q = spec.encoding.dequantise(outs[i] as i64);
+                assert!((q - f).abs() < 1e-3, "output {i}: proved {q} vs float {f}");
+                i += 1;
+            }
         }
     }
 }
 
 #[test]
 fn a_wrong_quotient_fails_the_rescale_constraint() {
-    let (m, w) = build();
-    let i = m.first_lane_of("fc2");
-    let t = t_bits(m);
-    let mut f = with_qr(w, i, w.lanes[i].q + 1, w.lanes[i].r, t);
-    // z follows the forged quotient (identity activation), so only the rescale breaks (and z's copy out)
-    f.lanes[i].z += 1;
-    assert_fails_with(m.verify(f), &[m.limb_gate(i, LIMB_CONSTRAINT)]);
+    for (m, w) in builds() {
+        let i = m.first_lane_of("fc2");
+        let t = t_bits(m);
+        let mut f = with_qr(w, i, w.lanes[i].q + 1, w.lanes[i].r, t);
+        // z follows the forged quotient (identity activation), so only the rescale breaks (and z's copy out)
+        f.lanes[i].z += 1;
+        assert_fails_with(m.verify(f), &[m.limb_gate(i, LIMB_CONSTRAINT)]);
+    }
 }
 
 #[test]
 fn a_quotient_off_by_one_with_a_compensating_remainder_fails_the_remainder_top_bit() {
-    let (m, w) = build();
-    let i = m.first_lane_of("fc2");
-    let (t, pow) = (t_bits(m), 1i128 << m.settings().layout.lookup_bits);
-    let (q, r) = (w.lanes[i].q, w.lanes[i].r);
-    // q + 1, r - 2^bits: the rescale holds, the limbs are in range, the remainder's top is negative
-    let mut f = with_qr(w, i, q + 1, r - pow, t);
-    f.lanes[i].z += 1;
-    assert_fails_with(m.verify(f), &[m.limb_gate(i, R_TOP_CONSTRAINT)]);
-    // q - 1, r + 2^bits: the remainder's top is 2 or 3
-    let mut f = with_qr(w, i, q - 1, r + pow, t);
-    f.lanes[i].z -= 1;
-    assert_fails_with(m.verify(f), &[m.limb_gate(i, R_TOP_CONSTRAINT)]);
+    for (m, w) in builds() {
+        let i = m.first_lane_of("fc2");
+        let (t, pow) = (t_bits(m), 1i128 << m.settings().layout.lookup_bits);
+        let (q, r) = (w.lanes[i].q, w.lanes[i].r);
+        // q + 1, r - 2^bits: the rescale holds, the limbs are in range, the remainder's top is negative
+        let mut f = with_qr(w, i, q + 1, r - pow, t);
+        f.lanes[i].z += 1;
+        assert_fails_with(m.verify(f), &[m.limb_gate(i, R_TOP_CONSTRAINT)]);
+        // q - 1, r + 2^bits: the remainder's top is 2 or 3
+        let mut f = with_qr(w, i, q - 1, r + pow, t);
+        f.lanes[i].z -= 1;
+        assert_fails_with(m.verify(f), &[m.limb_gate(i, R_TOP_CONSTRAINT)]);
+    }
 }
 
 #[test]
 fn a_limb_out_of_range_fails_its_lookup_on_its_row() {
-    let (m, w) = build();
-    let t = t_bits(m);
-    // the low limb 2^t too big, the high limb 1 smaller: q unchanged
-    let i = row_with(m, w, "fc2", 1);
-    let mut f = w.clone();
-    f.limbs[i].q[0] += 1 << t;
-    f.limbs[i].q[1] -= 1;
-    assert_fails_with(m.verify(f), &[m.limb_lookup(i, Q_LIMB_LOOKUP, false)]);
-    // the high limb 2^t too big, the top bit 1 smaller (an identity row, so z = q still holds)
-    let mut f = w.clone();
-    f.limbs[i].q[1] += 1 << t;
-    f.limbs[i].q[2] -= 1;
-    assert_fails_with(m.verify(f), &[m.limb_lookup(i, Q_LIMB_LOOKUP, true)]);
-    // the remainder's low limb 2^t too big, its high limb 1 smaller
-    let j = rows_of(m, "fc2")
-        .find(|&j| w.limbs[j].r[1] >= 1)
-        .expect("a remainder with a high limb");
-    let mut f = w.clone();
-    f.limbs[j].r[0] += 1 << t;
-    f.limbs[j].r[1] -= 1;
-    assert_fails_with(m.verify(f), &[m.limb_lookup(j, R_LIMB_LOOKUP, false)]);
+    for (m, w) in builds() {
+        let t = t_bits(m);
+        // the low limb 2^t too big, the high limb 1 smaller: q unchanged
+        let i = row_with(m, w, "fc2", 1);
+        let mut f = w.clone();
+        f.limbs[i].q[0] += 1 << t;
+        f.limbs[i].q[1] -= 1;
+        assert_fails_with(m.verify(f), &[m.limb_lookup(i, Q_LIMB_LOOKUP, false)]);
+        // the high limb 2^t too big, the top bit 1 smaller (an identity row, so z = q still holds)
+        let mut f = w.clone();
+        f.limbs[i].q[1] += 1 << t;
+        f.limbs[i].q[2] -= 1;
+        assert_fails_with(m.verify(f), &[m.limb_lookup(i, Q_LIMB_LOOKUP, true)]);
+        // the remainder's low limb 2^t too big, its high limb 1 smaller
+        let j = rows_of(m, "fc2")
+            .find(|&j| w.limbs[j].r[1] >= 1)
+            .expect("a remainder with a high limb");
+        let mut f = w.clone();
+        f.limbs[j].r[0] += 1 << t;
+        f.limbs[j].r[1] -= 1;
+        assert_fails_with(m.verify(f), &[m.limb_lookup(j, R_LIMB_LOOKUP, false)]);
+    }
 }
 
 #[test]
 fn a_relu_output_that_is_not_the_relu_of_its_quotient_fails_the_activation() {
-    let (m, w) = build();
-    // a negative pre-activation (top bit 0) claimed to pass through: z = its low bits instead of 0
-    let i = rows_of(m, "fc1")
-        .find(|&i| w.limbs[i].q[2] == 0 && w.limbs[i].q[0] + w.limbs[i].q[1] > 0)
-        .expect("a negative pre-activation");
-    let mut f = w.clone();
-    f.lanes[i].z = w.limbs[i].q[0] + (w.limbs[i].q[1] << t_bits(m));
-    // z is copied into the next layer's tile, which now disagrees (copy failures are allowed)
-    assert_fails_with(m.verify(f), &[m.limb_gate(i, LIMB_ACT_CONSTRAINT)]);
+    for (m, w) in builds() {
+        // a negative pre-activation (top bit 0) claimed to pass through: z = its low bits instead of 0
+        let i = rows_of(m, "fc1")
+            .find(|&i| w.limbs[i].q[2] == 0 && w.limbs[i].q[0] + w.limbs[i].q[1] > 0)
+            .expect("a negative pre-activation");
+        let mut f = w.clone();
+        f.lanes[i].z = w.limbs[i].q[0] + (w.limbs[i].q[1] << t_bits(m));
+        // z is copied into the next layer's tile, which now disagrees (copy failures are allowed)
+        assert_fails_with(m.verify(f), &[m.limb_gate(i, LIMB_ACT_CONSTRAINT)]);
+    }
+}
+
+#[test]
+fn a_wrong_maximum_fails_the_activation() {
+    for (m, w) in builds() {
+        // every element of the maximum: claiming the other operand (or anything else) breaks z = b + step
+        for i in rows_of(m, "max") {
+            let mut f = w.clone();
+            f.lanes[i].z += 1;
+            assert_fails_with(m.verify(f), &[m.limb_gate(i, LIMB_ACT_CONSTRAINT)]);
+        }
+    }
 }
 
 #[test]
 fn a_non_boolean_comparison_fails_the_boolean_gate() {
-    let (m, w) = build();
-    let i = m.first_lane_of("gt_const");
-    let (t, pow) = (t_bits(m), 1i128 << m.settings().layout.lookup_bits);
-    // q + 2 with r - 2^(bits+1): the rescale holds, q is no bit, and (the remainder being in range
-    // for the honest q) the remainder's top goes negative too: both fail, nothing else
-    let (q, r) = (w.lanes[i].q, w.lanes[i].r);
-    let mut f = with_qr(w, i, q + 2, r - 2 * pow, t);
-    f.lanes[i].z += 2;
-    assert_fails_with(
-        m.verify(f),
-        &[m.limb_bool_gate(i), m.limb_gate(i, R_TOP_CONSTRAINT)],
-    );
+    for (m, w) in builds() {
+        let i = m.first_lane_of("gt_const");
+        let (t, pow) = (t_bits(m), 1i128 << m.settings().layout.lookup_bits);
+        // q + 2 with r - 2^(bits+1): the rescale holds, q is no bit, and (the remainder being in range
+        // for the honest q) the remainder's top goes negative too: both fail, nothing else
+        let (q, r) = (w.lanes[i].q, w.lanes[i].r);
+        let mut f = with_qr(w, i, q + 2, r - 2 * pow, t);
+        f.lanes[i].z += 2;
+        assert_fails_with(
+            m.verify(f),
+            &[m.limb_bool_gate(i), m.limb_gate(i, R_TOP_CONSTRAINT)],
+        );
+    }
 }
 
 #[test]
 fn another_settings_digest_fails_the_settings_rows_forced_zero_limbs() {
-    let (m, w) = build();
-    let plan = m.plan();
-    let i = plan.settings_lane as usize;
-    let (bits, digest) = (
-        m.settings().layout.lookup_bits,
-        m.settings().digest_instance(),
-    );
-    let mut instances = w.field_instances();
-    // a proof about settings whose digest is 2^(2t) * 2^bits above the keys': q's top bit would make up
-    // the difference, but the settings row is not range-checked, so its top bit must be 0
-    let shift = Fr::from(1u64 << (2 * t_bits(m))) * Fr::from(1u64 << bits);
-    instances[digest] += shift;
-    let mut f = w.clone();
-    f.settings_digest += shift;
-    f.limbs[i].q = [0, 0, 1];
-    // the settings row's z is not copied anywhere; it follows q so that the activation holds
-    f.lanes[i].z = 1 << (2 * t_bits(m));
-    assert_fails_with(
-        m.verify_with_instances(f, instances.clone()),
-        &[m.limb_gate(i, Q_TOP_CONSTRAINT)],
-    );
-    // or 2^bits above: a low limb of 1, which the settings row's tag-0 lookup refuses
-    let mut instances = w.field_instances();
-    instances[digest] += Fr::from(1u64 << bits);
-    let mut f = w.clone();
-    f.settings_digest += Fr::from(1u64 << bits);
-    f.limbs[i].q = [1, 0, 0];
-    f.lanes[i].z = 1;
-    assert_fails_with(
-        m.verify_with_instances(f, instances),
-        &[m.limb_lookup(i, Q_LIMB_LOOKUP, false)],
-    );
+    for (m, w) in builds() {
+        let plan = m.plan();
+        let i = plan.settings_lane as usize;
+        let (bits, digest) = (
+            m.settings().layout.lookup_bits,
+            m.settings().digest_instance(),
+        );
+        let mut instances = w.field_instances();
+        // a proof about settings whose digest is 2^(2t) * 2^bits above the keys': q's top bit would make up
+        // the difference, but the settings row is not range-checked, so its top bit must be 0
+        let shift = Fr::from(1u64 << (2 * t_bits(m))) * Fr::from(1u64 << bits);
+        instances[digest] += shift;
+        let mut f = w.clone();
+        f.settings_digest += shift;
+        f.limbs[i].q = [0, 0, 1];
+        // the settings row's z is not copied anywhere; it follows q so that the activation holds
+        f.lanes[i].z = 1 << (2 * t_bits(m));
+        assert_fails_with(
+            m.verify_with_instances(f, instances.clone()),
+            &[m.limb_gate(i, Q_TOP_CONSTRAINT)],
+        );
+        // or 2^bits above: a low limb of 1, which the settings row's tag-0 lookup refuses
+        let mut instances = w.field_instances();
+        instances[digest] += Fr::from(1u64 << bits);
+        let mut f = w.clone();
+        f.settings_digest += Fr::from(1u64 << bits);
+        f.limbs[i].q = [1, 0, 0];
+        f.lanes[i].z = 1;
+        assert_fails_with(
+            m.verify_with_instances(f, instances),
+            &[m.limb_lookup(i, Q_LIMB_LOOKUP, false)],
+        );
+    }
 }
 
 #[test]
 fn limb_lanes_have_degree_at_most_four_and_only_with_limb_bits() {
-    let (m, _) = build();
-    let mut cs = ConstraintSystem::<Fr>::default();
-    let _ = ModelCircuit::configure_with_params(&mut cs, m.settings().clone());
-    assert_eq!(zkinfer_circuits::degree::over_max_degree(&cs), vec![]);
-    let max = zkinfer_circuits::degree::degrees(&cs)
-        .into_iter()
-        .filter(|(name, _)| name.contains("limb"))
-        .map(|(_, d)| d)
-        .max();
-    assert_eq!(max, Some(4));
+    for (m, _) in builds() {
+        let mut cs = ConstraintSystem::<Fr>::default();
+        let _ = ModelCircuit::configure_with_params(&mut cs, m.settings().clone());
+        assert_eq!(zkinfer_circuits::degree::over_max_degree(&cs), vec![]);
+        let max = zkinfer_circuits::degree::degrees(&cs)
+            .into_iter()
+            .filter(|(name, _)| name.contains("limb"))
+            .map(|(_, d)| d)
+            .max();
+        assert_eq!(max, Some(4));
+        // two limb lookups per lane on two rows, or four on one row
+        let limb_lookups = cs
+            .lookups()
+            .iter()
+            .filter(|l| l.name().contains("limb"))
+            .count();
+        let per_lane = 2 + 2 * m.settings().layout.limb_one_row as usize;
+        assert_eq!(limb_lookups, per_lane * m.settings().layout.lanes);
+    }
+    let (m, _) = &builds()[0];
     let mut affine = m.settings().clone();
     affine.layout.limb_bits = 0;
     let mut cs = ConstraintSystem::<Fr>::default();

@@ -79,10 +79,10 @@ macro_rules! bound {
 
 bound!(digits_mlp, "digits_mlp", 0.05);
 bound!(iris_mlp, "iris_mlp", 0.05);
-bound!(digits_cnn, "digits_cnn", 2.5);
+bound!(digits_cnn, "digits_cnn", 0.1);
 bound!(mlp_flatten_gemm, "testdata/mlp_flatten_gemm", 0.02);
 bound!(mlp_matmul_stack, "testdata/mlp_matmul_stack", 0.02);
 bound!(mlp_shape_ops, "testdata/mlp_shape_ops", 0.02);
 bound!(cnn_conv_pool_sigmoid, "testdata/cnn_conv_pool_sigmoid", 1.6);
 bound!(ops_zoo, "testdata/ops_zoo", 1.4);
-bound!(lenet5, "testdata/lenet5", 1.9);
+bound!(lenet5, "testdata/lenet5", 0.02);

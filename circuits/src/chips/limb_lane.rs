@@ -8,10 +8,15 @@
 //!   row 2j+1          q_hi   r_hi   r_top   |                              rc
 //! ```
 //!
-//! with `q = q_lo + 2^t q_hi + 2^(2t) q_top` and `r` the same. Gate "limb lane" (on the first row):
+//! with `q = q_lo + 2^t q_hi + 2^(2t) q_top` and `r` the same. In the one-row layout (`limb_one_row`) the
+//! second row's three cells have columns of their own on the first row, and their limbs lookups of their
+//! own ("limb range q high", "limb range r high"): 4 lookups and 9 advice columns per lane, one row per
+//! element, for models whose lane rows set k. Gate "limb lane" (on the first row):
 //! - "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r": the rescale, as in the affine lane;
-//! - "z = act(q)": `z = q` (identity), or `z = q_top * (q_lo + 2^t q_hi)` (Relu: with the zero point at
-//!   `2^(2t)`, the top bit is the sign, and `max(q - 2^(2t), 0)` is the low `2t` bits when it is set);
+//! - "z = act(q)": `z = q` (identity), or `z = h * q_top * (q_lo + 2^t q_hi)` (Relu with `h = 1`: with the
+//!   zero point at `2^(2t)`, the top bit is the sign, and `max(q - 2^(2t), 0)` is the low `2t` bits when it
+//!   is set); with `lane_zadd`, plus `b * m_zb`, so that `max(a, b) = b + h * relu((a - b) / h)` and
+//!   `min(a, b) = b - h * relu((b - a) / h)` take one element (`h = 2` when the difference was halved);
 //! - "q top bit" and "r top bit": `top * (rc - top) = 0`: a bit where the row is range-checked (`rc = 1`),
 //!   and 0 where it is not (`rc = 0`: the settings and binding rows).
 //!
@@ -21,9 +26,10 @@
 //! `2^bits` is exact over the integers, as in the affine lane; with `rc = 0` every limb is 0, so `q = r = 0`
 //! and the gate pins `a` to `-c` (the settings digest) or to nothing at all (the binding row, `m_a = 0`).
 //!
-//! Optional, as in the affine lane: the product term (`lane_mul`) and the boolean gate (`lane_bool`:
-//! `is_bool * q * (1 - q) = 0`, the comparisons' sign bit). Max/min steps and function tables need the
-//! affine lane's full-width table. Degrees: 4 (gate), 3 (top bits, boolean), 3 (lookups).
+//! Optional, as in the affine lane: the product term (`lane_mul`), the max/min steps (`lane_zadd`: fixed
+//! `m_zb` and `h`) and the boolean gate (`lane_bool`: `is_bool * q * (1 - q) = 0`, the comparisons' sign
+//! bit). Function tables need the affine lane's full-width table. Degrees: 4 (gate), 3 (top bits,
+//! boolean), 3 (lookups).
 
 use super::lookup_table::LookupTableConfig;
 use super::{LaneCells, LaneRowValues};
@@ -49,6 +55,10 @@ pub const LIMB_BOOL_GATE: &str = "limb boolean";
 pub const Q_LIMB_LOOKUP: &str = "limb range q";
 /// Name of the lookup of `r`'s limbs.
 pub const R_LIMB_LOOKUP: &str = "limb range r";
+/// Name of the lookup of `q`'s high limb in the one-row layout (its own column).
+pub const Q_HI_LIMB_LOOKUP: &str = "limb range q high";
+/// Name of the lookup of `r`'s high limb in the one-row layout.
+pub const R_HI_LIMB_LOOKUP: &str = "limb range r high";
 
 /// The limbs of one element: `[lo, hi, top]` of `q` and of `r`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,8 +95,13 @@ pub struct LimbRowFixed {
     pub m_ab: Fr,
     /// `q` must be boolean (ignored without the `is_bool` column).
     pub boolean: bool,
-    /// The activation is Relu (else the identity).
+    /// The activation has the Relu form `h * top * (q mod 2^(2t))` (Relu, max/min steps; else the
+    /// identity).
     pub relu: bool,
+    /// `h`: 1 for Relu, `±1` or `±2` for the max/min steps (ignored without the `h` column).
+    pub h: Fr,
+    /// Coefficient of `b` added to the activation (ignored without the `m_zb` column).
+    pub m_zb: Fr,
     /// The limbs are range-checked (false: they are 0; the settings and binding rows).
     pub checked: bool,
 }
@@ -106,6 +121,9 @@ pub struct LimbLaneConfig {
     pub lr: Column<Advice>,
     /// Top bits: `q`'s on the first row, `r`'s on the second.
     pub top: Column<Advice>,
+    /// The one-row layout (`limb_one_row`): `q`'s high limb, `r`'s high limb and `r`'s top bit in columns
+    /// of their own on the element's row, instead of on the next row of `lq`, `lr` and `top`.
+    pub one_row: Option<[Column<Advice>; 3]>,
     /// Coefficient of `a`.
     pub m_a: Column<Fixed>,
     /// Coefficient of `b`.
@@ -120,6 +138,10 @@ pub struct LimbLaneConfig {
     pub m_ab: Option<Column<Fixed>>,
     /// 1 where `q` must be boolean (only with `lane_bool`).
     pub is_bool: Option<Column<Fixed>>,
+    /// Coefficient of `b` in `z` (only with `lane_zadd`: `max(a, b) = b + step`).
+    pub m_zb: Option<Column<Fixed>>,
+    /// The step's scale `h` (only with `lane_zadd`; without it `h` is the `relu` column).
+    pub h: Option<Column<Fixed>>,
     /// Enables the gate on an element's first row.
     pub enable: Selector,
     /// Bits of a limb (`t`).
@@ -133,12 +155,33 @@ impl LimbLaneConfig {
         table: &LookupTableConfig,
         limb_bits: u32,
         mul: bool,
+        zadd: bool,
         boolean: bool,
+        one_row: bool,
     ) -> Self {
         let [a, b, z, lq, lr, top] = [(); 6].map(|_| meta.advice_column());
+        let wide = one_row.then(|| [(); 3].map(|_| meta.advice_column()));
+        // where q's high limb, r's high limb, r's top bit and r's range tag sit: the next row of the
+        // same columns, or their own columns on this row
+        let (q_hi, r_hi, r_top_at, r_rot) = match wide {
+            None => (
+                (lq, Rotation::next()),
+                (lr, Rotation::next()),
+                (top, Rotation::next()),
+                Rotation::next(),
+            ),
+            Some([q2, r2, t2]) => (
+                (q2, Rotation::cur()),
+                (r2, Rotation::cur()),
+                (t2, Rotation::cur()),
+                Rotation::cur(),
+            ),
+        };
         let [m_a, m_b, c, relu, rc] = [(); 5].map(|_| meta.fixed_column());
         let m_ab = mul.then(|| meta.fixed_column());
         let is_bool = boolean.then(|| meta.fixed_column());
+        let m_zb = zadd.then(|| meta.fixed_column());
+        let h = zadd.then(|| meta.fixed_column());
         let enable = meta.selector();
         for col in [a, b, z] {
             meta.enable_equality(col);
@@ -146,13 +189,14 @@ impl LimbLaneConfig {
         let t = limb_bits;
         let pow = |e: u32| Expression::Constant(fr_from_i128(1i128 << e));
         let bits = 2 * t + 1;
-        // a value from its limbs in `col` (low, high) and its top bit at `top_rot`
+        // a value from its low limb, its high limb and its top bit
         let value = |m: &mut halo2_proofs::plonk::VirtualCells<'_, Fr>,
-                     col: Column<Advice>,
-                     top_rot: Rotation| {
-            m.query_advice(col, Rotation::cur())
-                + m.query_advice(col, Rotation::next()) * pow(t)
-                + m.query_advice(top, top_rot) * pow(2 * t)
+                     lo: Column<Advice>,
+                     hi: (Column<Advice>, Rotation),
+                     top_at: (Column<Advice>, Rotation)| {
+            m.query_advice(lo, Rotation::cur())
+                + m.query_advice(hi.0, hi.1) * pow(t)
+                + m.query_advice(top_at.0, top_at.1) * pow(2 * t)
         };
         meta.create_gate(LIMB_GATE, |m| {
             let en = m.query_selector(enable);
@@ -161,8 +205,8 @@ impl LimbLaneConfig {
                 m.query_advice(b, Rotation::cur()),
                 m.query_advice(z, Rotation::cur()),
             );
-            let q = value(m, lq, Rotation::cur());
-            let r = value(m, lr, Rotation::next());
+            let q = value(m, lq, q_hi, (top, Rotation::cur()));
+            let r = value(m, lr, r_hi, r_top_at);
             let mut lhs = av.clone() * m.query_fixed(m_a, Rotation::cur())
                 + bv.clone() * m.query_fixed(m_b, Rotation::cur())
                 + m.query_fixed(c, Rotation::cur());
@@ -170,18 +214,18 @@ impl LimbLaneConfig {
                 lhs = lhs + av * bv * m.query_fixed(col, Rotation::cur());
             }
             let is_relu = m.query_fixed(relu, Rotation::cur());
+            let scale = m.query_fixed(h.unwrap_or(relu), Rotation::cur());
             let one = Expression::Constant(Fr::one());
             let (q_top, r_top) = (
                 m.query_advice(top, Rotation::cur()),
-                m.query_advice(top, Rotation::next()),
+                m.query_advice(r_top_at.0, r_top_at.1),
             );
-            let low =
-                m.query_advice(lq, Rotation::cur()) + m.query_advice(lq, Rotation::next()) * pow(t);
-            let act = (one - is_relu.clone()) * q.clone() + is_relu * q_top.clone() * low;
-            let (rc0, rc1) = (
-                m.query_fixed(rc, Rotation::cur()),
-                m.query_fixed(rc, Rotation::next()),
-            );
+            let low = m.query_advice(lq, Rotation::cur()) + m.query_advice(q_hi.0, q_hi.1) * pow(t);
+            let mut act = (one - is_relu) * q.clone() + scale * q_top.clone() * low;
+            if let Some(col) = m_zb {
+                act = act + bv_z(m, b) * m.query_fixed(col, Rotation::cur());
+            }
+            let (rc0, rc1) = (m.query_fixed(rc, Rotation::cur()), m.query_fixed(rc, r_rot));
             vec![
                 (LIMB_CONSTRAINT, en.clone() * (lhs - q * pow(bits) - r)),
                 (LIMB_ACT_CONSTRAINT, en.clone() * (zv - act)),
@@ -191,7 +235,7 @@ impl LimbLaneConfig {
         });
         if let Some(col) = is_bool {
             meta.create_gate(LIMB_BOOL_GATE, |m| {
-                let q = value(m, lq, Rotation::cur());
+                let q = value(m, lq, q_hi, (top, Rotation::cur()));
                 let sel = m.query_fixed(col, Rotation::cur());
                 let one = Expression::Constant(Fr::one());
                 vec![(
@@ -200,7 +244,11 @@ impl LimbLaneConfig {
                 )]
             });
         }
-        for (name, col) in [(Q_LIMB_LOOKUP, lq), (R_LIMB_LOOKUP, lr)] {
+        let mut limb_columns = vec![(Q_LIMB_LOOKUP, lq), (R_LIMB_LOOKUP, lr)];
+        if let Some([q2, r2, _]) = wide {
+            limb_columns.extend([(Q_HI_LIMB_LOOKUP, q2), (R_HI_LIMB_LOOKUP, r2)]);
+        }
+        for (name, col) in limb_columns {
             meta.lookup(name, |m| {
                 let tag = m.query_fixed(rc, Rotation::cur());
                 let v = m.query_advice(col, Rotation::cur());
@@ -214,6 +262,7 @@ impl LimbLaneConfig {
             lq,
             lr,
             top,
+            one_row: wide,
             m_a,
             m_b,
             c,
@@ -221,10 +270,16 @@ impl LimbLaneConfig {
             rc,
             m_ab,
             is_bool,
+            m_zb,
+            h,
             enable,
             limb_bits,
         }
     }
+}
+
+fn bv_z(m: &mut halo2_proofs::plonk::VirtualCells<'_, Fr>, b: Column<Advice>) -> Expression<Fr> {
+    m.query_advice(b, Rotation::cur())
 }
 
 /// Assigns limb lane elements.
@@ -239,7 +294,8 @@ impl LimbLaneChip {
         Self { config }
     }
 
-    /// Assigns element `j` of the lane (rows `2j` and `2j + 1`). `limbs` is `None` at key generation.
+    /// Assigns element `j` of the lane (rows `2j` and `2j + 1`, or row `j` in the one-row layout). `limbs`
+    /// is `None` at key generation.
     pub fn assign_element(
         &self,
         region: &mut Region<'_, Fr>,
@@ -249,9 +305,15 @@ impl LimbLaneChip {
         limbs: Option<&LimbValues>,
     ) -> Result<LaneCells, Error> {
         let c = &self.config;
-        let row = 2 * j;
+        let row = match c.one_row {
+            Some(_) => j,
+            None => 2 * j,
+        };
         c.enable.enable(region, row)?;
-        let optional = c.m_ab.map(|col| (col, fixed.m_ab));
+        let optional = [(c.m_ab, fixed.m_ab), (c.m_zb, fixed.m_zb), (c.h, fixed.h)];
+        let optional = optional
+            .into_iter()
+            .filter_map(|(col, v)| col.map(|col| (col, v)));
         for (col, v) in [(c.m_a, fixed.m_a), (c.m_b, fixed.m_b), (c.c, fixed.c)]
             .into_iter()
             .chain(optional)
@@ -268,7 +330,9 @@ impl LimbLaneChip {
         }
         if fixed.checked {
             region.assign_fixed(c.rc, row, Fr::one());
-            region.assign_fixed(c.rc, row + 1, Fr::one());
+            if c.one_row.is_none() {
+                region.assign_fixed(c.rc, row + 1, Fr::one());
+            }
         }
         let a = region.assign_advice(c.a, row, values.a).cell();
         let b = region.assign_advice(c.b, row, values.b).cell();
@@ -276,11 +340,21 @@ impl LimbLaneChip {
         let cell = |v: Option<i128>| v.map_or(Value::unknown(), |v| Value::known(fr_from_i128(v)));
         let (q, r) = (limbs.map(|l| l.q), limbs.map(|l| l.r));
         region.assign_advice(c.lq, row, cell(q.map(|q| q[0])));
-        region.assign_advice(c.lq, row + 1, cell(q.map(|q| q[1])));
         region.assign_advice(c.top, row, cell(q.map(|q| q[2])));
         region.assign_advice(c.lr, row, cell(r.map(|r| r[0])));
-        region.assign_advice(c.lr, row + 1, cell(r.map(|r| r[1])));
-        region.assign_advice(c.top, row + 1, cell(r.map(|r| r[2])));
+        let (hi, r_top) = (q.map(|q| q[1]), r.map(|r| r[2]));
+        match c.one_row {
+            None => {
+                region.assign_advice(c.lq, row + 1, cell(hi));
+                region.assign_advice(c.lr, row + 1, cell(r.map(|r| r[1])));
+                region.assign_advice(c.top, row + 1, cell(r_top));
+            }
+            Some([q2, r2, t2]) => {
+                region.assign_advice(q2, row, cell(hi));
+                region.assign_advice(r2, row, cell(r.map(|r| r[1])));
+                region.assign_advice(t2, row, cell(r_top));
+            }
+        }
         Ok(LaneCells { a, b, z })
     }
 }

@@ -6,7 +6,7 @@
 //! - [`affine_lane`]: `a*m_a + b*m_b + c = q*2^bits + r` with r range-checked and `(q, z)` looked up in an
 //!   activation sub-table: rescale + bias + activation, element-wise constant ops, Add/Sub, input checks;
 //! - [`limb_lane`]: the same rescale over two rows, with `q` and `r` of `2t + 1` bits checked as `t`-bit
-//!   limbs and a top bit (the Relu's sign), for models whose only functions are the identity and Relu.
+//!   limbs and a top bit (the sign of Relu and the max/min steps), for models without function tables.
 
 pub mod affine_lane;
 pub mod dot_tile;

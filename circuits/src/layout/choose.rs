@@ -115,23 +115,39 @@ fn table_rows(shape: &ModelShape, bits: u32, limbs: bool) -> usize {
     }
 }
 
-/// Rows of `lane_rows` lane rows on `l` lanes (two rows per element for limb lanes).
-fn lane_height(lane_rows: usize, l: usize, limbs: bool) -> usize {
-    (1 + limbs as usize) * lane_rows.div_ceil(l)
+/// How lane elements are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LaneKind {
+    /// One row, `b`-bit values, 2 lookups.
+    Affine,
+    /// Two rows per element, 2 limb lookups per lane.
+    LimbTwoRows,
+    /// One row per element, 4 limb lookups per lane.
+    LimbOneRow,
 }
 
-fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize, limbs: bool) -> f64 {
+/// Rows of `lane_rows` lane rows on `l` lanes.
+fn lane_height(lane_rows: usize, l: usize, kind: LaneKind) -> usize {
+    let per = 1 + (kind == LaneKind::LimbTwoRows) as usize;
+    per * lane_rows.div_ceil(l)
+}
+
+fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize, kind: LaneKind) -> f64 {
     // the dot tile: x, y per pair and acc; on per pair, ox, oy, chain, start and the selector
     let (dot_advice, dot_fixed) = match p {
         0 => (0, 0),
         p => (2 * p + 1, p + 5),
     };
-    // a limb lane has a, b, z, two limb columns and the top bits; m_a, m_b, c, relu, rc and the selector
-    let lane_advice = 5 + limbs as usize;
+    // a limb lane has a, b, z, the limb columns and the top bits; m_a, m_b, c, relu, rc and the selector
+    let (lane_advice, lane_lookups) = match kind {
+        LaneKind::Affine => (5, 2),
+        LaneKind::LimbTwoRows => (6, 2),
+        LaneKind::LimbOneRow => (9, 4),
+    };
     let advice = b + k + lane_advice * l + dot_advice;
     let extra = shape.lane_mul as usize + shape.lane_zadd as usize + shape.lane_bool as usize;
     let fixed = b * k + 3 + (6 + extra) * l + 3 + dot_fixed;
-    let lookups = 2 * l;
+    let lookups = lane_lookups * l;
     let equality = b + k + 3 * l + 1 + dot_advice;
     (6 * advice + 4 * fixed + 28 * lookups + 5 * equality) as f64
 }
@@ -161,6 +177,10 @@ pub fn choose_layout(
 ) -> Result<LayoutChoice> {
     check_min_k(min_k)?;
     let limbs = limbs && shape.limbs;
+    let kinds: &[LaneKind] = match limbs {
+        true => &[LaneKind::LimbTwoRows, LaneKind::LimbOneRow],
+        false => &[LaneKind::Affine],
+    };
     let (min_bits, max_bits) = match limbs {
         true => target.limb_bits_range(),
         false => target.bits_range(),
@@ -175,15 +195,15 @@ pub fn choose_layout(
         if table_rows(shape, min_bits, limbs) > usable || shape.instances > usable {
             continue;
         }
-        for &(tb, tk) in &TILES {
+        for (&(tb, tk), &kind) in TILES.iter().flat_map(|t| kinds.iter().map(move |k| (t, k))) {
             if tile_rows(shape, tb, tk) > usable {
                 continue;
             }
             for (&l, &p) in LANES.iter().flat_map(|l| dots.iter().map(move |p| (l, p))) {
-                if lane_height(shape.lane_rows, l, limbs) > usable || dot_rows(shape, p) > usable {
+                if lane_height(shape.lane_rows, l, kind) > usable || dot_rows(shape, p) > usable {
                     continue;
                 }
-                let cost = (1u64 << k) as f64 * column_cost(shape, tb, tk, l, p, limbs);
+                let cost = (1u64 << k) as f64 * column_cost(shape, tb, tk, l, p, kind);
                 if best.is_none_or(|b| cost < b.cost) {
                     let layout = LayoutParams {
                         lookup_bits: min_bits,
@@ -195,6 +215,7 @@ pub fn choose_layout(
                         lane_bool: shape.lane_bool,
                         dot_pairs: p,
                         limb_bits: 0,
+                        limb_one_row: kind == LaneKind::LimbOneRow,
                     };
                     best = Some(LayoutChoice { k, layout, cost });
                 }
@@ -227,9 +248,9 @@ pub fn choose_layout(
 mod tests {
     use super::*;
 
-    #[test]
-    fn small_mlp_gets_a_narrow_short_circuit() {
-        let shape = ModelShape {
+    /// A 64-32-10 MLP: 106 lane rows, the identity and Relu tables.
+    fn small_mlp() -> ModelShape {
+        ModelShape {
             dense: vec![(1, 64, 32), (1, 32, 10)],
             dots: vec![],
             lane_rows: 106,
@@ -239,7 +260,12 @@ mod tests {
             lane_zadd: false,
             lane_bool: false,
             limbs: true,
-        };
+        }
+    }
+
+    #[test]
+    fn small_mlp_gets_a_narrow_short_circuit() {
+        let shape = small_mlp();
         let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
         assert_eq!(c.k, 12);
         assert_eq!(
@@ -253,21 +279,17 @@ mod tests {
 
     #[test]
     fn limb_lanes_take_a_small_range_table_and_two_rows_per_element() {
-        let shape = ModelShape {
-            dense: vec![(1, 64, 32), (1, 32, 10)],
-            dots: vec![],
-            lane_rows: 106,
-            tables: 1,
-            instances: 100,
-            lane_mul: false,
-            lane_zadd: false,
-            lane_bool: false,
-            limbs: true,
-        };
+        let shape = small_mlp();
         let c = choose_layout(&shape, Target::Resources, 0, true).expect("fits");
         // a 2^8-row table and 212 lane rows fit 2^9 rows; values of 17 bits
         assert_eq!((c.k, c.layout.limb_bits, c.layout.lookup_bits), (9, 8, 17));
-        assert!(lane_height(shape.lane_rows, c.layout.lanes, true) <= usable_rows(c.k));
+        assert!(
+            !c.layout.limb_one_row,
+            "rows are free here: two rows per element, fewer lookups"
+        );
+        assert!(
+            lane_height(shape.lane_rows, c.layout.lanes, LaneKind::LimbTwoRows) <= usable_rows(c.k)
+        );
         let a = choose_layout(&shape, Target::Accuracy, 0, true).expect("fits");
         assert_eq!((a.layout.limb_bits, a.layout.lookup_bits), (10, 21));
         // a model with other functions keeps affine lanes
@@ -302,17 +324,7 @@ mod tests {
 
     #[test]
     fn min_k_pins_the_rows_and_the_tables_grow_into_them() {
-        let shape = ModelShape {
-            dense: vec![(1, 64, 32), (1, 32, 10)],
-            dots: vec![],
-            lane_rows: 106,
-            tables: 1,
-            instances: 100,
-            lane_mul: false,
-            lane_zadd: false,
-            lane_bool: false,
-            limbs: true,
-        };
+        let shape = small_mlp();
         let c = choose_layout(&shape, Target::Resources, 16, false).expect("fits");
         assert_eq!(c.k, 16);
         assert!(

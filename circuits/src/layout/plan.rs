@@ -168,9 +168,9 @@ impl Plan {
         });
     }
 
-    /// Rows the lanes occupy (a limb lane takes two rows per element).
+    /// Rows the lanes occupy (a two-row limb lane takes two rows per element).
     pub fn lane_height(&self) -> usize {
-        let per = 1 + (self.layout.limb_bits > 0) as usize;
+        let per = 1 + (self.layout.limb_bits > 0 && !self.layout.limb_one_row) as usize;
         per * self.lane_rows.len().div_ceil(self.layout.lanes)
     }
 

@@ -28,8 +28,8 @@ pub struct ModelShape {
     pub lane_zadd: bool,
     /// Boolean rows (comparisons, logic, selections, boolean inputs) are used.
     pub lane_bool: bool,
-    /// The model can have limb lanes: its only sub-tables are the identity and Relu, with no max/min
-    /// steps (see [`crate::chips::limb_lane`]).
+    /// The model can have limb lanes: it has no function sub-tables, only the identity, Relu and the
+    /// max/min steps (see [`crate::chips::limb_lane`]).
     pub limbs: bool,
 }
 
@@ -54,6 +54,7 @@ impl ModelShape {
                 false => 0,
             },
             limb_bits: 0,
+            limb_one_row: false,
         };
         // only the row counts matter here: the digest of the final settings is not known yet
         let plan = Plan::build(qm, trial, crate::Fr::zero())?;
@@ -84,11 +85,10 @@ impl ModelShape {
             lane_mul,
             lane_zadd,
             lane_bool,
-            limbs: !lane_zadd
-                && qm
-                    .tables
-                    .iter()
-                    .all(|t| matches!(t, TableKind::Identity | TableKind::Relu)),
+            limbs: qm
+                .tables
+                .iter()
+                .all(|t| !matches!(t, TableKind::Func { .. })),
         })
     }
 }
