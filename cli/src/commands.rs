@@ -82,6 +82,18 @@ impl From<TargetArg> for Target {
     }
 }
 
+/// How a layout stores values: "17-bit values in limbs, lookup table 2^8" (limb lanes) or "10-bit values,
+/// lookup tables 2^10" (affine lanes).
+pub(crate) fn values_and_tables(l: &zkinfer_circuits::settings::LayoutParams) -> String {
+    match l.limb_bits {
+        0 => format!(
+            "{}-bit values, lookup tables 2^{}",
+            l.lookup_bits, l.lookup_bits
+        ),
+        t => format!("{}-bit values in limbs, lookup table 2^{t}", l.lookup_bits),
+    }
+}
+
 /// `zkinfer compile MODEL --out DIR`.
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -123,10 +135,7 @@ impl CompileArgs {
             self.out.display(),
             s.k,
             c.rows,
-            match s.layout.limb_bits {
-                0 => format!("{}-bit values, lookup tables 2^{}", s.layout.lookup_bits, s.layout.lookup_bits),
-                t => format!("{}-bit values in limbs, lookup table 2^{t}", s.layout.lookup_bits),
-            },
+            values_and_tables(&s.layout),
             s.layout.tile_inputs,
             s.layout.tile_outputs,
             s.layout.lanes,

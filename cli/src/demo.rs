@@ -124,14 +124,14 @@ fn compile(b: &Bundled, dir: &ModelDir) -> Result<Settings> {
     let c = pipeline::compile(&b.onnx, dir, &calib, Target::Resources)?;
     let s = &c.settings;
     println!(
-        "1. compile  {} -> {}  [{}]\n   k = {} (2^{} rows, {} used), lookup tables of 2^{} entries, MAC tile {}x{}, {} lane(s)",
+        "1. compile  {} -> {}  [{}]\n   k = {} (2^{} rows, {} used), {}, MAC tile {}x{}, {} lane(s)",
         b.onnx.display(),
         dir.path.display(),
         ms(t.elapsed()),
         s.k,
         s.k,
         c.rows,
-        s.layout.lookup_bits,
+        crate::commands::values_and_tables(&s.layout),
         s.layout.tile_inputs,
         s.layout.tile_outputs,
         s.layout.lanes
