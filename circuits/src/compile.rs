@@ -7,6 +7,9 @@ use crate::layout::{check_min_k, choose_layout, ModelShape, Target};
 use crate::quant::{quantise, Calibration, QuantConfig, QuantModel};
 use crate::settings::{IoSpec, LayoutParams, Settings, SETTINGS_VERSION};
 
+/// The narrowest limbs tried before a model falls back to affine lanes (17-bit values).
+const MIN_LIMB_BITS: u32 = 8;
+
 /// Options of [`compile_graph`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CompileOptions {
@@ -76,10 +79,19 @@ pub fn compile_graph(
     let shape = ModelShape::of(&trial)?;
     let limbed = match opts.limbs && shape.limbs {
         true => {
-            let choice = choose_layout(&shape, opts.target, opts.min_k, true)?;
-            quantise_at(choice.layout.lookup_bits)
-                .ok()
-                .map(|quant| (choice, quant))
+            // narrower limbs (a smaller table, fewer value bits) before giving limb lanes up: the layout
+            // chosen for the wider table fits the narrower one too
+            let widest = choose_layout(&shape, opts.target, opts.min_k, true)?;
+            (MIN_LIMB_BITS.min(widest.layout.limb_bits)..=widest.layout.limb_bits)
+                .rev()
+                .find_map(|t| {
+                    let mut choice = widest;
+                    choice.layout.limb_bits = t;
+                    choice.layout.lookup_bits = 2 * t + 1;
+                    quantise_at(choice.layout.lookup_bits)
+                        .ok()
+                        .map(|quant| (choice, quant))
+                })
         }
         false => None,
     };
