@@ -82,6 +82,8 @@ def test_compile_from_bytes_and_bench(tmp_path, digits, digits_input):
 
     r = zkinfer.compile((MODELS / "iris_mlp" / "model.onnx").read_bytes(), tmp_path, samples=np.random.default_rng(0).uniform(0, 8, (32, 4)))
     assert r.k > 0 and r.samples == 32 and r.onnx is None
+    # an MLP gets limb lanes: values of 2t + 1 bits through a 2^t-row table
+    assert r.limb_bits > 0 and r.lookup_bits == 2 * r.limb_bits + 1
     b = zkinfer.bench(digits, digits_input, repeat=2)
     assert set(b.stages) == {"load", "witness", "prove", "total", "verify"}
     assert b.stages["prove"].runs == 2 and b.stages["prove"].min > 0

@@ -27,8 +27,10 @@ class CompileResult:
     Attributes:
         dir: the model directory (``settings.json``, ``model.json``).
         k: the circuit has 2^k rows; ``rows`` of them are used.
-        lookup_bits, tile, lanes: the circuit's shape (lookup tables of 2^lookup_bits entries, the MAC
-            tile's inputs x outputs, the affine lanes).
+        lookup_bits, limb_bits, tile, lanes: the circuit's shape: values of ``lookup_bits`` bits, checked
+            in two ``limb_bits``-bit limbs through a 2^limb_bits-row table (limb lanes), or, when
+            ``limb_bits`` is 0, through lookup tables of 2^lookup_bits entries (affine lanes); the MAC
+            tile's inputs x outputs; the lanes.
         public_values: the number of public instances.
         samples: calibration samples the accuracy was measured on (synthetic ones if none were given).
         max_abs_error: the largest |circuit - float| output difference on them; max_abs_output the
@@ -41,6 +43,7 @@ class CompileResult:
     k: int
     rows: int
     lookup_bits: int
+    limb_bits: int
     tile: Tuple[int, int]
     lanes: int
     public_values: int
@@ -107,6 +110,7 @@ def compile(
         k=r["k"],
         rows=r["rows"],
         lookup_bits=r["lookup_bits"],
+        limb_bits=r["limb_bits"],
         tile=(r["tile_inputs"], r["tile_outputs"]),
         lanes=r["lanes"],
         public_values=r["public_values"],
