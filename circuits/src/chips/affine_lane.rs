@@ -231,21 +231,18 @@ impl AffineLaneChip {
     ) -> Result<LaneCells, Error> {
         let c = &self.config;
         c.enable.enable(region, row)?;
-        let optional = [(c.m_ab, fixed.m_ab), (c.m_zb, fixed.m_zb)];
-        let optional = optional
-            .into_iter()
-            .filter_map(|(col, v)| col.map(|col| (col, v)));
-        for (col, v) in [(c.m_a, fixed.m_a), (c.m_b, fixed.m_b), (c.c, fixed.c)]
-            .into_iter()
-            .chain(optional)
-        {
-            if v != Fr::zero() {
-                region.assign_fixed(col, row, v);
-            }
-        }
-        if let (Some(col), true) = (c.is_bool, fixed.boolean) {
-            region.assign_fixed(col, row, Fr::one());
-        }
+        super::assign_nonzero_fixed(
+            region,
+            row,
+            [
+                (Some(c.m_a), fixed.m_a),
+                (Some(c.m_b), fixed.m_b),
+                (Some(c.c), fixed.c),
+                (c.m_ab, fixed.m_ab),
+                (c.m_zb, fixed.m_zb),
+                (c.is_bool, Fr::from(fixed.boolean as u64)),
+            ],
+        );
         region.assign_fixed(c.tag_r, row, Fr::from(fixed.tag_r));
         region.assign_fixed(c.tag_q, row, Fr::from(fixed.tag_q));
         let a = region.assign_advice(c.a, row, values.a).cell();

@@ -310,24 +310,20 @@ impl LimbLaneChip {
             None => 2 * j,
         };
         c.enable.enable(region, row)?;
-        let optional = [(c.m_ab, fixed.m_ab), (c.m_zb, fixed.m_zb), (c.h, fixed.h)];
-        let optional = optional
-            .into_iter()
-            .filter_map(|(col, v)| col.map(|col| (col, v)));
-        for (col, v) in [(c.m_a, fixed.m_a), (c.m_b, fixed.m_b), (c.c, fixed.c)]
-            .into_iter()
-            .chain(optional)
-        {
-            if v != Fr::zero() {
-                region.assign_fixed(col, row, v);
-            }
-        }
-        if let (Some(col), true) = (c.is_bool, fixed.boolean) {
-            region.assign_fixed(col, row, Fr::one());
-        }
-        if fixed.relu {
-            region.assign_fixed(c.relu, row, Fr::one());
-        }
+        super::assign_nonzero_fixed(
+            region,
+            row,
+            [
+                (Some(c.m_a), fixed.m_a),
+                (Some(c.m_b), fixed.m_b),
+                (Some(c.c), fixed.c),
+                (c.m_ab, fixed.m_ab),
+                (c.m_zb, fixed.m_zb),
+                (c.h, fixed.h),
+                (c.is_bool, Fr::from(fixed.boolean as u64)),
+                (Some(c.relu), Fr::from(fixed.relu as u64)),
+            ],
+        );
         if fixed.checked {
             region.assign_fixed(c.rc, row, Fr::one());
             if c.one_row.is_none() {

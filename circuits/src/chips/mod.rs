@@ -19,3 +19,22 @@ pub use dot_tile::{DotCells, DotRowFixed, DotTileChip, DotTileConfig};
 pub use limb_lane::{LimbLaneChip, LimbLaneConfig, LimbRowFixed, LimbValues};
 pub use lookup_table::LookupTableConfig;
 pub use mac_tile::{MacTileChip, MacTileConfig, TileCells};
+
+/// Assigns the nonzero values of fixed columns on `row`, skipping the optional columns a layout does not
+/// have (`None`); a fixed cell left unassigned is 0.
+pub(crate) fn assign_nonzero_fixed(
+    region: &mut halo2_proofs::circuit::Region<'_, crate::Fr>,
+    row: usize,
+    cells: impl IntoIterator<
+        Item = (
+            Option<halo2_proofs::plonk::Column<halo2_proofs::plonk::Fixed>>,
+            crate::Fr,
+        ),
+    >,
+) {
+    for (col, v) in cells {
+        if let (Some(col), false) = (col, v == crate::Fr::zero()) {
+            region.assign_fixed(col, row, v);
+        }
+    }
+}
