@@ -1,30 +1,36 @@
-//! Criterion benches per stage on the bundled models: witness generation, key generation (vk, pk),
-//! proving and verification. Run with `cargo bench -p zkinfer-prover` (or `-- digits_mlp/prove` for one).
-//! Figures are for comparing builds on one machine; `zkinfer bench` gives the per-phase split and memory.
+//! Criterion benches per stage on the bundled models, in the default layout (limb lanes) and with affine
+//! lanes (`zkinfer compile --affine-lanes`, the layout before them): witness generation, key generation (vk,
+//! pk), proving and verification. Run with `cargo bench -p zkinfer-prover` (or `-- digits_mlp/limb/prove`
+//! for one). Figures are for comparing builds and layouts on one machine; `zkinfer bench` gives the
+//! per-phase split and memory.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use halo2_proofs::plonk::{keygen_pk, keygen_vk};
 use std::path::Path;
 use std::sync::Arc;
 use zkinfer_circuits::circuit::ModelCircuit;
-use zkinfer_circuits::layout::Target;
+use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::witness;
 use zkinfer_prover::{pipeline, CpuBackend, ModelDir, ProverBackend};
 use zkinfer_verifier::{TranscriptKind, VerifierArtifacts};
 
 const MODELS: [&str; 2] = ["digits_mlp", "iris_mlp"];
 
-fn bench_model(c: &mut Criterion, name: &str) {
+fn bench_model(c: &mut Criterion, name: &str, limbs: bool) {
     let models = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../models")
         .join(name);
     let tmp = tempfile::tempdir().expect("tempdir");
     let md = ModelDir::new(tmp.path());
-    pipeline::compile(
+    let opts = CompileOptions {
+        limbs,
+        ..CompileOptions::default()
+    };
+    pipeline::compile_with(
         &models.join("model.onnx"),
         &md,
         &[models.join("calibration.json")],
-        Target::Resources,
+        &opts,
     )
     .expect("compile");
     pipeline::setup(&md, None).expect("setup");
@@ -34,7 +40,8 @@ fn bench_model(c: &mut Criterion, name: &str) {
     let params = md.params(settings.k).expect("params");
     let inputs = pipeline::read_input(&models.join("input.json"), &settings).expect("input");
 
-    let mut g = c.benchmark_group(name);
+    let layout = if limbs { "limb" } else { "affine" };
+    let mut g = c.benchmark_group(format!("{name}/{layout}"));
     g.sample_size(10);
     g.bench_function("witness", |b| {
         b.iter(|| witness::generate(&model.quant, &model.plan, &inputs).expect("witness"))
@@ -74,7 +81,9 @@ fn bench_model(c: &mut Criterion, name: &str) {
 
 fn bench_bundled(c: &mut Criterion) {
     for m in MODELS {
-        bench_model(c, m);
+        for limbs in [true, false] {
+            bench_model(c, m, limbs);
+        }
     }
 }
 
