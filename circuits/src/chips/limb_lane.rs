@@ -1,4 +1,5 @@
-//! The limb lane: one output element per **two** rows, with values of `bits = 2t + 1` bits checked through
+//! The limb lane: one output element per two rows (or one, in the one-row layout), with values of
+//! `bits = 2t + 1` bits checked through
 //! a `2^t`-row range table, so precision does not cost table rows. On the element's first row (the gate's
 //! row) and the next:
 //!
@@ -9,7 +10,7 @@
 //! ```
 //!
 //! with `q = q_lo + 2^t q_hi + 2^(2t) q_top` and `r` the same. In the one-row layout (`limb_one_row`) the
-//! second row's three cells have columns of their own on the first row, and their limbs lookups of their
+//! second row's three cells have columns of their own on the first row, and the high limbs lookups of their
 //! own ("limb range q high", "limb range r high"): 4 lookups and 9 advice columns per lane, one row per
 //! element, for models whose lane rows set k. Gate "limb lane" (on the first row):
 //! - "a*m_a + b*m_b + a*b*m_ab + c = q*2^bits + r": the rescale, as in the affine lane;
@@ -28,8 +29,8 @@
 //!
 //! Optional, as in the affine lane: the product term (`lane_mul`), the max/min steps (`lane_zadd`: fixed
 //! `m_zb` and `h`) and the boolean gate (`lane_bool`: `is_bool * q * (1 - q) = 0`, the comparisons' sign
-//! bit). Function tables need the affine lane's full-width table. Degrees: 4 (gate), 3 (top bits,
-//! boolean), 3 (lookups).
+//! bit). Function tables need the affine lane's full-width table. Degrees: 4 (the rescale with a product,
+//! the activation), 3 (top bits, boolean), 4 (lookups, as halo2 counts them).
 
 use super::lookup_table::LookupTableConfig;
 use super::{LaneCells, LaneRowValues};
