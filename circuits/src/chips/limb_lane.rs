@@ -1,7 +1,6 @@
 //! The limb lane: one output element per two rows (or one, in the one-row layout), with values of
-//! `bits = 2t + 1` bits checked through
-//! a `2^t`-row range table, so precision does not cost table rows. On the element's first row (the gate's
-//! row) and the next:
+//! `bits = 2t + 1` bits checked through a `2^t`-row range table, so precision does not cost table rows. On
+//! the element's first row (the gate's row) and the next:
 //!
 //! ```text
 //!            a  b  z  lq     lr     top     | m_a m_b c [m_ab] [is_bool] relu rc
