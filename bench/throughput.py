@@ -80,6 +80,7 @@ def measure(zk, model, n, device, work):
 
 
 def main():
+    load_at_start = os.getloadavg()[0]
     ap = argparse.ArgumentParser()
     ap.add_argument("n", nargs="?", type=int, default=8)
     ap.add_argument("--zkinfer", default=os.path.join(ROOT, "target", "release", "zkinfer"))
@@ -93,6 +94,7 @@ def main():
                             text=True).stdout.strip()
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": commit, "cpus": os.cpu_count(), "platform": platform.platform(),
+            "loadavg_at_start": load_at_start,
             "command": f"python3 bench/throughput.py {a.n} --device {a.device}"}
     res = os.path.join(ROOT, "bench", "results")
     json.dump({"meta": meta, "rows": rows}, open(os.path.join(res, "throughput.json"), "w"), indent=1)
@@ -100,7 +102,8 @@ def main():
         "# Proofs per minute: one process per proof against a batch in one process",
         "",
         f"`{meta['command']}` at commit {commit}, {meta['date']}, {meta['cpus']} CPUs ({meta['platform']}). "
-        "**The machine was shared with other engineers' cargo builds during the run: absolute times are noisy.**",
+        f"1-minute load average {meta['loadavg_at_start']:.2f} when the run started (other work on the machine "
+        "shows up as noise).",
         "",
         "*One process per proof*: `zkinfer prove DIR --input one.json --proof p.json` per sample, wall time of "
         "each process (start, reading settings, model, proving key and SRS, witness, proof, writing). *Batch*: one "
