@@ -214,6 +214,45 @@ impl MockModel {
             .start
     }
 
+    /// The largest |proved - float| over the outputs of `witness`, against `graph`'s float inference on
+    /// `inputs` (the graph is fused first, as compilation does).
+    ///
+    /// # Panics
+    /// If the float graph cannot be evaluated, or its outputs do not line up with the proved ones (test
+    /// support: the test names a graph and its inputs).
+    pub fn max_output_error(
+        &self,
+        witness: &Witness,
+        mut graph: crate::graph::Graph,
+        inputs: &[Vec<f64>],
+    ) -> f64 {
+        graph.fuse();
+        let float = graph.eval_float(inputs).expect("float inference");
+        let proved = witness.output_values(self.plan());
+        let floats: Vec<f64> = graph
+            .outputs
+            .iter()
+            .flat_map(|&t| float[t].iter().copied())
+            .collect();
+        assert!(
+            !proved.is_empty() && proved.len() == floats.len(),
+            "{} proved outputs against {} float outputs",
+            proved.len(),
+            floats.len()
+        );
+        let specs = self
+            .settings()
+            .outputs
+            .iter()
+            .flat_map(|spec| std::iter::repeat_n(spec.encoding, spec.numel()));
+        proved
+            .iter()
+            .zip(specs)
+            .zip(floats)
+            .map(|((&q, e), f)| (e.dequantise(q as i64) - f).abs())
+            .fold(0.0, f64::max)
+    }
+
     /// The row plan.
     pub fn plan(&self) -> &Plan {
         &self.model().plan
