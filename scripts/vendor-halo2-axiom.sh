@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Re-creates vendor/halo2-axiom/ from the published halo2-axiom crate in cargo's registry cache, then removes
-# "bn256-table" from its halo2curves features (see vendor/halo2-axiom/VENDORED.md for why) and allows the
-# warnings its source trips, which cargo would otherwise print on every build of a path dependency.
+# "bn256-table" from its halo2curves features (see vendor/halo2-axiom/VENDORED.md for why), applies
+# vendor/patches/halo2-axiom-*.patch (prover speed, same results) and allows the warnings its source trips,
+# which cargo would otherwise print on every build of a path dependency.
 # Usage: scripts/vendor-halo2-axiom.sh [VERSION]   (default 0.5.3; `cargo fetch` first if the crate is missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,5 +35,9 @@ cat >>"$dest/Cargo.toml" <<'TOML'
 [lints.rust]
 warnings = "allow"
 TOML
-echo "vendored halo2-axiom $version into $dest (bn256-table removed from its halo2curves features)"
+# Third change, speed only (same outputs): the patches in vendor/patches (VENDORED.md says what each does)
+for p in vendor/patches/halo2-axiom-*.patch; do
+  patch -s -p1 -d "$dest" <"$p"
+done
+echo "vendored halo2-axiom $version into $dest (bn256-table removed from its halo2curves features, patches applied)"
 diff -u <(tar -xzOf "$crate" "halo2-axiom-$version/Cargo.toml") "$dest/Cargo.toml" || true

@@ -5,7 +5,7 @@
 use crate::chips::{
     AffineLaneChip, AffineLaneConfig, DotCells, DotRowFixed, DotTileChip, DotTileConfig, LaneCells,
     LaneRowFixed, LaneRowValues, LimbLaneChip, LimbLaneConfig, LimbRowFixed, LookupTableConfig,
-    MacTileChip, MacTileConfig, TileCells,
+    MacTileChip, MacTileConfig, RangeTableConfig, TileCells,
 };
 use crate::error::{CircuitError, Result};
 use crate::field::fr_from_i128;
@@ -49,7 +49,10 @@ impl CompiledModel {
         }
         let plan = Plan::build(&quant, settings.layout, settings.digest())?;
         let usable = crate::layout::usable_rows(settings.k);
-        let table = LookupTableConfig::rows(&table_kinds(settings), settings.layout.table_bits());
+        let table = match settings.layout.limb_bits {
+            0 => LookupTableConfig::rows(&settings.tables, settings.layout.table_bits()),
+            t => RangeTableConfig::rows(t),
+        };
         if plan.height() > usable || table > usable || settings.num_instances() > usable {
             return Err(CircuitError::Inconsistent(format!(
                 "{} rows and a {table}-row table do not fit k = {} ({usable} usable rows)",
@@ -72,8 +75,10 @@ impl CompiledModel {
 /// Columns of the model circuit.
 #[derive(Debug, Clone)]
 pub struct ModelConfig {
-    /// The shared lookup table.
-    pub table: LookupTableConfig,
+    /// The shared `(tag, x, y)` lookup table of the affine lanes (none with limb lanes).
+    pub table: Option<LookupTableConfig>,
+    /// The limb lanes' range table (only with limb lanes).
+    pub range: Option<RangeTableConfig>,
     /// The multiply-accumulate tile.
     pub tile: MacTileConfig,
     /// The affine lanes (none when the layout has limb lanes).
@@ -158,35 +163,45 @@ impl Circuit<Fr> for ModelCircuit {
             l.lanes.clamp(1, 16),
         );
         let bits = l.lookup_bits.clamp(1, 30);
-        let table = LookupTableConfig::configure(meta);
+        // affine lanes share the (tag, x, y) table; limb lanes have the one-column range table
+        let (table, range) = match l.limb_bits {
+            0 => (Some(LookupTableConfig::configure(meta)), None),
+            _ => (None, Some(RangeTableConfig::configure(meta))),
+        };
         let tile = MacTileConfig::configure(meta, tb, tk);
         let (mut affine, mut limb) = (Vec::new(), Vec::new());
         for _ in 0..lanes {
-            match l.limb_bits {
-                0 => affine.push(AffineLaneConfig::configure(
+            if let Some(table) = &table {
+                affine.push(AffineLaneConfig::configure(
                     meta,
-                    &table,
+                    table,
                     bits,
                     l.lane_mul,
                     l.lane_zadd,
                     l.lane_bool,
-                )),
-                t => limb.push(LimbLaneConfig::configure(
+                ));
+            }
+            if let Some(range) = &range {
+                limb.push(LimbLaneConfig::configure(
                     meta,
-                    &table,
-                    t.clamp(1, 14),
+                    range,
+                    l.limb_bits.clamp(1, 14),
                     l.lane_mul,
                     l.lane_zadd,
                     l.lane_bool,
                     l.limb_one_row,
-                )),
+                ));
             }
         }
         let dot = (l.dot_pairs > 0).then(|| DotTileConfig::configure(meta, l.dot_pairs.min(64)));
         let instance = meta.instance_column();
         meta.enable_equality(instance);
+        if l.limb_bits > 0 {
+            meta.set_minimum_degree(5);
+        }
         ModelConfig {
             table,
+            range,
             tile,
             lanes: affine,
             limb_lanes: limb,
@@ -221,9 +236,11 @@ impl Circuit<Fr> for ModelCircuit {
         let model = self.model.as_ref().ok_or(Error::Synthesis)?;
         let plan = &model.plan;
         let s = &self.settings;
-        config
-            .table
-            .load(&mut layouter, &table_kinds(s), s.layout.table_bits())?;
+        match (&config.table, &config.range) {
+            (Some(table), _) => table.load(&mut layouter, &s.tables, s.layout.table_bits())?,
+            (None, Some(range)) => range.load(&mut layouter, s.layout.limb_bits)?,
+            (None, None) => return Err(Error::Synthesis),
+        }
         let tile = MacTileChip::construct(config.tile.clone());
         let lanes = match config.limb_lanes.is_empty() {
             true => Lanes::Affine(
@@ -345,15 +362,6 @@ fn assign_dots(
         cells.push(dot.assign_row(region, i + DOT_FIRST_ROW, &fixed, (&x, &y), acc)?);
     }
     Ok(cells)
-}
-
-/// The sub-tables of the lookup table: the settings' own, or with limb lanes only the `t`-bit range
-/// (identity) table at tag 1.
-pub fn table_kinds(settings: &Settings) -> Vec<TableKind> {
-    match settings.layout.limb_bits {
-        0 => settings.tables.clone(),
-        _ => vec![TableKind::Identity],
-    }
 }
 
 /// The configured lanes of the layout.

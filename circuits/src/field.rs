@@ -5,10 +5,16 @@ use halo2_proofs::halo2curves::ff::PrimeField;
 
 /// The field element of a signed integer (negative values wrap to p - |v|).
 pub fn fr_from_i128(v: i128) -> Fr {
+    // `from_u128` doubles 64 times whatever the value; most values fit a u64 (one Montgomery product)
+    let abs = v.unsigned_abs();
+    let f = match u64::try_from(abs) {
+        Ok(small) => Fr::from(small),
+        Err(_) => Fr::from_u128(abs),
+    };
     if v >= 0 {
-        Fr::from_u128(v as u128)
+        f
     } else {
-        -Fr::from_u128(v.unsigned_abs())
+        -f
     }
 }
 

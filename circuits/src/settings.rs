@@ -21,7 +21,14 @@ pub use crate::tables::TableKind;
 ///
 /// Version 2: the settings digest is a public instance and a fixed value of the circuit (version 1 had no
 /// digest instance), and sub-tables leave out the inputs whose function value saturates.
-pub const SETTINGS_VERSION: u32 = 2;
+///
+/// Version 3: limb lanes look their limbs up in a one-column range table (version 2 used the shared
+/// `(tag, x, y)` table), and their constraint system has degree 5. Layouts without limb lanes describe the
+/// same circuit as in version 2, so version 2 settings without `limb_bits` are still read.
+pub const SETTINGS_VERSION: u32 = 3;
+
+/// The oldest settings version this build reads (only without limb lanes, see [`SETTINGS_VERSION`]).
+pub const OLDEST_SETTINGS_VERSION: u32 = 2;
 
 /// Domain separator of [`Settings::digest`].
 pub const SETTINGS_DIGEST_DOMAIN: &[u8] = b"zkinfer-settings/v1";
@@ -178,13 +185,15 @@ impl Settings {
 
     /// Checks the fields that `configure` relies on.
     pub fn check(&self) -> Result<(), SettingsError> {
-        if self.version != SETTINGS_VERSION {
+        let l = &self.layout;
+        if !(OLDEST_SETTINGS_VERSION..=SETTINGS_VERSION).contains(&self.version)
+            || (self.version < 3 && l.limb_bits > 0)
+        {
             return Err(SettingsError::Version {
                 found: self.version,
                 expected: SETTINGS_VERSION,
             });
         }
-        let l = &self.layout;
         if !(4..=27).contains(&self.k) {
             return Err(SettingsError::K { k: self.k });
         }
@@ -245,7 +254,8 @@ impl Settings {
 pub enum SettingsError {
     /// The file was written in another format version.
     #[error(
-        "settings format version {found} is not supported (this build reads version {expected})"
+        "settings format version {found} is not supported (this build reads version {expected}, and \
+         version 2 without limb lanes): compile the model again"
     )]
     Version {
         /// The version found.
@@ -439,5 +449,19 @@ mod tests {
                 expected: SETTINGS_VERSION
             })
         );
+        // version 2 without limb lanes is the same circuit; with them it had another limb lookup
+        s.version = 2;
+        assert_eq!(s.check(), Ok(()));
+        s.layout.limb_bits = 5;
+        s.layout.lookup_bits = 11;
+        assert_eq!(
+            s.check(),
+            Err(SettingsError::Version {
+                found: 2,
+                expected: SETTINGS_VERSION
+            })
+        );
+        s.version = SETTINGS_VERSION;
+        assert_eq!(s.check(), Ok(()));
     }
 }

@@ -9,14 +9,15 @@
 //! - a Relu output that is not the Relu of its quotient, a maximum that is not the larger operand: the
 //!   activation constraint;
 //! - a non-boolean comparison bit: the boolean gate;
-//! - another settings digest in the instance: the settings row's top bit or limb lookups (its limbs are
-//!   forced to 0), so keys made for one settings file never verify a proof about another.
+//! - another settings digest in the instance: the settings row's top bit and its "q = r = 0 where
+//!   unchecked" constraint (its limbs are forced to 0), so keys made for one settings file never verify a
+//!   proof about another.
 
 use halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use std::sync::{Arc, OnceLock};
 use zkinfer_circuits::chips::limb_lane::{
     LIMB_ACT_CONSTRAINT, LIMB_CONSTRAINT, Q_LIMB_LOOKUP, Q_TOP_CONSTRAINT, R_LIMB_LOOKUP,
-    R_TOP_CONSTRAINT,
+    R_TOP_CONSTRAINT, UNCHECKED_CONSTRAINT,
 };
 use zkinfer_circuits::chips::LimbValues;
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
@@ -274,9 +275,12 @@ fn another_settings_digest_fails_the_settings_rows_forced_zero_limbs() {
         f.lanes[i].z = 1 << (2 * t_bits(m));
         assert_fails_with(
             m.verify_with_instances(f, instances.clone()),
-            &[m.limb_gate(i, Q_TOP_CONSTRAINT)],
+            &[
+                m.limb_gate(i, Q_TOP_CONSTRAINT),
+                m.limb_gate(i, UNCHECKED_CONSTRAINT),
+            ],
         );
-        // or 2^bits above: a low limb of 1, which the settings row's tag-0 lookup refuses
+        // or 2^bits above: a low limb of 1, in the range table, which the settings row refuses
         let mut instances = w.field_instances();
         instances[digest] += Fr::from(1u64 << bits);
         let mut f = w.clone();
@@ -285,13 +289,13 @@ fn another_settings_digest_fails_the_settings_rows_forced_zero_limbs() {
         f.lanes[i].z = 1;
         assert_fails_with(
             m.verify_with_instances(f, instances),
-            &[m.limb_lookup(i, Q_LIMB_LOOKUP, false)],
+            &[m.limb_gate(i, UNCHECKED_CONSTRAINT)],
         );
     }
 }
 
 #[test]
-fn limb_lanes_have_degree_at_most_four_and_only_with_limb_bits() {
+fn limb_lanes_have_gates_of_degree_at_most_four_and_only_with_limb_bits() {
     for (m, _) in builds() {
         let mut cs = ConstraintSystem::<Fr>::default();
         let _ = ModelCircuit::configure_with_params(&mut cs, m.settings().clone());
@@ -302,6 +306,8 @@ fn limb_lanes_have_degree_at_most_four_and_only_with_limb_bits() {
             .map(|(_, d)| d)
             .max();
         assert_eq!(max, Some(4));
+        // raised to 5 (same extended domain as 4): the copy constraints take 3 columns per grand product
+        assert_eq!(cs.degree(), 5);
         // two limb lookups per lane on two rows, or four on one row
         let limb_lookups = cs
             .lookups()

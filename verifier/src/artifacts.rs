@@ -8,12 +8,12 @@ use crate::proof_system::Vk;
 use crate::trust::{self, SrsIdentity, SrsPolicy, TrustError};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use zkinfer_circuits::settings::Settings;
+use zkinfer_circuits::settings::{Settings, SettingsError};
 
 pub use crate::params::{Provenance, VerifierParams, PARAMS_MAGIC, PARAMS_VERSION};
 pub use crate::vk_file::{read_vk, write_vk, VK_MAGIC, VK_VERSION};
 
-/// Version of `settings.json` this build reads.
+/// Version of `settings.json` this build writes (it also reads version 2 without limb lanes).
 pub const SETTINGS_FORMAT: u32 = zkinfer_circuits::settings::SETTINGS_VERSION;
 /// Version of the model id's definition (see [`model_id`]).
 pub const MODEL_ID_VERSION: u32 = 2;
@@ -43,7 +43,9 @@ pub fn parse_settings(bytes: &[u8], file: &str) -> Result<Settings, VerifyError>
         .get("version")
         .and_then(|x| x.as_u64())
         .ok_or_else(|| VerifyError::format(file, "missing field \"version\""))?;
-    if version != u64::from(SETTINGS_FORMAT) {
+    let readable =
+        u64::from(zkinfer_circuits::settings::OLDEST_SETTINGS_VERSION)..=u64::from(SETTINGS_FORMAT);
+    if !readable.contains(&version) {
         return Err(VerifyError::Version {
             file: file.to_string(),
             found: u32::try_from(version).unwrap_or(u32::MAX),
@@ -52,6 +54,14 @@ pub fn parse_settings(bytes: &[u8], file: &str) -> Result<Settings, VerifyError>
     }
     let s: Settings =
         serde_json::from_value(v).map_err(|e| VerifyError::format(file, format!("{e}")))?;
+    // a readable version may still not fit the layout (version 2 with limb lanes)
+    if let Err(SettingsError::Version { found, expected }) = s.check() {
+        return Err(VerifyError::Version {
+            file: file.to_string(),
+            found,
+            expected,
+        });
+    }
     s.check()
         .map_err(|e| VerifyError::format(file, e.to_string()))?;
     check_public_tensors(&s).map_err(|e| VerifyError::format(file, e.to_string()))?;

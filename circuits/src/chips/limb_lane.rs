@@ -18,20 +18,23 @@
 //!   is set); with `lane_zadd`, plus `b * m_zb`, so that `max(a, b) = b + h * relu((a - b) / h)` and
 //!   `min(a, b) = b - h * relu((b - a) / h)` take one element (`h = 2` when the difference was halved);
 //! - "q top bit" and "r top bit": `top * (rc - top) = 0`: a bit where the row is range-checked (`rc = 1`),
-//!   and 0 where it is not (`rc = 0`: the settings and binding rows).
+//!   and 0 where it is not (`rc = 0`: the settings and binding rows);
+//! - "q = r = 0 where unchecked": `(1 - rc) * (q + r) = 0`.
 //!
-//! Lookups "limb range q" and "limb range r": `(rc, lq, lq)` and `(rc, lr, lr)` on every row, in the
-//! shared table whose tag 1 holds the identity over `[0, 2^t)` and tag 0 only `(0, 0, 0)`. So with
-//! `rc = 1` every limb is in `[0, 2^t)` (both bounds) and `q, r` in `[0, 2^bits)`: the division by
-//! `2^bits` is exact over the integers, as in the affine lane; with `rc = 0` every limb is 0, so `q = r = 0`
-//! and the gate pins `a` to `-c` (the settings digest) or to nothing at all (the binding row, `m_a = 0`).
+//! Lookups "limb range q" and "limb range r": `lq` and `lr` on every row, in the one-column table
+//! `[0, 2^t)` ([`RangeTableConfig`]; a single input expression keeps halo2's permuted columns small, so
+//! their commitments are cheap). So every limb is in `[0, 2^t)` (both bounds). With `rc = 1`, `q, r` are in
+//! `[0, 2^bits)`: the division by `2^bits` is exact over the integers, as in the affine lane. With
+//! `rc = 0` the top bits are 0, so `q` and `r` are non-negative integers below `2^(2t)` whose sum is 0:
+//! `q = r = 0`, and the gate pins `a` to `-c` (the settings digest) or to nothing at all (the binding row,
+//! `m_a = 0`).
 //!
 //! Optional, as in the affine lane: the product term (`lane_mul`), the max/min steps (`lane_zadd`: fixed
 //! `m_zb` and `h`) and the boolean gate (`lane_bool`: `is_bool * q * (1 - q) = 0`, the comparisons' sign
 //! bit). Function tables need the affine lane's full-width table. Degrees: 4 (the rescale with a product,
 //! the activation), 3 (top bits, boolean), 4 (lookups, as halo2 counts them).
 
-use super::lookup_table::LookupTableConfig;
+use super::range_table::RangeTableConfig;
 use super::{LaneCells, LaneRowValues};
 use crate::field::fr_from_i128;
 use crate::Fr;
@@ -49,6 +52,8 @@ pub const LIMB_ACT_CONSTRAINT: &str = "z = act(q)";
 pub const Q_TOP_CONSTRAINT: &str = "q top bit";
 /// `r`'s top bit is a bit (0 where the row is not range-checked).
 pub const R_TOP_CONSTRAINT: &str = "r top bit";
+/// `q` and `r` are 0 where the row is not range-checked (the settings and binding rows).
+pub const UNCHECKED_CONSTRAINT: &str = "q = r = 0 where unchecked";
 /// Name of the gate that makes a limb lane's quotient boolean.
 pub const LIMB_BOOL_GATE: &str = "limb boolean";
 /// Name of the lookup of `q`'s limbs.
@@ -149,10 +154,10 @@ pub struct LimbLaneConfig {
 }
 
 impl LimbLaneConfig {
-    /// Allocates a limb lane with `t = limb_bits`, checked against `table` (tag 1: `[0, 2^t)`).
+    /// Allocates a limb lane with `t = limb_bits`, checked against `table` (`[0, 2^t)`).
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
-        table: &LookupTableConfig,
+        table: &RangeTableConfig,
         limb_bits: u32,
         mul: bool,
         zadd: bool,
@@ -226,11 +231,16 @@ impl LimbLaneConfig {
                 act = act + bv_z(m, b) * m.query_fixed(col, Rotation::cur());
             }
             let (rc0, rc1) = (m.query_fixed(rc, Rotation::cur()), m.query_fixed(rc, r_rot));
+            let unchecked = Expression::Constant(Fr::one()) - rc0.clone();
             vec![
-                (LIMB_CONSTRAINT, en.clone() * (lhs - q * pow(bits) - r)),
+                (
+                    LIMB_CONSTRAINT,
+                    en.clone() * (lhs - q.clone() * pow(bits) - r.clone()),
+                ),
                 (LIMB_ACT_CONSTRAINT, en.clone() * (zv - act)),
                 (Q_TOP_CONSTRAINT, en.clone() * q_top.clone() * (rc0 - q_top)),
-                (R_TOP_CONSTRAINT, en * r_top.clone() * (rc1 - r_top)),
+                (R_TOP_CONSTRAINT, en.clone() * r_top.clone() * (rc1 - r_top)),
+                (UNCHECKED_CONSTRAINT, en * unchecked * (q + r)),
             ]
         });
         if let Some(col) = is_bool {
@@ -250,9 +260,7 @@ impl LimbLaneConfig {
         }
         for (name, col) in limb_columns {
             meta.lookup(name, |m| {
-                let tag = m.query_fixed(rc, Rotation::cur());
-                let v = m.query_advice(col, Rotation::cur());
-                vec![(tag, table.tag), (v.clone(), table.x), (v, table.y)]
+                vec![(m.query_advice(col, Rotation::cur()), table.value)]
             });
         }
         Self {

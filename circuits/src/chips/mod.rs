@@ -6,19 +6,22 @@
 //! - [`affine_lane`]: `a*m_a + b*m_b + c = q*2^bits + r` with r range-checked and `(q, z)` looked up in an
 //!   activation sub-table: rescale + bias + activation, element-wise constant ops, Add/Sub, input checks;
 //! - [`limb_lane`]: the same rescale over two rows, with `q` and `r` of `2t + 1` bits checked as `t`-bit
-//!   limbs and a top bit (the sign of Relu and the max/min steps), for models without function tables.
+//!   limbs and a top bit (the sign of Relu and the max/min steps), for models without function tables;
+//! - [`range_table`]: the limb lanes' one-column table `[0, 2^t)`.
 
 pub mod affine_lane;
 pub mod dot_tile;
 pub mod limb_lane;
 pub mod lookup_table;
 pub mod mac_tile;
+pub mod range_table;
 
 pub use affine_lane::{AffineLaneChip, AffineLaneConfig, LaneCells, LaneRowFixed, LaneRowValues};
 pub use dot_tile::{DotCells, DotRowFixed, DotTileChip, DotTileConfig};
 pub use limb_lane::{LimbLaneChip, LimbLaneConfig, LimbRowFixed, LimbValues};
 pub use lookup_table::LookupTableConfig;
 pub use mac_tile::{MacTileChip, MacTileConfig, TileCells};
+pub use range_table::RangeTableConfig;
 
 /// Assigns the nonzero values of fixed columns on `row`, skipping the optional columns a layout does not
 /// have (`None`); a fixed cell left unassigned is 0.

@@ -38,9 +38,17 @@ fn serial_fft<Scalar: Field, G: FftGroup<Scalar>>(a: &mut [G], omega: Scalar, lo
         }
     }
 
-    let mut m = 1;
+    // omega^(2^i) for i < log_n: stage s uses omega^(n / 2^(s+1)) = omega^(2^(log_n - 1 - s))
+    let mut omega_squarings = Vec::with_capacity(log_n as usize);
+    let mut w_sq = omega;
     for _ in 0..log_n {
-        let w_m: Scalar = omega.pow_vartime([u64::from(n / (2 * m)), 0, 0, 0]);
+        omega_squarings.push(w_sq);
+        w_sq = w_sq.square();
+    }
+
+    let mut m = 1;
+    for stage in 0..log_n {
+        let w_m: Scalar = omega_squarings[(log_n - 1 - stage) as usize];
 
         let mut k = 0;
         while k < n {
@@ -149,7 +157,7 @@ fn generate_twiddle_lookup_table<F: Field>(
     if is_lut_len_large {
         let mut twiddle_lut = vec![F::ZERO; (1 << log_n) as usize];
         parallelize(&mut twiddle_lut, |twiddle_lut, start| {
-            let mut w_n = omega.pow_vartime([start as u64, 0, 0, 0]);
+            let mut w_n = omega.pow_vartime([start as u64]);
             for twiddle_lut in twiddle_lut.iter_mut() {
                 *twiddle_lut = w_n;
                 w_n *= omega;
@@ -165,18 +173,18 @@ fn generate_twiddle_lookup_table<F: Field>(
     parallelize(
         &mut twiddle_lut[..low_degree_lut_len],
         |twiddle_lut, start| {
-            let mut w_n = omega.pow_vartime([start as u64, 0, 0, 0]);
+            let mut w_n = omega.pow_vartime([start as u64]);
             for twiddle_lut in twiddle_lut.iter_mut() {
                 *twiddle_lut = w_n;
                 w_n *= omega;
             }
         },
     );
-    let high_degree_omega = omega.pow_vartime([(1 << sparse_degree) as u64, 0, 0, 0]);
+    let high_degree_omega = omega.pow_vartime([(1 << sparse_degree) as u64]);
     parallelize(
         &mut twiddle_lut[low_degree_lut_len..],
         |twiddle_lut, start| {
-            let mut w_n = high_degree_omega.pow_vartime([start as u64, 0, 0, 0]);
+            let mut w_n = high_degree_omega.pow_vartime([start as u64]);
             for twiddle_lut in twiddle_lut.iter_mut() {
                 *twiddle_lut = w_n;
                 w_n *= high_degree_omega;
@@ -224,7 +232,7 @@ fn parallel_fft<Scalar: Field, G: FftGroup<Scalar>>(a: &mut [G], omega: Scalar, 
     });
 
     // sub fft
-    let new_omega = omega.pow_vartime([split_m as u64, 0, 0, 0]);
+    let new_omega = omega.pow_vartime([split_m as u64]);
     multicore::scope(|scope| {
         for a in a.chunks_mut(sub_n) {
             scope.spawn(move |_| {
