@@ -170,7 +170,7 @@ impl Circuit<Fr> for ModelCircuit {
         };
         let tile = MacTileConfig::configure(meta, tb, tk);
         let (mut affine, mut limb) = (Vec::new(), Vec::new());
-        for _ in 0..lanes {
+        for lane in 0..lanes {
             if let Some(table) = &table {
                 affine.push(AffineLaneConfig::configure(
                     meta,
@@ -189,7 +189,7 @@ impl Circuit<Fr> for ModelCircuit {
                     l.lane_mul,
                     l.lane_zadd,
                     l.lane_bool,
-                    l.limb_one_row,
+                    !l.lane_two_rows(lane),
                 ));
             }
         }
@@ -391,8 +391,9 @@ impl Tags<'_> {
     }
 }
 
-/// Assigns every lane row of the plan: row `i` goes to lane `i % L` at row `i / L` (affine lanes, one-row
-/// limb lanes) or at rows `2 (i / L)` and `2 (i / L) + 1` (limb lanes). The settings row's `a` holds the settings digest and
+/// Assigns every lane row of the plan: row `i` goes to element `j` of lane `L` as
+/// [`LayoutParams::lane_slot`] says (round robin, `i % L` and `i / L`, unless the last limb lane has two
+/// rows per element), at row `j`, or rows `2j` and `2j + 1` in a two-row limb lane. The settings row's `a` holds the settings digest and
 /// its constant is `-digest` (a full field element, fixed, so the vk commits to it); its remainder tag is
 /// 0 like its activation tag (limb lanes: its limbs are not range-checked but forced to 0), so
 /// `r = q = 0` and `a = digest` exactly. The binding row's `a` holds the binding value.
@@ -435,13 +436,13 @@ fn assign_lanes(
             // the binding value is a full field element, carried but never used
             values.a = wit.map_or(Value::unknown(), |w| Value::known(w.bind));
         }
+        let (lane, j) = plan.layout.lane_slot(i);
         let cells = match lanes {
-            Lanes::Affine(lanes) => {
-                let n = lanes.len();
-                lanes[i % n].assign_row(region, i / n, &fixed, &values)?
-            }
+            Lanes::Affine(lanes) => lanes
+                .get(lane)
+                .ok_or(Error::Synthesis)?
+                .assign_row(region, j, &fixed, &values)?,
             Lanes::Limb(lanes) => {
-                let n = lanes.len();
                 let scale = tags.relu_scale(row.act_tag);
                 let limb_fixed = LimbRowFixed {
                     m_a: fixed.m_a,
@@ -459,7 +460,13 @@ fn assign_lanes(
                 let limbs = wit
                     .map(|w| w.limbs.get(i).ok_or(Error::Synthesis))
                     .transpose()?;
-                lanes[i % n].assign_element(region, i / n, &limb_fixed, &values, limbs)?
+                lanes.get(lane).ok_or(Error::Synthesis)?.assign_element(
+                    region,
+                    j,
+                    &limb_fixed,
+                    &values,
+                    limbs,
+                )?
             }
         };
         lane_cells.push(cells);

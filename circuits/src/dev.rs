@@ -294,16 +294,9 @@ impl MockModel {
     /// The lane (column group) and circuit row of plan lane row `lane_row` (limb lanes: the element's
     /// first row).
     pub fn lane_position(&self, lane_row: usize) -> (usize, usize) {
-        match self.config.limb_lanes.len() {
-            0 => {
-                let lanes = self.config.lanes.len();
-                (lane_row % lanes, lane_row / lanes)
-            }
-            lanes => {
-                let per = 1 + self.config.limb_lanes[0].one_row.is_none() as usize;
-                (lane_row % lanes, per * (lane_row / lanes))
-            }
-        }
+        let layout = &self.settings().layout;
+        let (lane, j) = layout.lane_slot(lane_row);
+        (lane, (1 + layout.lane_two_rows(lane) as usize) * j)
     }
 
     /// Constraint `constraint` of the limb lane gate failing on plan lane row `lane_row` (one of
@@ -344,12 +337,9 @@ impl MockModel {
     /// low limb's row (`high = false`) or its high limb's row.
     pub fn limb_lookup(&self, lane_row: usize, name: &'static str, high: bool) -> Expected {
         let (lane, row) = self.lane_position(lane_row);
-        let one_row = self
-            .config
-            .limb_lanes
-            .first()
-            .is_some_and(|l| l.one_row.is_some());
-        // the one-row layout checks the high limbs in lookups of their own, on the element's row
+        let one_row = !self.settings().layout.lane_two_rows(lane);
+        // the one-row layout checks the high limbs in lookups of their own, on the element's row (their
+        // lanes come first, so the lane index is also the index among lookups of that name)
         let (name, row) = match (one_row, high, name) {
             (true, true, Q_LIMB_LOOKUP) => (Q_HI_LIMB_LOOKUP, row),
             (true, true, _) => (R_HI_LIMB_LOOKUP, row),

@@ -72,6 +72,13 @@ pub struct LayoutParams {
     /// out of the JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub limb_one_row: bool,
+    /// With `limb_one_row`: the last lane keeps two rows per element (2 limb lookups), the others one row
+    /// (4 each). For models whose elements overflow whole one-row lanes by a little: two one-row lanes
+    /// would take 8 lookups, this takes 6 for 1.5 lanes' worth of elements. Elements go round the lanes
+    /// in cycles of `2 (L - 1) + 1` ([`LayoutParams::lane_slot`]). Needs `lanes >= 2`; left out of the
+    /// JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub limb_last_lane_two_rows: bool,
 }
 
 fn is_zero(v: &usize) -> bool {
@@ -88,6 +95,42 @@ impl LayoutParams {
         match self.limb_bits {
             0 => self.lookup_bits,
             t => t,
+        }
+    }
+
+    /// Whether lane `lane` takes two rows per element (limb lanes without `limb_one_row`, or the last
+    /// lane with `limb_last_lane_two_rows`).
+    pub fn lane_two_rows(&self, lane: usize) -> bool {
+        self.limb_bits > 0
+            && (!self.limb_one_row
+                || (self.limb_last_lane_two_rows && lane + 1 == self.lanes.max(1)))
+    }
+
+    /// Where plan lane row `i` goes: `(lane, element index j in that lane)`; the element sits at row `j`,
+    /// or rows `2j` and `2j + 1` in a two-row lane. Round robin (`i % L`, `i / L`), except with
+    /// `limb_last_lane_two_rows`: cycles of `2 (L - 1) + 1` elements, two per one-row lane and one for
+    /// the last lane, so every lane fills the same number of rows.
+    pub fn lane_slot(&self, i: usize) -> (usize, usize) {
+        let lanes = self.lanes.max(1);
+        if self.limb_last_lane_two_rows && self.limb_one_row && lanes >= 2 {
+            let ones = lanes - 1;
+            let (cycle, p) = (i / (2 * ones + 1), i % (2 * ones + 1));
+            match p < 2 * ones {
+                true => (p % ones, 2 * cycle + p / ones),
+                false => (ones, cycle),
+            }
+        } else {
+            (i % lanes, i / lanes)
+        }
+    }
+
+    /// Rows that `elements` lane rows occupy.
+    pub fn lane_height(&self, elements: usize) -> usize {
+        let lanes = self.lanes.max(1);
+        if self.limb_last_lane_two_rows && self.limb_one_row && lanes >= 2 {
+            2 * elements.div_ceil(2 * (lanes - 1) + 1)
+        } else {
+            (1 + self.lane_two_rows(0) as usize) * elements.div_ceil(lanes)
         }
     }
 }
@@ -203,7 +246,9 @@ impl Settings {
                 k: self.k,
             });
         }
-        if l.limb_one_row && l.limb_bits == 0 {
+        if (l.limb_one_row && l.limb_bits == 0)
+            || (l.limb_last_lane_two_rows && (!l.limb_one_row || l.lanes < 2))
+        {
             return Err(SettingsError::Limbs {
                 limb_bits: l.limb_bits,
                 lookup_bits: l.lookup_bits,
@@ -281,7 +326,8 @@ pub enum SettingsError {
     /// limb layout without limb lanes.
     #[error(
         "limb_bits = {limb_bits} needs lookup_bits = 2 * limb_bits + 1 (found {lookup_bits}) and no \
-         function tables (only Identity, Relu and the max/min steps); limb_one_row needs limb_bits > 0"
+         function tables (only Identity, Relu and the max/min steps); limb_one_row needs limb_bits > 0, \
+         limb_last_lane_two_rows needs limb_one_row and at least 2 lanes"
     )]
     Limbs {
         /// The limb bits found.
@@ -378,6 +424,23 @@ mod tests {
         let mut one_row = settings();
         one_row.layout.limb_one_row = true;
         assert!(matches!(one_row.check(), Err(SettingsError::Limbs { .. })));
+        // a two-row last lane needs the one-row layout and a lane before it
+        let mut mixed = limbs.clone();
+        mixed.layout.limb_last_lane_two_rows = true;
+        mixed.layout.lanes = 2;
+        assert!(matches!(mixed.check(), Err(SettingsError::Limbs { .. })));
+        mixed.layout.limb_one_row = true;
+        assert_eq!(mixed.check(), Ok(()));
+        assert_eq!(
+            (0..6)
+                .map(|i| mixed.layout.lane_slot(i))
+                .collect::<Vec<_>>(),
+            [(0, 0), (0, 1), (1, 0), (0, 2), (0, 3), (1, 1)]
+        );
+        assert_eq!(mixed.layout.lane_height(6), 4);
+        assert_eq!(mixed.layout.lane_height(7), 6);
+        mixed.layout.lanes = 1;
+        assert!(matches!(mixed.check(), Err(SettingsError::Limbs { .. })));
         // the table, not the values, must fit below k
         let mut small_k = limbs.clone();
         small_k.k = 6;

@@ -1,5 +1,6 @@
-//! MockProver tests of the limb lane (`chips::limb_lane`), in both its layouts (two rows per element, and
-//! one row with the high limbs in columns of their own): a model that compiles to limb lanes by default
+//! MockProver tests of the limb lane (`chips::limb_lane`), in its three layouts (two rows per element; one
+//! row with the high limbs in columns of their own; two lanes, the first with one row per element and the
+//! last with two): a model that compiles to limb lanes by default
 //! (Dense + Relu, Dense, a comparison with a constant, an element-wise maximum). A correct witness passes and matches the float
 //! model to within the values' 2^-15 resolution; each forged witness fails on exactly the constraint or
 //! lookup that guards it, at the row of the forged cell:
@@ -77,8 +78,8 @@ fn graph() -> Graph {
 
 /// The model in both limb layouts: as compiled (two rows per element: rows are free at this size) and
 /// with one row per element (the high limbs in columns of their own).
-fn builds() -> &'static [(MockModel, Witness); 2] {
-    static BUILT: OnceLock<[(MockModel, Witness); 2]> = OnceLock::new();
+fn builds() -> &'static [(MockModel, Witness); 3] {
+    static BUILT: OnceLock<[(MockModel, Witness); 3]> = OnceLock::new();
     BUILT.get_or_init(|| {
         let samples = vec![
             vec![INPUT.to_vec()],
@@ -86,14 +87,23 @@ fn builds() -> &'static [(MockModel, Witness); 2] {
         ];
         let c = compile_graph(graph(), &samples, &CompileOptions::default()).expect("compiles");
         assert!(!c.settings.layout.limb_one_row, "{:?}", c.settings.layout);
-        let layout = |one_row: bool| {
+        // two rows per element, one row, and two lanes: one row per element, then two in the last lane
+        let layout = |one_row: bool, mixed: bool| {
             let mut settings = c.settings.clone();
             settings.layout.limb_one_row = one_row;
+            settings.layout.limb_last_lane_two_rows = mixed;
+            if mixed {
+                settings.layout.lanes = 2;
+            }
             let model = Arc::new(CompiledModel::new(c.quant.clone(), &settings).expect("plans"));
             let witness = generate(&model.quant, &model.plan, &[INPUT.to_vec()]).expect("witness");
             (MockModel::new(settings, model), witness)
         };
-        [layout(false), layout(true)]
+        [
+            layout(false, false),
+            layout(true, false),
+            layout(true, true),
+        ]
     })
 }
 
@@ -212,6 +222,38 @@ fn a_limb_out_of_range_fails_its_lookup_on_its_row() {
 }
 
 #[test]
+fn in_the_mixed_layout_each_lane_checks_its_own_limbs() {
+    let (m, w) = &builds()[2];
+    let layout = m.settings().layout;
+    assert!(layout.limb_last_lane_two_rows && layout.lanes == 2);
+    let t = t_bits(m);
+    for lane in 0..2 {
+        // an element of this lane with a high limb: moving 2^t from the high limb to the low limb keeps q
+        let i = (0..m.plan().lane_rows.len())
+            .find(|&i| layout.lane_slot(i).0 == lane && w.limbs[i].q[1] >= 1)
+            .expect("an element with a high limb in the lane");
+        let mut f = w.clone();
+        f.limbs[i].q[0] += 1 << t;
+        f.limbs[i].q[1] -= 1;
+        assert_fails_with(m.verify(f), &[m.limb_lookup(i, Q_LIMB_LOOKUP, false)]);
+        let mut f = w.clone();
+        f.limbs[i].q[1] += 1 << t;
+        f.limbs[i].q[2] -= 1;
+        // the top bit becomes -1 (or 0 from 1): the lookup of the high limb, and the top bit where it is
+        // no longer a bit
+        let mut expected = vec![m.limb_lookup(i, Q_LIMB_LOOKUP, true)];
+        if w.limbs[i].q[2] == 0 {
+            expected.push(m.limb_gate(i, Q_TOP_CONSTRAINT));
+        }
+        if m.plan().lane_rows[i].act_tag != 0 && w.lanes[i].z != w.lanes[i].q {
+            // a Relu row whose output followed the old top bit
+            expected.push(m.limb_gate(i, LIMB_ACT_CONSTRAINT));
+        }
+        assert_fails_with(m.verify(f), &expected);
+    }
+}
+
+#[test]
 fn a_relu_output_that_is_not_the_relu_of_its_quotient_fails_the_activation() {
     for (m, w) in builds() {
         // a negative pre-activation (top bit 0) claimed to pass through: z = its low bits instead of 0
@@ -314,8 +356,11 @@ fn limb_lanes_have_gates_of_degree_at_most_four_and_only_with_limb_bits() {
             .iter()
             .filter(|l| l.name().contains("limb"))
             .count();
-        let per_lane = 2 + 2 * m.settings().layout.limb_one_row as usize;
-        assert_eq!(limb_lookups, per_lane * m.settings().layout.lanes);
+        let layout = m.settings().layout;
+        let expected: usize = (0..layout.lanes)
+            .map(|lane| 4 - 2 * layout.lane_two_rows(lane) as usize)
+            .sum();
+        assert_eq!(limb_lookups, expected);
     }
     let (m, _) = &builds()[0];
     let mut affine = m.settings().clone();

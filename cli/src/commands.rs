@@ -94,6 +94,17 @@ pub(crate) fn values_and_tables(l: &zkinfer_circuits::settings::LayoutParams) ->
     }
 }
 
+/// "1 lane(s)", with how limb lanes place an element: "2 lane(s) (one row per element, the last lane two)".
+pub(crate) fn lanes_text(l: &zkinfer_circuits::settings::LayoutParams) -> String {
+    let rows = match (l.limb_bits, l.limb_one_row, l.limb_last_lane_two_rows) {
+        (0, _, _) => "",
+        (_, false, _) => " (two rows per element)",
+        (_, true, false) => " (one row per element)",
+        (_, true, true) => " (one row per element, the last lane two)",
+    };
+    format!("{} lane(s){rows}", l.lanes)
+}
+
 /// `zkinfer compile MODEL --out DIR`.
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -130,7 +141,7 @@ impl CompileArgs {
             pipeline::compile_with(&self.model, &ModelDir::new(&self.out), &self.samples, &opts)?;
         let s = &c.settings;
         println!(
-            "compiled {} -> {}: k = {}, {} rows used, {}, MAC tile {}x{}, {} lane(s){}, {} public values",
+            "compiled {} -> {}: k = {}, {} rows used, {}, MAC tile {}x{}, {}{}, {} public values",
             self.model.display(),
             self.out.display(),
             s.k,
@@ -138,7 +149,7 @@ impl CompileArgs {
             values_and_tables(&s.layout),
             s.layout.tile_inputs,
             s.layout.tile_outputs,
-            s.layout.lanes,
+            lanes_text(&s.layout),
             match s.layout.dot_pairs {
                 0 => String::new(),
                 p => format!(", dot tile {p} pairs"),

@@ -124,7 +124,7 @@ fn compile(b: &Bundled, dir: &ModelDir) -> Result<Settings> {
     let c = pipeline::compile(&b.onnx, dir, &calib, Target::Resources)?;
     let s = &c.settings;
     println!(
-        "1. compile  {} -> {}  [{}]\n   k = {} (2^{} rows, {} used), {}, MAC tile {}x{}, {} lane(s)",
+        "1. compile  {} -> {}  [{}]\n   k = {} (2^{} rows, {} used), {}, MAC tile {}x{}, {}",
         b.onnx.display(),
         dir.path.display(),
         ms(t.elapsed()),
@@ -134,7 +134,7 @@ fn compile(b: &Bundled, dir: &ModelDir) -> Result<Settings> {
         crate::commands::values_and_tables(&s.layout),
         s.layout.tile_inputs,
         s.layout.tile_outputs,
-        s.layout.lanes
+        crate::commands::lanes_text(&s.layout)
     );
     let a = &c.accuracy;
     println!(

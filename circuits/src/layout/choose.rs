@@ -124,12 +124,33 @@ enum LaneKind {
     LimbTwoRows,
     /// One row per element, 4 limb lookups per lane.
     LimbOneRow,
+    /// One row per element except in the last lane (two rows, 2 limb lookups); at least 2 lanes.
+    LimbMixed,
 }
 
-/// Rows of `lane_rows` lane rows on `l` lanes.
+impl LaneKind {
+    /// The layout flags of this kind on `l` lanes (`None`: not a layout, the mixed kind on one lane).
+    fn layout(self, l: usize) -> Option<LayoutParams> {
+        let (one_row, mixed) = match self {
+            LaneKind::Affine | LaneKind::LimbTwoRows => (false, false),
+            LaneKind::LimbOneRow => (true, false),
+            LaneKind::LimbMixed if l >= 2 => (true, true),
+            LaneKind::LimbMixed => return None,
+        };
+        Some(LayoutParams {
+            lanes: l,
+            limb_bits: (self != LaneKind::Affine) as u32,
+            limb_one_row: one_row,
+            limb_last_lane_two_rows: mixed,
+            ..LayoutParams::default()
+        })
+    }
+}
+
+/// Rows of `lane_rows` lane rows on `l` lanes (`usize::MAX` where the kind does not exist on `l` lanes).
 fn lane_height(lane_rows: usize, l: usize, kind: LaneKind) -> usize {
-    let per = 1 + (kind == LaneKind::LimbTwoRows) as usize;
-    per * lane_rows.div_ceil(l)
+    kind.layout(l)
+        .map_or(usize::MAX, |layout| layout.lane_height(lane_rows))
 }
 
 fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize, kind: LaneKind) -> f64 {
@@ -139,15 +160,15 @@ fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize, kind:
         p => (2 * p + 1, p + 5),
     };
     // a limb lane has a, b, z, the limb columns and the top bits; m_a, m_b, c, relu, rc and the selector
-    let (lane_advice, lane_lookups) = match kind {
-        LaneKind::Affine => (5, 2),
-        LaneKind::LimbTwoRows => (6, 2),
-        LaneKind::LimbOneRow => (9, 4),
+    let (lane_advice, lookups) = match kind {
+        LaneKind::Affine => (5 * l, 2 * l),
+        LaneKind::LimbTwoRows => (6 * l, 2 * l),
+        LaneKind::LimbOneRow => (9 * l, 4 * l),
+        LaneKind::LimbMixed => (9 * l - 3, 4 * l - 2),
     };
-    let advice = b + k + lane_advice * l + dot_advice;
+    let advice = b + k + lane_advice + dot_advice;
     let extra = shape.lane_mul as usize + shape.lane_zadd as usize + shape.lane_bool as usize;
     let fixed = b * k + 3 + (6 + extra) * l + 3 + dot_fixed;
-    let lookups = lane_lookups * l;
     let equality = b + k + 3 * l + 1 + dot_advice;
     (6 * advice + 4 * fixed + 28 * lookups + 5 * equality) as f64
 }
@@ -178,7 +199,11 @@ pub fn choose_layout(
     check_min_k(min_k)?;
     let limbs = limbs && shape.limbs;
     let kinds: &[LaneKind] = match limbs {
-        true => &[LaneKind::LimbTwoRows, LaneKind::LimbOneRow],
+        true => &[
+            LaneKind::LimbTwoRows,
+            LaneKind::LimbOneRow,
+            LaneKind::LimbMixed,
+        ],
         false => &[LaneKind::Affine],
     };
     let (min_bits, max_bits) = match limbs {
@@ -215,7 +240,8 @@ pub fn choose_layout(
                         lane_bool: shape.lane_bool,
                         dot_pairs: p,
                         limb_bits: 0,
-                        limb_one_row: kind == LaneKind::LimbOneRow,
+                        limb_one_row: matches!(kind, LaneKind::LimbOneRow | LaneKind::LimbMixed),
+                        limb_last_lane_two_rows: kind == LaneKind::LimbMixed,
                     };
                     best = Some(LayoutChoice { k, layout, cost });
                 }

@@ -170,8 +170,7 @@ impl Plan {
 
     /// Rows the lanes occupy (a two-row limb lane takes two rows per element).
     pub fn lane_height(&self) -> usize {
-        let per = 1 + (self.layout.limb_bits > 0 && !self.layout.limb_one_row) as usize;
-        per * self.lane_rows.len().div_ceil(self.layout.lanes)
+        self.layout.lane_height(self.lane_rows.len())
     }
 
     /// Rows the circuit needs (lanes, tile and dot tile side by side; both tiles start at row 1).

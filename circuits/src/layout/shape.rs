@@ -55,6 +55,7 @@ impl ModelShape {
             },
             limb_bits: 0,
             limb_one_row: false,
+            limb_last_lane_two_rows: false,
         };
         // only the row counts matter here: the digest of the final settings is not known yet
         let plan = Plan::build(qm, trial, crate::Fr::zero())?;

@@ -143,6 +143,41 @@ fn split_radix_fft<Scalar: Field, G: FftGroup<Scalar>>(
     }
 }
 
+/// The twiddle table of `parallel_fft` for `(omega, log_n)`, computed once per process: a proof runs
+/// hundreds of FFTs over a handful of domains, and rebuilding the table on each call cost about as much as
+/// the butterflies of a 2^10-point FFT. At most 64 tables are kept (a few kB to a few MB each).
+fn cached_twiddle_lookup_table<F: Field>(omega: F, log_n: u32) -> std::sync::Arc<Vec<F>> {
+    use std::any::Any;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Entry<F> = (F, u32, Arc<Vec<F>>);
+    static CACHE: OnceLock<Mutex<Vec<Box<dyn Any + Send + Sync>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
+    let find = |entries: &Vec<Box<dyn Any + Send + Sync>>| {
+        entries.iter().find_map(|e| {
+            e.downcast_ref::<Entry<F>>()
+                .filter(|(w, k, _)| *w == omega && *k == log_n)
+                .map(|(_, _, lut)| lut.clone())
+        })
+    };
+    if let Some(lut) = find(&cache.lock().unwrap_or_else(|e| e.into_inner())) {
+        return lut;
+    }
+    let lut = Arc::new(generate_twiddle_lookup_table(
+        omega,
+        log_n,
+        SPARSE_TWIDDLE_DEGREE,
+        true,
+    ));
+    let mut entries = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if find(&entries).is_none() {
+        if entries.len() >= 64 {
+            entries.remove(0);
+        }
+        entries.push(Box::new((omega, log_n, lut.clone())));
+    }
+    lut
+}
+
 /// Precalculate twiddles factors
 fn generate_twiddle_lookup_table<F: Field>(
     omega: F,
@@ -202,7 +237,7 @@ fn parallel_fft<Scalar: Field, G: FftGroup<Scalar>>(a: &mut [G], omega: Scalar, 
     let log_split = log2_floor(multicore::current_num_threads()) as usize;
     let split_m = 1 << log_split;
     let sub_n = n >> log_split;
-    let twiddle_lut = generate_twiddle_lookup_table(omega, log_n, SPARSE_TWIDDLE_DEGREE, true);
+    let twiddle_lut = cached_twiddle_lookup_table(omega, log_n);
 
     // split fft
     let tmp_filler_val = a[0];
