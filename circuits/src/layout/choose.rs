@@ -8,6 +8,11 @@
 //! are cheap), a fixed column 4 (no MSM at proving time, only FFTs), a lookup argument 28 (permuted input
 //! and table columns plus a grand product, all full-size values), an equality-enabled column 5 (its share
 //! of the permutation argument). The cost of a layout is `2^k` times the sum over its columns.
+//!
+//! These weights were fitted on affine lanes at degree 4. Limb lookups have one input column since, so their
+//! permuted columns are small values, and limb layouts have degree 5 (3 equality columns per grand product):
+//! both are cheaper than the weights say. They were not refitted, so the chooser may weigh lookups against
+//! rows too heavily for limb layouts (bench/results/prover_costs.md has the phase costs after the change).
 
 use super::ModelShape;
 use crate::error::{CircuitError, Result};
