@@ -195,21 +195,30 @@ fn a_quotient_off_by_one_with_a_compensating_remainder_fails_the_remainder_top_b
     }
 }
 
+/// `w` with 2^t moved into `q`'s limb `limb` from the limb above it (0: low from high, 1: high from top):
+/// the same `q`, a limb out of range.
+fn carry_q(w: &Witness, i: usize, limb: usize, t: u32) -> Witness {
+    let mut f = w.clone();
+    f.limbs[i].q[limb] += 1 << t;
+    f.limbs[i].q[limb + 1] -= 1;
+    f
+}
+
 #[test]
 fn a_limb_out_of_range_fails_its_lookup_on_its_row() {
     for (m, w) in builds() {
         let t = t_bits(m);
         // the low limb 2^t too big, the high limb 1 smaller: q unchanged
         let i = row_with(m, w, "fc2", 1);
-        let mut f = w.clone();
-        f.limbs[i].q[0] += 1 << t;
-        f.limbs[i].q[1] -= 1;
-        assert_fails_with(m.verify(f), &[m.limb_lookup(i, Q_LIMB_LOOKUP, false)]);
+        assert_fails_with(
+            m.verify(carry_q(w, i, 0, t)),
+            &[m.limb_lookup(i, Q_LIMB_LOOKUP, false)],
+        );
         // the high limb 2^t too big, the top bit 1 smaller (an identity row, so z = q still holds)
-        let mut f = w.clone();
-        f.limbs[i].q[1] += 1 << t;
-        f.limbs[i].q[2] -= 1;
-        assert_fails_with(m.verify(f), &[m.limb_lookup(i, Q_LIMB_LOOKUP, true)]);
+        assert_fails_with(
+            m.verify(carry_q(w, i, 1, t)),
+            &[m.limb_lookup(i, Q_LIMB_LOOKUP, true)],
+        );
         // the remainder's low limb 2^t too big, its high limb 1 smaller
         let j = rows_of(m, "fc2")
             .find(|&j| w.limbs[j].r[1] >= 1)
@@ -232,13 +241,11 @@ fn in_the_mixed_layout_each_lane_checks_its_own_limbs() {
         let i = (0..m.plan().lane_rows.len())
             .find(|&i| layout.lane_slot(i).0 == lane && w.limbs[i].q[1] >= 1)
             .expect("an element with a high limb in the lane");
-        let mut f = w.clone();
-        f.limbs[i].q[0] += 1 << t;
-        f.limbs[i].q[1] -= 1;
-        assert_fails_with(m.verify(f), &[m.limb_lookup(i, Q_LIMB_LOOKUP, false)]);
-        let mut f = w.clone();
-        f.limbs[i].q[1] += 1 << t;
-        f.limbs[i].q[2] -= 1;
+        assert_fails_with(
+            m.verify(carry_q(w, i, 0, t)),
+            &[m.limb_lookup(i, Q_LIMB_LOOKUP, false)],
+        );
+        let f = carry_q(w, i, 1, t);
         // the top bit becomes -1 (or 0 from 1): the lookup of the high limb, and the top bit where it is
         // no longer a bit
         let mut expected = vec![m.limb_lookup(i, Q_LIMB_LOOKUP, true)];
