@@ -178,7 +178,7 @@ macro_rules! model_tests {
 }
 
 // The fewest rows each model needs, except the CNNs with limb lanes: at their fewest rows the chooser widens
-// the circuit instead (digits_cnn at k = 9 has 8 limb lanes, LeNet-5 at k = 12 a 16x8 tile and 8 lanes), and the
+// the circuit instead (digits_cnn at k = 9 has 4 limb lanes, LeNet-5 at k = 12 a 16x8 tile and 4 lanes), and the
 // verifier's per-column arithmetic alone is over 24 kB even after the split. With `--logrows 11` (digits_cnn:
 // one lane, a 4x4 tile) and `--logrows 15` (LeNet-5: one lane, a 4x4 tile) their verifiers fit.
 model_tests! {
