@@ -10,7 +10,7 @@ use group::{
 };
 use rayon::prelude::*;
 
-use halo2curves::msm::msm_best;
+mod msm;
 pub use halo2curves::{CurveAffine, CurveExt};
 
 /// This represents an element of a group with basic operations that can be
@@ -35,7 +35,7 @@ where
 ///
 /// This will use multithreading if beneficial.
 pub fn best_multiexp<C: CurveAffine>(coeffs: &[C::Scalar], bases: &[C]) -> C::Curve {
-    msm_best(coeffs, bases)
+    msm::multiexp(coeffs, bases)
 }
 
 /// Dispatcher
