@@ -5,8 +5,9 @@
 use halo2_proofs::arithmetic::best_multiexp;
 use halo2_proofs::halo2curves::bn256::{Fr, G1Affine, G1};
 use halo2_proofs::halo2curves::ff::Field;
+use halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
 use halo2_proofs::halo2curves::group::{Curve, Group};
-use halo2_proofs::halo2curves::msm::msm_best;
+use halo2_proofs::halo2curves::msm::{msm_best, msm_parallel};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
@@ -73,5 +74,14 @@ fn patched_multiexp_equals_msm_best_for_every_kind_of_scalars() {
                 "{name} scalars on 2^{k} points"
             );
         }
+        // a base at infinity (no valid SRS has one): the projective path, no panic (halo2curves'
+        // batch-affine `msm_best` would panic from 2^13 points, so compare with `msm_parallel`)
+        let mut with_identity = bases.clone();
+        with_identity[3] = G1Affine::identity();
+        assert_eq!(
+            best_multiexp(&full, &with_identity).to_affine(),
+            msm_parallel(&full, &with_identity).to_affine(),
+            "a base at infinity on 2^{k} points"
+        );
     }
 }

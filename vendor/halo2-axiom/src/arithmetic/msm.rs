@@ -18,6 +18,7 @@ use std::ops::Neg;
 use halo2curves::CurveAffine;
 use ff::Field;
 use ff::PrimeField;
+use group::prime::PrimeCurveAffine;
 use group::Group;
 use rayon::iter::{
     IndexedParallelIterator, IntoParallelRefIterator, IntoParallelRefMutIterator, ParallelIterator,
@@ -409,7 +410,13 @@ fn msm_batch_affine<C: CurveAffine>(coeffs: &[C::Scalar], bases: &[C], c: usize)
 const MIN_SPLIT: usize = 1 << 9;
 
 /// An MSM of wide (random-looking) scalars.
+///
+/// The batch-affine additions assume no base is the point at infinity (they read its affine coordinates);
+/// a set of bases with one, which no valid SRS has, takes the projective path instead of panicking.
 fn msm_wide<C: CurveAffine>(coeffs: &[C::Scalar], bases: &[C]) -> C::Curve {
+    if bases.par_iter().any(|b| bool::from(b.is_identity())) {
+        return msm_parallel(coeffs, bases);
+    }
     match coeffs.len().ilog2() {
         0..=8 => msm_parallel(coeffs, bases),
         9 | 10 => msm_batch_affine(coeffs, bases, 8),
