@@ -92,7 +92,7 @@ checks=$raw/checks.txt
 : >"$checks"
 if [[ $have_cargo == 1 && " $devices " == *" cuda "* ]]; then
   log "cargo test --features cuda --test gpu (GPU required)"
-  ZKINFER_REQUIRE_GPU=1 cargo test --release -q -p zkinfer-cli --features cuda --test gpu -- --nocapture 2>&1 | tee -a "$checks" >&2
+  cargo test --release -q -p zkinfer-cli --features cuda --test gpu -- --include-ignored --nocapture 2>&1 | tee -a "$checks" >&2
 fi
 for dev in $devices; do
   for m in "${models[@]}"; do

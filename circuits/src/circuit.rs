@@ -4,14 +4,14 @@
 
 use crate::chips::{
     AffineLaneChip, AffineLaneConfig, DotCells, DotRowFixed, DotTileChip, DotTileConfig, LaneCells,
-    LaneRowFixed, LaneRowValues, LimbLaneChip, LimbLaneConfig, LimbRowFixed, LookupTableConfig,
-    MacTileChip, MacTileConfig, RangeTableConfig, TileCells,
+    LaneRowFixed, LaneRowValues, LimbLaneChip, LimbLaneConfig, LimbRowFixed, LimbRowsInLane,
+    LookupTableConfig, MacTileChip, MacTileConfig, RangeTableConfig, TileCells,
 };
 use crate::error::{CircuitError, Result};
 use crate::field::fr_from_i128;
 use crate::layout::{Plan, Src};
 use crate::quant::QuantModel;
-use crate::settings::{LayoutParams, Settings, TableKind, SETTINGS_VERSION};
+use crate::settings::{LaneKind, LayoutParams, Settings, TableKind, SETTINGS_VERSION};
 use crate::witness::Witness;
 use crate::Fr;
 use halo2_proofs::circuit::{Cell, Layouter, Region, SimpleFloorPlanner, Value};
@@ -49,9 +49,11 @@ impl CompiledModel {
         }
         let plan = Plan::build(&quant, settings.layout, settings.digest())?;
         let usable = crate::layout::usable_rows(settings.k);
-        let table = match settings.layout.limb_bits {
-            0 => LookupTableConfig::rows(&settings.tables, settings.layout.table_bits()),
-            t => RangeTableConfig::rows(t),
+        let table = match settings.layout.lane {
+            LaneKind::Affine { value_bits } => {
+                LookupTableConfig::rows(&settings.tables, value_bits)
+            }
+            LaneKind::Limb { limb_bits, .. } => RangeTableConfig::rows(limb_bits),
         };
         if plan.height() > usable || table > usable || settings.num_instances() > usable {
             return Err(CircuitError::Inconsistent(format!(
@@ -162,41 +164,35 @@ impl Circuit<Fr> for ModelCircuit {
             l.tile_outputs.clamp(1, 64),
             l.lanes.clamp(1, 16),
         );
-        let bits = l.lookup_bits.clamp(1, 30);
+        let bits = l.value_bits().clamp(1, 30);
         // affine lanes share the (tag, x, y) table; limb lanes have the one-column range table
-        let (table, range) = match l.limb_bits {
-            0 => (Some(LookupTableConfig::configure(meta)), None),
-            _ => (None, Some(RangeTableConfig::configure(meta))),
+        let (table, range) = match l.lane {
+            LaneKind::Affine { .. } => (Some(LookupTableConfig::configure(meta)), None),
+            LaneKind::Limb { .. } => (None, Some(RangeTableConfig::configure(meta))),
         };
         let tile = MacTileConfig::configure(meta, tb, tk);
         let (mut affine, mut limb) = (Vec::new(), Vec::new());
         for lane in 0..lanes {
             if let Some(table) = &table {
-                affine.push(AffineLaneConfig::configure(
-                    meta,
-                    table,
-                    bits,
-                    l.lane_mul,
-                    l.lane_zadd,
-                    l.lane_bool,
-                ));
+                affine.push(AffineLaneConfig::configure(meta, table, bits, l.gate));
             }
             if let Some(range) = &range {
                 limb.push(LimbLaneConfig::configure(
                     meta,
                     range,
-                    l.limb_bits.clamp(1, 14),
-                    l.lane_mul,
-                    l.lane_zadd,
-                    l.lane_bool,
-                    !l.lane_two_rows(lane),
+                    l.table_bits().clamp(1, 14),
+                    l.gate,
+                    match l.lane_two_rows(lane) {
+                        true => LimbRowsInLane::Two,
+                        false => LimbRowsInLane::One,
+                    },
                 ));
             }
         }
         let dot = (l.dot_pairs > 0).then(|| DotTileConfig::configure(meta, l.dot_pairs.min(64)));
         let instance = meta.instance_column();
         meta.enable_equality(instance);
-        if l.limb_bits > 0 {
+        if l.limb_bits().is_some() {
             meta.set_minimum_degree(5);
         }
         ModelConfig {
@@ -211,13 +207,7 @@ impl Circuit<Fr> for ModelCircuit {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> ModelConfig {
-        let layout = LayoutParams {
-            lookup_bits: 8,
-            tile_inputs: 1,
-            tile_outputs: 1,
-            lanes: 1,
-            ..LayoutParams::default()
-        };
+        let layout = LayoutParams::default();
         Self::configure_with_params(
             meta,
             Settings {
@@ -238,7 +228,7 @@ impl Circuit<Fr> for ModelCircuit {
         let s = &self.settings;
         match (&config.table, &config.range) {
             (Some(table), _) => table.load(&mut layouter, &s.tables, s.layout.table_bits())?,
-            (None, Some(range)) => range.load(&mut layouter, s.layout.limb_bits)?,
+            (None, Some(range)) => range.load(&mut layouter, s.layout.table_bits())?,
             (None, None) => return Err(Error::Synthesis),
         }
         let tile = MacTileChip::construct(config.tile.clone());

@@ -82,13 +82,13 @@ pub fn compile_graph(
             // narrower limbs (a smaller table, fewer value bits) before giving limb lanes up: the layout
             // chosen for the wider table fits the narrower one too
             let widest = choose_layout(&shape, opts.target, opts.min_k, true)?;
-            (MIN_LIMB_BITS.min(widest.layout.limb_bits)..=widest.layout.limb_bits)
+            let widest_bits = widest.layout.table_bits();
+            (MIN_LIMB_BITS.min(widest_bits)..=widest_bits)
                 .rev()
                 .find_map(|t| {
                     let mut choice = widest;
-                    choice.layout.limb_bits = t;
-                    choice.layout.lookup_bits = 2 * t + 1;
-                    quantise_at(choice.layout.lookup_bits)
+                    choice.layout.lane = choice.layout.lane.with_table_bits(t);
+                    quantise_at(choice.layout.value_bits())
                         .ok()
                         .map(|quant| (choice, quant))
                 })
@@ -99,14 +99,14 @@ pub fn compile_graph(
         Some(found) => found,
         None => {
             let choice = choose_layout(&shape, opts.target, opts.min_k, false)?;
-            let quant = match choice.layout.lookup_bits {
+            let quant = match choice.layout.value_bits() {
                 bits if bits == trial_bits => trial,
                 bits => quantise_at(bits)?,
             };
             (choice, quant)
         }
     };
-    let (lane_mul, lane_zadd, lane_bool) = quant.lane_features();
+    let gate = quant.lane_gate();
     let io = |ids: &[usize]| -> Vec<IoSpec> {
         ids.iter()
             .map(|&t| IoSpec {
@@ -121,9 +121,7 @@ pub fn compile_graph(
         model_name: graph.name.clone(),
         k: choice.k,
         layout: LayoutParams {
-            lane_mul,
-            lane_zadd,
-            lane_bool,
+            gate,
             ..choice.layout
         },
         tables: quant.tables.clone(),

@@ -479,7 +479,7 @@ impl MockModel {
         let row = &self.plan().lane_rows[lane_row];
         let v = witness.lanes[lane_row];
         let s = self.settings();
-        let bits = s.layout.lookup_bits;
+        let bits = s.layout.value_bits();
         let pow = 1i128 << bits;
         let mut out = Vec::new();
         let sum = v.a * row.m_a as i128

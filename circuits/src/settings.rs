@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+pub use crate::layout::{LaneGate, LaneKind, LayoutError, LayoutParams, LimbRows};
 pub use crate::tables::TableKind;
 
 /// Version of the settings format; bumped on any change that alters the constraint system or instances.
@@ -32,108 +33,6 @@ pub const OLDEST_SETTINGS_VERSION: u32 = 2;
 
 /// Domain separator of [`Settings::digest`].
 pub const SETTINGS_DIGEST_DOMAIN: &[u8] = b"zkinfer-settings/v1";
-
-/// The layout shape: how wide the circuit is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct LayoutParams {
-    /// Bits of every stored activation and rescale remainder: they live in `[0, 2^lookup_bits)`. Without
-    /// `limb_bits` these are also the bits of the shared lookup tables.
-    pub lookup_bits: u32,
-    /// Inputs per row of the multiply-accumulate tile (B).
-    pub tile_inputs: usize,
-    /// Outputs (running sums) per row of the tile (K); B*K weights per row in fixed columns.
-    pub tile_outputs: usize,
-    /// Parallel affine/rescale lanes, each with two lookups.
-    pub lanes: usize,
-    /// The lane gate has a product term `a * b * m_ab` (element-wise products of activations).
-    #[serde(default)]
-    pub lane_mul: bool,
-    /// The lane's activation lookup reads `z - b * m_zb` (max and min: `z = b + step(q)`).
-    #[serde(default)]
-    pub lane_zadd: bool,
-    /// The lanes have the boolean gate `is_bool * q * (1 - q)` (comparisons, logic ops, selections).
-    /// Left out of the JSON when false, so the settings (and digests) of models without it are unchanged.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub lane_bool: bool,
-    /// Operand pairs per row of the dot tile (P), the products of two activations; 0: no dot tile.
-    /// Left out of the JSON when 0, so the settings (and digests) of models without it are unchanged.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub dot_pairs: usize,
-    /// Limb lanes (`chips::limb_lane`): every lane value of `lookup_bits = 2 * limb_bits + 1` bits is
-    /// checked as two `limb_bits`-bit limbs in a `2^limb_bits`-row range table plus a top bit, so
-    /// precision does not cost table rows. Only for models whose sub-tables are the identity, Relu
-    /// and the max/min steps (all of them the top bit: a sign decision). 0: one `lookup_bits`-bit table for
-    /// everything.
-    /// Left out of the JSON when 0, so the settings (and digests) of models without it are unchanged.
-    #[serde(default, skip_serializing_if = "is_zero_u32")]
-    pub limb_bits: u32,
-    /// Limb lanes with one row per element: the high limbs and the remainder's top bit in columns of their
-    /// own, 4 limb lookups per lane (for models whose lane rows set k). Only with `limb_bits > 0`; left
-    /// out of the JSON when false.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub limb_one_row: bool,
-    /// With `limb_one_row`: the last lane keeps two rows per element (2 limb lookups), the others one row
-    /// (4 each). For models whose elements overflow whole one-row lanes by a little: two one-row lanes
-    /// would take 8 lookups, this takes 6 for 1.5 lanes' worth of elements. Elements go round the lanes
-    /// in cycles of `2 (L - 1) + 1` ([`LayoutParams::lane_slot`]). Needs `lanes >= 2`; left out of the
-    /// JSON when false.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub limb_last_lane_two_rows: bool,
-}
-
-fn is_zero(v: &usize) -> bool {
-    *v == 0
-}
-
-fn is_zero_u32(v: &u32) -> bool {
-    *v == 0
-}
-
-impl LayoutParams {
-    /// Bits of the lookup table's inputs: `limb_bits` with limb lanes, else `lookup_bits`.
-    pub fn table_bits(&self) -> u32 {
-        match self.limb_bits {
-            0 => self.lookup_bits,
-            t => t,
-        }
-    }
-
-    /// Whether lane `lane` takes two rows per element (limb lanes without `limb_one_row`, or the last
-    /// lane with `limb_last_lane_two_rows`).
-    pub fn lane_two_rows(&self, lane: usize) -> bool {
-        self.limb_bits > 0
-            && (!self.limb_one_row
-                || (self.limb_last_lane_two_rows && lane + 1 == self.lanes.max(1)))
-    }
-
-    /// Where plan lane row `i` goes: `(lane, element index j in that lane)`; the element sits at row `j`,
-    /// or rows `2j` and `2j + 1` in a two-row lane. Round robin (`i % L`, `i / L`), except with
-    /// `limb_last_lane_two_rows`: cycles of `2 (L - 1) + 1` elements, two per one-row lane and one for
-    /// the last lane, so every lane fills the same number of rows.
-    pub fn lane_slot(&self, i: usize) -> (usize, usize) {
-        let lanes = self.lanes.max(1);
-        if self.limb_last_lane_two_rows && self.limb_one_row && lanes >= 2 {
-            let ones = lanes - 1;
-            let (cycle, p) = (i / (2 * ones + 1), i % (2 * ones + 1));
-            match p < 2 * ones {
-                true => (p % ones, 2 * cycle + p / ones),
-                false => (ones, cycle),
-            }
-        } else {
-            (i % lanes, i / lanes)
-        }
-    }
-
-    /// Rows that `elements` lane rows occupy.
-    pub fn lane_height(&self, elements: usize) -> usize {
-        let lanes = self.lanes.max(1);
-        if self.limb_last_lane_two_rows && self.limb_one_row && lanes >= 2 {
-            2 * elements.div_ceil(2 * (lanes - 1) + 1)
-        } else {
-            (1 + self.lane_two_rows(0) as usize) * elements.div_ceil(lanes)
-        }
-    }
-}
 
 /// A public input or output tensor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -226,11 +125,13 @@ impl Settings {
             .map(|i| i as u64 + 1)
     }
 
-    /// Checks the fields that `configure` relies on.
+    /// Checks the ranges that `configure` relies on (which combinations of lane fields exist is already
+    /// settled by the type, [`LayoutParams`]).
     pub fn check(&self) -> Result<(), SettingsError> {
         let l = &self.layout;
+        let limbs = l.limb_bits().is_some();
         if !(OLDEST_SETTINGS_VERSION..=SETTINGS_VERSION).contains(&self.version)
-            || (self.version < 3 && l.limb_bits > 0)
+            || (self.version < 3 && limbs)
         {
             return Err(SettingsError::Version {
                 found: self.version,
@@ -240,30 +141,19 @@ impl Settings {
         if !(4..=27).contains(&self.k) {
             return Err(SettingsError::K { k: self.k });
         }
-        if !(2..=24).contains(&l.lookup_bits) || l.table_bits() >= self.k {
+        if !(2..=24).contains(&l.value_bits()) || l.table_bits() >= self.k {
             return Err(SettingsError::LookupBits {
-                lookup_bits: l.lookup_bits,
+                lookup_bits: l.value_bits(),
                 k: self.k,
             });
         }
-        if (l.limb_one_row && l.limb_bits == 0)
-            || (l.limb_last_lane_two_rows && (!l.limb_one_row || l.lanes < 2))
-        {
-            return Err(SettingsError::Limbs {
-                limb_bits: l.limb_bits,
-                lookup_bits: l.lookup_bits,
-            });
-        }
-        if l.limb_bits > 0 {
-            let no_functions = self
+        if let Some(limb_bits) = l.limb_bits() {
+            let function = self
                 .tables
                 .iter()
-                .all(|t| !matches!(t, TableKind::Func { .. }));
-            if l.lookup_bits != 2 * l.limb_bits + 1 || !no_functions {
-                return Err(SettingsError::Limbs {
-                    limb_bits: l.limb_bits,
-                    lookup_bits: l.lookup_bits,
-                });
+                .find(|t| matches!(t, TableKind::Func { .. }));
+            if limb_bits == 0 || function.is_some() {
+                return Err(SettingsError::Limbs { limb_bits });
             }
         }
         if !(1..=64).contains(&l.tile_inputs)
@@ -282,11 +172,11 @@ impl Settings {
             });
         }
         for io in self.inputs.iter().chain(&self.outputs) {
-            if io.encoding.bits == 0 || io.encoding.bits > l.lookup_bits {
+            if io.encoding.bits == 0 || io.encoding.bits > l.value_bits() {
                 return Err(SettingsError::TensorBits {
                     tensor: io.name.clone(),
                     bits: io.encoding.bits,
-                    lookup_bits: l.lookup_bits,
+                    lookup_bits: l.value_bits(),
                 });
             }
         }
@@ -322,18 +212,15 @@ pub enum SettingsError {
         /// The circuit's `k`.
         k: u32,
     },
-    /// Limb lanes with other value bits than `2 * limb_bits + 1`, or a function sub-table; or the one-row
-    /// limb layout without limb lanes.
+    /// Limb lanes of zero width, or limb lanes with a function sub-table (limb lanes implement only the
+    /// identity, Relu and the max/min steps).
     #[error(
-        "limb_bits = {limb_bits} needs lookup_bits = 2 * limb_bits + 1 (found {lookup_bits}) and no \
-         function tables (only Identity, Relu and the max/min steps); limb_one_row needs limb_bits > 0, \
-         limb_last_lane_two_rows needs limb_one_row and at least 2 lanes"
+        "limb lanes (limb_bits = {limb_bits}) need limb_bits > 0 and no function tables (only Identity, \
+         Relu and the max/min steps)"
     )]
     Limbs {
         /// The limb bits found.
         limb_bits: u32,
-        /// The lookup bits found.
-        lookup_bits: u32,
     },
     /// The tile or lane count is outside its range.
     #[error(
@@ -376,11 +263,12 @@ mod tests {
             model_name: "m".into(),
             k: 11,
             layout: LayoutParams {
-                lookup_bits: 10,
                 tile_inputs: 2,
                 tile_outputs: 2,
                 lanes: 1,
-                ..LayoutParams::default()
+                lane: LaneKind::Affine { value_bits: 10 },
+                gate: LaneGate::default(),
+                dot_pairs: 0,
             },
             tables: vec![TableKind::Identity, TableKind::Relu],
             inputs: vec![IoSpec {
@@ -397,52 +285,36 @@ mod tests {
         }
     }
 
+    fn limbs(limb_bits: u32, rows: LimbRows) -> LaneKind {
+        LaneKind::Limb { limb_bits, rows }
+    }
+
     #[test]
     fn limb_layouts_are_checked_and_left_out_of_the_json_when_off() {
         let s = settings();
         assert!(s.check().is_ok());
         let json = serde_json::to_string(&s).expect("json");
         assert!(!json.contains("limb"), "{json}");
-        let mut limbs = settings();
-        limbs.layout.limb_bits = 5;
-        limbs.layout.lookup_bits = 11;
-        assert_eq!(limbs.check(), Ok(()));
-        assert_eq!(limbs.layout.table_bits(), 5);
-        // values of 2t + 1 bits only
-        let mut wrong = limbs.clone();
-        wrong.layout.lookup_bits = 10;
-        assert!(matches!(wrong.check(), Err(SettingsError::Limbs { .. })));
+        let mut limbed = settings();
+        limbed.layout.lane = limbs(5, LimbRows::Two);
+        assert_eq!(limbed.check(), Ok(()));
+        assert_eq!(limbed.layout.table_bits(), 5);
+        assert_eq!(limbed.layout.value_bits(), 11);
+        let json = serde_json::to_string(&limbed).expect("json");
+        assert!(
+            json.contains(r#""lookup_bits":11"#) && json.contains(r#""limb_bits":5"#),
+            "{json}"
+        );
         // no function tables
-        let mut func = limbs.clone();
+        let mut func = limbed.clone();
         func.tables.push(TableKind::Func {
             f: crate::tables::FuncKind::Sigmoid,
             x: Encoding::signed(6, 11),
             y: Encoding::signed(8, 11),
         });
-        assert!(matches!(func.check(), Err(SettingsError::Limbs { .. })));
-        // the one-row layout needs limbs
-        let mut one_row = settings();
-        one_row.layout.limb_one_row = true;
-        assert!(matches!(one_row.check(), Err(SettingsError::Limbs { .. })));
-        // a two-row last lane needs the one-row layout and a lane before it
-        let mut mixed = limbs.clone();
-        mixed.layout.limb_last_lane_two_rows = true;
-        mixed.layout.lanes = 2;
-        assert!(matches!(mixed.check(), Err(SettingsError::Limbs { .. })));
-        mixed.layout.limb_one_row = true;
-        assert_eq!(mixed.check(), Ok(()));
-        assert_eq!(
-            (0..6)
-                .map(|i| mixed.layout.lane_slot(i))
-                .collect::<Vec<_>>(),
-            [(0, 0), (0, 1), (1, 0), (0, 2), (0, 3), (1, 1)]
-        );
-        assert_eq!(mixed.layout.lane_height(6), 4);
-        assert_eq!(mixed.layout.lane_height(7), 6);
-        mixed.layout.lanes = 1;
-        assert!(matches!(mixed.check(), Err(SettingsError::Limbs { .. })));
+        assert_eq!(func.check(), Err(SettingsError::Limbs { limb_bits: 5 }));
         // the table, not the values, must fit below k
-        let mut small_k = limbs.clone();
+        let mut small_k = limbed.clone();
         small_k.k = 6;
         assert_eq!(small_k.check(), Ok(()));
         small_k.k = 5;
@@ -450,6 +322,21 @@ mod tests {
             small_k.check(),
             Err(SettingsError::LookupBits { .. })
         ));
+    }
+
+    #[test]
+    fn settings_whose_layout_flags_describe_no_layout_do_not_parse() {
+        let mut limbed = settings();
+        limbed.layout.lane = limbs(5, LimbRows::One);
+        let json = serde_json::to_string(&limbed).expect("json");
+        let edited = json.replace(r#""lookup_bits":11"#, r#""lookup_bits":10"#);
+        let err = serde_json::from_str::<Settings>(&edited).expect_err("refused");
+        assert!(
+            err.to_string().contains("limb_bits = 5 needs lookup_bits"),
+            "{err}"
+        );
+        let edited = json.replace(r#""limb_bits":5"#, r#""limb_bits":0"#);
+        assert!(serde_json::from_str::<Settings>(&edited).is_err());
     }
 
     #[test]
@@ -515,8 +402,7 @@ mod tests {
         // version 2 without limb lanes is the same circuit; with them it had another limb lookup
         s.version = 2;
         assert_eq!(s.check(), Ok(()));
-        s.layout.limb_bits = 5;
-        s.layout.lookup_bits = 11;
+        s.layout.lane = limbs(5, LimbRows::Two);
         assert_eq!(
             s.check(),
             Err(SettingsError::Version {

@@ -302,8 +302,7 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
     w.lanes.push(LaneValues::default());
     w.lanes.push(LaneValues::default());
     debug_assert_eq!(w.lanes.len(), plan.lane_rows.len());
-    if plan.layout.limb_bits > 0 {
-        let t = plan.layout.limb_bits;
+    if let Some(t) = plan.layout.limb_bits() {
         w.limbs = w
             .lanes
             .iter()

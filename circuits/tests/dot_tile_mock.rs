@@ -102,7 +102,7 @@ fn retally(m: &MockModel, t: &mut Witness, from: usize, last: usize, lane: usize
 /// Sets the `a` of a rescale lane row and recomputes its `q`, `r` and `z`.
 fn set_lane_a(m: &MockModel, t: &mut Witness, lane: usize, a: i128) {
     let row = &m.plan().lane_rows[lane];
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     let sum = a * row.m_a as i128 + row.c as i128;
     let q = sum.div_euclid(1 << bits);
     let kind = m.settings().tables[row.act_tag as usize - 1];
@@ -150,7 +150,7 @@ fn wrong_matmul_product_fails_the_dot_tile_gate() {
     let o = 5;
     let last = s.dots.start + 2 * o + 1;
     let mut t = w.clone();
-    t.dots[last].acc += 1 << m.settings().layout.lookup_bits;
+    t.dots[last].acc += 1 << m.settings().layout.value_bits();
     let acc = t.dots[last].acc;
     set_lane_a(m, &mut t, s.lanes.start + o, acc);
     assert_eq!(m.lane_failures(&t, s.lanes.start + o), vec![]);

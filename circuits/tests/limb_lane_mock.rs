@@ -25,7 +25,7 @@ use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::compile::{compile_graph, CompileOptions};
 use zkinfer_circuits::dev::{assert_fails_with, MockModel};
 use zkinfer_circuits::graph::{Binary, BinaryKind, Compare, CompareKind, Dense, Graph, Op, Relu};
-use zkinfer_circuits::settings::TableKind;
+use zkinfer_circuits::settings::{LaneKind, LimbRows, TableKind};
 use zkinfer_circuits::witness::{generate, Witness};
 use zkinfer_circuits::Fr;
 
@@ -86,13 +86,15 @@ fn builds() -> &'static [(MockModel, Witness); 3] {
             vec![vec![-0.9, 1.0, -0.5, 0.3, 0.6, -0.7, 0.2, -0.1]],
         ];
         let c = compile_graph(graph(), &samples, &CompileOptions::default()).expect("compiles");
-        assert!(!c.settings.layout.limb_one_row, "{:?}", c.settings.layout);
+        let LaneKind::Limb { limb_bits, rows } = c.settings.layout.lane else {
+            panic!("limb lanes expected: {:?}", c.settings.layout)
+        };
+        assert_eq!(rows, LimbRows::Two, "{:?}", c.settings.layout);
         // two rows per element, one row, and two lanes: one row per element, then two in the last lane
-        let layout = |one_row: bool, mixed: bool| {
+        let layout = |rows: LimbRows| {
             let mut settings = c.settings.clone();
-            settings.layout.limb_one_row = one_row;
-            settings.layout.limb_last_lane_two_rows = mixed;
-            if mixed {
+            settings.layout.lane = LaneKind::Limb { limb_bits, rows };
+            if rows == LimbRows::OneLastLaneTwo {
                 settings.layout.lanes = 2;
             }
             let model = Arc::new(CompiledModel::new(c.quant.clone(), &settings).expect("plans"));
@@ -100,15 +102,15 @@ fn builds() -> &'static [(MockModel, Witness); 3] {
             (MockModel::new(settings, model), witness)
         };
         [
-            layout(false, false),
-            layout(true, false),
-            layout(true, true),
+            layout(LimbRows::Two),
+            layout(LimbRows::One),
+            layout(LimbRows::OneLastLaneTwo),
         ]
     })
 }
 
 fn t_bits(m: &MockModel) -> u32 {
-    m.settings().layout.limb_bits
+    m.settings().layout.limb_bits().expect("limb lanes")
 }
 
 /// The lane rows of `node`.
@@ -142,10 +144,11 @@ fn with_qr(w: &Witness, i: usize, q: i128, r: i128, t: u32) -> Witness {
 fn the_model_gets_limb_lanes_and_a_correct_witness_passes() {
     for (m, w) in builds() {
         let l = m.settings().layout;
-        assert!(l.limb_bits > 0, "{l:?}");
-        assert_eq!(l.lookup_bits, 2 * l.limb_bits + 1);
-        assert!(l.lane_bool, "the comparison has boolean rows");
-        assert!(l.lane_zadd, "the maximum reads b in its activation");
+        let t = l.limb_bits().expect("limb lanes");
+        assert!(t > 0, "{l:?}");
+        assert_eq!(l.value_bits(), 2 * t + 1);
+        assert!(l.gate.boolean, "the comparison has boolean rows");
+        assert!(l.gate.zadd, "the maximum reads b in its activation");
         assert_eq!(
             m.settings().tables,
             vec![
@@ -182,7 +185,7 @@ fn a_wrong_quotient_fails_the_rescale_constraint() {
 fn a_quotient_off_by_one_with_a_compensating_remainder_fails_the_remainder_top_bit() {
     for (m, w) in builds() {
         let i = m.first_lane_of("fc2");
-        let (t, pow) = (t_bits(m), 1i128 << m.settings().layout.lookup_bits);
+        let (t, pow) = (t_bits(m), 1i128 << m.settings().layout.value_bits());
         let (q, r) = (w.lanes[i].q, w.lanes[i].r);
         // q + 1, r - 2^bits: the rescale holds, the limbs are in range, the remainder's top is negative
         let mut f = with_qr(w, i, q + 1, r - pow, t);
@@ -234,7 +237,15 @@ fn a_limb_out_of_range_fails_its_lookup_on_its_row() {
 fn in_the_mixed_layout_each_lane_checks_its_own_limbs() {
     let (m, w) = &builds()[2];
     let layout = m.settings().layout;
-    assert!(layout.limb_last_lane_two_rows && layout.lanes == 2);
+    assert!(
+        matches!(
+            layout.lane,
+            LaneKind::Limb {
+                rows: LimbRows::OneLastLaneTwo,
+                ..
+            }
+        ) && layout.lanes == 2
+    );
     let t = t_bits(m);
     for lane in 0..2 {
         // an element of this lane with a high limb: moving 2^t from the high limb to the low limb keeps q
@@ -290,7 +301,7 @@ fn a_wrong_maximum_fails_the_activation() {
 fn a_non_boolean_comparison_fails_the_boolean_gate() {
     for (m, w) in builds() {
         let i = m.first_lane_of("gt_const");
-        let (t, pow) = (t_bits(m), 1i128 << m.settings().layout.lookup_bits);
+        let (t, pow) = (t_bits(m), 1i128 << m.settings().layout.value_bits());
         // q + 2 with r - 2^(bits+1): the rescale holds, q is no bit, and (the remainder being in range
         // for the honest q) the remainder's top goes negative too: both fail, nothing else
         let (q, r) = (w.lanes[i].q, w.lanes[i].r);
@@ -309,7 +320,7 @@ fn another_settings_digest_fails_the_settings_rows_forced_zero_limbs() {
         let plan = m.plan();
         let i = plan.settings_lane as usize;
         let (bits, digest) = (
-            m.settings().layout.lookup_bits,
+            m.settings().layout.value_bits(),
             m.settings().digest_instance(),
         );
         let mut instances = w.field_instances();
@@ -371,7 +382,9 @@ fn limb_lanes_have_gates_of_degree_at_most_four_and_only_with_limb_bits() {
     }
     let (m, _) = &builds()[0];
     let mut affine = m.settings().clone();
-    affine.layout.limb_bits = 0;
+    affine.layout.lane = LaneKind::Affine {
+        value_bits: affine.layout.value_bits(),
+    };
     let mut cs = ConstraintSystem::<Fr>::default();
     let _ = ModelCircuit::configure_with_params(&mut cs, affine);
     assert!(cs.gates().iter().all(|g| !g.name().contains("limb")));

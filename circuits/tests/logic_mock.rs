@@ -123,7 +123,7 @@ fn assert_lane_fails(m: &MockModel, t: Witness, i: usize, primary: &Expected) {
 #[test]
 fn correct_witness_passes_and_matches_the_float_model() {
     let (m, w) = build();
-    assert!(m.settings().layout.lane_bool && m.settings().layout.lane_mul);
+    assert!(m.settings().layout.gate.boolean && m.settings().layout.gate.mul);
     assert_eq!(m.verify(w.clone()), Ok(()));
     for i in 0..w.lanes.len() {
         assert_eq!(m.lane_failures(w, i), vec![], "lane row {i}");
@@ -156,7 +156,7 @@ fn wrong_comparison_bit_fails_the_remainder_range_check() {
     // claim x < y where it is false: the quotient (sign bit) and the output flip, the remainder keeps the
     // lane identity and leaves [0, 2^b)
     let (m, w) = build();
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     let i = rows_of(m, "less");
     let mut t = w.clone();
     let v = &mut t.lanes[i];
@@ -175,7 +175,7 @@ fn wrong_comparison_bit_fails_the_remainder_range_check() {
 #[test]
 fn wrong_comparison_with_a_constant_fails() {
     let (m, w) = build();
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     let i = rows_of(m, "ge_const");
     let mut t = w.clone();
     let v = &mut t.lanes[i];
@@ -213,7 +213,7 @@ fn non_boolean_logic_result_fails_the_boolean_gate() {
     // an Or of two booleans claimed as 2 with the lane identity kept: (a + b - ab) * 2^b = 2 * 2^b + r
     // needs a negative remainder, and the boolean gate refuses the quotient
     let (m, w) = build();
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     let i = rows_of(m, "or");
     let mut t = w.clone();
     let v = &mut t.lanes[i];

@@ -131,7 +131,7 @@ fn outputs_match_float_inference() {
 #[test]
 fn remainder_out_of_range_fails_the_remainder_lookup() {
     let (m, w) = build();
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     let i = m.first_lane_of("fc1");
     let remainder = m.lane_lookup(i, LaneLookup::Remainder);
     // remainder + 2^b with quotient - 1: the gate still holds, the range check must not
@@ -182,7 +182,7 @@ fn wrong_product_fails_the_mac_tile() {
 fn wrong_relu_branch_fails_the_activation_lookup() {
     let (m, w) = build();
     let start = m.first_lane_of("fc1");
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     // find a negative pre-activation (q < 2^(b-1)) that Relu clamps to 0, and pass it through instead
     let span = m
         .plan()
@@ -267,7 +267,7 @@ fn swapped_output_cells_fail() {
 #[test]
 fn input_out_of_range_fails_the_input_range_check() {
     let (m, w) = build();
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     let first = m
         .plan()
         .lane_rows

@@ -105,7 +105,7 @@ fn another_settings_digest_fails_the_lane_gate_of_the_settings_row() {
 fn a_digest_off_by_a_remainder_or_a_quotient_fails_the_settings_row_lookups() {
     let (m, w) = build();
     let row = m.plan().settings_lane as usize;
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     // digest + 1 with r = 1: the gate holds, but the row's remainder tag is 0, whose table holds only 0
     let mut t = w.clone();
     t.settings_digest += Fr::one();
@@ -131,7 +131,7 @@ fn table_of(m: &MockModel, row: usize) -> TableKind {
 /// The lane values of `row` for input `a` (and `b` = 0), with the table's output (clamped or not).
 fn lane_values(m: &MockModel, row: usize, a: i128) -> LaneValues {
     let r = &m.plan().lane_rows[row];
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     let t = a * r.m_a as i128 + r.c as i128;
     let q = t.div_euclid(1 << bits);
     LaneValues {
@@ -147,7 +147,7 @@ fn lane_values(m: &MockModel, row: usize, a: i128) -> LaneValues {
 fn a_saturated_table_entry_fails_the_activation_lookup() {
     let (m, w) = build();
     let plan = m.plan();
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     // the input element 0: its range-check row, and the standalone Exp row that reads its cell
     let input_row = plan
         .lane_rows
@@ -200,7 +200,7 @@ fn a_saturated_table_entry_fails_the_activation_lookup() {
 fn tables_leave_out_exactly_the_saturated_entries() {
     let (m, _) = build();
     let s = m.settings();
-    let bits = s.layout.lookup_bits;
+    let bits = s.layout.value_bits();
     let full = 1 + s.tables.len() * (1 << bits);
     let saturated: usize = s
         .tables

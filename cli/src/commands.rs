@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::layout::Target;
+use zkinfer_circuits::settings::{LaneKind, LimbRows};
 use zkinfer_prover::{pipeline, Device, ModelDir};
 use zkinfer_verifier::{SrsPolicy, TranscriptKind};
 
@@ -85,22 +86,23 @@ impl From<TargetArg> for Target {
 /// How a layout stores values: "17-bit values in limbs, lookup table 2^8" (limb lanes) or "10-bit values,
 /// lookup tables 2^10" (affine lanes).
 pub(crate) fn values_and_tables(l: &zkinfer_circuits::settings::LayoutParams) -> String {
-    match l.limb_bits {
-        0 => format!(
-            "{}-bit values, lookup tables 2^{}",
-            l.lookup_bits, l.lookup_bits
-        ),
-        t => format!("{}-bit values in limbs, lookup table 2^{t}", l.lookup_bits),
+    match l.lane {
+        LaneKind::Affine { value_bits: b } => format!("{b}-bit values, lookup tables 2^{b}"),
+        LaneKind::Limb { limb_bits: t, .. } => {
+            format!("{}-bit values in limbs, lookup table 2^{t}", l.value_bits())
+        }
     }
 }
 
 /// "1 lane(s)", with how limb lanes place an element: "2 lane(s) (one row per element, the last lane two)".
 pub(crate) fn lanes_text(l: &zkinfer_circuits::settings::LayoutParams) -> String {
-    let rows = match (l.limb_bits, l.limb_one_row, l.limb_last_lane_two_rows) {
-        (0, _, _) => "",
-        (_, false, _) => " (two rows per element)",
-        (_, true, false) => " (one row per element)",
-        (_, true, true) => " (one row per element, the last lane two)",
+    let rows = match l.lane {
+        LaneKind::Affine { .. } => "",
+        LaneKind::Limb { rows, .. } => match rows {
+            LimbRows::Two => " (two rows per element)",
+            LimbRows::One => " (one row per element)",
+            LimbRows::OneLastLaneTwo => " (one row per element, the last lane two)",
+        },
     };
     format!("{} lane(s){rows}", l.lanes)
 }

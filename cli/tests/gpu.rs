@@ -1,21 +1,13 @@
-//! The CUDA backend (`cargo test --release -p zkinfer-cli --features cuda --test gpu`): a proof made on the
-//! GPU verifies with the CPU verifier and a flipped byte does not. Without a usable GPU that test prints
-//! `skipped: <why>` and passes (with `ZKINFER_REQUIRE_GPU=1`, as scripts/gpu-bench.sh runs it, it fails);
-//! the test of the worker's request format runs on any machine.
+//! The CUDA backend (`cargo test --release -p zkinfer-cli --features cuda --test gpu`); without the `cuda`
+//! feature this file has no tests. A proof made on the GPU verifies with the CPU verifier and a flipped byte
+//! does not: that test needs a GPU, so it is ignored unless asked for (`-- --include-ignored`, as
+//! scripts/gpu-bench.sh runs it on a GPU machine), and then it fails when the GPU is not usable. The tests of
+//! the worker's request format and failures run on any machine.
 
-#[cfg(not(feature = "cuda"))]
-#[test]
-fn cuda_feature_is_off() {
-    println!(
-        "skipped: zkinfer-cli was built without the `cuda` feature \
-         (run `cargo test --release -p zkinfer-cli --features cuda --test gpu`)"
-    );
-}
+#![cfg(feature = "cuda")]
 
-#[cfg(feature = "cuda")]
 mod common;
 
-#[cfg(feature = "cuda")]
 mod cuda {
     use super::common::{compile_and_setup, models};
     use halo2_proofs::halo2curves::ff::Field;
@@ -51,25 +43,12 @@ mod cuda {
     }
 
     #[test]
+    #[ignore = "needs an NVIDIA GPU (scripts/gpu-bench.sh runs it with --include-ignored)"]
     fn gpu_proof_verifies_and_a_flipped_byte_does_not() {
         let _spawn = spawn_lock();
-        // no usable GPU (or no worker): a clear Device error, and the test is skipped
         match backend_for(Device::Cuda) {
             Ok(b) => println!("proving on {b:?}"),
-            Err(e) => {
-                assert!(
-                    matches!(e, ProverError::Device { .. } | ProverError::Worker { .. }),
-                    "backend_for(Device::Cuda) failed with a non-device error: {e}"
-                );
-                assert!(e.to_string().starts_with("--device cuda: "), "{e}");
-                // scripts/gpu-bench.sh runs this suite on a GPU machine, where a skip would hide a failure
-                assert!(
-                    std::env::var("ZKINFER_REQUIRE_GPU").as_deref() != Ok("1"),
-                    "ZKINFER_REQUIRE_GPU=1 but the GPU is not usable: {e}"
-                );
-                println!("skipped: {e}");
-                return;
-            }
+            Err(e) => panic!("the GPU is not usable: {e}"),
         }
         let (_tmp, md, inputs) = iris();
         let p = pipeline::prove(&md, &inputs, Device::Cuda).expect("prove on the GPU");

@@ -101,7 +101,7 @@ fn assert_lane_fails(m: &MockModel, t: Witness, i: usize, primary: &Expected) {
 fn correct_witness_passes_with_products_and_max_steps_enabled() {
     let (m, w) = build();
     let layout = m.settings().layout;
-    assert!(layout.lane_mul && layout.lane_zadd, "{layout:?}");
+    assert!(layout.gate.mul && layout.gate.zadd, "{layout:?}");
     m.verify(w.clone()).expect("a correct witness verifies");
     for i in 0..w.lanes.len() {
         assert_eq!(m.lane_failures(w, i), vec![], "lane row {i}");
@@ -181,7 +181,7 @@ fn wrong_softmax_normaliser_fails_the_reciprocal_lookup() {
 #[test]
 fn product_remainder_out_of_range_fails_the_remainder_lookup() {
     let (m, w) = build();
-    let bits = m.settings().layout.lookup_bits;
+    let bits = m.settings().layout.value_bits();
     let i = spans(m, "square")[0].lanes.start;
     let mut t = w.clone();
     t.lanes[i].r += 1 << bits;

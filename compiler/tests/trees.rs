@@ -74,7 +74,7 @@ fn check(name: &str, classifier: bool) -> (usize, usize) {
         model.plan.lane_rows.len(),
         model.plan.tile_rows.len(),
         c.settings.layout.lanes,
-        c.settings.layout.lookup_bits
+        c.settings.layout.value_bits()
     );
     let mock = MockModel::new(c.settings.clone(), model.clone());
     mock.verify(w).expect("the circuit accepts the witness");
@@ -139,7 +139,7 @@ fn wrong_branch_decision_in_a_tree_fails_the_remainder_range_check() {
     let input = floats(&json(d.join("input.json"))["input_data"][0]);
     let w = generate(&model.quant, &model.plan, &[input]).expect("witness");
     let mock = MockModel::new(c.settings.clone(), model.clone());
-    assert!(mock.settings().layout.lane_bool);
+    assert!(mock.settings().layout.gate.boolean);
     // the first span of the tree node: the branch comparisons (the feature gathers take no rows)
     let span = model
         .plan
@@ -148,17 +148,16 @@ fn wrong_branch_decision_in_a_tree_fails_the_remainder_range_check() {
         .find(|s| s.node.is_some())
         .expect("the tree's spans");
     let i = span.lanes.start;
-    let bits = c.settings.layout.lookup_bits;
+    let bits = c.settings.layout.value_bits();
     let mut t = w.clone();
     let v = &mut t.lanes[i];
     let flip = 1 - v.q;
     v.r += (v.q - flip) << bits;
     v.q = flip;
     v.z = flip;
-    let limb_bits = c.settings.layout.limb_bits;
     // the default layout of a tree (comparisons only) has limb lanes: the remainder's top bit is then
     // -1 or 2 instead of a bit
-    assert!(limb_bits > 0, "{:?}", c.settings.layout);
+    let limb_bits = c.settings.layout.limb_bits().expect("limb lanes");
     let (q, r) = (t.lanes[i].q, t.lanes[i].r);
     t.limbs[i] = zkinfer_circuits::chips::LimbValues::split(q, r, limb_bits);
     let top = zkinfer_circuits::chips::limb_lane::R_TOP_CONSTRAINT;

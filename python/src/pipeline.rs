@@ -40,8 +40,8 @@ pub fn compile<'py>(
     let d = PyDict::new(py);
     d.set_item("k", s.k)?;
     d.set_item("rows", c.rows)?;
-    d.set_item("lookup_bits", s.layout.lookup_bits)?;
-    d.set_item("limb_bits", s.layout.limb_bits)?;
+    d.set_item("lookup_bits", s.layout.value_bits())?;
+    d.set_item("limb_bits", s.layout.limb_bits().unwrap_or(0))?;
     d.set_item("tile_inputs", s.layout.tile_inputs)?;
     d.set_item("tile_outputs", s.layout.tile_outputs)?;
     d.set_item("lanes", s.layout.lanes)?;

@@ -24,6 +24,7 @@
 //! integers, not only modulo p. Degree 3 (gate), 4 (lookups).
 
 use super::lookup_table::LookupTableConfig;
+use crate::settings::LaneGate;
 use crate::Fr;
 use halo2_proofs::circuit::{Cell, Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
@@ -81,10 +82,9 @@ impl AffineLaneConfig {
         meta: &mut ConstraintSystem<Fr>,
         table: &LookupTableConfig,
         bits: u32,
-        mul: bool,
-        zadd: bool,
-        boolean: bool,
+        gate: LaneGate,
     ) -> Self {
+        let LaneGate { mul, zadd, boolean } = gate;
         let [a, b, q, r, z] = [(); 5].map(|_| meta.advice_column());
         let [m_a, m_b, c, tag_r, tag_q] = [(); 5].map(|_| meta.fixed_column());
         let m_ab = mul.then(|| meta.fixed_column());

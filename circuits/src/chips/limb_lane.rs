@@ -37,6 +37,7 @@
 use super::range_table::RangeTableConfig;
 use super::{LaneCells, LaneRowValues};
 use crate::field::fr_from_i128;
+use crate::settings::LaneGate;
 use crate::Fr;
 use halo2_proofs::circuit::{Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
@@ -64,6 +65,15 @@ pub const R_LIMB_LOOKUP: &str = "limb range r";
 pub const Q_HI_LIMB_LOOKUP: &str = "limb range q high";
 /// Name of the lookup of `r`'s high limb in the one-row layout.
 pub const R_HI_LIMB_LOOKUP: &str = "limb range r high";
+
+/// Rows per element in one limb lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimbRowsInLane {
+    /// The high limbs and the remainder's top bit in columns of their own (4 limb lookups).
+    One,
+    /// The high limbs on the element's second row (2 limb lookups).
+    Two,
+}
 
 /// The limbs of one element: `[lo, hi, top]` of `q` and of `r`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -159,11 +169,11 @@ impl LimbLaneConfig {
         meta: &mut ConstraintSystem<Fr>,
         table: &RangeTableConfig,
         limb_bits: u32,
-        mul: bool,
-        zadd: bool,
-        boolean: bool,
-        one_row: bool,
+        gate: LaneGate,
+        rows: LimbRowsInLane,
     ) -> Self {
+        let LaneGate { mul, zadd, boolean } = gate;
+        let one_row = rows == LimbRowsInLane::One;
         let [a, b, z, lq, lr, top] = [(); 6].map(|_| meta.advice_column());
         let wide = one_row.then(|| [(); 3].map(|_| meta.advice_column()));
         // where q's high limb, r's high limb, r's top bit and r's range tag sit: the next row of the

@@ -18,7 +18,7 @@ pub mod range_table;
 
 pub use affine_lane::{AffineLaneChip, AffineLaneConfig, LaneCells, LaneRowFixed, LaneRowValues};
 pub use dot_tile::{DotCells, DotRowFixed, DotTileChip, DotTileConfig};
-pub use limb_lane::{LimbLaneChip, LimbLaneConfig, LimbRowFixed, LimbValues};
+pub use limb_lane::{LimbLaneChip, LimbLaneConfig, LimbRowFixed, LimbRowsInLane, LimbValues};
 pub use lookup_table::LookupTableConfig;
 pub use mac_tile::{MacTileChip, MacTileConfig, TileCells};
 pub use range_table::RangeTableConfig;

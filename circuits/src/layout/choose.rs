@@ -16,7 +16,7 @@
 
 use super::ModelShape;
 use crate::error::{CircuitError, Result};
-use crate::settings::LayoutParams;
+use crate::settings::{LaneGate, LaneKind, LayoutParams, LimbRows};
 use serde::{Deserialize, Serialize};
 
 /// Rows at the end of the domain kept for halo2's blinding factors and the last-row check (a test checks
@@ -120,42 +120,32 @@ fn table_rows(shape: &ModelShape, bits: u32, limbs: bool) -> usize {
     }
 }
 
-/// How lane elements are laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LaneKind {
-    /// One row, `b`-bit values, 2 lookups.
-    Affine,
-    /// Two rows per element, 2 limb lookups per lane.
-    LimbTwoRows,
-    /// One row per element, 4 limb lookups per lane.
-    LimbOneRow,
-    /// One row per element except in the last lane (two rows, 2 limb lookups); at least 2 lanes.
-    LimbMixed,
-}
+/// The lane layouts the chooser tries: affine lanes, or limb lanes in each row form.
+const LIMB_FORMS: [LimbRows; 3] = [LimbRows::Two, LimbRows::One, LimbRows::OneLastLaneTwo];
 
-impl LaneKind {
-    /// The layout flags of this kind on `l` lanes (`None`: not a layout, the mixed kind on one lane).
-    fn layout(self, l: usize) -> Option<LayoutParams> {
-        let (one_row, mixed) = match self {
-            LaneKind::Affine | LaneKind::LimbTwoRows => (false, false),
-            LaneKind::LimbOneRow => (true, false),
-            LaneKind::LimbMixed if l >= 2 => (true, true),
-            LaneKind::LimbMixed => return None,
-        };
-        Some(LayoutParams {
-            lanes: l,
-            limb_bits: (self != LaneKind::Affine) as u32,
-            limb_one_row: one_row,
-            limb_last_lane_two_rows: mixed,
-            ..LayoutParams::default()
-        })
-    }
-}
-
-/// Rows of `lane_rows` lane rows on `l` lanes (`usize::MAX` where the kind does not exist on `l` lanes).
+/// Rows of `lane_rows` lane rows on `l` lanes of `kind` (`usize::MAX` where the kind does not exist on
+/// `l` lanes: the mixed limb layout on one lane).
 fn lane_height(lane_rows: usize, l: usize, kind: LaneKind) -> usize {
-    kind.layout(l)
-        .map_or(usize::MAX, |layout| layout.lane_height(lane_rows))
+    if l < 2
+        && matches!(
+            kind,
+            LaneKind::Limb {
+                rows: LimbRows::OneLastLaneTwo,
+                ..
+            }
+        )
+    {
+        return usize::MAX;
+    }
+    LayoutParams {
+        tile_inputs: 1,
+        tile_outputs: 1,
+        lanes: l,
+        lane: kind,
+        gate: LaneGate::default(),
+        dot_pairs: 0,
+    }
+    .lane_height(lane_rows)
 }
 
 fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize, kind: LaneKind) -> f64 {
@@ -166,13 +156,15 @@ fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize, kind:
     };
     // a limb lane has a, b, z, the limb columns and the top bits; m_a, m_b, c, relu, rc and the selector
     let (lane_advice, lookups) = match kind {
-        LaneKind::Affine => (5 * l, 2 * l),
-        LaneKind::LimbTwoRows => (6 * l, 2 * l),
-        LaneKind::LimbOneRow => (9 * l, 4 * l),
-        LaneKind::LimbMixed => (9 * l - 3, 4 * l - 2),
+        LaneKind::Affine { .. } => (5 * l, 2 * l),
+        LaneKind::Limb { rows, .. } => match rows {
+            LimbRows::Two => (6 * l, 2 * l),
+            LimbRows::One => (9 * l, 4 * l),
+            LimbRows::OneLastLaneTwo => (9 * l - 3, 4 * l - 2),
+        },
     };
     let advice = b + k + lane_advice + dot_advice;
-    let extra = shape.lane_mul as usize + shape.lane_zadd as usize + shape.lane_bool as usize;
+    let extra = shape.gate.mul as usize + shape.gate.zadd as usize + shape.gate.boolean as usize;
     let fixed = b * k + 3 + (6 + extra) * l + 3 + dot_fixed;
     let equality = b + k + 3 * l + 1 + dot_advice;
     (6 * advice + 4 * fixed + 28 * lookups + 5 * equality) as f64
@@ -203,17 +195,21 @@ pub fn choose_layout(
 ) -> Result<LayoutChoice> {
     check_min_k(min_k)?;
     let limbs = limbs && shape.limbs;
-    let kinds: &[LaneKind] = match limbs {
-        true => &[
-            LaneKind::LimbTwoRows,
-            LaneKind::LimbOneRow,
-            LaneKind::LimbMixed,
-        ],
-        false => &[LaneKind::Affine],
-    };
     let (min_bits, max_bits) = match limbs {
         true => target.limb_bits_range(),
         false => target.bits_range(),
+    };
+    let kinds: Vec<LaneKind> = match limbs {
+        true => LIMB_FORMS
+            .iter()
+            .map(|&rows| LaneKind::Limb {
+                limb_bits: min_bits,
+                rows,
+            })
+            .collect(),
+        false => vec![LaneKind::Affine {
+            value_bits: min_bits,
+        }],
     };
     let mut best: Option<LayoutChoice> = None;
     let dots: &[usize] = match shape.dots.is_empty() {
@@ -236,17 +232,12 @@ pub fn choose_layout(
                 let cost = (1u64 << k) as f64 * column_cost(shape, tb, tk, l, p, kind);
                 if best.is_none_or(|b| cost < b.cost) {
                     let layout = LayoutParams {
-                        lookup_bits: min_bits,
                         tile_inputs: tb,
                         tile_outputs: tk,
                         lanes: l,
-                        lane_mul: shape.lane_mul,
-                        lane_zadd: shape.lane_zadd,
-                        lane_bool: shape.lane_bool,
+                        lane: kind,
+                        gate: shape.gate,
                         dot_pairs: p,
-                        limb_bits: 0,
-                        limb_one_row: matches!(kind, LaneKind::LimbOneRow | LaneKind::LimbMixed),
-                        limb_last_lane_two_rows: kind == LaneKind::LimbMixed,
                     };
                     best = Some(LayoutChoice { k, layout, cost });
                 }
@@ -261,17 +252,12 @@ pub fn choose_layout(
         max_k: MAX_K,
     })?;
     let usable = usable_rows(choice.k);
-    while choice.layout.lookup_bits < max_bits
-        && choice.layout.lookup_bits + 1 < choice.k
-        && table_rows(shape, choice.layout.lookup_bits + 1, limbs) <= usable
-    {
-        choice.layout.lookup_bits += 1;
+    // the table's width (the shared table's values, or the range table's limbs)
+    let mut bits = min_bits;
+    while bits < max_bits && bits + 1 < choice.k && table_rows(shape, bits + 1, limbs) <= usable {
+        bits += 1;
     }
-    if limbs {
-        // the loop sized the range table; values have two limbs and a top bit
-        choice.layout.limb_bits = choice.layout.lookup_bits;
-        choice.layout.lookup_bits = 2 * choice.layout.limb_bits + 1;
-    }
+    choice.layout.lane = choice.layout.lane.with_table_bits(bits);
     Ok(choice)
 }
 
@@ -287,9 +273,7 @@ mod tests {
             lane_rows: 106,
             tables: 1,
             instances: 100,
-            lane_mul: false,
-            lane_zadd: false,
-            lane_bool: false,
+            gate: LaneGate::default(),
             limbs: true,
         }
     }
@@ -303,9 +287,9 @@ mod tests {
             (c.layout.tile_inputs, c.layout.tile_outputs, c.layout.lanes),
             (1, 1, 1)
         );
-        assert_eq!(c.layout.lookup_bits, 10);
+        assert_eq!(c.layout.lane, LaneKind::Affine { value_bits: 10 });
         let a = choose_layout(&shape, Target::Accuracy, 0, false).expect("fits");
-        assert!(a.layout.lookup_bits >= 12 && a.k > c.k);
+        assert!(a.layout.value_bits() >= 12 && a.k > c.k);
     }
 
     #[test]
@@ -313,23 +297,31 @@ mod tests {
         let shape = small_mlp();
         let c = choose_layout(&shape, Target::Resources, 0, true).expect("fits");
         // a 2^8-row table and 212 lane rows fit 2^9 rows; values of 17 bits
-        assert_eq!((c.k, c.layout.limb_bits, c.layout.lookup_bits), (9, 8, 17));
-        assert!(
-            !c.layout.limb_one_row,
-            "rows are free here: two rows per element, fewer lookups"
+        // rows are free here: two rows per element, fewer lookups
+        assert_eq!(
+            (c.k, c.layout.lane),
+            (
+                9,
+                LaneKind::Limb {
+                    limb_bits: 8,
+                    rows: LimbRows::Two
+                }
+            )
         );
-        assert!(
-            lane_height(shape.lane_rows, c.layout.lanes, LaneKind::LimbTwoRows) <= usable_rows(c.k)
-        );
+        assert_eq!(c.layout.value_bits(), 17);
+        assert!(lane_height(shape.lane_rows, c.layout.lanes, c.layout.lane) <= usable_rows(c.k));
         let a = choose_layout(&shape, Target::Accuracy, 0, true).expect("fits");
-        assert_eq!((a.layout.limb_bits, a.layout.lookup_bits), (10, 21));
+        assert_eq!(
+            (a.layout.limb_bits(), a.layout.value_bits()),
+            (Some(10), 21)
+        );
         // a model with other functions keeps affine lanes
         let other = ModelShape {
             limbs: false,
             ..shape
         };
         let n = choose_layout(&other, Target::Resources, 0, true).expect("fits");
-        assert_eq!((n.layout.limb_bits, n.layout.lookup_bits), (0, 10));
+        assert_eq!(n.layout.lane, LaneKind::Affine { value_bits: 10 });
     }
 
     #[test]
@@ -340,9 +332,7 @@ mod tests {
             lane_rows: 1024,
             tables: 1,
             instances: 100,
-            lane_mul: false,
-            lane_zadd: false,
-            lane_bool: false,
+            gate: LaneGate::default(),
             limbs: true,
         };
         let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
@@ -350,7 +340,7 @@ mod tests {
         assert!(tile > 1, "262k MACs need a wide tile: {c:?}");
         assert!(tile_rows(&shape, c.layout.tile_inputs, c.layout.tile_outputs) <= usable_rows(c.k));
         // tables grow into the rows the MACs already pay for
-        assert!(table_rows(&shape, c.layout.lookup_bits, false) <= usable_rows(c.k));
+        assert!(table_rows(&shape, c.layout.table_bits(), false) <= usable_rows(c.k));
     }
 
     #[test]
@@ -359,10 +349,10 @@ mod tests {
         let c = choose_layout(&shape, Target::Resources, 16, false).expect("fits");
         assert_eq!(c.k, 16);
         assert!(
-            c.layout.lookup_bits > 10,
+            c.layout.table_bits() > 10,
             "tables grow into the rows: {c:?}"
         );
-        assert!(table_rows(&shape, c.layout.lookup_bits, false) <= usable_rows(16));
+        assert!(table_rows(&shape, c.layout.table_bits(), false) <= usable_rows(16));
         // a min_k below what the model needs changes nothing
         assert_eq!(
             choose_layout(&shape, Target::Resources, 8, false).expect("fits"),
@@ -382,9 +372,7 @@ mod tests {
             lane_rows: 600,
             tables: 2,
             instances: 300,
-            lane_mul: false,
-            lane_zadd: false,
-            lane_bool: false,
+            gate: LaneGate::default(),
             limbs: true,
         };
         let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");

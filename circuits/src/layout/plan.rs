@@ -182,10 +182,11 @@ impl Plan {
     /// Plans the rows of a quantised model: each op's rows in order, then the output cells, the
     /// settings-digest row (for `settings_digest`) and the binding row.
     pub fn build(qm: &QuantModel, layout: LayoutParams, settings_digest: Fr) -> Result<Self> {
-        if qm.lookup_bits != layout.lookup_bits {
+        if qm.lookup_bits != layout.value_bits() {
             return Err(CircuitError::Inconsistent(format!(
                 "model quantised for {} lookup bits, layout has {}",
-                qm.lookup_bits, layout.lookup_bits
+                qm.lookup_bits,
+                layout.value_bits()
             )));
         }
         let mut p = Plan {

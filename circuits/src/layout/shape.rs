@@ -5,7 +5,7 @@
 use super::plan::Plan;
 use crate::error::Result;
 use crate::quant::{QOp, QuantModel};
-use crate::settings::{LayoutParams, TableKind};
+use crate::settings::{LaneGate, LaneKind, LayoutParams, TableKind};
 
 /// The structure that decides rows: dot-product groups (their tile rows depend on the tile's shape, which
 /// the layout chooses), lane rows, sub-tables and instances.
@@ -22,12 +22,8 @@ pub struct ModelShape {
     /// Public instances (inputs, outputs, the settings digest, the binding value): one instance-column row
     /// each.
     pub instances: usize,
-    /// Element-wise products / max-min steps are used.
-    pub lane_mul: bool,
-    /// Max and min steps (`z - b` in the activation lookup) are used.
-    pub lane_zadd: bool,
-    /// Boolean rows (comparisons, logic, selections, boolean inputs) are used.
-    pub lane_bool: bool,
+    /// The lane-gate terms the model uses (products, max/min steps, boolean rows).
+    pub gate: LaneGate,
     /// The model can have limb lanes: it has no function sub-tables, only the identity, Relu and the
     /// max/min steps (see [`crate::chips::limb_lane`]).
     pub limbs: bool,
@@ -40,22 +36,19 @@ const TRIAL_TILE: (usize, usize) = (16, 16);
 impl ModelShape {
     /// The row structure of a quantised model, from a trial plan of it.
     pub fn of(qm: &QuantModel) -> Result<Self> {
-        let (lane_mul, lane_zadd, lane_bool) = qm.lane_features();
+        let gate = qm.lane_gate();
         let trial = LayoutParams {
-            lookup_bits: qm.lookup_bits,
             tile_inputs: TRIAL_TILE.0,
             tile_outputs: TRIAL_TILE.1,
             lanes: 1,
-            lane_mul,
-            lane_zadd,
-            lane_bool,
+            lane: LaneKind::Affine {
+                value_bits: qm.lookup_bits,
+            },
+            gate,
             dot_pairs: match qm.ops.iter().any(|o| matches!(o, QOp::Dot(_))) {
                 true => TRIAL_TILE.0,
                 false => 0,
             },
-            limb_bits: 0,
-            limb_one_row: false,
-            limb_last_lane_two_rows: false,
         };
         // only the row counts matter here: the digest of the final settings is not known yet
         let plan = Plan::build(qm, trial, crate::Fr::zero())?;
@@ -83,9 +76,7 @@ impl ModelShape {
             lane_rows: plan.lane_rows.len(),
             tables: qm.tables.len() - 1,
             instances: 2 + numel(&qm.inputs) + numel(&qm.outputs),
-            lane_mul,
-            lane_zadd,
-            lane_bool,
+            gate,
             limbs: qm
                 .tables
                 .iter()
@@ -155,7 +146,7 @@ mod tests {
         let c = compile_graph(graph(), &samples, &CompileOptions::default()).expect("compiles");
         let shape = ModelShape::of(&c.quant).expect("plans");
         assert_eq!(shape.dense, vec![(2, 4, 3), (1, 6, 5), (1, 8, 5)]);
-        assert!(shape.lane_zadd && !shape.lane_bool);
+        assert!(shape.gate.zadd && !shape.gate.boolean);
         for (tb, tk, lanes) in [(1, 1, 1), (2, 1, 4), (4, 4, 2), (16, 8, 8)] {
             let layout = LayoutParams {
                 tile_inputs: tb,

@@ -25,7 +25,7 @@ pub(crate) use rows::{not_identity, shape_err, Rows};
 use crate::encoding::Encoding;
 use crate::error::{CircuitError, NodeRef, Result};
 use crate::graph::{Graph, TensorId};
-use crate::settings::TableKind;
+use crate::settings::{LaneGate, TableKind};
 use serde::{Deserialize, Serialize};
 
 /// A tensor of the quantised model.
@@ -136,8 +136,9 @@ impl QuantModel {
         }
     }
 
-    /// Whether any lane uses the product term / the `z - b` term / the boolean gate.
-    pub fn lane_features(&self) -> (bool, bool, bool) {
+    /// The optional lane-gate terms that some lane uses: the product term, the `z - b` term, the boolean
+    /// gate.
+    pub fn lane_gate(&self) -> LaneGate {
         let (mut mul, mut zadd, mut boolean) = (false, false, false);
         for op in &self.ops {
             if let QOp::Input(i) = op {
@@ -153,7 +154,7 @@ impl QuantModel {
             zadd |= l.m_zb.iter().any(|v| *v != 0);
             boolean |= l.boolean;
         }
-        (mul, zadd, boolean)
+        LaneGate { mul, zadd, boolean }
     }
 }
 

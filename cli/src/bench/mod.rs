@@ -306,7 +306,7 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
             permutation_columns: cs.permutation().get_columns().len(),
             degree: cs.degree(),
             public_values: settings.num_instances(),
-            lookup_bits: l.lookup_bits,
+            lookup_bits: l.value_bits(),
             tile: format!("{}x{}", l.tile_inputs, l.tile_outputs),
             lanes: l.lanes,
         },
