@@ -328,9 +328,11 @@ def machine():
     import ezkl
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
+    # the binary measured says what it was built from (the checkout may have moved since it was built)
+    version = subprocess.run([ZKINFER, "--version"], capture_output=True, text=True).stdout.strip()
     return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem / GIB, 1) if mem else None,
             "platform": platform.platform(), "ezkl": getattr(ezkl, "__version__", "23.0.5"),
-            "zkinfer_commit": commit, "loadavg": os.getloadavg()[0],
+            "zkinfer_commit": commit, "zkinfer_version": version, "loadavg": os.getloadavg()[0],
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 

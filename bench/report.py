@@ -67,8 +67,8 @@ def machine_line(out):
     else:
         load = "**shared** with two other engineers compiling and testing during the run: absolute times are noisy"
     return (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, {m['platform']}, {load}; the tools "
-            f"alternate model by model so both see the same conditions. EZKL {m['ezkl']} (PyPI), zkinfer at commit "
-            f"{m['zkinfer_commit']}, {m['date']}.\n\nCommand: `{out['command'].strip()}`\n")
+            f"alternate model by model so both see the same conditions. EZKL {m['ezkl']} (PyPI), zkinfer "
+            f"{m.get('zkinfer_version') or 'at commit ' + m['zkinfer_commit']}, {m['date']}.\n\nCommand: `{out['command'].strip()}`\n")
 
 
 COLUMNS = """Columns: *calibrate + compile*: EZKL gen-settings + calibrate-settings (resources) + compile-circuit;

@@ -90,10 +90,10 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for m in MODELS:
             rows.append(measure(a.zkinfer, m, a.n, a.device, work))
-    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+    # the binary measured says what it was built from (the checkout may have moved since it was built)
+    commit = subprocess.run([a.zkinfer, "--version"], capture_output=True, text=True).stdout.strip()
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "commit": commit, "cpus": os.cpu_count(), "platform": platform.platform(),
+            "commit": commit, "zkinfer_version": commit, "cpus": os.cpu_count(), "platform": platform.platform(),
             "loadavg_at_start": load_at_start,
             "command": f"python3 bench/throughput.py {a.n} --device {a.device}"}
     res = os.path.join(ROOT, "bench", "results")
@@ -101,7 +101,7 @@ def main():
     lines = [
         "# Proofs per minute: one process per proof against a batch in one process",
         "",
-        f"`{meta['command']}` at commit {commit}, {meta['date']}, {meta['cpus']} CPUs ({meta['platform']}). "
+        f"`{meta['command']}` by `{commit}`, {meta['date']}, {meta['cpus']} CPUs ({meta['platform']}). "
         f"1-minute load average {meta['loadavg_at_start']:.2f} when the run started (other work on the machine "
         "shows up as noise).",
         "",

@@ -1,0 +1,81 @@
+"""The README's tables of figures, generated from bench/results/*.json (never edited by hand).
+
+    python3 bench/readme_tables.py           # rewrite the generated blocks of README.md
+    python3 bench/readme_tables.py --check   # exit 1 if README.md differs from what the results say (CI)
+
+A generated block sits between `<!-- generated: NAME -->` and `<!-- end generated: NAME -->`; each names the
+machine, the date and the zkinfer binary (`zkinfer --version`, or the commit for runs recorded before the
+version was).
+"""
+import json
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "bench", "results")
+MB = 1e6
+
+
+def step(t, name, key="s"):
+    s = t.get("steps", {}).get(name)
+    return None if s is None else s[key]
+
+
+def binary(m):
+    if m.get("zkinfer_version"):
+        return f"`{m['zkinfer_version']}`"
+    return f"commit {m['zkinfer_commit']}"
+
+
+def ezkl_side_by_side():
+    out = json.load(open(os.path.join(RESULTS, "ezkl_side_by_side.json")))
+    m = out["machine"]
+    lines = [
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM; {m['date']}; zkinfer {binary(m)}; "
+        f"EZKL {m['ezkl']}; `{out['command'].strip()}` (medians of {out.get('repeat', 1)} alternating runs). "
+        f"Output error: max |proved - float| / max |float| against onnxruntime.",
+        "",
+        "| model | MACs | zkinfer prove | EZKL prove | speed-up | peak memory zkinfer / EZKL | output error zkinfer / EZKL |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in out["rows"]:
+        z, e = r["zkinfer"], r["ezkl"]
+        zp, ep = step(z, "prove"), step(e, "prove")
+        if zp is None or ep is None:
+            lines.append(f"| {r['model']} | | {z.get('unsupported') or z.get('error') or '-'} | | | | |")
+            continue
+        macs = (r.get("meta") or {}).get("macs")
+        zm, em = step(z, "prove", "peak_bytes") / MB, step(e, "prove", "peak_bytes") / MB
+        lines.append(
+            f"| {r['model']} | {macs:,} | {zp:.2f} s (k = {z['logrows']}) | {ep:.2f} s (logrows {e['logrows']}) | "
+            f"**{r['prove_speedup']:.1f}x** | {zm:.0f} MB / {em:.0f} MB ({r['memory_ratio']:.1f}x less) | "
+            f"{z['output_rel_err']:.2%} / {e['output_rel_err']:.2%} |")
+    return "\n".join(lines)
+
+
+BLOCKS = {"ezkl_side_by_side": ezkl_side_by_side}
+
+
+def render(text):
+    for name, make in BLOCKS.items():
+        pattern = re.compile(rf"(<!-- generated: {name} -->\n).*?(\n<!-- end generated: {name} -->)", re.S)
+        if not pattern.search(text):
+            sys.exit(f"README.md has no generated block '{name}'")
+        text = pattern.sub(lambda mt: mt.group(1) + make() + mt.group(2), text)
+    return text
+
+
+def main():
+    path = os.path.join(ROOT, "README.md")
+    text = open(path).read()
+    new = render(text)
+    if "--check" in sys.argv:
+        if new != text:
+            sys.exit("README.md's generated tables differ from bench/results: run python3 bench/readme_tables.py")
+        return
+    open(path, "w").write(new)
+
+
+if __name__ == "__main__":
+    main()
