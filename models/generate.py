@@ -22,6 +22,8 @@ from sklearn.datasets import load_digits, load_iris
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
+from gen_user_models import user_models
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPSET = 13
 
@@ -538,7 +540,7 @@ def lookup_ops():
 ALL = {"ops_zoo": ops_zoo, "digits_mlp": digits_mlp, "iris_mlp": iris_mlp, "unseen_models": unseen_models,
        "unsupported_model": unsupported_model, "unseen_cnn": unseen_cnn, "digits_cnn": digits_cnn,
        "lenet5": lenet5, "front_ops": front_ops,
-       "lookup_ops": lookup_ops}
+       "lookup_ops": lookup_ops, "user_models": user_models}
 
 if __name__ == "__main__":
     import sys

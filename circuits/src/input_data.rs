@@ -246,6 +246,8 @@ fn flatten(list: &[Value], out: &mut Vec<f64>, file: &str, at: &str) -> Result<(
                 }
                 out.push(x);
             }
+            // boolean inputs (masks, flags) are 0 and 1
+            Value::Bool(b) => out.push(f64::from(u8::from(*b))),
             Value::Array(inner) => flatten(inner, out, file, &at())?,
             other => {
                 return Err(InputDataError::NotANumber {
@@ -286,6 +288,9 @@ mod tests {
             "{e:?}"
         );
         assert!(e.to_string().contains("not a multiple"), "{e}");
+        let b =
+            InputData::parse(r#"{"input_data": [[false, true, 2]]}"#, "in.json").expect("bools");
+        assert_eq!(b.inputs, vec![vec![0.0, 1.0, 2.0]]);
         let e =
             InputData::parse(r#"{"input_data": [[1, "x"]]}"#, "in.json").expect_err("must fail");
         assert!(

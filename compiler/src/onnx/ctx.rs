@@ -77,8 +77,11 @@ pub struct Lowering {
     /// The exact tensors of constants whose type is not f32 (integer shapes, booleans, doubles), so
     /// that folding keeps integer arithmetic exact and typed.
     typed: HashMap<String, Tensor>,
-    /// Model inputs of an integer type (their values are integers).
+    /// Model inputs of an integer type and results of integer ops (their values are integers).
     integer_inputs: Vec<TensorId>,
+    /// Tensors with masked elements (a `Where` of a constant condition and `-inf`): `true` where an element
+    /// is kept. Only a Softmax may consume one (it leaves the masked elements out).
+    pub masked: HashMap<TensorId, Vec<bool>>,
     registry: Registry,
 }
 
@@ -125,6 +128,7 @@ impl Lowering {
             sequences: HashMap::new(),
             typed: HashMap::new(),
             integer_inputs: Vec::new(),
+            masked: HashMap::new(),
             registry: Registry::with_all_ops(),
         }
     }
@@ -195,10 +199,17 @@ impl Lowering {
                     },
                 });
             };
+            self.check_masked_consumer(&info)?;
             builder(&mut self, &info)?;
         }
         for out in &g.output {
             match self.values.get(&out.name) {
+                Some(Val::Act(t)) if self.masked.contains_key(t) => {
+                    return Err(CompileError::Graph(format!(
+                        "output '{}' is a Where with -inf constants (a mask); only a Softmax may use it",
+                        out.name
+                    )))
+                }
                 Some(Val::Act(t)) => self.graph.outputs.push(*t),
                 Some(Val::Const(c)) => {
                     let c = c.clone();
@@ -225,6 +236,24 @@ impl Lowering {
         }
         self.graph.validate()?;
         Ok(self.graph)
+    }
+
+    /// A tensor with masked (`-inf`) elements may only feed a Softmax, which leaves them out.
+    fn check_masked_consumer(&self, node: &NodeInfo) -> Result<(), CompileError> {
+        if node.op == "Softmax" {
+            return Ok(());
+        }
+        for name in &node.proto.input {
+            if let Some(Val::Act(t)) = self.values.get(name) {
+                if self.masked.contains_key(t) {
+                    return Err(node.err(format!(
+                        "input '{name}' is a Where with -inf constants (a mask); only a Softmax may \
+                         consume it"
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A constant output (a sequence's length, a shape) as an activation the proof states: an element of
@@ -348,6 +377,16 @@ impl Lowering {
         }))
     }
 
+    /// The value bound to the node's first output (after its builder ran).
+    pub fn output_value(&self, node: &NodeInfo) -> Result<Val, CompileError> {
+        node.proto
+            .output
+            .first()
+            .and_then(|name| self.values.get(name))
+            .cloned()
+            .ok_or_else(|| node.err("the node's output is not bound"))
+    }
+
     /// Input `i` of a node, a sequence.
     pub fn seq_input(&self, node: &NodeInfo, i: usize) -> Result<Sequence, CompileError> {
         let name = node
@@ -417,6 +456,11 @@ impl Lowering {
             Op::Reshape(_) | Op::Gather(_) => node.inputs.iter().all(|i| self.is_integral(*i)),
             _ => false,
         }
+    }
+
+    /// Records that an activation holds only integers (an integer op's result, such as an integer Div).
+    pub fn mark_integral(&mut self, t: TensorId) {
+        self.integer_inputs.push(t);
     }
 
     /// Shape of an activation.

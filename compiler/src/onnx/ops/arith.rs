@@ -38,8 +38,45 @@ fn sub(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
 fn mul(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     binary(l, n, Kind::Mul)
 }
+/// Div; between integers (an integer activation: ONNX gives both operands one type) the quotient is
+/// truncated toward zero, as ONNX's integer Div does: `sign(q) * floor(|q| + δ)` of the real quotient `q`,
+/// where `δ = 1 / (2 max|c|)` absorbs the fixed-point error (an exact quotient's fraction is 0 or at least
+/// `1 / |c|`). The divisor must then be a constant.
 fn div(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
-    binary(l, n, Kind::Div)
+    let integral = [0, 1]
+        .into_iter()
+        .any(|i| matches!(l.input(n, i), Ok(Val::Act(t)) if l.is_integral(t)));
+    if !integral {
+        return binary(l, n, Kind::Div);
+    }
+    let Val::Const(c) = l.input(n, 1)? else {
+        return Err(n.err(
+            "an integer Div by a divisor computed from the input is not supported (a constant divisor is)",
+        ));
+    };
+    let max = c.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if max < 1.0 {
+        return Err(n.err("an integer Div by zero"));
+    }
+    binary(l, n, Kind::Div)?;
+    let Val::Act(q) = l.output_value(n)? else {
+        return Ok(());
+    };
+    let f = |f| Op::Func(Func { f });
+    let abs = l.add(n, "abs", f(FuncKind::Abs), vec![q])?;
+    let nudge = Op::ConstAffine(ConstAffine {
+        mul: vec![1.0],
+        add: vec![(0.5 / max) as f32],
+    });
+    let abs = l.add(n, "abs_nudged", nudge, vec![abs])?;
+    let floor = l.add(n, "floor", f(FuncKind::Floor), vec![abs])?;
+    let sign = l.add(n, "sign", f(FuncKind::Sign), vec![q])?;
+    let mul = Op::Binary(Binary {
+        kind: BinaryKind::Mul,
+    });
+    let t = l.add(n, "truncated", mul, vec![sign, floor])?;
+    l.mark_integral(t);
+    l.alias_output(n, t)
 }
 
 fn compact(v: Vec<f64>) -> Vec<f32> {

@@ -80,7 +80,7 @@ pub(super) fn compare_const(
 }
 
 /// `x` broadcast to the common shape of `x` and `other` (a gather; `x` itself when it already has it).
-fn expand_to(
+pub(super) fn expand_to(
     l: &mut Lowering,
     n: &NodeInfo,
     x: TensorId,
@@ -178,8 +178,8 @@ fn logic(l: &mut Lowering, n: &NodeInfo, kind: LogicKind) -> Result<(), CompileE
     }
 }
 
-/// Where(cond, x, y). A constant condition picks elements by a gather; constant sides become the op's
-/// constants (both constant: an affine map of the condition).
+/// Where(cond, x, y). A computed condition is the `Where` IR op (constant sides become its constants); a
+/// constant condition selects at compile time (`select_const`).
 fn select(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let (c, x, y) = (l.input(n, 0)?, l.input(n, 1)?, l.input(n, 2)?);
     let shape_of = |l: &Lowering, v: &Val| match v {
@@ -190,10 +190,9 @@ fn select(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     for v in [&x, &y] {
         out = broadcast_shapes(&out, &shape_of(l, v)).map_err(|e| n.lower_err(e))?;
     }
-    let Val::Act(cond) = c else {
-        return Err(n.err(
-            "a constant condition is not supported yet (fold it before export, or compute it)",
-        ));
+    let cond = match c {
+        Val::Act(cond) => cond,
+        Val::Const(c) => return super::select_const::select_const(l, n, &c, x, y, &out),
     };
     let cond = expand_to(l, n, cond, &out)?;
     let mut inputs = vec![cond];

@@ -16,13 +16,16 @@ mod matmul_act;
 mod movement;
 mod nonlinear;
 mod norm;
+mod one_hot;
 mod pool;
 mod recurrent;
 mod recurrent_cells;
 mod reduce;
 mod resize;
+mod select_const;
 mod sequence;
 mod shape;
+mod top_k;
 mod tree;
 
 use super::ctx::{Lowering, NodeInfo};
@@ -51,12 +54,14 @@ impl Registry {
         indexed::register(&mut r);
         nonlinear::register(&mut r);
         norm::register(&mut r);
+        one_hot::register(&mut r);
         pool::register(&mut r);
         recurrent::register(&mut r);
         reduce::register(&mut r);
         resize::register(&mut r);
         sequence::register(&mut r);
         compare::register(&mut r);
+        top_k::register(&mut r);
         tree::register(&mut r);
         r
     }

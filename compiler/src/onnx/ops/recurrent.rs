@@ -102,6 +102,11 @@ fn recurrent(l: &mut Lowering, n: &NodeInfo, cell: Cell) -> Result<(), CompileEr
     } else {
         (xs[0], xs[1], xs[2])
     };
+    if seq == 0 || batch == 0 {
+        return Err(n.err(format!(
+            "the input sequence of shape {xs:?} is empty (no time step or no batch element)"
+        )));
+    }
     let w = l.const_input(n, 1, "W")?;
     let r = l.const_input(n, 2, "R")?;
     let g = cell.gates();
@@ -116,14 +121,16 @@ fn recurrent(l: &mut Lowering, n: &NodeInfo, cell: Cell) -> Result<(), CompileEr
             w.shape, r.shape
         )));
     }
-    let direction =
-        strings(n, "direction").map_or_else(|| "forward".to_string(), |mut s| s.remove(0));
+    // `direction` is a string attribute (`s`), never a list of strings
     let direction = n
         .proto
         .attribute
         .iter()
         .find(|a| a.name == "direction")
-        .map_or(direction, |a| String::from_utf8_lossy(&a.s).to_string());
+        .map_or_else(
+            || "forward".to_string(),
+            |a| String::from_utf8_lossy(&a.s).to_string(),
+        );
     let reverse: Vec<bool> = match (direction.as_str(), dirs) {
         ("forward", 1) => vec![false],
         ("reverse", 1) => vec![true],

@@ -193,6 +193,54 @@ fn shifted(
     Ok((d, e, s))
 }
 
+/// [`shifted`] of a masked input (see `select_const`): the exponentials of masked elements are
+/// multiplied by 0 before the sum, as `exp(-inf)` is 0 in floats. Every group the softmax normalises must
+/// keep an element (a fully masked row is NaN in floats).
+fn masked_shifted(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    x: TensorId,
+    axes: &[usize],
+    keep: &[bool],
+) -> Result<Shifted, CompileError> {
+    let shape = l.shape(x);
+    let mut kept_in_group = std::collections::HashMap::new();
+    for (i, k) in keep.iter().enumerate() {
+        // the group of element i: its index with the normalised axes zeroed
+        let (mut rest, mut group, mut stride) = (i, 0usize, 1usize);
+        for a in (0..shape.len()).rev() {
+            let c = rest % shape[a].max(1);
+            rest /= shape[a].max(1);
+            if !axes.contains(&a) {
+                group += c * stride;
+            }
+            stride *= shape[a];
+        }
+        *kept_in_group.entry(group).or_insert(false) |= *k;
+    }
+    if kept_in_group.values().any(|k| !k) {
+        return Err(n.err(
+            "the mask leaves a whole softmax group masked (every element -inf: NaN in floats)",
+        ));
+    }
+    let m = reduce_minmax(l, n, x, axes, true, BinaryKind::Max)?;
+    let d = l.add(
+        n,
+        "shifted",
+        Op::AddTensors(AddTensors { sign: -1 }),
+        vec![x, m],
+    )?;
+    let e = l.add(n, "exp", Op::Func(Func { f: FuncKind::Exp }), vec![d])?;
+    let mask = zkinfer_circuits::graph::ConstAffine {
+        mul: keep.iter().map(|k| if *k { 1.0 } else { 0.0 }).collect(),
+        add: vec![0.0],
+    };
+    let e = l.add(n, "exp_masked", Op::ConstAffine(mask), vec![e])?;
+    let sum = reduce_sum(l, n, e, axes, true, false)?;
+    let s = l.add(n, "sum", Op::Linear(sum), vec![e])?;
+    Ok((d, e, s))
+}
+
 fn act_input(l: &Lowering, n: &NodeInfo) -> Result<TensorId, CompileError> {
     match l.input(n, 0)? {
         Val::Act(x) => Ok(x),
@@ -203,7 +251,11 @@ fn act_input(l: &Lowering, n: &NodeInfo) -> Result<TensorId, CompileError> {
 fn softmax(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let x = act_input(l, n)?;
     let axes = softmax_axes(l, n, l.shape(x).len())?;
-    let (_, e, s) = shifted(l, n, x, &axes)?;
+    let keep = l.masked.get(&x).cloned();
+    let (_, e, s) = match keep {
+        None => shifted(l, n, x, &axes)?,
+        Some(keep) => masked_shifted(l, n, x, &axes, &keep)?,
+    };
     let inv = l.add(
         n,
         "reciprocal",
