@@ -6,6 +6,7 @@ pub mod accuracy;
 pub mod error;
 pub mod onnx;
 pub mod reference;
+pub mod size;
 
 pub use error::{CompileError, LowerError};
 
@@ -23,6 +24,7 @@ pub fn compile_onnx(
     opts: &CompileOptions,
 ) -> Result<CompiledGraph, CompileError> {
     let graph = onnx::lower(path)?;
+    size::check(&graph)?;
     let sizes: Vec<usize> = graph
         .inputs
         .iter()

@@ -122,6 +122,7 @@ fn every_onnx_wheel_model_compiles_or_gives_a_typed_error() {
         if !name.contains(&only) {
             continue;
         }
+        eprintln!("{name}");
         match run_case(model, &scratch) {
             Outcome::Compiled => compiled += 1,
             Outcome::Refused => refused += 1,

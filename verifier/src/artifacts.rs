@@ -4,9 +4,12 @@
 //! - `settings.json`: [`Settings`] (JSON, carries its own `version`).
 
 use crate::error::VerifyError;
+use crate::limits::{self, LoadCost, LoadLimits, MAX_SETTINGS_BYTES, MAX_VK_BYTES, PARAMS_BYTES};
+use crate::proof_file::ProofFile;
 use crate::proof_system::Vk;
 use crate::trust::{self, SrsIdentity, SrsPolicy, TrustError};
 use sha2::{Digest, Sha256};
+use std::io::Read;
 use std::path::Path;
 use zkinfer_circuits::settings::{Settings, SettingsError};
 
@@ -35,8 +38,30 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, VerifyError> {
     })
 }
 
-/// Parses `settings.json` and checks its version, layout and public tensors.
+/// Reads a whole file of at most `max` bytes: a larger file is refused ([`limits::LimitError::FileTooLarge`])
+/// before its contents are read, and at most `max + 1` bytes are ever read (a file that grows meanwhile).
+pub fn read_file_capped(path: &Path, max: u64) -> Result<Vec<u8>, VerifyError> {
+    let file = path.display().to_string();
+    let io = |source| VerifyError::Io {
+        file: file.clone(),
+        source,
+    };
+    let f = std::fs::File::open(path).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    limits::check_size(size, max).map_err(|e| VerifyError::limit(&file, e))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    f.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    limits::check_size(bytes.len() as u64, max).map_err(|e| VerifyError::limit(&file, e))?;
+    Ok(bytes)
+}
+
+/// Parses `settings.json` and checks its version, layout and public tensors (at most
+/// [`MAX_SETTINGS_BYTES`]; see [`parse_settings_within`] for the k and memory limits).
 pub fn parse_settings(bytes: &[u8], file: &str) -> Result<Settings, VerifyError> {
+    limits::check_size(bytes.len() as u64, MAX_SETTINGS_BYTES)
+        .map_err(|e| VerifyError::limit(file, e))?;
     let v: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| VerifyError::format(file, format!("not valid JSON: {e}")))?;
     let version = v
@@ -66,6 +91,20 @@ pub fn parse_settings(bytes: &[u8], file: &str) -> Result<Settings, VerifyError>
         .map_err(|e| VerifyError::format(file, e.to_string()))?;
     check_public_tensors(&s).map_err(|e| VerifyError::format(file, e.to_string()))?;
     Ok(s)
+}
+
+/// Parses `settings.json` ([`parse_settings`]) and checks it against `limits` ([`limits::check_settings`]):
+/// k no smaller than the settings' tables and instances need, no larger than the caller's ceiling, the
+/// memory of loading within its budget. Returns the settings and the cost of loading their verifier.
+pub fn parse_settings_within(
+    bytes: &[u8],
+    file: &str,
+    limits: &LoadLimits,
+) -> Result<(Settings, LoadCost), VerifyError> {
+    let settings = parse_settings(bytes, file)?;
+    let cost =
+        limits::check_settings(&settings, limits).map_err(|e| VerifyError::limit(file, e))?;
+    Ok((settings, cost))
 }
 
 /// Why the settings' public tensors break the bounds the instance layout relies on.
@@ -134,19 +173,43 @@ pub struct VerifierArtifacts {
     pub params: VerifierParams,
     /// [`model_id`] of the three files: names the model, its keys and the SRS.
     pub model_id: String,
+    /// What loading cost, and the bounds on this model's proof files ([`Self::parse_proof`]).
+    pub cost: LoadCost,
 }
 
 impl VerifierArtifacts {
-    /// Builds from the bytes of `settings.json`, `vk.bin` and `verifier_params.bin`. Never panics on
-    /// hostile bytes. Refuses degenerate params ([`trust::check_structure`]); whether the SRS is
-    /// trusted (a ceremony, or development params) is [`crate::judge`]'s decision, per policy.
+    /// Builds from the bytes of `settings.json`, `vk.bin` and `verifier_params.bin` under the default
+    /// [`LoadLimits`] (k up to [`limits::HARD_MAX_K`], no memory budget); see [`Self::from_bytes_within`].
     pub fn from_bytes(
         settings_bytes: &[u8],
         vk_bytes: &[u8],
         params_bytes: &[u8],
     ) -> Result<Self, VerifyError> {
+        Self::from_bytes_within(
+            settings_bytes,
+            vk_bytes,
+            params_bytes,
+            &LoadLimits::default(),
+        )
+    }
+
+    /// Builds from the bytes of `settings.json`, `vk.bin` and `verifier_params.bin`, refusing before
+    /// anything is sized by them what is over `limits` ([`crate::limits`]): the files' sizes, k, the
+    /// memory of loading. Never panics on hostile bytes. Refuses degenerate params
+    /// ([`trust::check_structure`]) and non-canonical point encodings; whether the SRS is trusted (a
+    /// ceremony, or development params) is [`crate::judge`]'s decision, per policy.
+    pub fn from_bytes_within(
+        settings_bytes: &[u8],
+        vk_bytes: &[u8],
+        params_bytes: &[u8],
+        limits: &LoadLimits,
+    ) -> Result<Self, VerifyError> {
         check_environment()?;
-        let settings = parse_settings(settings_bytes, "settings.json")?;
+        limits::check_size(vk_bytes.len() as u64, MAX_VK_BYTES)
+            .map_err(|e| VerifyError::limit("vk.bin", e))?;
+        limits::check_size(params_bytes.len() as u64, PARAMS_BYTES)
+            .map_err(|e| VerifyError::limit("verifier_params.bin", e))?;
+        let (settings, cost) = parse_settings_within(settings_bytes, "settings.json", limits)?;
         let params = VerifierParams::from_bytes(params_bytes, "verifier_params.bin")?;
         trust::check_structure(&params).map_err(|reason| VerifyError::UntrustedParams {
             file: "verifier_params.bin".into(),
@@ -166,18 +229,41 @@ impl VerifierArtifacts {
             vk,
             params,
             model_id,
+            cost,
         })
     }
 
-    /// Loads `settings.json`, `vk.bin` and `verifier_params.bin` from a model directory.
+    /// Loads `settings.json`, `vk.bin` and `verifier_params.bin` from a model directory under the
+    /// default [`LoadLimits`]; see [`Self::load_dir_within`].
     pub fn load_dir(dir: &Path) -> Result<Self, VerifyError> {
-        let rd = |name: &str| read_file(&dir.join(name));
+        Self::load_dir_within(dir, &LoadLimits::default())
+    }
+
+    /// Loads `settings.json`, `vk.bin` and `verifier_params.bin` from a model directory under `limits`;
+    /// no file is read past its cap ([`read_file_capped`]).
+    pub fn load_dir_within(dir: &Path, limits: &LoadLimits) -> Result<Self, VerifyError> {
+        let rd = |name: &str, max: u64| read_file_capped(&dir.join(name), max);
         let (s, vk, p) = (
-            rd("settings.json")?,
-            rd("vk.bin")?,
-            rd("verifier_params.bin")?,
+            rd("settings.json", MAX_SETTINGS_BYTES)?,
+            rd("vk.bin", MAX_VK_BYTES)?,
+            rd("verifier_params.bin", PARAMS_BYTES)?,
         );
-        Self::from_bytes(&s, &vk, &p).map_err(|e| e.in_dir(dir))
+        Self::from_bytes_within(&s, &vk, &p, limits).map_err(|e| e.in_dir(dir))
+    }
+
+    /// Parses a `proof.json` of this model, refusing before it is parsed a file larger, or with more
+    /// JSON values, than this model's proofs can have, and a proof longer than its circuit's
+    /// ([`limits::ProofFileBounds`]).
+    pub fn parse_proof(&self, bytes: &[u8], file: &str) -> Result<ProofFile, VerifyError> {
+        ProofFile::parse_within(bytes, file, &self.cost.proof)
+    }
+
+    /// Reads and parses a `proof.json` of this model from `path`, never reading past the largest
+    /// proof file of this model ([`Self::parse_proof`]).
+    pub fn read_proof(&self, path: &Path) -> Result<ProofFile, VerifyError> {
+        let file = path.display().to_string();
+        let bytes = read_file_capped(path, self.cost.proof.max_file_bytes)?;
+        self.parse_proof(&bytes, &file)
     }
 
     /// The SRS these artifacts' verdicts would rest on under `policy`, or why it is refused.

@@ -59,6 +59,16 @@ pub enum VerifyError {
         /// What is wrong with them.
         reason: crate::trust::UntrustedReason,
     },
+    /// A file is refused before it is loaded: over a size cap, or a k or memory cost over the caller's
+    /// limits ([`crate::limits`]).
+    #[error("{file}: {source}")]
+    Limit {
+        /// The file.
+        file: String,
+        /// Which limit.
+        #[source]
+        source: crate::limits::LimitError,
+    },
     /// The environment would change halo2's constraint system.
     #[error(
         "the environment variable {variable}={value} changes halo2's constraint system; unset it"
@@ -72,6 +82,13 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
+    pub(crate) fn limit(file: &str, source: crate::limits::LimitError) -> Self {
+        Self::Limit {
+            file: file.to_string(),
+            source,
+        }
+    }
+
     pub(crate) fn format(file: &str, what: impl Into<String>) -> Self {
         Self::Format {
             file: file.to_string(),
@@ -97,6 +114,10 @@ impl VerifyError {
                 expected,
             },
             Self::SettingsMismatch { file } => Self::SettingsMismatch { file: at(file) },
+            Self::Limit { file, source } => Self::Limit {
+                file: at(file),
+                source,
+            },
             Self::UntrustedParams { file, reason } => Self::UntrustedParams {
                 file: at(file),
                 reason,

@@ -52,6 +52,13 @@ pub struct Verified {
     pub bind: Fr,
 }
 
+impl Verified {
+    /// The digest of the proved input ([`crate::input_digest`]): which input this proof is about.
+    pub fn input_digest(&self) -> String {
+        crate::input_digest::input_digest(&self.inputs_q)
+    }
+}
+
 fn unreadable(what: &str, cause: impl Into<UnreadableCause>) -> Rejection {
     Rejection::Unreadable {
         what: what.to_string(),

@@ -7,15 +7,18 @@
 //!
 //! [`judge`] is the one verification path: it decides whether the SRS can be trusted ([`trust`]),
 //! rebuilds the public instances from the proof file's integers ([`instances`]) and checks the proof.
-//! Readers never panic on hostile bytes.
+//! Readers never panic on hostile bytes, and every loader checks sizes, k and the memory it will take
+//! against the caller's [`LoadLimits`] before it allocates ([`limits`]).
 #![warn(missing_docs)]
 
 pub mod artifacts;
 pub mod ceremonies;
 pub mod error;
 pub mod evm_transcript;
+pub mod input_digest;
 pub mod instances;
 mod judge;
+pub mod limits;
 pub mod params;
 pub mod proof_file;
 pub mod proof_system;
@@ -26,7 +29,9 @@ pub mod vk_file;
 
 pub use artifacts::{VerifierArtifacts, VerifierParams};
 pub use error::VerifyError;
+pub use input_digest::input_digest;
 pub use judge::{judge, ExpectedInputs, Statement, Verified};
+pub use limits::{LimitError, LoadCost, LoadLimits, ProofFileBounds};
 pub use params::Provenance;
 pub use proof_file::ProofFile;
 pub use proof_system::{TranscriptKind, UnknownTranscript};

@@ -194,9 +194,25 @@ impl VerifierParams {
         g0.as_mut().copy_from_slice(&points[..32]);
         let bad =
             |what: &str| VerifyError::format(file, format!("{what} is not a valid curve point"));
-        let g0 = Option::from(G1::from_bytes(&g0)).ok_or_else(|| bad("g[0]"))?;
+        let g0: G1 = Option::from(G1::from_bytes(&g0)).ok_or_else(|| bad("g[0]"))?;
         let g2 = g2_from_bytes(&points[32..96]).ok_or_else(|| bad("g2"))?;
         let sg2 = g2_from_bytes(&points[96..160]).ok_or_else(|| bad("s*g2"))?;
+        // one byte string per SRS: halo2curves also decodes an infinity flag with x != 0 (as the point x)
+        // and the identity with its sign bit set; only the encoding it writes is accepted
+        let canonical = [
+            ("g[0]", g0.to_bytes().as_ref().to_vec(), &points[..32]),
+            ("g2", g2.to_bytes().as_ref().to_vec(), &points[32..96]),
+            ("s*g2", sg2.to_bytes().as_ref().to_vec(), &points[96..160]),
+        ];
+        if let Some((name, _, _)) = canonical
+            .iter()
+            .find(|(_, c, given)| c.as_slice() != *given)
+        {
+            return Err(VerifyError::format(
+                file,
+                format!("{name} is not in its canonical encoding"),
+            ));
+        }
         Ok(Self::from_points(k, g0, g2, sg2).with_provenance(provenance))
     }
 }

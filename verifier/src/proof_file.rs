@@ -162,6 +162,35 @@ impl ProofFile {
         serde_json::from_value(v).map_err(|e| VerifyError::format(file, format!("{e}")))
     }
 
+    /// Parses a proof file within `bounds` (its model's, [`crate::limits::ProofFileBounds::of`]): the
+    /// file's size and its count of JSON values are checked before it is parsed, the proof's length
+    /// before it is decoded.
+    pub fn parse_within(
+        bytes: &[u8],
+        file: &str,
+        bounds: &crate::limits::ProofFileBounds,
+    ) -> Result<Self, VerifyError> {
+        use crate::limits::{check_size, count_json_values, LimitError};
+        let limit = |e| VerifyError::limit(file, e);
+        check_size(bytes.len() as u64, bounds.max_file_bytes).map_err(limit)?;
+        let values = count_json_values(bytes);
+        if values > bounds.max_values {
+            return Err(limit(LimitError::TooManyValues {
+                values,
+                max: bounds.max_values,
+            }));
+        }
+        let p = Self::parse(bytes, file)?;
+        let hex_digits = p.proof.trim_start_matches("0x").len() as u64;
+        if hex_digits / 2 > bounds.max_proof_bytes {
+            return Err(limit(LimitError::ProofTooLong {
+                bytes: hex_digits / 2,
+                max: bounds.max_proof_bytes,
+            }));
+        }
+        Ok(p)
+    }
+
     /// The proof bytes.
     pub fn proof_bytes(&self, file: &str) -> Result<Vec<u8>, VerifyError> {
         hex::decode(self.proof.trim_start_matches("0x"))

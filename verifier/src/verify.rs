@@ -24,9 +24,10 @@ pub struct Verdict {
 }
 
 impl VerifierArtifacts {
-    /// Parses and verifies `proof.json` bytes; see [`Self::verify`].
+    /// Parses `proof.json` bytes within this model's bounds ([`Self::parse_proof`]) and verifies them;
+    /// see [`Self::verify`].
     pub fn verify_json(&self, bytes: &[u8], file: &str) -> Result<Verdict, VerifyError> {
-        let proof = ProofFile::parse(bytes, file)?;
+        let proof = self.parse_proof(bytes, file)?;
         self.verify(&proof, file)
     }
 

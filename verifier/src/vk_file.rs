@@ -6,7 +6,10 @@
 //! the constraint system queries, so verification indexes out of bounds. In wasm a panic aborts. So before
 //! halo2 sees the bytes, [`check_structure`] checks them against the layout the settings' constraint
 //! system implies: halo2's version byte, k, no selector compression (halo2-axiom's `keygen_vk`), exactly
-//! the expected number of fixed and permutation commitments, and the exact total length.
+//! the expected number of fixed and permutation commitments, and the exact total length. The caller
+//! ([`crate::VerifierArtifacts`]) has already checked k against its limits ([`crate::limits`]), so
+//! halo2's evaluation domain, which takes memory in proportion to `2^k`, is within budget. After reading,
+//! every point must be in its canonical encoding, so that one key has one byte string (one model id).
 
 use crate::error::VerifyError;
 use crate::proof_system::{Scalar, Vk};
@@ -20,6 +23,9 @@ use zkinfer_circuits::settings::Settings;
 pub const VK_MAGIC: &[u8; 8] = b"ZKVK\0\0\0\x01";
 /// Version of `vk.bin`.
 pub const VK_VERSION: u32 = 1;
+
+/// Bytes of zkinfer's header before halo2's key: magic, version, SHA-256 of `settings.json`.
+pub const HEADER_BYTES: usize = 8 + 4 + 32;
 
 /// halo2-axiom's verifying-key serialisation version byte.
 const HALO2_VK_VERSION: u8 = 0x02;
@@ -148,6 +154,14 @@ pub fn read_vk(
         return Err(VerifyError::format(
             file,
             "trailing bytes after the verifying key",
+        ));
+    }
+    // one byte string per key (the model id hashes these bytes): halo2 accepts points whose infinity
+    // flag is set with x != 0, or the identity with its sign bit set; its own encoding is canonical
+    if vk.to_bytes(SerdeFormat::Processed) != halo2_bytes {
+        return Err(VerifyError::format(
+            file,
+            "a point of the verifying key is not in its canonical encoding",
         ));
     }
     Ok(vk)
