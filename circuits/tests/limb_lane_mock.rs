@@ -86,10 +86,14 @@ fn builds() -> &'static [(MockModel, Witness); 3] {
             vec![vec![-0.9, 1.0, -0.5, 0.3, 0.6, -0.7, 0.2, -0.1]],
         ];
         let c = compile_graph(graph(), &samples, &CompileOptions::default()).expect("compiles");
-        let LaneKind::Limb { limb_bits, rows } = c.settings.layout.lane else {
-            panic!("limb lanes expected: {:?}", c.settings.layout)
-        };
-        assert_eq!(rows, LimbRows::Two, "{:?}", c.settings.layout);
+        let limb_bits = c.settings.layout.limb_bits().expect("limb lanes");
+        assert_eq!(
+            c.settings.layout.lane,
+            LaneKind::Limb {
+                limb_bits,
+                rows: LimbRows::Two
+            }
+        );
         // two rows per element, one row, and two lanes: one row per element, then two in the last lane
         let layout = |rows: LimbRows| {
             let mut settings = c.settings.clone();

@@ -406,7 +406,8 @@ mod tests {
 
     #[test]
     fn flags_that_describe_no_layout_are_refused_by_name() {
-        let cases: [(fn(&mut LayoutFile), LayoutError); 4] = [
+        type Edit = fn(&mut LayoutFile);
+        let cases: [(Edit, LayoutError); 4] = [
             (|f| f.limb_one_row = true, LayoutError::RowsWithoutLimbs),
             (
                 |f| f.limb_bits = 5,
