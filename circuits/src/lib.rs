@@ -21,6 +21,7 @@ pub mod field;
 pub mod graph;
 pub mod input_data;
 pub mod layout;
+pub mod poseidon;
 pub mod quant;
 pub mod settings;
 pub mod tables;

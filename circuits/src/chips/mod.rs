@@ -14,6 +14,7 @@ pub mod dot_tile;
 pub mod limb_lane;
 pub mod lookup_table;
 pub mod mac_tile;
+pub mod poseidon;
 pub mod range_table;
 
 pub use affine_lane::{AffineLaneChip, AffineLaneConfig, LaneCells, LaneRowFixed, LaneRowValues};
