@@ -139,6 +139,7 @@ pub async fn serve_until(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let reaper = tokio::spawn(crate::reaper::run(market.clone()));
+    let heartbeat = tokio::spawn(crate::downtime::heartbeat(market.clone()));
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(target: "zkinfer_market::http", %addr, market_id = %market.market_id, "listening");
     }
@@ -146,7 +147,13 @@ pub async fn serve_until(
         .with_graceful_shutdown(shutdown)
         .await;
     reaper.abort();
+    heartbeat.abort();
     let _ = reaper.await;
+    let _ = heartbeat.await;
+    // the last moment this server was alive: a restart gives running claims the time it was away
+    if let Err(e) = market.record_alive().await {
+        tracing::warn!(target: "zkinfer_market::http", error = %e, "cannot record the shutdown time");
+    }
     market.db.close().await;
     tracing::info!(target: "zkinfer_market::http", "server stopped");
     r
@@ -216,7 +223,7 @@ async fn clock(State(m): App, req: Result<Signed<ClockReq>, ApiError>) -> Res<In
         }
         .into());
     }
-    m.clock.advance(body.advance_secs);
+    m.advance_clock(body.advance_secs).await?;
     ok(m.info())
 }
 

@@ -145,6 +145,8 @@ pub enum MarketError {
     ClaimDeadlinePassed { claim_id: String, deadline: i64 },
     #[error("cannot unstake while holding {open} open claim(s) on '{listing_id}'")]
     UnstakeWithOpenClaims { open: i64, listing_id: String },
+    #[error("listing '{listing_id}' was re-listed again and again while the job was being created; try again")]
+    ListingChanged { listing_id: String },
     /// A concurrent transaction changed a row this one read; the transaction is retried.
     #[error("concurrent update, retry")]
     Retry,
@@ -203,6 +205,23 @@ pub enum MarketError {
         #[source]
         source: zkinfer_verifier::trust::TrustError,
     },
+
+    /// A listing's artifacts refused before its key is parsed (sizes, SRS, k, load cost; see
+    /// [`crate::key_limits`]). Too-large files are 413, the rest 422.
+    #[error("listing refused: {0}")]
+    KeyLimit(#[source] crate::key_limits::KeyLimitError),
+
+    // ---- 409 frozen ----
+    /// The artifacts a listing or job pins are no longer accepted by this server (a restart with another
+    /// SRS policy or lower limits): no new jobs; its open jobs were refunded, its claims released.
+    #[error(
+        "listing '{listing_id}' is frozen: this server no longer accepts its artifacts ({reason})"
+    )]
+    Frozen { listing_id: String, reason: String },
+
+    // ---- 503 busy ----
+    #[error("the server's key memory budget ({} MiB) is taken by keys in use; a key of {} MiB has to wait: try again shortly", .budget >> 20, .cost >> 20)]
+    KeyBudgetBusy { cost: u64, budget: u64 },
 
     // ---- 413 too_large ----
     #[error("request body too large: {announced} bytes announced, the limit is {limit}")]
@@ -307,6 +326,7 @@ impl MarketError {
             | ProofUsedElsewhere { .. }
             | ClaimDeadlinePassed { .. }
             | UnstakeWithOpenClaims { .. }
+            | ListingChanged { .. }
             | SupplyExhausted { .. }
             | Retry => ErrorCode::Conflict,
             InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
@@ -322,6 +342,10 @@ impl MarketError {
             | ArtifactsRejected(_)
             | UntrustedSrs { .. } => ErrorCode::Unprocessable,
             BodyTooLarge { .. } | BodyLimit(_) | ProofTooLarge { .. } => ErrorCode::TooLarge,
+            KeyLimit(crate::key_limits::KeyLimitError::FileTooLarge { .. }) => ErrorCode::TooLarge,
+            KeyLimit(_) => ErrorCode::Unprocessable,
+            Frozen { .. } => ErrorCode::Frozen,
+            KeyBudgetBusy { .. } => ErrorCode::Busy,
             Db(_) | DbUrl(_) | DbOpen(_) | SchemaTooNew { .. } | TooManyConflicts { .. } => {
                 ErrorCode::Database
             }

@@ -3,8 +3,8 @@
 //!
 //! Checks run in this order, each failing with its own error: the body is read (413 over the limit, 400
 //! unreadable), the signature headers are parsed and verified against the method, path, body and the
-//! server clock (401), then the body is parsed as JSON (400). The nonce is not checked here: the operation
-//! consumes it in its own transaction (a replay is a 401 from there).
+//! server clock (401), the nonce is spent (401 replay; committed at once, so that it stays spent whatever
+//! the operation then does: [`crate::nonces`]), then the body is parsed as JSON (400).
 
 use crate::api::ApiError;
 use crate::error::MarketError;
@@ -41,6 +41,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<Market>> for Signed<T> {
             }
         })?;
         let signer = verify(market, &method, &path, &headers, &bytes)?;
+        market.spend_nonce(&signer).await?;
         let body = serde_json::from_slice(&bytes).map_err(MarketError::MalformedJson)?;
         Ok(Self { signer, body })
     }
@@ -55,6 +56,7 @@ impl FromRequestParts<Arc<Market>> for SignedGet {
 
     async fn from_request_parts(parts: &mut Parts, market: &Arc<Market>) -> Result<Self, ApiError> {
         let signer = verify(market, &parts.method, parts.uri.path(), &parts.headers, b"")?;
+        market.spend_nonce(&signer).await?;
         Ok(Self(signer))
     }
 }

@@ -98,14 +98,21 @@ pub async fn check(
             o.now.saturating_sub(at)
         ));
     }
+    // each claim records the cap in force when it was made: a provider may hold as many as the largest
+    // cap among its active claims (a restart with a lower cap leaves older claims running); claims from
+    // before caps were recorded count under the server's cap
     let rows = sqlx::query(
-        "SELECT provider, CAST(COUNT(*) AS BIGINT) AS n FROM claims WHERE status = 'ACTIVE' GROUP BY provider HAVING COUNT(*) > $1 ORDER BY provider",
+        "SELECT provider, CAST(COUNT(*) AS BIGINT) AS n, CAST(MAX(COALESCE(cap, $1)) AS BIGINT) AS cap FROM claims WHERE status = 'ACTIVE' GROUP BY provider HAVING COUNT(*) > MAX(COALESCE(cap, $1)) ORDER BY provider",
     )
     .bind(cap)
     .fetch_all(&db.pool)
     .await?;
     for row in rows {
-        let (provider, n): (String, i64) = (row.try_get("provider")?, row.try_get("n")?);
+        let (provider, n, cap): (String, i64, i64) = (
+            row.try_get("provider")?,
+            row.try_get("n")?,
+            row.try_get("cap")?,
+        );
         problems.push(format!(
             "provider {provider} holds {n} ACTIVE claims, over the cap of {cap}"
         ));

@@ -5,10 +5,8 @@ use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::{MarketError, MAX_AMOUNT};
 use crate::types::Stats;
-use sqlx::AnyConnection;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use zkinfer_verifier::VerifierArtifacts;
 
 /// Market parameters (server flags).
 #[derive(Debug, Clone)]
@@ -42,6 +40,15 @@ pub struct Config {
     pub pending_grace_secs: i64,
     /// Fault injection for tests: sleep this long between verifying a proof and settling it.
     pub settle_delay_ms: u64,
+    /// Largest k a listing may have (`--max-k`; see [`crate::key_limits`]).
+    pub max_k: u32,
+    /// Bytes all loaded verifying keys may take together (`--key-memory-mb`); a listing whose key alone
+    /// would take more is refused.
+    pub key_memory: u64,
+    /// How long a key load waits for room in the key memory budget before answering 503.
+    pub key_wait_ms: u64,
+    /// How often the server records that it is alive (for downtime accounting, see [`crate::downtime`]).
+    pub heartbeat_ms: u64,
 }
 
 impl Default for Config {
@@ -60,6 +67,10 @@ impl Default for Config {
             reaper_interval_ms: 1000,
             pending_grace_secs: 30,
             settle_delay_ms: 0,
+            max_k: crate::key_limits::DEFAULT_MAX_K,
+            key_memory: crate::key_limits::DEFAULT_KEY_MEMORY,
+            key_wait_ms: 10_000,
+            heartbeat_ms: 1_000,
         }
     }
 }
@@ -83,6 +94,15 @@ impl Config {
             || !(0..=86_400).contains(&self.pending_grace_secs)
         {
             return bad("min_claim_window, pending_grace_secs (≤ 1 day) and unbonding_secs (≤ 1 year) must be ≥ 0");
+        }
+        if !(4..=27).contains(&self.max_k) {
+            return bad("max_k must be 4 to 27");
+        }
+        if !((16 << 20)..=(1 << 50)).contains(&self.key_memory) {
+            return bad("key_memory must be 16 MiB to 1 PiB");
+        }
+        if !(1..=3_600_000).contains(&self.heartbeat_ms) {
+            return bad("heartbeat_ms must be 1 to 3600000");
         }
         Ok(())
     }
@@ -129,7 +149,7 @@ mod tests {
     }
 }
 
-/// Who signed a request (checked by the API layer) and its nonce, consumed by the operation's transaction.
+/// Who signed a request (checked by the API layer, which also spends its nonce: [`crate::nonces`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signer {
     pub key: String,
@@ -144,7 +164,11 @@ pub struct Market {
     pub clock: Clock,
     pub config: Config,
     pub market_id: String,
-    pub(crate) artifacts: Mutex<HashMap<String, Arc<VerifierArtifacts>>>,
+    /// Loaded verifying keys, within the key memory budget.
+    pub keys: crate::key_cache::KeyCache,
+    /// Artifact sets (`settings:vk:params` hashes) this server no longer accepts, with why: found at
+    /// start-up ([`crate::freeze`]).
+    pub(crate) frozen: Mutex<HashMap<String, String>>,
     pub(crate) stats: Mutex<Stats>,
 }
 
@@ -170,14 +194,30 @@ impl Market {
                 .fetch_one(&db.pool)
                 .await?;
         crate::liveness::record_parameters(&db, &config).await?;
-        Ok(Arc::new(Self {
+        let keys = crate::key_cache::KeyCache::new(
+            config.key_memory,
+            std::time::Duration::from_millis(config.key_wait_ms),
+        );
+        let market = Arc::new(Self {
             db,
             clock,
             config,
             market_id,
-            artifacts: Mutex::new(HashMap::new()),
+            keys,
+            frozen: Mutex::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
-        }))
+        });
+        market.start_up().await?;
+        Ok(market)
+    }
+
+    /// The limits a listing's artifacts are checked against before its key is parsed.
+    pub fn key_limits(&self) -> crate::key_limits::KeyLimits {
+        crate::key_limits::KeyLimits {
+            max_k: self.config.max_k,
+            memory_budget: self.config.key_memory,
+            policy: self.srs_policy(),
+        }
     }
 
     /// Which SRSs this market's listings and verdicts may rest on.
@@ -231,25 +271,6 @@ pub(crate) fn require_signer(
 
 pub(crate) fn short(k: &str) -> &str {
     k.get(..16).unwrap_or(k)
-}
-
-/// Records a request's nonce with the server's (system) clock at acceptance; a second use by the same key
-/// (on any path) is a replay. The reaper keeps a nonce for [`nonce_retention`] seconds of that clock.
-pub(crate) async fn consume_nonce(tx: &mut AnyConnection, s: &Signer) -> Result<(), MarketError> {
-    let done = sqlx::query(
-        "INSERT INTO nonces (signer, nonce, at) VALUES ($1, $2, $3) ON CONFLICT (signer, nonce) DO NOTHING",
-    )
-    .bind(&s.key)
-    .bind(&s.nonce)
-    .bind(crate::clock::system_now())
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(MarketError::Replay {
-            nonce: s.nonce.clone(),
-        });
-    }
-    Ok(())
 }
 
 /// Checks a money amount from a request.

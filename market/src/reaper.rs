@@ -50,6 +50,8 @@ impl Market {
                 }
             }
         }
+        // jobs pinned to artifacts found unacceptable since start-up (a key that no longer loads)
+        self.release_frozen_jobs().await?;
         out.released = write_tx!(self.db, tx, {
             crate::ops::release_unbonded_all(tx, now).await
         })?;

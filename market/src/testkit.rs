@@ -19,8 +19,9 @@ use thiserror::Error;
 pub use crate::on_both;
 
 /// `on_both!(a, b, ...)`: for each test function `fn a(b: Backend)`, a module `a` with two tests,
-/// `a::sqlite` and `a::postgres`. A PostgreSQL test fails when no server can be had, unless
-/// `ZKINFER_TEST_SKIP_POSTGRES=1` opts out: see [`TestServer::start_or_skip`].
+/// `a::sqlite` and `a::postgres`. The SQLite test runs in plain `cargo test`; the PostgreSQL one is
+/// ignored unless asked for (`cargo test -- --include-ignored`, as `scripts/test.sh` does with a throwaway
+/// server) and then fails when no server can be had: it never passes without running.
 #[macro_export]
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {$(
@@ -30,6 +31,7 @@ macro_rules! on_both {
                 super::$name($crate::testkit::Backend::Sqlite)
             }
             #[test]
+            #[ignore = "needs PostgreSQL (scripts/test.sh starts one)"]
             fn postgres() {
                 super::$name($crate::testkit::Backend::Postgres)
             }
@@ -113,11 +115,6 @@ pub fn postgres_admin_url() -> Result<String, NoPostgres> {
     .clone()
 }
 
-/// Whether PostgreSQL tests are explicitly opted out of (`ZKINFER_TEST_SKIP_POSTGRES=1`).
-pub fn skip_postgres() -> bool {
-    std::env::var("ZKINFER_TEST_SKIP_POSTGRES").is_ok_and(|v| v == "1")
-}
-
 /// A new, empty database: a SQLite file in `dir`, or a new PostgreSQL database. `Err` (PostgreSQL only)
 /// says why it could not be had.
 pub async fn fresh_database(backend: Backend, dir: &Path) -> Result<String, TestkitError> {
@@ -159,6 +156,8 @@ pub struct TestServer {
     pub url: String,
     pub db_url: String,
     rt: tokio::runtime::Runtime,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl TestServer {
@@ -170,11 +169,18 @@ impl TestServer {
             .build()
             .map_err(TestkitError::Runtime)?;
         let db_url = rt.block_on(fresh_database(backend, dir))?;
-        let market = rt.block_on(Market::open(
-            &db_url,
-            config,
-            crate::clock::Clock::frozen_at(crate::clock::system_now()),
-        ))?;
+        let clock = crate::clock::Clock::frozen_at(crate::clock::system_now());
+        Self::serve(rt, db_url, config, clock)
+    }
+
+    /// Opens the market on `db_url` and serves it on a new port.
+    fn serve(
+        rt: tokio::runtime::Runtime,
+        db_url: String,
+        config: Config,
+        clock: crate::clock::Clock,
+    ) -> Result<Self, TestkitError> {
+        let market = rt.block_on(Market::open(&db_url, config, clock))?;
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .map_err(TestkitError::Listen)?;
@@ -182,32 +188,52 @@ impl TestServer {
             "http://{}",
             listener.local_addr().map_err(TestkitError::Listen)?
         );
-        rt.spawn(api::serve_until(
-            market.clone(),
-            listener,
-            std::future::pending(),
-        ));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = rt.spawn(api::serve_until(market.clone(), listener, async move {
+            let _ = stopped.await;
+        }));
         Ok(Self {
             market,
             url,
             db_url,
             rt,
+            stop: Some(stop),
+            served: Some(served),
         })
     }
 
-    /// [`TestServer::start`] for a test. A server that cannot be started fails the test, PostgreSQL's
-    /// included (whether `ZKINFER_TEST_POSTGRES_URL` names an unreachable one or `scripts/pg-test.sh`
-    /// cannot start one), so a PostgreSQL test never passes without running. Only an explicit
-    /// `ZKINFER_TEST_SKIP_POSTGRES=1` (which CI never sets) makes a PostgreSQL test return `None` and pass.
-    pub fn start_or_skip(backend: Backend, dir: &Path, config: Config) -> Option<Self> {
-        if backend == Backend::Postgres && skip_postgres() {
-            println!("skipped: ZKINFER_TEST_SKIP_POSTGRES=1");
-            return None;
+    /// Shuts the server down gracefully (requests in flight finish, the shutdown time is recorded) and
+    /// starts a new one on the same database with `config`, `downtime_secs` of market time later (its
+    /// clock stands still at the old one's time plus the downtime until moved). A new URL.
+    pub fn restart(mut self, config: Config, downtime_secs: i64) -> Result<Self, TestkitError> {
+        let base = self.market.now() - self.market.clock.offset() + downtime_secs;
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
-        match Self::start(backend, dir, config) {
-            Ok(s) => Some(s),
-            Err(e) => panic!("cannot start the {backend:?} test server: {e}"),
+        if let Some(served) = self.served.take() {
+            let _ = self.rt.block_on(served);
         }
+        let db_url = std::mem::take(&mut self.db_url);
+        Self::serve(
+            self.rt,
+            db_url,
+            config,
+            crate::clock::Clock::frozen_at(base),
+        )
+    }
+
+    /// [`TestServer::restart`] for a test: a server that cannot be started fails it.
+    pub fn restarted(self, config: Config, downtime_secs: i64) -> Self {
+        self.restart(config, downtime_secs)
+            .unwrap_or_else(|e| panic!("cannot restart the test server: {e}"))
+    }
+
+    /// [`TestServer::start`] for a test: a server that cannot be started (PostgreSQL's included, whether
+    /// `ZKINFER_TEST_POSTGRES_URL` names an unreachable one or `scripts/pg-test.sh` cannot start one)
+    /// fails the test, so a test never passes without running.
+    pub fn started(backend: Backend, dir: &Path, config: Config) -> Self {
+        Self::start(backend, dir, config)
+            .unwrap_or_else(|e| panic!("cannot start the {backend:?} test server: {e}"))
     }
 
     /// A test configuration: dev mint, a reaper that runs only when asked, small windows.
@@ -228,9 +254,10 @@ impl TestServer {
         Client::new(&self.url, Some(Identity::generate()))
     }
 
-    /// Moves the market clock.
+    /// Moves the market clock (as `POST /v1/dev/clock` does: the offset is recorded).
     pub fn advance(&self, secs: i64) {
-        self.market.clock.advance(secs);
+        self.block_on(self.market.advance_clock(secs))
+            .unwrap_or_else(|e| panic!("advance the clock: {e}"));
     }
 
     /// One reaper pass.

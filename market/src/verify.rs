@@ -4,6 +4,8 @@
 
 use crate::bind::bind;
 use crate::error::MarketError;
+use crate::key_cache::LoadedKey;
+use crate::key_limits::precheck;
 use crate::market::Market;
 use crate::types::Job;
 use sha2::{Digest, Sha256};
@@ -63,30 +65,55 @@ fn explain(r: &Rejection) -> String {
 }
 
 impl Market {
-    pub(crate) fn cache_artifacts(&self, s: &str, v: &str, p: &str, art: VerifierArtifacts) {
-        if let Ok(mut c) = self.artifacts.lock() {
-            c.insert(format!("{s}:{v}:{p}"), Arc::new(art));
+    /// The verifier artifacts pinned by these hashes (of listing `listing_id`): cached, or read from the
+    /// database, checked against this server's current limits and SRS policy ([`crate::key_limits`]) and
+    /// loaded within the key memory budget ([`crate::key_cache`]). Artifacts the server no longer accepts
+    /// are [`MarketError::Frozen`].
+    pub async fn artifacts(
+        &self,
+        listing_id: &str,
+        s: &str,
+        v: &str,
+        p: &str,
+    ) -> Result<Arc<LoadedKey>, MarketError> {
+        let key = artifact_set(s, v, p);
+        if let Some(a) = self.keys.get(&key) {
+            return Ok(a);
+        }
+        let frozen = |reason: String| MarketError::Frozen {
+            listing_id: listing_id.to_string(),
+            reason,
+        };
+        if let Some(reason) = self.frozen_reason(&key) {
+            return Err(frozen(reason));
+        }
+        let [settings, vk, params] = self.artifact_bytes(s, v, p).await?;
+        let pre = match precheck(&settings, &vk, &params, &self.key_limits()) {
+            Ok(pre) => pre,
+            Err(e) => {
+                self.freeze(&key, e.to_string());
+                return Err(frozen(e.to_string()));
+            }
+        };
+        let load = move || VerifierArtifacts::from_bytes(&settings, &vk, &params);
+        match self.keys.get_or_load(&key, pre.cost, load).await? {
+            Ok(a) => Ok(a),
+            Err(e) => {
+                self.freeze(&key, e.to_string());
+                Err(frozen(e.to_string()))
+            }
         }
     }
 
-    /// The verifier artifacts pinned by these hashes (cached; loaded from the database on a miss).
-    pub async fn artifacts(
+    /// The stored bytes of three artifacts, each checked against its hash.
+    pub(crate) async fn artifact_bytes(
         &self,
         s: &str,
         v: &str,
         p: &str,
-    ) -> Result<Arc<VerifierArtifacts>, MarketError> {
-        let key = format!("{s}:{v}:{p}");
-        if let Some(a) = self
-            .artifacts
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&key).cloned())
-        {
-            return Ok(a);
-        }
-        let mut bytes = Vec::new();
-        for h in [s, v, p] {
+    ) -> Result<[Vec<u8>; 3], MarketError> {
+        let mut out: [Vec<u8>; 3] = Default::default();
+        for (slot, h) in out.iter_mut().zip([s, v, p]) {
             let b: Vec<u8> = sqlx::query_scalar("SELECT bytes FROM artifacts WHERE hash = $1")
                 .bind(h)
                 .fetch_optional(&self.db.pool)
@@ -99,22 +126,13 @@ impl Market {
                     hash: h.to_string(),
                 });
             }
-            bytes.push(b);
+            *slot = b;
         }
-        let art = tokio::task::spawn_blocking(move || {
-            VerifierArtifacts::from_bytes(&bytes[0], &bytes[1], &bytes[2])
-        })
-        .await
-        .map_err(|source| MarketError::Task {
-            what: "artifact loading",
-            source,
-        })?
-        .map_err(MarketError::StoredArtifacts)?;
-        self.cache_artifacts(s, v, p, art);
-        self.artifacts
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&key).cloned())
-            .ok_or(MarketError::ArtifactCache)
+        Ok(out)
     }
+}
+
+/// The cache key of an artifact set: its three hashes.
+pub(crate) fn artifact_set(s: &str, v: &str, p: &str) -> String {
+    format!("{s}:{v}:{p}")
 }

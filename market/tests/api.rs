@@ -7,8 +7,8 @@ use zkinfer_market::clock::system_now;
 use zkinfer_market::testkit::{on_both, Backend, TestServer};
 use zkinfer_market::Config;
 
-fn server(b: Backend, dir: &std::path::Path, config: Config) -> Option<TestServer> {
-    TestServer::start_or_skip(b, dir, config)
+fn server(b: Backend, dir: &std::path::Path, config: Config) -> TestServer {
+    TestServer::started(b, dir, config)
 }
 
 on_both!(
@@ -24,9 +24,7 @@ fn mint_body(id: &Identity, amount: i64) -> Vec<u8> {
 
 fn signatures_and_replays(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = server(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = server(b, dir.path(), TestServer::test_config());
     let c = s.client();
     let id = c.identity().expect("id").clone();
     let body = mint_body(&id, 100);
@@ -122,9 +120,7 @@ fn bad_requests_are_4xx_and_change_nothing(b: Backend) {
         max_body: 64 * 1024,
         ..TestServer::test_config()
     };
-    let Some(s) = server(b, dir.path(), config) else {
-        return;
-    };
+    let s = server(b, dir.path(), config);
     let c = s.client();
     c.mint(1000).expect("mint");
     let entries = s.entries();
@@ -185,9 +181,7 @@ fn bad_requests_are_4xx_and_change_nothing(b: Backend) {
         "no rejected request may touch the ledger"
     );
     // dev features off
-    let Some(prod) = server(b, dir.path(), Config::default()) else {
-        return;
-    };
+    let prod = server(b, dir.path(), Config::default());
     let pc = prod.client();
     let e = pc.mint(5).expect_err("mint disabled");
     assert_eq!(e.status, 403, "{e}");
@@ -205,9 +199,7 @@ fn bad_requests_are_4xx_and_change_nothing(b: Backend) {
 
 fn audit_detects_tampering(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = server(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = server(b, dir.path(), TestServer::test_config());
     s.client().mint(500).expect("mint");
     let a = s.audit();
     assert!(a.ok(), "{:?}", a.problems);
@@ -236,9 +228,7 @@ fn audit_detects_tampering(b: Backend) {
 
 fn migrations_are_idempotent(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = server(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = server(b, dir.path(), TestServer::test_config());
     let id = s.market.market_id.clone();
     let again = s
         .block_on(zkinfer_market::Market::open(

@@ -17,8 +17,8 @@ on_both!(
     late_submission_expires_its_claim
 );
 
-fn server(b: Backend, dir: &std::path::Path, config: Config) -> Option<TestServer> {
-    TestServer::start_or_skip(b, dir, config)
+fn server(b: Backend, dir: &std::path::Path, config: Config) -> TestServer {
+    TestServer::started(b, dir, config)
 }
 
 fn key_hex(first: u8, middle: u8, last: u8) -> String {
@@ -32,9 +32,7 @@ fn key_hex(first: u8, middle: u8, last: u8) -> String {
 /// non-canonical `eeff…ff7f`: refused as signers, and their accounts are 400 to look up.
 fn small_order_keys_cannot_sign(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = server(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = server(b, dir.path(), TestServer::test_config());
     let c = s.client();
     let mut sig = [0u8; 64];
     sig[0] = 1;
@@ -74,9 +72,7 @@ fn extreme_timestamps_and_replays_after_reaping(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
     let config = TestServer::test_config();
     let skew = config.auth_skew;
-    let Some(s) = server(b, dir.path(), config) else {
-        return;
-    };
+    let s = server(b, dir.path(), config);
     let c = s.client();
     let id = c.identity().expect("id").clone();
     let body = serde_json::to_vec(&json!({"account": id.public_hex(), "amount": 7})).expect("json");
@@ -114,9 +110,7 @@ fn claim_cap_holds_under_parallel_claims(b: Backend) {
         max_open_claims: 4,
         ..TestServer::test_config()
     };
-    let Some(s) = server(b, dir.path(), config) else {
-        return;
-    };
+    let s = server(b, dir.path(), config);
     let (buyer, owner, provider) = (s.client(), s.client(), s.client());
     buyer.mint(1_000_000).expect("mint");
     provider.mint(1_000_000).expect("mint");
@@ -157,9 +151,7 @@ fn claim_cap_holds_under_parallel_claims(b: Backend) {
 /// cannot either.
 fn claims_need_a_positive_stake(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = server(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = server(b, dir.path(), TestServer::test_config());
     let (buyer, owner, p, stranger) = (s.client(), s.client(), s.client(), s.client());
     buyer.mint(1000).expect("mint");
     p.mint(10).expect("mint");
@@ -183,9 +175,7 @@ fn claims_need_a_positive_stake(b: Backend) {
 /// back with it (no reaper pass needed).
 fn late_submission_expires_its_claim(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = server(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = server(b, dir.path(), TestServer::test_config());
     let (buyer, owner, p) = (s.client(), s.client(), s.client());
     buyer.mint(1000).expect("mint");
     p.mint(100).expect("mint");

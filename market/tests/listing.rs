@@ -12,9 +12,7 @@ on_both!(
 
 fn jobs_are_paged_in_a_stable_order(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = TestServer::start_or_skip(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = TestServer::started(b, dir.path(), TestServer::test_config());
     let (buyer, other, owner, p) = (s.client(), s.client(), s.client(), s.client());
     buyer.mint(1_000_000).expect("mint");
     other.mint(1_000).expect("mint");
@@ -96,9 +94,7 @@ fn jobs_are_paged_in_a_stable_order(b: Backend) {
 
 fn accounts_unknown_malformed_and_treasury(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = TestServer::start_or_skip(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = TestServer::started(b, dir.path(), TestServer::test_config());
     let c = s.client();
     let e = c.balances(&c.key()).expect_err("unknown");
     assert_eq!(e.status, 404, "{e:?}");
@@ -152,9 +148,7 @@ on_both!(
 /// `/v1/stats` (it used to count a second submission and a second settlement).
 fn a_repeated_submission_counts_once(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = TestServer::start_or_skip(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = TestServer::started(b, dir.path(), TestServer::test_config());
     let (buyer, owner, p) = (s.client(), s.client(), s.client());
     buyer.mint(100).expect("mint");
     p.mint(10).expect("mint");
@@ -189,9 +183,7 @@ fn a_repeated_submission_counts_once(b: Backend) {
 
 fn unknown_state_filter_is_400(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = TestServer::start_or_skip(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = TestServer::started(b, dir.path(), TestServer::test_config());
     let c = s.client();
     let e = c.jobs("state=OPNE").expect_err("unknown state");
     assert_eq!(e.status, 400, "{e:?}");

@@ -24,9 +24,7 @@ fn production() -> Config {
 
 fn development_params_need_a_development_server(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = TestServer::start_or_skip(b, dir.path(), production()) else {
-        return;
-    };
+    let s = TestServer::started(b, dir.path(), production());
     let owner = s.client();
     let e = owner
         .list_model("iris", &fixture(), 100, 500, 10, 60)
@@ -36,9 +34,7 @@ fn development_params_need_a_development_server(b: Backend) {
     assert!(s.client().models().expect("models").is_empty());
 
     let dir2 = tempfile::tempdir().expect("tmp");
-    let Some(dev) = TestServer::start_or_skip(b, dir2.path(), TestServer::test_config()) else {
-        return;
-    };
+    let dev = TestServer::started(b, dir2.path(), TestServer::test_config());
     let l = dev
         .client()
         .list_model("iris", &fixture(), 100, 500, 10, 60)
@@ -48,9 +44,7 @@ fn development_params_need_a_development_server(b: Backend) {
 
 fn degenerate_params_are_refused_even_in_development(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(s) = TestServer::start_or_skip(b, dir.path(), TestServer::test_config()) else {
-        return;
-    };
+    let s = TestServer::started(b, dir.path(), TestServer::test_config());
     // s·g2 = g2 (s = 1): the secret is known to everyone
     let art = dir.path().join("art");
     std::fs::create_dir_all(&art).expect("mkdir");

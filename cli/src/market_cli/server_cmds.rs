@@ -56,6 +56,14 @@ pub(super) struct ServeArgs {
     /// Largest request body in bytes.
     #[arg(long, default_value_t = 2 << 20)]
     max_body: usize,
+    /// Largest k a listing may have: its verifying key takes about 576 · 2^k bytes to load (k = 19:
+    /// 306 MB). Listings over it are refused before their key is parsed.
+    #[arg(long, default_value_t = zkinfer_market::key_limits::DEFAULT_MAX_K)]
+    max_k: u32,
+    /// Memory all loaded verifying keys may take together, in MiB; a listing whose key alone would take
+    /// more is refused, and loads wait (then answer 503) while keys in use fill it.
+    #[arg(long, default_value_t = zkinfer_market::key_limits::DEFAULT_KEY_MEMORY >> 20)]
+    key_memory_mb: u64,
     /// Fault injection for tests: pause between verifying a proof and settling it.
     #[arg(long, default_value_t = 0, hide = true)]
     settle_delay_ms: u64,
@@ -74,6 +82,8 @@ impl ServeArgs {
             reaper_interval_ms: self.reaper_ms,
             max_body: self.max_body,
             settle_delay_ms: self.settle_delay_ms,
+            max_k: self.max_k,
+            key_memory: self.key_memory_mb.saturating_mul(1 << 20),
             ..Default::default()
         }
     }

@@ -6,13 +6,14 @@ use crate::error::MarketError;
 use sqlx::Executor;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `(version, name, statements)`.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    r#"
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE accounts (
     name TEXT PRIMARY KEY,
@@ -128,7 +129,15 @@ CREATE TABLE unbondings (
 );
 CREATE INDEX unbondings_due ON unbondings (released, release_at);
 "#,
-)];
+    ),
+    (
+        2,
+        "the claim cap in force when each claim was made",
+        r#"
+ALTER TABLE claims ADD COLUMN cap BIGINT
+"#,
+    ),
+];
 
 fn render(sql: &str, backend: Backend) -> String {
     let (id, blob) = match backend {

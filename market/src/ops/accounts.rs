@@ -2,15 +2,29 @@
 
 use crate::db::write_tx;
 use crate::error::{DevFeature, MarketError};
+use crate::key_limits::{precheck, ArtifactFile, KeyLimitError};
 use crate::ledger::{self, Postings};
-use crate::market::{check_amount, consume_nonce, random_id, require_signer, Market, Signer};
+use crate::market::{check_amount, random_id, require_signer, Market, Signer};
 use crate::types::{Balances, ListReq, Listing, MintReq, StakeReq};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use zkinfer_verifier::VerifierArtifacts;
 
-fn unhex(s: &str, field: &'static str) -> Result<Vec<u8>, MarketError> {
-    hex::decode(s.trim()).map_err(|source| MarketError::NotHex { field, source })
+/// Decodes an artifact's hex, refusing one over its size limit before decoding it.
+fn unhex(s: &str, file: ArtifactFile) -> Result<Vec<u8>, MarketError> {
+    let s = s.trim();
+    if s.len() / 2 > file.limit() {
+        return Err(MarketError::KeyLimit(KeyLimitError::FileTooLarge {
+            file,
+            bytes: s.len() / 2,
+        }));
+    }
+    let field = match file {
+        ArtifactFile::Settings => "settings",
+        ArtifactFile::Vk => "vk",
+        ArtifactFile::Params => "params",
+    };
+    hex::decode(s).map_err(|source| MarketError::NotHex { field, source })
 }
 
 fn valid_listing_id(id: &str) -> bool {
@@ -30,7 +44,6 @@ impl Market {
         check_amount(req.amount, "amount", false)?;
         let now = self.now();
         let available = write_tx!(self.db, tx, {
-            consume_nonce(tx, s).await?;
             let mut p = Postings::new();
             let acct = ledger::avail(&req.account);
             p.add(
@@ -70,23 +83,29 @@ impl Market {
                 claim_timeout: req.claim_timeout,
             });
         }
-        let settings = unhex(&req.settings, "settings")?;
-        let vk = unhex(&req.vk, "vk")?;
-        let params = unhex(&req.params, "params")?;
-        let art = VerifierArtifacts::from_bytes(&settings, &vk, &params)
-            .map_err(MarketError::ArtifactsRejected)?;
-        // the SRS decides whether proofs of this listing can be forged: a pinned public ceremony's, or
-        // development params on a server started for development
-        zkinfer_verifier::trust::assess(&art.params, self.srs_policy()).map_err(|source| {
-            MarketError::UntrustedSrs {
+        // sizes, SRS, k and load cost first: nothing proportional to 2^k is allocated for a listing that
+        // this server could not hold (crate::key_limits)
+        let settings = unhex(&req.settings, ArtifactFile::Settings)?;
+        let vk = unhex(&req.vk, ArtifactFile::Vk)?;
+        let params = unhex(&req.params, ArtifactFile::Params)?;
+        let pre = precheck(&settings, &vk, &params, &self.key_limits()).map_err(|e| match e {
+            KeyLimitError::Srs(source) => MarketError::UntrustedSrs {
                 listing_id: req.listing_id.clone(),
                 source,
-            }
+            },
+            other => MarketError::KeyLimit(other),
         })?;
         let hashes = [&settings, &vk, &params].map(|b| hex::encode(Sha256::digest(b)));
+        let set = crate::verify::artifact_set(&hashes[0], &hashes[1], &hashes[2]);
+        let (s2, v2, p2) = (settings.clone(), vk.clone(), params.clone());
+        let load = move || VerifierArtifacts::from_bytes(&s2, &v2, &p2);
+        let art = self
+            .keys
+            .get_or_load(&set, pre.cost, load)
+            .await?
+            .map_err(MarketError::ArtifactsRejected)?;
         let now = self.now();
         let listing = write_tx!(self.db, tx, {
-            consume_nonce(tx, s).await?;
             for (h, b) in hashes.iter().zip([&settings, &vk, &params]) {
                 sqlx::query(
                         "INSERT INTO artifacts (hash, bytes) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
@@ -143,13 +162,7 @@ impl Market {
             }
             get_listing(tx, &l.id).await
         })?;
-        crate::event!(listing = %listing.id, owner = %listing.owner, revision = listing.revision, price = listing.price, royalty_bps = listing.royalty_bps, collateral = listing.collateral, "model listed");
-        self.cache_artifacts(
-            &listing.settings_hash,
-            &listing.vk_hash,
-            &listing.params_hash,
-            art,
-        );
+        crate::event!(listing = %listing.id, owner = %listing.owner, revision = listing.revision, price = listing.price, royalty_bps = listing.royalty_bps, collateral = listing.collateral, k = pre.settings.k, key_bytes = pre.cost, "model listed");
         Ok(listing)
     }
 
@@ -158,7 +171,7 @@ impl Market {
         check_stake_req(s, req)?;
         let now = self.now();
         let b = write_tx!(self.db, tx, {
-            start_stake_tx(tx, s, req).await?;
+            start_stake_tx(tx, req).await?;
             release_unbonded(tx, Some(&req.provider), now).await?;
             let stake = ledger::stake(&req.provider, &req.listing_id);
             move_providers_money(tx, req, &ledger::avail(&req.provider), &stake, "stake", now).await
@@ -173,7 +186,7 @@ impl Market {
         check_stake_req(s, req)?;
         let now = self.now();
         let b = write_tx!(self.db, tx, {
-            start_stake_tx(tx, s, req).await?;
+            start_stake_tx(tx, req).await?;
             let open: i64 = sqlx::query_scalar(
                     "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND listing_id = $2 AND status = 'ACTIVE'",
                 )
@@ -212,13 +225,8 @@ fn check_stake_req(s: &Signer, req: &StakeReq) -> Result<(), MarketError> {
     check_amount(req.amount, "amount", false)
 }
 
-/// The start of a stake request's transaction: uses its nonce; the listing must exist.
-async fn start_stake_tx(
-    tx: &mut AnyConnection,
-    s: &Signer,
-    req: &StakeReq,
-) -> Result<(), MarketError> {
-    consume_nonce(tx, s).await?;
+/// The start of a stake request's transaction: the listing must exist.
+async fn start_stake_tx(tx: &mut AnyConnection, req: &StakeReq) -> Result<(), MarketError> {
     get_listing(tx, &req.listing_id).await?;
     Ok(())
 }

@@ -5,14 +5,15 @@ use crate::bind::bind_hex;
 use crate::db::write_tx;
 use crate::error::MarketError;
 use crate::ledger::{self, Postings};
-use crate::market::{
-    consume_nonce, load_job, lock_job, random_id, require_signer, save_job, Market, Signer,
-};
+use crate::market::{load_job, lock_job, random_id, require_signer, save_job, Market, Signer};
 use crate::types::{
     AbandonReq, CancelReq, ClaimInfo, ClaimReq, ClaimStatus, CreateJobReq, Created, FailurePolicy,
     Job, JobState, CANCELLED, CLAIMED, OPEN, REFUNDED,
 };
 use sqlx::AnyConnection;
+
+/// How many times a job creation starts over when its listing is re-listed meanwhile.
+const MAX_RELISTING_RETRIES: u32 = 20;
 
 /// Why a claim ended without a settlement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,28 +48,45 @@ impl Market {
                     reason: zkinfer_circuits::error::display_chain(&e),
                 }
             })?;
+        // a re-listing between the read of the listing and the transaction starts over with the new one
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.create_job_once(req, &parsed.inputs).await {
+                Err(MarketError::ListingChanged { .. }) if attempt < MAX_RELISTING_RETRIES => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// One try of [`Self::create_job`] on the listing as it is now.
+    async fn create_job_once(
+        &self,
+        req: &CreateJobReq,
+        inputs: &[Vec<f64>],
+    ) -> Result<Created, MarketError> {
         let now = self.now();
         // the listing is read once outside the transaction to check the input (CPU work), and again
-        // inside: a re-listing in between is detected and retried
+        // inside: a re-listing in between is detected and the whole request starts over
         let listing = {
             let mut conn = self.db.pool.acquire().await?;
             get_listing(&mut conn, &req.listing_id).await?
         };
         let art = self
             .artifacts(
+                &listing.id,
                 &listing.settings_hash,
                 &listing.vk_hash,
                 &listing.params_hash,
             )
             .await?;
-        let canonical = canonical_input(&art.settings, &parsed.inputs)?;
+        let canonical = canonical_input(&art.settings, inputs)?;
         let input_json = serde_json::to_string(&canonical).unwrap_or_default();
         let job_id = random_id("j");
         let created = write_tx!(self.db, tx, {
-            consume_nonce(tx, s).await?;
             let l = get_listing(tx, &req.listing_id).await?;
             if l.revision != listing.revision {
-                return Err(MarketError::Retry);
+                return Err(MarketError::ListingChanged { listing_id: l.id });
             }
             // the terms settle without overflow (the fee may have changed since the listing was made)
             crate::limits::split_price(l.price, l.royalty_bps, self.config.fee_bps)?;
@@ -140,7 +158,7 @@ impl Market {
             .start_job_request(s, &req.buyer, "buyer", job_id)
             .await?;
         let job = write_tx!(self.db, tx, {
-            let mut job = lock_signed_job(tx, s, job_id, now, self.config.min_claim_window).await?;
+            let mut job = lock_signed_job(tx, job_id, now, self.config.min_claim_window).await?;
             if job.buyer != req.buyer {
                 return Err(MarketError::OnlyBuyerCancels { job_id: job.id });
             }
@@ -172,12 +190,20 @@ impl Market {
             .start_job_request(s, &req.provider, "provider", job_id)
             .await?;
         let info = write_tx!(self.db, tx, {
-            let mut job = lock_signed_job(tx, s, job_id, now, self.config.min_claim_window).await?;
+            let mut job = lock_signed_job(tx, job_id, now, self.config.min_claim_window).await?;
             if job.state != OPEN {
                 return Err(MarketError::WrongState {
                     job_id: job.id,
                     state: job.state,
                     expected: OPEN,
+                });
+            }
+            let set =
+                crate::verify::artifact_set(&job.settings_hash, &job.vk_hash, &job.params_hash);
+            if let Some(reason) = self.frozen_reason(&set) {
+                return Err(MarketError::Frozen {
+                    listing_id: job.listing_id,
+                    reason,
                 });
             }
             if job.deadline - now < self.config.min_claim_window {
@@ -221,10 +247,10 @@ impl Market {
             job.claims += 1;
             save_job(tx, &mut job).await?;
             sqlx::query(
-                    "INSERT INTO claims (id, job_id, provider, listing_id, collateral, claimed_at, deadline, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'ACTIVE')",
+                    "INSERT INTO claims (id, job_id, provider, listing_id, collateral, claimed_at, deadline, status, cap) VALUES ($1, $2, $3, $4, $5, $6, $7, 'ACTIVE', $8)",
                 )
                 .bind(&claim_id).bind(job_id).bind(&req.provider).bind(&job.listing_id)
-                .bind(job.collateral).bind(now).bind(deadline)
+                .bind(job.collateral).bind(now).bind(deadline).bind(self.config.max_open_claims)
                 .execute(&mut *tx)
                 .await?;
             let mut p = Postings::new();
@@ -262,7 +288,7 @@ impl Market {
             .start_job_request(s, &req.provider, "provider", job_id)
             .await?;
         let job = write_tx!(self.db, tx, {
-            let mut job = lock_signed_job(tx, s, job_id, now, self.config.min_claim_window).await?;
+            let mut job = lock_signed_job(tx, job_id, now, self.config.min_claim_window).await?;
             if job.state != CLAIMED || job.claim_id.as_deref() != Some(req.claim_id.as_str()) {
                 return Err(MarketError::NotActiveClaim {
                     job_id: job.id,
@@ -313,16 +339,14 @@ pub(crate) async fn lock_provider(
     Ok(())
 }
 
-/// The start of a signed request's transaction on one job: uses the request's nonce, locks the job and
-/// applies what is due on it at `now` (claim windows of `window` seconds).
+/// The start of a signed request's transaction on one job: locks the job and applies what is due on it at
+/// `now` (claim windows of `window` seconds). (The request's nonce was spent when it was accepted.)
 pub(crate) async fn lock_signed_job(
     tx: &mut AnyConnection,
-    s: &Signer,
     job_id: &str,
     now: i64,
     window: i64,
 ) -> Result<Job, MarketError> {
-    consume_nonce(tx, s).await?;
     let mut job = lock_job(tx, job_id).await?;
     expire_due(tx, &mut job, now, window).await?;
     Ok(job)

@@ -7,6 +7,7 @@ mod submit;
 
 #[cfg(feature = "testkit")]
 pub(crate) use accounts::get_listing;
+pub(crate) use jobs::close_job;
 pub use query::{JobFilter, MAX_JOBS_PAGE};
 #[cfg(feature = "testkit")]
 pub(crate) use submit::settle;

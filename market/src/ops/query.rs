@@ -72,7 +72,8 @@ impl Market {
         ))
         .bind(f.state.clone().unwrap_or_default().to_ascii_uppercase())
         .bind(f.listing_id.clone().unwrap_or_default())
-        .bind(f.model_id.clone().unwrap_or_default())
+        // model ids are hex: compared without regard to case
+        .bind(f.model_id.as_deref().unwrap_or_default().to_ascii_lowercase())
         .bind(f.buyer.clone().unwrap_or_default())
         .bind(f.party.clone().unwrap_or_default())
         .bind(after_deadline)

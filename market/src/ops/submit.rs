@@ -51,7 +51,7 @@ impl Market {
         // which then fails, does not roll back the expiry of its claim with it
         self.apply_expiries(job_id, received_at).await?;
         let step = write_tx!(self.db, tx, {
-            let job = lock_signed_job(tx, s, job_id, received_at, window).await?;
+            let job = lock_signed_job(tx, job_id, received_at, window).await?;
             let prior = sqlx::query(
                     "SELECT id, status, reason FROM submissions WHERE job_id = $1 AND provider = $2 AND proof_hash = $3 AND status <> 'MALFORMED' ORDER BY received_at DESC, id LIMIT 1",
                 )
@@ -168,9 +168,24 @@ impl Market {
             let mut conn = self.db.pool.acquire().await?;
             load_job(&mut conn, &job_id).await?
         };
-        let art = self
-            .artifacts(&job.settings_hash, &job.vk_hash, &job.params_hash)
-            .await?;
+        let art = match self
+            .artifacts(
+                &job.listing_id,
+                &job.settings_hash,
+                &job.vk_hash,
+                &job.params_hash,
+            )
+            .await
+        {
+            Ok(a) => a,
+            // the server no longer accepts these artifacts: never judge (and slash) against them
+            Err(MarketError::Frozen { reason, .. }) => {
+                self.release_frozen_job(&job_id, &reason).await?;
+                let mut conn = self.db.pool.acquire().await?;
+                return stored_result(&mut conn, id).await;
+            }
+            Err(e) => return Err(e),
+        };
         let proof = ProofFile::parse(body.as_bytes(), "proof").map_err(|source| {
             MarketError::StoredSubmission {
                 id: id.to_string(),

@@ -104,6 +104,9 @@ state_enum!(
         SlashedTimeout = "SLASHED_TIMEOUT",
         /// Its provider gave up.
         Abandoned = "ABANDONED",
+        /// Ended by the market without fault of its provider, collateral returned in full: the server
+        /// stopped accepting the job's artifacts (its SRS, k or size), see the market's README.
+        Released = "RELEASED",
     }
 );
 

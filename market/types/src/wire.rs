@@ -30,15 +30,20 @@ pub enum ErrorCode {
     TooLarge,
     /// 403: a feature disabled on this server (dev mint, dev clock).
     Disabled,
+    /// 409: the listing is frozen: this server no longer accepts its artifacts (its SRS, k or size; see
+    /// the market's README), so it takes no new jobs and its claims were released.
+    Frozen,
     /// 503: the database failed.
     Database,
+    /// 503: the server's key memory budget is taken by keys in use; try again shortly.
+    Busy,
     /// 500: a bug or an unexpected state on the server.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 15] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Replay,
@@ -50,7 +55,9 @@ impl ErrorCode {
         Self::ProofRejected,
         Self::TooLarge,
         Self::Disabled,
+        Self::Frozen,
         Self::Database,
+        Self::Busy,
         Self::Internal,
     ];
 
@@ -68,7 +75,9 @@ impl ErrorCode {
             Self::ProofRejected => "proof_rejected",
             Self::TooLarge => "too_large",
             Self::Disabled => "disabled",
+            Self::Frozen => "frozen",
             Self::Database => "database",
+            Self::Busy => "busy",
             Self::Internal => "internal",
         }
     }
@@ -81,10 +90,10 @@ impl ErrorCode {
             Self::InsufficientFunds => 402,
             Self::Forbidden | Self::Disabled => 403,
             Self::NotFound => 404,
-            Self::Conflict => 409,
+            Self::Conflict | Self::Frozen => 409,
             Self::TooLarge => 413,
             Self::Unprocessable | Self::ProofRejected => 422,
-            Self::Database => 503,
+            Self::Database | Self::Busy => 503,
             Self::Internal => 500,
         }
     }
