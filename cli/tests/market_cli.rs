@@ -34,9 +34,7 @@ fn ok(args: &[&str]) -> String {
 
 fn commands_and_provider_loop(b: Backend) {
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(db) = server_database(b, dir.path()) else {
-        return;
-    };
+    let db = server_database(b, dir.path());
     let port = free_port();
     let server_url = format!("http://127.0.0.1:{port}");
     let mut server = Command::new(env!("CARGO_BIN_EXE_zkinfer"))
@@ -208,9 +206,7 @@ fn json(out: &str) -> serde_json::Value {
 /// Balance errors, the treasury's totals, a provider's slash history, a buyer's escrow, `jobs` without
 /// inputs and with limits, and `show --result` before and after settlement.
 fn commands_answer_users(b: Backend) {
-    let Some(s) = scenario(b, 1, config()) else {
-        return;
-    };
+    let s = scenario(b, 1, config());
     let dir = tempfile::tempdir().expect("tmp");
     let url = s.server.url.as_str();
     let p = &s.providers[0];

@@ -46,9 +46,7 @@ fn claim_and_prove(s: &Scenario, p: &Client, job: &str) -> (ClaimInfo, SubmitReq
 }
 
 fn settles_a_valid_proof_to_the_unit(b: Backend) {
-    let Some(s) = scenario(b, 2, config()) else {
-        return;
-    };
+    let s = scenario(b, 2, config());
     let (p, q) = (&s.providers[0], &s.providers[1]);
     let job = s.job("a", 600, FailurePolicy::Reopen);
     assert_eq!(s.avail(&s.buyer), 10_000 - PRICE, "price escrowed at once");
@@ -107,9 +105,7 @@ fn settles_a_valid_proof_to_the_unit(b: Backend) {
 }
 
 fn expired_claim_slashed_and_bounty_paid(b: Backend) {
-    let Some(s) = scenario(b, 2, config()) else {
-        return;
-    };
+    let s = scenario(b, 2, config());
     let (p, q) = (&s.providers[0], &s.providers[1]);
     let job = s.job("a", 3600, FailurePolicy::Reopen);
     let c = p.claim(&job).expect("claim");
@@ -164,9 +160,7 @@ fn signer(c: &zkinfer_market::client::Client) -> Signer {
 }
 
 fn deadline_edges(b: Backend) {
-    let Some(s) = scenario(b, 2, config()) else {
-        return;
-    };
+    let s = scenario(b, 2, config());
     let (p, q) = (&s.providers[0], &s.providers[1]);
     let m = &s.server.market;
     // one second after the claim deadline: refused, and the claim really expires (the job is OPEN again at
@@ -253,16 +247,14 @@ fn deadline_edges(b: Backend) {
 }
 
 fn claim_guards_and_cancellation(b: Backend) {
-    let Some(s) = scenario(
+    let s = scenario(
         b,
         8,
         Config {
             max_open_claims: 2,
             ..config()
         },
-    ) else {
-        return;
-    };
+    );
     let job = s.job("a", 3600, FailurePolicy::Reopen);
     // eight providers claim at once: one wins, the losers' stakes are untouched
     let results: Vec<_> = std::thread::scope(|sc| {
@@ -404,9 +396,7 @@ fn claim_guards_and_cancellation(b: Backend) {
 }
 
 fn relisting_keeps_pinned_artifacts(b: Backend) {
-    let Some(s) = scenario(b, 1, config()) else {
-        return;
-    };
+    let s = scenario(b, 1, config());
     let m = models();
     let p = &s.providers[0];
     let job = s.job("a", 3600, FailurePolicy::Reopen);
@@ -443,16 +433,14 @@ fn relisting_keeps_pinned_artifacts(b: Backend) {
 
 fn concurrent_claims_and_submissions(b: Backend) {
     const JOBS: usize = 8;
-    let Some(s) = scenario(
+    let s = scenario(
         b,
         4,
         Config {
             max_open_claims: JOBS as i64,
             ..config()
         },
-    ) else {
-        return;
-    };
+    );
     let jobs: Vec<String> = (0..JOBS)
         .map(|i| s.job(&format!("load-{i}"), 3600, FailurePolicy::Reopen))
         .collect();

@@ -59,9 +59,7 @@ fn wait_up(url: &str) {
 fn sigkill_between_verify_and_settle(b: Backend) {
     const JOBS: usize = 9;
     let dir = tempfile::tempdir().expect("tmp");
-    let Some(db) = server_database(b, dir.path()) else {
-        return;
-    };
+    let db = server_database(b, dir.path());
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let mut server = spawn(&db, port);

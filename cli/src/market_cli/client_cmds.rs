@@ -177,7 +177,8 @@ pub(super) struct WorkArgs {
     /// Stop after this many seconds without work.
     #[arg(long)]
     idle_exit: Option<u64>,
-    /// Ignore jobs worth less (price + bounty).
+    /// Ignore jobs paying the provider less (its share of the price after royalty and fee, plus the
+    /// bounty). Jobs paying nothing are always ignored.
     #[arg(long, default_value_t = 0)]
     min_value: i64,
 }
@@ -203,14 +204,28 @@ impl WorkArgs {
         zkinfer_market::logging::init();
         let r = crate::market_worker::run(&cfg)?;
         println!(
-            "done: {} settled, {} rejected, {} abandoned, {} races lost, {} skipped, {} resumed, earned {}",
-            r.settled, r.rejected, r.abandoned, r.lost_races, r.skipped, r.resumed, r.earned
+            "done: {} settled, {} rejected, {} abandoned, {} races lost, {} skipped, {} resumed, earned {}, \
+             collateral lost {}",
+            r.settled,
+            r.rejected,
+            r.abandoned,
+            r.lost_races,
+            r.skipped,
+            r.resumed,
+            r.earned,
+            r.lost
         );
         for (model, why) in &r.disabled {
             println!("stopped serving model {model}: {why}");
         }
-        // 1: a served model failed (see the log); the provider should fix the folder
-        Ok(if r.disabled.is_empty() {
+        if r.lost > 0 {
+            println!(
+                "lost {} of collateral to {} abandoned and {} rejected claims (see the log above for why)",
+                r.lost, r.abandoned, r.rejected
+            );
+        }
+        // 1: money was lost or a served model failed (see the log); the provider should look at why
+        Ok(if r.disabled.is_empty() && r.lost == 0 {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)

@@ -1,8 +1,8 @@
 //! `zkinfer market …`: the market server, its audit, the client commands and the provider loop.
 //! Exit codes: 0 success; 1 a rejected proof, a failed audit, a job that ended without a result
-//! (`show --result`) or a provider loop that stopped serving a model; 2 any error (an unknown account, a
-//! refused request, an unreachable server); 3 `show --result` on a job not settled yet (or `--wait` timed
-//! out).
+//! (`show --result`), or a provider loop that lost collateral or stopped serving a model; 2 any error (an
+//! unknown account, a refused request, an unreachable server, a provider loop whose start-up check
+//! failed); 3 `show --result` on a job not settled yet (or `--wait` timed out).
 
 mod client_cmds;
 mod query_cmds;

@@ -1,27 +1,43 @@
 //! `zkinfer market work`: the provider loop.
 //!
-//! At start-up it checks every served folder (`check`: keys made for the settings, SRS and verifier
-//! artifacts readable, a listing on the market pinning the model id) and refuses to start otherwise, so a
-//! broken folder costs no collateral. It then resumes the claims this provider still holds (a restart
-//! after a crash): proves and submits each while its claim has time left, abandons it otherwise. Then it
-//! polls: every OPEN job of the served models, all pages, most urgent first (deadline, then highest value,
-//! then id: first come, first served), pre-checks each locally (witness generation: the input fits every
-//! layer), claims (losing a race is normal), proves bound to (market, job, this key) and submits with
-//! idempotent retries. A proving failure about one input abandons that job; any other (a key, settings,
-//! SRS or device failure) also stops claiming for that model, and the loop ends when no model is left.
-//! Every claim, proof, submission and abandonment is logged with `tracing` (target `zkinfer::work`).
+//! At start-up it checks every served folder (`check`: keys made for the settings, `pk.bin` the key of the
+//! listed `vk.bin`, `kzg.srs` the listed SRS, a sample proof that verifies against the listing's artifacts,
+//! a listing on the market pinning the model id) and refuses to start otherwise, so a broken folder costs
+//! no collateral. Each round it first finishes the claims this provider holds (after a restart, or a claim
+//! whose answer was lost in an outage): proves and submits each while its claim has time left, abandons it
+//! at once otherwise or when its model is not served (any more) here, so that the buyer's job is not held
+//! until the claim times out. Then it polls: every OPEN job of the served models, all pages, most urgent
+//! first (deadline, then highest value, then id), skips jobs that pay the provider nothing or less than
+//! `min_value`, pre-checks each locally (witness generation: the input fits every layer), claims (losing a
+//! race is normal; a failure of the server is retried with backoff, never taken as a reason to drop the
+//! job), proves bound to (market, job, this key), verifies its own proof against the listing's artifacts
+//! and only then submits, with idempotent retries.
+//!
+//! A proving failure about one input abandons that job. Any other failure (a key, settings, SRS or device
+//! failure, our own proof not verifying, or the market rejecting a proof that verifies here) stops claiming
+//! for that model, says why, and the loop ends when no model is left. [`WorkerReport::lost`] counts the
+//! collateral slashed from the provider; the CLI exits non-zero when it is not zero or a model was
+//! stopped. Every claim, proof, submission and abandonment is logged with `tracing` (target
+//! `zkinfer::work`).
 
 mod check;
+mod own_check;
+mod retry;
 
-use check::{about_one_input, check_served, Served};
+pub use retry::submit_with_retries;
+
+use check::{about_one_input, check_served, model_key, Served};
+use own_check::{prove_checked, OwnCheckError};
+use retry::{claim_with_retries, is_transient, RetryLater};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tracing::{error, info, warn};
 use zkinfer_market::auth::Identity;
-use zkinfer_market::client::{Client, ClientError, JobQuery};
+use zkinfer_market::client::{Client, JobQuery};
 use zkinfer_market::types::{Job, SubmissionStatus};
-use zkinfer_prover::{pipeline, Device};
+use zkinfer_prover::pipeline::ProveSummary;
+use zkinfer_prover::Device;
 
 /// The provider loop's settings.
 #[derive(Debug, Clone)]
@@ -36,7 +52,8 @@ pub struct WorkerConfig {
     pub max_jobs: Option<usize>,
     /// Stop after this long without any job to take.
     pub idle_exit: Option<Duration>,
-    /// Ignore jobs paying less than this (price + bounty).
+    /// Ignore jobs paying the provider less than this (its share of the price after royalty and fee, plus
+    /// the bounty). Jobs paying nothing are ignored whatever this is.
     pub min_value: i64,
     /// Claim only when the claim timeout exceeds the estimated proving time times this.
     pub safety: f64,
@@ -50,9 +67,11 @@ pub struct WorkerReport {
     pub abandoned: usize,
     pub lost_races: usize,
     pub skipped: usize,
-    /// Claims held at start-up that were proved and submitted.
+    /// Claims found held (at start-up, or a claim whose answer was lost) that were proved and submitted.
     pub resumed: usize,
     pub earned: i64,
+    /// Collateral slashed from this provider by the loop's abandonments and rejected submissions.
+    pub lost: i64,
     /// Models the loop stopped claiming for: (model id, why).
     pub disabled: Vec<(String, String)>,
 }
@@ -60,14 +79,17 @@ pub struct WorkerReport {
 /// Page size of the loop's job queries (the server's largest).
 const PAGE: i64 = 500;
 
-/// Runs the loop: start-up checks, resumption of held claims, then polling until `max_jobs`, `idle_exit`
+/// The job id a start-up sample proof is bound to: no job has it, so the proof can be used for nothing.
+const SAMPLE_JOB: &str = "zkinfer-work-sample-proof";
+
+/// Runs the loop: start-up checks, then rounds of held claims and polling until `max_jobs`, `idle_exit`
 /// or no model left to serve. `Err` when the start-up check fails (nothing was claimed) or the server's
 /// binding value differs from ours.
 pub fn run(cfg: &WorkerConfig) -> anyhow::Result<WorkerReport> {
     let mut w = Worker::connect(cfg)?;
-    w.resume()?;
     let mut idle_since = Instant::now();
     loop {
+        let mut worked = w.finish_held()?;
         if cfg
             .max_jobs
             .is_some_and(|m| w.report.settled + w.report.rejected >= m)
@@ -78,17 +100,12 @@ pub fn run(cfg: &WorkerConfig) -> anyhow::Result<WorkerReport> {
             error!(target: "zkinfer::work", "no model left to serve: stopping");
             return Ok(w.report);
         }
-        let mut worked = false;
         for job in w.candidates() {
             match w.work_on(&job)? {
                 Outcome::NotTaken => {}
-                Outcome::Abandoned => {
+                Outcome::Abandoned | Outcome::Submitted => {
                     worked = true;
-                    break; // a model may have been disabled: poll again
-                }
-                Outcome::Submitted => {
-                    worked = true;
-                    break; // poll again: the market may have changed while proving
+                    break; // poll again: a model may have been stopped, the market may have changed
                 }
             }
         }
@@ -105,9 +122,9 @@ pub fn run(cfg: &WorkerConfig) -> anyhow::Result<WorkerReport> {
 
 /// What became of one candidate job.
 enum Outcome {
-    /// Skipped, or claimed by another provider first.
+    /// Skipped, or claimed by another provider first, or to be tried again later.
     NotTaken,
-    /// Claimed, then given up (proving failed).
+    /// Claimed, then given up (proving failed, or our own proof did not verify).
     Abandoned,
     /// Claimed, proved and submitted (whatever the judgement).
     Submitted,
@@ -119,10 +136,13 @@ struct Worker<'a> {
     client: Client,
     me: String,
     market_id: String,
+    /// Keyed by [`model_key`].
     served: HashMap<String, Served>,
     report: WorkerReport,
     /// Jobs not to look at again.
     skip: HashSet<String>,
+    /// Jobs whose claim failed because the server could not answer, and when to try them again.
+    retry: RetryLater,
 }
 
 impl<'a> Worker<'a> {
@@ -133,9 +153,13 @@ impl<'a> Worker<'a> {
             .info()
             .map_err(|e| anyhow::anyhow!("{}: {e}", cfg.server))?
             .market_id;
-        let served = check_served(&client, &cfg.models, cfg.device)?;
+        let sample_bind = zkinfer_market::bind::bind(&market_id, SAMPLE_JOB, &me);
+        let served = check_served(&client, &cfg.models, cfg.device, sample_bind)?;
         for (id, s) in &served {
-            info!(target: "zkinfer::work", model = %id, dir = %s.path.display(), "serving");
+            info!(
+                target: "zkinfer::work",
+                model = %id, dir = %s.path.display(), sample_proof_verified = s.proved_once, "serving"
+            );
         }
         info!(
             target: "zkinfer::work",
@@ -149,12 +173,33 @@ impl<'a> Worker<'a> {
             served,
             report: WorkerReport::default(),
             skip: HashSet::new(),
+            retry: RetryLater::default(),
         })
     }
 
-    /// Resumes the claims this provider holds (after a restart): proves and submits each while its claim
-    /// has time left, abandons it otherwise. Claims on models not served here are left alone.
-    fn resume(&mut self) -> anyhow::Result<()> {
+    /// The served, not stopped, model of a job.
+    fn serving(&self, job: &Job) -> Option<&Served> {
+        self.served
+            .get(&model_key(&job.model_id))
+            .filter(|s| s.disabled.is_none())
+    }
+
+    /// Stops claiming for a model, saying why.
+    fn disable(&mut self, model_id: &str, why: String) {
+        error!(target: "zkinfer::work", model = %model_id, reason = %why, "stopped claiming for this model");
+        if let Some(s) = self.served.get_mut(&model_key(model_id)) {
+            if s.disabled.is_none() {
+                s.disabled = Some(why.clone());
+                self.report.disabled.push((model_id.to_string(), why));
+            }
+        }
+    }
+
+    /// Finishes the claims this provider holds (after a restart, or a claim whose answer was lost):
+    /// proves and submits each while its claim has time left; abandons it at once when too little is
+    /// left or its model is not served here (any more), so that the job is not held until the claim times
+    /// out (the same collateral is slashed either way). Whether anything was done.
+    fn finish_held(&mut self) -> anyhow::Result<bool> {
         let q = JobQuery {
             state: Some("CLAIMED".into()),
             party: Some(self.me.clone()),
@@ -162,10 +207,14 @@ impl<'a> Worker<'a> {
             include_input: true,
             ..Default::default()
         };
-        let held = self
-            .client
-            .all_jobs(&q)
-            .map_err(|e| anyhow::anyhow!("cannot list the claims held: {e}"))?;
+        let held = match self.client.all_jobs(&q) {
+            Ok(h) => h,
+            Err(e) => {
+                warn!(target: "zkinfer::work", error = %e, "cannot list the claims held: trying again next round");
+                return Ok(false);
+            }
+        };
+        let mut worked = false;
         for job in held {
             if job.claimant.as_deref() != Some(self.me.as_str()) {
                 continue;
@@ -173,19 +222,28 @@ impl<'a> Worker<'a> {
             let Some(claim_id) = job.claim_id.clone() else {
                 continue;
             };
-            self.skip.insert(job.id.clone());
-            let Some(estimate) = self.served.get(&job.model_id).map(|s| s.estimate) else {
-                warn!(
-                    target: "zkinfer::work",
-                    job = %job.id, model = %job.model_id, "holding a claim on a model not served here: left alone"
-                );
+            worked = true;
+            let Some(estimate) = self.serving(&job).map(|s| s.estimate) else {
+                let why = match self.served.get(&model_key(&job.model_id)) {
+                    Some(s) => format!(
+                        "held claim on a model this loop stopped serving ({})",
+                        s.disabled.clone().unwrap_or_default()
+                    ),
+                    None => format!(
+                        "held claim on model {} which this loop does not serve",
+                        job.model_id
+                    ),
+                };
+                self.abandon(&job, &claim_id, &why);
                 continue;
             };
-            let now = self
-                .client
-                .info()
-                .map_err(|e| anyhow::anyhow!("{}: {e}", self.cfg.server))?
-                .now;
+            let now = match self.client.info() {
+                Ok(i) => i.now,
+                Err(e) => {
+                    warn!(target: "zkinfer::work", error = %e, "cannot read the market's clock: trying again next round");
+                    return Ok(worked);
+                }
+            };
             let left = job.claim_deadline.unwrap_or(now) - now;
             if (left as f64) <= estimate.as_secs_f64() * self.cfg.safety {
                 self.abandon(
@@ -195,23 +253,23 @@ impl<'a> Worker<'a> {
                 );
                 continue;
             }
-            info!(target: "zkinfer::work", job = %job.id, claim = %claim_id, seconds_left = left, "resuming held claim");
-            if let Outcome::Submitted = self.prove_and_submit(&job, &claim_id)? {
+            info!(target: "zkinfer::work", job = %job.id, claim = %claim_id, seconds_left = left, "finishing held claim");
+            if let Outcome::Submitted = self.prove_and_submit(&job, &claim_id, None)? {
                 self.report.resumed += 1;
             }
         }
-        Ok(())
+        Ok(worked)
     }
 
-    /// Every open job of the served (not disabled) models worth taking, all pages, most urgent first:
+    /// Every open job of the served (not stopped) models worth looking at, all pages, most urgent first:
     /// deadline, then highest value (a reopened job's bounty raises it), then id.
     fn candidates(&mut self) -> Vec<Job> {
         let mut candidates: Vec<Job> = Vec::new();
         let ids: Vec<String> = self
             .served
-            .iter()
-            .filter(|(_, s)| s.disabled.is_none())
-            .map(|(id, _)| id.clone())
+            .values()
+            .filter(|s| s.disabled.is_none())
+            .map(|s| s.listing.model_id.clone())
             .collect();
         for id in ids {
             let q = JobQuery {
@@ -226,8 +284,7 @@ impl<'a> Worker<'a> {
                 Err(e) => warn!(target: "zkinfer::work", error = %e, "poll failed"),
             }
         }
-        candidates
-            .retain(|j| !self.skip.contains(&j.id) && j.price + j.bounty >= self.cfg.min_value);
+        candidates.retain(|j| !self.skip.contains(&j.id) && self.retry.ready(&j.id));
         candidates.sort_by(|a, b| {
             (a.deadline, -(a.price + a.bounty), &a.id).cmp(&(
                 b.deadline,
@@ -246,11 +303,16 @@ impl<'a> Worker<'a> {
         Outcome::NotTaken
     }
 
-    /// Gives up a claim, saying why.
+    /// Gives up a claim (its collateral is slashed), saying why.
     fn abandon(&mut self, job: &Job, claim_id: &str, why: &str) -> Outcome {
         match self.client.abandon(&job.id, claim_id) {
             Ok(_) => {
-                warn!(target: "zkinfer::work", job = %job.id, claim = claim_id, reason = why, "abandoned")
+                self.report.lost += job.collateral;
+                warn!(
+                    target: "zkinfer::work",
+                    job = %job.id, claim = claim_id, reason = why, collateral_lost = job.collateral,
+                    "abandoned"
+                )
             }
             Err(e) => warn!(
                 target: "zkinfer::work",
@@ -262,15 +324,36 @@ impl<'a> Worker<'a> {
         Outcome::Abandoned
     }
 
-    /// Pre-checks, claims, proves and submits one job.
+    /// What the provider is paid for this job when its proof settles it (its share of the price after
+    /// royalty and market fee, plus the bounty), or why the terms cannot be read.
+    fn pay(job: &Job) -> Result<i64, String> {
+        zkinfer_market::limits::split_price(job.price, job.royalty_bps, job.fee_bps)
+            .map(|s| s.provider.saturating_add(job.bounty))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Pre-checks, claims, proves, checks and submits one job.
     fn work_on(&mut self, job: &Job) -> anyhow::Result<Outcome> {
-        let Some(s) = self.served.get(&job.model_id) else {
+        let Some(s) = self.serving(job) else {
             return Ok(Outcome::NotTaken);
         };
-        if s.disabled.is_some() {
-            return Ok(Outcome::NotTaken);
+        let (model, estimate, proved_once) = (s.model.clone(), s.estimate, s.proved_once);
+        match Self::pay(job) {
+            Err(e) => return Ok(self.pass(job, &format!("its terms cannot be read: {e}"))),
+            Ok(p) if p <= 0 => {
+                let why = format!(
+                    "it pays the provider nothing (price {}, royalty {} bps, fee {} bps, bounty {}) \
+                     while a claim risks {} of collateral",
+                    job.price, job.royalty_bps, job.fee_bps, job.bounty, job.collateral
+                );
+                return Ok(self.pass(job, &why));
+            }
+            Ok(p) if p < self.cfg.min_value => {
+                let why = format!("it pays {p}, less than --min-value {}", self.cfg.min_value);
+                return Ok(self.pass(job, &why));
+            }
+            Ok(_) => {}
         }
-        let (model, estimate) = (s.model.clone(), s.estimate);
         if (job.claim_timeout as f64) < estimate.as_secs_f64() * self.cfg.safety {
             let why = format!(
                 "claim timeout {} s is too short to prove safely",
@@ -281,18 +364,49 @@ impl<'a> Worker<'a> {
         if let Err(e) = zkinfer_circuits::witness::generate(&model.quant, &model.plan, &job.input) {
             return Ok(self.pass(job, &format!("pre-check failed: {e}")));
         }
-        let claim = match self.client.claim(&job.id) {
+        // no proof of this folder has verified yet (the start-up sample was not an input of the
+        // model): prove this job's input first, bound to the claim we are about to make, and claim
+        // only when that proof verifies against the listing
+        let ready = if proved_once {
+            None
+        } else {
+            match self.prove_own(job) {
+                Ok(p) => Some(p),
+                Err(OwnCheckError::Prove(e)) if about_one_input(&e) => {
+                    return Ok(self.pass(job, &format!("proving failed: {}", e.chain())));
+                }
+                Err(e) => {
+                    self.disable(&job.model_id, e.to_string());
+                    return Ok(Outcome::NotTaken);
+                }
+            }
+        };
+        let claim = match claim_with_retries(&self.client, &job.id) {
             Ok(c) => c,
+            Err(e) if is_transient(&e) => {
+                let wait = self.retry.failed(&job.id);
+                warn!(
+                    target: "zkinfer::work",
+                    job = %job.id, error = %e, retry_in_s = wait.as_secs(),
+                    "claim failed: the server could not answer, trying again later"
+                );
+                return Ok(Outcome::NotTaken);
+            }
             Err(e) if e.status == 409 => {
+                self.retry.forget(&job.id);
+                // an earlier claim of ours may have been taken though its answer was lost: the next
+                // round's held claims show it (and finish it)
                 self.report.lost_races += 1;
                 return Ok(Outcome::NotTaken);
             }
             Err(e) => {
-                warn!(target: "zkinfer::work", job = %job.id, error = %e, "claim failed");
+                self.retry.forget(&job.id);
+                warn!(target: "zkinfer::work", job = %job.id, error = %e, "claim refused");
                 self.skip.insert(job.id.clone());
                 return Ok(Outcome::NotTaken);
             }
         };
+        self.retry.forget(&job.id);
         info!(
             target: "zkinfer::work",
             job = %job.id, claim = %claim.claim_id, deadline = claim.deadline, price = job.price, "claimed"
@@ -310,48 +424,62 @@ impl<'a> Worker<'a> {
                 self.market_id
             );
         }
-        self.prove_and_submit(job, &claim.claim_id)
+        self.prove_and_submit(job, &claim.claim_id, ready)
     }
 
-    /// Proves a claimed job bound to (market, job, this key) and submits the proof; abandons the claim
-    /// when proving fails, and stops serving the model when the failure is not about this input.
-    fn prove_and_submit(&mut self, job: &Job, claim_id: &str) -> anyhow::Result<Outcome> {
-        let Some(dir) = self.served.get(&job.model_id).map(|s| s.dir.clone()) else {
-            return Ok(Outcome::NotTaken);
+    /// Proves a job's input bound to (market, job, this key) and verifies the proof against the
+    /// listing's artifacts.
+    fn prove_own(&mut self, job: &Job) -> Result<ProveSummary, OwnCheckError> {
+        let Some(s) = self.served.get(&model_key(&job.model_id)) else {
+            return Err(OwnCheckError::Prove(zkinfer_prover::ProverError::Input {
+                message: format!("model {} is not served here", job.model_id),
+            }));
         };
+        let (dir, listing) = (s.dir.clone(), s.listing.clone());
         let bind = zkinfer_market::bind::bind(&self.market_id, &job.id, &self.me);
         info!(target: "zkinfer::work", job = %job.id, model = %job.model_id, "proving");
         let t = Instant::now();
-        let proof = match pipeline::prove_bound(&dir, &job.input, self.cfg.device, bind) {
-            Ok(p) => p,
-            Err(e) => {
-                let why = format!("proving failed: {}", e.chain());
-                let out = self.abandon(job, claim_id, &why);
-                if !about_one_input(&e) {
-                    error!(
-                        target: "zkinfer::work",
-                        model = %job.model_id, reason = %why, "stopped claiming for this model"
-                    );
-                    if let Some(s) = self.served.get_mut(&job.model_id) {
-                        s.disabled = Some(why.clone());
-                    }
-                    self.report.disabled.push((job.model_id.clone(), why));
-                }
-                return Ok(out);
-            }
-        };
+        let p = prove_checked(&dir, &listing, &job.input, self.cfg.device, bind)?;
         let took = t.elapsed();
-        info!(target: "zkinfer::work", job = %job.id, seconds = took.as_secs_f64(), "proved");
-        if let Some(s) = self.served.get_mut(&job.model_id) {
+        info!(target: "zkinfer::work", job = %job.id, seconds = took.as_secs_f64(), "proved and checked");
+        if let Some(s) = self.served.get_mut(&model_key(&job.model_id)) {
             s.estimate = took;
+            s.proved_once = true;
         }
+        Ok(p)
+    }
+
+    /// Submits the proof of a claimed job (proving it first unless `ready`); abandons the claim when
+    /// proving fails or our own proof does not verify against the listing, and stops serving the model
+    /// when the failure is not about this input.
+    fn prove_and_submit(
+        &mut self,
+        job: &Job,
+        claim_id: &str,
+        ready: Option<ProveSummary>,
+    ) -> anyhow::Result<Outcome> {
+        let proof = match ready {
+            Some(p) => p,
+            None => match self.prove_own(job) {
+                Ok(p) => p,
+                Err(e) => {
+                    let why = e.to_string();
+                    let out = self.abandon(job, claim_id, &why);
+                    if !matches!(&e, OwnCheckError::Prove(p) if about_one_input(p)) {
+                        self.disable(&job.model_id, why);
+                    }
+                    return Ok(out);
+                }
+            },
+        };
         let value = serde_json::to_value(&proof.proof)?;
         self.submit(job, claim_id, value);
         self.skip.insert(job.id.clone());
         Ok(Outcome::Submitted)
     }
 
-    /// Submits a proof and records the judgement.
+    /// Submits a proof (that verified here) and records the judgement. A rejection cannot be explained
+    /// (the proof verified against the listing's artifacts), so it stops claiming for the model.
     fn submit(&mut self, job: &Job, claim_id: &str, proof: serde_json::Value) {
         match submit_with_retries(&self.client, &job.id, claim_id, proof) {
             Ok(r) if r.status == SubmissionStatus::Valid => {
@@ -361,40 +489,44 @@ impl<'a> Worker<'a> {
             }
             Ok(r) => {
                 self.report.rejected += 1;
+                let reason = r.reason.unwrap_or_default();
                 warn!(
                     target: "zkinfer::work",
-                    job = %job.id, status = %r.status.as_str(), reason = %r.reason.unwrap_or_default(),
-                    "submitted: rejected"
+                    job = %job.id, status = %r.status.as_str(), reason = %reason, "submitted: rejected"
+                );
+                // an INVALID proof is slashed; a SUPERSEDED one came after its claim ended (timed out)
+                if matches!(
+                    r.status,
+                    SubmissionStatus::Invalid | SubmissionStatus::Superseded
+                ) {
+                    self.report.lost += job.collateral;
+                }
+                if matches!(
+                    r.status,
+                    SubmissionStatus::Invalid | SubmissionStatus::Malformed
+                ) {
+                    self.disable(
+                        &job.model_id,
+                        format!(
+                            "the market judged a proof {} that verifies here against the listing's \
+                             artifacts ({reason}): the server and this folder disagree, claiming more \
+                             would risk more collateral",
+                            r.status.as_str()
+                        ),
+                    );
+                }
+            }
+            Err(e) if is_transient(&e) => warn!(
+                target: "zkinfer::work",
+                job = %job.id, error = %e, "submit failed: the server could not answer; the claim is finished next round"
+            ),
+            Err(e) => {
+                warn!(target: "zkinfer::work", job = %job.id, error = %e, "submit refused");
+                self.disable(
+                    &job.model_id,
+                    format!("the market refused the submission of a proof that verifies here: {e}"),
                 );
             }
-            Err(e) => warn!(target: "zkinfer::work", job = %job.id, error = %e, "submit failed"),
         }
     }
-}
-
-/// Submits, retrying the same proof (idempotent on the server) while the server cannot be reached.
-pub fn submit_with_retries(
-    client: &Client,
-    job: &str,
-    claim: &str,
-    proof: serde_json::Value,
-) -> Result<zkinfer_market::types::SubmitResult, ClientError> {
-    let mut delay = Duration::from_millis(200);
-    let mut last = None;
-    for _ in 0..40 {
-        match client.submit(job, claim, proof.clone()) {
-            Err(e) if e.is_transport() || e.status >= 500 => {
-                last = Some(e);
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(2));
-            }
-            other => return other,
-        }
-    }
-    Err(last.unwrap_or_else(|| ClientError {
-        status: 0,
-        code: "transport".into(),
-        message: "gave up".into(),
-        body: serde_json::Value::Null,
-    }))
 }

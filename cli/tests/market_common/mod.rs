@@ -1,13 +1,23 @@
 //! Helpers of the market tests: the bundled models compiled and set up once per test binary, proofs
 //! bound to a job, and a server per scenario on SQLite or PostgreSQL.
+//!
+//! The SQLite variant of each scenario runs in plain `cargo test`; the PostgreSQL variant is ignored
+//! unless asked for (`cargo test -- --include-ignored`, with `ZKINFER_TEST_POSTGRES_URL` set or
+//! `scripts/pg-test.sh` able to start a server), and then fails when no database can be had: it never
+//! passes without running.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
+pub mod keys;
+
+pub use fault_proxy::FaultProxy;
+pub use keys::{copy_dir, second_setup};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use zkinfer_circuits::layout::Target;
 use zkinfer_market::client::Client;
-use zkinfer_market::testkit::{fresh_database, skip_postgres, Backend, TestServer};
+use zkinfer_market::testkit::{fresh_database, Backend, TestServer};
 use zkinfer_market::types::{ClaimInfo, Created, FailurePolicy};
 use zkinfer_market::Config;
 use zkinfer_prover::{pipeline, Device, ModelDir};
@@ -98,10 +108,11 @@ pub const FEE_BPS: i64 = 100;
 pub const COLLATERAL: i64 = 200;
 pub const CLAIM_TIMEOUT: i64 = 60;
 
-pub fn scenario(b: Backend, providers: usize, config: Config) -> Option<Scenario> {
+pub fn scenario(b: Backend, providers: usize, config: Config) -> Scenario {
     let dir = tempfile::tempdir().expect("tmp");
-    // fails the test when the database cannot be had; only ZKINFER_TEST_SKIP_POSTGRES=1 skips
-    let server = TestServer::start_or_skip(b, dir.path(), config)?;
+    let server = TestServer::start(b, dir.path(), config).expect(
+        "a test server (PostgreSQL: set ZKINFER_TEST_POSTGRES_URL or let scripts/pg-test.sh start one)",
+    );
     let m = models();
     let owner = server.client();
     owner
@@ -124,14 +135,14 @@ pub fn scenario(b: Backend, providers: usize, config: Config) -> Option<Scenario
             p
         })
         .collect();
-    Some(Scenario {
+    Scenario {
         server,
         owner,
         buyer,
         providers,
         listing: "digits".into(),
         _dir: dir,
-    })
+    }
 }
 
 impl Scenario {
@@ -177,8 +188,24 @@ pub fn config() -> Config {
     }
 }
 
-/// Two #[test]s per scenario, on SQLite and on PostgreSQL: the market test kit's macro.
-pub use zkinfer_market::on_both;
+/// `on_both!(a, b, ...)`: for each scenario `fn a(b: Backend)`, a module `a` with two tests, `a::sqlite`
+/// and `a::postgres`; the PostgreSQL one is ignored unless asked for (see the module's documentation).
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(zkinfer_market::testkit::Backend::Sqlite)
+            }
+            #[test]
+            #[ignore = "needs PostgreSQL (scripts/test.sh starts one)"]
+            fn postgres() {
+                super::$name(zkinfer_market::testkit::Backend::Postgres)
+            }
+        }
+    )*};
+}
+pub(crate) use on_both;
 
 /// What the provider gets of a settled job at the scenario's price, royalty and fee.
 pub const SHARE: i64 = PRICE - PRICE * ROYALTY_BPS / 10_000 - PRICE * FEE_BPS / 10_000;
@@ -201,20 +228,13 @@ pub fn reversed(input: &[Vec<f64>]) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// A fresh database of this backend for a `zkinfer market serve` process. A PostgreSQL database that
-/// cannot be had fails the test (like [`TestServer::start_or_skip`]); only an explicit
-/// `ZKINFER_TEST_SKIP_POSTGRES=1` makes this `None`, so that the test returns.
-pub fn server_database(b: Backend, dir: &Path) -> Option<String> {
-    if b == Backend::Postgres && skip_postgres() {
-        println!("skipped: ZKINFER_TEST_SKIP_POSTGRES=1");
-        return None;
-    }
+/// A fresh database of this backend for a `zkinfer market serve` process. A database that cannot be had
+/// fails the test (PostgreSQL: set `ZKINFER_TEST_POSTGRES_URL` or let `scripts/pg-test.sh` start one).
+pub fn server_database(b: Backend, dir: &Path) -> String {
     let rt = tokio::runtime::Runtime::new().expect("rt");
-    let db = rt.block_on(fresh_database(b, dir));
-    Some(db.expect(
-        "a fresh test database (PostgreSQL: set ZKINFER_TEST_POSTGRES_URL or let scripts/pg-test.sh \
-         start one; only ZKINFER_TEST_SKIP_POSTGRES=1 skips)",
-    ))
+    rt.block_on(fresh_database(b, dir)).expect(
+        "a fresh test database (PostgreSQL: set ZKINFER_TEST_POSTGRES_URL or let scripts/pg-test.sh start one)",
+    )
 }
 
 /// A TCP port free on 127.0.0.1 (just now).
