@@ -61,13 +61,12 @@ pub enum VerifyError {
     },
     /// A file is refused before it is loaded: over a size cap, or a k or memory cost over the caller's
     /// limits ([`crate::limits`]).
-    #[error("{file}: {source}")]
+    #[error("{file}: {limit}")]
     Limit {
         /// The file.
         file: String,
-        /// Which limit.
-        #[source]
-        source: crate::limits::LimitError,
+        /// Which limit (in the message, not a separate source, so that one line says it all).
+        limit: crate::limits::LimitError,
     },
     /// The environment would change halo2's constraint system.
     #[error(
@@ -82,10 +81,10 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
-    pub(crate) fn limit(file: &str, source: crate::limits::LimitError) -> Self {
+    pub(crate) fn limit(file: &str, limit: crate::limits::LimitError) -> Self {
         Self::Limit {
             file: file.to_string(),
-            source,
+            limit,
         }
     }
 
@@ -114,9 +113,9 @@ impl VerifyError {
                 expected,
             },
             Self::SettingsMismatch { file } => Self::SettingsMismatch { file: at(file) },
-            Self::Limit { file, source } => Self::Limit {
+            Self::Limit { file, limit } => Self::Limit {
                 file: at(file),
-                source,
+                limit,
             },
             Self::UntrustedParams { file, reason } => Self::UntrustedParams {
                 file: at(file),

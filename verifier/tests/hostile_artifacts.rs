@@ -45,7 +45,7 @@ fn load(
 
 fn limit_error(e: &VerifyError) -> &LimitError {
     match e {
-        VerifyError::Limit { source, .. } => source,
+        VerifyError::Limit { limit, .. } => limit,
         other => panic!("expected a limit error, got {other:?}"),
     }
 }
