@@ -11,11 +11,15 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 use zkinfer_verifier::artifacts::parse_settings;
 use zkinfer_verifier::vk_file::VkLayout;
-use zkinfer_verifier::{judge, ProofFile, VerifierArtifacts, VerifierParams};
+use zkinfer_verifier::{
+    judge, ProofFile, Rejection, Statement, TranscriptKind, Verified, VerifierArtifacts,
+    VerifierParams,
+};
 
 const CASES: usize = 10_000;
 
@@ -156,50 +160,175 @@ fn mutate(rng: &mut ChaCha8Rng, base: &[u8], splice_from: &[u8]) -> Vec<u8> {
     b
 }
 
-/// Runs `cases` cases of `f` (given a case RNG) on all cores; panics are counted and reported.
-fn run(name: &str, seed: u64, f: impl Fn(&mut ChaCha8Rng) -> Result<(), String> + Sync) {
+/// What one fuzz case came to.
+enum Outcome {
+    /// Refused with an error message; `kind` names the stage and the error's variant.
+    Rejected { kind: String, message: String },
+    /// A reader took the mutated bytes: a mutation may leave a well-formed file, and a reader only reads.
+    Read,
+    /// `judge` accepted a mutated proof file that proves exactly what the original proves, with the same
+    /// proof bytes and transcript: the mutation touched only what no statement depends on (a float
+    /// rewritten within half a grid step, the informational version, an equal hex spelling).
+    AcceptedUnchanged,
+    /// `judge` accepted a mutated proof whose statement, proof bytes or transcript differ from the
+    /// original's: a soundness failure.
+    AcceptedChanged(String),
+}
+
+/// The outcome of a refusal: the stage and the error's variant (the first word of its `Debug`), and its
+/// message.
+fn rejected(stage: &str, e: &impl std::fmt::Debug, message: String) -> Outcome {
+    let debug = format!("{e:?}");
+    let variant = debug
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or_default();
+    Outcome::Rejected {
+        kind: format!("{stage}: {variant}"),
+        message,
+    }
+}
+
+/// `judge` on a mutated proof file, against the original's verdict: a refusal is counted by its kind, and
+/// an acceptance passes only when the statement (model, integers, binding), the proof bytes and the
+/// transcript are all the original's.
+fn judged(art: &VerifierArtifacts, p: &ProofFile, st: &Statement, original: &Original) -> Outcome {
+    match judge(art, p, st) {
+        Err(e) => {
+            let kind = match &e {
+                Rejection::ProofFails { source, .. } => format!("{source:?}")
+                    .split(['(', ' ', '{'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                _ => String::new(),
+            };
+            let stage = if kind.is_empty() {
+                "judge".to_string()
+            } else {
+                format!("judge ({kind})")
+            };
+            rejected(&stage, &e, e.to_string())
+        }
+        Ok(v) => {
+            let bytes = p.proof_bytes("proof.json").ok();
+            if v == original.verified
+                && bytes.as_deref() == Some(&original.bytes[..])
+                && p.transcript == original.transcript
+            {
+                Outcome::AcceptedUnchanged
+            } else {
+                Outcome::AcceptedChanged(format!(
+                    "proves {:?} (original {:?}), proof bytes changed: {}, transcript {:?}",
+                    (&v.model_id, &v.inputs_q, &v.outputs_q, &v.bind),
+                    (
+                        &original.verified.model_id,
+                        &original.verified.inputs_q,
+                        &original.verified.outputs_q,
+                        &original.verified.bind
+                    ),
+                    bytes.as_deref() != Some(&original.bytes[..]),
+                    p.transcript
+                ))
+            }
+        }
+    }
+}
+
+/// The unmutated fixture proof: what it proves, its bytes and transcript.
+#[derive(Clone)]
+struct Original {
+    verified: Verified,
+    bytes: Vec<u8>,
+    transcript: TranscriptKind,
+}
+
+impl Original {
+    fn of(art: &VerifierArtifacts, st: &Statement) -> Self {
+        let p = common::proof();
+        Self {
+            verified: judge(art, &p, st).expect("the fixture proof is valid"),
+            bytes: p.proof_bytes("proof.json").unwrap(),
+            transcript: p.transcript,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    rejected: BTreeMap<String, usize>,
+    read: usize,
+    accepted_unchanged: usize,
+    failures: Vec<String>,
+}
+
+/// Runs `CASES` cases of `f` (given a case RNG) on up to 4 threads. A panic, an empty error message or an
+/// accepted changed proof fails the test, with its case and seed; refusals are counted by kind.
+fn run(name: &str, seed: u64, f: impl Fn(&mut ChaCha8Rng) -> Outcome + Sync) {
     let t = Instant::now();
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(4);
-    let results: Vec<(usize, usize, Vec<String>)> = std::thread::scope(|s| {
+    let tallies: Vec<Tally> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|th| {
                 let f = &f;
                 s.spawn(move || {
-                    let (mut errors, mut ok, mut panics) = (0, 0, Vec::new());
+                    let mut tally = Tally::default();
                     for case in (th..CASES).step_by(threads) {
                         let mut rng = ChaCha8Rng::seed_from_u64(
                             seed ^ (case as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
                         );
+                        let at = format!("{name}: case {case} (seed {seed:#x})");
                         match catch_unwind(AssertUnwindSafe(|| f(&mut rng))) {
-                            Ok(Ok(())) => ok += 1,
-                            Ok(Err(msg)) => {
-                                assert!(
-                                    !msg.trim().is_empty(),
-                                    "{name} case {case}: empty error message"
-                                );
-                                errors += 1;
+                            Ok(Outcome::Rejected { kind, message }) => {
+                                if message.trim().is_empty() {
+                                    tally
+                                        .failures
+                                        .push(format!("{at}: {kind} with an empty message"));
+                                }
+                                *tally.rejected.entry(kind).or_default() += 1;
                             }
-                            Err(_) => panics
-                                .push(format!("{name}: case {case} (seed {seed:#x}) panicked")),
+                            Ok(Outcome::Read) => tally.read += 1,
+                            Ok(Outcome::AcceptedUnchanged) => tally.accepted_unchanged += 1,
+                            Ok(Outcome::AcceptedChanged(what)) => tally
+                                .failures
+                                .push(format!("{at}: a changed proof was accepted: {what}")),
+                            Err(_) => tally.failures.push(format!("{at} panicked")),
                         }
                     }
-                    (errors, ok, panics)
+                    tally
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let errors: usize = results.iter().map(|r| r.0).sum();
-    let ok: usize = results.iter().map(|r| r.1).sum();
-    let panics: Vec<String> = results.into_iter().flat_map(|r| r.2).collect();
+    let mut total = Tally::default();
+    for tally in tallies {
+        for (k, n) in tally.rejected {
+            *total.rejected.entry(k).or_default() += n;
+        }
+        total.read += tally.read;
+        total.accepted_unchanged += tally.accepted_unchanged;
+        total.failures.extend(tally.failures);
+    }
+    let refused: usize = total.rejected.values().sum();
     eprintln!(
-        "{name}: {CASES} cases in {:.1} s: {errors} errors, {ok} accepted, {} panics",
+        "{name}: {CASES} cases in {:.1} s: {refused} refused, {} read, {} accepted unchanged, {} failures",
         t.elapsed().as_secs_f64(),
-        panics.len()
+        total.read,
+        total.accepted_unchanged,
+        total.failures.len()
     );
-    assert!(panics.is_empty(), "{}", panics.join("\n"));
+    for (kind, n) in &total.rejected {
+        eprintln!("  {n:>6}  {kind}");
+    }
+    assert!(total.failures.is_empty(), "{}", total.failures.join("\n"));
+    assert_eq!(
+        refused + total.read + total.accepted_unchanged,
+        CASES,
+        "{name}: every case is counted once"
+    );
 }
 
 #[test]
@@ -209,13 +338,18 @@ fn settings_reader_never_panics() {
     let params = common::bytes("verifier_params.bin");
     run("settings.json", 0x5e77, |rng| {
         let s = mutate(rng, &settings, &vk);
-        let parsed = parse_settings(&s, "settings.json").map_err(|e| e.to_string())?;
+        let parsed = match parse_settings(&s, "settings.json") {
+            Ok(p) => p,
+            Err(e) => return rejected("parse_settings", &e, e.to_string()),
+        };
         let _ = VkLayout::of(&parsed);
         // the same key, re-headed for the mutated settings, so the structure check meets hostile settings
         let mut vk2 = vk.clone();
         vk2[12..44].copy_from_slice(&Sha256::digest(&s));
-        VerifierArtifacts::from_bytes(&s, &vk2, &params).map_err(|e| e.to_string())?;
-        Ok(())
+        match VerifierArtifacts::from_bytes(&s, &vk2, &params) {
+            Ok(_) => Outcome::Read,
+            Err(e) => rejected("artifacts", &e, e.to_string()),
+        }
     });
 }
 
@@ -229,8 +363,10 @@ fn vk_reader_never_panics() {
         if rng.gen_bool(0.7) && v.len() >= 44 {
             v[..44].copy_from_slice(&vk[..44]); // keep the header so halo2's part is reached
         }
-        VerifierArtifacts::from_bytes(&settings, &v, &params).map_err(|e| e.to_string())?;
-        Ok(())
+        match VerifierArtifacts::from_bytes(&settings, &v, &params) {
+            Ok(_) => Outcome::Read,
+            Err(e) => rejected("artifacts", &e, e.to_string()),
+        }
     });
 }
 
@@ -240,40 +376,69 @@ fn params_reader_never_panics() {
     let vk = common::bytes("vk.bin");
     run("verifier_params.bin", 0x9a, |rng| {
         let p = mutate(rng, &params, &vk);
-        let parsed =
-            VerifierParams::from_bytes(&p, "verifier_params.bin").map_err(|e| e.to_string())?;
-        zkinfer_verifier::trust::assess(&parsed, zkinfer_verifier::SrsPolicy::AllowDevelopment)
-            .map_err(|e| format!("{e:?}"))?;
-        Ok(())
+        let parsed = match VerifierParams::from_bytes(&p, "verifier_params.bin") {
+            Ok(parsed) => parsed,
+            Err(e) => return rejected("params", &e, e.to_string()),
+        };
+        match zkinfer_verifier::trust::assess(
+            &parsed,
+            zkinfer_verifier::SrsPolicy::AllowDevelopment,
+        ) {
+            Ok(_) => Outcome::Read,
+            Err(e) => rejected("trust", &e, format!("{e:?}")),
+        }
     });
 }
 
 #[test]
-fn proof_reader_and_judge_never_panic() {
+fn proof_reader_and_judge_never_panic_nor_accept_a_changed_proof() {
     let art = common::artifacts();
     let proof = common::bytes("proof.json");
     let vk = common::bytes("vk.bin");
     let st = common::dev_statement();
+    let original = Original::of(&art, &st);
     run("proof.json", 0x9f, |rng| {
         let b = mutate(rng, &proof, &vk);
-        let p = ProofFile::parse(&b, "proof.json").map_err(|e| e.to_string())?;
-        judge(&art, &p, &st).map_err(|e| e.to_string())?;
-        Ok(())
+        match ProofFile::parse(&b, "proof.json") {
+            Ok(p) => judged(&art, &p, &st, &original),
+            Err(e) => rejected("parse", &e, e.to_string()),
+        }
     });
 }
 
 #[test]
-fn judge_on_mutated_proof_files_never_panics() {
+fn judge_on_mutated_proof_files_never_panics_nor_accepts_a_changed_proof() {
     let art = common::artifacts();
     let base: Value = serde_json::from_slice(&common::bytes("proof.json")).unwrap();
     let st = common::dev_statement();
+    let original = Original::of(&art, &st);
     run("judge", 0x1d, |rng| {
         let mut v = base.clone();
         for _ in 0..rng.gen_range(1..4) {
             mutate_value(rng, &mut v, 0);
         }
-        let p: ProofFile = serde_json::from_value(v).map_err(|e| e.to_string())?;
-        judge(&art, &p, &st).map_err(|e| e.to_string())?;
-        Ok(())
+        match serde_json::from_value::<ProofFile>(v) {
+            Ok(p) => judged(&art, &p, &st, &original),
+            Err(e) => rejected("json", &e, e.to_string()),
+        }
     });
+}
+
+#[test]
+fn an_accepted_changed_proof_fails_the_fuzzer() {
+    // the fuzzer's own check: the fixture proof is accepted unchanged against itself, and counts as an
+    // accepted *changed* proof (a failure) against an original that proves another output
+    let art = common::artifacts();
+    let st = common::dev_statement();
+    let original = Original::of(&art, &st);
+    assert!(matches!(
+        judged(&art, &common::proof(), &st, &original),
+        Outcome::AcceptedUnchanged
+    ));
+    let mut forged = original.clone();
+    forged.verified.outputs_q[0][0] += 1;
+    assert!(matches!(
+        judged(&art, &common::proof(), &st, &forged),
+        Outcome::AcceptedChanged(_)
+    ));
 }
