@@ -3,7 +3,7 @@
 
 use crate::bench::BenchArgs;
 use crate::market_cli::MarketArgs;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -227,9 +227,10 @@ pub struct ProveArgs {
     /// Where proofs are computed: cpu or cuda.
     #[arg(long, default_value = "cpu")]
     device: Device,
-    /// Bind the proof to this value (64 hex digits, a BN254 scalar), e.g. a market job's binding hash;
-    /// the proof then verifies only with it. Default 0.
-    #[arg(long)]
+    /// Bind the proof to this value (a BN254 scalar: 0x-prefixed uint256 or 64-digit little-endian hex,
+    /// see --help), e.g. a market or escrow job's binding value; the proof then verifies only with it.
+    /// Default 0.
+    #[arg(long, long_help = crate::evm_cli::BIND_HELP)]
     bind: Option<String>,
     /// The proof's transcript: blake2b (smallest proofs) or evm (Keccak-256, what the generated Solidity
     /// verifier contracts read). The proof file records it; `zkinfer verify` reads both.
@@ -298,25 +299,21 @@ pub struct VerifyArgs {
     /// verifying key and the SRS to it, whoever handed over the files.
     #[arg(long)]
     model_id: Option<String>,
-    /// The binding value the proof must carry (64 hex digits); without it the proof must be unbound.
-    #[arg(long)]
+    /// The binding value the proof must carry (0x-prefixed uint256 or 64-digit little-endian hex, see
+    /// --help); without it the proof must be unbound.
+    #[arg(long, long_help = crate::evm_cli::BIND_HELP)]
     bind: Option<String>,
     /// Accept a development SRS (made from local randomness by `zkinfer setup` without `--srs`). Its
     /// secret may be known to whoever ran setup, who could then forge any output: never for verdicts
     /// that others rely on.
     #[arg(long)]
     allow_dev_srs: bool,
-    /// The largest circuit (log2 of its rows) to load: larger settings are refused before anything is
-    /// allocated for them (loading takes about 0.8 KiB per row), as are circuits whose loading would not
-    /// fit the memory available (or half of `ulimit -v`). At most 26.
-    #[arg(long, default_value_t = zkinfer_verifier::limits::HARD_MAX_K)]
-    max_k: u32,
 }
 
-/// Parses a `--bind` value.
+/// Parses a `--bind` value: a 0x-prefixed big-endian uint256 or 64-digit little-endian hex
+/// ([`crate::evm_cli::BIND_HELP`]).
 fn parse_bind(h: &str) -> Result<zkinfer_circuits::Fr> {
-    zkinfer_circuits::field::fr_from_hex(h)
-        .ok_or_else(|| anyhow!("--bind: '{h}' is not 64 hex digits of a BN254 scalar"))
+    crate::evm_cli::parse_bind(h)
 }
 
 /// The SRS policy a command asked for.
@@ -330,44 +327,18 @@ pub fn srs_policy(allow_dev_srs: bool) -> SrsPolicy {
 
 impl VerifyArgs {
     fn run(self) -> Result<ExitCode> {
-        use zkinfer_verifier::{judge, ExpectedInputs, LoadLimits, Statement, VerifierArtifacts};
-        // every file is checked against the limits its settings imply before anything is sized by it
-        let limits = LoadLimits {
-            max_k: self.max_k,
-            ..LoadLimits::for_this_process()
-        };
-        let art = VerifierArtifacts::load_dir_within(&self.dir, &limits)?;
-        let proof = art.read_proof(&self.proof)?;
-        let inputs = match self.input.as_deref() {
-            Some(path) => Some(ExpectedInputs::Values(pipeline::read_input(
-                path,
-                &art.settings,
-            )?)),
-            None => None,
-        };
-        let statement = Statement {
+        let request = pipeline::VerifyRequest {
+            input: self.input.as_deref(),
             model_id: self.model_id.clone(),
-            inputs,
             bind: self.bind.as_deref().map(parse_bind).transpose()?,
             srs: srs_policy(self.allow_dev_srs),
         };
-        let t = std::time::Instant::now();
-        let v = judge(&art, &proof, &statement);
-        let took = t.elapsed();
+        let (v, took) = pipeline::verify(&self.dir, &self.proof, &request)?;
         match v {
             Ok(v) => {
                 println!("valid ({:.1} ms)", took.as_secs_f64() * 1e3);
                 println!("srs: {}", v.srs);
                 println!("model: {}", v.model_id);
-                let checked = match self.input {
-                    Some(_) => "checked against --input",
-                    None => "not checked: pass --input FILE to check it",
-                };
-                println!(
-                    "input: sha256 {} ({checked}; SHA-256 of \"zkinfer-input/v1\", then per input its \
-                     element count as u64 LE and its stored fixed-point integers as i64 LE, row-major)",
-                    v.input_digest()
-                );
                 println!("outputs: {}", serde_json::to_string(&v.outputs)?);
                 Ok(ExitCode::SUCCESS)
             }

@@ -1,16 +1,22 @@
 //! `zkinfer export-evm DIR --out DIR2` (the Solidity verifier of a model) and `zkinfer evm calldata|verify`
-//! (its calldata for a proof file; a local check in revm). The work is the `zkinfer-evm` library's.
+//! (its calldata for a proof file; the statement checked as `zkinfer verify` does, then the contract run in
+//! a local revm chain). The work is the `zkinfer-evm` and `zkinfer-verifier` libraries'.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use zkinfer_evm::contracts::proof_file_calldata;
 use zkinfer_evm::export::{export, ExportedCode};
+use zkinfer_evm::generate::encode_calldata;
 use zkinfer_evm::layout::Layout;
 use zkinfer_evm::runtime::{address, Chain, MAX_CODE_SIZE, U256};
+use zkinfer_evm::scalar_hex::{fr_to_uint256_hex, parse_scalar};
 use zkinfer_evm::solc::Solc;
-use zkinfer_verifier::ProofFile;
+use zkinfer_verifier::instances::instance_vector;
+use zkinfer_verifier::{
+    judge, ExpectedInputs, ProofFile, Rejection, Statement, Verified, VerifierArtifacts,
+};
 
 /// `zkinfer export-evm DIR --out DIR2`.
 #[derive(Debug, Args)]
@@ -79,6 +85,17 @@ impl ExportEvmArgs {
     }
 }
 
+/// How `--bind` is written, for every command that takes it.
+pub const BIND_HELP: &str = "The binding value: either the uint256 as the EVM, the escrow's JobClaimed event and \
+block explorers print it (0x followed by 1 to 64 hex digits, big-endian, e.g. 0x5eed), or the field element's \
+little-endian hex as proof files and the market write it (exactly 64 hex digits, no 0x). Below r; anything \
+else is refused";
+
+/// Parses a `--bind` value (either form of [`BIND_HELP`]).
+pub fn parse_bind(text: &str) -> Result<zkinfer_circuits::Fr> {
+    parse_scalar(text).map_err(|e| anyhow!("--bind: {e}"))
+}
+
 /// `zkinfer evm ...`.
 #[derive(Debug, Args)]
 pub struct EvmArgs {
@@ -93,13 +110,37 @@ pub enum EvmCmd {
         /// The proof file (made with the EVM transcript).
         proof: PathBuf,
     },
-    /// Deploy an exported verifier in a local revm chain and verify a proof: exit 0 accepted, 1 reverted.
-    Verify {
-        /// The directory `zkinfer export-evm` wrote.
-        dir: PathBuf,
-        /// The proof file.
-        proof: PathBuf,
-    },
+    /// Check a proof file's statement as `zkinfer verify` does (model id, SRS, inputs, outputs, binding
+    /// value), then deploy the exported verifier in a local revm chain and call it with the statement's
+    /// instances: exit 0 when both accept, 1 when either refuses, 2 on unreadable files.
+    Verify(EvmVerifyArgs),
+}
+
+/// `zkinfer evm verify DIR --verifier EVM_DIR --proof FILE [--input FILE] [--model-id ID] [--bind HEX]
+/// [--allow-dev-srs]`.
+#[derive(Debug, Args)]
+pub struct EvmVerifyArgs {
+    /// The model directory (settings.json, vk.bin, verifier_params.bin), as for `zkinfer verify`.
+    pub dir: PathBuf,
+    /// The directory `zkinfer export-evm` wrote for this model.
+    #[arg(long)]
+    pub verifier: PathBuf,
+    /// The proof file (made with `zkinfer prove --transcript evm`).
+    #[arg(long)]
+    pub proof: PathBuf,
+    /// Also check that the proof is about this input.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// The model id published by the model's owner.
+    #[arg(long)]
+    pub model_id: Option<String>,
+    #[arg(long, long_help = BIND_HELP)]
+    /// The binding value the proof must carry (0x-prefixed uint256 or 64-digit little-endian hex; see
+    /// --help); without it the proof must be unbound.
+    pub bind: Option<String>,
+    /// Accept a development SRS (see `zkinfer verify --help`).
+    #[arg(long)]
+    pub allow_dev_srs: bool,
 }
 
 fn calldata(proof: &PathBuf) -> Result<Vec<u8>> {
@@ -109,6 +150,102 @@ fn calldata(proof: &PathBuf) -> Result<Vec<u8>> {
     Ok(proof_file_calldata(&p, &file)?)
 }
 
+/// The exported verifier must be this model's: same model id and settings digest.
+fn check_export_matches(code: &ExportedCode, art: &VerifierArtifacts, dir: &Path) -> Result<()> {
+    let m = &code.manifest;
+    if m.model_id != art.model_id {
+        bail!(
+            "{}: the exported verifier is for model {}, the model directory is {}",
+            dir.display(),
+            m.model_id,
+            art.model_id
+        );
+    }
+    let digest = zkinfer_circuits::field::fr_to_hex(&art.settings.digest());
+    if m.settings_digest != digest || m.num_instances != art.settings.num_instances() {
+        bail!(
+            "{}: the exported verifier's settings digest {} / {} instances do not match the model's {digest} / {}",
+            dir.display(),
+            m.settings_digest,
+            m.num_instances,
+            art.settings.num_instances()
+        );
+    }
+    Ok(())
+}
+
+impl EvmVerifyArgs {
+    /// The statement check (`judge`), then the contract.
+    fn run(self) -> Result<ExitCode> {
+        let art = VerifierArtifacts::load_dir(&self.dir)?;
+        let code = ExportedCode::load(&self.verifier)?;
+        check_export_matches(&code, &art, &self.verifier)?;
+        let bytes = std::fs::read(&self.proof).with_context(|| self.proof.display().to_string())?;
+        let file = self.proof.display().to_string();
+        let p = ProofFile::parse(&bytes, &file)?;
+        let inputs = match &self.input {
+            Some(path) => Some(ExpectedInputs::Values(
+                zkinfer_prover::pipeline::read_input(path, &art.settings)?,
+            )),
+            None => None,
+        };
+        let statement = Statement {
+            model_id: self.model_id.clone(),
+            inputs,
+            bind: self.bind.as_deref().map(parse_bind).transpose()?,
+            srs: crate::commands::srs_policy(self.allow_dev_srs),
+        };
+        let v: Verified = match judge(&art, &p, &statement) {
+            Ok(v) => v,
+            Err(r @ Rejection::Unreadable { .. }) => {
+                return Err(anyhow::Error::new(r).context(file));
+            }
+            Err(r) => {
+                println!("INVALID: {r} (the contract was not called)");
+                if matches!(r, Rejection::DevelopmentParams { .. }) {
+                    println!(
+                        "(pass --allow-dev-srs to accept a development SRS, for development only)"
+                    );
+                }
+                return Ok(ExitCode::from(1));
+            }
+        };
+        // the contract is called with the instances of the statement just checked, rebuilt from the integers
+        let instances = instance_vector(&art.settings, &v.inputs_q, &v.outputs_q, v.bind)?;
+        let proof = p.proof_bytes(&file)?;
+        let mut chain = if code.manifest.fits_eip170 {
+            Chain::new()
+        } else {
+            Chain::new().without_code_size_limit()
+        };
+        let from = address(0xde9);
+        let verifier = code.deploy(&mut chain, from)?;
+        let out = chain.call(
+            from,
+            verifier,
+            &encode_calldata(&instances, &proof),
+            U256::ZERO,
+        )?;
+        if !out.is_success() {
+            println!(
+                "INVALID: the verifier contract reverted ({} gas), though the native verifier accepted the proof",
+                out.gas_used
+            );
+            return Ok(ExitCode::from(1));
+        }
+        println!(
+            "valid: the statement checks and the verifier contract accept ({} layout, {} gas)",
+            code.manifest.layout.name(),
+            out.gas_used
+        );
+        println!("srs: {}", v.srs);
+        println!("model: {}", v.model_id);
+        println!("bind: {} (uint256)", fr_to_uint256_hex(&v.bind));
+        println!("outputs: {}", serde_json::to_string(&v.outputs)?);
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
 impl EvmArgs {
     pub fn run(self) -> Result<ExitCode> {
         match self.cmd {
@@ -116,25 +253,7 @@ impl EvmArgs {
                 println!("0x{}", hex::encode(calldata(&proof)?));
                 Ok(ExitCode::SUCCESS)
             }
-            EvmCmd::Verify { dir, proof } => {
-                let code = ExportedCode::load(&dir)?;
-                let data = calldata(&proof)?;
-                let mut chain = if code.manifest.fits_eip170 {
-                    Chain::new()
-                } else {
-                    Chain::new().without_code_size_limit()
-                };
-                let from = address(0xde9);
-                let verifier = code.deploy(&mut chain, from)?;
-                let out = chain.call(from, verifier, &data, U256::ZERO)?;
-                if out.is_success() {
-                    println!("accepted: {} gas", out.gas_used);
-                    Ok(ExitCode::SUCCESS)
-                } else {
-                    println!("reverted: {} gas", out.gas_used);
-                    Ok(ExitCode::from(1))
-                }
-            }
+            EvmCmd::Verify(args) => args.run(),
         }
     }
 }

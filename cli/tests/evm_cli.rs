@@ -1,7 +1,9 @@
 //! `zkinfer export-evm` and `zkinfer evm calldata|verify` as a user runs them (iris). A proof in
 //! `zkinfer prove`'s default (Blake2b) transcript is refused by the EVM verifier; a proof made with
-//! `zkinfer prove --transcript evm` is accepted by the contract (`zkinfer evm verify`) and by
-//! `zkinfer verify` alike, and a tampered one by neither.
+//! `zkinfer prove --transcript evm` is accepted by `zkinfer evm verify` (the statement checks of
+//! `zkinfer verify`, then the contract) and by `zkinfer verify` alike, and a tampered one (proof bytes,
+//! outputs with or without their instances) by neither. `--bind` takes the escrow's uint256 form and the
+//! proof files' little-endian form, and refuses what is neither.
 mod common;
 use common::{cli_compile_and_setup, models, prove, read_json, s, text, zkinfer};
 use std::path::{Path, PathBuf};
@@ -58,7 +60,7 @@ fn export_evm_writes_a_deployable_verifier_and_refuses_a_blake2b_proof() {
     assert_eq!(hex.len(), 2 + 2 * 9 * 32 + proof_hex.len(), "{hex}");
     assert!(hex.ends_with(proof_hex));
 
-    let o = zkinfer(&["evm", "verify", s(&out), s(&proof)]);
+    let o = evm_verify(&dir, &out, &proof, &[]);
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -66,6 +68,22 @@ fn export_evm_writes_a_deployable_verifier_and_refuses_a_blake2b_proof() {
         text(&o)
     );
     assert!(text(&o).contains("reverted"), "{}", text(&o));
+}
+
+/// `zkinfer evm verify DIR --verifier EVM --proof P --allow-dev-srs [extra]`.
+fn evm_verify(dir: &Path, evm: &Path, proof: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "evm",
+        "verify",
+        s(dir),
+        "--verifier",
+        s(evm),
+        "--proof",
+        s(proof),
+        "--allow-dev-srs",
+    ];
+    args.extend_from_slice(extra);
+    zkinfer(&args)
 }
 
 /// Every number of a nested list, in order.
@@ -140,14 +158,54 @@ fn an_evm_transcript_proof_is_accepted_by_the_contract_and_zkinfer_verify_and_a_
     let file = read_json(&proof);
     assert_eq!(file["transcript"], "evm");
 
-    // the contract accepts it
-    let o = zkinfer(&["evm", "verify", s(&out), s(&proof)]);
-    assert!(
-        o.status.success(),
-        "the EVM verifier must accept an EVM-transcript proof: {}",
-        text(&o)
-    );
-    assert!(text(&o).contains("accepted"), "{}", text(&o));
+    // the statement checks and the contract accept it, in either form of the binding value
+    for b in [bind.as_str(), "0x5eed", &format!("0x{:0>64}", "5eed")] {
+        let o = evm_verify(&dir, &out, &proof, &["--bind", b]);
+        assert!(
+            o.status.success(),
+            "the EVM verifier must accept an EVM-transcript proof (--bind {b}): {}",
+            text(&o)
+        );
+        let t = text(&o);
+        assert!(t.contains("valid") && t.contains("gas"), "{t}");
+        assert!(t.contains(&format!("bind: 0x{:0>64}", "5eed")), "{t}");
+        let printed = t
+            .lines()
+            .find_map(|l| l.strip_prefix("outputs: "))
+            .expect("the verified outputs are printed");
+        let printed: serde_json::Value = serde_json::from_str(printed).expect("json");
+        assert_eq!(leaves(&printed), leaves(&file["outputs"]), "{t}");
+    }
+    // the statement: unbound, another binding value, another model id, another input
+    let other_input = tmp.path().join("other_input.json");
+    let mut input = read_json(&m.join("input.json"));
+    let x = leaves(&input["input_data"])[0];
+    *first_leaf(&mut input["input_data"]) = (x + 0.5).into();
+    std::fs::write(&other_input, input.to_string()).expect("write");
+    let zeros = "0".repeat(64);
+    for extra in [
+        vec![],
+        vec!["--bind", "0x5eee"],
+        vec!["--bind", "0x5eed", "--model-id", &zeros],
+        vec!["--bind", "0x5eed", "--input", s(&other_input)],
+    ] {
+        let o = evm_verify(&dir, &out, &proof, &extra);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {}", text(&o));
+        assert!(text(&o).contains("INVALID"), "{extra:?}: {}", text(&o));
+    }
+    // `--bind` refuses what is neither form, and a value at or above r: an error (exit 2), not a verdict
+    let r = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
+    let be_without_prefix = format!("{:0>64}", "5eed");
+    for bad in ["5eed", "0x", "0xzz", r, be_without_prefix.as_str()] {
+        let o = evm_verify(&dir, &out, &proof, &["--bind", bad]);
+        assert_eq!(o.status.code(), Some(2), "--bind {bad}: {}", text(&o));
+        assert!(text(&o).contains("--bind"), "{}", text(&o));
+        let (code, t) = verify(&dir, &proof, &["--bind", bad]);
+        assert_eq!(code, Some(2), "zkinfer verify --bind {bad}: {t}");
+    }
+    // `zkinfer verify` takes the uint256 form too
+    let (code, t) = verify(&dir, &proof, &["--bind", "0x5eed"]);
+    assert_eq!(code, Some(0), "{t}");
     // so does `zkinfer verify`, with its binding value and not without it
     let (code, t) = verify(&dir, &proof, &["--bind", &bind]);
     assert_eq!(code, Some(0), "{t}");
@@ -194,15 +252,25 @@ fn an_evm_transcript_proof_is_accepted_by_the_contract_and_zkinfer_verify_and_a_
         assert_eq!(code, Some(1), "zkinfer verify must reject {name}: {t}");
         assert!(t.contains("INVALID"), "{name}: {t}");
     }
-    for (name, v) in [("flipped.json", &flipped), ("edited.json", &edited)] {
+    // outputs edited without their instances: the contract alone would accept (it reads only the instances)
+    let mut floats_only = file.clone();
+    *first_leaf(&mut floats_only["outputs"][0]) = 1000.0.into();
+    let mut ints_only = file.clone();
+    *first_leaf(&mut ints_only["outputs_q"][0]) = 1_000_000.into();
+    for (name, v) in [
+        ("flipped.json", &flipped),
+        ("edited.json", &edited),
+        ("floats_only.json", &floats_only),
+        ("ints_only.json", &ints_only),
+    ] {
         let p = write(name, v);
-        let o = zkinfer(&["evm", "verify", s(&out), s(&p)]);
+        let o = evm_verify(&dir, &out, &p, &["--bind", &bind]);
         assert_eq!(
             o.status.code(),
             Some(1),
-            "the EVM verifier must revert on {name}: {}",
+            "zkinfer evm verify must reject {name}: {}",
             text(&o)
         );
-        assert!(text(&o).contains("reverted"), "{name}: {}", text(&o));
+        assert!(text(&o).contains("INVALID"), "{name}: {}", text(&o));
     }
 }

@@ -42,7 +42,8 @@ pub enum GenerateError {
 }
 
 /// The generated verifier: Solidity whose `fallback` is one assembly block, reading calldata
-/// [`encode_calldata`] and returning nothing on success, reverting otherwise.
+/// [`encode_calldata`] and returning nothing on success, reverting otherwise (also on any instance or proof
+/// scalar word `>= r` and on calldata longer or shorter than the instances and the proof).
 #[derive(Debug, Clone)]
 pub struct GeneratedVerifier {
     /// The Solidity source of contract `Halo2Verifier`, every constant inline.
@@ -77,6 +78,8 @@ pub fn generate(art: &VerifierArtifacts) -> Result<GeneratedVerifier, GenerateEr
         .map_err(|e| GenerateError::Generator {
         what: format!("{e:?}"),
     })?;
+    // no bytes after the proof: one calldata per statement and proof
+    transcript.require_exact_calldata_size();
     PlonkVerifier::<Shplonk>::verify(&dk, &protocol, &instances, &proof).map_err(|e| {
         GenerateError::Generator {
             what: format!("{e:?}"),

@@ -7,8 +7,12 @@
 //! moves every distinct constant wider than five bytes into a **data contract** (its runtime code is
 //! `0x00 ‖ constants`, so calling it stops at once) and has the verifier copy them into memory with one
 //! `EXTCODECOPY` and read each with a 5-byte `MLOAD(PUSH3)`. The verifier's constructor takes the data
-//! contract's address and refuses any contract whose code hash is not the one it was generated with, so the
-//! pair is as fixed as the inline verifier.
+//! contract's address and refuses any contract whose code hash is not the one it was generated with, and
+//! every call checks that hash again before reading (`EXTCODEHASH`, reverting on a mismatch or an empty
+//! account): a data contract self-destructed in its creating transaction and re-created at the same
+//! CREATE2 address with other constants is refused, so the pair is as fixed as the inline verifier. The
+//! data contract's address is internal (no getter: the fallback is the only entry point) and the constructor
+//! emits it (`VerifierData`).
 
 use crate::generate::GeneratedVerifier;
 use revm::primitives::{keccak256, U256};
@@ -159,19 +163,31 @@ pub fn lay_out(generated: &GeneratedVerifier, layout: Layout) -> Result<LaidOut,
     let header = format!(
         "contract Halo2Verifier {{
     /// The data contract holding this verifier's constants (verifying key, SRS points, domain constants).
-    address public immutable VK_DATA;
+    /// Internal, no getter: a getter's selector would answer calldata that starts with it without verifying.
+    address internal immutable VK_DATA;
+
+    /// The data contract this verifier reads and the code hash it requires of it on every call.
+    event VerifierData(address indexed vkData, bytes32 codehash);
 
     constructor(address vkData) {{
         require(vkData.codehash == {hash}, \"not this verifier's data contract\");
         VK_DATA = vkData;
+        emit VerifierData(vkData, {hash});
     }}
 
     fallback(bytes calldata) external returns (bytes memory) {{
         address vkData = VK_DATA;
         assembly (\"memory-safe\") {{"
     );
+    // The code hash again on every call: a data contract created and self-destructed in one transaction
+    // (EIP-6780 still deletes it) can be re-created at its CREATE2 address with other code; an empty account
+    // has hash 0.
     let copy = format!(
-        "{START}\n            extcodecopy(vkData, {pool:#x}, 1, {:#x})",
+        "{START}
+            if iszero(eq(extcodehash(vkData), {hash})) {{
+                revert(0, 0)
+            }}
+            extcodecopy(vkData, {pool:#x}, 1, {:#x})",
         32 * order.len()
     );
     let solidity = out.replacen(HEADER, &header, 1).replacen(START, &copy, 1);
@@ -191,6 +207,30 @@ mod tests {
         let l = number_literals("mstore(0x80, add(12, 0xffffffffffffff)) let f_q := 7 x2");
         let v: Vec<u64> = l.iter().map(|(_, _, v)| v.to::<u64>()).collect();
         assert_eq!(v, vec![0x80, 12, 0xffffffffffffff, 7]);
+    }
+
+    #[test]
+    fn the_split_verifier_checks_its_data_contract_on_every_call_and_has_no_getter() {
+        let src = format!(
+            "{HEADER}\n            {START}\n            mstore(0x80, 0x1234567890abcdef)\n        }}\n    }}\n}}"
+        );
+        let g = GeneratedVerifier {
+            solidity: src,
+            num_instances: 1,
+        };
+        let l = lay_out(&g, Layout::Split).expect("split");
+        let data = l.data.expect("data");
+        assert_eq!(data.len(), 33);
+        let hash = keccak256(&data).to_string();
+        let call = l.solidity.find("fallback").expect("fallback");
+        let check = l
+            .solidity
+            .find(&format!("if iszero(eq(extcodehash(vkData), {hash}))"))
+            .expect("the code hash is checked in the fallback");
+        let copy = l.solidity.find("extcodecopy").expect("copy");
+        assert!(call < check && check < copy, "{}", l.solidity);
+        assert!(l.solidity.contains("address internal immutable VK_DATA"));
+        assert!(!l.solidity.contains("public"), "{}", l.solidity);
     }
 
     #[test]

@@ -10,4 +10,5 @@ pub mod export;
 pub mod generate;
 pub mod layout;
 pub mod runtime;
+pub mod scalar_hex;
 pub mod solc;

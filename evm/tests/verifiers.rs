@@ -1,7 +1,9 @@
 //! Every bundled model and LeNet-5: the Solidity verifier in both layouts, deployed in revm under EIP-170's
 //! code-size limit; an EVM-transcript proof made by the prover's pipeline (`zkinfer prove --transcript evm`) is
-//! accepted, and a tampered input, output, settings digest, binding value, instance count or proof byte reverts.
-//! Prints one `EVM-RESULT {json}` line per model (sizes and gas; bench/results/evm.md is made from them).
+//! accepted, and a tampered input, output, settings digest, binding value, instance count, proof byte or calldata
+//! length reverts.
+//! Prints one `EVM-RESULT {json}` line per model; the ignored `write_evm_verifiers_bench` runs every model and
+//! writes bench/results/evm_verifiers.{json,md} from those reports.
 
 mod common;
 
@@ -51,7 +53,14 @@ fn assert_rejects_tampering(
     let short = encode_calldata(&instances[..last], proof);
     let long = encode_calldata(&[instances, &[Fr::one()]].concat(), proof);
     let cut = encode_calldata(instances, &proof[..proof.len() - 32]);
-    for (what, calldata) in [("short", short), ("long", long), ("cut", cut)] {
+    // bytes after the proof: the calldata must be exactly the instances and the proof
+    let trailing = [encode_calldata(instances, proof), vec![0u8; 32]].concat();
+    for (what, calldata) in [
+        ("short", short),
+        ("long", long),
+        ("cut", cut),
+        ("trailing", trailing),
+    ] {
         let out = d.verify(chain, deployer, &calldata).expect("runs");
         assert!(
             !out.is_success(),
@@ -76,8 +85,8 @@ fn assert_rejects_tampering(
 }
 
 /// Checks `name` compiled with `--logrows min_k`; `expect_fit`: whether the verifier `export-evm` ships fits
-/// EIP-170.
-fn check_model(name: &str, min_k: u32, expect_fit: bool) {
+/// EIP-170. Returns the model's report (sizes and gas of both layouts).
+fn check_model(name: &str, min_k: u32, expect_fit: bool) -> serde_json::Value {
     let (_tmp, md, input) = common::model_dir(name, min_k);
     let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
     let solc = Solc::locate().expect("solc: run scripts/install-solc.sh");
@@ -86,7 +95,7 @@ fn check_model(name: &str, min_k: u32, expect_fit: bool) {
     assert_eq!(instances.len(), art.settings.num_instances());
     assert_eq!(instances[art.settings.bind_instance()], bind);
     let deployer = address(0xde9);
-    let mut report = serde_json::json!({ "model": name, "k": art.settings.k, "instances": instances.len(), "proof_bytes": proof.len() });
+    let mut report = serde_json::json!({ "model": name, "logrows": min_k, "k": art.settings.k, "instances": instances.len(), "proof_bytes": proof.len() });
     for layout in Layout::ALL {
         let v = build(&art, layout, &solc).expect("verifier builds");
         // on a chain that enforces EIP-170 when every contract fits (the tamper cases run there too), else on
@@ -115,6 +124,7 @@ fn check_model(name: &str, min_k: u32, expect_fit: bool) {
             "{name} {}: valid proof refused: {ok}",
             layout.name()
         );
+        report["solc"] = v.solc_version.clone().into();
         report[layout.name()] = serde_json::json!({
             "fits_eip170": fits,
             "verifier_bytes": d.verifier_size,
@@ -170,11 +180,17 @@ fn check_model(name: &str, min_k: u32, expect_fit: bool) {
         .expect("runs");
     assert!(out.is_success(), "{name}: exported verifier: {out}");
     report["exported_layout"] = m.layout.name().into();
+    report["exported_fits_eip170"] = fits.into();
     println!("EVM-RESULT {report}");
+    report
 }
 
 macro_rules! model_tests {
-    ($($test:ident => $name:expr, $min_k:expr;)*) => { $(#[test] fn $test() { check_model($name, $min_k, true); })* };
+    ($($test:ident => $name:expr, $min_k:expr;)*) => {
+        $(#[test] fn $test() { check_model($name, $min_k, true); })*
+        /// Every model of the tests above: name, `--logrows`, whether the shipped verifier fits.
+        const MODELS: &[(&str, u32, bool)] = &[$(($name, $min_k, true),)* ("testdata/lenet5", 0, false)];
+    };
 }
 
 // The fewest rows each model needs, except the CNNs with limb lanes: at their fewest rows the chooser widens
@@ -204,4 +220,87 @@ const DIGITS_CNN_MIN_K: u32 = 11;
 #[test]
 fn lenet5_fewest_rows_is_oversize() {
     check_model("testdata/lenet5", 0, false);
+}
+
+/// Runs every model's check and writes bench/results/evm_verifiers.json and .md from the reports: the sizes
+/// are exact, the gas is one valid proof's transaction.
+#[test]
+#[ignore = "benchmark: writes bench/results/evm_verifiers.{json,md} (several minutes; run on purpose)"]
+fn write_evm_verifiers_bench() {
+    let reports: Vec<serde_json::Value> = MODELS
+        .iter()
+        .map(|(name, min_k, fit)| check_model(name, *min_k, *fit))
+        .collect();
+    let solc = reports[0]["solc"].clone();
+    let json = serde_json::json!({
+        "what": "Solidity verifier per bundled model: vendored snark-verifier 0.2.7 generator (KZG + SHPLONK, EVM transcript; vendor/snark-verifier/ZKINFER-PATCH.md), solc optimiser off, revm 27.1.0 (Prague). verify_gas: the whole transaction of one valid proof (21,000 base + calldata + execution); deploy_gas: both contracts of the split layout. Bytes: deployed runtime code (EIP-170 limit 24,576).",
+        "command": "cargo test --release -p zkinfer-evm --test verifiers -- --ignored write_evm_verifiers_bench",
+        "solc": solc,
+        "limit_bytes": MAX_CODE_SIZE,
+        "models": reports,
+    });
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/results");
+    std::fs::write(
+        dir.join("evm_verifiers.json"),
+        serde_json::to_string_pretty(&json).expect("json") + "\n",
+    )
+    .expect("write json");
+    std::fs::write(dir.join("evm_verifiers.md"), bench_markdown(&json)).expect("write md");
+}
+
+/// The markdown table of [`write_evm_verifiers_bench`]'s JSON.
+fn bench_markdown(json: &serde_json::Value) -> String {
+    let n = |v: &serde_json::Value| {
+        let s = v.as_u64().unwrap_or(0).to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let mut md =
+        String::from("# EVM verifiers: deployed size and verification gas per bundled model\n\n");
+    md.push_str(&format!(
+        "Written by `{}` (do not edit by hand). {}\n\n",
+        json["command"].as_str().unwrap_or(""),
+        json["what"].as_str().unwrap_or("")
+    ));
+    md.push_str(&format!(
+        "solc {}.\n\n",
+        json["solc"].as_str().unwrap_or("")
+    ));
+    md.push_str("| model | `--logrows` | k | instances | proof bytes | inline: verifier bytes | inline: verify gas | inline: deploy gas | split: verifier + data bytes | split: verify gas | split: deploy gas | `export-evm` ships | fits EIP-170 |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for m in json["models"].as_array().into_iter().flatten() {
+        let logrows = match m["logrows"].as_u64() {
+            Some(0) | None => "fewest".to_string(),
+            Some(k) => k.to_string(),
+        };
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} + {} | {} | {} | {} | {} |\n",
+            m["model"].as_str().unwrap_or(""),
+            logrows,
+            m["k"],
+            m["instances"],
+            n(&m["proof_bytes"]),
+            n(&m["inline"]["verifier_bytes"]),
+            n(&m["inline"]["verify_gas"]),
+            n(&m["inline"]["deploy_gas"]),
+            n(&m["split"]["verifier_bytes"]),
+            n(&m["split"]["data_bytes"]),
+            n(&m["split"]["verify_gas"]),
+            n(&m["split"]["deploy_gas"]),
+            m["exported_layout"].as_str().unwrap_or(""),
+            if m["exported_fits_eip170"] == true {
+                "yes"
+            } else {
+                "**no**"
+            },
+        ));
+    }
+    md.push_str("\nThe split layout's verifier checks its data contract's code hash on every call (`EXTCODEHASH`); both layouts refuse a non-canonical scalar word (value >= r) instead of reducing it.\n");
+    md
 }

@@ -159,9 +159,18 @@ impl EvmLoader {
     }
 
     /// Calldata load a field element.
+    ///
+    /// (zkinfer patch) The word must be canonical (`< f_q`): a word `>= f_q` clears `success` instead of
+    /// being reduced, so `x` and `x + r` are not both accepted as the same scalar.
     pub fn calldataload_scalar(self: &Rc<Self>, offset: usize) -> Scalar {
         let ptr = self.allocate(0x20);
-        let code = format!("mstore({ptr:#x}, mod(calldataload({offset:#x}), f_q))");
+        let code = format!(
+            "{{
+            let s := calldataload({offset:#x})
+            success := and(success, lt(s, f_q))
+            mstore({ptr:#x}, s)
+        }}"
+        );
         self.code.borrow_mut().runtime_append(code);
         self.scalar(Value::Memory(ptr))
     }

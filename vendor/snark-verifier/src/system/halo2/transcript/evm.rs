@@ -47,11 +47,22 @@ where
         Self { loader: loader.clone(), stream: 0, buf, _marker: PhantomData }
     }
 
+    /// (zkinfer patch) Requires the calldata to be exactly what the transcript has read (instances and
+    /// proof, no trailing bytes): appends `success := and(success, eq(calldatasize(), <bytes read>))`. Call
+    /// it after the whole proof has been read.
+    pub fn require_exact_calldata_size(&self) {
+        let size = self.stream;
+        self.loader
+            .code_mut()
+            .runtime_append(format!("success := and(success, eq(calldatasize(), {size:#x}))"));
+    }
+
     /// Load `num_instance` instances from calldata to memory.
     ///
-    /// (zkinfer patch) Each column is copied by one Yul `for` loop (`mstore(ptr, mod(calldataload(offset),
-    /// f_q))` per word, as before), so the code size does not grow with the instance count; the scalars lie
-    /// in consecutive memory words, where the transcript and `sum_lagrange_products` expect them.
+    /// (zkinfer patch) Each column is copied by one Yul `for` loop, so the code size does not grow with the
+    /// instance count; the scalars lie in consecutive memory words, where the transcript and
+    /// `sum_lagrange_products` expect them. Each word must be canonical (`< f_q`): a word `>= f_q` clears
+    /// `success` (published: reduced `mod f_q`, so `x + r` verified as `x`).
     pub fn load_instances(&mut self, num_instance: Vec<usize>) -> Vec<Vec<Scalar>> {
         num_instance
             .into_iter()
@@ -63,7 +74,9 @@ where
                 let (stream, size) = (self.stream, 0x20 * len);
                 let code = format!(
                     "for {{ let i := 0 }} lt(i, {size:#x}) {{ i := add(i, 0x20) }} {{
-                mstore(add({ptr:#x}, i), mod(calldataload(add({stream:#x}, i)), f_q))
+                let s := calldataload(add({stream:#x}, i))
+                success := and(success, lt(s, f_q))
+                mstore(add({ptr:#x}, i), s)
             }}"
                 );
                 self.loader.code_mut().runtime_append(code);
@@ -158,8 +171,8 @@ where
         Ok(ec_point)
     }
 
-    /// (zkinfer patch) `n` scalars read by one Yul `for` loop (the same `mstore(ptr, mod(calldataload(
-    /// offset), f_q))` per word as `read_scalar`), into the same consecutive memory words.
+    /// (zkinfer patch) `n` scalars read by one Yul `for` loop (the same canonical check per word as
+    /// `read_scalar`: a word `>= f_q` clears `success`), into the same consecutive memory words.
     fn read_n_scalars(&mut self, n: usize) -> Result<Vec<Scalar>, Error> {
         if n < 2 {
             return (0..n).map(|_| self.read_scalar()).collect();
@@ -167,7 +180,9 @@ where
         let (ptr, stream, size) = (self.loader.allocate(0x20 * n), self.stream, 0x20 * n);
         let code = format!(
             "for {{ let i := 0 }} lt(i, {size:#x}) {{ i := add(i, 0x20) }} {{
-                mstore(add({ptr:#x}, i), mod(calldataload(add({stream:#x}, i)), f_q))
+                let s := calldataload(add({stream:#x}, i))
+                success := and(success, lt(s, f_q))
+                mstore(add({ptr:#x}, i), s)
             }}"
         );
         self.loader.code_mut().runtime_append(code);
