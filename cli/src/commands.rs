@@ -308,6 +308,11 @@ pub struct VerifyArgs {
     /// that others rely on.
     #[arg(long)]
     allow_dev_srs: bool,
+    /// The largest circuit (log2 of its rows) to load: larger settings are refused before anything is
+    /// allocated for them (loading takes about 0.8 KiB per row), as are circuits whose loading would not
+    /// fit the memory available (or half of `ulimit -v`). At most 26.
+    #[arg(long, default_value_t = zkinfer_verifier::limits::HARD_MAX_K)]
+    max_k: u32,
 }
 
 /// Parses a `--bind` value: a 0x-prefixed big-endian uint256 or 64-digit little-endian hex
@@ -327,18 +332,44 @@ pub fn srs_policy(allow_dev_srs: bool) -> SrsPolicy {
 
 impl VerifyArgs {
     fn run(self) -> Result<ExitCode> {
-        let request = pipeline::VerifyRequest {
-            input: self.input.as_deref(),
+        use zkinfer_verifier::{judge, ExpectedInputs, LoadLimits, Statement, VerifierArtifacts};
+        // every file is checked against the limits its settings imply before anything is sized by it
+        let limits = LoadLimits {
+            max_k: self.max_k,
+            ..LoadLimits::for_this_process()
+        };
+        let art = VerifierArtifacts::load_dir_within(&self.dir, &limits)?;
+        let proof = art.read_proof(&self.proof)?;
+        let inputs = match self.input.as_deref() {
+            Some(path) => Some(ExpectedInputs::Values(pipeline::read_input(
+                path,
+                &art.settings,
+            )?)),
+            None => None,
+        };
+        let statement = Statement {
             model_id: self.model_id.clone(),
+            inputs,
             bind: self.bind.as_deref().map(parse_bind).transpose()?,
             srs: srs_policy(self.allow_dev_srs),
         };
-        let (v, took) = pipeline::verify(&self.dir, &self.proof, &request)?;
+        let t = std::time::Instant::now();
+        let v = judge(&art, &proof, &statement);
+        let took = t.elapsed();
         match v {
             Ok(v) => {
                 println!("valid ({:.1} ms)", took.as_secs_f64() * 1e3);
                 println!("srs: {}", v.srs);
                 println!("model: {}", v.model_id);
+                let checked = match self.input {
+                    Some(_) => "checked against --input",
+                    None => "not checked: pass --input FILE to check it",
+                };
+                println!(
+                    "input: sha256 {} ({checked}; SHA-256 of \"zkinfer-input/v1\", then per input its \
+                     element count as u64 LE and its stored fixed-point integers as i64 LE, row-major)",
+                    v.input_digest()
+                );
                 println!("outputs: {}", serde_json::to_string(&v.outputs)?);
                 Ok(ExitCode::SUCCESS)
             }
