@@ -8,6 +8,8 @@
 
 mod market_common;
 
+use market_common::fault_proxy::FaultProxy;
+use market_common::keys::{copy_dir, second_setup};
 use market_common::*;
 use std::io::Write;
 use std::path::Path;

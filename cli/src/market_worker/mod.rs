@@ -21,6 +21,7 @@
 //! `zkinfer::work`).
 
 mod check;
+mod losses;
 mod own_check;
 mod retry;
 
@@ -70,7 +71,8 @@ pub struct WorkerReport {
     /// Claims found held (at start-up, or a claim whose answer was lost) that were proved and submitted.
     pub resumed: usize,
     pub earned: i64,
-    /// Collateral slashed from this provider by the loop's abandonments and rejected submissions.
+    /// Collateral slashed from this provider while the loop ran (abandoned, rejected and timed-out claims),
+    /// from the market's ledger (the loop's own count when the ledger cannot be read).
     pub lost: i64,
     /// Models the loop stopped claiming for: (model id, why).
     pub disabled: Vec<(String, String)>,
@@ -87,37 +89,9 @@ const SAMPLE_JOB: &str = "zkinfer-work-sample-proof";
 /// binding value differs from ours.
 pub fn run(cfg: &WorkerConfig) -> anyhow::Result<WorkerReport> {
     let mut w = Worker::connect(cfg)?;
-    let mut idle_since = Instant::now();
-    loop {
-        let mut worked = w.finish_held()?;
-        if cfg
-            .max_jobs
-            .is_some_and(|m| w.report.settled + w.report.rejected >= m)
-        {
-            return Ok(w.report);
-        }
-        if w.served.values().all(|s| s.disabled.is_some()) {
-            error!(target: "zkinfer::work", "no model left to serve: stopping");
-            return Ok(w.report);
-        }
-        for job in w.candidates() {
-            match w.work_on(&job)? {
-                Outcome::NotTaken => {}
-                Outcome::Abandoned | Outcome::Submitted => {
-                    worked = true;
-                    break; // poll again: a model may have been stopped, the market may have changed
-                }
-            }
-        }
-        if worked {
-            idle_since = Instant::now();
-        } else {
-            if cfg.idle_exit.is_some_and(|d| idle_since.elapsed() >= d) {
-                return Ok(w.report);
-            }
-            std::thread::sleep(cfg.poll);
-        }
-    }
+    let served = w.serve();
+    w.count_losses();
+    served.map(|()| w.report)
 }
 
 /// What became of one candidate job.
@@ -143,9 +117,62 @@ struct Worker<'a> {
     skip: HashSet<String>,
     /// Jobs whose claim failed because the server could not answer, and when to try them again.
     retry: RetryLater,
+    /// The provider's latest ledger entry at start-up: slashes after it are [`WorkerReport::lost`].
+    ledger_mark: Option<i64>,
 }
 
 impl<'a> Worker<'a> {
+    /// Rounds of held claims and polling until `max_jobs`, `idle_exit` or no model left to serve.
+    fn serve(&mut self) -> anyhow::Result<()> {
+        let cfg = self.cfg;
+        let mut idle_since = Instant::now();
+        loop {
+            let mut worked = self.finish_held()?;
+            if cfg
+                .max_jobs
+                .is_some_and(|m| self.report.settled + self.report.rejected >= m)
+            {
+                return Ok(());
+            }
+            if self.served.values().all(|s| s.disabled.is_some()) {
+                error!(target: "zkinfer::work", "no model left to serve: stopping");
+                return Ok(());
+            }
+            for job in self.candidates() {
+                match self.work_on(&job)? {
+                    Outcome::NotTaken => {}
+                    Outcome::Abandoned | Outcome::Submitted => {
+                        worked = true;
+                        break; // poll again: a model may have been stopped, the market may have changed
+                    }
+                }
+            }
+            if worked {
+                idle_since = Instant::now();
+            } else {
+                if cfg.idle_exit.is_some_and(|d| idle_since.elapsed() >= d) {
+                    return Ok(());
+                }
+                std::thread::sleep(cfg.poll);
+            }
+        }
+    }
+
+    /// Sets [`WorkerReport::lost`] from the market's ledger (every slash since start-up, timeouts
+    /// included); keeps the loop's own count when the ledger cannot be read, and the larger of the two.
+    fn count_losses(&mut self) {
+        let Some(mark) = self.ledger_mark else {
+            return;
+        };
+        match losses::slashed_since(&self.client, &self.me, mark) {
+            Ok(l) => self.report.lost = self.report.lost.max(l),
+            Err(e) => warn!(
+                target: "zkinfer::work",
+                error = %e, "cannot read the ledger: the collateral lost is the loop's own count"
+            ),
+        }
+    }
+
     fn connect(cfg: &'a WorkerConfig) -> anyhow::Result<Self> {
         let client = Client::new(&cfg.server, Some(cfg.identity.clone()));
         let me = client.key();
@@ -161,6 +188,13 @@ impl<'a> Worker<'a> {
                 model = %id, dir = %s.path.display(), sample_proof_verified = s.proved_once, "serving"
             );
         }
+        let ledger_mark = match losses::ledger_mark(&client, &me) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                warn!(target: "zkinfer::work", error = %e, "cannot read the ledger: losses are the loop's own count");
+                None
+            }
+        };
         info!(
             target: "zkinfer::work",
             provider = %me, market = %market_id, models = served.len(), "provider loop started"
@@ -174,6 +208,7 @@ impl<'a> Worker<'a> {
             report: WorkerReport::default(),
             skip: HashSet::new(),
             retry: RetryLater::default(),
+            ledger_mark,
         })
     }
 
@@ -494,11 +529,9 @@ impl<'a> Worker<'a> {
                     target: "zkinfer::work",
                     job = %job.id, status = %r.status.as_str(), reason = %reason, "submitted: rejected"
                 );
-                // an INVALID proof is slashed; a SUPERSEDED one came after its claim ended (timed out)
-                if matches!(
-                    r.status,
-                    SubmissionStatus::Invalid | SubmissionStatus::Superseded
-                ) {
+                // an INVALID proof is slashed; a SUPERSEDED one came after its claim ended (timed out,
+                // or released by the market): the ledger says which, at the end
+                if r.status == SubmissionStatus::Invalid {
                     self.report.lost += job.collateral;
                 }
                 if matches!(

@@ -10,8 +10,6 @@
 pub mod fault_proxy;
 pub mod keys;
 
-pub use fault_proxy::FaultProxy;
-pub use keys::{copy_dir, second_setup};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -188,24 +186,9 @@ pub fn config() -> Config {
     }
 }
 
-/// `on_both!(a, b, ...)`: for each scenario `fn a(b: Backend)`, a module `a` with two tests, `a::sqlite`
-/// and `a::postgres`; the PostgreSQL one is ignored unless asked for (see the module's documentation).
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() {
-                super::$name(zkinfer_market::testkit::Backend::Sqlite)
-            }
-            #[test]
-            #[ignore = "needs PostgreSQL (scripts/test.sh starts one)"]
-            fn postgres() {
-                super::$name(zkinfer_market::testkit::Backend::Postgres)
-            }
-        }
-    )*};
-}
-pub(crate) use on_both;
+/// Two #[test]s per scenario, on SQLite and on PostgreSQL (ignored unless asked for): the market test
+/// kit's macro.
+pub use zkinfer_market::on_both;
 
 /// What the provider gets of a settled job at the scenario's price, royalty and fee.
 pub const SHARE: i64 = PRICE - PRICE * ROYALTY_BPS / 10_000 - PRICE * FEE_BPS / 10_000;
