@@ -16,6 +16,11 @@ use zkinfer_circuits::layout::OpSpan;
 use zkinfer_circuits::witness::{generate, Witness};
 use zkinfer_circuits::Fr;
 
+#[path = "../../prover/tests/common/accuracy.rs"]
+mod accuracy;
+
+use accuracy::{assert_accuracy, assert_table_follows_the_rule, OutputError, Table};
+
 fn zoo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/testdata/ops_zoo")
 }
@@ -116,6 +121,7 @@ fn proved_outputs_match_onnxruntime() {
         serde_json::from_slice(&std::fs::read(zoo().join("expected.json")).expect("expected"))
             .expect("json");
     let mut at = 0;
+    let mut errors = Vec::new();
     for (k, spec) in m.settings().outputs.iter().enumerate() {
         let want: Vec<f64> = expected["outputs"][k]
             .as_array()
@@ -128,16 +134,20 @@ fn proved_outputs_match_onnxruntime() {
             .map(|v| spec.encoding.dequantise(*v as i64))
             .collect();
         at += spec.numel();
-        let mag = want.iter().fold(0f64, |m, v| m.max(v.abs()));
-        let err = got
-            .iter()
-            .zip(&want)
-            .fold(0f64, |m, (a, b)| m.max((a - b).abs()));
-        assert!(
-            err <= 0.05 * mag,
-            "output {k}: {got:?} vs onnxruntime {want:?}"
-        );
+        println!("output {k}: {got:?} vs onnxruntime {want:?}");
+        errors.push(OutputError::of(&got, &want, 1.0 / spec.encoding.unit()));
     }
+    assert_accuracy(BOUNDS, "ops_zoo", &errors);
+}
+
+/// `(model, measured, bound)`: relative error (max |circuit - onnxruntime| / max |onnxruntime|, worst of the
+/// three outputs) measured on the committed input, and the bound: 2 x measured, at least one output step /
+/// magnitude, at most the 5% it replaces (the rule in prover/tests/common/accuracy.rs).
+const BOUNDS: &Table = &[("ops_zoo", 1.355e-2, 2.8e-2)];
+
+#[test]
+fn every_bound_is_above_its_measured_error() {
+    assert_table_follows_the_rule(BOUNDS);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Helpers shared by the prover's integration tests.
 #![allow(dead_code)]
 
+pub mod accuracy;
+
 use std::path::{Path, PathBuf};
 use zkinfer_circuits::layout::Target;
 use zkinfer_prover::{pipeline, ModelDir};
