@@ -24,6 +24,11 @@ pub fn bind_u256(chain_id: u64, contract: Address, job_id: U256, provider: Addre
     U256::from_be_bytes(keccak256(&packed).0) % SCALAR_MODULUS
 }
 
+/// The binding value of a listing's example proof made by `owner`: job id 0 (`ZkinferEscrow.listingBindValue`).
+pub fn listing_bind_u256(chain_id: u64, contract: Address, owner: Address) -> U256 {
+    bind_u256(chain_id, contract, U256::ZERO, owner)
+}
+
 /// The binding value as a BN254 scalar: the proof's last public instance.
 pub fn bind_value(chain_id: u64, contract: Address, job_id: U256, provider: Address) -> Fr {
     let v = bind_u256(chain_id, contract, job_id, provider);

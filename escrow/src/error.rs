@@ -26,6 +26,12 @@ pub enum EscrowError {
         /// The revert (decoded where the escrow's error is known) or halt.
         outcome: String,
     },
+    /// An on-chain listing description that cannot be read (not hex, ...).
+    #[error("the listing: {reason}")]
+    BadListing {
+        /// What is wrong.
+        reason: String,
+    },
     /// A successful call's return data could not be decoded.
     #[error("could not decode the return of {function}")]
     Decode {

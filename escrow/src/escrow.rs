@@ -3,7 +3,9 @@
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolInterface};
 
-use crate::bindings::ZkinferEscrow::{self, ListingParams, ZkinferEscrowErrors};
+use crate::bindings::ZkinferEscrow::{
+    self, InputRange, ListingParams, ListingProof, ZkinferEscrowErrors,
+};
 use zkinfer_evm::runtime::{Chain, Deployed, Outcome, Status};
 
 use crate::contracts::Contracts;
@@ -96,18 +98,39 @@ impl Escrow {
         })
     }
 
-    /// Lists a model; returns the listing id.
+    /// Lists a model with its input ranges and the example statement and proof its verifier must accept
+    /// (bound to [`crate::bind::listing_bind_u256`] of `owner`); returns the listing id.
     pub fn list(
         &self,
         chain: &mut Chain,
         owner: Address,
         params: ListingParams,
+        ranges: Vec<InputRange>,
+        example: ListingProof,
     ) -> Result<(U256, Outcome), EscrowError> {
         self.execute(
             chain,
             owner,
             U256::ZERO,
-            &ZkinferEscrow::listCall { p: params },
+            &ZkinferEscrow::listCall {
+                p: params,
+                ranges,
+                example,
+            },
+        )
+    }
+
+    /// A listing's input ranges.
+    pub fn input_ranges(
+        &self,
+        chain: &Chain,
+        listing_id: U256,
+    ) -> Result<Vec<InputRange>, EscrowError> {
+        self.view(
+            chain,
+            &ZkinferEscrow::getInputRangesCall {
+                listingId: listing_id,
+            },
         )
     }
 

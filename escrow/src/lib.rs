@@ -15,11 +15,13 @@
 
 pub mod bind;
 pub mod bindings;
+pub mod check;
 pub mod contracts;
 pub mod error;
 pub mod escrow;
 
-pub use bind::{bind_hex, bind_u256, bind_value};
+pub use alloy_primitives;
+pub use bind::{bind_hex, bind_u256, bind_value, listing_bind_u256};
 pub use contracts::Contracts;
 pub use error::EscrowError;
 pub use escrow::Escrow;

@@ -10,7 +10,8 @@ use zkinfer_escrow::bind::SCALAR_MODULUS;
 use zkinfer_escrow::bindings::ZkinferEscrow::{self, ListingParams, ZkinferEscrowErrors as E};
 
 fn list_err(w: &mut World, p: ListingParams) -> E {
-    let r = w.send(w.owner, U256::ZERO, &ZkinferEscrow::listCall { p });
+    let call = w.list_call(p);
+    let r = w.send(w.owner, U256::ZERO, &call);
     err(&r)
 }
 
@@ -81,7 +82,7 @@ fn the_largest_amounts_settle_exactly() {
 fn an_amount_above_uint128_in_raw_calldata_is_refused() {
     let mut w = World::new();
     let p = w.params(ETH);
-    let mut data = ZkinferEscrow::listCall { p }.abi_encode();
+    let mut data = w.list_call(p).abi_encode();
     // head: selector, then the static struct's words: verifier, token, digest, nIn, nOut, price, ...
     let price_word = 4 + 5 * 32;
     assert_eq!(
@@ -158,10 +159,31 @@ fn listing_parameters_out_of_range_are_refused() {
         ),
         (
             ListingParams {
-                claimTimeout: 30 * 86_400 + 1,
+                claimTimeout: 86_400 + 1,
                 ..base.clone()
             },
             "ClaimTimeoutOutOfRange",
+        ),
+        (
+            ListingParams {
+                collateral: PRICE / 10 - 1,
+                ..base.clone()
+            },
+            "CollateralTooLow",
+        ),
+        (
+            ListingParams {
+                minClaimWindow: 59,
+                ..base.clone()
+            },
+            "ClaimWindowOutOfRange",
+        ),
+        (
+            ListingParams {
+                minClaimWindow: CLAIM_TIMEOUT + 1,
+                ..base.clone()
+            },
+            "ClaimWindowOutOfRange",
         ),
         (
             ListingParams {
@@ -180,10 +202,17 @@ fn listing_parameters_out_of_range_are_refused() {
         nInputs: 4096,
         nOutputs: 4096,
         claimTimeout: 60,
+        minClaimWindow: 60,
+        collateral: PRICE / 10,
         settingsDigest: SCALAR_MODULUS - U256::from(1),
-        ..base
+        ..base.clone()
     };
     w.list_with(edges);
+    w.list_with(ListingParams {
+        claimTimeout: 86_400,
+        minClaimWindow: 86_400,
+        ..base
+    });
 }
 
 #[test]
@@ -199,8 +228,16 @@ fn job_parameters_out_of_range_are_refused() {
     let ok_deadline = now + JOB_DURATION;
     let mut big = inputs();
     big[2] = SCALAR_MODULUS;
+    let mut wide = inputs();
+    wide[0] = U256::from(1u64 << INPUT_BITS);
     let cases = vec![
-        (create(big, ok_deadline), u(PRICE), "InstanceOutOfField"),
+        (create(big, ok_deadline), u(PRICE), "InputOutOfRange"),
+        (create(wide, ok_deadline), u(PRICE), "InputOutOfRange"),
+        (
+            create(inputs(), now + u64::from(MIN_CLAIM_WINDOW) - 1),
+            u(PRICE),
+            "DeadlineOutOfRange",
+        ),
         (
             create(inputs()[..3].to_vec(), ok_deadline),
             u(PRICE),

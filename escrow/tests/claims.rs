@@ -110,24 +110,34 @@ fn slash_on_timeout_reopens_then_refunds_after_the_job_deadline() {
     assert_eq!(events::<ZkinferEscrow::JobReopened>(&r).len(), 1);
     assert_eq!(w.state(job), OPEN);
     assert_eq!(w.job(job).provider, alloy_primitives::Address::ZERO);
-    assert_eq!(w.credit(w.buyer, ETH), u(COLLATERAL));
+    // slashed as the market slashes a timeout: half burned, half to the job's bounty, nothing to the buyer
+    assert_eq!(
+        (s.burned, s.toBounty),
+        (u(COLLATERAL / 2), u(COLLATERAL - COLLATERAL / 2))
+    );
+    assert_eq!(w.credit(w.buyer, ETH), U256::ZERO);
     assert_eq!(w.credit(w.provider, ETH), U256::ZERO);
+    assert_eq!(w.bounty(job), u(COLLATERAL - COLLATERAL / 2));
+    assert_eq!(w.burned(ETH), u(COLLATERAL / 2));
     // expiring twice does nothing more
     assert_eq!(err_name(&expire(&mut w, job)), "JobNotClaimed");
 
     // the second claim runs into the job deadline: its claim deadline is the job's
     w.chain
-        .advance(JOB_DURATION - u64::from(CLAIM_TIMEOUT) - 100);
+        .advance(JOB_DURATION - u64::from(CLAIM_TIMEOUT) - 1 - 200);
     w.claim(job, w.provider2);
     let j = w.job(job);
     assert_eq!(j.claimDeadline, j.deadline);
-    w.chain.advance(101);
+    w.chain.advance(202);
     let r = expire(&mut w, job);
     assert!(r.is_success());
     let refunded = event::<ZkinferEscrow::JobRefunded>(&r);
     assert_eq!((refunded.buyer, refunded.amount), (w.buyer, u(PRICE)));
     assert_eq!(w.state(job), REFUNDED);
-    assert_eq!(w.credit(w.buyer, ETH), u(2 * COLLATERAL + PRICE));
+    // the buyer gets its price back and nothing more; the bounty is burned with the second slash's half
+    assert_eq!(w.credit(w.buyer, ETH), u(PRICE));
+    assert_eq!(w.bounty(job), U256::ZERO);
+    assert_eq!(w.burned(ETH), u(2 * COLLATERAL));
     // a refunded job cannot be claimed, cancelled or settled
     assert_eq!(err_name(&w.claim_call(job, w.provider)), "JobNotOpen");
     assert_eq!(
@@ -140,12 +150,16 @@ fn slash_on_timeout_reopens_then_refunds_after_the_job_deadline() {
     );
     let buyer0 = w.chain.balance(w.buyer);
     assert!(w.withdraw(w.buyer, ETH).is_success());
-    assert_eq!(w.chain.balance(w.buyer), buyer0 + u(2 * COLLATERAL + PRICE));
-    assert_eq!(w.chain.balance(w.escrow.address), U256::ZERO);
+    assert_eq!(w.chain.balance(w.buyer), buyer0 + u(PRICE));
+    assert_eq!(
+        w.chain.balance(w.escrow.address),
+        u(2 * COLLATERAL),
+        "the burned collateral stays locked"
+    );
 }
 
 #[test]
-fn abandon_slashes_to_the_buyer_and_reopens_claimant_only() {
+fn abandon_slashes_half_burned_half_bounty_and_reopens_claimant_only() {
     let mut w = World::new();
     let listing = w.list_eth();
     let job = w.create_job(listing);
@@ -162,7 +176,9 @@ fn abandon_slashes_to_the_buyer_and_reopens_claimant_only() {
         &ZkinferEscrow::abandonCall { jobId: job },
     );
     assert_eq!(w.state(job), OPEN);
-    assert_eq!(w.credit(w.buyer, ETH), u(COLLATERAL));
+    assert_eq!(w.credit(w.buyer, ETH), U256::ZERO);
+    assert_eq!(w.bounty(job), u(COLLATERAL - COLLATERAL / 2));
+    assert_eq!(w.burned(ETH), u(COLLATERAL / 2));
     let r = w.send(
         w.provider,
         U256::ZERO,
@@ -204,7 +220,12 @@ fn cancel_and_refund_rules() {
         &ZkinferEscrow::cancelCall { jobId: job },
     );
     assert_eq!(w.state(job), CANCELLED);
-    assert_eq!(w.credit(w.buyer, token), u(PRICE + COLLATERAL));
+    assert_eq!(
+        w.credit(w.buyer, token),
+        u(PRICE),
+        "the bounty is burned, not paid to the buyer"
+    );
+    assert_eq!(w.burned(token), u(COLLATERAL));
     let r = w.send(
         w.buyer,
         U256::ZERO,
@@ -212,7 +233,7 @@ fn cancel_and_refund_rules() {
     );
     assert!(matches!(err(&r), E::JobNotOpen(e) if u8::from(e.state) == CANCELLED));
     assert_eq!(err_name(&w.claim_call(job, w.provider)), "JobNotOpen");
-    assert_eq!(w.credit(w.buyer, token), u(PRICE + COLLATERAL));
+    assert_eq!(w.credit(w.buyer, token), u(PRICE));
     // a settled job cannot be cancelled
     let job2 = w.create_job(listing);
     w.claim(job2, w.provider);

@@ -19,7 +19,9 @@ use common::{contracts, err, event};
 use zkinfer_circuits::field::{fr_from_hex, fr_from_i128};
 use zkinfer_circuits::settings::Settings;
 use zkinfer_escrow::bind::{bind_value, fr_to_u256};
-use zkinfer_escrow::bindings::ZkinferEscrow::{self, ListingParams, ZkinferEscrowErrors as E};
+use zkinfer_escrow::bindings::ZkinferEscrow::{
+    self, InputRange, ListingParams, ListingProof, ZkinferEscrowErrors as E,
+};
 use zkinfer_escrow::escrow::describe_failure;
 use zkinfer_escrow::{Chain, Escrow, Outcome};
 use zkinfer_evm::export::{export, ExportedCode};
@@ -33,6 +35,7 @@ const PRICE: u128 = 10_000_000_000_000_000; // 0.01 ether
 const COLLATERAL: u128 = 3_000_000_000_000_000;
 const ROYALTY_BPS: u16 = 1_000;
 const CLAIM_TIMEOUT: u32 = 600;
+const MIN_CLAIM_WINDOW: u32 = 300;
 const JOB_DURATION: u64 = 3_600;
 
 /// Job states (the contract's enum).
@@ -96,8 +99,19 @@ struct Proof {
 }
 
 fn prove(w: &World, job: U256, provider: Address, transcript: TranscriptKind) -> Proof {
+    prove_at(&w.chain, w.escrow, job, provider, transcript)
+}
+
+/// [`prove`] before the world exists: job 0 is a listing's example proof by `provider` (the owner).
+fn prove_at(
+    chain: &Chain,
+    escrow: Escrow,
+    job: U256,
+    provider: Address,
+    transcript: TranscriptKind,
+) -> Proof {
     let m = model();
-    let bind = bind_value(w.chain.chain_id(), w.escrow.address, job, provider);
+    let bind = bind_value(chain.chain_id(), escrow.address, job, provider);
     let summary = pipeline::prove_with(
         &m.dir,
         &m.input,
@@ -128,8 +142,8 @@ fn prove(w: &World, job: U256, provider: Address, transcript: TranscriptKind) ->
     }
 }
 
-/// The buyer's committed input: the model's input quantised with the settings' input encodings, as field
-/// elements (a negative stored value v is r - |v|).
+/// The buyer's committed input: the model's input quantised with the settings' input encodings (stored
+/// integers in [0, 2^bits): signed tensors carry an offset, so no instance is a "negative" field element).
 fn committed_input() -> Vec<U256> {
     let m = model();
     m.settings
@@ -141,6 +155,45 @@ fn committed_input() -> Vec<U256> {
                 let q = spec.encoding.quantise(x).unwrap();
                 fr_to_u256(&fr_from_i128(i128::from(q)))
             })
+        })
+        .collect()
+}
+
+impl Proof {
+    fn listing_proof(&self) -> ListingProof {
+        ListingProof {
+            inputs: self.inputs.clone(),
+            outputs: self.outputs.clone(),
+            proof: self.bytes.clone().into(),
+        }
+    }
+}
+
+/// The model's listing terms: its digest and split as the settings state them.
+fn listing_params(verifier: Address, digest: U256) -> ListingParams {
+    let m = model();
+    ListingParams {
+        verifier,
+        token: Address::ZERO,
+        settingsDigest: digest,
+        nInputs: m.settings.inputs.iter().map(|i| i.numel() as u32).sum(),
+        nOutputs: m.settings.outputs.iter().map(|o| o.numel() as u32).sum(),
+        price: PRICE,
+        royaltyBps: ROYALTY_BPS,
+        collateral: COLLATERAL,
+        claimTimeout: CLAIM_TIMEOUT,
+        minClaimWindow: MIN_CLAIM_WINDOW,
+    }
+}
+
+/// One input range per input tensor: its element count and its encoding's bits.
+fn input_ranges(settings: &Settings) -> Vec<InputRange> {
+    settings
+        .inputs
+        .iter()
+        .map(|spec| InputRange {
+            count: spec.numel() as u32,
+            bits: spec.encoding.bits as u8,
         })
         .collect()
 }
@@ -177,18 +230,18 @@ impl World {
         let (escrow, _) = Escrow::deploy(&mut chain, contracts(), deployer).unwrap();
         let digest = fr_from_hex(&m.verifier.manifest.settings_digest).unwrap();
         assert_eq!(digest, m.settings.digest());
-        let params = ListingParams {
-            verifier,
-            token: Address::ZERO,
-            settingsDigest: fr_to_u256(&digest),
-            nInputs: m.settings.inputs.iter().map(|i| i.numel() as u32).sum(),
-            nOutputs: m.settings.outputs.iter().map(|o| o.numel() as u32).sum(),
-            price: PRICE,
-            royaltyBps: ROYALTY_BPS,
-            collateral: COLLATERAL,
-            claimTimeout: CLAIM_TIMEOUT,
-        };
-        let (listing, _) = escrow.list(&mut chain, owner, params).unwrap();
+        let params = listing_params(verifier, fr_to_u256(&digest));
+        // the owner's example proof, bound to (chain, escrow, job 0, owner): the verifier must accept it
+        let example = prove_at(&chain, escrow, U256::ZERO, owner, TranscriptKind::Evm);
+        let (listing, _) = escrow
+            .list(
+                &mut chain,
+                owner,
+                params,
+                input_ranges(&m.settings),
+                example.listing_proof(),
+            )
+            .unwrap();
         Self {
             chain,
             escrow,
@@ -261,6 +314,10 @@ impl World {
 
     /// Submits a valid proof and checks the settlement event and credits.
     fn settles(&mut self, job: U256, from: Address, proof: &Proof) -> Outcome {
+        let bounty = self
+            .escrow
+            .view(&self.chain, &ZkinferEscrow::bountyCall::new((job,)))
+            .unwrap();
         let r = self.submit(job, from, &proof.outputs, proof);
         assert!(
             r.is_success(),
@@ -272,7 +329,7 @@ impl World {
         assert_eq!(ev.provider, from);
         assert_eq!(
             ev.providerAmount,
-            U256::from(PRICE - royalty() + COLLATERAL)
+            U256::from(PRICE - royalty() + COLLATERAL) + bounty
         );
         assert_eq!(ev.royalty, U256::from(royalty()));
         assert_eq!(self.state(job), SETTLED);
@@ -396,12 +453,19 @@ fn a_proof_bound_to_another_provider_or_job_is_refused_and_the_job_stays_open_to
     // job 2's own proof pays job 2's claimant
     w.claim(job2, p);
     w.settles(job2, p, &other_job);
-    assert_eq!(w.withdraw(p2), U256::from(PRICE - royalty() + COLLATERAL));
+    // the lapsed claim's collateral: half to job 1's bounty, paid to its settling provider, half burned
+    let half = COLLATERAL / 2;
+    assert_eq!(
+        w.withdraw(p2),
+        U256::from(PRICE - royalty() + COLLATERAL + (COLLATERAL - half))
+    );
     assert_eq!(w.withdraw(p), U256::from(PRICE - royalty() + COLLATERAL));
-    // the lapsed claim's collateral went to the buyer
-    assert_eq!(w.withdraw(w.buyer), U256::from(COLLATERAL));
     assert_eq!(w.withdraw(w.owner), U256::from(2 * royalty()));
-    assert_eq!(w.chain.balance(w.escrow.address), U256::ZERO);
+    assert_eq!(
+        w.chain.balance(w.escrow.address),
+        U256::from(half),
+        "the burned half stays locked; the buyer gained nothing"
+    );
 }
 
 #[test]
@@ -432,4 +496,72 @@ fn a_tampered_output_and_a_blake2b_proof_are_refused() {
     w.refused(job, p, &proof.outputs, &flipped, "a flipped proof byte");
     // none of it consumed the claim: the valid proof still settles
     w.settles(job, p, &proof);
+}
+
+#[test]
+fn a_listing_whose_digest_or_counts_do_not_match_the_real_verifier_is_refused() {
+    let mut w = World::new();
+    let m = model();
+    let owner = w.owner;
+    let example = prove_at(&w.chain, w.escrow, U256::ZERO, owner, TranscriptKind::Evm);
+    let digest = fr_to_u256(&m.settings.digest());
+    let verifier = w.verifier;
+    let list = |w: &mut World, params: ListingParams, ranges: Vec<InputRange>, ex: ListingProof| {
+        let call = ZkinferEscrow::listCall {
+            p: params,
+            ranges,
+            example: ex,
+        };
+        w.escrow
+            .send(&mut w.chain, owner, U256::ZERO, &call)
+            .unwrap()
+    };
+    // another digest (a listing of another model's settings on this verifier)
+    let r = list(
+        &mut w,
+        listing_params(verifier, digest + U256::from(1)),
+        input_ranges(&m.settings),
+        example.listing_proof(),
+    );
+    assert!(
+        matches!(err(&r), E::ListingProofRejected(_)),
+        "{}",
+        describe_failure(&r)
+    );
+    // one output fewer: the instance count is not the verifier's
+    let mut p = listing_params(verifier, digest);
+    p.nOutputs -= 1;
+    let mut ex = example.listing_proof();
+    ex.outputs.pop();
+    let r = list(&mut w, p, input_ranges(&m.settings), ex);
+    assert!(
+        matches!(err(&r), E::ListingProofRejected(_)),
+        "{}",
+        describe_failure(&r)
+    );
+    // the example proof of another owner
+    let other = prove_at(&w.chain, w.escrow, U256::ZERO, w.buyer, TranscriptKind::Evm);
+    let r = list(
+        &mut w,
+        listing_params(verifier, digest),
+        input_ranges(&m.settings),
+        other.listing_proof(),
+    );
+    assert!(
+        matches!(err(&r), E::ListingProofRejected(_)),
+        "{}",
+        describe_failure(&r)
+    );
+    // the honest listing again is accepted (World::new made the first)
+    let r = list(
+        &mut w,
+        listing_params(verifier, digest),
+        input_ranges(&m.settings),
+        example.listing_proof(),
+    );
+    assert!(r.is_success(), "{}", describe_failure(&r));
+    println!(
+        "E2E-LIST-GAS {{\"model\": \"{MODEL}\", \"list_gas\": {}}}",
+        r.gas_used
+    );
 }

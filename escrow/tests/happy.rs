@@ -105,17 +105,15 @@ fn happy_path_erc20() {
 fn every_transition_emits_its_event() {
     let mut w = World::new();
     let params = w.params(ETH);
-    let r = w.send_ok(
-        w.owner,
-        U256::ZERO,
-        &ZkinferEscrow::listCall { p: params.clone() },
-    );
+    let call = w.list_call(params.clone());
+    let r = w.send_ok(w.owner, U256::ZERO, &call);
     let listed = event::<ZkinferEscrow::ModelListed>(&r);
     assert_eq!(
         (listed.listingId, listed.owner, listed.verifier),
         (U256::from(1), w.owner, w.verifier)
     );
     assert_eq!(listed.params.settingsDigest, digest());
+    assert_eq!(listed.inputRanges, ranges(N_IN));
     // the verifier's code is pinned: the event and the stored listing carry its code hash
     let codehash = keccak256(w.chain.code(w.verifier));
     assert_eq!(listed.verifierCodehash, codehash);
@@ -154,8 +152,18 @@ fn every_transition_emits_its_event() {
     let slashed = event::<ZkinferEscrow::ClaimSlashed>(&r);
     assert!(slashed.abandoned);
     assert_eq!(
-        (slashed.provider, slashed.buyer, slashed.collateral),
-        (w.provider, w.buyer, u(COLLATERAL))
+        (
+            slashed.provider,
+            slashed.collateral,
+            slashed.burned,
+            slashed.toBounty
+        ),
+        (
+            w.provider,
+            u(COLLATERAL),
+            u(COLLATERAL / 2),
+            u(COLLATERAL - COLLATERAL / 2)
+        )
     );
     assert_eq!(event::<ZkinferEscrow::JobReopened>(&r).jobId, job);
 
@@ -168,6 +176,11 @@ fn every_transition_emits_its_event() {
     assert_eq!(
         (cancelled.jobId, cancelled.buyer, cancelled.amount),
         (job, w.buyer, u(PRICE))
+    );
+    let burned = event::<ZkinferEscrow::BountyBurned>(&r);
+    assert_eq!(
+        (burned.jobId, burned.amount),
+        (job, u(COLLATERAL - COLLATERAL / 2))
     );
 
     let r = w.send_ok(

@@ -114,7 +114,11 @@ fn a_copied_or_front_run_proof_pays_nobody_but_its_maker() {
     );
     w.claim(job, w.provider);
     assert!(w.submit(job, w.provider, proof).is_success());
-    assert_eq!(w.credit(w.provider, ETH), provider_share());
+    // paid with the job's bounty: half of each of the two lapsed claims' collateral
+    assert_eq!(
+        w.credit(w.provider, ETH),
+        provider_share() + u(2 * (COLLATERAL - COLLATERAL / 2))
+    );
 }
 
 #[test]
@@ -198,17 +202,14 @@ fn a_proof_made_on_another_chain_or_escrow_is_refused() {
 }
 
 #[test]
-fn a_verifier_that_returns_false_does_not_pay() {
+fn a_verifier_that_returns_false_cannot_be_listed() {
     let mut w = World::new();
     let false_verifier = w.deploy("test/InstanceCheckVerifier.sol", "FalseVerifier");
     let mut params = w.params(ETH);
     params.verifier = false_verifier;
-    let listing = w.list_with(params);
-    let job = w.create_job(listing);
-    w.claim(job, w.provider);
-    let proof = w.prove(job, w.provider);
-    assert_eq!(err_name(&w.submit(job, w.provider, proof)), "ProofRejected");
-    assert_untouched(&mut w, job);
+    let call = w.list_call(params);
+    let r = w.send(w.owner, U256::ZERO, &call);
+    assert_eq!(err_name(&r), "ListingProofRejected");
 }
 
 #[test]
@@ -216,7 +217,8 @@ fn a_verifier_without_code_cannot_be_listed() {
     let mut w = World::new();
     let mut params = w.params(ETH);
     params.verifier = addr(0x77); // an account with no code would "accept" every call
-    let r = w.send(w.owner, U256::ZERO, &ZkinferEscrow::listCall { p: params });
+    let call = w.list_call(params);
+    let r = w.send(w.owner, U256::ZERO, &call);
     assert!(matches!(err(&r), E::NotAContract(e) if e.account == addr(0x77)));
 }
 
@@ -236,19 +238,19 @@ fn a_verifier_whose_code_was_replaced_at_its_address_does_not_pay() {
         )
         .unwrap();
     let at = MetamorphicFactory::targetCall::abi_decode_returns(&r.output).unwrap();
-    // code that looks like a verifier that refuses everything: it reverts every call but the factory's,
-    // which self-destructs it (CALLER PUSH20 factory EQ PUSH1 0x1e JUMPI PUSH1 0 DUP1 REVERT JUMPDEST
-    // CALLER SELFDESTRUCT)
+    // the code listed: it accepts every call (so the listing's example proof too) but the factory's, which
+    // self-destructs it (CALLER PUSH20 factory EQ PUSH1 0x1e JUMPI STOP STOP STOP STOP JUMPDEST CALLER
+    // SELFDESTRUCT)
     let mut honest = vec![0x33, 0x73];
     honest.extend_from_slice(factory.as_slice());
     honest.extend_from_slice(&[
-        0x14, 0x60, 0x1e, 0x57, 0x60, 0x00, 0x80, 0xfd, 0x5b, 0x33, 0xff,
+        0x14, 0x60, 0x1e, 0x57, 0x00, 0x00, 0x00, 0x00, 0x5b, 0x33, 0xff,
     ]);
     // listed by the factory (its owner) in the transaction that creates it, then destroyed (EIP-6780 still
     // clears the code of a contract destroyed in the transaction that created it)
     let mut params = w.params(ETH);
     params.verifier = at;
-    let list = ZkinferEscrow::listCall { p: params }.abi_encode();
+    let list = w.list_call_by(factory, params).abi_encode();
     let escrow = w.escrow.address;
     w.ok(
         w.deployer,
@@ -268,7 +270,7 @@ fn a_verifier_whose_code_was_replaced_at_its_address_does_not_pay() {
         (pinned.verifier, pinned.verifierCodehash),
         (at, keccak256(&honest))
     );
-    // the same address now holds code that accepts every call (STOP)
+    // the same address now holds other code (STOP: it accepts every call)
     w.ok(
         w.deployer,
         factory,

@@ -70,6 +70,17 @@ pub struct Manifest {
     pub model_id: String,
     /// How many public instances the calldata carries.
     pub num_instances: usize,
+    /// The statement's split: its first `num_inputs` instances are the inputs, the next `num_outputs` the
+    /// outputs (then the settings digest and the binding value). An escrow listing must state the same.
+    #[serde(default)]
+    pub num_inputs: usize,
+    /// See `num_inputs`.
+    #[serde(default)]
+    pub num_outputs: usize,
+    /// The calibrated range of the inputs, one per input tensor in order: `count` instances whose stored
+    /// integers lie in `[0, 2^bits)`. An escrow listing's `InputRange`s must be these.
+    #[serde(default)]
+    pub input_ranges: Vec<InputRange>,
     /// The settings digest instance (hex field element), which the verifier's vk fixes.
     pub settings_digest: String,
     /// The verifier contract.
@@ -83,6 +94,15 @@ pub struct Manifest {
     pub srs_s_g2: String,
     /// The pinned ceremony of `[τ]₂` (`None`: a development SRS; such a verifier proves nothing to others).
     pub ceremony: Option<String>,
+}
+
+/// `count` consecutive input instances whose stored integers lie in `[0, 2^bits)` (one input tensor).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InputRange {
+    /// Its elements.
+    pub count: usize,
+    /// Its encoding's bits.
+    pub bits: u32,
 }
 
 /// What [`export`] wrote.
@@ -174,6 +194,17 @@ pub fn export(
         solc_version: v.solc_version.clone(),
         model_id: art.model_id.clone(),
         num_instances: v.num_instances,
+        num_inputs: art.settings.inputs.iter().map(|i| i.numel()).sum(),
+        num_outputs: art.settings.outputs.iter().map(|o| o.numel()).sum(),
+        input_ranges: art
+            .settings
+            .inputs
+            .iter()
+            .map(|i| InputRange {
+                count: i.numel(),
+                bits: i.encoding.bits,
+            })
+            .collect(),
         settings_digest: fr_to_hex(&art.settings.digest()),
         verifier: ContractSizes {
             deployed_bytes: v.deployed.len(),

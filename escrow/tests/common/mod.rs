@@ -6,8 +6,10 @@ use std::sync::OnceLock;
 
 use alloy_primitives::{keccak256, Address, Log, U256};
 use alloy_sol_types::{SolCall, SolEvent};
-use zkinfer_escrow::bind::bind_u256;
-use zkinfer_escrow::bindings::ZkinferEscrow::{self, ListingParams, ZkinferEscrowErrors};
+use zkinfer_escrow::bind::{bind_u256, listing_bind_u256};
+use zkinfer_escrow::bindings::ZkinferEscrow::{
+    self, InputRange, ListingParams, ListingProof, ZkinferEscrowErrors,
+};
 use zkinfer_escrow::bindings::{InstanceCheckVerifier, TestToken};
 use zkinfer_escrow::escrow::{decode_error, describe_failure};
 use zkinfer_escrow::{Chain, Contracts, Escrow, Outcome};
@@ -17,6 +19,10 @@ pub const PRICE: u128 = 1_000_000_000;
 pub const COLLATERAL: u128 = 300_000_000;
 pub const ROYALTY_BPS: u16 = 500;
 pub const CLAIM_TIMEOUT: u32 = 600;
+/// The listings' minimum claim window (seconds a claim needs before the job's deadline).
+pub const MIN_CLAIM_WINDOW: u32 = 120;
+/// The listings' calibrated input range: stored integers in [0, 2^INPUT_BITS).
+pub const INPUT_BITS: u8 = 24;
 pub const JOB_DURATION: u64 = 3600;
 pub const N_IN: u32 = 4;
 pub const N_OUT: u32 = 2;
@@ -46,15 +52,22 @@ pub fn digest() -> U256 {
     U256::from_be_bytes(keccak256(b"test settings").0) >> 8
 }
 
-/// The quantised input of the default job: field elements, including "negative" ones (r - x).
+/// The quantised input of the default job: stored integers in [0, 2^INPUT_BITS), the largest included.
 pub fn inputs() -> Vec<U256> {
-    let r = zkinfer_escrow::bind::SCALAR_MODULUS;
     vec![
         U256::from(3),
-        r - U256::from(5),
+        U256::from((1u64 << INPUT_BITS) - 1),
         U256::from(0),
         U256::from(1 << 20),
     ]
+}
+
+/// One input range over all `n_in` inputs, INPUT_BITS wide.
+pub fn ranges(n_in: u32) -> Vec<InputRange> {
+    vec![InputRange {
+        count: n_in,
+        bits: INPUT_BITS,
+    }]
 }
 
 pub fn outputs() -> Vec<U256> {
@@ -194,12 +207,50 @@ impl World {
             royaltyBps: ROYALTY_BPS,
             collateral: COLLATERAL,
             claimTimeout: CLAIM_TIMEOUT,
+            minClaimWindow: MIN_CLAIM_WINDOW,
         }
+    }
+
+    /// The example statement of a listing by `owner` (inputs 1, 2, ... in range, outputs 7, 8, ...) with a
+    /// proof registered for `digest` and the given counts, as an owner proves its own model once.
+    pub fn example(&mut self, owner: Address, digest: U256, n_in: u32, n_out: u32) -> ListingProof {
+        // counts beyond MAX_INSTANCES are refused before the example is read: keep those examples small
+        let ins: Vec<U256> = (0..n_in.min(4097)).map(|i| U256::from(i + 1)).collect();
+        let outs: Vec<U256> = (0..n_out.min(4097)).map(|i| U256::from(i + 7)).collect();
+        let mut inst = ins.clone();
+        inst.extend_from_slice(&outs);
+        inst.push(digest);
+        inst.push(listing_bind_u256(
+            self.chain.chain_id(),
+            self.escrow.address,
+            owner,
+        ));
+        let proof = self.prove_instances(inst);
+        ListingProof {
+            inputs: ins,
+            outputs: outs,
+            proof: proof.into(),
+        }
+    }
+
+    /// The list call of `p` by `owner`: one input range, and an example proof the test verifier accepts
+    /// (registered for the listing's own digest and counts).
+    pub fn list_call_by(&mut self, owner: Address, p: ListingParams) -> ZkinferEscrow::listCall {
+        let example = self.example(owner, p.settingsDigest, p.nInputs, p.nOutputs);
+        let ranges = ranges(p.nInputs);
+        ZkinferEscrow::listCall { p, ranges, example }
+    }
+
+    pub fn list_call(&mut self, p: ListingParams) -> ZkinferEscrow::listCall {
+        let owner = self.owner;
+        self.list_call_by(owner, p)
     }
 
     pub fn list_with(&mut self, params: ListingParams) -> U256 {
         let owner = self.owner;
-        self.escrow.list(&mut self.chain, owner, params).unwrap().0
+        let call = self.list_call(params);
+        let r = self.send_ok(owner, U256::ZERO, &call);
+        ZkinferEscrow::listCall::abi_decode_returns(&r.output).unwrap()
     }
 
     pub fn list_eth(&mut self) -> U256 {
@@ -264,6 +315,20 @@ impl World {
 
     pub fn state(&mut self, job: U256) -> u8 {
         self.job(job).state.into()
+    }
+
+    /// The job's bounty (slashed collateral waiting for its settling provider).
+    pub fn bounty(&mut self, job: U256) -> U256 {
+        self.escrow
+            .view(&self.chain, &ZkinferEscrow::bountyCall::new((job,)))
+            .unwrap()
+    }
+
+    /// Burned money in `token`.
+    pub fn burned(&mut self, token: Address) -> U256 {
+        self.escrow
+            .view(&self.chain, &ZkinferEscrow::burnedCall::new((token,)))
+            .unwrap()
     }
 
     pub fn credit(&mut self, who: Address, token: Address) -> U256 {
