@@ -3,7 +3,7 @@
 //! Parsing `vk.bin` builds halo2's evaluation domain: FFT twiddles for every size from `2^k` up to the
 //! extended domain `2^e` (`e` = the least `e ≥ k` with `2^e ≥ 2^k · (degree − 1)`), two vectors of 32-byte
 //! field elements per size plus a transient scratch vector, so loading costs about
-//! `64 · (2^(e+1) − 2^k) + 32 · 2^e` bytes (576 · 2^k for zkinfer's degree-5 circuits: 0.6 GB at k = 20,
+//! `64 · (2^(e+1) − 2^k) + 32 · 2^e` bytes (576 · 2^k for zkinfer's circuits, of degree 4 or 5: 0.6 GB at k = 20,
 //! 38.7 GB at k = 26), and halo2 panics when `e` exceeds the field's two-adicity (28). So, in this order,
 //! and each failure a typed 4xx:
 //!
@@ -211,9 +211,10 @@ mod tests {
 
     #[test]
     fn cost_grows_with_k_and_matches_the_measured_factor() {
-        // zkinfer's circuits have degree 5: e = k + 2, 576 bytes per row
+        // zkinfer's circuits have degree 4 or 5: e = k + 2, 576 bytes per row
         let (e, degree) = extended_k(&iris(12));
-        assert_eq!((e, degree), (14, 5));
+        assert_eq!(e, 14);
+        assert!((4..=5).contains(&degree), "degree {degree}");
         let c20 = load_cost(&iris(20)).expect("k = 20");
         assert_eq!(c20, 576 * (1 << 20) + KEY_BASE_BYTES);
         assert!(load_cost(&iris(26)).expect("k = 26") > 38_000_000_000);

@@ -12,6 +12,8 @@ impl Market {
     /// Records `s`'s nonce with the server's (system) clock; a second use by the same key (on any path)
     /// is a replay.
     pub async fn spend_nonce(&self, s: &Signer) -> Result<(), MarketError> {
+        // (SQLite: one writer at a time, as for every write)
+        let _writer = self.db.write_guard().await;
         let done = sqlx::query(
             "INSERT INTO nonces (signer, nonce, at) VALUES ($1, $2, $3) ON CONFLICT (signer, nonce) DO NOTHING",
         )

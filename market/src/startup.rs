@@ -18,6 +18,7 @@ pub(crate) async fn get_meta(db: &Db, key: &str) -> Result<Option<String>, Marke
 }
 
 pub(crate) async fn set_meta(db: &Db, key: &str, value: &str) -> Result<(), MarketError> {
+    let _writer = db.write_guard().await;
     sqlx::query(
         "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )

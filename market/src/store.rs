@@ -132,5 +132,6 @@ pub(crate) fn listing_from_row(r: &AnyRow) -> Result<Listing, MarketError> {
         revision: r.try_get("revision")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        frozen: None,
     })
 }

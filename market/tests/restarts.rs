@@ -29,7 +29,7 @@ fn iris_job(buyer: &Client, index: &str) -> String {
     buyer
         .create_job(
             "iris",
-            json!([[4.40625, 3.1875, 1.3125, 0.1875]]),
+            json!({"input_data": [[4.40625, 3.1875, 1.3125, 0.1875]]}),
             3600,
             FailurePolicy::Reopen,
             index,
@@ -84,13 +84,18 @@ fn a_restart_without_dev_srs_freezes_without_slashing(b: Backend) {
     let e = buyer
         .create_job(
             "iris",
-            json!([[4.40625, 3.1875, 1.3125, 0.1875]]),
+            json!({"input_data": [[4.40625, 3.1875, 1.3125, 0.1875]]}),
             3600,
             FailurePolicy::Reopen,
             "d",
         )
         .expect_err("frozen");
     assert_eq!((e.status, e.code.as_str()), (409, "frozen"), "{e:?}");
+    let listing = &buyer.models().expect("models")[0];
+    assert!(
+        listing.frozen.as_deref().unwrap_or("").contains("ceremon"),
+        "{listing:?}"
+    );
     let status: String = s
         .block_on(async {
             sqlx::query_scalar("SELECT status FROM submissions WHERE id = 'spending'")

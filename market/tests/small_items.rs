@@ -43,7 +43,7 @@ fn create_job_racing_a_relisting_is_not_a_503(b: Backend) {
         for i in 0..150 {
             let r = buyer.create_job(
                 "iris",
-                json!([[4.40625, 3.1875, 1.3125, 0.1875]]),
+                json!({"input_data": [[4.40625, 3.1875, 1.3125, 0.1875]]}),
                 3600,
                 FailurePolicy::Reopen,
                 &format!("j{i}"),
@@ -56,7 +56,12 @@ fn create_job_racing_a_relisting_is_not_a_503(b: Backend) {
         (relister.join().expect("thread"), failures)
     });
     assert!(relisted > 10, "only {relisted} re-listings raced");
-    assert!(failures.is_empty(), "{failures:?}");
+    assert!(
+        failures.is_empty(),
+        "{} of 150 job creations failed, the first: {:?}",
+        failures.len(),
+        failures.first()
+    );
     let a = s.audit();
     assert!(a.ok(), "{:?}", a.problems);
 }
@@ -72,7 +77,7 @@ fn model_ids_match_in_any_case(b: Backend) {
     let job = buyer
         .create_job(
             "iris",
-            json!([[4.40625, 3.1875, 1.3125, 0.1875]]),
+            json!({"input_data": [[4.40625, 3.1875, 1.3125, 0.1875]]}),
             3600,
             FailurePolicy::Reopen,
             "a",

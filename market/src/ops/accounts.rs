@@ -140,6 +140,7 @@ impl Market {
                 revision,
                 created_at: now,
                 updated_at: now,
+                frozen: None,
             };
             if revision == 1 {
                 sqlx::query(

@@ -187,13 +187,25 @@ impl Market {
         ))
         .fetch_all(&self.db.pool)
         .await?;
-        rows.iter().map(listing_from_row).collect()
+        rows.iter()
+            .map(|r| listing_from_row(r).map(|l| self.with_frozen(l)))
+            .collect()
     }
 
     /// One listing.
     pub async fn listing(&self, id: &str) -> Result<Listing, MarketError> {
         let mut c = self.db.pool.acquire().await?;
-        get_listing(&mut c, id).await
+        get_listing(&mut c, id).await.map(|l| self.with_frozen(l))
+    }
+
+    /// A listing with why it is frozen, if it is.
+    fn with_frozen(&self, mut l: Listing) -> Listing {
+        l.frozen = self.frozen_reason(&crate::verify::artifact_set(
+            &l.settings_hash,
+            &l.vk_hash,
+            &l.params_hash,
+        ));
+        l
     }
 
     /// Public parameters.

@@ -60,6 +60,10 @@ pub struct Listing {
     pub revision: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Why the listing is frozen, when this server no longer accepts its artifacts (its SRS, k or size):
+    /// it takes no new jobs, and its jobs were refunded and their claims released without slashing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen: Option<String>,
 }
 
 /// A job, as stored and as served (the outputs only to its buyer).
