@@ -123,10 +123,7 @@ impl FloatReference {
                         let data: Vec<i64> = v.iter().map(|x| x.round() as i64).collect();
                         Tensor::from_shape(s, &data)?.cast_to_dt(*dt)?.into_owned()
                     }
-                    dt => {
-                        let data: Vec<f64> = v.clone();
-                        Tensor::from_shape(s, &data)?.cast_to_dt(*dt)?.into_owned()
-                    }
+                    dt => Tensor::from_shape(s, v)?.cast_to_dt(*dt)?.into_owned(),
                 };
                 Ok(t.into())
             })

@@ -29,9 +29,12 @@ fn table() -> String {
 fn readme_op_table_is_the_registry() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(&path).expect("compiler/README.md");
-    let (Some(b), Some(e)) = (readme.find(BEGIN), readme.find(END)) else {
-        panic!("compiler/README.md has no op table markers");
-    };
+    let b = readme
+        .find(BEGIN)
+        .expect("compiler/README.md has the op table's begin marker");
+    let e = readme
+        .find(END)
+        .expect("compiler/README.md has the op table's end marker");
     let current = &readme[b + BEGIN.len()..e];
     let want = format!("\n{}", table());
     if std::env::var_os("ZKINFER_WRITE_OP_TABLE").is_some() {

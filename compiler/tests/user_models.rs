@@ -21,7 +21,8 @@ fn measure(name: &str, tract_agrees: bool) -> (f64, f64) {
     let model = dir().join(format!("{name}.onnx"));
     let calibration = dir().join(format!("{name}.calibration.json"));
     let compiled = compile_onnx(&model, &[calibration], &CompileOptions::default())
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        .map_err(|e| format!("{name}: {e}"))
+        .expect("compiles, runs");
     let cm = CompiledModel::new(compiled.quant.clone(), &compiled.settings).expect("plans");
     let sizes: Vec<usize> = compiled.settings.inputs.iter().map(|i| i.numel()).collect();
     let input = dir().join(format!("{name}.input.json"));
@@ -30,7 +31,9 @@ fn measure(name: &str, tract_agrees: bool) -> (f64, f64) {
         .samples(&sizes, name)
         .expect("one sample")
         .remove(0);
-    let got = quantised_outputs(&cm, &sample).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let got = quantised_outputs(&cm, &sample)
+        .map_err(|e| format!("{name}: {e}"))
+        .expect("compiles, runs");
     // the float reference runs too (tract, with boolean inputs as booleans)
     let shapes: Vec<Vec<usize>> = compiled
         .settings
@@ -41,7 +44,8 @@ fn measure(name: &str, tract_agrees: bool) -> (f64, f64) {
     let reference = FloatReference::load(&model, &shapes).expect("reference");
     let float = reference
         .run(&sample)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        .map_err(|e| format!("{name}: {e}"))
+        .expect("compiles, runs");
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir().join("expected.json")).expect("expected"))
             .expect("json");
