@@ -15,7 +15,7 @@ use zkinfer_evm::scalar_hex::{fr_to_uint256_hex, parse_scalar};
 use zkinfer_evm::solc::Solc;
 use zkinfer_verifier::instances::instance_vector;
 use zkinfer_verifier::{
-    judge, ExpectedInputs, ProofFile, Rejection, Statement, Verified, VerifierArtifacts,
+    judge, ExpectedInputs, LoadLimits, ProofFile, Rejection, Statement, Verified, VerifierArtifacts,
 };
 
 /// `zkinfer export-evm DIR --out DIR2`.
@@ -177,12 +177,12 @@ fn check_export_matches(code: &ExportedCode, art: &VerifierArtifacts, dir: &Path
 impl EvmVerifyArgs {
     /// The statement check (`judge`), then the contract.
     fn run(self) -> Result<ExitCode> {
-        let art = VerifierArtifacts::load_dir(&self.dir)?;
+        // loaded as `zkinfer verify` loads: within the limits this process can afford
+        let art = VerifierArtifacts::load_dir_within(&self.dir, &LoadLimits::for_this_process())?;
         let code = ExportedCode::load(&self.verifier)?;
         check_export_matches(&code, &art, &self.verifier)?;
-        let bytes = std::fs::read(&self.proof).with_context(|| self.proof.display().to_string())?;
         let file = self.proof.display().to_string();
-        let p = ProofFile::parse(&bytes, &file)?;
+        let p = art.read_proof(&self.proof)?;
         let inputs = match &self.input {
             Some(path) => Some(ExpectedInputs::Values(
                 zkinfer_prover::pipeline::read_input(path, &art.settings)?,
