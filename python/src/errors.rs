@@ -76,7 +76,9 @@ pub fn error(py: Python<'_>, kind: Kind, message: String) -> PyErr {
 /// The exception kind of a verifier error (unreadable or mismatched artifacts).
 pub fn verify_kind(e: &VerifyError) -> Kind {
     match e {
-        VerifyError::Format { .. } | VerifyError::Version { .. } => Kind::Malformed,
+        VerifyError::Format { .. } | VerifyError::Version { .. } | VerifyError::Limit { .. } => {
+            Kind::Malformed
+        }
         _ => Kind::Artifact,
     }
 }

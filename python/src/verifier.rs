@@ -9,7 +9,7 @@ use pyo3::types::PyDict;
 use std::path::PathBuf;
 use zkinfer_verifier::proof_file::ProofFile;
 use zkinfer_verifier::{
-    judge, ExpectedInputs, SrsIdentity, SrsPolicy, Statement, VerifierArtifacts,
+    judge, ExpectedInputs, LoadLimits, SrsIdentity, SrsPolicy, Statement, VerifierArtifacts,
 };
 
 /// Checks that `text` is a proof file this build reads (`proof.json`, version 2); raises
@@ -32,13 +32,47 @@ pub struct Verifier {
 
 #[pymethods]
 impl Verifier {
-    /// Loads and checks `settings.json`, `vk.bin` and `verifier_params.bin` of `dir`.
+    /// Loads and checks `settings.json`, `vk.bin` and `verifier_params.bin` of `dir`, refusing before
+    /// anything is allocated by them a k over `max_k` (default and ceiling: the verifier's largest, 26)
+    /// or a load over `max_memory_bytes` (default: the memory available to this process), and files
+    /// over their size caps.
     #[new]
-    fn new(py: Python<'_>, dir: PathBuf) -> PyResult<Self> {
+    #[pyo3(signature = (dir, max_k=None, max_memory_bytes=None))]
+    fn new(
+        py: Python<'_>,
+        dir: PathBuf,
+        max_k: Option<u32>,
+        max_memory_bytes: Option<u64>,
+    ) -> PyResult<Self> {
+        let mut limits = LoadLimits::for_this_process();
+        if let Some(k) = max_k {
+            limits.max_k = k;
+        }
+        if let Some(m) = max_memory_bytes {
+            limits.max_memory_bytes = m;
+        }
         let artifacts = py
-            .detach(|| VerifierArtifacts::load_dir(&dir))
+            .detach(|| VerifierArtifacts::load_dir_within(&dir, &limits))
             .map_err(|e| errors::from_verify(py, &e))?;
         Ok(Self { artifacts, dir })
+    }
+
+    /// The circuit's k.
+    #[getter]
+    fn k(&self) -> u32 {
+        self.artifacts.settings.k
+    }
+
+    /// Estimated peak memory of loading this verifier (bytes).
+    #[getter]
+    fn load_memory_bytes(&self) -> u64 {
+        self.artifacts.cost.memory_bytes
+    }
+
+    /// The largest proof file of this model (bytes): larger files are refused unread.
+    #[getter]
+    fn max_proof_file_bytes(&self) -> u64 {
+        self.artifacts.cost.proof.max_file_bytes
     }
 
     /// The model id: SHA-256 of the settings, the verifying key and the verifier params.
@@ -80,7 +114,10 @@ impl Verifier {
         inputs: Option<Vec<Vec<f64>>>,
         name: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let file = ProofFile::parse(proof, name).map_err(|e| errors::from_verify(py, &e))?;
+        let file = self
+            .artifacts
+            .parse_proof(proof, name)
+            .map_err(|e| errors::from_verify(py, &e))?;
         let statement = Statement {
             model_id,
             inputs: inputs.map(ExpectedInputs::Values),
@@ -110,6 +147,7 @@ impl Verifier {
         }
         d.set_item("inputs", &v.inputs)?;
         d.set_item("inputs_q", &v.inputs_q)?;
+        d.set_item("input_digest", v.input_digest())?;
         d.set_item("outputs", &v.outputs)?;
         d.set_item("outputs_q", &v.outputs_q)?;
         d.set_item("bind", zkinfer_circuits::field::fr_to_hex(&v.bind))?;

@@ -294,8 +294,9 @@ def prove(
     return _cached_prover(dir, device, progress).prove(inputs, bind=bind, progress=progress)
 
 
-def _proof_text(proof: Union[Proof, str, bytes, PathLike]) -> Tuple[bytes, str]:
-    """The proof file's bytes and its name for messages."""
+def _proof_text(proof: Union[Proof, str, bytes, PathLike], max_bytes: int) -> Tuple[bytes, str]:
+    """The proof file's bytes and its name for messages; a file is read up to ``max_bytes`` + 1 bytes (the
+    native verifier refuses anything longer than its model's largest proof file)."""
     if isinstance(proof, Proof):
         return proof.to_json().encode("utf-8"), "proof"
     if isinstance(proof, (bytes, bytearray)):
@@ -304,15 +305,18 @@ def _proof_text(proof: Union[Proof, str, bytes, PathLike]) -> Tuple[bytes, str]:
         return proof.encode("utf-8"), "proof"
     path = os.fspath(proof)
     with open(path, "rb") as f:
-        return f.read(), path
+        return f.read(max_bytes + 1), path
 
 
 class Verifier:
     """A model's verifier files (``settings.json``, ``vk.bin``, ``verifier_params.bin``: a few KB, no
     proving key needed), loaded once for many verifications."""
 
-    def __init__(self, dir: PathLike) -> None:
-        self._native = _native.Verifier(os.fspath(dir))
+    def __init__(self, dir: PathLike, *, max_k: Optional[int] = None, max_memory_bytes: Optional[int] = None) -> None:
+        """Loads the verifier files of ``dir``. ``max_k`` (default and ceiling 26) and ``max_memory_bytes``
+        bound what loading may take: larger circuits are refused with ``zkinfer.MalformedFile`` before
+        anything is allocated for them."""
+        self._native = _native.Verifier(os.fspath(dir), max_k, max_memory_bytes)
         self.inputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.inputs]
         self.outputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.outputs]
 
@@ -332,7 +336,7 @@ class Verifier:
         inputs: Any = None,
     ) -> Verified:
         """Verifies a proof; see ``zkinfer.verify``."""
-        text, name = _proof_text(proof)
+        text, name = _proof_text(proof, self._native.max_proof_file_bytes)
         expected = None if inputs is None else flatten_inputs(inputs, self.inputs)
         t = time.perf_counter()
         r = self._native.verify(text, allow_dev_srs, model_id, bind, expected, name)

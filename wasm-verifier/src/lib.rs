@@ -8,7 +8,9 @@
 //! ```
 //! Every verdict comes from `zkinfer_verifier::judge`. By default only a pinned public ceremony's SRS
 //! is accepted: development params (made by whoever ran `zkinfer setup`, who may know their secret) are
-//! refused with `code: "development_params"` unless `options.allowDevSrs` is true. A malformed artifact,
+//! refused with `code: "development_params"` unless `options.allowDevSrs` is true. Circuits over
+//! k = 21 (`zkinfer_verifier::limits::BROWSER_MAX_K`; loading takes memory in proportion to 2^k) and
+//! files over their size caps are refused before anything is allocated for them. A malformed artifact,
 //! proof file or option throws an `Error` whose message names what was wrong; an invalid proof returns
 //! `{ valid: false, reason, code }`. Single-threaded: halo2 is built without `multicore`.
 
@@ -18,7 +20,7 @@ pub use outcome::{
     code, from_judgement, judge_json, srs_of, verify_bytes, Options, SrsInfo, VerifyOutcome, CODES,
 };
 use wasm_bindgen::prelude::*;
-use zkinfer_verifier::VerifierArtifacts;
+use zkinfer_verifier::{LoadLimits, VerifierArtifacts};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -99,8 +101,13 @@ impl ModelVerifier {
     /// mismatched or degenerate (whether the SRS is trusted is decided per proof, by the options).
     #[wasm_bindgen(constructor)]
     pub fn new(vk: &[u8], settings_json: &str, params: &[u8]) -> Result<ModelVerifier, JsError> {
-        let art = VerifierArtifacts::from_bytes(settings_json.as_bytes(), vk, params)
-            .map_err(|e| JsError::new(&e.to_string()))?;
+        let art = VerifierArtifacts::from_bytes_within(
+            settings_json.as_bytes(),
+            vk,
+            params,
+            &LoadLimits::browser(),
+        )
+        .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Self { art })
     }
 

@@ -6,7 +6,7 @@ use thiserror::Error;
 use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
 use zkinfer_verifier::trust::TrustError;
 use zkinfer_verifier::{
-    judge, ProofFile, Rejection, SrsIdentity, SrsPolicy, Statement, Verified, VerifierArtifacts,
+    judge, LoadLimits, Rejection, SrsIdentity, SrsPolicy, Statement, Verified, VerifierArtifacts,
 };
 
 /// Why a call from JavaScript could not produce a verdict: a malformed artifact, proof file or option. (A
@@ -194,7 +194,7 @@ pub fn judge_json(
     options: &Options,
 ) -> Result<VerifyOutcome, CallError> {
     let statement = options.statement()?;
-    let proof = ProofFile::parse(proof_json, "proof.json")?;
+    let proof = art.parse_proof(proof_json, "proof.json")?;
     Ok(from_judgement(art, judge(art, &proof, &statement)))
 }
 
@@ -206,7 +206,8 @@ pub fn verify_bytes(
     proof_json: &[u8],
     options: &Options,
 ) -> Result<VerifyOutcome, CallError> {
-    let art = VerifierArtifacts::from_bytes(settings_json, vk, params)?;
+    let art =
+        VerifierArtifacts::from_bytes_within(settings_json, vk, params, &LoadLimits::browser())?;
     judge_json(&art, proof_json, options)
 }
 
