@@ -254,7 +254,7 @@ fn bench_markdown(json: &serde_json::Value) -> String {
         let s = v.as_u64().unwrap_or(0).to_string();
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
