@@ -204,14 +204,21 @@ fn unsupported_op_names_the_node_the_op_and_the_supported_list() {
         t.contains("node running_total (CumSum): unsupported op CumSum"),
         "{t}"
     );
+    // the list is the registry's: every op this build lowers, sorted, and not the op it refused
+    let listed: Vec<&str> = t
+        .split_once("supported ops: ")
+        .and_then(|(_, rest)| rest.split_once(" (the list is in"))
+        .map(|(list, _)| list.split(", ").collect())
+        .unwrap_or_else(|| panic!("no supported-op list in: {t}"));
+    assert_eq!(listed, zkinfer_compiler::onnx::ops::supported_ops(), "{t}");
     assert!(
-        t.contains("supported ops: Abs, Acos, Add, And, ArgMax"),
-        "{t}"
+        listed.windows(2).all(|w| w[0] < w[1]),
+        "not sorted: {listed:?}"
     );
-    assert!(
-        t.contains("TreeEnsembleClassifier") && t.contains("LSTM"),
-        "{t}"
-    );
+    for op in ["Conv", "Gemm", "LSTM", "TreeEnsembleClassifier"] {
+        assert!(listed.contains(&op), "{op} missing from {listed:?}");
+    }
+    assert!(!listed.contains(&"CumSum"), "{listed:?}");
     // not an ONNX file at all
     let junk = tmp.path().join("junk.onnx");
     std::fs::write(&junk, b"this is not protobuf").expect("write");
