@@ -16,7 +16,7 @@ use zkinfer_verifier::{SrsPolicy, TranscriptKind};
 #[derive(Debug, Parser)]
 #[command(
     name = "zkinfer",
-    version = env!("ZKINFER_VERSION"),
+    version,
     about = "Verifiable inference: compile ONNX models to halo2 circuits, prove and verify inferences"
 )]
 pub struct Cli {
@@ -46,6 +46,8 @@ pub enum Cmd {
     ExportEvm(crate::evm_cli::ExportEvmArgs),
     /// EVM helpers: a proof's calldata, a local check of an exported verifier in revm.
     Evm(crate::evm_cli::EvmArgs),
+    /// The on-chain escrow: check a listing before trusting it (`zkinfer escrow check-listing --help`).
+    Escrow(crate::escrow_cli::EscrowArgs),
 }
 
 impl Cmd {
@@ -63,6 +65,7 @@ impl Cmd {
             Cmd::Market(a) => crate::market_cli::run(a),
             Cmd::ExportEvm(a) => a.run(),
             Cmd::Evm(a) => a.run(),
+            Cmd::Escrow(a) => a.run(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod commands;
 pub mod conformance;
 pub mod demo;
+pub mod escrow_cli;
 pub mod evm_cli;
 pub mod export;
 pub mod market_bench;
