@@ -16,7 +16,7 @@ use zkinfer_verifier::{SrsPolicy, TranscriptKind};
 #[derive(Debug, Parser)]
 #[command(
     name = "zkinfer",
-    version,
+    version = env!("ZKINFER_VERSION"),
     about = "Verifiable inference: compile ONNX models to halo2 circuits, prove and verify inferences"
 )]
 pub struct Cli {
