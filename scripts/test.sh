@@ -48,6 +48,12 @@ step "the pinned solc (npm solc@0.8.19) for the EVM verifier and escrow tests"
 solc_env=$(bash scripts/install-solc.sh)
 eval "$solc_env"
 
+step "the onnx wheel's test data for the compiler's no-panic sweep (models/.venv, pinned onnx from PyPI)"
+if [[ ! -x models/.venv/bin/python ]] || ! models/.venv/bin/python -c "import onnx" 2>/dev/null; then
+  python3 -m venv models/.venv
+  models/.venv/bin/pip install -q --disable-pip-version-check "$(grep '^onnx==' python/requirements/test.txt)"
+fi
+
 step "tests (unit, MockProver, end-to-end, CLI, unseen models, EVM verifiers, escrow, market; benches run once as tests)"
 # Plain `cargo test` is hermetic: tests that need PostgreSQL, solc, Node.js or the onnx wheel are
 # #[ignore = "needs ..."] there. The services are up now, so they run here (--include-ignored); the GPU test
