@@ -59,10 +59,10 @@ BLOCKS = {"ezkl_side_by_side": ezkl_side_by_side}
 
 def render(text):
     for name, make in BLOCKS.items():
-        pattern = re.compile(rf"(<!-- generated: {name} -->\n).*?(\n<!-- end generated: {name} -->)", re.S)
+        pattern = re.compile(rf"(<!-- generated: {name} -->\n).*?(<!-- end generated: {name} -->)", re.S)
         if not pattern.search(text):
             sys.exit(f"README.md has no generated block '{name}'")
-        text = pattern.sub(lambda mt: mt.group(1) + make() + mt.group(2), text)
+        text = pattern.sub(lambda mt: mt.group(1) + make() + "\n" + mt.group(2), text)
     return text
 
 

@@ -16,7 +16,10 @@ fn main() {
             println!("cargo:rerun-if-changed={}", git.join(r).display());
         }
     }
-    println!("cargo:rerun-if-changed={}", git.join("packed-refs").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        git.join("packed-refs").display()
+    );
     let described = Command::new("git")
         .args(["describe", "--always", "--tags"])
         .current_dir(&root)

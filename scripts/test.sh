@@ -16,8 +16,9 @@ step "toolchain"
 rustup show active-toolchain
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || rustup target list --installed | grep -q wasm32-unknown-unknown
 
-step "formatting"
+step "formatting; the README's tables match bench/results"
 cargo fmt --all -- --check
+python3 bench/readme_tables.py --check
 
 step "layering: every forbidden crate edge of ARCHITECTURE.md"
 bash scripts/check-layering.sh

@@ -133,7 +133,12 @@ fn bless(v: &Variant, dir: &Path) {
         md.write_compiled(settings, quant).expect("write");
     }
     let (settings, settings_bytes) = md.settings().expect("settings");
-    assert!((v.check)(&settings.layout), "{}: {:?}", v.name, settings.layout);
+    assert!(
+        (v.check)(&settings.layout),
+        "{}: {:?}",
+        v.name,
+        settings.layout
+    );
     let model = Arc::new(md.compiled_model(&settings).expect("model"));
     let params = srs(settings.k);
     let circuit = ModelCircuit::for_keygen(settings.clone(), model);
@@ -149,7 +154,9 @@ fn bless(v: &Variant, dir: &Path) {
     )
     .expect("verifier params");
     let inputs = pipeline::read_input(&src.join("input.json"), &settings).expect("input");
-    let proof = pipeline::prove(&md, &inputs, Device::Cpu).expect("prove").proof;
+    let proof = pipeline::prove(&md, &inputs, Device::Cpu)
+        .expect("prove")
+        .proof;
     std::fs::create_dir_all(dir).expect("mkdir");
     std::fs::write(dir.join("proof.json"), proof.to_json()).expect("write proof");
     for name in [
@@ -173,7 +180,12 @@ fn stored_verifying_keys_and_proofs_of_every_layout_still_hold() {
         }
         let md = ModelDir::new(&dir);
         let (settings, _) = md.settings().expect("stored settings");
-        assert!((v.check)(&settings.layout), "{}: {:?}", v.name, settings.layout);
+        assert!(
+            (v.check)(&settings.layout),
+            "{}: {:?}",
+            v.name,
+            settings.layout
+        );
         if rebuild_vk(&md) != md.vk_bytes().expect("stored vk") {
             failures.push(match settings.version == SETTINGS_VERSION {
                 true => format!(
@@ -198,7 +210,10 @@ fn stored_verifying_keys_and_proofs_of_every_layout_still_hold() {
             ..Statement::default()
         };
         if let Err(rejection) = judge(&artifacts, &proof, &statement) {
-            failures.push(format!("{}: the stored proof is refused: {rejection}", v.name));
+            failures.push(format!(
+                "{}: the stored proof is refused: {rejection}",
+                v.name
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
