@@ -17,8 +17,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use zkinfer_circuits::compile::CompileOptions;
-use zkinfer_compiler::compile_onnx;
 use zkinfer_compiler::reference::FloatReference;
+use zkinfer_compiler::{compile_onnx, CompileError};
 
 const SUITES: [&str; 6] = [
     "node",
@@ -63,20 +63,21 @@ static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 fn run_case(model: &Path, scratch: &Path) -> Outcome {
     let set = model.with_file_name("test_data_set_0");
     let samples: Vec<PathBuf> = sample_file(&set, scratch).into_iter().collect();
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        let compiled = compile_onnx(model, &samples, &CompileOptions::default())?;
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<(), Box<CompileError>> {
+        let compiled =
+            compile_onnx(model, &samples, &CompileOptions::default()).map_err(Box::new)?;
         let shapes: Vec<Vec<usize>> = compiled
             .settings
             .inputs
             .iter()
             .map(|i| i.shape.clone())
             .collect();
-        let reference = FloatReference::load(model, &shapes)?;
+        let reference = FloatReference::load(model, &shapes).map_err(Box::new)?;
         let sizes: Vec<usize> = shapes.iter().map(|s| s.iter().product()).collect();
         let sample = zkinfer_compiler::synthetic_samples(&sizes, 1).remove(0);
         // a typed error from running the reference on a synthetic sample is an answer too
         let _ = reference.run(&sample);
-        Ok::<_, zkinfer_compiler::CompileError>(())
+        Ok(())
     }));
     match result {
         Ok(Ok(())) => Outcome::Compiled,
