@@ -119,11 +119,12 @@ fn parse_code(what: &str, text: &str) -> Result<Vec<u8>, EscrowError> {
     })
 }
 
+/// A data contract's runtime code and its address on the scratch chain.
+type DataCode = (Vec<u8>, Address);
+
 /// The exported verifier's runtime code and (split layout) its data contract's, deployed on a scratch chain;
 /// the data contract's address there.
-fn local_runtime(
-    exported: &ExportedCode,
-) -> Result<(Vec<u8>, Option<(Vec<u8>, Address)>), EscrowError> {
+fn local_runtime(exported: &ExportedCode) -> Result<(Vec<u8>, Option<DataCode>), EscrowError> {
     let mut chain = Chain::new().without_code_size_limit();
     let from = Address::repeat_byte(0xd0);
     chain.fund(from, U256::from(10u64).pow(U256::from(24u64)));
