@@ -5,7 +5,7 @@
 //! with collateral, proves, submits and is paid. A proof bound to another provider or another job, a proof
 //! with a tampered output and a Blake2b proof are refused, and the job stays open to a valid proof.
 //!
-//! iris_mlp: its inline verifier (about 18.5 kB) fits EIP-170 (bench/results/evm.md).
+//! iris_mlp: its inline verifier fits EIP-170 (bench/results/evm_verifiers.md).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
