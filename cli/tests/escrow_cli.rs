@@ -83,6 +83,7 @@ fn fails(dir: &Path, evm: &Path, listing: &Value, check_name: &str) {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn check_listing_passes_the_honest_listing_and_names_every_mismatch() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("iris");

@@ -16,6 +16,7 @@ fn list_err(w: &mut World, p: ListingParams) -> E {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn royalty_above_10000_bps_is_refused_and_10000_pays_the_owner_the_whole_price() {
     let mut w = World::new();
     let mut p = w.params(ETH);
@@ -41,6 +42,7 @@ fn royalty_above_10000_bps_is_refused_and_10000_pays_the_owner_the_whole_price()
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn zero_price_and_zero_collateral_are_refused() {
     let mut w = World::new();
     let mut p = w.params(ETH);
@@ -52,6 +54,7 @@ fn zero_price_and_zero_collateral_are_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn the_largest_amounts_settle_exactly() {
     let mut w = World::new();
     let max = u128::MAX;
@@ -79,6 +82,7 @@ fn the_largest_amounts_settle_exactly() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn an_amount_above_uint128_in_raw_calldata_is_refused() {
     let mut w = World::new();
     let p = w.params(ETH);
@@ -104,6 +108,7 @@ fn an_amount_above_uint128_in_raw_calldata_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn listing_parameters_out_of_range_are_refused() {
     let mut w = World::new();
     let base = w.params(ETH);
@@ -216,6 +221,7 @@ fn listing_parameters_out_of_range_are_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn job_parameters_out_of_range_are_refused() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -288,6 +294,7 @@ fn job_parameters_out_of_range_are_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn plain_eth_sent_to_the_escrow_is_refused() {
     let mut w = World::new();
     let r = w.chain.call(w.buyer, w.escrow.address, &[], u(1)).unwrap();

@@ -10,6 +10,7 @@ use common::*;
 use zkinfer_escrow::bindings::ZkinferEscrow::{self, ZkinferEscrowErrors as E};
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_claim_with_less_than_the_minimum_window_left_is_refused() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -61,6 +62,7 @@ fn a_claim_with_less_than_the_minimum_window_left_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_failed_claim_reopens_its_job_only_with_the_window_left() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -82,6 +84,7 @@ fn a_failed_claim_reopens_its_job_only_with_the_window_left() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn claim_squatting_is_bounded() {
     // the case: 1 wei of collateral with a 30-day claim timeout
     let mut w = World::new();

@@ -16,6 +16,7 @@ fn expire(w: &mut World, job: U256) -> zkinfer_escrow::Outcome {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn claim_race_first_claim_wins_and_the_loser_keeps_its_collateral() {
     for token in [false, true] {
         let mut w = World::new();
@@ -43,6 +44,7 @@ fn claim_race_first_claim_wins_and_the_loser_keeps_its_collateral() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn claim_needs_the_exact_collateral() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -66,6 +68,7 @@ fn claim_needs_the_exact_collateral() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn late_submit_after_the_claim_deadline_is_refused() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -81,6 +84,7 @@ fn late_submit_after_the_claim_deadline_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn submit_exactly_at_the_claim_deadline_is_in_time() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -93,6 +97,7 @@ fn submit_exactly_at_the_claim_deadline_is_in_time() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn slash_on_timeout_reopens_then_refunds_after_the_job_deadline() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -159,6 +164,7 @@ fn slash_on_timeout_reopens_then_refunds_after_the_job_deadline() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn abandon_slashes_half_burned_half_bounty_and_reopens_claimant_only() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -188,6 +194,7 @@ fn abandon_slashes_half_burned_half_bounty_and_reopens_claimant_only() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn cancel_and_refund_rules() {
     let mut w = World::new();
     let listing = w.list_token();
@@ -257,6 +264,7 @@ fn cancel_and_refund_rules() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn an_open_job_past_its_deadline_cannot_be_claimed_and_the_buyer_gets_it_back() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -272,6 +280,7 @@ fn an_open_job_past_its_deadline_cannot_be_claimed_and_the_buyer_gets_it_back() 
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn double_settle_and_double_withdraw_are_refused() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -301,6 +310,7 @@ fn double_settle_and_double_withdraw_are_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_closed_listing_takes_no_new_jobs_but_its_jobs_still_settle() {
     let mut w = World::new();
     let listing = w.list_eth();

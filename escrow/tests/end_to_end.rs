@@ -349,6 +349,7 @@ fn royalty() -> u128 {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn buyer_escrows_provider_claims_proves_submits_and_is_paid() {
     let mut w = World::new();
     let (buyer0, provider0, owner0) = (
@@ -409,6 +410,7 @@ fn buyer_escrows_provider_claims_proves_submits_and_is_paid() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_proof_bound_to_another_provider_or_job_is_refused_and_the_job_stays_open_to_a_valid_one() {
     let mut w = World::new();
     let job1 = w.create_job();
@@ -469,6 +471,7 @@ fn a_proof_bound_to_another_provider_or_job_is_refused_and_the_job_stays_open_to
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_tampered_output_and_a_blake2b_proof_are_refused() {
     let mut w = World::new();
     let job = w.create_job();
@@ -499,6 +502,7 @@ fn a_tampered_output_and_a_blake2b_proof_are_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_listing_whose_digest_or_counts_do_not_match_the_real_verifier_is_refused() {
     let mut w = World::new();
     let m = model();

@@ -41,6 +41,7 @@ fn assert_solvent(w: &mut World, held_for_jobs: U256) {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn an_input_outside_the_calibrated_range_is_refused_at_create_job() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -72,6 +73,7 @@ fn an_input_outside_the_calibrated_range_is_refused_at_create_job() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn each_input_tensor_is_checked_against_its_own_range() {
     let mut w = World::new();
     let p = w.params(ETH);
@@ -104,6 +106,7 @@ fn each_input_tensor_is_checked_against_its_own_range() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_buyer_gains_nothing_by_letting_claims_lapse_and_cancelling() {
     // the attack: three claims lapse, then the buyer cancels; today's code paid the buyer all
     // three collaterals (+1.5 ETH); now the buyer gets exactly its price back
@@ -145,6 +148,7 @@ fn a_buyer_gains_nothing_by_letting_claims_lapse_and_cancelling() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn an_abandoned_claim_pays_its_bounty_to_the_provider_that_settles() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -170,6 +174,7 @@ fn an_abandoned_claim_pays_its_bounty_to_the_provider_that_settles() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_refunded_job_burns_its_bounty() {
     let mut w = World::new();
     let listing = w.list_token();

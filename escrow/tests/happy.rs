@@ -47,6 +47,7 @@ fn settle_and_check(w: &mut World, listing: U256, token: alloy_primitives::Addre
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn happy_path_eth() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -75,6 +76,7 @@ fn happy_path_eth() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn happy_path_erc20() {
     let mut w = World::new();
     let listing = w.list_token();
@@ -102,6 +104,7 @@ fn happy_path_erc20() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn every_transition_emits_its_event() {
     let mut w = World::new();
     let params = w.params(ETH);
@@ -195,6 +198,7 @@ fn every_transition_emits_its_event() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn bind_value_matches_the_contract_on_every_chain() {
     for chain_id in [1u64, 10, 8453, 31337, u64::MAX] {
         let w = World::with_chain_id(chain_id);

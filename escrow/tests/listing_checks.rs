@@ -26,6 +26,7 @@ fn refused(w: &mut World, call: &ZkinferEscrow::listCall) -> String {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_listing_whose_digest_does_not_match_its_verifier_is_refused() {
     let mut w = World::new();
     let p = w.params(ETH);
@@ -35,6 +36,7 @@ fn a_listing_whose_digest_does_not_match_its_verifier_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_listing_whose_instance_counts_do_not_match_its_verifier_is_refused() {
     let mut w = World::new();
     let p = w.params(ETH);
@@ -70,6 +72,7 @@ fn decode(w: &mut World, call: &ZkinferEscrow::listCall) -> E {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn an_example_proof_of_another_owner_is_refused() {
     let mut w = World::new();
     let p = w.params(ETH);
@@ -82,6 +85,7 @@ fn an_example_proof_of_another_owner_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn input_ranges_must_cover_exactly_the_inputs() {
     let mut w = World::new();
     let p = w.params(ETH);
@@ -108,6 +112,7 @@ fn input_ranges_must_cover_exactly_the_inputs() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn the_listing_states_its_split_ranges_and_window() {
     let mut w = World::new();
     let listing = w.list_eth();

@@ -25,6 +25,7 @@ fn assert_untouched(w: &mut World, job: U256) {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn bad_proof_is_refused_and_the_job_stays_claimed() {
     let mut w = World::new();
     let job = claimed(&mut w);
@@ -41,6 +42,7 @@ fn bad_proof_is_refused_and_the_job_stays_claimed() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn replayed_proof_second_submit_is_refused() {
     let mut w = World::new();
     let job = claimed(&mut w);
@@ -54,6 +56,7 @@ fn replayed_proof_second_submit_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn replayed_proof_on_a_second_job_with_the_same_input_is_refused() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -71,6 +74,7 @@ fn replayed_proof_on_a_second_job_with_the_same_input_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn another_jobs_proof_is_refused() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -85,6 +89,7 @@ fn another_jobs_proof_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_copied_or_front_run_proof_pays_nobody_but_its_maker() {
     let mut w = World::new();
     let job = claimed(&mut w);
@@ -122,6 +127,7 @@ fn a_copied_or_front_run_proof_pays_nobody_but_its_maker() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_tampered_output_is_refused() {
     let mut w = World::new();
     let job = claimed(&mut w);
@@ -152,6 +158,7 @@ fn a_tampered_output_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_proof_for_another_input_is_refused() {
     let mut w = World::new();
     let job = claimed(&mut w);
@@ -170,6 +177,7 @@ fn a_proof_for_another_input_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_proof_with_another_settings_digest_is_refused() {
     let mut w = World::new();
     let job = claimed(&mut w);
@@ -187,6 +195,7 @@ fn a_proof_with_another_settings_digest_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_proof_made_on_another_chain_or_escrow_is_refused() {
     let mut w = World::new();
     let job = claimed(&mut w);
@@ -202,6 +211,7 @@ fn a_proof_made_on_another_chain_or_escrow_is_refused() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_verifier_that_returns_false_cannot_be_listed() {
     let mut w = World::new();
     let false_verifier = w.deploy("test/InstanceCheckVerifier.sol", "FalseVerifier");
@@ -213,6 +223,7 @@ fn a_verifier_that_returns_false_cannot_be_listed() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_verifier_without_code_cannot_be_listed() {
     let mut w = World::new();
     let mut params = w.params(ETH);
@@ -223,6 +234,7 @@ fn a_verifier_without_code_cannot_be_listed() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_verifier_whose_code_was_replaced_at_its_address_does_not_pay() {
     use alloy_primitives::{keccak256, Address};
     use alloy_sol_types::SolCall;

@@ -158,6 +158,7 @@ fn settle_as(w: &mut World, actor: Address, listing: U256, collateral_value: U25
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_malicious_erc20_cannot_reenter_withdraw() {
     let mut w = World::new();
     let evil = w.deploy("test/TestTokens.sol", "ReentrantToken");
@@ -182,6 +183,7 @@ fn a_malicious_erc20_cannot_reenter_withdraw() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_malicious_erc20_cannot_reenter_during_transfer_from() {
     let mut w = World::new();
     let evil = w.deploy("test/TestTokens.sol", "ReentrantToken");
@@ -214,6 +216,7 @@ fn a_malicious_erc20_cannot_reenter_during_transfer_from() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_malicious_receiver_cannot_reenter_withdraw() {
     let mut w = World::new();
     let evil = w.deploy("test/ReentrantReceiver.sol", "ReentrantReceiver");
@@ -246,6 +249,7 @@ fn a_malicious_receiver_cannot_reenter_withdraw() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_receiver_that_refuses_eth_blocks_only_itself() {
     let mut w = World::new();
     let evil = w.deploy("test/ReentrantReceiver.sol", "ReentrantReceiver");
@@ -275,6 +279,7 @@ fn a_receiver_that_refuses_eth_blocks_only_itself() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_fee_on_transfer_token_is_refused() {
     let mut w = World::new();
     let fee = w.deploy("test/TestTokens.sol", "FeeToken");

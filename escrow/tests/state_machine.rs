@@ -366,6 +366,7 @@ fn snapshot(w: &mut World, job: U256) -> Vec<U256> {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn every_allowed_edge_is_taken_and_every_refused_edge_changes_nothing() {
     let mut w = World::new();
     let listing = w.list_eth();
@@ -396,6 +397,7 @@ fn every_allowed_edge_is_taken_and_every_refused_edge_changes_nothing() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn the_table_covers_every_state_and_call() {
     let states = [
         From::None,

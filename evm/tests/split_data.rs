@@ -197,6 +197,7 @@ fn verify(chain: &mut Chain, verifier: Address, instances: &[Fr], proof: &[u8]) 
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn a_recreated_or_empty_data_contract_is_refused_on_every_call() {
     let f = fixture();
     // control: without the per-call check, the swapped data contract accepts a forged proof
@@ -308,6 +309,7 @@ fn metamorphic_pair(f: &Fixture, split: &CompiledVerifier) -> (Chain, Address) {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn no_function_answers_in_place_of_verification() {
     let f = fixture();
     // the former public getter `VK_DATA()`
@@ -369,6 +371,7 @@ fn no_function_answers_in_place_of_verification() {
 }
 
 #[test]
+#[ignore = "needs solc 0.8.19 (scripts/install-solc.sh; scripts/test.sh runs it)"]
 fn non_canonical_scalar_words_are_refused_in_both_layouts() {
     let f = fixture();
     let r = U256::from_str_radix(R, 16).expect("r");
