@@ -149,7 +149,7 @@ mod tests {
     }
 }
 
-/// Who signed a request (checked by the API layer, which also spends its nonce: [`crate::nonces`]).
+/// Who signed a request (checked by the API layer, which also spends its nonce: `market/src/nonces.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signer {
     pub key: String,

@@ -53,7 +53,7 @@ pub struct Verified {
 }
 
 impl Verified {
-    /// The digest of the proved input ([`crate::input_digest`]): which input this proof is about.
+    /// The digest of the proved input ([`crate::input_digest()`]): which input this proof is about.
     pub fn input_digest(&self) -> String {
         crate::input_digest::input_digest(&self.inputs_q)
     }
