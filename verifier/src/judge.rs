@@ -208,7 +208,8 @@ pub fn judge(
         },
     })?;
     if let Some(expected) = &statement.model_id {
-        if *expected != artifacts.model_id {
+        // a hex digest: the owner's published id matches in either case
+        if !expected.eq_ignore_ascii_case(&artifacts.model_id) {
             return Err(Rejection::ModelMismatch {
                 expected: expected.clone(),
                 found: artifacts.model_id.clone(),

@@ -290,6 +290,9 @@ fn other_model_ids_and_old_files_are_rejected() {
     st.model_id = Some("ab".repeat(32));
     let r = judge(&art, &common::proof(), &st).expect_err("caller expects another model");
     assert!(matches!(r, Rejection::ModelMismatch { .. }), "{r}");
+    // the right id, as published in upper case, is the right id
+    st.model_id = Some(art.model_id.to_ascii_uppercase());
+    judge(&art, &common::proof(), &st).expect("the model id matches in any case");
     let mut v: serde_json::Value = serde_json::from_slice(&common::bytes("proof.json")).unwrap();
     v["version"] = 1.into();
     let e =
