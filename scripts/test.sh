@@ -61,7 +61,7 @@ step "tests (unit, MockProver, end-to-end, CLI, unseen models, EVM verifiers, es
 # is only compiled with the cuda feature (below), and measurements (`measure_*`) run on purpose, not in CI.
 # Criterion benches take no libtest flags, so they run in a call of their own.
 cargo test --release --workspace --all-targets --no-run
-cargo test --release --workspace --lib --bins --tests -- --include-ignored --skip measure_
+cargo test --release --workspace --no-fail-fast --lib --bins --tests -- --include-ignored --skip measure_
 cargo test --release --workspace --benches
 # the CLI that the browser and Python tests below use, from that same build
 export ZKINFER_BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/zkinfer

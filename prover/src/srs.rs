@@ -37,7 +37,11 @@ pub fn write_params(params: &ParamsKZG<Bn256>, path: &Path) -> Result<(), Prover
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| ProverError::io(dir, e))?;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // unique per process and per call: two threads of one process writing the same params (the dev SRS
+    // cache, from parallel tests) must not share a temporary file, or one rename finds it gone
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}.{n}", std::process::id()));
     let f = std::fs::File::create(&tmp).map_err(|e| ProverError::io(&tmp, e))?;
     let mut w = BufWriter::new(f);
     params
