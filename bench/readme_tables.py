@@ -54,7 +54,32 @@ def ezkl_side_by_side():
     return "\n".join(lines)
 
 
-BLOCKS = {"ezkl_side_by_side": ezkl_side_by_side}
+def escrow_gas():
+    d = json.load(open(os.path.join(RESULTS, "escrow-gas.json")))
+    lines = [f"`{d['contract']}` ({d['deployed_bytes']:,} bytes deployed), solc {d['solc']} with {d['optimizer_runs']} "
+             f"optimiser runs, {d['evm']}; whole transactions, gas is deterministic "
+             f"(`bench/results/escrow-gas.json`, written by `ZKINFER_WRITE_GAS=1 cargo test --release -p "
+             f"zkinfer-escrow --test gas`):", "", "| transaction | gas |", "|---|---:|"]
+    lines += [f"| {t['what']} | {t['gas']:,} |" for t in d["transactions"]]
+    return "\n".join(lines)
+
+
+def evm_verifiers():
+    d = json.load(open(os.path.join(RESULTS, "evm_verifiers.json")))
+    lines = [f"Each bundled model's generated verifier (`bench/results/evm_verifiers.json`, written by "
+             f"`{d['command']}`; EIP-170 limit {d['limit_bytes']:,} bytes):", "",
+             "| model | k | layout shipped | verifier bytes | verify gas (one proof, whole transaction) |",
+             "|---|---|---|---:|---:|"]
+    for m in d["models"]:
+        lay = m["exported_layout"]
+        r = m.get(lay) or {}
+        size = f"{r.get('verifier_bytes', 0):,}" + (f" + {r['data_bytes']:,} data" if r.get("data_bytes") else "")
+        gas = f"{r['verify_gas']:,}" if r.get("verify_gas") else "-"
+        lines.append(f"| {m['model']} | {m['k']} | {lay} | {size} | {gas} |")
+    return "\n".join(lines)
+
+
+BLOCKS = {"ezkl_side_by_side": ezkl_side_by_side, "escrow_gas": escrow_gas, "evm_verifiers": evm_verifiers}
 
 
 def render(text):
