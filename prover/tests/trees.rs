@@ -8,11 +8,10 @@
 mod common;
 
 use common::accuracy::{assert_accuracy, assert_table_follows_the_rule, OutputError, Table};
-use common::{compile_and_setup, models};
+use common::{compile_and_setup, models, prove_and_verify};
 use std::time::Instant;
 use zkinfer_circuits::compile::CompileOptions;
-use zkinfer_prover::{pipeline, Device, ModelDir};
-use zkinfer_verifier::VerifierArtifacts;
+use zkinfer_prover::{pipeline, ModelDir};
 
 fn check(name: &str, through_pipeline: bool) {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -31,16 +30,10 @@ fn check(name: &str, through_pipeline: bool) {
         pipeline::setup(&md, None).expect("setup");
         md
     };
-    let (settings, _) = md.settings().expect("settings");
-    let inputs = pipeline::read_input(&src.join("input.json"), &settings).expect("input");
     let t = Instant::now();
-    let p = pipeline::prove(&md, &inputs, Device::Cpu).expect("prove");
+    let (_, v) = prove_and_verify(&md, &src.join("input.json"), name);
     let prove_time = t.elapsed();
-    let v = VerifierArtifacts::load_dir(&md.path)
-        .expect("artifacts")
-        .verify(&p.proof, "proof")
-        .expect("well-formed");
-    assert!(v.valid, "{name}: {:?}", v.reason);
+    let (settings, _) = md.settings().expect("settings");
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(src.join("expected.json")).expect("expected"))
             .expect("json");

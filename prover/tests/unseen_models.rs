@@ -6,22 +6,14 @@
 mod common;
 
 use common::accuracy::{assert_accuracy, assert_table_follows_the_rule, OutputError, Table};
-use common::{compile_and_setup, models};
-use zkinfer_prover::{pipeline, Device};
-use zkinfer_verifier::VerifierArtifacts;
+use common::{compile_and_setup, models, prove_and_verify};
 
 fn check(name: &str) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let src = models().join("testdata").join(name);
     let md = compile_and_setup(&src, tmp.path());
+    let (_, v) = prove_and_verify(&md, &src.join("input.json"), name);
     let (settings, _) = md.settings().expect("settings");
-    let inputs = pipeline::read_input(&src.join("input.json"), &settings).expect("input");
-    let p = pipeline::prove(&md, &inputs, Device::Cpu).expect("prove");
-    let v = VerifierArtifacts::load_dir(&md.path)
-        .expect("artifacts")
-        .verify(&p.proof, "proof")
-        .expect("well-formed");
-    assert!(v.valid, "{name}: {:?}", v.reason);
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(src.join("expected.json")).expect("expected"))
             .expect("json");

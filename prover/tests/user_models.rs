@@ -8,8 +8,7 @@ mod common;
 use common::{max_err, models};
 use std::path::PathBuf;
 use zkinfer_circuits::layout::Target;
-use zkinfer_prover::{pipeline, Device, ModelDir};
-use zkinfer_verifier::VerifierArtifacts;
+use zkinfer_prover::{pipeline, ModelDir};
 
 fn dir() -> PathBuf {
     models().join("testdata/user_models")
@@ -32,15 +31,7 @@ fn prove_and_verify(name: &str, bound: f64) {
         "{name}: {summary:?}"
     );
     pipeline::setup(&md, None).expect("setup");
-    let (settings, _) = md.settings().expect("settings");
-    let inputs =
-        pipeline::read_input(&dir().join(format!("{name}.input.json")), &settings).expect("input");
-    let p = pipeline::prove(&md, &inputs, Device::Cpu).expect("prove");
-    let v = VerifierArtifacts::load_dir(&md.path)
-        .expect("artifacts")
-        .verify(&p.proof, "proof")
-        .expect("well-formed");
-    assert!(v.valid, "{name}: {:?}", v.reason);
+    let (_, v) = common::prove_and_verify(&md, &dir().join(format!("{name}.input.json")), name);
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir().join("expected.json")).expect("expected"))
             .expect("json");

@@ -30,6 +30,24 @@ pub fn compile_and_setup(model_dir: &Path, dir: &Path) -> ModelDir {
     md
 }
 
+/// Proves `input` with a set-up model directory on the CPU and verifies the proof with its verifier
+/// artifacts; panics (with `name`) unless the verdict is VALID. Returns the proof and the verdict.
+pub fn prove_and_verify(
+    md: &ModelDir,
+    input: &Path,
+    name: &str,
+) -> (pipeline::ProveSummary, zkinfer_verifier::Verdict) {
+    let (settings, _) = md.settings().expect("settings");
+    let inputs = pipeline::read_input(input, &settings).expect("input");
+    let p = pipeline::prove(md, &inputs, zkinfer_prover::Device::Cpu).expect("prove");
+    let v = zkinfer_verifier::VerifierArtifacts::load_dir(&md.path)
+        .expect("artifacts")
+        .verify(&p.proof, "proof")
+        .expect("well-formed");
+    assert!(v.valid, "{name}: {:?}", v.reason);
+    (p, v)
+}
+
 /// Largest |a - b| and largest |b|.
 pub fn max_err(a: &[f64], b: &[f64]) -> (f64, f64) {
     assert_eq!(a.len(), b.len());
