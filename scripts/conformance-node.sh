@@ -7,8 +7,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=$root/models/.venv
-[[ -x $venv/bin/python ]] || python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check onnx==1.18.0
+ONNX_BACKEND_TEST_DATA=$(bash "$root/scripts/onnx-wheel.sh")
+export ONNX_BACKEND_TEST_DATA
 cd "$root"
 NODE_SUITE_WRITE=models/conformance/node.txt \
   cargo test --release -q -p zkinfer-compiler --test onnx_node_suite -- --include-ignored "$@" | tail -n 40

@@ -50,10 +50,10 @@ solc_env=$(bash scripts/install-solc.sh)
 eval "$solc_env"
 
 step "the onnx wheel's test data for the compiler's no-panic sweep (models/.venv, pinned onnx from PyPI)"
-if [[ ! -x models/.venv/bin/python ]] || ! models/.venv/bin/python -c "import onnx" 2>/dev/null; then
-  python3 -m venv models/.venv
-  models/.venv/bin/pip install -q --disable-pip-version-check "$(grep '^onnx==' python/requirements/test.txt)"
-fi
+# the version models/requirements.txt pins: later wheels no longer ship the per-operator node cases
+ONNX_BACKEND_TEST_DATA=$(bash scripts/onnx-wheel.sh)
+export ONNX_BACKEND_TEST_DATA
+echo "ONNX_BACKEND_TEST_DATA=$ONNX_BACKEND_TEST_DATA"
 
 step "tests (unit, MockProver, end-to-end, CLI, unseen models, EVM verifiers, escrow, market; benches run once as tests)"
 # Plain `cargo test` is hermetic: tests that need PostgreSQL, solc, Node.js or the onnx wheel are
