@@ -106,6 +106,22 @@ impl Config {
         }
         Ok(())
     }
+
+    /// This configuration with its key memory budget at most half of `ceiling`, the most memory the
+    /// process may have ([`zkinfer_verifier::process_memory_ceiling`]: `ulimit -v`, a cgroup's
+    /// `memory.max`), and never under 16 MiB: a budget past what the process can map would let a listing's
+    /// key load fail an allocation and abort the server. The other half holds the program, its threads'
+    /// stacks and its allocator's arenas.
+    pub fn within_memory_ceiling(mut self, ceiling: Option<u64>) -> Self {
+        if let Some(ceiling) = ceiling {
+            let most = (ceiling / 2).max(16 << 20);
+            if self.key_memory > most {
+                tracing::warn!(target: "zkinfer_market::events", key_memory_mib = self.key_memory >> 20, ceiling_mib = ceiling >> 20, lowered_to_mib = most >> 20, "the key memory budget is more than half of what this process may map (ulimit -v or the cgroup's memory.max): lowered");
+                self.key_memory = most;
+            }
+        }
+        self
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +163,16 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn the_key_budget_fits_half_the_memory_ceiling() {
+        let budget = |ceiling| Config::default().within_memory_ceiling(ceiling).key_memory;
+        assert_eq!(budget(None), DEFAULT_KEY_MEMORY_FOR_TEST);
+        assert_eq!(budget(Some(4 << 30)), DEFAULT_KEY_MEMORY_FOR_TEST);
+        assert_eq!(budget(Some(700 << 20)), 350 << 20);
+        assert_eq!(budget(Some(1 << 20)), 16 << 20);
+    }
+    const DEFAULT_KEY_MEMORY_FOR_TEST: u64 = crate::key_limits::DEFAULT_KEY_MEMORY;
 }
 
 /// Who signed a request (checked by the API layer, which also spends its nonce: `market/src/nonces.rs`).
@@ -188,6 +214,7 @@ impl Market {
         clock: Clock,
     ) -> Result<Arc<Self>, MarketError> {
         config.validate()?;
+        let config = config.within_memory_ceiling(zkinfer_verifier::process_memory_ceiling());
         let db = Db::connect(db_url).await?;
         let market_id: String =
             sqlx::query_scalar("SELECT value FROM meta WHERE key = 'market_id'")

@@ -465,3 +465,37 @@ pub fn post_oversized(
         .unwrap_or_default();
     Ok((status, body))
 }
+
+/// The verifier's iris fixture (settings, vk, verifier params): a real listing's artifacts.
+pub fn iris_artifacts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../verifier/tests/fixtures/iris")
+}
+
+/// The iris artifacts with `k` in settings.json, in the vk's settings digest and halo2 header and in the
+/// params, written to `dir/name`: a hostile listing that passes every structural check and claims a
+/// domain of 2^k rows.
+pub fn artifacts_with_k(dir: &Path, name: &str, k: u32) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let read = |f: &str| {
+        std::fs::read(iris_artifacts().join(f)).unwrap_or_else(|e| panic!("read {f}: {e}"))
+    };
+    let out = dir.join(name);
+    std::fs::create_dir_all(&out).unwrap_or_else(|e| panic!("mkdir {out:?}: {e}"));
+    let mut settings: serde_json::Value =
+        serde_json::from_slice(&read("settings.json")).unwrap_or_else(|e| panic!("json: {e}"));
+    settings["k"] = k.into();
+    let settings = serde_json::to_vec_pretty(&settings).unwrap_or_else(|e| panic!("json: {e}"));
+    let mut vk = read("vk.bin");
+    vk[12..44].copy_from_slice(&Sha256::digest(&settings));
+    vk[45..49].copy_from_slice(&k.to_le_bytes());
+    let mut params = read("verifier_params.bin");
+    params[12..16].copy_from_slice(&k.to_le_bytes());
+    for (f, bytes) in [
+        ("settings.json", &settings),
+        ("vk.bin", &vk),
+        ("verifier_params.bin", &params),
+    ] {
+        std::fs::write(out.join(f), bytes).unwrap_or_else(|e| panic!("write {f}: {e}"));
+    }
+    out
+}

@@ -4,10 +4,11 @@
 //! serving. The artifacts are the verifier's iris fixture with k (and the headers that repeat it) edited to
 //! match, so they pass every structural check.
 
-use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use zkinfer_market::client::Client;
-use zkinfer_market::testkit::{on_both, Backend, TestServer};
+use zkinfer_market::testkit::{
+    artifacts_with_k as with_k, iris_artifacts as fixture, on_both, Backend, TestServer,
+};
 use zkinfer_market::Config;
 
 on_both!(
@@ -15,31 +16,6 @@ on_both!(
     oversized_files_are_refused,
     a_key_over_the_memory_budget_is_refused
 );
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../verifier/tests/fixtures/iris")
-}
-
-/// The iris artifacts with `k` in settings.json, in the vk's settings digest and halo2 header and in the
-/// params, written to `dir/name`.
-fn with_k(dir: &Path, name: &str, k: u32) -> PathBuf {
-    let out = dir.join(name);
-    std::fs::create_dir_all(&out).expect("mkdir");
-    let mut settings: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(fixture().join("settings.json")).expect("settings"))
-            .expect("json");
-    settings["k"] = k.into();
-    let settings = serde_json::to_vec_pretty(&settings).expect("json");
-    let mut vk = std::fs::read(fixture().join("vk.bin")).expect("vk");
-    vk[12..44].copy_from_slice(&Sha256::digest(&settings));
-    vk[45..49].copy_from_slice(&k.to_le_bytes());
-    let mut params = std::fs::read(fixture().join("verifier_params.bin")).expect("params");
-    params[12..16].copy_from_slice(&k.to_le_bytes());
-    std::fs::write(out.join("settings.json"), &settings).expect("write");
-    std::fs::write(out.join("vk.bin"), &vk).expect("write");
-    std::fs::write(out.join("verifier_params.bin"), &params).expect("write");
-    out
-}
 
 fn list(c: &Client, id: &str, dir: &Path) -> Result<(), (u16, String, String)> {
     c.list_model(id, dir, 100, 500, 10, 60)

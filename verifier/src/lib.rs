@@ -31,7 +31,7 @@ pub use artifacts::{VerifierArtifacts, VerifierParams};
 pub use error::VerifyError;
 pub use input_digest::input_digest;
 pub use judge::{judge, ExpectedInputs, Statement, Verified};
-pub use limits::{LimitError, LoadCost, LoadLimits, ProofFileBounds};
+pub use limits::{process_memory_ceiling, LimitError, LoadCost, LoadLimits, ProofFileBounds};
 pub use params::Provenance;
 pub use proof_file::ProofFile;
 pub use proof_system::{TranscriptKind, UnknownTranscript};

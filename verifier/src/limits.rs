@@ -163,36 +163,64 @@ pub enum LimitError {
     },
 }
 
-/// `min(MemAvailable, address-space limit / 2)` from Linux's `/proc`, if either is known.
+/// `min(MemAvailable, memory ceiling / 2)` from Linux's `/proc`, if either is known (see
+/// [`process_memory_ceiling`]).
 fn process_memory_budget() -> Option<u64> {
-    #[cfg(target_os = "linux")]
-    {
-        let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
-            let line = m.lines().find(|l| l.starts_with("MemAvailable:"))?;
-            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(kib.saturating_mul(1024))
-        });
-        let address_space = std::fs::read_to_string("/proc/self/limits")
+    let available = read_proc("/proc/meminfo").and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib.saturating_mul(1024))
+    });
+    let ceiling = process_memory_ceiling().map(|c| c / 2);
+    match (available, ceiling) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The most memory this process may ever have, when something caps it: the smaller of its address-space
+/// limit (`ulimit -v`, `prlimit --as`) and its cgroup's `memory.max` (a container's memory limit). A
+/// long-running server keeps half of it for what it loads: the rest holds the program, its threads'
+/// stacks and its allocator's arenas. `None` on systems without `/proc` or without a cap.
+pub fn process_memory_ceiling() -> Option<u64> {
+    let address_space = read_proc("/proc/self/limits").and_then(|l| {
+        let line = l.lines().find(|l| l.starts_with("Max address space"))?;
+        // "Max address space   <soft>   <hard>   bytes"; "unlimited" parses as none
+        line["Max address space".len()..]
+            .split_whitespace()
+            .next()?
+            .parse::<u64>()
             .ok()
-            .and_then(|l| {
-                let line = l.lines().find(|l| l.starts_with("Max address space"))?;
-                // "Max address space   <soft>   <hard>   bytes"; "unlimited" parses as none
-                let soft: u64 = line["Max address space".len()..]
-                    .split_whitespace()
-                    .next()?
-                    .parse()
-                    .ok()?;
-                Some(soft / 2)
-            });
-        match (available, address_space) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+    });
+    // cgroup v2: "0::/path" in /proc/self/cgroup, its limit in /sys/fs/cgroup/path/memory.max ("max": none)
+    let cgroup = read_proc("/proc/self/cgroup").and_then(|c| {
+        let path = c
+            .lines()
+            .find_map(|l| l.strip_prefix("0::"))?
+            .trim()
+            .to_string();
+        let max = read_proc(&format!("/sys/fs/cgroup{path}/memory.max"))?;
+        max.trim().parse::<u64>().ok()
+    });
+    match (address_space, cgroup) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        None
+}
+
+/// A small text file of Linux's `/proc` or `/sys` (64 KiB at most); `None` elsewhere or when unreadable.
+fn read_proc(path: &str) -> Option<String> {
+    if !cfg!(target_os = "linux") {
+        return None;
     }
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(64 << 10)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
 }
 
 /// Checks a file's size against a cap before it is read.

@@ -5,6 +5,7 @@
 //! failed); 3 `show --result` on a job not settled yet (or `--wait` timed out).
 
 mod client_cmds;
+mod malloc_arenas;
 mod query_cmds;
 mod server_cmds;
 

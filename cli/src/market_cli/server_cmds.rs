@@ -92,6 +92,7 @@ impl ServeArgs {
         if !(0..=10_000).contains(&self.fee_bps) {
             bail!("--fee-bps must be 0..=10000");
         }
+        super::malloc_arenas::with_two_arenas()?;
         let config = self.config();
         // timestamped logs of every request and state change (RUST_LOG filters; default info)
         zkinfer_market::logging::init();
