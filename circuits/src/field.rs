@@ -37,10 +37,11 @@ pub fn fr_to_hex(f: &Fr) -> String {
     repr.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Parses [`fr_to_hex`]'s format; `None` for a malformed or non-canonical string.
+/// Parses [`fr_to_hex`]'s format (exactly 64 hex digits, no `0x`: a `0x` prefix marks the big-endian
+/// uint256 form, which [`crate::scalar_hex::parse_scalar`] reads); `None` for a malformed or non-canonical
+/// string.
 pub fn fr_from_hex(s: &str) -> Option<Fr> {
-    let s = s.strip_prefix("0x").unwrap_or(s);
-    if s.len() != 64 {
+    if s.len() != 64 || !s.is_ascii() {
         return None;
     }
     let mut repr = <Fr as PrimeField>::Repr::default();

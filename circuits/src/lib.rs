@@ -23,6 +23,7 @@ pub mod input_data;
 pub mod layout;
 pub mod poseidon;
 pub mod quant;
+pub mod scalar_hex;
 pub mod settings;
 pub mod tables;
 pub mod witness;

@@ -8,6 +8,8 @@
 //!   market write it.
 //!
 //! Either must be below r (BN254's scalar modulus): a value at or above it is refused, never reduced.
+//! Every place a user gives a binding value or scalar (`zkinfer verify --bind`, `zkinfer evm`, the Python
+//! binding, the browser verifier) parses it here, so the same text means the same value everywhere.
 
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::PrimeField;
@@ -74,7 +76,7 @@ pub fn fr_to_uint256_hex(f: &Fr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkinfer_circuits::field::fr_to_hex;
+    use crate::field::fr_to_hex;
 
     const R_BE: &str = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
 

@@ -10,5 +10,6 @@ pub mod export;
 pub mod generate;
 pub mod layout;
 pub mod runtime;
-pub mod scalar_hex;
+/// Scalars in hex, in both byte orders (the EVM's uint256 and halo2's field element).
+pub use zkinfer_circuits::scalar_hex;
 pub mod solc;

@@ -7,7 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
-use zkinfer_circuits::field::fr_from_hex;
+use zkinfer_circuits::scalar_hex::parse_scalar;
 use zkinfer_circuits::Fr;
 use zkinfer_prover::{backend_for, Device, LoadedModel, ModelDir};
 
@@ -28,16 +28,12 @@ fn specs(specs: &[zkinfer_circuits::settings::IoSpec]) -> Vec<(String, Vec<usize
         .collect()
 }
 
-/// Parses a binding value (64 hex digits of a BN254 scalar), as `zkinfer prove --bind`.
+/// Parses a binding value as `zkinfer verify --bind` does ([`zkinfer_circuits::scalar_hex`]): `0x` and 1 to
+/// 64 hex digits is the big-endian uint256 the escrow's events print, exactly 64 hex digits without `0x` the
+/// field element's little-endian hex that proof files and the market write; at or above r is refused.
 pub fn parse_bind(hex: Option<&str>) -> PyResult<Option<Fr>> {
-    hex.map(|h| {
-        fr_from_hex(h).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "bind: '{h}' is not 64 hex digits of a BN254 scalar"
-            ))
-        })
-    })
-    .transpose()
+    hex.map(|h| parse_scalar(h).map_err(|e| PyValueError::new_err(format!("bind: {e}"))))
+        .transpose()
 }
 
 #[pymethods]

@@ -73,8 +73,15 @@ def test_model_id_and_binding(digits, digits_input):
     with pytest.raises(zkinfer.InvalidProof) as e:
         zkinfer.verify(digits, proof, allow_dev_srs=True, bind=bind, model_id="00" * 32)
     assert e.value.code == "model_mismatch"
+    # the same value as the uint256 the escrow's events print (0x, big-endian), as `zkinfer verify --bind`
+    zkinfer.verify(digits, proof, allow_dev_srs=True, bind="0x2a" + "0" * 62)
+    with pytest.raises(zkinfer.InvalidProof) as e:
+        zkinfer.verify(digits, proof, allow_dev_srs=True, bind="0x" + bind)
+    assert e.value.code == "binding_mismatch"
     with pytest.raises(ValueError, match="64 hex digits"):
         zkinfer.prove(digits, digits_input, bind="xyz")
+    with pytest.raises(ValueError, match="not below r"):
+        zkinfer.prove(digits, digits_input, bind="0x" + "f" * 64)
 
 
 def test_compile_from_bytes_and_bench(tmp_path, digits, digits_input):

@@ -221,7 +221,8 @@ class Prover:
             inputs: one array for a one-input model (numpy, a nested list, or a torch tensor), a list of
                 arrays (one per input), or a dict from input name to array. Each must have its input's
                 shape (or that shape without a leading batch dimension of 1) and a float or integer dtype.
-            bind: a binding value (64 hex digits of a BN254 scalar), e.g. a market job's: the proof then
+            bind: a binding value, e.g. a market job's: 64 hex digits (the field element's little-endian hex, as
+                proof files and the market write it) or 0x and up to 64 digits (the uint256 the escrow prints): the proof then
                 verifies only with it.
 
         Returns:
@@ -378,7 +379,8 @@ def verify(
         proof: a ``Proof``, a proof file's text or bytes, or its path.
         allow_dev_srs: accept a development SRS.
         model_id: the model id the model's owner published: pins the settings, vk and SRS to it.
-        bind: the binding value the proof must carry (64 hex digits); without it the proof must be unbound.
+        bind: the binding value the proof must carry (64 little-endian hex digits, or 0x and a big-endian
+            uint256); without it the proof must be unbound.
         inputs: also check that the proof is about these inputs (same forms as ``prove``).
 
     Returns:

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
+use zkinfer_circuits::field::fr_to_hex;
+use zkinfer_circuits::scalar_hex::parse_scalar;
 use zkinfer_verifier::trust::TrustError;
 use zkinfer_verifier::{
     judge, LoadLimits, Rejection, SrsIdentity, SrsPolicy, Statement, Verified, VerifierArtifacts,
@@ -62,7 +63,7 @@ impl Options {
     pub fn statement(&self) -> Result<Statement, CallError> {
         let bind = match &self.bind {
             None => None,
-            Some(h) => Some(fr_from_hex(h).ok_or_else(|| CallError::BadOption {
+            Some(h) => Some(parse_scalar(h).map_err(|_| CallError::BadOption {
                 option: "bind",
                 value: h.clone(),
             })?),
