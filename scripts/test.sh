@@ -23,6 +23,9 @@ python3 bench/readme_tables.py --check
 step "layering: every forbidden crate edge of ARCHITECTURE.md"
 bash scripts/check-layering.sh
 
+step "vendored crates: vendor/ is the published crates plus vendor/patches (scripts/vendor.sh --check)"
+bash scripts/vendor.sh --check
+
 step "lints: clippy on every crate and target, warnings are errors"
 cargo clippy --release --workspace --all-targets -- -D warnings
 
