@@ -18,7 +18,7 @@ mod cuda {
     use zkinfer_prover::worker::{one_shot_request, serve_one_shot, CpuResident, ResidentProver};
     use zkinfer_prover::ProverError;
     use zkinfer_prover::{backend_for, pipeline, CpuBackend, Device, ModelDir, ProverBackend};
-    use zkinfer_verifier::{ProofFile, VerifierArtifacts};
+    use zkinfer_verifier::{judge, ProofFile, SrsPolicy, Statement, Verified, VerifierArtifacts};
 
     /// Held by the tests that run worker processes or write executables: one writing an executable while
     /// another thread forks can make running it fail with "text file busy".
@@ -37,9 +37,17 @@ mod cuda {
         (tmp, md, inputs)
     }
 
-    fn verify(md: &ModelDir, proof: &ProofFile) -> zkinfer_verifier::Verdict {
-        let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
-        art.verify(proof, "proof.json").expect("well-formed")
+    /// Judges `proof` for any input and its own binding value, accepting the development SRS these tests
+    /// set up with: what a VALID verdict carries, or the rejection's message.
+    fn verify(md: &ModelDir, proof: &ProofFile) -> Result<Verified, String> {
+        let art = VerifierArtifacts::load_dir(&md.path).map_err(|e| e.to_string())?;
+        let statement = Statement {
+            model_id: None,
+            inputs: None,
+            bind: Some(proof.bind_value("proof.json").map_err(|e| e.to_string())?),
+            srs: SrsPolicy::AllowDevelopment,
+        };
+        judge(&art, proof, &statement).map_err(|r| r.to_string())
     }
 
     #[test]
@@ -54,8 +62,8 @@ mod cuda {
         let p = pipeline::prove(&md, &inputs, Device::Cuda).expect("prove on the GPU");
         assert_eq!(p.backend, "cuda");
         let v = verify(&md, &p.proof);
-        assert!(v.valid, "{:?}", v.reason);
-        assert_eq!(v.outputs, p.outputs);
+        assert!(v.is_ok(), "{v:?}");
+        assert_eq!(v.expect("VALID").outputs, p.outputs);
         // the same outputs as the CPU prover's
         let cpu = pipeline::prove(&md, &inputs, Device::Cpu).expect("prove on the CPU");
         assert_eq!(cpu.outputs, p.outputs);
@@ -67,7 +75,7 @@ mod cuda {
             b[pos] ^= 1;
             let mut f = p.proof.clone();
             f.proof = hex::encode(&b);
-            assert!(!verify(&md, &f).valid, "flipped byte {pos} accepted");
+            assert!(verify(&md, &f).is_err(), "flipped byte {pos} accepted");
         }
     }
 
@@ -154,7 +162,7 @@ mod cuda {
             .proof;
         file.proof = hex::encode(&proof);
         let v = verify(&md, &file);
-        assert!(v.valid, "{:?}", v.reason);
+        assert!(v.is_ok(), "{v:?}");
 
         // damaged requests
         let serve = |bytes: &[u8]| serve_one_shot(&mut CpuResident, bytes);

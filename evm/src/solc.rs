@@ -69,15 +69,6 @@ pub enum SolcError {
     },
 }
 
-/// The source language of a compilation (all sources of one compilation share it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Language {
-    /// Solidity.
-    Solidity,
-    /// Yul (strict assembly): each `object` becomes a contract.
-    Yul,
-}
-
 /// One source file.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -85,8 +76,6 @@ pub struct Source {
     pub name: String,
     /// Its text.
     pub content: String,
-    /// Its language.
-    pub language: Language,
 }
 
 impl Source {
@@ -95,16 +84,6 @@ impl Source {
         Self {
             name: name.into(),
             content: content.into(),
-            language: Language::Solidity,
-        }
-    }
-
-    /// A Yul source.
-    pub fn yul(name: impl Into<String>, content: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            content: content.into(),
-            language: Language::Yul,
         }
     }
 }
@@ -128,7 +107,7 @@ pub struct Artifact {
     pub name: String,
     /// The source file it came from.
     pub source: String,
-    /// Its ABI (`[]` for Yul objects).
+    /// Its ABI.
     pub abi: Value,
     /// The creation code (constructor arguments are appended to it when deploying).
     pub creation: Vec<u8>,
@@ -197,14 +176,6 @@ impl Solc {
         })
     }
 
-    /// A compiler run as `program args...`.
-    pub fn with_command(program: impl Into<String>, args: Vec<String>) -> Self {
-        Self {
-            program: program.into(),
-            args,
-        }
-    }
-
     fn command_line(&self) -> String {
         std::iter::once(self.program.as_str())
             .chain(self.args.iter().map(String::as_str))
@@ -212,13 +183,9 @@ impl Solc {
             .join(" ")
     }
 
-    /// Compiles `sources` (all of one language) for the London-and-later EVM (`paris`, no PUSH0, so the code
+    /// Compiles Solidity `sources` for the London-and-later EVM (`paris`, no PUSH0, so the code
     /// runs on every chain that has the BN254 precompiles) and checks the pinned version answered.
     pub fn compile(&self, sources: &[Source], optimizer: Optimizer) -> Result<Compiled, SolcError> {
-        let language = match sources.first().map(|s| s.language) {
-            Some(Language::Yul) => "Yul",
-            _ => "Solidity",
-        };
         let mut src = serde_json::Map::new();
         for s in sources {
             src.insert(s.name.clone(), json!({ "content": s.content }));
@@ -228,7 +195,7 @@ impl Solc {
             Optimizer::On { runs } => (true, runs),
         };
         let input = json!({
-            "language": language,
+            "language": "Solidity",
             "sources": src,
             "settings": {
                 "optimizer": { "enabled": enabled, "runs": runs },

@@ -20,16 +20,14 @@ fn digits() -> (tempfile::TempDir, ModelDir, pipeline::ProveSummary) {
     (tmp, md, p)
 }
 
-fn verify(md: &ModelDir, proof: &ProofFile) -> zkinfer_verifier::Verdict {
-    let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
-    art.verify(proof, "proof.json").expect("well-formed")
+fn verify(md: &ModelDir, proof: &ProofFile) -> Result<zkinfer_verifier::Verified, String> {
+    common::judge_own(md, proof)
 }
 
 #[test]
 fn digits_proof_verifies_and_matches_tract() {
     let (_tmp, md, p) = digits();
-    let v = verify(&md, &p.proof);
-    assert!(v.valid, "{:?}", v.reason);
+    let v = verify(&md, &p.proof).expect("VALID");
     assert_eq!(v.outputs, p.outputs);
     // proved outputs against tract's float inference: within 2% of the output magnitude, same class
     let (settings, _) = md.settings().expect("settings");
@@ -47,7 +45,7 @@ fn digits_proof_verifies_and_matches_tract() {
     std::fs::remove_file(md.file("pk.bin")).expect("rm pk");
     std::fs::remove_file(md.file("kzg.srs")).expect("rm srs");
     std::fs::remove_file(md.file("model.json")).expect("rm model");
-    assert!(verify(&md, &p.proof).valid);
+    assert!(verify(&md, &p.proof).is_ok());
 }
 
 #[test]
@@ -60,10 +58,7 @@ fn edited_output_and_flipped_byte_are_rejected() {
         .expect("number");
     edited.outputs[0][0].as_array_mut().expect("nested")[0] = serde_json::json!(out + 0.125);
     let v = verify(&md, &edited);
-    assert!(
-        !v.valid && v.reason.as_deref().is_some_and(|r| r.contains("edited")),
-        "{v:?}"
-    );
+    assert!(v.as_ref().is_err_and(|r| r.contains("edited")), "{v:?}");
     // the same edit in the stored integers too, with the instances recomputed to match: the proof
     // itself must fail
     let art = VerifierArtifacts::load_dir(&md.path).expect("artifacts");
@@ -90,10 +85,7 @@ fn edited_output_and_flipped_byte_are_rejected() {
     edited.instances = zkinfer_verifier::instances_hex(&inst);
     let v = verify(&md, &edited);
     assert!(
-        !v.valid
-            && v.reason
-                .as_deref()
-                .is_some_and(|r| r.contains("does not verify")),
+        v.as_ref().is_err_and(|r| r.contains("does not verify")),
         "{v:?}"
     );
     // a flipped proof byte, anywhere
@@ -103,12 +95,12 @@ fn edited_output_and_flipped_byte_are_rejected() {
         b[pos] ^= 0x01;
         let mut f = p.proof.clone();
         f.proof = hex::encode(&b);
-        assert!(!verify(&md, &f).valid, "flipped byte {pos} accepted");
+        assert!(verify(&md, &f).is_err(), "flipped byte {pos} accepted");
     }
     // trailing bytes
     let mut f = p.proof.clone();
     f.proof.push_str("00");
-    assert!(!verify(&md, &f).valid);
+    assert!(verify(&md, &f).is_err());
 }
 
 #[test]
@@ -118,10 +110,7 @@ fn a_proof_does_not_verify_for_another_model_or_input() {
     let iris = compile_and_setup(&models().join("iris_mlp"), &tmp.path().join("iris"));
     let v = verify(&iris, &p.proof);
     assert!(
-        !v.valid
-            && v.reason
-                .as_deref()
-                .is_some_and(|r| r.contains("made for model")),
+        v.as_ref().is_err_and(|r| r.contains("made for model")),
         "{v:?}"
     );
     // the same digits model with one weight changed: identical shape and settings but the weights,
@@ -235,20 +224,17 @@ fn a_bound_proof_verifies_only_with_its_binding() {
     let bind = zkinfer_circuits::Fr::from(0x5eed_u64);
     let p = pipeline::prove_bound(&md, &inputs, Device::Cpu, bind).expect("prove");
     assert_eq!(p.proof.instances.len(), settings.num_instances());
-    assert!(verify(&md, &p.proof).valid);
+    assert!(verify(&md, &p.proof).is_ok());
     // another binding value (another job or provider), with the instances edited to match it
     let mut other = p.proof.clone();
     let other_bind = zkinfer_circuits::Fr::from(0x5eee_u64);
     other.bind = zkinfer_circuits::field::fr_to_hex(&other_bind);
     let v = verify(&md, &other);
-    assert!(!v.valid, "{v:?}");
+    assert!(v.is_err(), "{v:?}");
     *other.instances.last_mut().expect("bind") = other.bind.clone();
     let v = verify(&md, &other);
     assert!(
-        !v.valid
-            && v.reason
-                .as_deref()
-                .is_some_and(|r| r.contains("does not verify")),
+        v.as_ref().is_err_and(|r| r.contains("does not verify")),
         "{v:?}"
     );
     // an unbound proof does not verify as bound, and vice versa
@@ -256,5 +242,5 @@ fn a_bound_proof_verifies_only_with_its_binding() {
     let mut as_bound = unbound.proof.clone();
     as_bound.bind = p.proof.bind.clone();
     *as_bound.instances.last_mut().expect("bind") = p.proof.bind.clone();
-    assert!(!verify(&md, &as_bound).valid);
+    assert!(verify(&md, &as_bound).is_err());
 }

@@ -30,14 +30,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Reads a whole file with a clear error.
-pub fn read_file(path: &Path) -> Result<Vec<u8>, VerifyError> {
-    std::fs::read(path).map_err(|source| VerifyError::Io {
-        file: path.display().to_string(),
-        source,
-    })
-}
-
 /// Reads a whole file of at most `max` bytes: a larger file is refused ([`limits::LimitError::FileTooLarge`])
 /// before its contents are read, and at most `max + 1` bytes are ever read (a file that grows meanwhile).
 pub fn read_file_capped(path: &Path, max: u64) -> Result<Vec<u8>, VerifyError> {

@@ -37,5 +37,5 @@ pub use proof_file::ProofFile;
 pub use proof_system::{TranscriptKind, UnknownTranscript};
 pub use rejection::{Rejection, UnreadableCause};
 pub use trust::{SrsIdentity, SrsPolicy, UntrustedReason};
-pub use verify::{instances_hex, ProofCheckError, Verdict};
+pub use verify::{instances_hex, ProofCheckError};
 pub use zkinfer_circuits::settings::Settings;

@@ -10,8 +10,8 @@ use zkinfer_verifier::artifacts::model_id;
 use zkinfer_verifier::instances::instance_vector;
 use zkinfer_verifier::proof_file::{flatten_ints, nest};
 use zkinfer_verifier::{
-    judge, ExpectedInputs, Provenance, Rejection, SrsIdentity, SrsPolicy, Statement,
-    UntrustedReason, VerifierArtifacts, VerifierParams, VerifyError,
+    judge, ExpectedInputs, Provenance, Rejection, SrsIdentity, Statement, UntrustedReason,
+    VerifierArtifacts, VerifierParams, VerifyError,
 };
 
 fn ints(v: &[serde_json::Value]) -> Vec<Vec<i64>> {
@@ -319,21 +319,4 @@ fn unreadable_proofs_are_told_apart_from_failing_ones() {
     assert!(judge(&art, &p, &common::dev_statement())
         .unwrap_err()
         .is_unreadable());
-}
-
-#[test]
-fn the_legacy_wrapper_agrees() {
-    let art = common::artifacts();
-    let v = art
-        .verify(&common::proof(), "proof.json")
-        .expect("readable");
-    assert!(v.valid, "{:?}", v.reason);
-    let mut p = common::proof();
-    p.outputs[0] = nest(
-        &vec![1000.0f64; art.settings.outputs[0].numel()],
-        &art.settings.outputs[0].shape,
-    );
-    let v = art.verify(&p, "proof.json").expect("readable");
-    assert!(!v.valid);
-    let _ = SrsPolicy::CeremonyOnly;
 }

@@ -73,11 +73,6 @@ impl TableKind {
             }
         }
     }
-
-    /// Whether the lane reads this table's output as `z - b` (max and min steps).
-    pub fn adds_b(&self) -> bool {
-        matches!(self, TableKind::MaxStep { .. } | TableKind::MinStep { .. })
-    }
 }
 
 #[cfg(test)]

@@ -66,11 +66,6 @@ fn read_kb(key: &str) -> Option<u64> {
         .ok()
 }
 
-/// Current RSS in bytes, if known.
-pub fn current_rss_bytes() -> Option<u64> {
-    read_kb("VmRSS:").map(|kb| kb * 1024)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ use report::{
     AccuracySummary, BenchReport, CircuitReport, Machine, PhaseReport, StageReport, Stats,
     REPORT_VERSION,
 };
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zkinfer_circuits::circuit::ModelCircuit;
@@ -332,10 +332,4 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
         memory_method: mem.method().into(),
         verified: true,
     })
-}
-
-/// The report of a bench written with `--json`.
-pub fn read_report(path: &Path) -> Result<BenchReport> {
-    let b = std::fs::read(path).with_context(|| path.display().to_string())?;
-    serde_json::from_slice(&b).with_context(|| format!("{}: not a bench report", path.display()))
 }

@@ -6,6 +6,7 @@ pub mod accuracy;
 use std::path::{Path, PathBuf};
 use zkinfer_circuits::layout::Target;
 use zkinfer_prover::{pipeline, ModelDir};
+use zkinfer_verifier::{judge, ProofFile, SrsPolicy, Statement, Verified, VerifierArtifacts};
 
 /// The repository's `models/` folder.
 pub fn models() -> PathBuf {
@@ -30,22 +31,33 @@ pub fn compile_and_setup(model_dir: &Path, dir: &Path) -> ModelDir {
     md
 }
 
-/// Proves `input` with a set-up model directory on the CPU and verifies the proof with its verifier
-/// artifacts; panics (with `name`) unless the verdict is VALID. Returns the proof and the verdict.
+/// Judges `proof` against the verifier artifacts of `md` for any input and the proof's own binding value,
+/// accepting the development SRS the tests set up with: what a VALID verdict carries, or the rejection's
+/// message.
+pub fn judge_own(md: &ModelDir, proof: &ProofFile) -> Result<Verified, String> {
+    let art = VerifierArtifacts::load_dir(&md.path).map_err(|e| e.to_string())?;
+    let statement = Statement {
+        model_id: None,
+        inputs: None,
+        bind: Some(proof.bind_value("proof.json").map_err(|e| e.to_string())?),
+        srs: SrsPolicy::AllowDevelopment,
+    };
+    judge(&art, proof, &statement).map_err(|r| r.to_string())
+}
+
+/// Proves `input` with a set-up model directory on the CPU and judges the proof with its verifier
+/// artifacts ([`judge_own`]); panics (with `name`) unless the verdict is VALID.
 pub fn prove_and_verify(
     md: &ModelDir,
     input: &Path,
     name: &str,
-) -> (pipeline::ProveSummary, zkinfer_verifier::Verdict) {
+) -> (pipeline::ProveSummary, Verified) {
     let (settings, _) = md.settings().expect("settings");
     let inputs = pipeline::read_input(input, &settings).expect("input");
     let p = pipeline::prove(md, &inputs, zkinfer_prover::Device::Cpu).expect("prove");
-    let v = zkinfer_verifier::VerifierArtifacts::load_dir(&md.path)
-        .expect("artifacts")
-        .verify(&p.proof, "proof")
-        .expect("well-formed");
-    assert!(v.valid, "{name}: {:?}", v.reason);
-    (p, v)
+    let v = judge_own(md, &p.proof);
+    assert!(v.is_ok(), "{name}: {v:?}");
+    (p, v.expect("VALID"))
 }
 
 /// Largest |a - b| and largest |b|.
