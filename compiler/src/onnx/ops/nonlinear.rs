@@ -10,124 +10,103 @@ use crate::error::CompileError;
 use zkinfer_circuits::graph::{AddTensors, ConstAffine, Func, Op, Relu};
 use zkinfer_circuits::tables::FuncKind;
 
+/// `table!(r, "Op", |l, n| kind)`: registers ONNX op `Op` as the lookup-table function that the closure
+/// constructs from the node (its attributes, and for Clip its bound inputs).
+macro_rules! table {
+    ($r:expr, $op:literal, $kind:expr) => {
+        $r.insert($op, |l, n| {
+            let kind: KindFn = $kind;
+            let f = kind(l, n)?;
+            func(l, n, f)
+        })
+    };
+}
+
+/// Constructs a node's table function.
+type KindFn = fn(&Lowering, &NodeInfo) -> Result<FuncKind, CompileError>;
+
 pub(super) fn register(r: &mut Registry) {
-    for op in [
-        "Sigmoid",
-        "Tanh",
-        "Exp",
-        "Log",
-        "Sqrt",
-        "Reciprocal",
-        "Erf",
-        "Gelu",
-        "Softplus",
-        "Softsign",
-        "Elu",
-        "Selu",
-        "LeakyRelu",
-        "HardSigmoid",
-        "HardSwish",
-        "Abs",
-        "Sign",
-        "Clip",
-        "Shrink",
-        "Sin",
-        "Cos",
-        "Floor",
-        "Ceil",
-        "Round",
-        "Tan",
-        "Asin",
-        "Acos",
-        "Atan",
-    ] {
-        r.insert(op, func);
-    }
+    table!(r, "Sigmoid", |_, _| Ok(FuncKind::Sigmoid));
+    table!(r, "Tanh", |_, _| Ok(FuncKind::Tanh));
+    table!(r, "Exp", |_, _| Ok(FuncKind::Exp));
+    table!(r, "Log", |_, _| Ok(FuncKind::Log));
+    table!(r, "Sqrt", |_, _| Ok(FuncKind::Sqrt));
+    table!(r, "Reciprocal", |_, _| Ok(FuncKind::Reciprocal));
+    table!(r, "Erf", |_, _| Ok(FuncKind::Erf));
+    table!(r, "Gelu", |_, n| Ok(gelu(n)));
+    table!(r, "Softplus", |_, _| Ok(FuncKind::Softplus));
+    table!(r, "Softsign", |_, _| Ok(FuncKind::Softsign));
+    table!(r, "Elu", |_, n| Ok(FuncKind::Elu {
+        alpha: n.attr_float("alpha", 1.0)
+    }));
+    table!(r, "Selu", |_, n| Ok(FuncKind::Selu {
+        alpha: n.attr_float("alpha", 1.673_263_2),
+        gamma: n.attr_float("gamma", 1.050_701),
+    }));
+    table!(r, "LeakyRelu", |_, n| Ok(FuncKind::LeakyRelu {
+        alpha: n.attr_float("alpha", 0.01)
+    }));
+    table!(r, "HardSigmoid", |_, n| Ok(FuncKind::HardSigmoid {
+        alpha: n.attr_float("alpha", 0.2),
+        beta: n.attr_float("beta", 0.5),
+    }));
+    table!(r, "HardSwish", |_, _| Ok(FuncKind::HardSwish));
+    table!(r, "Abs", |_, _| Ok(FuncKind::Abs));
+    table!(r, "Sign", |_, _| Ok(FuncKind::Sign));
+    table!(r, "Clip", clip);
+    table!(r, "Shrink", |_, n| Ok(FuncKind::Shrink {
+        bias: n.attr_float("bias", 0.0),
+        lambd: n.attr_float("lambd", 0.5),
+    }));
+    table!(r, "Sin", |_, _| Ok(FuncKind::Sin));
+    table!(r, "Cos", |_, _| Ok(FuncKind::Cos));
+    table!(r, "Tan", |_, _| Ok(FuncKind::Tan));
+    table!(r, "Asin", |_, _| Ok(FuncKind::Asin));
+    table!(r, "Acos", |_, _| Ok(FuncKind::Acos));
+    table!(r, "Atan", |_, _| Ok(FuncKind::Atan));
+    table!(r, "Floor", |_, _| Ok(FuncKind::Floor));
+    table!(r, "Ceil", |_, _| Ok(FuncKind::Ceil));
+    table!(r, "Round", |_, _| Ok(FuncKind::Round));
     r.insert("Neg", neg);
     r.insert("Celu", celu);
     r.insert("PRelu", prelu);
 }
 
-/// The function of a node, with its attributes.
-fn kind(l: &Lowering, n: &NodeInfo) -> Result<FuncKind, CompileError> {
-    let f = |name: &str, d: f32| n.attr_float(name, d);
-    Ok(match n.op.as_str() {
-        "Sigmoid" => FuncKind::Sigmoid,
-        "Tanh" => FuncKind::Tanh,
-        "Exp" => FuncKind::Exp,
-        "Log" => FuncKind::Log,
-        "Sqrt" => FuncKind::Sqrt,
-        "Reciprocal" => FuncKind::Reciprocal,
-        "Erf" => FuncKind::Erf,
-        "Gelu" => {
-            let approx = n
-                .proto
-                .attribute
-                .iter()
-                .find(|a| a.name == "approximate")
-                .map(|a| String::from_utf8_lossy(&a.s).to_string());
-            match approx.as_deref() {
-                Some("tanh") => FuncKind::GeluTanh,
-                _ => FuncKind::Gelu,
+/// Gelu, exact or (`approximate = "tanh"`) its tanh approximation.
+fn gelu(n: &NodeInfo) -> FuncKind {
+    let approx = n
+        .proto
+        .attribute
+        .iter()
+        .find(|a| a.name == "approximate")
+        .map(|a| String::from_utf8_lossy(&a.s).to_string());
+    match approx.as_deref() {
+        Some("tanh") => FuncKind::GeluTanh,
+        _ => FuncKind::Gelu,
+    }
+}
+
+/// Clip's bounds: scalar constant inputs 1 and 2 from opset 11, attributes before.
+fn clip(l: &Lowering, n: &NodeInfo) -> Result<FuncKind, CompileError> {
+    let bound = |i: usize, attr: &str, d: f32| -> Result<f32, CompileError> {
+        if l.opset >= 11 {
+            match l.opt_input(n, i)? {
+                None => Ok(d),
+                Some(Val::Const(c)) if c.data.len() == 1 => Ok(c.data[0] as f32),
+                Some(_) => Err(n.err(format!("the {attr} bound must be a scalar constant"))),
             }
+        } else {
+            Ok(n.attr_float(attr, d))
         }
-        "Softplus" => FuncKind::Softplus,
-        "Softsign" => FuncKind::Softsign,
-        "Elu" => FuncKind::Elu {
-            alpha: f("alpha", 1.0),
-        },
-        "Selu" => FuncKind::Selu {
-            alpha: f("alpha", 1.673_263_2),
-            gamma: f("gamma", 1.050_701),
-        },
-        "LeakyRelu" => FuncKind::LeakyRelu {
-            alpha: f("alpha", 0.01),
-        },
-        "HardSigmoid" => FuncKind::HardSigmoid {
-            alpha: f("alpha", 0.2),
-            beta: f("beta", 0.5),
-        },
-        "HardSwish" => FuncKind::HardSwish,
-        "Abs" => FuncKind::Abs,
-        "Sign" => FuncKind::Sign,
-        "Shrink" => FuncKind::Shrink {
-            bias: f("bias", 0.0),
-            lambd: f("lambd", 0.5),
-        },
-        "Sin" => FuncKind::Sin,
-        "Cos" => FuncKind::Cos,
-        "Tan" => FuncKind::Tan,
-        "Asin" => FuncKind::Asin,
-        "Acos" => FuncKind::Acos,
-        "Atan" => FuncKind::Atan,
-        "Floor" => FuncKind::Floor,
-        "Ceil" => FuncKind::Ceil,
-        "Round" => FuncKind::Round,
-        "Clip" => {
-            let bound = |i: usize, attr: &str, d: f32| -> Result<f32, CompileError> {
-                if l.opset >= 11 {
-                    match l.opt_input(n, i)? {
-                        None => Ok(d),
-                        Some(Val::Const(c)) if c.data.len() == 1 => Ok(c.data[0] as f32),
-                        Some(_) => {
-                            Err(n.err(format!("the {attr} bound must be a scalar constant")))
-                        }
-                    }
-                } else {
-                    Ok(n.attr_float(attr, d))
-                }
-            };
-            FuncKind::Clip {
-                min: bound(1, "min", f32::MIN)?,
-                max: bound(2, "max", f32::MAX)?,
-            }
-        }
-        other => return Err(n.err(format!("internal: {other} is not a table function"))),
+    };
+    Ok(FuncKind::Clip {
+        min: bound(1, "min", f32::MIN)?,
+        max: bound(2, "max", f32::MAX)?,
     })
 }
 
-fn func(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
-    let f = kind(l, n)?;
+/// A constant input is evaluated; an activation gets the table.
+fn func(l: &mut Lowering, n: &NodeInfo, f: FuncKind) -> Result<(), CompileError> {
     match l.input(n, 0)? {
         Val::Const(c) => l.set_output(
             n,
