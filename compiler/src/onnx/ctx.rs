@@ -180,6 +180,8 @@ impl Lowering {
                         self.bind_folded(&info, outs)?;
                         continue;
                     }
+                    // tract refused the node (an op it cannot run alone, or types it will not
+                    // analyse): the op's own lowering handles constants where it can
                     Err(e) => Some(e),
                 },
                 None => None,

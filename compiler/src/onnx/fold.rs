@@ -41,8 +41,14 @@ fn onnx_type(dt: DatumType) -> Option<pb::tensor_proto::DataType> {
     })
 }
 
-/// An ONNX tensor holding `t` (raw little-endian bytes, as ONNX stores them).
+/// An ONNX tensor holding `t` (raw little-endian bytes, as ONNX stores them). A tensor of tract's
+/// symbolic dimensions (what tract's `Shape` gives) is written as the int64 that ONNX's `Shape` gives,
+/// when every dimension is a number.
 pub fn to_proto(name: &str, t: &Tensor) -> TractResult<pb::TensorProto> {
+    if t.datum_type() == DatumType::TDim {
+        let dims = t.cast_to::<i64>()?;
+        return to_proto(name, &dims);
+    }
     let dt = onnx_type(t.datum_type()).ok_or_else(|| {
         tract_onnx::tract_core::internal::format_err!(
             "constants of type {:?} cannot be folded",
