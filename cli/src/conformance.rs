@@ -48,6 +48,9 @@ pub struct CaseResult {
     /// Largest `|proved - reference|` over the outputs, and the reference's largest magnitude.
     pub max_error: Option<f64>,
     pub magnitude: Option<f64>,
+    /// One unit of the coarsest output encoding (`2^-scale`): the least error a rounding change can make.
+    #[serde(default)]
+    pub step: Option<f64>,
     pub prove_seconds: Option<f64>,
 }
 
@@ -67,6 +70,7 @@ impl CaseResult {
             k: None,
             max_error: None,
             magnitude: None,
+            step: None,
             prove_seconds: None,
         }
     }
@@ -139,6 +143,7 @@ pub fn run_case(case: &Path, work: &Path, limits: &Limits) -> CaseResult {
         k: None,
         max_error: None,
         magnitude: None,
+        step: None,
         prove_seconds: None,
     };
     if let Err(reason) = run(case, work, limits, &mut r) {
@@ -202,6 +207,11 @@ fn run(case: &Path, work: &Path, limits: &Limits, r: &mut CaseResult) -> Result<
     if let Err(r) = verdict {
         bail!("the proof does not verify: {r}");
     }
+    r.step = settings
+        .outputs
+        .iter()
+        .map(|o| 1.0 / o.encoding.unit())
+        .reduce(f64::max);
     compare(&proved.outputs, &expected, limits, r)
 }
 
