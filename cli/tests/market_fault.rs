@@ -8,7 +8,7 @@ mod market_common;
 use market_common::*;
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use zkinfer_market::client::Client;
 use zkinfer_market::testkit::Backend;
 use zkinfer_market::types::FailurePolicy;
@@ -42,18 +42,6 @@ fn spawn(db: &str, port: u16) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn zkinfer market serve")
-}
-
-fn wait_up(url: &str) {
-    let c = Client::new(url, None);
-    let t = Instant::now();
-    while c.info().is_err() {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "the server did not come up"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn sigkill_between_verify_and_settle(b: Backend) {

@@ -13,7 +13,7 @@ mod market_common;
 
 use market_common::*;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use zkinfer_market::client::Client;
 use zkinfer_market::testkit::{artifacts_with_k, Backend};
 
@@ -36,17 +36,6 @@ fn spawn_capped(cap: u64, db: &str, port: u16, log: &std::path::Path) -> Child {
         .stderr(Stdio::from(log))
         .spawn()
         .expect("spawn `prlimit --as=1GiB -- zkinfer market serve` (prlimit is util-linux's)")
-}
-
-fn wait_up(c: &Client) {
-    let t = Instant::now();
-    while c.info().is_err() {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "the server did not come up"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// The listing's HTTP answer: 200 for a listing taken, else the refusal's status, code and message.
@@ -98,8 +87,8 @@ fn hostile_listings_under(cap: u64, b: Backend) {
     let log = dir.path().join("server.log");
     let mut server = spawn_capped(cap, &db, port, &log);
     let url = format!("http://127.0.0.1:{port}");
+    wait_up(&url);
     let probe = Client::new(&url, None);
-    wait_up(&probe);
 
     let mut taken = Vec::new();
     for k in 0..=40u32 {

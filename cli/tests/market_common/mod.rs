@@ -13,6 +13,7 @@ pub mod keys;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 use zkinfer_circuits::layout::Target;
 use zkinfer_market::client::Client;
 use zkinfer_market::testkit::{fresh_database, Backend, TestServer};
@@ -227,4 +228,17 @@ pub fn free_port() -> u16 {
         .local_addr()
         .expect("addr")
         .port()
+}
+
+/// Waits (up to 30 s) until a `zkinfer market serve` process at `url` answers.
+pub fn wait_up(url: &str) {
+    let c = Client::new(url, None);
+    let t = Instant::now();
+    while c.info().is_err() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the server did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
