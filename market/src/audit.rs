@@ -212,7 +212,8 @@ async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
             }
         }
     }
-    for row in sqlx::query("SELECT id, job_id FROM claims WHERE status = 'ACTIVE'")
+    for row in sqlx::query("SELECT id, job_id FROM claims WHERE status = $1")
+        .bind(ClaimStatus::Active.as_str())
         .fetch_all(pool)
         .await?
     {
@@ -243,8 +244,12 @@ async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
         }
     }
     // 6
-    let q = "SELECT j.id AS id, j.state AS state, CAST((SELECT COUNT(*) FROM submissions s WHERE s.job_id = j.id AND s.status = 'VALID') AS BIGINT) AS valid, CAST((SELECT COUNT(*) FROM entries e WHERE e.job_id = j.id AND e.reason = 'pay provider') AS BIGINT) AS paid FROM jobs j";
-    for row in sqlx::query(q).fetch_all(pool).await? {
+    let q = "SELECT j.id AS id, j.state AS state, CAST((SELECT COUNT(*) FROM submissions s WHERE s.job_id = j.id AND s.status = $1) AS BIGINT) AS valid, CAST((SELECT COUNT(*) FROM entries e WHERE e.job_id = j.id AND e.reason = 'pay provider') AS BIGINT) AS paid FROM jobs j";
+    for row in sqlx::query(q)
+        .bind(SubmissionStatus::Valid.as_str())
+        .fetch_all(pool)
+        .await?
+    {
         let (id, state, valid, paid): (String, String, i64, i64) = (
             row.try_get("id")?,
             row.try_get("state")?,

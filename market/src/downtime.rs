@@ -8,6 +8,7 @@
 use crate::db::write_tx;
 use crate::error::MarketError;
 use crate::market::Market;
+use crate::types::{ClaimStatus, JobState};
 
 /// The meta key of the last market time the server was seen alive.
 pub const META_ALIVE_AT: &str = "alive_at";
@@ -39,18 +40,20 @@ impl Market {
                 let secs = now - alive_at;
                 let extended = write_tx!(self.db, tx, {
                     let n = sqlx::query(
-                        "UPDATE claims SET deadline = deadline + $1 WHERE status = 'ACTIVE' AND deadline >= $2",
+                        "UPDATE claims SET deadline = deadline + $1 WHERE status = $3 AND deadline >= $2",
                     )
                     .bind(secs)
                     .bind(alive_at)
+                    .bind(ClaimStatus::Active.as_str())
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
                     sqlx::query(
-                        "UPDATE jobs SET claim_deadline = claim_deadline + $1, version = version + 1 WHERE state = 'CLAIMED' AND claim_deadline >= $2",
+                        "UPDATE jobs SET claim_deadline = claim_deadline + $1, version = version + 1 WHERE state = $3 AND claim_deadline >= $2",
                     )
                     .bind(secs)
                     .bind(alive_at)
+                    .bind(JobState::Claimed.as_str())
                     .execute(&mut *tx)
                     .await?;
                     Ok(n)

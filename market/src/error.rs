@@ -6,7 +6,9 @@ use crate::market::short;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use thiserror::Error;
 use zkinfer_market_types::auth::AuthError;
-use zkinfer_market_types::{ErrorCode, JobState, SubmissionStatus, UnknownState};
+use zkinfer_market_types::{
+    ErrorCode, IllegalTransition, JobState, SubmissionStatus, UnknownState,
+};
 use zkinfer_verifier::VerifyError;
 
 /// The largest money amount a request may name (see [`crate::limits`]).
@@ -276,6 +278,9 @@ pub enum MarketError {
     },
     #[error("internal error: stored {0}")]
     StoredState(#[from] UnknownState),
+    /// A change of state that the transition table does not list (a bug, never the caller's fault).
+    #[error("internal error: {0}")]
+    IllegalTransition(#[from] IllegalTransition),
     #[error("internal error: no active claim")]
     NoActiveClaim { job_id: String },
     #[error("bad market configuration: {what}")]
@@ -360,6 +365,7 @@ impl MarketError {
             | Task { .. }
             | NoActiveClaim { .. }
             | StoredState(_)
+            | IllegalTransition(_)
             | BadConfig { .. } => ErrorCode::Internal,
         }
     }

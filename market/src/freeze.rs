@@ -20,6 +20,8 @@ use crate::key_limits::precheck;
 use crate::ledger::{self, Postings};
 use crate::market::{lock_job, save_job, Market};
 use crate::ops::close_job;
+use crate::state::op;
+use crate::store::{end_claim, supersede_pending};
 use crate::types::{ClaimStatus, CLAIMED, OPEN, REFUNDED};
 use crate::verify::artifact_set;
 use sqlx::Row;
@@ -63,8 +65,10 @@ impl Market {
     pub async fn freeze_unaccepted(&self) -> Result<Frozen, MarketError> {
         let mut out = Frozen::default();
         let sets = sqlx::query(
-            "SELECT DISTINCT settings_hash, vk_hash, params_hash FROM listings UNION SELECT DISTINCT settings_hash, vk_hash, params_hash FROM jobs WHERE state IN ('OPEN', 'CLAIMED')",
+            "SELECT DISTINCT settings_hash, vk_hash, params_hash FROM listings UNION SELECT DISTINCT settings_hash, vk_hash, params_hash FROM jobs WHERE state IN ($1, $2)",
         )
+        .bind(OPEN.as_str())
+        .bind(CLAIMED.as_str())
         .fetch_all(&self.db.pool)
         .await?;
         let limits = self.key_limits();
@@ -123,11 +127,13 @@ impl Market {
                 parts.next().unwrap_or_default(),
             );
             let jobs: Vec<String> = sqlx::query_scalar(
-                "SELECT id FROM jobs WHERE settings_hash = $1 AND vk_hash = $2 AND params_hash = $3 AND state IN ('OPEN', 'CLAIMED') ORDER BY id",
+                "SELECT id FROM jobs WHERE settings_hash = $1 AND vk_hash = $2 AND params_hash = $3 AND state IN ($4, $5) ORDER BY id",
             )
             .bind(s)
             .bind(v)
             .bind(p)
+            .bind(OPEN.as_str())
+            .bind(CLAIMED.as_str())
             .fetch_all(&self.db.pool)
             .await?;
             for id in jobs {
@@ -170,26 +176,14 @@ impl Market {
                     "release collateral (frozen)",
                 )?;
                 p.apply(tx, Some(&job.id), now).await?;
-                sqlx::query("UPDATE claims SET status = $1, ended_at = $2 WHERE id = $3")
-                    .bind(ClaimStatus::Released.as_str())
-                    .bind(now)
-                    .bind(claim)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "UPDATE submissions SET status = 'SUPERSEDED', reason = $1, decided_at = $2 WHERE claim_id = $3 AND status = 'PENDING'",
-                )
-                .bind(&why)
-                .bind(now)
-                .bind(claim)
-                .execute(&mut *tx)
-                .await?;
+                end_claim(tx, claim, ClaimStatus::Released, op::RELEASE_FROZEN, now).await?;
+                supersede_pending(tx, claim, op::RELEASE_FROZEN, &why, now).await?;
                 job.claim_id = None;
                 job.claimant = None;
                 job.claim_deadline = None;
                 save_job(tx, &mut job).await?;
             }
-            close_job(tx, &mut job, REFUNDED, now).await?;
+            close_job(tx, &mut job, REFUNDED, op::RELEASE_FROZEN, now).await?;
             Ok(Some(claim.is_some()))
         })?;
         match done {

@@ -68,7 +68,7 @@ pub mod verify;
 /// The blocking HTTP client (crate `zkinfer-market-client`).
 pub use zkinfer_market_client as client;
 /// The wire format (crate `zkinfer-market-types`).
-pub use zkinfer_market_types::{auth, bind, types, wire};
+pub use zkinfer_market_types::{auth, bind, state, types, wire};
 
 pub use error::MarketError;
 pub use market::{Config, Market};

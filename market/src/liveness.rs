@@ -4,6 +4,7 @@ use crate::audit::{AuditOptions, LIVENESS_GRACE_SECS};
 use crate::db::Db;
 use crate::error::MarketError;
 use crate::market::Config;
+use crate::types::{ClaimStatus, JobState, SubmissionStatus};
 use sqlx::Row;
 
 /// Meta keys under which the server records the parameters the audit judges by.
@@ -52,9 +53,11 @@ pub async fn check(
     };
     let late = o.now.saturating_sub(LIVENESS_GRACE_SECS);
     let rows = sqlx::query(
-        "SELECT c.id AS id, c.job_id AS job_id, c.deadline AS deadline FROM claims c WHERE c.status = 'ACTIVE' AND c.deadline < $1 AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.claim_id = c.id AND s.status = 'PENDING') ORDER BY c.deadline, c.id",
+        "SELECT c.id AS id, c.job_id AS job_id, c.deadline AS deadline FROM claims c WHERE c.status = $2 AND c.deadline < $1 AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.claim_id = c.id AND s.status = $3) ORDER BY c.deadline, c.id",
     )
     .bind(late)
+    .bind(ClaimStatus::Active.as_str())
+    .bind(SubmissionStatus::Pending.as_str())
     .fetch_all(&db.pool)
     .await?;
     for row in rows {
@@ -69,9 +72,10 @@ pub async fn check(
         ));
     }
     let rows = sqlx::query(
-        "SELECT id, deadline FROM jobs WHERE state = 'OPEN' AND deadline < $1 ORDER BY deadline, id",
+        "SELECT id, deadline FROM jobs WHERE state = $2 AND deadline < $1 ORDER BY deadline, id",
     )
     .bind(late)
+    .bind(JobState::Open.as_str())
     .fetch_all(&db.pool)
     .await?;
     for row in rows {
@@ -82,9 +86,10 @@ pub async fn check(
         ));
     }
     let rows = sqlx::query(
-        "SELECT id, job_id, received_at FROM submissions WHERE status = 'PENDING' AND received_at < $1 ORDER BY received_at, id",
+        "SELECT id, job_id, received_at FROM submissions WHERE status = $2 AND received_at < $1 ORDER BY received_at, id",
     )
     .bind(late.saturating_sub(grace))
+    .bind(SubmissionStatus::Pending.as_str())
     .fetch_all(&db.pool)
     .await?;
     for row in rows {
@@ -102,9 +107,10 @@ pub async fn check(
     // cap among its active claims (a restart with a lower cap leaves older claims running); claims from
     // before caps were recorded count under the server's cap
     let rows = sqlx::query(
-        "SELECT provider, CAST(COUNT(*) AS BIGINT) AS n, CAST(MAX(COALESCE(cap, $1)) AS BIGINT) AS cap FROM claims WHERE status = 'ACTIVE' GROUP BY provider HAVING COUNT(*) > MAX(COALESCE(cap, $1)) ORDER BY provider",
+        "SELECT provider, CAST(COUNT(*) AS BIGINT) AS n, CAST(MAX(COALESCE(cap, $1)) AS BIGINT) AS cap FROM claims WHERE status = $2 GROUP BY provider HAVING COUNT(*) > MAX(COALESCE(cap, $1)) ORDER BY provider",
     )
     .bind(cap)
+    .bind(ClaimStatus::Active.as_str())
     .fetch_all(&db.pool)
     .await?;
     for row in rows {

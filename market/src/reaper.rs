@@ -5,6 +5,7 @@
 use crate::db::write_tx;
 use crate::error::MarketError;
 use crate::market::Market;
+use crate::types::{JobState, SubmissionStatus};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,9 +24,11 @@ impl Market {
         let now = self.now();
         let mut out = Reaped::default();
         let due: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM jobs WHERE (state = 'CLAIMED' AND claim_deadline < $1) OR (state = 'OPEN' AND deadline < $1) ORDER BY id LIMIT 500",
+            "SELECT id FROM jobs WHERE (state = $2 AND claim_deadline < $1) OR (state = $3 AND deadline < $1) ORDER BY id LIMIT 500",
         )
         .bind(now)
+        .bind(JobState::Claimed.as_str())
+        .bind(JobState::Open.as_str())
         .fetch_all(&self.db.pool)
         .await?;
         for id in due {
@@ -37,9 +40,10 @@ impl Market {
             now - self.config.pending_grace_secs
         };
         let pending: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM submissions WHERE status = 'PENDING' AND received_at <= $1 ORDER BY received_at LIMIT 500",
+            "SELECT id FROM submissions WHERE status = $2 AND received_at <= $1 ORDER BY received_at LIMIT 500",
         )
         .bind(cutoff)
+        .bind(SubmissionStatus::Pending.as_str())
         .fetch_all(&self.db.pool)
         .await?;
         for id in pending {

@@ -1,9 +1,12 @@
 //! The store: every row mapper and the reads and writes of jobs and listings that the operations share
 //! (the columns each record is read with, its mapping to the record type, load / lock / save).
-//! States are stored by name ([`JobState::as_str`](crate::types::JobState)) and parsed back.
+//! States are stored by name ([`JobState::as_str`]) and parsed back, and every change of a state goes
+//! through [`move_job`], [`end_claim`], [`decide_submission`] or [`supersede_pending`], which check it
+//! against the enum's transition table and keep the update conditional on the state it changes from.
 
 use crate::error::MarketError;
-use crate::types::{FailurePolicy, Job, Listing};
+use crate::state::op;
+use crate::types::{ClaimStatus, FailurePolicy, Job, JobState, Listing, SubmissionStatus};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -66,15 +69,39 @@ pub(crate) async fn load_job(tx: &mut AnyConnection, id: &str) -> Result<Job, Ma
     job_from_row(&row)
 }
 
-/// Writes a job's mutable columns, conditional on the version read: 0 rows means another transaction
-/// changed the job meanwhile, and the whole transaction is retried.
+/// Writes a job's mutable columns, its state unchanged (a change goes through [`move_job`]), conditional on
+/// the version read: 0 rows means another transaction changed the job meanwhile, and the whole transaction
+/// is retried.
 pub(crate) async fn save_job(tx: &mut AnyConnection, job: &mut Job) -> Result<(), MarketError> {
+    let from = job.state;
+    write_job(tx, job, from).await
+}
+
+/// Changes a job's state to `to` by `op` (refused with [`MarketError::IllegalTransition`] unless
+/// [`JobState::TRANSITIONS`] lists it) and writes its mutable columns, as [`save_job`].
+pub(crate) async fn move_job(
+    tx: &mut AnyConnection,
+    job: &mut Job,
+    to: JobState,
+    op: &'static str,
+) -> Result<(), MarketError> {
+    let from = job.state;
+    job.state = from.transition(to, op)?;
+    write_job(tx, job, from).await
+}
+
+/// The update of [`save_job`] and [`move_job`], guarded by the version and the state (`from`) read.
+async fn write_job(
+    tx: &mut AnyConnection,
+    job: &mut Job,
+    from: JobState,
+) -> Result<(), MarketError> {
     let outputs = job
         .outputs
         .as_ref()
         .map(|o| serde_json::to_string(o).unwrap_or_default());
     let done = sqlx::query(
-        "UPDATE jobs SET state = $1, version = version + 1, claim_id = $2, claimant = $3, claim_deadline = $4, claims = $5, outputs = $6, submission_id = $7, finished_at = $8 WHERE id = $9 AND version = $10",
+        "UPDATE jobs SET state = $1, version = version + 1, claim_id = $2, claimant = $3, claim_deadline = $4, claims = $5, outputs = $6, submission_id = $7, finished_at = $8 WHERE id = $9 AND version = $10 AND state = $11",
     )
     .bind(job.state.as_str())
     .bind(&job.claim_id)
@@ -86,12 +113,84 @@ pub(crate) async fn save_job(tx: &mut AnyConnection, job: &mut Job) -> Result<()
     .bind(job.finished_at)
     .bind(&job.id)
     .bind(job.version)
+    .bind(from.as_str())
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
         return Err(MarketError::Retry);
     }
     job.version += 1;
+    Ok(())
+}
+
+/// Ends the ACTIVE claim `claim_id` with status `to` by `op` (refused with
+/// [`MarketError::IllegalTransition`] unless [`ClaimStatus::TRANSITIONS`] lists it), at `now`.
+pub(crate) async fn end_claim(
+    tx: &mut AnyConnection,
+    claim_id: &str,
+    to: ClaimStatus,
+    op: &'static str,
+    now: i64,
+) -> Result<(), MarketError> {
+    let from = ClaimStatus::INITIAL;
+    from.transition(to, op)?;
+    sqlx::query("UPDATE claims SET status = $1, ended_at = $2 WHERE id = $3 AND status = $4")
+        .bind(to.as_str())
+        .bind(now)
+        .bind(claim_id)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Decides the PENDING submission `id`: status `to` by [`op::JUDGE`] (refused with
+/// [`MarketError::IllegalTransition`] unless [`SubmissionStatus::TRANSITIONS`] lists it). Returns whether
+/// this call decided it (false: it had been decided already).
+pub(crate) async fn decide_submission(
+    tx: &mut AnyConnection,
+    id: &str,
+    to: SubmissionStatus,
+    reason: Option<&str>,
+    now: i64,
+    verify_us: i64,
+) -> Result<bool, MarketError> {
+    let from = SubmissionStatus::INITIAL;
+    from.transition(to, op::JUDGE)?;
+    let done = sqlx::query(
+        "UPDATE submissions SET status = $1, reason = $2, decided_at = $3, verify_us = $4 WHERE id = $5 AND status = $6",
+    )
+    .bind(to.as_str())
+    .bind(reason)
+    .bind(now)
+    .bind(verify_us)
+    .bind(id)
+    .bind(from.as_str())
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Supersedes the PENDING submissions of the claim `claim_id` by `op`, with `reason`, at `now`.
+pub(crate) async fn supersede_pending(
+    tx: &mut AnyConnection,
+    claim_id: &str,
+    op: &'static str,
+    reason: &str,
+    now: i64,
+) -> Result<(), MarketError> {
+    let (from, to) = (SubmissionStatus::INITIAL, SubmissionStatus::Superseded);
+    from.transition(to, op)?;
+    sqlx::query(
+        "UPDATE submissions SET status = $1, reason = $2, decided_at = $3 WHERE claim_id = $4 AND status = $5",
+    )
+    .bind(to.as_str())
+    .bind(reason)
+    .bind(now)
+    .bind(claim_id)
+    .bind(from.as_str())
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -134,4 +233,117 @@ pub(crate) fn listing_from_row(r: &AnyRow) -> Result<Listing, MarketError> {
         updated_at: r.try_get("updated_at")?,
         frozen: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::state::op;
+    use crate::types::{ClaimStatus as C, JobState as J, SubmissionStatus as S};
+    use std::path::Path;
+
+    /// Every source file of this crate, with its path.
+    fn sources() -> Vec<(String, String)> {
+        fn walk(dir: &Path, out: &mut Vec<(String, String)>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .expect("src")
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            entries.sort();
+            for p in entries {
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&p).expect("read");
+                    out.push((p.display().to_string(), text));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
+        out
+    }
+
+    /// The transition tables are exactly the changes the market makes, each at these call sites:
+    /// `claim` (jobs.rs: `move_job` to CLAIMED), `cancel` and `expire` (jobs.rs: `close_job`), `fail_claim`
+    /// (jobs.rs: `end_claim` by timeout / abandon / invalid proof, then `move_job` to OPEN or `close_job`),
+    /// `settle` (submit.rs: `move_job` to SETTLED, `end_claim` SETTLED), `process_submission` (submit.rs:
+    /// `decide_submission`, any decided status), `release_frozen_job` (freeze.rs: `end_claim` RELEASED,
+    /// `supersede_pending`, `close_job` from OPEN or CLAIMED).
+    #[test]
+    fn tables_are_the_transitions_made() {
+        let job = [
+            (J::Open, J::Claimed, op::CLAIM),
+            (J::Open, J::Cancelled, op::CANCEL),
+            (J::Open, J::Refunded, op::EXPIRE),
+            (J::Open, J::Refunded, op::RELEASE_FROZEN),
+            (J::Claimed, J::Open, op::TIMEOUT),
+            (J::Claimed, J::Open, op::ABANDON),
+            (J::Claimed, J::Open, op::INVALID_PROOF),
+            (J::Claimed, J::Refunded, op::TIMEOUT),
+            (J::Claimed, J::Refunded, op::ABANDON),
+            (J::Claimed, J::Refunded, op::INVALID_PROOF),
+            (J::Claimed, J::Refunded, op::RELEASE_FROZEN),
+            (J::Claimed, J::Settled, op::SETTLE),
+        ];
+        let claim = [
+            (C::Active, C::Settled, op::SETTLE),
+            (C::Active, C::SlashedInvalid, op::INVALID_PROOF),
+            (C::Active, C::SlashedTimeout, op::TIMEOUT),
+            (C::Active, C::Abandoned, op::ABANDON),
+            (C::Active, C::Released, op::RELEASE_FROZEN),
+        ];
+        let submission = [
+            (S::Pending, S::Valid, op::JUDGE),
+            (S::Pending, S::Invalid, op::JUDGE),
+            (S::Pending, S::Malformed, op::JUDGE),
+            (S::Pending, S::Superseded, op::JUDGE),
+            (S::Pending, S::Superseded, op::RELEASE_FROZEN),
+        ];
+        assert_eq!(J::TRANSITIONS, job);
+        assert_eq!(C::TRANSITIONS, claim);
+        assert_eq!(S::TRANSITIONS, submission);
+        assert_eq!(
+            (J::INITIAL, C::INITIAL, S::INITIAL),
+            (J::Open, C::Active, S::Pending)
+        );
+
+        // the sources agree: each operation of the tables is named where the change is made, and only
+        // there (outside the types crate); no state is assigned or updated but through this module
+        let all = sources();
+        let code: Vec<&(String, String)> = all
+            .iter()
+            .filter(|(p, _)| !p.ends_with("store.rs"))
+            .collect();
+        let ops_used = |name: &str| code.iter().any(|(_, t)| t.contains(name));
+        for (name, used) in [
+            ("op::CLAIM", true),
+            ("op::CANCEL", true),
+            ("op::EXPIRE", true),
+            ("op::TIMEOUT", true),
+            ("op::ABANDON", true),
+            ("op::INVALID_PROOF", true),
+            ("op::SETTLE", true),
+            ("op::RELEASE_FROZEN", true),
+            // judged only inside `decide_submission`; created in initial states, not transitions
+            ("op::JUDGE", false),
+            ("op::CREATE", false),
+            ("op::SUBMIT", false),
+        ] {
+            assert_eq!(ops_used(name), used, "{name}");
+        }
+        for (path, text) in &code {
+            for bad in [
+                ".state = ",
+                "SET state",
+                "SET status",
+                "state = '",
+                "status = '",
+            ] {
+                let hits = text.lines().filter(|l| l.contains(bad)).count();
+                // (this test's own list)
+                assert_eq!(hits, 0, "{path}: '{bad}' outside store.rs");
+            }
+        }
+    }
 }

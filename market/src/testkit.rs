@@ -340,11 +340,12 @@ impl TestServer {
                 let l = crate::ops::get_listing(tx, listing_id).await?;
                 crate::limits::split_price(l.price, l.royalty_bps, fee_bps)?;
                 sqlx::query(
-                    "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims) VALUES ($1, $2, $1, $3, $4, $5, 's', 'v', 'p', $6, $7, $8, $9, $10, '[[0.5]]', 'reopen', 'OPEN', 0, $11, $12, 0)",
+                    "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims) VALUES ($1, $2, $1, $3, $4, $5, 's', 'v', 'p', $6, $7, $8, $9, $10, '[[0.5]]', 'reopen', $13, 0, $11, $12, 0)",
                 )
                 .bind(&job_id).bind(buyer).bind(&l.id).bind(&l.owner).bind(&l.model_id)
                 .bind(l.price).bind(l.royalty_bps).bind(fee_bps).bind(l.collateral)
                 .bind(l.claim_timeout).bind(now).bind(now + deadline_secs)
+                .bind(crate::types::JobState::INITIAL.as_str())
                 .execute(&mut *tx)
                 .await?;
                 let mut p = Postings::new();
@@ -399,13 +400,31 @@ impl TestServer {
                 };
                 let sid = crate::market::random_id("s");
                 sqlx::query(
-                    "INSERT INTO submissions (id, job_id, claim_id, provider, proof_hash, body, received_at, status, decided_at) VALUES ($1, $2, $3, $4, $6, '{}', $5, 'VALID', $5)",
+                    "INSERT INTO submissions (id, job_id, claim_id, provider, proof_hash, body, received_at, status, decided_at) VALUES ($1, $2, $3, $4, $6, '{}', $5, $7, $5)",
                 )
                 .bind(&sid).bind(job_id).bind(&claim).bind(&provider).bind(now)
                 .bind(hash.clone().unwrap_or_else(|| sid.clone()))
+                .bind(crate::types::SubmissionStatus::Valid.as_str())
                 .execute(&mut *tx)
                 .await?;
                 crate::ops::settle(tx, &mut job, &claim, &sid, vec![], now).await
+            })
+        })
+    }
+
+    /// Moves a job to `to` by the operation `op` through the market's checked transition (and nothing
+    /// else: no money moves): for tests of the transition table, which refuses what it does not list.
+    pub fn transition_job(
+        &self,
+        job_id: &str,
+        to: crate::types::JobState,
+        op: &'static str,
+    ) -> Result<(), MarketError> {
+        use crate::db::write_tx;
+        self.block_on(async {
+            write_tx!(self.market.db, tx, {
+                let mut job = crate::market::lock_job(tx, job_id).await?;
+                crate::store::move_job(tx, &mut job, to, op).await
             })
         })
     }

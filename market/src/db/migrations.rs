@@ -6,7 +6,7 @@ use crate::error::MarketError;
 use sqlx::Executor;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// `(version, name, statements)`.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -137,6 +137,89 @@ CREATE INDEX unbondings_due ON unbondings (released, release_at);
 ALTER TABLE claims ADD COLUMN cap BIGINT
 "#,
     ),
+    (
+        3,
+        "the database refuses a state that is not one of the enums' (CHECK constraints)",
+        // SQLite cannot add a constraint to a table: each table is rebuilt (same columns, same indexes) on
+        // both engines. The names are the enums' (`JobState`, `ClaimStatus`, `SubmissionStatus`), which a
+        // unit test below holds to `ALL`: a new state needs a new migration.
+        r#"
+CREATE TABLE jobs_v3 (
+    id TEXT PRIMARY KEY,
+    buyer TEXT NOT NULL,
+    client_index TEXT NOT NULL,
+    listing_id TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    settings_hash TEXT NOT NULL,
+    vk_hash TEXT NOT NULL,
+    params_hash TEXT NOT NULL,
+    price BIGINT NOT NULL,
+    royalty_bps BIGINT NOT NULL,
+    fee_bps BIGINT NOT NULL,
+    collateral BIGINT NOT NULL,
+    claim_timeout BIGINT NOT NULL,
+    input TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('OPEN', 'CLAIMED', 'SETTLED', 'REFUNDED', 'CANCELLED')),
+    version BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    deadline BIGINT NOT NULL,
+    claim_id TEXT,
+    claimant TEXT,
+    claim_deadline BIGINT,
+    claims BIGINT NOT NULL,
+    outputs TEXT,
+    submission_id TEXT,
+    finished_at BIGINT,
+    UNIQUE (buyer, client_index)
+);
+INSERT INTO jobs_v3 (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claim_id, claimant, claim_deadline, claims, outputs, submission_id, finished_at)
+    SELECT id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claim_id, claimant, claim_deadline, claims, outputs, submission_id, finished_at FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v3 RENAME TO jobs;
+CREATE INDEX jobs_state ON jobs (state, deadline);
+CREATE INDEX jobs_claim ON jobs (state, claim_deadline);
+CREATE TABLE claims_v3 (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    listing_id TEXT NOT NULL,
+    collateral BIGINT NOT NULL,
+    claimed_at BIGINT NOT NULL,
+    deadline BIGINT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ACTIVE', 'SETTLED', 'SLASHED_INVALID', 'SLASHED_TIMEOUT', 'ABANDONED', 'RELEASED')),
+    ended_at BIGINT,
+    cap BIGINT
+);
+INSERT INTO claims_v3 (id, job_id, provider, listing_id, collateral, claimed_at, deadline, status, ended_at, cap)
+    SELECT id, job_id, provider, listing_id, collateral, claimed_at, deadline, status, ended_at, cap FROM claims;
+DROP TABLE claims;
+ALTER TABLE claims_v3 RENAME TO claims;
+CREATE INDEX claims_provider ON claims (provider, status);
+CREATE INDEX claims_job ON claims (job_id);
+CREATE TABLE submissions_v3 (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    claim_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    proof_hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('PENDING', 'VALID', 'INVALID', 'MALFORMED', 'SUPERSEDED')),
+    reason TEXT,
+    decided_at BIGINT,
+    verify_us BIGINT
+);
+INSERT INTO submissions_v3 (id, job_id, claim_id, provider, proof_hash, body, received_at, status, reason, decided_at, verify_us)
+    SELECT id, job_id, claim_id, provider, proof_hash, body, received_at, status, reason, decided_at, verify_us FROM submissions;
+DROP TABLE submissions;
+ALTER TABLE submissions_v3 RENAME TO submissions;
+CREATE INDEX submissions_claim ON submissions (claim_id);
+CREATE INDEX submissions_hash ON submissions (proof_hash);
+CREATE INDEX submissions_status ON submissions (status)
+"#,
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {
@@ -202,4 +285,42 @@ pub async fn migrate(db: &Db) -> Result<(), MarketError> {
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+    use crate::types::{ClaimStatus, JobState, SubmissionStatus};
+
+    /// The names in `column IN (...)` of migration 3's CHECK on `column`.
+    fn checked(column: &str) -> Vec<String> {
+        let sql = MIGRATIONS[2].2;
+        let start = format!("{column} TEXT NOT NULL CHECK ({column} IN (");
+        let mut out: Vec<Vec<String>> = Vec::new();
+        for part in sql.split(&start).skip(1) {
+            let list = part.split(')').next().unwrap_or_default();
+            out.push(
+                list.split(", ")
+                    .map(|n| n.trim_matches('\'').to_string())
+                    .collect(),
+            );
+        }
+        out.concat()
+    }
+
+    fn names<S: std::fmt::Display>(all: &[S]) -> Vec<String> {
+        all.iter().map(ToString::to_string).collect()
+    }
+
+    /// The CHECK constraints allow exactly the enums' names (a new state needs a new migration).
+    #[test]
+    fn checks_list_every_state() {
+        let all = [
+            names(JobState::ALL),
+            names(ClaimStatus::ALL),
+            names(SubmissionStatus::ALL),
+        ];
+        assert_eq!(checked("state"), all[0]);
+        assert_eq!(checked("status"), [all[1].clone(), all[2].clone()].concat());
+    }
 }

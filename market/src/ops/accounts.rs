@@ -5,7 +5,7 @@ use crate::error::{DevFeature, MarketError};
 use crate::key_limits::{precheck, ArtifactFile, KeyLimitError};
 use crate::ledger::{self, Postings};
 use crate::market::{check_amount, random_id, require_signer, Market, Signer};
-use crate::types::{Balances, ListReq, Listing, MintReq, StakeReq};
+use crate::types::{Balances, ClaimStatus, ListReq, Listing, MintReq, StakeReq};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use zkinfer_verifier::VerifierArtifacts;
@@ -189,10 +189,11 @@ impl Market {
         let b = write_tx!(self.db, tx, {
             start_stake_tx(tx, req).await?;
             let open: i64 = sqlx::query_scalar(
-                    "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND listing_id = $2 AND status = 'ACTIVE'",
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND listing_id = $2 AND status = $3",
                 )
                 .bind(&req.provider)
                 .bind(&req.listing_id)
+                .bind(ClaimStatus::Active.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
             if open > 0 {

@@ -5,10 +5,12 @@ use crate::bind::bind_hex;
 use crate::db::write_tx;
 use crate::error::MarketError;
 use crate::ledger::{self, Postings};
-use crate::market::{load_job, lock_job, random_id, require_signer, save_job, Market, Signer};
+use crate::market::{load_job, lock_job, random_id, require_signer, Market, Signer};
+use crate::state::op;
+use crate::store::{end_claim, move_job};
 use crate::types::{
     AbandonReq, CancelReq, ClaimInfo, ClaimReq, ClaimStatus, CreateJobReq, Created, FailurePolicy,
-    Job, JobState, CANCELLED, CLAIMED, OPEN, REFUNDED,
+    Job, JobState, SubmissionStatus, CANCELLED, CLAIMED, OPEN, REFUNDED,
 };
 use sqlx::AnyConnection;
 
@@ -98,12 +100,12 @@ impl Market {
                 });
             }
             let inserted = sqlx::query(
-                    "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'OPEN', 0, $17, $18, 0) ON CONFLICT (buyer, client_index) DO NOTHING",
+                    "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0, $18, $19, 0) ON CONFLICT (buyer, client_index) DO NOTHING",
                 )
                 .bind(&job_id).bind(&req.buyer).bind(&req.client_index).bind(&l.id).bind(&l.owner)
                 .bind(&l.model_id).bind(&l.settings_hash).bind(&l.vk_hash).bind(&l.params_hash)
                 .bind(l.price).bind(l.royalty_bps).bind(self.config.fee_bps).bind(l.collateral)
-                .bind(l.claim_timeout).bind(&input_json).bind(req.policy.as_str()).bind(now).bind(deadline)
+                .bind(l.claim_timeout).bind(&input_json).bind(req.policy.as_str()).bind(JobState::INITIAL.as_str()).bind(now).bind(deadline)
                 .execute(&mut *tx)
                 .await?;
             if inserted.rows_affected() == 0 {
@@ -172,7 +174,7 @@ impl Market {
                     })
                 }
             }
-            close_job(tx, &mut job, CANCELLED, now).await?;
+            close_job(tx, &mut job, CANCELLED, op::CANCEL, now).await?;
             Ok(strip(job))
         })?;
         crate::event!(job = %job.id, buyer = %job.buyer, price = job.price, "job cancelled: escrow refunded");
@@ -218,9 +220,10 @@ impl Market {
             // different jobs count each other's claims before the cap check
             lock_provider(tx, &req.provider).await?;
             let open: i64 = sqlx::query_scalar(
-                "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND status = 'ACTIVE'",
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM claims WHERE provider = $1 AND status = $2",
             )
             .bind(&req.provider)
+            .bind(ClaimStatus::Active.as_str())
             .fetch_one(&mut *tx)
             .await?;
             if open >= self.config.max_open_claims {
@@ -240,17 +243,17 @@ impl Market {
             }
             let claim_id = random_id("c");
             let deadline = (now + job.claim_timeout).min(job.deadline);
-            job.state = CLAIMED;
             job.claim_id = Some(claim_id.clone());
             job.claimant = Some(req.provider.clone());
             job.claim_deadline = Some(deadline);
             job.claims += 1;
-            save_job(tx, &mut job).await?;
+            move_job(tx, &mut job, CLAIMED, op::CLAIM).await?;
             sqlx::query(
-                    "INSERT INTO claims (id, job_id, provider, listing_id, collateral, claimed_at, deadline, status, cap) VALUES ($1, $2, $3, $4, $5, $6, $7, 'ACTIVE', $8)",
+                    "INSERT INTO claims (id, job_id, provider, listing_id, collateral, claimed_at, deadline, status, cap) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(&claim_id).bind(job_id).bind(&req.provider).bind(&job.listing_id)
-                .bind(job.collateral).bind(now).bind(deadline).bind(self.config.max_open_claims)
+                .bind(job.collateral).bind(now).bind(deadline).bind(ClaimStatus::INITIAL.as_str())
+                .bind(self.config.max_open_claims)
                 .execute(&mut *tx)
                 .await?;
             let mut p = Postings::new();
@@ -434,9 +437,10 @@ pub(crate) async fn has_pending(
     claim_id: &str,
 ) -> Result<bool, MarketError> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM submissions WHERE claim_id = $1 AND status = 'PENDING'",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM submissions WHERE claim_id = $1 AND status = $2",
     )
     .bind(claim_id)
+    .bind(SubmissionStatus::Pending.as_str())
     .fetch_one(&mut *tx)
     .await?;
     Ok(n > 0)
@@ -460,7 +464,7 @@ pub(crate) async fn expire_due(
         }
     }
     if job.state == OPEN && now > job.deadline {
-        close_job(tx, job, REFUNDED, now).await?;
+        close_job(tx, job, REFUNDED, op::EXPIRE, now).await?;
         changed = true;
     }
     Ok(changed)
@@ -486,7 +490,7 @@ pub(crate) async fn fail_claim(
     let coll = ledger::balance(tx, &coll_acct).await?;
     let half = coll / 2;
     let mut p = Postings::new();
-    let status = match why {
+    let (status, how) = match why {
         Failure::Invalid => {
             p.add(
                 (&coll_acct, &provider),
@@ -500,7 +504,7 @@ pub(crate) async fn fail_claim(
                 coll - half,
                 "slash invalid: burn",
             )?;
-            ClaimStatus::SlashedInvalid
+            (ClaimStatus::SlashedInvalid, op::INVALID_PROOF)
         }
         Failure::TimedOut | Failure::Abandoned => {
             p.add(
@@ -516,36 +520,31 @@ pub(crate) async fn fail_claim(
                 "slash timeout: bounty",
             )?;
             if why == Failure::TimedOut {
-                ClaimStatus::SlashedTimeout
+                (ClaimStatus::SlashedTimeout, op::TIMEOUT)
             } else {
-                ClaimStatus::Abandoned
+                (ClaimStatus::Abandoned, op::ABANDON)
             }
         }
     };
     p.apply(tx, Some(&job.id), now).await?;
-    sqlx::query("UPDATE claims SET status = $1, ended_at = $2 WHERE id = $3")
-        .bind(status.as_str())
-        .bind(now)
-        .bind(&claim)
-        .execute(&mut *tx)
-        .await?;
+    end_claim(tx, &claim, status, how, now).await?;
     job.claim_id = None;
     job.claimant = None;
     job.claim_deadline = None;
     let reopen = job.policy == FailurePolicy::Reopen && job.deadline - now >= min_window;
     if reopen {
-        job.state = OPEN;
-        save_job(tx, job).await
+        move_job(tx, job, OPEN, how).await
     } else {
-        close_job(tx, job, REFUNDED, now).await
+        close_job(tx, job, REFUNDED, how, now).await
     }
 }
 
-/// Refunds or cancels a job: escrow back to the buyer, bounty burned.
+/// Refunds or cancels a job (state `state` by the operation `how`): escrow back to the buyer, bounty burned.
 pub(crate) async fn close_job(
     tx: &mut AnyConnection,
     job: &mut Job,
     state: JobState,
+    how: &'static str,
     now: i64,
 ) -> Result<(), MarketError> {
     let escrow = ledger::escrow(&job.id);
@@ -567,8 +566,7 @@ pub(crate) async fn close_job(
         b,
         "burn unclaimed bounty",
     )?;
-    job.state = state;
     job.finished_at = Some(now);
-    save_job(tx, job).await?;
+    move_job(tx, job, state, how).await?;
     p.apply(tx, Some(&job.id), now).await
 }

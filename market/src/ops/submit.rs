@@ -6,8 +6,12 @@ use super::jobs::{fail_claim, lock_signed_job, Failure};
 use crate::db::write_tx;
 use crate::error::MarketError;
 use crate::ledger::{self, Postings};
-use crate::market::{load_job, lock_job, random_id, require_signer, save_job, Market, Signer};
-use crate::types::{SubmissionStatus as Sub, SubmitReq, SubmitResult, CLAIMED, SETTLED};
+use crate::market::{load_job, lock_job, random_id, require_signer, Market, Signer};
+use crate::state::op;
+use crate::store::{decide_submission, end_claim, move_job};
+use crate::types::{
+    ClaimStatus, SubmissionStatus as Sub, SubmitReq, SubmitResult, CLAIMED, SETTLED,
+};
 use crate::verify::{judge, Outcome};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
@@ -53,11 +57,12 @@ impl Market {
         let step = write_tx!(self.db, tx, {
             let job = lock_signed_job(tx, job_id, received_at, window).await?;
             let prior = sqlx::query(
-                    "SELECT id, status, reason FROM submissions WHERE job_id = $1 AND provider = $2 AND proof_hash = $3 AND status <> 'MALFORMED' ORDER BY received_at DESC, id LIMIT 1",
+                    "SELECT id, status, reason FROM submissions WHERE job_id = $1 AND provider = $2 AND proof_hash = $3 AND status <> $4 ORDER BY received_at DESC, id LIMIT 1",
                 )
                 .bind(job_id)
                 .bind(&req.provider)
                 .bind(&hash)
+                .bind(Sub::Malformed.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(p) = prior {
@@ -102,9 +107,10 @@ impl Market {
                 });
             }
             let pending: i64 = sqlx::query_scalar(
-                    "SELECT CAST(COUNT(*) AS BIGINT) FROM submissions WHERE claim_id = $1 AND status = 'PENDING'",
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM submissions WHERE claim_id = $1 AND status = $2",
                 )
                 .bind(&req.claim_id)
+                .bind(Sub::Pending.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
             if pending > 0 {
@@ -113,10 +119,12 @@ impl Market {
                 });
             }
             let elsewhere: Option<String> = sqlx::query_scalar(
-                    "SELECT job_id FROM submissions WHERE proof_hash = $1 AND job_id <> $2 AND status IN ('PENDING', 'VALID') LIMIT 1",
+                    "SELECT job_id FROM submissions WHERE proof_hash = $1 AND job_id <> $2 AND status IN ($3, $4) LIMIT 1",
                 )
                 .bind(&hash)
                 .bind(job_id)
+                .bind(Sub::Pending.as_str())
+                .bind(Sub::Valid.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(other) = elsewhere {
@@ -124,10 +132,10 @@ impl Market {
             }
             let id = random_id("s");
             sqlx::query(
-                    "INSERT INTO submissions (id, job_id, claim_id, provider, proof_hash, body, received_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING')",
+                    "INSERT INTO submissions (id, job_id, claim_id, provider, proof_hash, body, received_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&id).bind(job_id).bind(&req.claim_id).bind(&req.provider).bind(&hash)
-                .bind(&body).bind(received_at)
+                .bind(&body).bind(received_at).bind(Sub::INITIAL.as_str())
                 .execute(&mut *tx)
                 .await?;
             crate::event!(job = %job_id, submission = %id, provider = %req.provider, claim = %req.claim_id, "proof received: verifying");
@@ -231,13 +239,8 @@ impl Market {
                 (Outcome::Valid { .. }, true) => (Sub::Valid, None),
                 (Outcome::Invalid(r), true) => (Sub::Invalid, Some(r.clone())),
             };
-            let done = sqlx::query(
-                    "UPDATE submissions SET status = $1, reason = $2, decided_at = $3, verify_us = $4 WHERE id = $5 AND status = 'PENDING'",
-                )
-                .bind(status.as_str()).bind(&reason).bind(now).bind(verify_us).bind(id)
-                .execute(&mut *tx)
-                .await?;
-            let decided = done.rows_affected() == 1;
+            let decided =
+                decide_submission(tx, id, status, reason.as_deref(), now, verify_us).await?;
             if decided {
                 match (&outcome, status) {
                     (Outcome::Valid { outputs }, Sub::Valid) => {
@@ -310,17 +313,11 @@ pub(crate) async fn settle(
         coll,
         "unlock collateral",
     )?;
-    job.state = SETTLED;
     job.outputs = Some(outputs);
     job.submission_id = Some(submission_id.to_string());
     job.finished_at = Some(now);
-    save_job(tx, job).await?;
-    sqlx::query("UPDATE claims SET status = $1, ended_at = $2 WHERE id = $3")
-        .bind(crate::types::ClaimStatus::Settled.as_str())
-        .bind(now)
-        .bind(claim_id)
-        .execute(&mut *tx)
-        .await?;
+    move_job(tx, job, SETTLED, op::SETTLE).await?;
+    end_claim(tx, claim_id, ClaimStatus::Settled, op::SETTLE, now).await?;
     p.apply(tx, Some(&job.id), now).await
 }
 

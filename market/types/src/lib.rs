@@ -22,6 +22,6 @@ pub mod state;
 pub mod types;
 pub mod wire;
 
-pub use state::{ClaimStatus, JobState, SubmissionStatus, UnknownState};
+pub use state::{ClaimStatus, IllegalTransition, JobState, SubmissionStatus, UnknownState};
 pub use types::*;
 pub use wire::{ErrorBody, ErrorCode};
