@@ -92,10 +92,23 @@ pub async fn audit_with(db: &Db, opts: AuditOptions) -> Result<AuditReport, Mark
 /// Checks 1 to 6.
 async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
     let mut r = AuditReport::default();
-    let pool = &db.pool;
-    let mut bal: HashMap<String, (String, i64)> = HashMap::new();
+    let bal = account_balances(db).await?;
+    r.accounts = bal.len();
+    r.entries = db
+        .scalar_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM entries")
+        .await?;
+    check_accounts(db, &bal, &mut r).await?;
+    check_jobs_and_claims(db, &bal, &mut r).await?;
+    check_stored_states(db, &mut r).await?;
+    check_payments(db, &mut r).await?;
+    Ok(r)
+}
+
+/// Every account's kind and stored balance.
+async fn account_balances(db: &Db) -> Result<HashMap<String, (String, i64)>, MarketError> {
+    let mut bal = HashMap::new();
     for row in sqlx::query("SELECT name, kind, balance FROM accounts")
-        .fetch_all(pool)
+        .fetch_all(&db.pool)
         .await?
     {
         bal.insert(
@@ -103,18 +116,24 @@ async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
             (row.try_get("kind")?, row.try_get("balance")?),
         );
     }
-    r.accounts = bal.len();
+    Ok(bal)
+}
+
+/// Checks 1 to 3: balances equal their entries, none negative but the mint, and money held equals minted
+/// less burned.
+async fn check_accounts(
+    db: &Db,
+    bal: &HashMap<String, (String, i64)>,
+    r: &mut AuditReport,
+) -> Result<(), MarketError> {
     let mut computed: HashMap<String, i64> = HashMap::new();
     for (col, sign) in [("credit", 1i64), ("debit", -1i64)] {
         let q = format!("SELECT {col} AS name, CAST(SUM(amount) AS BIGINT) AS total FROM entries GROUP BY {col}");
-        for row in sqlx::query(&q).fetch_all(pool).await? {
+        for row in sqlx::query(&q).fetch_all(&db.pool).await? {
             let (name, total): (String, i64) = (row.try_get("name")?, row.try_get("total")?);
             *computed.entry(name).or_default() += sign * total;
         }
     }
-    r.entries = db
-        .scalar_i64("SELECT CAST(COUNT(*) AS BIGINT) FROM entries")
-        .await?;
     // 1, 2
     for (name, c) in &computed {
         if !bal.contains_key(name) {
@@ -123,7 +142,7 @@ async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
             ));
         }
     }
-    for (name, (kind, b)) in &bal {
+    for (name, (kind, b)) in bal {
         let c = computed.get(name).copied().unwrap_or(0);
         if *b != c {
             r.problems
@@ -157,7 +176,17 @@ async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
             r.problems.push(format!("unknown account kind '{k}'"));
         }
     }
-    // 4, 5
+    Ok(())
+}
+
+/// Checks 4 and 5: each job's escrow and bounty match its state, and each collateral belongs to the active
+/// claim of a CLAIMED job.
+async fn check_jobs_and_claims(
+    db: &Db,
+    bal: &HashMap<String, (String, i64)>,
+    r: &mut AuditReport,
+) -> Result<(), MarketError> {
+    let pool = &db.pool;
     let get = |n: &str| bal.get(n).map(|x| x.1).unwrap_or(0);
     let jobs = sqlx::query("SELECT id, state, price, collateral, claim_id FROM jobs")
         .fetch_all(pool)
@@ -202,7 +231,7 @@ async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
             _ => {}
         }
     }
-    for (name, (kind, b)) in &bal {
+    for (name, (kind, b)) in bal {
         if kind == "coll" && *b != 0 {
             let claim = name.trim_start_matches("coll:");
             if !active_claim_of.contains_key(claim) {
@@ -224,14 +253,18 @@ async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
             ));
         }
     }
-    // every stored state is one the market knows
+    Ok(())
+}
+
+/// Every stored state is one the market knows.
+async fn check_stored_states(db: &Db, r: &mut AuditReport) -> Result<(), MarketError> {
     for (table, col) in [
         ("jobs", "state"),
         ("claims", "status"),
         ("submissions", "status"),
     ] {
         let q = format!("SELECT DISTINCT {col} AS s FROM {table}");
-        for row in sqlx::query(&q).fetch_all(pool).await? {
+        for row in sqlx::query(&q).fetch_all(&db.pool).await? {
             let name: String = row.try_get("s")?;
             let known = match table {
                 "jobs" => name.parse::<JobState>().is_ok(),
@@ -243,11 +276,16 @@ async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
             }
         }
     }
-    // 6
+    Ok(())
+}
+
+/// Check 6: a settled job has exactly one valid submission and paid its provider once; no other job has
+/// either.
+async fn check_payments(db: &Db, r: &mut AuditReport) -> Result<(), MarketError> {
     let q = "SELECT j.id AS id, j.state AS state, CAST((SELECT COUNT(*) FROM submissions s WHERE s.job_id = j.id AND s.status = $1) AS BIGINT) AS valid, CAST((SELECT COUNT(*) FROM entries e WHERE e.job_id = j.id AND e.reason = 'pay provider') AS BIGINT) AS paid FROM jobs j";
     for row in sqlx::query(q)
         .bind(SubmissionStatus::Valid.as_str())
-        .fetch_all(pool)
+        .fetch_all(&db.pool)
         .await?
     {
         let (id, state, valid, paid): (String, String, i64, i64) = (
@@ -270,5 +308,5 @@ async fn balances_audit(db: &Db) -> Result<AuditReport, MarketError> {
                 .push(format!("{state} job {id} paid its provider {paid} times"));
         }
     }
-    Ok(r)
+    Ok(())
 }
