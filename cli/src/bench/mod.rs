@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use zkinfer_circuits::circuit::ModelCircuit;
 use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::layout::Target;
+use zkinfer_circuits::settings::Settings;
 use zkinfer_circuits::witness;
 use zkinfer_prover::pipeline;
 use zkinfer_prover::ModelDir;
@@ -258,26 +259,8 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
     let stages = [&compile, &srs, &kvk, &kpk, &wit, &prove, &verify];
     let stage_reports: Vec<StageReport> = stages.iter().map(|s| s.report()).collect();
     let prove_median = Stats::of(&prove.times).median_ms;
-    let prove_phases = (phases_ok && !phase_runs.is_empty()).then(|| {
-        phases::PHASES
-            .iter()
-            .enumerate()
-            .map(|(j, (name, what))| {
-                let ds: Vec<Duration> = phase_runs.iter().map(|r| r[j]).collect();
-                let time = Stats::of(&ds);
-                PhaseReport {
-                    name: (*name).into(),
-                    what: (*what).into(),
-                    share_of_prove: if prove_median > 0.0 {
-                        time.median_ms / prove_median
-                    } else {
-                        0.0
-                    },
-                    time,
-                }
-            })
-            .collect()
-    });
+    let prove_phases =
+        (phases_ok && !phase_runs.is_empty()).then(|| phase_reports(&phase_runs, prove_median));
     let per_proof: Vec<Duration> = wit
         .times
         .iter()
@@ -285,8 +268,6 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
         .map(|(w, p)| *w + *p)
         .collect();
     let per_proof_ms = Stats::of(&per_proof).median_ms;
-    let cs = pk.get_vk().cs();
-    let l = &settings.layout;
     Ok(BenchReport {
         version: REPORT_VERSION,
         model: a.model.display().to_string(),
@@ -295,21 +276,7 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
         target: format!("{:?}", a.target).to_lowercase(),
         repeat: a.repeat,
         machine: Machine::this(),
-        circuit: CircuitReport {
-            k: settings.k,
-            rows_used: summary.rows,
-            advice_columns: cs.num_advice_columns(),
-            fixed_columns: cs.num_fixed_columns(),
-            selectors: cs.num_selectors(),
-            instance_columns: cs.num_instance_columns(),
-            lookups: cs.lookups().len(),
-            permutation_columns: cs.permutation().get_columns().len(),
-            degree: cs.degree(),
-            public_values: settings.num_instances(),
-            lookup_bits: l.value_bits(),
-            tile: format!("{}x{}", l.tile_inputs, l.tile_outputs),
-            lanes: l.lanes,
-        },
+        circuit: circuit_report(&settings, summary.rows, pk.get_vk().cs()),
         accuracy: AccuracySummary {
             samples: summary.accuracy.samples,
             max_abs_error: summary.accuracy.max_abs_error,
@@ -332,4 +299,50 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
         memory_method: mem.method().into(),
         verified: true,
     })
+}
+
+/// The median time of each proving phase over the runs, and its share of the median proof.
+fn phase_reports(phase_runs: &[Vec<Duration>], prove_median: f64) -> Vec<PhaseReport> {
+    phases::PHASES
+        .iter()
+        .enumerate()
+        .map(|(j, (name, what))| {
+            let ds: Vec<Duration> = phase_runs.iter().map(|r| r[j]).collect();
+            let time = Stats::of(&ds);
+            PhaseReport {
+                name: (*name).into(),
+                what: (*what).into(),
+                share_of_prove: if prove_median > 0.0 {
+                    time.median_ms / prove_median
+                } else {
+                    0.0
+                },
+                time,
+            }
+        })
+        .collect()
+}
+
+/// The circuit's size and shape, from its settings and constraint system.
+fn circuit_report(
+    settings: &Settings,
+    rows_used: usize,
+    cs: &halo2_proofs::plonk::ConstraintSystem<zkinfer_circuits::Fr>,
+) -> CircuitReport {
+    let l = &settings.layout;
+    CircuitReport {
+        k: settings.k,
+        rows_used,
+        advice_columns: cs.num_advice_columns(),
+        fixed_columns: cs.num_fixed_columns(),
+        selectors: cs.num_selectors(),
+        instance_columns: cs.num_instance_columns(),
+        lookups: cs.lookups().len(),
+        permutation_columns: cs.permutation().get_columns().len(),
+        degree: cs.degree(),
+        public_values: settings.num_instances(),
+        lookup_bits: l.value_bits(),
+        tile: format!("{}x{}", l.tile_inputs, l.tile_outputs),
+        lanes: l.lanes,
+    }
 }
