@@ -12,6 +12,13 @@ and verifies them. Run through models/generate.sh (generate.py's "user_models" s
   and a -inf side; where_const_sides: constant conditions choosing between two activations and between an
   activation and constants; one_hot: OneHot of integer indices; top_k: TopK with a constant K;
   integer_div: an integer Div (truncated); stale_value_info: a model tract refuses (a wrong intermediate shape); mask_not_softmax: a -inf mask used by an Add, refused with the node's name.
+- calibration on the edge: softmax_residual: 1.0000001 - sum(softmax(x)), about 1e-7 in floats, calibrated to
+  that, while the fixed-point sum of the rounded probabilities misses 1 by a few of their steps (used to be
+  "outside the calibrated range"); log_zero_masked: Log of a tree-like leaf value that is exactly 0 on some
+  paths (Relu(x - 0.5)), selected away by a Where (used to be "Log(0) is outside the calibrated output
+  range"); gemm_large_weights: a Gemm with weights near 1e12 (used to be "a weight does not fit 62 bits at
+  scale 2^0"); gemm_large_features: a Gemm of 1e6-scale features by 1e6-scale weights (outputs near 1e12,
+  used to be "outside the calibrated range": the output's scale was kept at or above the input's less b).
 """
 import json
 import os
@@ -147,6 +154,30 @@ def user_models():
        [helper.make_node("MatMul", ["x", "W"], ["h"]), helper.make_node("Relu", ["h"], ["y"])],
        [("x", F, [1, 4])], [("y", [1, 3])], [_init("W", w(4, 3))],
        lambda: {"x": u(1, 4)}, value_info=[vi("h", F, [1, 5])])
+    # calibration on the edge (see the docstring): rounding of in-range values, Log of an exact zero that the
+    # model selects away, weights and features far from 1
+    mk("softmax_residual",
+       [helper.make_node("Softmax", ["x"], ["p"], axis=-1),
+        helper.make_node("ReduceSum", ["p", "axes"], ["s"], keepdims=1), helper.make_node("Sub", ["c", "s"], ["r"])],
+       [("x", F, [2, 8])], [("p", [2, 8]), ("r", [2, 1])],
+       [_init("axes", [-1], np.int64), _init("c", 1.0000001)],
+       lambda: {"x": rng.uniform(-3, 3, (2, 8)).astype(np.float32)})
+    mk("log_zero_masked",
+       [helper.make_node("Sub", ["x", "half"], ["d"]), helper.make_node("Relu", ["d"], ["leaf"]),
+        helper.make_node("Log", ["leaf"], ["l"]), helper.make_node("Greater", ["leaf", "zero"], ["m"]),
+        helper.make_node("Where", ["m", "l", "k"], ["y"])],
+       [("x", F, [1, 8])], [("y", [1, 8])], [_init("half", 0.5), _init("zero", 0.0), _init("k", -1.0)],
+       # away from the threshold, so that a positive leaf stays positive in fixed point
+       lambda: {"x": np.where(rng.uniform(size=(1, 8)) < 0.5, rng.uniform(0, 0.4, (1, 8)),
+                              rng.uniform(0.6, 1.5, (1, 8))).astype(np.float32)})
+    mk("gemm_large_weights",
+       [helper.make_node("Gemm", ["x", "W", "B"], ["y"])], [("x", F, [1, 4])], [("y", [1, 3])],
+       [_init("W", rng.normal(0, 1, (4, 3)) * 1e12), _init("B", rng.normal(0, 1, 3) * 1e12)],
+       lambda: {"x": u(1, 4)})
+    mk("gemm_large_features",
+       [helper.make_node("Gemm", ["x", "W", "B"], ["y"])], [("x", F, [1, 4])], [("y", [1, 3])],
+       [_init("W", rng.normal(0, 1, (4, 3)) * 1e6), _init("B", rng.normal(0, 1, 3) * 1e6)],
+       lambda: {"x": u(1, 4) * 1e6})
     # refused by name: a -inf mask consumed by something other than a Softmax (no fixed-point value is -inf)
     graph = helper.make_graph(
         [helper.make_node("Where", ["c", "ninf", "x"], ["m"]), helper.make_node("Add", ["m", "x"], ["y"])],

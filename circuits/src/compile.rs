@@ -1,11 +1,13 @@
 //! From a float graph to settings + quantised model: fuse, calibrate, choose the layout, quantise.
 //! The ONNX front end calls this after lowering; tests call it on hand-built graphs.
 
-use crate::error::Result;
-use crate::graph::Graph;
+use crate::circuit::CompiledModel;
+use crate::error::{CircuitError, NodeRef, Result};
+use crate::graph::{Activation, Graph};
 use crate::layout::{check_min_k, choose_layout, ModelShape, Target};
-use crate::quant::{quantise, Calibration, QuantConfig, QuantModel};
+use crate::quant::{fused_relus, quantise, Calibration, QuantConfig, QuantModel};
 use crate::settings::{IoSpec, LayoutParams, Settings, SETTINGS_VERSION};
+use crate::witness;
 
 /// The narrowest limbs tried before a model falls back to affine lanes (17-bit values).
 const MIN_LIMB_BITS: u32 = 8;
@@ -49,7 +51,17 @@ pub struct CompiledGraph {
     pub graph: Graph,
 }
 
+/// Calibration rounds that widen a range its own samples escape (see [`compile_graph`]).
+const MAX_WIDENINGS: usize = 16;
+
 /// Compiles a float graph, calibrating on `samples` (each: one flat vector per graph input).
+///
+/// The calibrated ranges are float ranges; fixed-point rounding moves a value by a few steps of the
+/// encodings it is computed from, which can take a value at the edge of a tightly calibrated range (a
+/// difference that is about 0 in floats, say) outside it. So the compiled model runs its own calibration
+/// samples in exact integer inference: a range that a sample escapes is widened by what the rounding
+/// added (the escaped value plus a few steps of its encoding) and the model compiled again. A model whose
+/// calibration samples fit compiles exactly as before.
 pub fn compile_graph(
     mut graph: Graph,
     samples: &[Vec<Vec<f64>>],
@@ -59,11 +71,119 @@ pub fn compile_graph(
     graph.fuse();
     graph.validate()?;
     check_min_k(opts.min_k)?;
-    let calibration = Calibration::from_samples(&graph, samples)?;
+    let mut calibration = Calibration::from_samples(&graph, samples)?;
+    let mut previous: Option<QuantModel> = None;
+    for round in 0..=MAX_WIDENINGS {
+        let (settings, quant) = compile_calibrated(&graph, &calibration, opts)?;
+        // a widening that changed no encoding will not change the next round either
+        let unchanged = previous.as_ref() == Some(&quant);
+        let widened = round < MAX_WIDENINGS
+            && !unchanged
+            && widen_escaped(&graph, &quant, &settings, samples, &mut calibration);
+        if !widened {
+            return Ok(CompiledGraph {
+                settings,
+                quant,
+                calibration,
+                graph,
+            });
+        }
+        previous = Some(quant);
+    }
+    unreachable!("the rounds end by MAX_WIDENINGS")
+}
+
+/// Runs the calibration samples through the compiled model; where one escapes a range (a rescale's
+/// range check or a table's output range), widens that tensor's calibrated range to hold the escaped
+/// value plus a few steps of its encoding. Returns whether it widened anything.
+fn widen_escaped(
+    graph: &Graph,
+    quant: &QuantModel,
+    settings: &Settings,
+    samples: &[Vec<Vec<f64>>],
+    calibration: &mut Calibration,
+) -> bool {
+    /// Steps of the escaped encoding added beyond the escaped value.
+    const STEPS: f64 = 4.0;
+    let Ok(model) = CompiledModel::new(quant.clone(), settings) else {
+        return false;
+    };
+    let fused = fused_relus(graph);
+    let node_of = |r: &NodeRef| graph.nodes.iter().position(|n| n.node_ref() == *r);
+    let levels = 2f64.powi(quant.lookup_bits as i32) - 1.0;
+    let mut widened = false;
+    for sample in samples {
+        let (tensor, value, min, max) = match witness::generate(&model.quant, &model.plan, sample) {
+            // a rescale's range check: the node's pre-activation value (its input, for a standalone
+            // activation; its output, for anything else, a fused activation's producer included)
+            Err(CircuitError::OutOfRange {
+                node,
+                value,
+                min,
+                max,
+                ..
+            }) => {
+                let Some(i) = node_of(&node) else { continue };
+                let n = &graph.nodes[i];
+                let t = match n.op.as_dyn().activation() {
+                    Some(_) => n.inputs[0],
+                    None => n.output,
+                };
+                (t, value, min, max)
+            }
+            // a table's output range: the function's value, on the activation's output tensor (the
+            // node's own, or that of the activation fused into it)
+            Err(CircuitError::FuncOutOfRange {
+                node,
+                value,
+                min,
+                max,
+                ..
+            }) => {
+                let Some(i) = node_of(&node) else { continue };
+                let n = &graph.nodes[i];
+                let act = match n.op.as_dyn().activation() {
+                    Some(_) => Some(n),
+                    None => graph
+                        .nodes
+                        .iter()
+                        .zip(&fused)
+                        .find(|(a, &f)| f && a.inputs[0] == n.output)
+                        .map(|(a, _)| a),
+                };
+                let Some(act) = act else { continue };
+                let Some(Activation::Func(f)) = act.op.as_dyn().activation() else {
+                    continue;
+                };
+                let y = f.eval(value);
+                if !y.is_finite() {
+                    continue;
+                }
+                (act.output, y, min, max)
+            }
+            _ => continue,
+        };
+        let step = (max - min) / levels;
+        let want = value.abs() + STEPS * step;
+        let m = &mut calibration.max_abs[tensor];
+        if want.is_finite() && want > *m {
+            *m = want;
+            widened = true;
+        }
+    }
+    widened
+}
+
+/// Quantises and lays out a fused graph with the given ranges.
+fn compile_calibrated(
+    graph: &Graph,
+    calibration: &Calibration,
+    opts: &CompileOptions,
+) -> Result<(Settings, QuantModel)> {
     let quantise_at = |bits: u32| {
         quantise(
-            &graph,
-            &calibration,
+            graph,
+            calibration,
             &QuantConfig {
                 lookup_bits: bits,
                 headroom: opts.headroom,
@@ -129,10 +249,5 @@ pub fn compile_graph(
         outputs: io(&quant.outputs),
         model_hash: String::new(),
     };
-    Ok(CompiledGraph {
-        settings,
-        quant,
-        calibration,
-        graph,
-    })
+    Ok((settings, quant))
 }

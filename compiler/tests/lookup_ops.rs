@@ -99,10 +99,10 @@ fn an_index_outside_the_table_has_no_witness() {
         x[0][1] = bad;
         let err = quantised_outputs(&m, &x).expect_err("an index outside the table");
         let msg = err.to_string();
-        // no row is hot: the count of index 1 (element 2 of the [index, (s, 2 - s)] check) is 0, and
-        // the log table has no row for it
+        // no row is hot: the count of index 1 (element 2 of the [index, (2s - 1, 3 - 2s)] check) is 0,
+        // and the log table has no row for ln(-1)
         assert!(
-            msg.contains("Gather_0") && msg.contains("element 2") && msg.contains("Log(0)"),
+            msg.contains("Gather_0") && msg.contains("element 2") && msg.contains("Log(-1)"),
             "index {bad}: {msg}"
         );
     }

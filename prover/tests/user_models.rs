@@ -83,3 +83,13 @@ fn integer_div_and_a_model_tract_refuses() {
 fn top_k_values_and_indices() {
     prove_and_verify("top_k", 0.0001);
 }
+
+#[test]
+fn calibration_on_the_edge() {
+    // a tight range that rounding escapes, the log of an exact zero selected away, weights near 1e12 and
+    // 1e6-scale features by 1e6-scale weights (bounds and measurements: compiler/tests/user_models.rs)
+    prove_and_verify("softmax_residual", 0.024);
+    prove_and_verify("log_zero_masked", 0.054);
+    prove_and_verify("gemm_large_weights", 2.0e8);
+    prove_and_verify("gemm_large_features", 1.5e8);
+}

@@ -189,7 +189,9 @@ fn scale_for(max_abs: f64, headroom: f64, bits: u32) -> i32 {
     if !(m > 0.0 && m.is_finite()) {
         return bits as i32 - 2;
     }
-    ((limit / m).log2().floor() as i32).clamp(-24, 40)
+    // down to 2^-64 (a value near 1e19 or more in b bits); a range that needed less and was clamped
+    // would be refused at the first value near it
+    ((limit / m).log2().floor() as i32).clamp(-64, 40)
 }
 
 /// Quantises a fused graph with calibrated ranges.

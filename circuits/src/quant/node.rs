@@ -2,11 +2,11 @@
 //! tensors so far, the quantised ops), re-encoding of inputs where an op needs them in one encoding (max,
 //! min, concat), and the rescale lane that ends dense, linear and element-wise ops.
 
-use super::{lane, scale_for, Calibration, QInput, QOp, QTensor, QuantConfig};
+use super::{dense, lane, linear, scale_for, Calibration, QInput, QOp, QTensor, QuantConfig};
 use super::{QLane, QuantModel};
 use crate::encoding::Encoding;
 use crate::error::{CircuitError, NodeRef, Result};
-use crate::graph::{Activation, ConstAffine, Graph, Node, TensorId};
+use crate::graph::{Activation, ConstAffine, Graph, Node, Op, TensorId};
 use crate::settings::TableKind;
 
 /// The state of quantising a graph, node by node: each op's `IrOp::quantise` reads its
@@ -21,6 +21,11 @@ pub(crate) struct Quantiser<'a> {
     /// The quantised model so far.
     pub(crate) qm: QuantModel,
     known: Vec<bool>,
+}
+
+/// Whether a signed `b`-bit value at scale `s` holds `max_abs` (without headroom).
+fn holds(max_abs: f64, s: i32, b: u32) -> bool {
+    max_abs * 2f64.powi(s) <= ((1u64 << (b - 1)) - 1) as f64
 }
 
 /// What [`Quantiser::rescaled`] chose for a node, for the op that builds its rows.
@@ -192,9 +197,13 @@ impl<'a> Quantiser<'a> {
             Some(_) => self.calib.max_abs[node.inputs[0]],
             None => self.calib.max_abs[node.output],
         };
-        let mut s_y = scale_for(pre_range, self.cfg.headroom, b).max(min_scale);
+        let wanted = scale_for(pre_range, self.cfg.headroom, b);
+        let mut s_y = wanted.max(min_scale);
         if product {
             s_y = s_y.min(min_scale + 40);
+        }
+        if s_y > wanted && !holds(pre_range, s_y, b) {
+            s_y = self.weights_scale(node, &ins, wanted, b).unwrap_or(s_y);
         }
         let pre = Encoding::signed(s_y, b);
         let (out_enc, table) = match kind {
@@ -222,6 +231,39 @@ impl<'a> Quantiser<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The pre-activation scale of a dense or linear node (constant weights) whose calibrated range does
+    /// not fit the usual floor `s_in - b` (the weights at a scale of at least 2^0): the scale its range
+    /// wants, below that floor (the weights at a negative scale: large weights lose only bits below their
+    /// own rounding at the output's scale), lowered further while the weights, dot products or lane
+    /// constants do not fit 62 bits. `None` for other ops, or where no scale fits.
+    fn weights_scale(&self, node: &Node, ins: &[Encoding], wanted: i32, b: u32) -> Option<i32> {
+        let shape = &self.qm.tensors[node.output].shape;
+        let fits = |s: i32| {
+            let pre = Encoding::signed(s, b);
+            let nref = node.node_ref();
+            match &node.op {
+                Op::Dense(d) => dense::quantise(
+                    nref,
+                    d,
+                    node.inputs[0],
+                    ins[0],
+                    node.output,
+                    pre,
+                    0,
+                    shape,
+                    b,
+                )
+                .is_ok(),
+                Op::Linear(l) => {
+                    linear::quantise(nref, l, node.inputs[0], ins[0], node.output, pre, 0, b)
+                        .is_ok()
+                }
+                _ => false,
+            }
+        };
+        (wanted - 62..=wanted).rev().find(|&s| fits(s))
     }
 
     pub(super) fn finish(self) -> Result<QuantModel> {

@@ -55,9 +55,15 @@ impl TableKind {
             TableKind::MaxStep { halve } => ((v - half).max(0) * (1 + *halve as i64), false),
             TableKind::MinStep { halve } => (-(v - half).max(0) * (1 + *halve as i64), false),
             TableKind::Func { f, x, y } => {
-                let real = f.eval(x.dequantise(v));
+                let arg = x.dequantise(v);
+                let real = f.eval(arg);
                 let q = (real * y.unit()).round();
                 let (lo, hi) = (0i64, (1i64 << y.bits) - 1);
+                // the log of an exact zero is the most negative value the output holds (a table row, as
+                // a model may mask it away downstream); the log of a negative value has none
+                if matches!(f, FuncKind::Log) && arg == 0.0 {
+                    return (lo, false);
+                }
                 if !q.is_finite() {
                     let s = if real > 0.0 { hi } else { lo };
                     return (s, true);
@@ -99,5 +105,13 @@ mod tests {
         };
         // exp(31.9) saturates the output
         assert!(e.apply_checked(1023, 10).1);
+        let log = TableKind::Func {
+            f: FuncKind::Log,
+            x: Encoding::signed(4, 10),
+            y: Encoding::signed(4, 10),
+        };
+        // ln 0 is the most negative output, a row; the log of a negative value is refused
+        assert_eq!(log.apply_checked(512, 10), (0, false));
+        assert!(log.apply_checked(511, 10).1);
     }
 }

@@ -8,11 +8,12 @@
 //!    scale fine enough to tell neighbouring row numbers apart;
 //! 2. one constant-weight `Linear` over each one-hot row picks the table's row (the table, twice, is its
 //!    matrix);
-//! 3. "exactly one hot": a second `Linear` gives `s` and `2 - s` for the sum `s` of each one-hot row, and
-//!    a `Log` table is looked up on both. `ln 1 = 0` is a table row, while `ln 0` and the log of a negative
-//!    value are not finite, so the lookup table has no row for them (function sub-tables hold only
-//!    entries inside the output range): an index outside `-R..R-1` (no hot element, `s = 0`) or a
-//!    quantisation so coarse that two row numbers compare equal (`s >= 2`, `2 - s <= 0`) leaves no valid
+//! 3. "exactly one hot": a second `Linear` gives `2s - 1` and `3 - 2s` for the sum `s` of each one-hot
+//!    row, and a `Log` table is looked up on both. `ln 1 = 0` is a table row, while the log of a negative
+//!    value is not a number, so the lookup table has no row for it (function sub-tables hold only entries
+//!    inside the output range; `ln 0` is a row, the output's most negative value, which is why the check
+//!    does not test `s` itself): an index outside `-R..R-1` (no hot element, `s = 0`, `2s - 1 = -1`) or a
+//!    quantisation so coarse that two row numbers compare equal (`s >= 2`, `3 - 2s < 0`) leaves no valid
 //!    witness, so no proof exists for it rather than a silent zero row.
 
 use super::super::ctx::{Lowering, NodeInfo};
@@ -74,13 +75,13 @@ pub(super) fn lookup(
     )?;
     let patch = |i: usize| (i * taps..(i + 1) * taps).map(|t| Some(t as u32)).collect();
 
-    // 3. exactly one hot: ln(s) and ln(2 - s) must both be table rows
+    // 3. exactly one hot: ln(2s - 1) and ln(3 - 2s) must both be table rows
     let check = Linear {
         out_shape: vec![count, 2],
         matrices: vec![Matrix {
             outs: 2,
             taps,
-            w: [vec![1.0; taps], vec![-1.0; taps]].concat(),
+            w: [vec![2.0; taps], vec![-2.0; taps]].concat(),
         }],
         positions: (0..count)
             .map(|i| Position {
@@ -89,7 +90,7 @@ pub(super) fn lookup(
                 outs: vec![2 * i as u32, 2 * i as u32 + 1],
             })
             .collect(),
-        bias: (0..count).flat_map(|_| [0.0, 2.0]).collect(),
+        bias: (0..count).flat_map(|_| [-1.0, 3.0]).collect(),
     };
     let sums = l.add(n, "hot_count", Op::Linear(check), vec![one_hot])?;
     l.add(
