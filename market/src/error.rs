@@ -283,6 +283,10 @@ pub enum MarketError {
     IllegalTransition(#[from] IllegalTransition),
     #[error("internal error: no active claim")]
     NoActiveClaim { job_id: String },
+    /// A claim that a CLAIMED job names is not ACTIVE in the claims table (the records disagree): the
+    /// transaction is rolled back, so no money moves on it.
+    #[error("internal error: claim {claim_id} is not ACTIVE")]
+    ClaimNotActive { claim_id: String },
     #[error("bad market configuration: {what}")]
     BadConfig { what: String },
 }
@@ -364,6 +368,7 @@ impl MarketError {
             | StoredSubmission { .. }
             | Task { .. }
             | NoActiveClaim { .. }
+            | ClaimNotActive { .. }
             | StoredState(_)
             | IllegalTransition(_)
             | BadConfig { .. } => ErrorCode::Internal,

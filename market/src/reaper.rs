@@ -31,8 +31,14 @@ impl Market {
         .bind(JobState::Open.as_str())
         .fetch_all(&self.db.pool)
         .await?;
+        // one job that cannot be settled (records that disagree) must not hold up every other job's expiry
         for id in due {
-            out.expired += usize::from(self.apply_expiries(&id, now).await?);
+            match self.apply_expiries(&id, now).await {
+                Ok(expired) => out.expired += usize::from(expired),
+                Err(e) => {
+                    tracing::error!(target: "zkinfer_market::events", job = %id, error = %e, "reaper: cannot apply a job's expiries")
+                }
+            }
         }
         let cutoff = if resume_all {
             i64::MAX

@@ -124,7 +124,8 @@ async fn write_job(
 }
 
 /// Ends the ACTIVE claim `claim_id` with status `to` by `op` (refused with
-/// [`MarketError::IllegalTransition`] unless [`ClaimStatus::TRANSITIONS`] lists it), at `now`.
+/// [`MarketError::IllegalTransition`] unless [`ClaimStatus::TRANSITIONS`] lists it), at `now`; a claim
+/// that is not ACTIVE is [`MarketError::ClaimNotActive`].
 pub(crate) async fn end_claim(
     tx: &mut AnyConnection,
     claim_id: &str,
@@ -134,13 +135,21 @@ pub(crate) async fn end_claim(
 ) -> Result<(), MarketError> {
     let from = ClaimStatus::INITIAL;
     from.transition(to, op)?;
-    sqlx::query("UPDATE claims SET status = $1, ended_at = $2 WHERE id = $3 AND status = $4")
-        .bind(to.as_str())
-        .bind(now)
-        .bind(claim_id)
-        .bind(from.as_str())
-        .execute(&mut *tx)
-        .await?;
+    let done =
+        sqlx::query("UPDATE claims SET status = $1, ended_at = $2 WHERE id = $3 AND status = $4")
+            .bind(to.as_str())
+            .bind(now)
+            .bind(claim_id)
+            .bind(from.as_str())
+            .execute(&mut *tx)
+            .await?;
+    // every caller ends the claim its CLAIMED job names: one that is not ACTIVE means the records
+    // disagree, and the error rolls back the money the caller moved with it
+    if done.rows_affected() != 1 {
+        return Err(MarketError::ClaimNotActive {
+            claim_id: claim_id.to_string(),
+        });
+    }
     Ok(())
 }
 

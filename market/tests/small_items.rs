@@ -18,7 +18,8 @@ on_both!(
     model_ids_match_in_any_case,
     states_round_trip_and_others_are_refused,
     transitions_outside_the_table_are_refused,
-    a_version_2_database_opens_with_its_states_checked
+    a_version_2_database_opens_with_its_states_checked,
+    money_never_moves_on_a_claim_that_is_not_active
 );
 
 fn fixture() -> PathBuf {
@@ -353,4 +354,58 @@ fn a_version_2_database_opens_with_its_states_checked(b: Backend) {
         assert!(dup.is_err(), "duplicate (buyer, client_index) accepted");
         db.close().await;
     });
+}
+
+/// A CLAIMED job whose claim row is not ACTIVE (records that disagree, say after a bad manual edit): ending
+/// the claim, by abandon or by the reaper's timeout, is refused as an internal error and the transaction
+/// that would have slashed the collateral rolls back: no entry is written for it and every balance stays,
+/// and the reaper still applies the other jobs' expiries.
+fn money_never_moves_on_a_claim_that_is_not_active(b: Backend) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = TestServer::started(b, dir.path(), TestServer::test_config());
+    let (buyer, owner, p) = (s.client(), s.client(), s.client());
+    buyer.mint(1000).expect("mint");
+    p.mint(100).expect("mint");
+    s.seed_listing(&owner.key(), "m", 100, 0, 40)
+        .expect("listing");
+    p.stake("m", 100).expect("stake");
+    let job = s.seed_job(&buyer.key(), "m", 3600).expect("job");
+    let c = p.claim(&job).expect("claim");
+    // an honest job whose claim times out at the same time
+    let honest = s.client();
+    honest.mint(100).expect("mint");
+    honest.stake("m", 100).expect("stake");
+    let other = s.seed_job(&buyer.key(), "m", 3600).expect("job");
+    honest.claim(&other).expect("claim");
+    s.block_on(async {
+        sqlx::query("UPDATE claims SET status = $1 WHERE id = $2")
+            .bind(ClaimStatus::Released.as_str())
+            .bind(&c.claim_id)
+            .execute(&s.market.db.pool)
+            .await
+    })
+    .expect("edit the claim behind the job's back");
+    let (entries, before) = (s.entries(), p.balances(&p.key()).expect("balances"));
+    let e = p.abandon(&job, &c.claim_id).expect_err("refused");
+    assert_eq!(e.status, 500, "{e:?}");
+    assert!(e.message.contains("is not ACTIVE"), "{e:?}");
+    assert_eq!(s.entries(), entries, "the refused abandon moved nothing");
+    s.advance(61);
+    let reaped = s.reap();
+    assert_eq!(
+        reaped.expired, 1,
+        "the honest job's expiry is applied all the same"
+    );
+    assert_eq!(buyer.job(&other).expect("job").state, "OPEN");
+    let honest_after = honest.balances(&honest.key()).expect("balances");
+    assert_eq!(honest_after.collateral, 0, "the late claim was slashed");
+    let moved_for_other = s.entries() - entries;
+    assert!(moved_for_other > 0);
+    let after = p.balances(&p.key()).expect("balances");
+    assert_eq!(
+        (after.collateral, after.stakes.get("m")),
+        (before.collateral, before.stakes.get("m")),
+        "the collateral stays where it was"
+    );
+    assert_eq!(buyer.job(&job).expect("job").state, "CLAIMED");
 }
