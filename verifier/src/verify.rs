@@ -1,5 +1,5 @@
-//! The cryptographic check under [`crate::judge`]: a proof against exactly the instances its statement
-//! implies.
+//! The cryptographic check under [`judge`](crate::judge::judge): a proof against exactly the instances
+//! its statement implies.
 
 use crate::artifacts::VerifierArtifacts;
 pub use crate::proof_system::ProofCheckError;
@@ -10,7 +10,7 @@ use zkinfer_circuits::Fr;
 
 impl VerifierArtifacts {
     /// The raw cryptographic check with the instance count checked: does `proof`, read with `transcript`,
-    /// verify for exactly these instances? Does not judge the SRS (see [`crate::judge`]).
+    /// verify for exactly these instances? Does not judge the SRS (see [`judge`](crate::judge::judge)).
     pub fn verify_instances(
         &self,
         proof: &[u8],
@@ -34,7 +34,7 @@ impl VerifierArtifacts {
     /// The halo2 check with the error kept typed, for callers that treat an unreadable proof (a
     /// transcript error, trailing bytes) differently from a well-formed proof that fails. The caller
     /// must pass the full expected instance vector and the transcript the proof was made with. Does not
-    /// judge the SRS (see [`judge`]).
+    /// judge the SRS (see [`judge`](crate::judge::judge)).
     pub fn check_proof(
         &self,
         proof: &[u8],
