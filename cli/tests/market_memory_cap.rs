@@ -6,6 +6,8 @@
 //! an answer (2xx, or a typed 4xx/503 that names the problem), the process never exits,
 //! panics or fails an allocation, and it still lists and serves afterwards. On SQLite and on PostgreSQL.
 
+// prlimit (util-linux) and the address-space limit are Linux's
+#![cfg(target_os = "linux")]
 // a test reports a dead server by failing with its log
 #![allow(clippy::panic)]
 
