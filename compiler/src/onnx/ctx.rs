@@ -135,13 +135,30 @@ impl Lowering {
 
     /// Lowers a graph: initializers, inputs, nodes in order, outputs.
     pub fn lower_graph(mut self, g: &pb::GraphProto) -> Result<Graph, CompileError> {
+        self.bind_initializers(g)?;
+        self.bind_inputs(g)?;
         let folder = Folder::new(self.opset);
+        for (i, proto) in g.node.iter().enumerate() {
+            self.lower_node(&folder, i, proto)?;
+        }
+        self.bind_outputs(g)?;
+        self.graph.validate()?;
+        Ok(self.graph)
+    }
+
+    /// The graph's initializers, as constants.
+    fn bind_initializers(&mut self, g: &pb::GraphProto) -> Result<(), CompileError> {
         for init in &g.initializer {
             let c = load_tensor(init)
                 .map_err(|e| CompileError::Graph(format!("initializer '{}': {e}", init.name)))?;
             self.bind_tensor(&init.name, c)
                 .map_err(|e| CompileError::Graph(format!("initializer '{}': {e}", init.name)))?;
         }
+        Ok(())
+    }
+
+    /// The graph's inputs that are not initializers, as activations.
+    fn bind_inputs(&mut self, g: &pb::GraphProto) -> Result<(), CompileError> {
         for input in &g.input {
             if self.values.contains_key(&input.name) {
                 continue;
@@ -156,54 +173,65 @@ impl Lowering {
             }
             self.values.insert(input.name.clone(), Val::Act(id));
         }
-        for (i, proto) in g.node.iter().enumerate() {
-            let name = if proto.name.is_empty() {
-                format!("{}_{i}", proto.op_type)
-            } else {
-                proto.name.clone()
-            };
-            let info = NodeInfo {
-                name,
-                op: proto.op_type.clone(),
-                proto,
-            };
-            if !["", "ai.onnx", "ai.onnx.ml"].contains(&proto.domain.as_str()) {
-                return Err(info.err(format!(
-                    "ops of domain '{}' are not supported",
-                    proto.domain
-                )));
-            }
-            // a node of constants is run by tract (its own semantics and integer types)
-            let fold_err = match self.constant_inputs(proto) {
-                Some(inputs) => match folder.fold(proto, &inputs) {
-                    Ok(outs) => {
-                        self.bind_folded(&info, outs)?;
-                        continue;
-                    }
-                    // tract refused the node (an op it cannot run alone, or types it will not
-                    // analyse): the op's own lowering handles constants where it can
-                    Err(e) => Some(e),
-                },
-                None => None,
-            };
-            let Some(builder) = self.registry.get(&proto.op_type) else {
-                return Err(match fold_err {
-                    Some(e) => CompileError::Fold {
-                        node: info.name.clone(),
-                        op: info.op.clone(),
-                        chain: format!("{e:#}"),
-                        source: e.into(),
-                    },
-                    None => CompileError::UnsupportedOp {
-                        node: info.name.clone(),
-                        op: info.op.clone(),
-                        supported: self.registry.ops().join(", "),
-                    },
-                });
-            };
-            self.check_masked_consumer(&info)?;
-            builder(&mut self, &info)?;
+        Ok(())
+    }
+
+    /// Node `i`: folded by tract when its inputs are all constants, else lowered by its op's builder.
+    fn lower_node(
+        &mut self,
+        folder: &Folder,
+        i: usize,
+        proto: &pb::NodeProto,
+    ) -> Result<(), CompileError> {
+        let name = if proto.name.is_empty() {
+            format!("{}_{i}", proto.op_type)
+        } else {
+            proto.name.clone()
+        };
+        let info = NodeInfo {
+            name,
+            op: proto.op_type.clone(),
+            proto,
+        };
+        if !["", "ai.onnx", "ai.onnx.ml"].contains(&proto.domain.as_str()) {
+            return Err(info.err(format!(
+                "ops of domain '{}' are not supported",
+                proto.domain
+            )));
         }
+        // a node of constants is run by tract (its own semantics and integer types)
+        let fold_err = match self.constant_inputs(proto) {
+            Some(inputs) => match folder.fold(proto, &inputs) {
+                Ok(outs) => {
+                    return self.bind_folded(&info, outs);
+                }
+                // tract refused the node (an op it cannot run alone, or types it will not
+                // analyse): the op's own lowering handles constants where it can
+                Err(e) => Some(e),
+            },
+            None => None,
+        };
+        let Some(builder) = self.registry.get(&proto.op_type) else {
+            return Err(match fold_err {
+                Some(e) => CompileError::Fold {
+                    node: info.name.clone(),
+                    op: info.op.clone(),
+                    chain: format!("{e:#}"),
+                    source: e.into(),
+                },
+                None => CompileError::UnsupportedOp {
+                    node: info.name.clone(),
+                    op: info.op.clone(),
+                    supported: self.registry.ops().join(", "),
+                },
+            });
+        };
+        self.check_masked_consumer(&info)?;
+        builder(self, &info)
+    }
+
+    /// The graph's outputs (a constant output becomes a constant tensor), named after the ONNX outputs.
+    fn bind_outputs(&mut self, g: &pb::GraphProto) -> Result<(), CompileError> {
         for out in &g.output {
             match self.values.get(&out.name) {
                 Some(Val::Act(t)) if self.masked.contains_key(t) => {
@@ -236,8 +264,7 @@ impl Lowering {
         for (out, &t) in g.output.iter().zip(&self.graph.outputs) {
             self.graph.tensors[t].name = out.name.clone();
         }
-        self.graph.validate()?;
-        Ok(self.graph)
+        Ok(())
     }
 
     /// A tensor with masked (`-inf`) elements may only feed a Softmax, which leaves them out.
