@@ -160,19 +160,25 @@ fn match_with_address(local: &[u8], local_data: Address, deployed: &[u8]) -> Opt
     (expected == deployed).then_some(found)
 }
 
+/// The findings of a check, in order.
+#[derive(Default)]
+struct Findings(Vec<Finding>);
+
+impl Findings {
+    fn push(&mut self, what: &'static str, ok: bool, detail: String) {
+        self.0.push(Finding { what, ok, detail });
+    }
+}
+
 /// Checks `listing` against what the model's files say (see the module docs).
 pub fn check_listing(
     expected: &Expected<'_>,
     listing: &OnChainListing,
 ) -> Result<Verdict, EscrowError> {
-    let s = expected.settings;
     let m = &expected.exported.manifest;
-    let mut findings = Vec::new();
-    let mut push =
-        |what: &'static str, ok: bool, detail: String| findings.push(Finding { what, ok, detail });
-
+    let mut findings = Findings::default();
     // the export is of this model
-    push(
+    findings.push(
         "export is of this model",
         m.model_id == expected.model_id,
         format!(
@@ -180,7 +186,23 @@ pub fn check_listing(
             m.model_id, expected.model_id
         ),
     );
+    let data_address = check_code(expected, listing, &mut findings)?;
+    check_statement(expected, listing, &mut findings);
+    check_srs(expected, &mut findings);
+    Ok(Verdict {
+        findings: findings.0,
+        data_address,
+    })
+}
 
+/// The verifier's code (and the split layout's data contract) against the export: returns the data
+/// contract's address when the split verifier matches.
+fn check_code(
+    expected: &Expected<'_>,
+    listing: &OnChainListing,
+    findings: &mut Findings,
+) -> Result<Option<Address>, EscrowError> {
+    let mut push = |what: &'static str, ok: bool, detail: String| findings.push(what, ok, detail);
     // verifier code: what is at the address now is what the escrow pinned, and it is the export's
     let deployed = parse_code("verifier_code", &listing.verifier_code)?;
     let hash = keccak256(&deployed);
@@ -238,6 +260,14 @@ pub fn check_listing(
         }
     }
 
+    Ok(data_address)
+}
+
+/// The statement the listing pins: the settings digest, the input/output split and the input ranges.
+fn check_statement(expected: &Expected<'_>, listing: &OnChainListing, findings: &mut Findings) {
+    let s = expected.settings;
+    let m = &expected.exported.manifest;
+    let mut push = |what: &'static str, ok: bool, detail: String| findings.push(what, ok, detail);
     // the statement: digest, split and ranges
     let digest = fr_to_u256(&s.digest());
     let manifest_digest =
@@ -281,9 +311,13 @@ pub fn check_listing(
             listing.input_ranges
         ),
     );
+}
 
+/// The SRS the verifier rests on: a ceremony's, or a development one only when the caller accepts it.
+fn check_srs(expected: &Expected<'_>, findings: &mut Findings) {
+    let m = &expected.exported.manifest;
     // the SRS
-    push(
+    findings.push(
         "ceremony SRS",
         m.ceremony.is_some() || expected.allow_dev_srs,
         match &m.ceremony {
@@ -294,10 +328,6 @@ pub fn check_listing(
             None => "a development SRS: whoever made it can prove anything".into(),
         },
     );
-    Ok(Verdict {
-        findings,
-        data_address,
-    })
 }
 
 #[cfg(test)]
