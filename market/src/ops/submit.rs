@@ -23,17 +23,41 @@ enum Step {
     Done(SubmitResult),
 }
 
+/// The submitted job is CLAIMED by this provider, under this claim, and its claim deadline has not passed.
+fn submitter_holds_the_claim(
+    job: crate::types::Job,
+    req: &SubmitReq,
+    received_at: i64,
+) -> Result<(), MarketError> {
+    if job.state != CLAIMED {
+        return Err(MarketError::WrongState {
+            job_id: job.id,
+            state: job.state,
+            expected: CLAIMED,
+        });
+    }
+    if job.claimant.as_deref() != Some(req.provider.as_str()) {
+        return Err(MarketError::OnlyClaimantSubmits { job_id: job.id });
+    }
+    if job.claim_id.as_deref() != Some(req.claim_id.as_str()) {
+        return Err(MarketError::NotActiveClaim {
+            job_id: job.id,
+            claim_id: req.claim_id.clone(),
+        });
+    }
+    if let Some(deadline) = job.claim_deadline.filter(|d| received_at > *d) {
+        return Err(MarketError::ClaimDeadlinePassed {
+            claim_id: req.claim_id.clone(),
+            deadline,
+        });
+    }
+    Ok(())
+}
+
 impl Market {
-    /// Submits a proof for a claimed job; `received_at` is the server's receive time (market clock).
-    pub async fn submit(
-        &self,
-        s: &Signer,
-        job_id: &str,
-        req: &SubmitReq,
-        received_at: i64,
-    ) -> Result<SubmitResult, MarketError> {
-        let t0 = Instant::now();
-        require_signer(s, &req.provider, "provider")?;
+    /// The submitted proof file as stored (its JSON text) and the SHA-256 of its proof bytes, after the
+    /// checks that need no database: a readable proof file, a proof neither empty nor over the limit.
+    fn proof_body_and_hash(&self, req: &SubmitReq) -> Result<(String, String), MarketError> {
         let body = serde_json::to_string(&req.proof).unwrap_or_default();
         let proof =
             ProofFile::parse(body.as_bytes(), "proof").map_err(MarketError::MalformedProof)?;
@@ -49,7 +73,20 @@ impl Market {
                 limit: self.config.max_proof_bytes,
             });
         }
-        let hash = hex::encode(Sha256::digest(&bytes));
+        Ok((body, hex::encode(Sha256::digest(&bytes))))
+    }
+
+    /// Submits a proof for a claimed job; `received_at` is the server's receive time (market clock).
+    pub async fn submit(
+        &self,
+        s: &Signer,
+        job_id: &str,
+        req: &SubmitReq,
+        received_at: i64,
+    ) -> Result<SubmitResult, MarketError> {
+        let t0 = Instant::now();
+        require_signer(s, &req.provider, "provider")?;
+        let (body, hash) = self.proof_body_and_hash(req)?;
         let window = self.config.min_claim_window;
         // expiries due at receipt are applied and committed on their own, so that a late submission,
         // which then fails, does not roll back the expiry of its claim with it
@@ -84,28 +121,7 @@ impl Market {
                     _ => {}
                 }
             }
-            if job.state != CLAIMED {
-                return Err(MarketError::WrongState {
-                    job_id: job.id,
-                    state: job.state,
-                    expected: CLAIMED,
-                });
-            }
-            if job.claimant.as_deref() != Some(req.provider.as_str()) {
-                return Err(MarketError::OnlyClaimantSubmits { job_id: job.id });
-            }
-            if job.claim_id.as_deref() != Some(req.claim_id.as_str()) {
-                return Err(MarketError::NotActiveClaim {
-                    job_id: job.id,
-                    claim_id: req.claim_id.clone(),
-                });
-            }
-            if let Some(deadline) = job.claim_deadline.filter(|d| received_at > *d) {
-                return Err(MarketError::ClaimDeadlinePassed {
-                    claim_id: req.claim_id.clone(),
-                    deadline,
-                });
-            }
+            submitter_holds_the_claim(job, req, received_at)?;
             let pending: i64 = sqlx::query_scalar(
                     "SELECT CAST(COUNT(*) AS BIGINT) FROM submissions WHERE claim_id = $1 AND status = $2",
                 )
