@@ -82,33 +82,14 @@ fn section_name(id: u32) -> &'static str {
     }
 }
 
-/// Reads the section table and header of a `.ptau` file, checking every size against the file's length.
-pub fn read_header<R: Read + Seek>(
+/// The section table after the file header: where each section's data starts and its size, by section
+/// id; every section fits in the file.
+fn read_section_table<R: Read + Seek>(
     r: &mut R,
+    n_sections: u32,
     file_len: u64,
     file: &str,
-) -> Result<PtauHeader, SrsImportError> {
-    let head = read_n(r, 12, file).map_err(|_| SrsImportError::Size {
-        file: file.to_string(),
-        what: "ptau file header".into(),
-        expected: 12,
-        found: file_len,
-    })?;
-    if &head[..4] != PTAU_MAGIC {
-        return Err(SrsImportError::Header {
-            file: file.to_string(),
-            what: "not a snarkjs .ptau file (no \"ptau\" magic)".into(),
-        });
-    }
-    let version = le_u32(&head[4..]);
-    if version != 1 {
-        return Err(SrsImportError::Header {
-            file: file.to_string(),
-            what: format!(".ptau version {version}, only version 1 is known"),
-        });
-    }
-    let n_sections = le_u32(&head[8..]);
-    // Where each section's data starts and its size; every section fits in the file.
+) -> Result<BTreeMap<u32, Vec<(u64, u64)>>, SrsImportError> {
     let mut sections: BTreeMap<u32, Vec<(u64, u64)>> = BTreeMap::new();
     let mut pos = 12u64;
     for _ in 0..n_sections {
@@ -138,6 +119,36 @@ pub fn read_header<R: Read + Seek>(
         sections.entry(id).or_default().push((start, size));
         pos = end;
     }
+    Ok(sections)
+}
+
+/// Reads the section table and header of a `.ptau` file, checking every size against the file's length.
+pub fn read_header<R: Read + Seek>(
+    r: &mut R,
+    file_len: u64,
+    file: &str,
+) -> Result<PtauHeader, SrsImportError> {
+    let head = read_n(r, 12, file).map_err(|_| SrsImportError::Size {
+        file: file.to_string(),
+        what: "ptau file header".into(),
+        expected: 12,
+        found: file_len,
+    })?;
+    if &head[..4] != PTAU_MAGIC {
+        return Err(SrsImportError::Header {
+            file: file.to_string(),
+            what: "not a snarkjs .ptau file (no \"ptau\" magic)".into(),
+        });
+    }
+    let version = le_u32(&head[4..]);
+    if version != 1 {
+        return Err(SrsImportError::Header {
+            file: file.to_string(),
+            what: format!(".ptau version {version}, only version 1 is known"),
+        });
+    }
+    let n_sections = le_u32(&head[8..]);
+    let sections = read_section_table(r, n_sections, file_len, file)?;
     let unique = |id: u32| -> Result<(u64, u64), SrsImportError> {
         match sections.get(&id).map(Vec::as_slice) {
             Some([one]) => Ok(*one),
