@@ -30,9 +30,6 @@ if [[ -z ${ZKINFER_BIN:-} ]]; then
 fi
 [[ -x $ZKINFER_BIN ]] || { echo "error: no zkinfer CLI at $ZKINFER_BIN" >&2; exit 1; }
 
-step "the wheel's dependencies build with the workspace test build's features (so maturin reuses its crates)"
-"$venv/bin/python" scripts/check-build-reuse.py python
-
 step "the wheel (maturin, release profile, target dir $target)"
 rm -rf "$target/wheels/zkinfer-"*.whl
 timed "$venv/bin/maturin" build --release --quiet -m python/Cargo.toml -i "$venv/bin/python" -o "$target/wheels"

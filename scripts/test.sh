@@ -17,11 +17,14 @@ rustup show active-toolchain
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || rustup target list --installed | grep -q wasm32-unknown-unknown
 
 step "formatting; the README's tables match bench/results"
-cargo fmt --all -- --check
+cargo fmt --check   # the workspace members (`--all` would also reformat vendor/, a path dependency of the workspace-hack)
 python3 bench/readme_tables.py --check
 
 step "layering: every forbidden crate edge of ARCHITECTURE.md"
 bash scripts/check-layering.sh
+
+step "the workspace-hack is current (cargo hakari): every build reuses the crates the workspace build compiles"
+bash scripts/check-hakari.sh
 
 step "vendored crates: vendor/ is the published crates plus vendor/patches (scripts/vendor.sh --check)"
 bash scripts/vendor.sh --check
@@ -86,8 +89,7 @@ bash scripts/python-test.sh
 
 step "the CUDA backend builds (nvcc from PyPI wheels; no GPU needed) and its tests pass (the GPU proof skips without a GPU)"
 # One command builds the CUDA binaries (integration tests build their package's binaries) and runs the GPU test;
-# only the crates the feature touches are compiled again.
-python3 scripts/check-build-reuse.py cuda
+# only the crates the feature touches are compiled again (the workspace-hack unifies the features it adds).
 (
   eval "$(bash scripts/cuda-toolchain.sh)"
   cargo test --release --workspace --features zkinfer-cli/cuda --test gpu -- --nocapture
