@@ -54,6 +54,7 @@ step "the pinned solc (npm solc@0.8.19) for the EVM verifier and escrow tests"
 # revert) and the escrow contract's rules and attack cases.
 solc_env=$(bash scripts/install-solc.sh)
 eval "$solc_env"
+eval "$(bash scripts/install-poseidon-js.sh)"  # poseidon-lite and poseidon-solidity: evm/tests/poseidon_parity.rs
 
 step "the onnx wheel's test data for the compiler's no-panic sweep (models/.venv, pinned onnx from PyPI)"
 # the version models/requirements.txt pins: later wheels no longer ship the per-operator node cases
