@@ -2,6 +2,7 @@
 //! alone (the verifier's path: halo2's `VerifyingKey::read` calls it); `synthesize` lays out the plan's rows
 //! with the witness (the prover's path) or without it (key generation).
 
+use crate::chips::poseidon::{PackOffset, PoseidonChip, PoseidonConfig, PoseidonLayout};
 use crate::chips::{
     AffineLaneChip, AffineLaneConfig, DotCells, DotRowFixed, DotTileChip, DotTileConfig, LaneCells,
     LaneRowFixed, LaneRowValues, LimbLaneChip, LimbLaneConfig, LimbRowFixed, LimbRowsInLane,
@@ -10,8 +11,10 @@ use crate::chips::{
 use crate::error::{CircuitError, Result};
 use crate::field::fr_from_i128;
 use crate::layout::{Plan, Src};
+use crate::poseidon::commitment_params;
 use crate::quant::QuantModel;
 use crate::settings::{LaneKind, LayoutParams, Settings, TableKind, SETTINGS_VERSION};
+use crate::visibility::InstanceSlot;
 use crate::witness::Witness;
 use crate::Fr;
 use halo2_proofs::circuit::{Cell, Layouter, Region, SimpleFloorPlanner, Value};
@@ -63,15 +66,53 @@ impl CompiledModel {
             )));
         }
         let n_in: usize = settings.inputs.iter().map(|s| s.numel()).sum();
+        let layout = settings.instance_layout();
+        let counts = |l: &crate::visibility::InstanceLayout| -> Vec<usize> {
+            l.tensors.iter().map(|t| t.numel).collect()
+        };
         if plan.input_instances != n_in
-            || plan.input_instances + plan.outputs.len() + 2 != settings.num_instances()
+            || plan.input_instances + plan.outputs.len() != layout.elements()
+            || counts(&plan.instance_layout) != counts(&layout)
+            || plan.instance_layout.inputs != layout.inputs
         {
             return Err(CircuitError::Inconsistent(
                 "instance counts differ between the model and the settings".into(),
             ));
         }
+        let commitments = commitments_rows(&settings.instance_layout());
+        if commitments > usable {
+            return Err(CircuitError::Inconsistent(format!(
+                "the commitments to hashed tensors take {commitments} rows, over the {usable} usable \
+                 rows of k = {}",
+                settings.k
+            )));
+        }
+        let mut plan = plan;
+        plan.instance_layout = layout;
         Ok(Self { quant, plan })
     }
+}
+
+/// Rows the commitments of a statement's hashed tensors take in the Poseidon chip's narrow layout (0 when
+/// nothing is hashed): the circuit needs `k` with at least this many usable rows.
+pub fn commitments_rows(layout: &crate::visibility::InstanceLayout) -> usize {
+    let hashed = layout.hashed();
+    if hashed.is_empty() {
+        return 0;
+    }
+    let mut meta = ConstraintSystem::<Fr>::default();
+    let constants = meta.fixed_column();
+    let config = PoseidonConfig::configure(
+        &mut meta,
+        commitment_params(),
+        PoseidonLayout::Narrow,
+        constants,
+    );
+    let chip = PoseidonChip::construct(config);
+    hashed
+        .iter()
+        .map(|&t| chip.commitment_rows(layout.tensors[t].numel))
+        .sum()
 }
 
 /// Columns of the model circuit.
@@ -90,6 +131,9 @@ pub struct ModelConfig {
     /// The dot tile, configured only when the layout has one (`dot_pairs > 0`), after the lanes, so the
     /// constraint systems of models without products of two activations are unchanged.
     pub dot: Option<DotTileConfig>,
+    /// The Poseidon chip committing to hashed inputs and outputs (only when the settings have any), in its
+    /// narrow layout (a hashed tensor is small next to the model's rows).
+    pub commitments: Option<PoseidonConfig>,
     /// The public instance column.
     pub instance: Column<Instance>,
 }
@@ -190,6 +234,10 @@ impl Circuit<Fr> for ModelCircuit {
             }
         }
         let dot = (l.dot_pairs > 0).then(|| DotTileConfig::configure(meta, l.dot_pairs.min(64)));
+        let commitments = settings.has_commitments().then(|| {
+            let constants = meta.fixed_column();
+            PoseidonConfig::configure(meta, commitment_params(), PoseidonLayout::Narrow, constants)
+        });
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         if l.limb_bits().is_some() {
@@ -202,6 +250,7 @@ impl Circuit<Fr> for ModelCircuit {
             lanes: affine,
             limb_lanes: limb,
             dot,
+            commitments,
             instance,
         }
     }
@@ -278,10 +327,7 @@ impl Circuit<Fr> for ModelCircuit {
                 Ok(wire_copies(&mut region, plan, &cells))
             },
         )?;
-        for (cell, row) in to_instance {
-            layouter.constrain_instance(cell, config.instance, row);
-        }
-        Ok(())
+        bind_instances(&mut layouter, &config, plan, wit, to_instance)
     }
 }
 
@@ -474,14 +520,18 @@ struct Cells<'a> {
 /// Copy constraints: every value entering a tile, dot tile or lane comes from a checked cell. Returns the
 /// cells to be copied to instance rows (inputs into their range-check lanes, output lanes' `z`, the
 /// settings and binding rows).
-fn wire_copies(region: &mut Region<'_, Fr>, plan: &Plan, cells: &Cells<'_>) -> Vec<(Cell, usize)> {
+fn wire_copies(region: &mut Region<'_, Fr>, plan: &Plan, cells: &Cells<'_>) -> Vec<InstanceCopy> {
     let (lane_cells, tile_cells) = (cells.lanes, cells.tiles);
-    let mut to_instance: Vec<(Cell, usize)> = Vec::new();
+    let mut to_instance: Vec<InstanceCopy> = Vec::new();
     // the cell a source names, or `None` when it is an instance (recorded for later) or zero
-    let mut src_cell = |src: Src, cell: Cell| -> Option<Cell> {
+    let mut src_cell = |src: Src, cell: Cell, holder: LaneValue| -> Option<Cell> {
         match src {
             Src::Instance(j) => {
-                to_instance.push((cell, j as usize));
+                to_instance.push(InstanceCopy {
+                    cell,
+                    virtual_index: j as usize,
+                    holder,
+                });
                 None
             }
             Src::Lane(j) => Some(lane_cells[j as usize].z),
@@ -491,11 +541,11 @@ fn wire_copies(region: &mut Region<'_, Fr>, plan: &Plan, cells: &Cells<'_>) -> V
         }
     };
     for (i, row) in plan.lane_rows.iter().enumerate() {
-        if let Some(c) = src_cell(row.a, lane_cells[i].a) {
+        if let Some(c) = src_cell(row.a, lane_cells[i].a, LaneValue::A(i)) {
             region.constrain_equal(lane_cells[i].a, c);
         }
         if let Some(b) = row.b {
-            if let Some(c) = src_cell(b, lane_cells[i].b) {
+            if let Some(c) = src_cell(b, lane_cells[i].b, LaneValue::B(i)) {
                 region.constrain_equal(lane_cells[i].b, c);
             }
         }
@@ -519,7 +569,128 @@ fn wire_copies(region: &mut Region<'_, Fr>, plan: &Plan, cells: &Cells<'_>) -> V
         }
     }
     for (o, &l) in plan.outputs.iter().enumerate() {
-        to_instance.push((lane_cells[l as usize].z, plan.input_instances + o));
+        to_instance.push(InstanceCopy {
+            cell: lane_cells[l as usize].z,
+            virtual_index: plan.input_instances + o,
+            holder: LaneValue::Z(l as usize),
+        });
     }
     to_instance
+}
+
+/// The witness value of one lane cell.
+#[derive(Debug, Clone, Copy)]
+enum LaneValue {
+    A(usize),
+    B(usize),
+    Z(usize),
+}
+
+impl LaneValue {
+    fn of(self, wit: Option<&Witness>) -> Value<Fr> {
+        let v = |i: usize, f: fn(&crate::witness::LaneValues) -> i128| {
+            wit.and_then(|w| w.lanes.get(i)).map(f)
+        };
+        let value = match self {
+            LaneValue::A(i) => v(i, |l| l.a),
+            LaneValue::B(i) => v(i, |l| l.b),
+            LaneValue::Z(i) => v(i, |l| l.z),
+        };
+        value.map_or(Value::unknown(), |x| Value::known(fr_from_i128(x)))
+    }
+}
+
+/// A cell whose value is a virtual instance (see [`crate::visibility`]): copied to an instance row, into
+/// a commitment, or nowhere (private).
+#[derive(Debug, Clone, Copy)]
+struct InstanceCopy {
+    cell: Cell,
+    virtual_index: usize,
+    holder: LaneValue,
+}
+
+/// Name of the region holding the commitments of hashed tensors.
+pub const COMMITMENT_REGION: &str = "commitments";
+
+/// Copies every instance cell to its instance row, or into the commitment of its hashed tensor: each
+/// hashed tensor's stored values (each cell already range-checked by its lane) are packed and hashed by
+/// the Poseidon chip, whose result is copied to the tensor's instance row. The chip packs the *claimed*
+/// values (the witness's instances: what the prover's opening says) while its value cells are copies of the
+/// lane cells, so a commitment to other values than the circuit computed with fails the packing gate.
+fn bind_instances(
+    layouter: &mut impl Layouter<Fr>,
+    config: &ModelConfig,
+    plan: &Plan,
+    wit: Option<&Witness>,
+    copies: Vec<InstanceCopy>,
+) -> Result<(), Error> {
+    let layout = &plan.instance_layout;
+    let hashed = layout.hashed();
+    // per commitment, per element: the cells holding it
+    let mut committed: Vec<Vec<Vec<InstanceCopy>>> = hashed
+        .iter()
+        .map(|&t| vec![Vec::new(); layout.tensors[t].numel])
+        .collect();
+    for copy in copies {
+        match layout.slot(copy.virtual_index) {
+            InstanceSlot::Row(row) => layouter.constrain_instance(copy.cell, config.instance, row),
+            InstanceSlot::Committed {
+                commitment,
+                element,
+            } => committed
+                .get_mut(commitment)
+                .and_then(|c| c.get_mut(element))
+                .ok_or(Error::Synthesis)?
+                .push(copy),
+            InstanceSlot::Hidden => {}
+        }
+    }
+    if hashed.is_empty() {
+        return Ok(());
+    }
+    let chip = PoseidonChip::construct(config.commitments.clone().ok_or(Error::Synthesis)?);
+    let claimed = |c: usize, e: usize| -> Value<Fr> {
+        let start: usize = layout.tensors[..hashed[c]].iter().map(|t| t.numel).sum();
+        wit.and_then(|w| w.instances.get(start + e))
+            .map_or(Value::unknown(), |&v| Value::known(fr_from_i128(v)))
+    };
+    let outputs = layouter.assign_region(
+        || COMMITMENT_REGION,
+        |mut region| {
+            let mut row = 0;
+            let mut outputs = Vec::with_capacity(committed.len());
+            for (c, elements) in committed.iter().enumerate() {
+                let first: Option<Vec<&InstanceCopy>> =
+                    elements.iter().map(|cells| cells.first()).collect();
+                // every element of a hashed tensor is held by a range-checked cell
+                let first = first.ok_or(Error::Synthesis)?;
+                let cells: Vec<Value<Fr>> = first.iter().map(|copy| copy.holder.of(wit)).collect();
+                let claims: Vec<Value<Fr>> = (0..elements.len()).map(|e| claimed(c, e)).collect();
+                let salt = wit.map_or(Value::unknown(), |w| {
+                    Value::known(w.salts.get(c).copied().unwrap_or(Fr::zero()))
+                });
+                let commitment = chip.assign_commitment_claimed(
+                    &mut region,
+                    row,
+                    salt,
+                    &cells,
+                    &claims,
+                    PackOffset::Stored,
+                )?;
+                row += commitment.rows;
+                for (value, holders) in commitment.values.iter().zip(elements) {
+                    for holder in holders {
+                        region.constrain_equal(holder.cell, value.cell);
+                    }
+                }
+                outputs.push(commitment.commitment.cell);
+            }
+            Ok(outputs)
+        },
+    )?;
+    for (c, cell) in outputs.into_iter().enumerate() {
+        let row = layout.commitment_row(c).ok_or(Error::Synthesis)?;
+        layouter.constrain_instance(cell, config.instance, row);
+    }
+    Ok(())
 }

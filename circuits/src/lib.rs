@@ -26,6 +26,7 @@ pub mod quant;
 pub mod scalar_hex;
 pub mod settings;
 pub mod tables;
+pub mod visibility;
 pub mod witness;
 
 pub use error::CircuitError;

@@ -17,6 +17,7 @@ use thiserror::Error;
 
 pub use crate::layout::{LaneGate, LaneKind, LayoutError, LayoutParams, LimbRows};
 pub use crate::tables::TableKind;
+pub use crate::visibility::{InstanceLayout, TensorInstances, Visibility};
 
 /// Version of the settings format; bumped on any change that alters the constraint system or instances.
 ///
@@ -43,6 +44,9 @@ pub struct IoSpec {
     pub shape: Vec<usize>,
     /// How its values are stored.
     pub encoding: Encoding,
+    /// Who sees its values ([`crate::visibility`]); left out of the JSON when public.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
 }
 
 impl IoSpec {
@@ -74,15 +78,34 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Number of public instances: every input element, every output element, the settings digest, then
-    /// the binding value.
+    /// Number of public instances: each input's and output's by its visibility (every element when
+    /// public, the commitment when hashed, none when private), the settings digest, then the binding value.
     pub fn num_instances(&self) -> usize {
+        self.instance_layout().num_instances()
+    }
+
+    /// The statement's instances, tensor by tensor ([`InstanceLayout`]).
+    pub fn instance_layout(&self) -> InstanceLayout {
+        InstanceLayout {
+            tensors: self
+                .inputs
+                .iter()
+                .chain(&self.outputs)
+                .map(|io| TensorInstances {
+                    numel: io.numel(),
+                    visibility: io.visibility,
+                })
+                .collect(),
+            inputs: self.inputs.len(),
+        }
+    }
+
+    /// Whether any input or output is hashed (the circuit then has the Poseidon chip).
+    pub fn has_commitments(&self) -> bool {
         self.inputs
             .iter()
             .chain(&self.outputs)
-            .map(IoSpec::numel)
-            .sum::<usize>()
-            + 2
+            .any(|io| io.visibility == Visibility::Hashed)
     }
 
     /// Index of the settings-digest instance (just before the binding instance): [`Settings::digest`].
@@ -275,11 +298,13 @@ mod tests {
                 name: "x".into(),
                 shape: vec![1, 3],
                 encoding: Encoding::signed(6, 10),
+                visibility: Visibility::Public,
             }],
             outputs: vec![IoSpec {
                 name: "y".into(),
                 shape: vec![1, 2],
                 encoding: Encoding::signed(5, 10),
+                visibility: Visibility::Public,
             }],
             model_hash: "ab".repeat(32),
         }

@@ -7,10 +7,11 @@
 
 use crate::chips::LimbValues;
 use crate::error::{CircuitError, Result};
-use crate::field::fr_from_i128;
 use crate::layout::{Plan, Src};
+use crate::poseidon::Opening;
 use crate::quant::QuantModel;
 use crate::settings::TableKind;
+use crate::visibility::{InstanceLayout, Visibility};
 use crate::Fr;
 
 /// Values of one lane row (stored integers; tests may tamper with them).
@@ -67,15 +68,60 @@ pub struct Witness {
     pub settings_digest: Fr,
     /// The binding instance (0 unless the proof is bound to something, such as a market job).
     pub bind: Fr,
+    /// Where each of `instances` goes in the statement (the plan's [`InstanceLayout`]).
+    pub instance_layout: InstanceLayout,
+    /// One salt per hashed tensor, in commitment order (0 until the prover draws them:
+    /// [`Witness::with_salts`]).
+    pub salts: Vec<Fr>,
 }
 
 impl Witness {
-    /// Every public instance as a field element: inputs, outputs, settings digest, binding value.
+    /// Every public instance as a field element: each input's and output's by its visibility (stored
+    /// values, or the commitment under its salt), the settings digest, the binding value. A stored value
+    /// outside the committable range (which the circuit's range checks refuse anyway) commits as 0, so the
+    /// proof fails rather than this panicking.
     pub fn field_instances(&self) -> Vec<Fr> {
-        let mut v: Vec<Fr> = self.instances.iter().map(|x| fr_from_i128(*x)).collect();
-        v.push(self.settings_digest);
-        v.push(self.bind);
-        v
+        let layout = &self.instance_layout;
+        match layout.field_instances(
+            &self.instances,
+            &self.salts,
+            self.settings_digest,
+            self.bind,
+        ) {
+            Ok(v) => v,
+            Err(_) => {
+                let mut v = vec![Fr::zero(); layout.num_instances()];
+                let n = v.len();
+                v[n - 2] = self.settings_digest;
+                v[n - 1] = self.bind;
+                v
+            }
+        }
+    }
+
+    /// Sets the salts of the hashed tensors' commitments (one per hashed tensor, in order: draw each
+    /// uniformly at random, see [`crate::poseidon`]).
+    pub fn with_salts(mut self, salts: Vec<Fr>) -> Self {
+        self.salts = salts;
+        self
+    }
+
+    /// The opening of each hashed tensor's commitment: its stored values and salt.
+    pub fn openings(&self) -> Vec<Opening> {
+        let layout = &self.instance_layout;
+        let mut start = 0;
+        let mut out = Vec::new();
+        for t in &layout.tensors {
+            let end = (start + t.numel).min(self.instances.len());
+            if t.visibility == Visibility::Hashed {
+                out.push(Opening {
+                    values: self.instances[start.min(end)..end].to_vec(),
+                    salt: self.salts.get(out.len()).copied().unwrap_or(Fr::zero()),
+                });
+            }
+            start += t.numel;
+        }
+        out
     }
 
     /// Binds the proof to a value (see [`crate::settings::Settings::bind_instance`]).
@@ -190,6 +236,8 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
     let mut w = Witness {
         instances: quantise_inputs(qm, inputs)?,
         settings_digest: plan.settings_digest,
+        instance_layout: plan.instance_layout.clone(),
+        salts: vec![Fr::zero(); plan.instance_layout.hashed().len()],
         ..Witness::default()
     };
     let bits = qm.lookup_bits;

@@ -11,6 +11,17 @@ use zkinfer_circuits::Fr;
 /// Why values do not fit a model's public tensors.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum InstanceError {
+    /// Settings with a hashed or private tensor: the circuit supports them (`zkinfer_circuits::visibility`),
+    /// proof files and this verifier do not carry commitments yet.
+    #[error(
+        "tensor '{name}' is {visibility}: proof files and verifiers carry public tensors only so far"
+    )]
+    NotPublic {
+        /// The tensor's name.
+        name: String,
+        /// Its visibility.
+        visibility: &'static str,
+    },
     /// Wrong number of tensors.
     #[error("the model has {expected} {what} tensor(s), found {found}")]
     TensorCount {
@@ -168,6 +179,17 @@ pub fn instance_vector(
 ) -> Result<Vec<Fr>, InstanceError> {
     check_count("input", settings.inputs.len(), inputs_q.len())?;
     check_count("output", settings.outputs.len(), outputs_q.len())?;
+    if let Some(io) = settings
+        .inputs
+        .iter()
+        .chain(&settings.outputs)
+        .find(|io| !io.visibility.is_public())
+    {
+        return Err(InstanceError::NotPublic {
+            name: io.name.clone(),
+            visibility: io.visibility.name(),
+        });
+    }
     let mut out = Vec::with_capacity(settings.num_instances());
     for (kind, specs, tensors) in [
         ("input", &settings.inputs, inputs_q),

@@ -683,8 +683,22 @@ impl PoseidonChip {
         values: &[Value<Fr>],
         offset: PackOffset,
     ) -> Result<PackCells, Error> {
+        self.assign_pack_claimed(region, row, values, values, offset)
+    }
+
+    /// [`Self::assign_pack`] with the value cells holding `values` and the packed element computed from
+    /// `claimed` (the same, for an honest prover): a packed element of other values than the cells hold
+    /// fails the gate "poseidon pack".
+    pub fn assign_pack_claimed(
+        &self,
+        region: &mut Region<'_, Fr>,
+        row: usize,
+        values: &[Value<Fr>],
+        claimed: &[Value<Fr>],
+        offset: PackOffset,
+    ) -> Result<PackCells, Error> {
         let c = &self.config;
-        if values.len() > VALUES_PER_ELEMENT {
+        if values.len() > VALUES_PER_ELEMENT || claimed.len() != values.len() {
             return Err(Error::Synthesis);
         }
         let slots = pack_slot_columns(&c.state, &c.work);
@@ -705,7 +719,8 @@ impl PoseidonChip {
             } else {
                 region.constrain_constant(cell.cell, -offset)?;
             }
-            packed = packed + value.map(|v| (v + offset) * slot_weight(i));
+            let claim = claimed.get(i).copied().unwrap_or(Value::known(-offset));
+            packed = packed + claim.map(|v| (v + offset) * slot_weight(i));
         }
         let (col, rot) = slots(VALUES_PER_ELEMENT);
         let packed = Self::advice(region, col, row + rot as usize, packed);
@@ -727,8 +742,23 @@ impl PoseidonChip {
         values: &[Value<Fr>],
         offset: PackOffset,
     ) -> Result<CommitmentCells, Error> {
+        self.assign_commitment_claimed(region, row, salt, values, values, offset)
+    }
+
+    /// [`Self::assign_commitment`] with the value cells holding `values` and the packing and chain
+    /// computed from `claimed` (the vector the prover says it committed to; the same for an honest
+    /// prover, see [`Self::assign_pack_claimed`]).
+    pub fn assign_commitment_claimed(
+        &self,
+        region: &mut Region<'_, Fr>,
+        row: usize,
+        salt: Value<Fr>,
+        values: &[Value<Fr>],
+        claimed: &[Value<Fr>],
+        offset: PackOffset,
+    ) -> Result<CommitmentCells, Error> {
         let inputs = self.config.width() - 1;
-        if inputs < 2 {
+        if inputs < 2 || claimed.len() != values.len() {
             return Err(Error::Synthesis);
         }
         let mut cursor = row;
@@ -738,8 +768,11 @@ impl PoseidonChip {
             (salt, None),
             (Value::known(Fr::from(values.len() as u64)), None),
         ];
-        for chunk in values.chunks(VALUES_PER_ELEMENT) {
-            let pack = self.assign_pack(region, cursor, chunk, offset)?;
+        for (chunk, claims) in values
+            .chunks(VALUES_PER_ELEMENT)
+            .zip(claimed.chunks(VALUES_PER_ELEMENT))
+        {
+            let pack = self.assign_pack_claimed(region, cursor, chunk, claims, offset)?;
             cursor += self.pack_rows();
             value_cells.extend(pack.values);
             elements.push((pack.packed.value, Some(pack.packed.cell)));

@@ -153,6 +153,7 @@ fn compile_calibrated(
                 name: quant.tensors[t].name.clone(),
                 shape: quant.tensors[t].shape.clone(),
                 encoding: quant.tensors[t].encoding,
+                visibility: Default::default(),
             })
             .collect()
     };

@@ -5,6 +5,7 @@
 use crate::error::{CircuitError, NodeRef, Result};
 use crate::quant::{QAlias, QDense, QDot, QInput, QLane, QLinear, QOp, QuantModel};
 use crate::settings::{LayoutParams, TableKind};
+use crate::visibility::InstanceLayout;
 use crate::Fr;
 use std::ops::Range;
 
@@ -126,6 +127,10 @@ pub struct Plan {
     /// The lane row whose `a` cell is copied from the binding instance (the last instance). Its fixed
     /// values are all 0 and its activation tag 0, so `q = r = z = 0`: the value is carried, never used.
     pub bind_lane: u32,
+    /// Where each virtual instance (input elements, output elements, digest, binding: the numbering of
+    /// `Src::Instance` and `outputs`) goes in the statement: every tensor public as built, the settings'
+    /// visibilities once [`crate::circuit::CompiledModel::new`] has checked them against the plan.
+    pub instance_layout: InstanceLayout,
 }
 
 impl Plan {
@@ -201,6 +206,7 @@ impl Plan {
             settings_lane: 0,
             settings_digest,
             bind_lane: 0,
+            instance_layout: InstanceLayout::default(),
         };
         let id_tag = qm.tag(TableKind::Identity)?;
         for op in &qm.ops {
@@ -216,6 +222,9 @@ impl Plan {
         p.plan_outputs(qm)?;
         p.plan_settings_row();
         p.plan_bind_row();
+        let numel =
+            |ids: &[usize]| -> Vec<usize> { ids.iter().map(|&t| qm.tensors[t].numel()).collect() };
+        p.instance_layout = InstanceLayout::public(&numel(&qm.inputs), &numel(&qm.outputs));
         Ok(p)
     }
 
