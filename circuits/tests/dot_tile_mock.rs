@@ -22,6 +22,8 @@ const AFFINE: CompileOptions = CompileOptions {
     headroom: 2.0,
     min_k: 0,
     limbs: false,
+    inputs: zkinfer_circuits::visibility::Visibility::Public,
+    outputs: zkinfer_circuits::visibility::Visibility::Public,
 };
 
 /// Pairs per dot tile row in these tests.

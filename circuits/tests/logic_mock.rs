@@ -20,6 +20,8 @@ const AFFINE: CompileOptions = CompileOptions {
     headroom: 2.0,
     min_k: 0,
     limbs: false,
+    inputs: zkinfer_circuits::visibility::Visibility::Public,
+    outputs: zkinfer_circuits::visibility::Visibility::Public,
 };
 
 const X: [f64; 6] = [0.5, -0.25, 0.75, -1.0, 0.125, 0.9];

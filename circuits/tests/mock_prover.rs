@@ -21,6 +21,8 @@ const AFFINE: CompileOptions = CompileOptions {
     headroom: 2.0,
     min_k: 0,
     limbs: false,
+    inputs: zkinfer_circuits::visibility::Visibility::Public,
+    outputs: zkinfer_circuits::visibility::Visibility::Public,
 };
 
 /// input[1,6] -> Relu (standalone) ; input -> Dense(6->5)+Relu (fused) -> ConstAffine -> Add(residual)

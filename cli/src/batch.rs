@@ -127,6 +127,11 @@ pub fn prove_batch(
             .map_err(|e| anyhow!("sample {i}: {}", display_chain(&e)))?;
         let path = out.join(format!("proof-{i}.json"));
         std::fs::write(&path, p.proof.to_json()).with_context(|| path.display().to_string())?;
+        if !p.openings.openings.is_empty() {
+            let path = crate::commands::openings_path(&path);
+            std::fs::write(&path, p.openings.to_json())
+                .with_context(|| path.display().to_string())?;
+        }
         let took = t.elapsed();
         each.push(took);
         let error = match &reference {

@@ -9,8 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::layout::Target;
-use zkinfer_circuits::settings::{LaneKind, LimbRows};
+use zkinfer_circuits::poseidon::fr_to_be_hex;
+use zkinfer_circuits::settings::{LaneKind, LimbRows, Visibility};
 use zkinfer_prover::{pipeline, Device, ModelDir};
+use zkinfer_verifier::instances::ProvedTensor;
+use zkinfer_verifier::openings_file::OpeningsFile;
 use zkinfer_verifier::{SrsPolicy, TranscriptKind};
 
 #[derive(Debug, Parser)]
@@ -129,6 +132,14 @@ pub struct CompileArgs {
     /// (values of 2t + 1 bits through a 2^t-row table): fewer rows per element, less precision.
     #[arg(long)]
     affine_lanes: bool,
+    /// Who sees the inputs: public (their values are public instances), hashed (one instance, a Poseidon
+    /// commitment to the values under a secret salt; `prove` writes the opening beside the proof) or
+    /// private (no instance).
+    #[arg(long, default_value = "public", value_name = "public|hashed|private")]
+    input_visibility: Visibility,
+    /// Who sees the outputs: public, hashed or private (as --input-visibility).
+    #[arg(long, default_value = "public", value_name = "public|hashed|private")]
+    output_visibility: Visibility,
 }
 
 impl CompileArgs {
@@ -140,6 +151,8 @@ impl CompileArgs {
             target: self.target.into(),
             min_k: self.logrows.unwrap_or(0),
             limbs: !self.affine_lanes,
+            inputs: self.input_visibility,
+            outputs: self.output_visibility,
             ..CompileOptions::default()
         };
         let c =
@@ -239,6 +252,19 @@ pub struct ProveArgs {
     /// verifier contracts read). The proof file records it; `zkinfer verify` reads both.
     #[arg(long, default_value = "blake2b")]
     transcript: TranscriptKind,
+    /// Where the openings of hashed inputs and outputs (their values and salts) are written, for whoever
+    /// may see them; default: beside the proof, PROOF with `.openings.json` for `.json`.
+    #[arg(long, value_name = "FILE", conflicts_with = "proof_dir")]
+    openings: Option<PathBuf>,
+}
+
+/// Where the openings of a proof written to `proof` go by default: `x.json` -> `x.openings.json`.
+pub fn openings_path(proof: &std::path::Path) -> PathBuf {
+    let stem = proof
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "proof".into());
+    proof.with_file_name(format!("{stem}.openings.json"))
 }
 
 impl ProveArgs {
@@ -275,6 +301,16 @@ impl ProveArgs {
         let p = p?;
         std::fs::write(&proof_path, p.proof.to_json())
             .with_context(|| proof_path.display().to_string())?;
+        if !p.openings.openings.is_empty() {
+            let path = self.openings.unwrap_or_else(|| openings_path(&proof_path));
+            std::fs::write(&path, p.openings.to_json())
+                .with_context(|| path.display().to_string())?;
+            println!(
+                "openings of the hashed tensors written to {} (their values and salts: share it only \
+                 with whoever may see them)",
+                path.display()
+            );
+        }
         println!(
             "proof written to {} ({} bytes, {} transcript, witness {:.1} ms, proving {:.1} ms on {})",
             proof_path.display(),
@@ -295,7 +331,8 @@ pub struct VerifyArgs {
     dir: PathBuf,
     #[arg(long)]
     proof: PathBuf,
-    /// Also check that the proof is about this input.
+    /// Also check that the proof is about this input: an input file ({"input_data": ...}), or for a model
+    /// with hashed inputs the openings file `prove` wrote (their values and salts).
     #[arg(long)]
     input: Option<PathBuf>,
     /// The model id published by the model's owner: the verdict then also pins the settings, the
@@ -343,7 +380,17 @@ impl VerifyArgs {
         };
         let art = VerifierArtifacts::load_dir_within(&self.dir, &limits)?;
         let proof = art.read_proof(&self.proof)?;
+        let hashed_inputs = art
+            .settings
+            .inputs
+            .iter()
+            .any(|i| i.visibility == Visibility::Hashed);
         let inputs = match self.input.as_deref() {
+            Some(path) if hashed_inputs => {
+                let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+                let file = OpeningsFile::parse(&bytes, &path.display().to_string())?;
+                Some(ExpectedInputs::Openings(file.inputs()))
+            }
             Some(path) => Some(ExpectedInputs::Values(pipeline::read_input(
                 path,
                 &art.settings,
@@ -368,11 +415,40 @@ impl VerifyArgs {
                     Some(_) => "checked against --input",
                     None => "not checked: pass --input FILE to check it",
                 };
-                println!(
-                    "input: sha256 {} ({checked}; SHA-256 of \"zkinfer-input/v1\", then per input its \
-                     element count as u64 LE and its stored fixed-point integers as i64 LE, row-major)",
-                    v.input_digest()
-                );
+                let specs: Vec<_> = art
+                    .settings
+                    .inputs
+                    .iter()
+                    .chain(&art.settings.outputs)
+                    .collect();
+                for ((i, t), spec) in v.tensors.iter().enumerate().zip(&specs) {
+                    let kind = if i < art.settings.inputs.len() {
+                        "input"
+                    } else {
+                        "output"
+                    };
+                    match t {
+                        ProvedTensor::Hashed(c) => println!(
+                            "{kind} '{}': hashed, commitment {}{}",
+                            spec.name,
+                            fr_to_be_hex(c),
+                            match (kind, &self.input) {
+                                ("input", Some(_)) => " (opened by --input)",
+                                ("input", None) => " (pass --input OPENINGS to check it)",
+                                _ => "",
+                            }
+                        ),
+                        ProvedTensor::Private => println!("{kind} '{}': private", spec.name),
+                        ProvedTensor::Public(_) => {}
+                    }
+                }
+                if art.settings.inputs.iter().all(|i| i.visibility.is_public()) {
+                    println!(
+                        "input: sha256 {} ({checked}; SHA-256 of \"zkinfer-input/v1\", then per input its \
+                         element count as u64 LE and its stored fixed-point integers as i64 LE, row-major)",
+                        v.input_digest()
+                    );
+                }
                 println!("outputs: {}", serde_json::to_string(&v.outputs)?);
                 Ok(ExitCode::SUCCESS)
             }

@@ -8,15 +8,21 @@ use crate::error::ProverError;
 use crate::model_dir::ModelDir;
 use crate::pipeline::ProveSummary;
 use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+use halo2_proofs::halo2curves::ff::Field;
 use halo2_proofs::plonk::ProvingKey;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use rand::rngs::OsRng;
 use std::sync::Arc;
 use std::time::Instant;
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
+use zkinfer_circuits::poseidon::{fr_from_be_hex, fr_to_be_hex, Opening};
+use zkinfer_circuits::settings::Visibility;
 use zkinfer_circuits::settings::{IoSpec, Settings};
 use zkinfer_circuits::witness;
 use zkinfer_circuits::Fr;
 use zkinfer_verifier::artifacts::{model_id, VerifierParams};
+use zkinfer_verifier::instances::ProvedTensor;
+use zkinfer_verifier::openings_file::{OpeningsFile, TensorKind, TensorOpening, OPENINGS_VERSION};
 use zkinfer_verifier::proof_file::ProofFile;
 use zkinfer_verifier::TranscriptKind;
 
@@ -78,8 +84,15 @@ impl LoadedModel {
     ) -> Result<ProveSummary, ProverError> {
         let settings = &self.settings;
         let t = Instant::now();
+        // a fresh uniformly random salt per hashed tensor, from the OS: the commitment must not let anyone
+        // test a guess of the values
+        let salts = (0..settings.instance_layout().hashed().len())
+            .map(|_| Fr::random(OsRng))
+            .collect();
         let w = Arc::new(
-            witness::generate(&self.model.quant, &self.model.plan, inputs)?.with_bind(bind),
+            witness::generate(&self.model.quant, &self.model.plan, inputs)?
+                .with_bind(bind)
+                .with_salts(salts),
         );
         let witness_time = t.elapsed();
         let circuit = ModelCircuit::with_witness(settings.clone(), self.model.clone(), w.clone());
@@ -96,13 +109,33 @@ impl LoadedModel {
                 .collect()
         };
         let (ins_q, outs_q) = (take(&settings.inputs), take(&settings.outputs));
+        let openings = tensor_openings(settings, &w.openings(), &self.model_id)?;
+        let mut commitments = openings.openings.iter();
+        let mut proved = |specs: &[IoSpec], stored: &[Vec<i64>]| -> Vec<ProvedTensor> {
+            specs
+                .iter()
+                .zip(stored)
+                .map(|(s, v)| match s.visibility {
+                    Visibility::Public => ProvedTensor::Public(v.clone()),
+                    Visibility::Hashed => commitments
+                        .next()
+                        .and_then(|o| fr_from_be_hex(&o.commitment))
+                        .map_or(ProvedTensor::Private, ProvedTensor::Hashed),
+                    Visibility::Private => ProvedTensor::Private,
+                })
+                .collect()
+        };
+        let (ins, outs) = (
+            proved(&settings.inputs, &ins_q),
+            proved(&settings.outputs, &outs_q),
+        );
         let file = ProofFile::new(
             settings,
             &self.model_id,
             transcript,
             &proof,
-            &ins_q,
-            &outs_q,
+            &ins,
+            &outs,
             bind,
         )
         .map_err(|e| ProverError::input(e.to_string()))?;
@@ -115,10 +148,54 @@ impl LoadedModel {
         Ok(ProveSummary {
             proof_bytes: proof.len(),
             proof: file,
+            openings,
             outputs: outs,
             witness: witness_time,
             proving,
             backend: backend.name(),
         })
     }
+}
+
+/// The openings file of one proof: each hashed tensor's commitment, values and salt (in the witness's
+/// commitment order: hashed inputs, then hashed outputs).
+fn tensor_openings(
+    settings: &Settings,
+    openings: &[Opening],
+    model_id: &str,
+) -> Result<OpeningsFile, ProverError> {
+    let hashed = settings
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (TensorKind::Input, i, s))
+        .chain(
+            settings
+                .outputs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (TensorKind::Output, i, s)),
+        )
+        .filter(|(_, _, s)| s.visibility == Visibility::Hashed);
+    let openings = hashed
+        .zip(openings)
+        .map(|((kind, index, spec), opening)| {
+            let commitment = opening
+                .commitment()
+                .map_err(|e| ProverError::input(format!("{}: {e}", spec.name)))?;
+            Ok(TensorOpening {
+                tensor: spec.name.clone(),
+                kind,
+                index,
+                commitment: fr_to_be_hex(&commitment),
+                values: opening.values.clone(),
+                salt: opening.salt,
+            })
+        })
+        .collect::<Result<Vec<_>, ProverError>>()?;
+    Ok(OpeningsFile {
+        version: OPENINGS_VERSION,
+        model_id: model_id.to_string(),
+        openings,
+    })
 }

@@ -130,6 +130,9 @@ pub fn setup(dir: &ModelDir, srs: Option<&Path>) -> Result<SetupSummary, ProverE
 #[derive(Debug, Clone)]
 pub struct ProveSummary {
     pub proof: ProofFile,
+    /// The openings of the hashed inputs and outputs (none when nothing is hashed): what the owner of the
+    /// values keeps beside the proof.
+    pub openings: zkinfer_verifier::openings_file::OpeningsFile,
     /// Proved outputs, flat, one list per output.
     pub outputs: Vec<Vec<f64>>,
     pub witness: Duration,

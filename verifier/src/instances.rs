@@ -5,22 +5,23 @@
 
 use thiserror::Error;
 use zkinfer_circuits::field::fr_from_i128;
-use zkinfer_circuits::settings::{IoSpec, Settings};
+use zkinfer_circuits::settings::{IoSpec, Settings, Visibility};
 use zkinfer_circuits::Fr;
 
 /// Why values do not fit a model's public tensors.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum InstanceError {
-    /// Settings with a hashed or private tensor: the circuit supports them (`zkinfer_circuits::visibility`),
-    /// proof files and this verifier do not carry commitments yet.
-    #[error(
-        "tensor '{name}' is {visibility}: proof files and verifiers carry public tensors only so far"
-    )]
-    NotPublic {
+    /// A tensor given as another visibility than the settings give it (values of a hashed tensor, say).
+    #[error("{what} ('{name}') is {expected} in this model's settings, but the proof gives it as {found}")]
+    Visibility {
+        /// e.g. "input 0".
+        what: String,
         /// The tensor's name.
         name: String,
-        /// Its visibility.
-        visibility: &'static str,
+        /// Its visibility in the settings.
+        expected: &'static str,
+        /// How it was given.
+        found: &'static str,
     },
     /// Wrong number of tensors.
     #[error("the model has {expected} {what} tensor(s), found {found}")]
@@ -168,36 +169,78 @@ fn check_count(what: &'static str, expected: usize, found: usize) -> Result<(), 
     Ok(())
 }
 
-/// The instance vector, the one definition of its layout: every input element, every output element
-/// (stored integers, row-major, tensors in settings order), then the settings digest and the binding value. Checks counts and
-/// ranges.
-pub fn instance_vector(
+/// What a proof states about one input or output tensor, by its visibility.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProvedTensor {
+    /// A public tensor's stored integers (row-major).
+    Public(Vec<i64>),
+    /// A hashed tensor's commitment ([`zkinfer_circuits::poseidon::commit`] of its stored values).
+    Hashed(Fr),
+    /// A private tensor: nothing.
+    Private,
+}
+
+impl ProvedTensor {
+    /// The stored integers of a public tensor.
+    pub fn stored(&self) -> Option<&[i64]> {
+        match self {
+            ProvedTensor::Public(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The commitment of a hashed tensor.
+    pub fn commitment(&self) -> Option<Fr> {
+        match self {
+            ProvedTensor::Hashed(c) => Some(*c),
+            _ => None,
+        }
+    }
+
+    /// Its visibility.
+    pub fn visibility(&self) -> Visibility {
+        match self {
+            ProvedTensor::Public(_) => Visibility::Public,
+            ProvedTensor::Hashed(_) => Visibility::Hashed,
+            ProvedTensor::Private => Visibility::Private,
+        }
+    }
+}
+
+/// The instance vector, the one definition of its layout ([`zkinfer_circuits::visibility`]): for each
+/// input, then each output (settings order), its stored integers (public, row-major), its commitment
+/// (hashed) or nothing (private), then the settings digest and the binding value. Checks counts, ranges
+/// and that each tensor is given as its visibility says.
+pub fn statement_vector(
     settings: &Settings,
-    inputs_q: &[Vec<i64>],
-    outputs_q: &[Vec<i64>],
+    inputs: &[ProvedTensor],
+    outputs: &[ProvedTensor],
     bind: Fr,
 ) -> Result<Vec<Fr>, InstanceError> {
-    check_count("input", settings.inputs.len(), inputs_q.len())?;
-    check_count("output", settings.outputs.len(), outputs_q.len())?;
-    if let Some(io) = settings
-        .inputs
-        .iter()
-        .chain(&settings.outputs)
-        .find(|io| !io.visibility.is_public())
-    {
-        return Err(InstanceError::NotPublic {
-            name: io.name.clone(),
-            visibility: io.visibility.name(),
-        });
-    }
+    check_count("input", settings.inputs.len(), inputs.len())?;
+    check_count("output", settings.outputs.len(), outputs.len())?;
     let mut out = Vec::with_capacity(settings.num_instances());
     for (kind, specs, tensors) in [
-        ("input", &settings.inputs, inputs_q),
-        ("output", &settings.outputs, outputs_q),
+        ("input", &settings.inputs, inputs),
+        ("output", &settings.outputs, outputs),
     ] {
-        for (i, (spec, v)) in specs.iter().zip(tensors).enumerate() {
-            check_stored(spec, v, &format!("{kind} {i}"))?;
-            out.extend(v.iter().map(|&s| fr_from_i128(i128::from(s))));
+        for (i, (spec, t)) in specs.iter().zip(tensors).enumerate() {
+            if t.visibility() != spec.visibility {
+                return Err(InstanceError::Visibility {
+                    what: format!("{kind} {i}"),
+                    name: spec.name.clone(),
+                    expected: spec.visibility.name(),
+                    found: t.visibility().name(),
+                });
+            }
+            match t {
+                ProvedTensor::Public(v) => {
+                    check_stored(spec, v, &format!("{kind} {i}"))?;
+                    out.extend(v.iter().map(|&s| fr_from_i128(i128::from(s))));
+                }
+                ProvedTensor::Hashed(c) => out.push(*c),
+                ProvedTensor::Private => {}
+            }
         }
     }
     out.push(settings.digest());
@@ -205,15 +248,36 @@ pub fn instance_vector(
     Ok(out)
 }
 
+/// [`statement_vector`] of a model whose inputs and outputs are all public, from their stored integers.
+pub fn instance_vector(
+    settings: &Settings,
+    inputs_q: &[Vec<i64>],
+    outputs_q: &[Vec<i64>],
+    bind: Fr,
+) -> Result<Vec<Fr>, InstanceError> {
+    let public = |v: &[Vec<i64>]| -> Vec<ProvedTensor> {
+        v.iter().cloned().map(ProvedTensor::Public).collect()
+    };
+    statement_vector(settings, &public(inputs_q), &public(outputs_q), bind)
+}
+
 /// What instance `index` of `settings`' vector holds, for messages: "input 0 element 3", "binding".
 pub fn describe(settings: &Settings, index: usize) -> String {
     let mut at = index;
     for (kind, specs) in [("input", &settings.inputs), ("output", &settings.outputs)] {
         for (i, spec) in specs.iter().enumerate() {
-            if at < spec.numel() {
-                return format!("{kind} {i} ('{}') element {at}", spec.name);
+            let rows = match spec.visibility {
+                Visibility::Public => spec.numel(),
+                Visibility::Hashed => 1,
+                Visibility::Private => 0,
+            };
+            if at < rows {
+                return match spec.visibility {
+                    Visibility::Hashed => format!("the commitment to {kind} {i} ('{}')", spec.name),
+                    _ => format!("{kind} {i} ('{}') element {at}", spec.name),
+                };
             }
-            at -= spec.numel();
+            at -= rows;
         }
     }
     if at == 0 {

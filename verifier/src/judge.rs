@@ -1,14 +1,16 @@
 //! The one verification path: [`judge`] decides whether a proof file proves the caller's statement.
 
 use crate::artifacts::VerifierArtifacts;
-use crate::instances::{describe, encode, instance_vector, InstanceError};
-use crate::proof_file::{flatten, flatten_ints, ProofFile};
+use crate::error::VerifyError;
+use crate::instances::{describe, encode, statement_vector, InstanceError, ProvedTensor};
+use crate::proof_file::{flatten, flatten_ints, ListError, ProofFile};
 use crate::rejection::{Rejection, UnreadableCause};
 use crate::trust::{self, SrsIdentity, SrsPolicy, TrustError};
 use serde_json::Value;
 use std::cmp::Ordering;
 use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
-use zkinfer_circuits::settings::IoSpec;
+use zkinfer_circuits::poseidon::{fr_from_be_hex, Opening};
+use zkinfer_circuits::settings::{IoSpec, Visibility};
 use zkinfer_circuits::Fr;
 
 /// The inputs a caller expects a proof to be about.
@@ -18,6 +20,9 @@ pub enum ExpectedInputs {
     Stored(Vec<Vec<i64>>),
     /// Real values, one list per input (row-major), rounded onto each input's grid.
     Values(Vec<Vec<f64>>),
+    /// The openings (stored values and salt) of the hashed inputs, in input order: each must open the
+    /// proof's commitment to that input. Public inputs are not checked in this form.
+    Openings(Vec<Opening>),
 }
 
 /// What the caller expects a proof to prove.
@@ -40,19 +45,30 @@ pub struct Verified {
     pub model_id: String,
     /// The SRS the verdict rests on.
     pub srs: SrsIdentity,
-    /// Stored integers of each input (row-major).
+    /// Stored integers of each input (row-major; empty for a hashed or private input).
     pub inputs_q: Vec<Vec<i64>>,
     /// The inputs' values, derived from `inputs_q`.
     pub inputs: Vec<Vec<f64>>,
-    /// Stored integers of each output (row-major).
+    /// Stored integers of each output (row-major; empty for a hashed or private output).
     pub outputs_q: Vec<Vec<i64>>,
     /// The outputs' values, derived from `outputs_q`.
     pub outputs: Vec<Vec<f64>>,
     /// The binding value.
     pub bind: Fr,
+    /// What the proof states about each input, then each output: stored integers, a commitment, or nothing.
+    pub tensors: Vec<ProvedTensor>,
 }
 
 impl Verified {
+    /// The commitments of the hashed tensors: (tensor index among inputs then outputs, commitment).
+    pub fn commitments(&self) -> Vec<(usize, Fr)> {
+        self.tensors
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.commitment().map(|c| (i, c)))
+            .collect()
+    }
+
     /// The digest of the proved input ([`crate::input_digest()`]): which input this proof is about.
     pub fn input_digest(&self) -> String {
         crate::input_digest::input_digest(&self.inputs_q)
@@ -66,12 +82,80 @@ fn unreadable(what: &str, cause: impl Into<UnreadableCause>) -> Rejection {
     }
 }
 
-/// Parses a proof file's lists of stored integers.
-fn ints(lists: &[Value], name: &str) -> Result<Vec<Vec<i64>>, Rejection> {
-    lists
+/// Parses a proof file's tensors by their visibility: a public tensor's list of stored integers, a hashed
+/// tensor's commitment (the next of `commitments`; its list is `null`), a private tensor's `null`.
+fn proved_tensors<'a>(
+    specs: &[IoSpec],
+    lists: &[Value],
+    commitments: &mut impl Iterator<Item = &'a String>,
+    name: &'static str,
+    kind: &'static str,
+) -> Result<Vec<ProvedTensor>, Rejection> {
+    if lists.len() != specs.len() {
+        return Err(Rejection::SettingsMismatch {
+            source: InstanceError::TensorCount {
+                what: kind,
+                expected: specs.len(),
+                found: lists.len(),
+            },
+        });
+    }
+    specs
         .iter()
+        .zip(lists)
         .enumerate()
-        .map(|(i, v)| flatten_ints(v, &format!("{name}[{i}]")).map_err(|e| unreadable(name, e)))
+        .map(|(i, (spec, v))| {
+            let at = format!("{name}[{i}]");
+            let null = |what: &str| -> Result<(), Rejection> {
+                match v {
+                    Value::Null => Ok(()),
+                    _ => Err(unreadable(
+                        name,
+                        ListError {
+                            at: at.clone(),
+                            found: "values".into(),
+                            expected: if what == "hashed" {
+                                "null (the tensor is hashed: its values are not in the file)"
+                            } else {
+                                "null (the tensor is private: its values are not in the file)"
+                            },
+                        },
+                    )),
+                }
+            };
+            match spec.visibility {
+                Visibility::Public => flatten_ints(v, &at)
+                    .map(ProvedTensor::Public)
+                    .map_err(|e| unreadable(name, e)),
+                Visibility::Hashed => {
+                    null("hashed")?;
+                    let hex = commitments.next().ok_or_else(|| {
+                        unreadable(
+                            "commitments",
+                            VerifyError::format(
+                                "proof",
+                                format!(
+                                    "no commitment for {kind} {i} ('{}'), which is hashed",
+                                    spec.name
+                                ),
+                            ),
+                        )
+                    })?;
+                    fr_from_be_hex(hex)
+                        .map(ProvedTensor::Hashed)
+                        .ok_or_else(|| {
+                            unreadable(
+                                "commitments",
+                                VerifyError::format(
+                                    "proof",
+                                    format!("{hex:.80} is not a 0x big-endian hex field element"),
+                                ),
+                            )
+                        })
+                }
+                Visibility::Private => null("private").map(|_| ProvedTensor::Private),
+            }
+        })
         .collect()
 }
 
@@ -79,7 +163,7 @@ fn ints(lists: &[Value], name: &str) -> Result<Vec<Vec<i64>>, Rejection> {
 /// the integers' values.
 fn values(
     specs: &[IoSpec],
-    stored: &[Vec<i64>],
+    tensors: &[ProvedTensor],
     floats: &[Value],
     kind: &'static str,
 ) -> Result<Vec<Vec<f64>>, Rejection> {
@@ -94,8 +178,22 @@ fn values(
         });
     }
     let mut out = Vec::with_capacity(specs.len());
-    for (i, ((spec, q), f)) in specs.iter().zip(stored).zip(floats).enumerate() {
+    for (i, ((spec, t), f)) in specs.iter().zip(tensors).zip(floats).enumerate() {
         let what = format!("{kind} {i}");
+        let Some(q) = t.stored() else {
+            if !f.is_null() {
+                return Err(unreadable(
+                    name,
+                    ListError {
+                        at: format!("{name}[{i}]"),
+                        found: "values".into(),
+                        expected: "null (the tensor is not public)",
+                    },
+                ));
+            }
+            out.push(Vec::new());
+            continue;
+        };
         let f = flatten(f, &format!("{name}[{i}]")).map_err(|e| unreadable(name, e))?;
         if f.len() != q.len() {
             return Err(Rejection::SettingsMismatch {
@@ -128,13 +226,45 @@ fn values(
     Ok(out)
 }
 
+/// Checks each hashed input's commitment against the caller's opening of it.
+fn check_openings(
+    specs: &[IoSpec],
+    openings: &[Opening],
+    proved: &[ProvedTensor],
+) -> Result<(), Rejection> {
+    let hashed: Vec<(usize, Fr)> = proved
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.commitment().map(|c| (i, c)))
+        .collect();
+    if hashed.len() != openings.len() {
+        return Err(Rejection::SettingsMismatch {
+            source: InstanceError::TensorCount {
+                what: "hashed input (openings given)",
+                expected: hashed.len(),
+                found: openings.len(),
+            },
+        });
+    }
+    for ((tensor, commitment), opening) in hashed.into_iter().zip(openings) {
+        if !matches!(opening.opens(&commitment), Ok(true)) {
+            return Err(Rejection::OpeningMismatch {
+                tensor,
+                name: specs[tensor].name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn check_inputs(
     art: &VerifierArtifacts,
     expected: &ExpectedInputs,
-    proved: &[Vec<i64>],
+    proved: &[ProvedTensor],
 ) -> Result<(), Rejection> {
     let specs = &art.settings.inputs;
     let want = match expected {
+        ExpectedInputs::Openings(openings) => return check_openings(specs, openings, proved),
         ExpectedInputs::Stored(s) => s.clone(),
         ExpectedInputs::Values(v) => {
             if v.len() != specs.len() {
@@ -165,6 +295,16 @@ fn check_inputs(
         });
     }
     for (tensor, (w, p)) in want.iter().zip(proved).enumerate() {
+        let Some(p) = p.stored() else {
+            return Err(Rejection::SettingsMismatch {
+                source: InstanceError::Visibility {
+                    what: format!("input {tensor}"),
+                    name: specs[tensor].name.clone(),
+                    expected: specs[tensor].visibility.name(),
+                    found: "values (give the opening of a hashed input instead)",
+                },
+            });
+        };
         if w.len() != p.len() {
             return Err(Rejection::SettingsMismatch {
                 source: InstanceError::ElementCount {
@@ -229,12 +369,44 @@ pub fn judge(
         .bind_value("proof")
         .map_err(|e| unreadable("bind", e))?;
     let settings = &artifacts.settings;
-    let inputs_q = ints(&proof.inputs_q, "inputs_q")?;
-    let outputs_q = ints(&proof.outputs_q, "outputs_q")?;
-    let instances = instance_vector(settings, &inputs_q, &outputs_q, bind)
+    let mut commitments = proof.commitments.iter();
+    let ins = proved_tensors(
+        &settings.inputs,
+        &proof.inputs_q,
+        &mut commitments,
+        "inputs_q",
+        "input",
+    )?;
+    let outs = proved_tensors(
+        &settings.outputs,
+        &proof.outputs_q,
+        &mut commitments,
+        "outputs_q",
+        "output",
+    )?;
+    if commitments.next().is_some() {
+        return Err(unreadable(
+            "commitments",
+            VerifyError::format(
+                "proof",
+                format!(
+                    "{} commitments for the model's {} hashed tensors",
+                    proof.commitments.len(),
+                    settings.instance_layout().hashed().len()
+                ),
+            ),
+        ));
+    }
+    let instances = statement_vector(settings, &ins, &outs, bind)
         .map_err(|source| Rejection::SettingsMismatch { source })?;
-    let inputs = values(&settings.inputs, &inputs_q, &proof.inputs, "input")?;
-    let outputs = values(&settings.outputs, &outputs_q, &proof.outputs, "output")?;
+    let inputs = values(&settings.inputs, &ins, &proof.inputs, "input")?;
+    let outputs = values(&settings.outputs, &outs, &proof.outputs, "output")?;
+    let stored = |t: &[ProvedTensor]| -> Vec<Vec<i64>> {
+        t.iter()
+            .map(|t| t.stored().map(<[i64]>::to_vec).unwrap_or_default())
+            .collect()
+    };
+    let (inputs_q, outputs_q) = (stored(&ins), stored(&outs));
     let n = instances.len().max(proof.instances.len());
     if let Some(index) = (0..n)
         .find(|&i| proof.instances.get(i).and_then(|h| fr_from_hex(h)) != instances.get(i).copied())
@@ -252,7 +424,7 @@ pub fn judge(
         });
     }
     if let Some(expected) = &statement.inputs {
-        check_inputs(artifacts, expected, &inputs_q)?;
+        check_inputs(artifacts, expected, &ins)?;
     }
     artifacts
         .check_proof(&bytes, &instances, proof.transcript)
@@ -265,5 +437,6 @@ pub fn judge(
         outputs_q,
         outputs,
         bind,
+        tensors: ins.into_iter().chain(outs).collect(),
     })
 }

@@ -19,6 +19,7 @@ pub mod input_digest;
 pub mod instances;
 mod judge;
 pub mod limits;
+pub mod openings_file;
 pub mod params;
 pub mod proof_file;
 pub mod proof_system;

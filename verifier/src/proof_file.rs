@@ -22,12 +22,13 @@
 //! written before the field existed have none and read as `blake2b`; any other value is refused.
 
 use crate::error::VerifyError;
-use crate::instances::{instance_vector, InstanceError};
+use crate::instances::{statement_vector, InstanceError, ProvedTensor};
 use crate::proof_system::TranscriptKind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
+use zkinfer_circuits::poseidon::fr_to_be_hex;
 use zkinfer_circuits::settings::Settings;
 use zkinfer_circuits::Fr;
 
@@ -58,6 +59,11 @@ pub struct ProofFile {
     pub inputs: Vec<Value>,
     /// The outputs' values (dequantised `outputs_q`), for people.
     pub outputs: Vec<Value>,
+    /// The commitment of each hashed tensor (inputs, then outputs, in settings order), big-endian `0x` hex
+    /// as JavaScript and Solidity print field elements; absent when nothing is hashed. A hashed or private
+    /// tensor's entries in `inputs_q`/`inputs` (`outputs_q`/`outputs`) are `null`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commitments: Vec<String>,
 }
 
 /// A nested list that is not what it should be.
@@ -80,29 +86,37 @@ impl ProofFile {
         model_id: &str,
         transcript: TranscriptKind,
         proof: &[u8],
-        inputs_q: &[Vec<i64>],
-        outputs_q: &[Vec<i64>],
+        inputs: &[ProvedTensor],
+        outputs: &[ProvedTensor],
         bind: Fr,
     ) -> Result<Self, InstanceError> {
-        let instances = instance_vector(settings, inputs_q, outputs_q, bind)?;
-        let nest_all = |specs: &[zkinfer_circuits::settings::IoSpec], tensors: &[Vec<i64>]| {
+        let instances = statement_vector(settings, inputs, outputs, bind)?;
+        let nest_all = |specs: &[zkinfer_circuits::settings::IoSpec], tensors: &[ProvedTensor]| {
             let ints = specs
                 .iter()
                 .zip(tensors)
-                .map(|(s, v)| nest(v, &s.shape))
+                .map(|(s, t)| t.stored().map_or(Value::Null, |v| nest(v, &s.shape)))
                 .collect();
             let floats = specs
                 .iter()
                 .zip(tensors)
-                .map(|(s, v)| {
-                    let f: Vec<f64> = v.iter().map(|&q| s.encoding.dequantise(q)).collect();
-                    nest(&f, &s.shape)
+                .map(|(s, t)| {
+                    t.stored().map_or(Value::Null, |v| {
+                        let f: Vec<f64> = v.iter().map(|&q| s.encoding.dequantise(q)).collect();
+                        nest(&f, &s.shape)
+                    })
                 })
                 .collect();
             (ints, floats)
         };
-        let (inputs_q, inputs) = nest_all(&settings.inputs, inputs_q);
-        let (outputs_q, outputs) = nest_all(&settings.outputs, outputs_q);
+        let commitments = inputs
+            .iter()
+            .chain(outputs)
+            .filter_map(ProvedTensor::commitment)
+            .map(|c| fr_to_be_hex(&c))
+            .collect();
+        let (inputs_q, inputs) = nest_all(&settings.inputs, inputs);
+        let (outputs_q, outputs) = nest_all(&settings.outputs, outputs);
         Ok(Self {
             version: PROOF_VERSION,
             model_id: model_id.to_string(),
@@ -114,6 +128,7 @@ impl ProofFile {
             outputs_q,
             inputs,
             outputs,
+            commitments,
         })
     }
 

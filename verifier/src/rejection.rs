@@ -65,6 +65,15 @@ pub enum Rejection {
         /// Stored integer in the proof.
         found: i64,
     },
+    /// A hashed input's commitment is not the commitment of the opening the caller gave (other values, or
+    /// another salt).
+    #[error("the proof is about another input: the commitment to input {tensor} ('{name}') is not the commitment of the given values and salt")]
+    OpeningMismatch {
+        /// Input tensor.
+        tensor: usize,
+        /// Its name.
+        name: String,
+    },
     /// The proof is bound to another value than the caller expected (0 when none is expected).
     #[error("the proof is bound to {found}, expected {expected}")]
     BindingMismatch {
@@ -156,7 +165,7 @@ impl Rejection {
             Self::ModelMismatch { .. } => "model_mismatch",
             Self::SettingsMismatch { .. } => "settings_mismatch",
             Self::InstanceMismatch { .. } => "instance_mismatch",
-            Self::InputMismatch { .. } => "input_mismatch",
+            Self::InputMismatch { .. } | Self::OpeningMismatch { .. } => "input_mismatch",
             Self::BindingMismatch { .. } => "binding_mismatch",
             Self::EditedValue { .. } => "edited_value",
             Self::Unreadable { .. } => "unreadable",

@@ -1,11 +1,13 @@
 //! From a float graph to settings + quantised model: fuse, calibrate, choose the layout, quantise.
 //! The ONNX front end calls this after lowering; tests call it on hand-built graphs.
 
+use crate::circuit::commitments_rows;
 use crate::error::Result;
 use crate::graph::Graph;
-use crate::layout::{check_min_k, choose_layout, ModelShape, Target};
+use crate::layout::{check_min_k, choose_layout, usable_rows, ModelShape, Target, MAX_K};
 use crate::quant::{quantise, Calibration, QuantConfig, QuantModel};
 use crate::settings::{IoSpec, LayoutParams, Settings, SETTINGS_VERSION};
+use crate::visibility::{InstanceLayout, TensorInstances, Visibility};
 use widen::widen_escaped;
 
 mod widen;
@@ -26,6 +28,10 @@ pub struct CompileOptions {
     /// of `2t + 1` bits through a `2^t`-row table, so more precision and fewer rows than one `b`-bit
     /// table (see [`crate::chips::limb_lane`]). `false` keeps the affine lanes for every model.
     pub limbs: bool,
+    /// Who sees the inputs' values ([`crate::visibility`]): every input gets this visibility.
+    pub inputs: Visibility,
+    /// Who sees the outputs' values: every output gets this visibility.
+    pub outputs: Visibility,
 }
 
 impl Default for CompileOptions {
@@ -35,6 +41,8 @@ impl Default for CompileOptions {
             headroom: 2.0,
             min_k: 0,
             limbs: true,
+            inputs: Visibility::Public,
+            outputs: Visibility::Public,
         }
     }
 }
@@ -147,27 +155,47 @@ fn compile_calibrated(
         }
     };
     let gate = quant.lane_gate();
-    let io = |ids: &[usize]| -> Vec<IoSpec> {
+    let io = |ids: &[usize], visibility: Visibility| -> Vec<IoSpec> {
         ids.iter()
             .map(|&t| IoSpec {
                 name: quant.tensors[t].name.clone(),
                 shape: quant.tensors[t].shape.clone(),
                 encoding: quant.tensors[t].encoding,
-                visibility: Default::default(),
+                visibility,
             })
             .collect()
     };
+    let (inputs, outputs) = (
+        io(&quant.inputs, opts.inputs),
+        io(&quant.outputs, opts.outputs),
+    );
+    // the Poseidon chip's commitments to hashed tensors run beside the model's rows: k must hold them too
+    let mut k = choice.k;
+    let commitments = commitments_rows(&InstanceLayout {
+        tensors: inputs
+            .iter()
+            .chain(&outputs)
+            .map(|io| TensorInstances {
+                numel: io.numel(),
+                visibility: io.visibility,
+            })
+            .collect(),
+        inputs: inputs.len(),
+    });
+    while usable_rows(k) < commitments && k < MAX_K {
+        k += 1;
+    }
     let settings = Settings {
         version: SETTINGS_VERSION,
         model_name: graph.name.clone(),
-        k: choice.k,
+        k,
         layout: LayoutParams {
             gate,
             ..choice.layout
         },
         tables: quant.tables.clone(),
-        inputs: io(&quant.inputs),
-        outputs: io(&quant.outputs),
+        inputs,
+        outputs,
         model_hash: String::new(),
     };
     Ok((settings, quant))
