@@ -7,5 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/.venv/bin/python" "$here/generate.py" "$@"
 # PyTorch exports (attention block, GPT-style decoder, LSTM, GRU); with arguments, only generate.py's named sets
 if [[ $# -eq 0 ]]; then "$here/.venv/bin/python" "$here/gen_torch.py"; fi
+# larger CNNs for the scale tests (CIFAR ResNet, MobileNetV2 block): models/testdata/scale/
+[[ $# -gt 0 ]] || "$here/.venv/bin/python" "$here/gen_scale.py"
 # tree ensembles (scikit-learn -> skl2onnx), with onnxruntime outputs: models/trees/
 [[ $# -gt 0 ]] || "$here/.venv/bin/python" "$here/gen_trees.py"
