@@ -151,6 +151,19 @@ impl Verifier {
         d.set_item("outputs", &v.outputs)?;
         d.set_item("outputs_q", &v.outputs_q)?;
         d.set_item("bind", zkinfer_circuits::field::fr_to_hex(&v.bind))?;
+        // each hashed tensor's commitment: (name, "input" | "output", index, 0x big-endian hex)
+        let commitments: Vec<(String, &str, usize, String)> = v
+            .named_commitments(&art.settings)
+            .into_iter()
+            .map(|c| {
+                let kind = match c.kind {
+                    zkinfer_verifier::openings_file::TensorKind::Input => "input",
+                    zkinfer_verifier::openings_file::TensorKind::Output => "output",
+                };
+                (c.tensor, kind, c.index, c.commitment)
+            })
+            .collect();
+        d.set_item("commitments", commitments)?;
         Ok(d)
     }
 

@@ -3,14 +3,15 @@
 use crate::artifacts::VerifierArtifacts;
 use crate::error::VerifyError;
 use crate::instances::{describe, encode, statement_vector, InstanceError, ProvedTensor};
+use crate::openings_file::TensorKind;
 use crate::proof_file::{flatten, flatten_ints, ListError, ProofFile};
 use crate::rejection::{Rejection, UnreadableCause};
 use crate::trust::{self, SrsIdentity, SrsPolicy, TrustError};
 use serde_json::Value;
 use std::cmp::Ordering;
 use zkinfer_circuits::field::{fr_from_hex, fr_to_hex};
-use zkinfer_circuits::poseidon::{fr_from_be_hex, Opening};
-use zkinfer_circuits::settings::{IoSpec, Visibility};
+use zkinfer_circuits::poseidon::{fr_from_be_hex, fr_to_be_hex, Opening};
+use zkinfer_circuits::settings::{IoSpec, Settings, Visibility};
 use zkinfer_circuits::Fr;
 
 /// The inputs a caller expects a proof to be about.
@@ -59,7 +60,44 @@ pub struct Verified {
     pub tensors: Vec<ProvedTensor>,
 }
 
+/// A hashed tensor's commitment, with the tensor it commits to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NamedCommitment {
+    /// The tensor's name.
+    pub tensor: String,
+    /// Input or output.
+    pub kind: TensorKind,
+    /// Its index among the inputs (or outputs).
+    pub index: usize,
+    /// The commitment, big-endian `0x` hex (as JavaScript and Solidity print it).
+    pub commitment: String,
+}
+
 impl Verified {
+    /// Each hashed tensor's commitment, named by `settings` (the artifacts' settings).
+    pub fn named_commitments(&self, settings: &Settings) -> Vec<NamedCommitment> {
+        let n_in = settings.inputs.len();
+        self.commitments()
+            .into_iter()
+            .filter_map(|(i, c)| {
+                let (kind, index, spec) = match i < n_in {
+                    true => (TensorKind::Input, i, settings.inputs.get(i)?),
+                    false => (
+                        TensorKind::Output,
+                        i - n_in,
+                        settings.outputs.get(i - n_in)?,
+                    ),
+                };
+                Some(NamedCommitment {
+                    tensor: spec.name.clone(),
+                    kind,
+                    index,
+                    commitment: fr_to_be_hex(&c),
+                })
+            })
+            .collect()
+    }
+
     /// The commitments of the hashed tensors: (tensor index among inputs then outputs, commitment).
     pub fn commitments(&self) -> Vec<(usize, Fr)> {
         self.tensors

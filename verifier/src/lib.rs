@@ -31,7 +31,7 @@ pub mod vk_file;
 pub use artifacts::{VerifierArtifacts, VerifierParams};
 pub use error::VerifyError;
 pub use input_digest::input_digest;
-pub use judge::{judge, ExpectedInputs, Statement, Verified};
+pub use judge::{judge, ExpectedInputs, NamedCommitment, Statement, Verified};
 pub use limits::{process_memory_ceiling, LimitError, LoadCost, LoadLimits, ProofFileBounds};
 pub use params::Provenance;
 pub use proof_file::ProofFile;

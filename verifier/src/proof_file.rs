@@ -7,8 +7,13 @@
 //!   "proof": "<hex>", "instances": ["<hex of each field element, little-endian>", ...],
 //!   "bind": "<hex of the binding field element, the last instance>",
 //!   "inputs_q": [<nested list of integers per input>], "outputs_q": [<... per output>],
-//!   "inputs": [<nested list of floats per input>], "outputs": [<... per output>] }
+//!   "inputs": [<nested list of floats per input>], "outputs": [<... per output>],
+//!   "commitments": ["0x<big-endian hex>", ...] }
 //! ```
+//!
+//! A hashed or private tensor (`zkinfer_circuits::visibility`) has `null` in its place in `inputs_q` and
+//! `inputs` (or `outputs_q` and `outputs`); each hashed tensor's Poseidon commitment is in `commitments`, in
+//! order (inputs, then outputs). Files without hashed tensors have no `commitments` field.
 //!
 //! A verifier rebuilds the instances from `inputs_q` and `outputs_q` and derives the verified floats from
 //! them; `inputs` and `outputs` must agree with the integers' values within half a grid step, or the file

@@ -32,6 +32,8 @@ export interface VerifyOptions {
   expectedModelId?: string;
   /** the binding value the proof must carry (64 hex digits, optional 0x); default zero (unbound) */
   bind?: string;
+  /** for a model with hashed inputs: the text of proof.openings.json (values and salts) the proof must be about */
+  openings?: string;
 }
 
 /** The SRS a verdict rests on. */
@@ -69,6 +71,9 @@ export interface VerifyResult {
   inputs_q: number[][];
   /** the binding value (hex; null when invalid) */
   bind: string | null;
+  /** each hashed input's and output's Poseidon commitment, 0x big-endian hex (empty when invalid or nothing is
+   * hashed; a hashed or private tensor's entry in inputs/outputs is empty) */
+  commitments: { tensor: string; kind: "input" | "output"; index: number; commitment: string }[];
 }
 "#;
 

@@ -5,10 +5,12 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use zkinfer_circuits::field::fr_to_hex;
 use zkinfer_circuits::scalar_hex::parse_scalar;
+use zkinfer_verifier::openings_file::OpeningsFile;
 use zkinfer_verifier::trust::TrustError;
 use zkinfer_verifier::{
     judge, LoadLimits, Rejection, SrsIdentity, SrsPolicy, Statement, Verified, VerifierArtifacts,
 };
+use zkinfer_verifier::{ExpectedInputs, NamedCommitment};
 
 /// Why a call from JavaScript could not produce a verdict: a malformed artifact, proof file or option. (A
 /// proof that fails is a verdict, never this.)
@@ -47,6 +49,10 @@ pub struct Options {
     /// unbound proof).
     #[serde(default)]
     pub bind: Option<String>,
+    /// For a model with hashed inputs: the text of the openings file `zkinfer prove` wrote beside the proof
+    /// (`proof.openings.json`: the values and salts); the proof must then be about those values.
+    #[serde(default)]
+    pub openings: Option<String>,
 }
 
 impl Options {
@@ -68,9 +74,15 @@ impl Options {
                 value: h.clone(),
             })?),
         };
+        let inputs = match &self.openings {
+            None => None,
+            Some(text) => Some(ExpectedInputs::Openings(
+                OpeningsFile::parse(text.as_bytes(), "options.openings")?.inputs(),
+            )),
+        };
         Ok(Statement {
             model_id: self.expected_model_id.clone(),
-            inputs: None,
+            inputs,
             bind,
             srs: self.policy(),
         })
@@ -138,6 +150,9 @@ pub struct VerifyOutcome {
     pub inputs_q: Vec<Vec<i64>>,
     /// The binding value (hex; null when invalid).
     pub bind: Option<String>,
+    /// The commitment of each hashed input and output (empty when invalid or nothing is hashed); a hashed
+    /// or private tensor's entry in `inputs`/`outputs` is empty.
+    pub commitments: Vec<NamedCommitment>,
 }
 
 /// The stable machine-readable code of each rejection ([`Rejection::code`]).
@@ -160,6 +175,7 @@ fn shapes(art: &VerifierArtifacts) -> Vec<Vec<usize>> {
 pub fn from_judgement(art: &VerifierArtifacts, j: Result<Verified, Rejection>) -> VerifyOutcome {
     match j {
         Ok(v) => VerifyOutcome {
+            commitments: v.named_commitments(&art.settings),
             valid: true,
             reason: None,
             code: None,
@@ -184,6 +200,7 @@ pub fn from_judgement(art: &VerifierArtifacts, j: Result<Verified, Rejection>) -
             inputs: Vec::new(),
             inputs_q: Vec::new(),
             bind: None,
+            commitments: Vec::new(),
         },
     }
 }

@@ -199,3 +199,47 @@ fn verdicts_errors_and_no_panics() {
         }
     }
 }
+
+#[test]
+fn a_hashed_input_shows_its_commitment_and_is_checked_against_the_openings() {
+    use zkinfer_circuits::compile::CompileOptions;
+    use zkinfer_circuits::settings::Visibility;
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/iris_mlp");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let md = ModelDir::new(tmp.path());
+    let opts = CompileOptions {
+        inputs: Visibility::Hashed,
+        ..CompileOptions::default()
+    };
+    pipeline::compile_with(
+        &models.join("model.onnx"),
+        &md,
+        &[models.join("calibration.json")],
+        &opts,
+    )
+    .expect("compile");
+    pipeline::setup(&md, None).expect("setup");
+    let (settings, _) = md.settings().expect("settings");
+    let inputs = pipeline::read_input(&models.join("input.json"), &settings).expect("input");
+    let proved = pipeline::prove(&md, &inputs, Device::Cpu).expect("prove");
+    let (proof, openings) = (proved.proof.to_json(), proved.openings.to_json());
+    let rd = |f: &str| std::fs::read(md.file(f)).expect("read");
+    let (vk, s, p) = (rd("vk.bin"), rd("settings.json"), rd("verifier_params.bin"));
+    let check =
+        |opts: &Options| verify_bytes(&vk, &s, &p, proof.as_bytes(), opts).expect("readable");
+    let v = check(&allow());
+    assert!(v.valid, "{:?}", v.reason);
+    assert_eq!(v.commitments.len(), 1);
+    assert_eq!(v.commitments[0].commitment, proved.proof.commitments[0]);
+    assert!(v.inputs_q[0].is_empty(), "no input values in the verdict");
+    let with = |text: String| Options {
+        openings: Some(text),
+        ..allow()
+    };
+    assert!(check(&with(openings.clone())).valid);
+    // the openings of another proof of the same input (a fresh salt) open another commitment
+    let other = pipeline::prove(&md, &inputs, Device::Cpu).expect("prove");
+    let refused = check(&with(other.openings.to_json()));
+    assert!(!refused.valid);
+    assert_eq!(refused.code, Some("input_mismatch"));
+}

@@ -65,6 +65,12 @@ pub struct BenchArgs {
     /// As `zkinfer compile --affine-lanes`: one table width for every value, no limb lanes.
     #[arg(long)]
     pub affine_lanes: bool,
+    /// As `zkinfer compile --input-visibility`: public, hashed or private inputs.
+    #[arg(long, default_value = "public", value_name = "public|hashed|private")]
+    pub input_visibility: zkinfer_circuits::settings::Visibility,
+    /// As `zkinfer compile --output-visibility`.
+    #[arg(long, default_value = "public", value_name = "public|hashed|private")]
+    pub output_visibility: zkinfer_circuits::settings::Visibility,
 }
 
 /// The compile target (`--target`).
@@ -184,6 +190,8 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
             target,
             min_k: a.logrows.unwrap_or(0),
             limbs: !a.affine_lanes,
+            inputs: a.input_visibility,
+            outputs: a.output_visibility,
             ..CompileOptions::default()
         };
         Ok(pipeline::compile_with(&a.model, md, &samples, &opts)?)
@@ -344,5 +352,6 @@ fn circuit_report(
         lookup_bits: l.value_bits(),
         tile: format!("{}x{}", l.tile_inputs, l.tile_outputs),
         lanes: l.lanes,
+        commitment_rows: zkinfer_circuits::circuit::commitments_rows(&settings.instance_layout()),
     }
 }

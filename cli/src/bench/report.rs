@@ -82,6 +82,10 @@ pub struct CircuitReport {
     pub lookup_bits: u32,
     pub tile: String,
     pub lanes: usize,
+    /// Rows of the Poseidon commitments to hashed inputs and outputs (beside the model's rows, in columns of
+    /// their own); 0 when nothing is hashed.
+    #[serde(default)]
+    pub commitment_rows: usize,
 }
 
 /// The machine the bench ran on.
