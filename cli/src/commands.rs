@@ -224,6 +224,8 @@ impl SetupArgs {
 #[derive(Debug, Args)]
 pub struct ProveArgs {
     dir: PathBuf,
+    /// The input file ({"input_data": [[...]]}), or for a model whose inputs are hashed an openings file
+    /// (values and salts, as `prove` writes them): the proof then commits to exactly those commitments.
     #[arg(long)]
     input: PathBuf,
     /// Where the proof is written (one inference).
@@ -258,6 +260,22 @@ pub struct ProveArgs {
     openings: Option<PathBuf>,
 }
 
+/// The openings file at `path`, when it is one (a JSON object with an `openings` field); `None` for an
+/// input file.
+fn read_openings(path: &std::path::Path) -> Result<Option<OpeningsFile>> {
+    let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+    let is_openings = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .is_some_and(|v| v.get("openings").is_some());
+    match is_openings {
+        true => Ok(Some(OpeningsFile::parse(
+            &bytes,
+            &path.display().to_string(),
+        )?)),
+        false => Ok(None),
+    }
+}
+
 /// Where the openings of a proof written to `proof` go by default: `x.json` -> `x.openings.json`.
 pub fn openings_path(proof: &std::path::Path) -> PathBuf {
     let stem = proof
@@ -289,14 +307,23 @@ impl ProveArgs {
         };
         let md = ModelDir::new(&self.dir);
         let (settings, _) = md.settings()?;
-        let inputs = pipeline::read_input(&self.input, &settings)?;
-        let pb = crate::progress::spinner("proving");
         let options = pipeline::ProveOptions {
             device: self.device,
             bind,
             transcript: self.transcript,
         };
-        let p = pipeline::prove_with(&md, &inputs, &options);
+        // an openings file (values and salts of hashed inputs, e.g. from the buyer who committed to them)
+        // proves exactly those commitments; an input file proves its values under fresh salts
+        let opened = read_openings(&self.input)?;
+        let inputs = match opened {
+            Some(_) => Vec::new(),
+            None => pipeline::read_input(&self.input, &settings)?,
+        };
+        let pb = crate::progress::spinner("proving");
+        let p = match &opened {
+            Some(file) => pipeline::prove_opened(&md, &file.inputs(), &options),
+            None => pipeline::prove_with(&md, &inputs, &options),
+        };
         pb.finish_and_clear();
         let p = p?;
         std::fs::write(&proof_path, p.proof.to_json())

@@ -135,3 +135,29 @@ fn a_private_input_and_a_hashed_output_leave_no_values_in_the_proof_file() {
         "no digest of an input nobody sees: {t}"
     );
 }
+
+#[test]
+fn a_provider_proves_the_commitment_a_buyer_made_from_its_openings() {
+    let (tmp, dir, proof, _) = proved("hashed", "public");
+    let first = read_json(&proof)["commitments"][0].clone();
+    // the buyer's openings file (values and salt) is the provider's input: same commitment again
+    let again = tmp.path().join("again.json");
+    let o = prove(&dir, &openings_of(&proof), &["--proof", s(&again)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(read_json(&again)["commitments"][0], first);
+    let v = verify(&dir, &again, &["--input", s(&openings_of(&proof))]);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v));
+    // a model with public inputs cannot be proved from openings
+    let (_t2, public_dir, public_proof, _) = proved("public", "hashed");
+    let o = prove(
+        &public_dir,
+        &openings_of(&public_proof),
+        &["--proof", s(&again)],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("needs every input hashed"),
+        "{}",
+        text(&o)
+    );
+}

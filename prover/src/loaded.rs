@@ -82,12 +82,94 @@ impl LoadedModel {
         bind: Fr,
         transcript: TranscriptKind,
     ) -> Result<ProveSummary, ProverError> {
+        self.prove_salted(inputs, &[], backend, bind, transcript)
+    }
+
+    /// Proves the inputs of `openings` (the hashed inputs' stored values) under their salts, so that the
+    /// proof's input commitments are the ones the openings open: how a provider proves a job whose buyer
+    /// committed to the input (an escrow or market job that names the commitment). Every input of the
+    /// model must be hashed; hashed outputs get fresh salts.
+    pub fn prove_opened(
+        &self,
+        openings: &[Opening],
+        backend: &dyn ProverBackend,
+        bind: Fr,
+        transcript: TranscriptKind,
+    ) -> Result<ProveSummary, ProverError> {
+        let specs = &self.settings.inputs;
+        if let Some(public) = specs.iter().find(|s| s.visibility != Visibility::Hashed) {
+            return Err(ProverError::input(format!(
+                "input '{}' is {}: proving from openings needs every input hashed (give an input file)",
+                public.name,
+                public.visibility.name()
+            )));
+        }
+        if openings.len() != specs.len() {
+            return Err(ProverError::input(format!(
+                "{} opening(s) for the model's {} hashed input(s)",
+                openings.len(),
+                specs.len()
+            )));
+        }
+        let mut inputs = Vec::with_capacity(specs.len());
+        for (spec, o) in specs.iter().zip(openings) {
+            if o.values.len() != spec.numel() {
+                return Err(ProverError::input(format!(
+                    "the opening of '{}' has {} values, its shape {:?} needs {}",
+                    spec.name,
+                    o.values.len(),
+                    spec.shape,
+                    spec.numel()
+                )));
+            }
+            inputs.push(
+                o.values
+                    .iter()
+                    .map(|&q| {
+                        spec.encoding
+                            .dequantise(i64::try_from(q).unwrap_or(i64::MAX))
+                    })
+                    .collect(),
+            );
+        }
+        let salts: Vec<Fr> = openings.iter().map(|o| o.salt).collect();
+        let proved = self.prove_salted(&inputs, &salts, backend, bind, transcript)?;
+        // the inputs proved are the opened ones exactly (their values lie on the inputs' grids)
+        let same = proved
+            .openings
+            .openings
+            .iter()
+            .zip(openings)
+            .all(|(p, o)| p.values == o.values && p.salt == o.salt);
+        match same {
+            true => Ok(proved),
+            false => Err(ProverError::input(
+                "an opening's values are outside its input's range [0, 2^bits)".to_string(),
+            )),
+        }
+    }
+
+    /// Proves with the given salts for the first hashed tensors (in commitment order) and fresh ones for
+    /// the rest.
+    fn prove_salted(
+        &self,
+        inputs: &[Vec<f64>],
+        given_salts: &[Fr],
+        backend: &dyn ProverBackend,
+        bind: Fr,
+        transcript: TranscriptKind,
+    ) -> Result<ProveSummary, ProverError> {
         let settings = &self.settings;
         let t = Instant::now();
         // a fresh uniformly random salt per hashed tensor, from the OS: the commitment must not let anyone
         // test a guess of the values
         let salts = (0..settings.instance_layout().hashed().len())
-            .map(|_| Fr::random(OsRng))
+            .map(|i| {
+                given_salts
+                    .get(i)
+                    .copied()
+                    .unwrap_or_else(|| Fr::random(OsRng))
+            })
             .collect();
         let w = Arc::new(
             witness::generate(&self.model.quant, &self.model.plan, inputs)?

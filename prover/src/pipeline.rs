@@ -222,6 +222,22 @@ pub fn prove_with(
     crate::loaded::LoadedModel::load(dir)?.prove_with(inputs, backend.as_ref(), bind, transcript)
 }
 
+/// Proves the hashed inputs that `openings` open (values and salts), so that the proof commits to exactly
+/// those commitments ([`crate::loaded::LoadedModel::prove_opened`]).
+pub fn prove_opened(
+    dir: &ModelDir,
+    openings: &[zkinfer_circuits::poseidon::Opening],
+    options: &ProveOptions,
+) -> Result<ProveSummary, ProverError> {
+    let backend = backend_for(options.device)?;
+    crate::loaded::LoadedModel::load(dir)?.prove_opened(
+        openings,
+        backend.as_ref(),
+        options.bind,
+        options.transcript,
+    )
+}
+
 /// What `zkinfer verify` expects of a proof besides the model directory's artifacts.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyRequest<'a> {
