@@ -231,6 +231,39 @@ fn dot_rows(plan: &Plan, rows: std::ops::Range<usize>, lanes: &[LaneValues]) -> 
     segments.into_iter().flatten().collect()
 }
 
+/// The error for lane row `i` of `span`, whose quotient `q` left its range (or saturated the table
+/// function `saturated`).
+fn out_of_range(
+    span: &crate::layout::OpSpan,
+    i: usize,
+    q: i128,
+    saturated: Option<TableKind>,
+) -> CircuitError {
+    let e = span.pre;
+    let value = (q as f64 - e.offset as f64) / e.unit();
+    let element = i - span.lanes.start;
+    match (&span.node, saturated) {
+        (Some(node), Some(TableKind::Func { f, y, .. })) => CircuitError::FuncOutOfRange {
+            node: node.clone(),
+            element,
+            func: f.name(),
+            value,
+            min: y.min_value(),
+            max: y.max_value(),
+        },
+        (Some(node), _) => CircuitError::OutOfRange {
+            node: node.clone(),
+            element,
+            value,
+            min: e.min_value(),
+            max: e.max_value(),
+        },
+        (None, _) => {
+            CircuitError::Inconsistent(format!("input element {element} escaped its range check"))
+        }
+    }
+}
+
 /// Computes the witness of one inference.
 pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Witness> {
     let mut w = Witness {
@@ -319,29 +352,7 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
             let row = &plan.lane_rows[i];
             let (a, b) = (value(row.a), row.b.map_or(0, value));
             let q = lane_sum(row, a, b).div_euclid(1 << bits);
-            let e = span.pre;
-            let value = (q as f64 - e.offset as f64) / e.unit();
-            let element = i - span.lanes.start;
-            return Err(match (&span.node, saturated) {
-                (Some(node), Some(TableKind::Func { f, y, .. })) => CircuitError::FuncOutOfRange {
-                    node: node.clone(),
-                    element,
-                    func: f.name(),
-                    value,
-                    min: y.min_value(),
-                    max: y.max_value(),
-                },
-                (Some(node), _) => CircuitError::OutOfRange {
-                    node: node.clone(),
-                    element,
-                    value,
-                    min: e.min_value(),
-                    max: e.max_value(),
-                },
-                (None, _) => CircuitError::Inconsistent(format!(
-                    "input element {element} escaped its range check"
-                )),
-            });
+            return Err(out_of_range(span, i, q, saturated));
         }
         w.lanes.extend(rows.into_iter().flatten());
     }

@@ -129,15 +129,7 @@ fn proved_tensors<'a>(
     name: &'static str,
     kind: &'static str,
 ) -> Result<Vec<ProvedTensor>, Rejection> {
-    if lists.len() != specs.len() {
-        return Err(Rejection::SettingsMismatch {
-            source: InstanceError::TensorCount {
-                what: kind,
-                expected: specs.len(),
-                found: lists.len(),
-            },
-        });
-    }
+    tensor_count(kind, specs.len(), lists.len())?;
     specs
         .iter()
         .zip(lists)
@@ -206,15 +198,7 @@ fn values(
     kind: &'static str,
 ) -> Result<Vec<Vec<f64>>, Rejection> {
     let name = if kind == "input" { "inputs" } else { "outputs" };
-    if floats.len() != specs.len() {
-        return Err(Rejection::SettingsMismatch {
-            source: InstanceError::TensorCount {
-                what: kind,
-                expected: specs.len(),
-                found: floats.len(),
-            },
-        });
-    }
+    tensor_count(kind, specs.len(), floats.len())?;
     let mut out = Vec::with_capacity(specs.len());
     for (i, ((spec, t), f)) in specs.iter().zip(tensors).zip(floats).enumerate() {
         let what = format!("{kind} {i}");
@@ -366,6 +350,73 @@ fn check_inputs(
     Ok(())
 }
 
+/// The proof file's statement, rebuilt from its integers and commitments by the settings' visibilities:
+/// each input's and output's [`ProvedTensor`] and the instance vector, checked against the file's own
+/// instance list (which is informational: a difference means the file was edited).
+fn proved_statement(
+    settings: &Settings,
+    proof: &ProofFile,
+    bind: Fr,
+) -> Result<ProvedStatement, Rejection> {
+    let mut commitments = proof.commitments.iter();
+    let ins = proved_tensors(
+        &settings.inputs,
+        &proof.inputs_q,
+        &mut commitments,
+        "inputs_q",
+        "input",
+    )?;
+    let outs = proved_tensors(
+        &settings.outputs,
+        &proof.outputs_q,
+        &mut commitments,
+        "outputs_q",
+        "output",
+    )?;
+    if commitments.next().is_some() {
+        return Err(unreadable(
+            "commitments",
+            VerifyError::format(
+                "proof",
+                format!(
+                    "{} commitments for the model's {} hashed tensors",
+                    proof.commitments.len(),
+                    settings.instance_layout().hashed().len()
+                ),
+            ),
+        ));
+    }
+    let instances = statement_vector(settings, &ins, &outs, bind)
+        .map_err(|source| Rejection::SettingsMismatch { source })?;
+    let n = instances.len().max(proof.instances.len());
+    if let Some(index) = (0..n)
+        .find(|&i| proof.instances.get(i).and_then(|h| fr_from_hex(h)) != instances.get(i).copied())
+    {
+        return Err(Rejection::InstanceMismatch {
+            index,
+            what: describe(settings, index),
+        });
+    }
+    Ok((ins, outs, instances))
+}
+
+/// What a proof file states: each input's and output's [`ProvedTensor`], and the instance vector.
+type ProvedStatement = (Vec<ProvedTensor>, Vec<ProvedTensor>, Vec<Fr>);
+
+/// The rejection for a list of `found` tensors where the model has `expected` of `kind`.
+fn tensor_count(kind: &'static str, expected: usize, found: usize) -> Result<(), Rejection> {
+    match expected == found {
+        true => Ok(()),
+        false => Err(Rejection::SettingsMismatch {
+            source: InstanceError::TensorCount {
+                what: kind,
+                expected,
+                found,
+            },
+        }),
+    }
+}
+
 /// Decides whether `proof` proves `statement` for the model of `artifacts`. Checks, in order: the SRS
 /// against the statement's policy, the model id, the file's fields, the floats against the integers,
 /// the file's instance list against the one rebuilt from the integers, the binding value, the expected
@@ -407,36 +458,7 @@ pub fn judge(
         .bind_value("proof")
         .map_err(|e| unreadable("bind", e))?;
     let settings = &artifacts.settings;
-    let mut commitments = proof.commitments.iter();
-    let ins = proved_tensors(
-        &settings.inputs,
-        &proof.inputs_q,
-        &mut commitments,
-        "inputs_q",
-        "input",
-    )?;
-    let outs = proved_tensors(
-        &settings.outputs,
-        &proof.outputs_q,
-        &mut commitments,
-        "outputs_q",
-        "output",
-    )?;
-    if commitments.next().is_some() {
-        return Err(unreadable(
-            "commitments",
-            VerifyError::format(
-                "proof",
-                format!(
-                    "{} commitments for the model's {} hashed tensors",
-                    proof.commitments.len(),
-                    settings.instance_layout().hashed().len()
-                ),
-            ),
-        ));
-    }
-    let instances = statement_vector(settings, &ins, &outs, bind)
-        .map_err(|source| Rejection::SettingsMismatch { source })?;
+    let (ins, outs, instances) = proved_statement(settings, proof, bind)?;
     let inputs = values(&settings.inputs, &ins, &proof.inputs, "input")?;
     let outputs = values(&settings.outputs, &outs, &proof.outputs, "output")?;
     let stored = |t: &[ProvedTensor]| -> Vec<Vec<i64>> {
@@ -445,15 +467,6 @@ pub fn judge(
             .collect()
     };
     let (inputs_q, outputs_q) = (stored(&ins), stored(&outs));
-    let n = instances.len().max(proof.instances.len());
-    if let Some(index) = (0..n)
-        .find(|&i| proof.instances.get(i).and_then(|h| fr_from_hex(h)) != instances.get(i).copied())
-    {
-        return Err(Rejection::InstanceMismatch {
-            index,
-            what: describe(settings, index),
-        });
-    }
     let expected_bind = statement.bind.unwrap_or(Fr::zero());
     if bind != expected_bind {
         return Err(Rejection::BindingMismatch {

@@ -12,7 +12,9 @@ pub mod phases;
 pub mod report;
 
 use anyhow::{bail, Context, Result};
-use halo2_proofs::plonk::{keygen_pk, keygen_vk};
+use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+use halo2_proofs::plonk::{keygen_pk, keygen_vk, ProvingKey};
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use memory::PeakMemory;
 use report::{
     AccuracySummary, BenchReport, CircuitReport, Machine, PhaseReport, StageReport, Stats,
@@ -21,7 +23,7 @@ use report::{
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use zkinfer_circuits::circuit::ModelCircuit;
+use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::layout::Target;
 use zkinfer_circuits::settings::Settings;
@@ -153,8 +155,130 @@ impl Stage {
     }
 }
 
+/// The timed stages of a bench run.
+struct Stages {
+    compile: Stage,
+    srs: Stage,
+    kvk: Stage,
+    kpk: Stage,
+    wit: Stage,
+    prove: Stage,
+    verify: Stage,
+}
+
+impl Stages {
+    fn new() -> Self {
+        Self {
+            compile: Stage::new(
+                "compile",
+                "ONNX -> circuit: lowering, calibration, layout, accuracy check",
+            ),
+            srs: Stage::new(
+                "srs",
+                "load (or on first use generate) the KZG params for k",
+            ),
+            kvk: Stage::new("keygen_vk", "verifying key (fixed-column commitments)"),
+            kpk: Stage::new(
+                "keygen_pk",
+                "proving key (fixed and permutation polynomials, cosets)",
+            ),
+            wit: Stage::new(
+                "witness",
+                "witness generation (quantised inference, every cell)",
+            ),
+            prove: Stage::new("prove", "halo2 create_proof, proving key in memory"),
+            verify: Stage::new("verify", "halo2 verify_proof with the verifying key"),
+        }
+    }
+
+    fn reports(&self) -> Vec<StageReport> {
+        [
+            &self.compile,
+            &self.srs,
+            &self.kvk,
+            &self.kpk,
+            &self.wit,
+            &self.prove,
+            &self.verify,
+        ]
+        .iter()
+        .map(|s| s.report())
+        .collect()
+    }
+}
+
+/// What the proof runs of a bench measured besides the stage times.
+struct ProofRuns {
+    /// Each run's proving phases (CPU only).
+    phases: Option<Vec<Vec<Duration>>>,
+    proof_bytes: usize,
+}
+
+/// The bench's `repeat` proofs: witness, proof (phase by phase on the CPU) and verification of each.
+#[allow(clippy::too_many_arguments)]
+fn prove_runs(
+    a: &BenchArgs,
+    st: &mut Stages,
+    mem: &PeakMemory,
+    keys: (&ParamsKZG<Bn256>, &ProvingKey<G1Affine>),
+    model: &Arc<CompiledModel>,
+    settings: &Settings,
+    inputs: &[Vec<f64>],
+    art: &VerifierArtifacts,
+    progress: &mut impl FnMut(&str),
+) -> Result<ProofRuns> {
+    let (params, pk) = keys;
+    let backend = match a.device {
+        Device::Cpu => None,
+        d => Some(backend_for(d)?),
+    };
+    let mut phase_runs: Vec<Vec<Duration>> = vec![];
+    let mut phases_ok = backend.is_none();
+    let mut proof_bytes = 0;
+    for i in 0..a.repeat {
+        progress(&format!("proof {}/{}", i + 1, a.repeat));
+        let w = st.wit.time(mem, || {
+            Ok(witness::generate(&model.quant, &model.plan, inputs)?)
+        })?;
+        let circuit = ModelCircuit::with_witness(settings.clone(), model.clone(), Arc::new(w));
+        let instances = circuit.instances();
+        mem.start();
+        let proof = match &backend {
+            None => {
+                let p = phases::prove_phased(params, pk, circuit, &instances)?;
+                st.prove.record(mem, p.total);
+                match p.phases {
+                    Some(ph) => phase_runs.push(ph),
+                    None => phases_ok = false,
+                }
+                p.proof
+            }
+            Some(b) => {
+                let t = Instant::now();
+                let p = b.prove(params, pk, circuit, &instances)?;
+                st.prove.record(mem, t.elapsed());
+                p
+            }
+        };
+        proof_bytes = proof.len();
+        st.verify.time(mem, || {
+            art.verify_instances(
+                &proof,
+                &instances,
+                zkinfer_verifier::TranscriptKind::Blake2b,
+            )
+            .map_err(|e| anyhow::anyhow!("verification of a bench proof failed: {e}"))
+        })?;
+    }
+    Ok(ProofRuns {
+        phases: (phases_ok && !phase_runs.is_empty()).then_some(phase_runs),
+        proof_bytes,
+    })
+}
+
 fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Result<BenchReport> {
     let mem = PeakMemory::probe();
+    let mut st = Stages::new();
     let target = match a.target {
         BenchTarget::Resources => Target::Resources,
         BenchTarget::Accuracy => Target::Accuracy,
@@ -164,28 +288,8 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
     } else {
         a.samples.clone()
     };
-    let mut compile = Stage::new(
-        "compile",
-        "ONNX -> circuit: lowering, calibration, layout, accuracy check",
-    );
-    let mut srs = Stage::new(
-        "srs",
-        "load (or on first use generate) the KZG params for k",
-    );
-    let mut kvk = Stage::new("keygen_vk", "verifying key (fixed-column commitments)");
-    let mut kpk = Stage::new(
-        "keygen_pk",
-        "proving key (fixed and permutation polynomials, cosets)",
-    );
-    let mut wit = Stage::new(
-        "witness",
-        "witness generation (quantised inference, every cell)",
-    );
-    let mut prove = Stage::new("prove", "halo2 create_proof, proving key in memory");
-    let mut verify = Stage::new("verify", "halo2 verify_proof with the verifying key");
-
     progress("compiling");
-    let summary = compile.time(&mem, || {
+    let summary = st.compile.time(&mem, || {
         let opts = CompileOptions {
             target,
             min_k: a.logrows.unwrap_or(0),
@@ -199,13 +303,9 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
     let (settings, settings_bytes) = md.settings()?;
     let model = Arc::new(md.compiled_model(&settings)?);
     let inputs = pipeline::read_input(&a.input, &settings)?;
-    let backend = match a.device {
-        Device::Cpu => None,
-        d => Some(backend_for(d)?),
-    };
 
     progress("srs");
-    let (params, dev_srs) = srs.time(&mem, || {
+    let (params, dev_srs) = st.srs.time(&mem, || {
         Ok(zkinfer_prover::srs::params_for(
             settings.k,
             a.srs.as_deref(),
@@ -213,10 +313,10 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
     })?;
     progress("keygen");
     let kc = ModelCircuit::for_keygen(settings.clone(), model.clone());
-    let vk = kvk.time(&mem, || {
+    let vk = st.kvk.time(&mem, || {
         keygen_vk(&params, &kc).context("halo2 verifying key generation failed")
     })?;
-    let pk = kpk.time(&mem, || {
+    let pk = st.kpk.time(&mem, || {
         keygen_pk(&params, vk.clone(), &kc).context("halo2 proving key generation failed")
     })?;
     drop(kc);
@@ -225,54 +325,28 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
     md.write_verifier_params(&VerifierParams::from_full(&params).to_bytes())?;
     let art = VerifierArtifacts::load_dir(&md.path)?;
 
-    let mut phase_runs: Vec<Vec<Duration>> = vec![];
-    let mut phases_ok = backend.is_none();
-    let mut proof_bytes = 0;
-    for i in 0..a.repeat {
-        progress(&format!("proof {}/{}", i + 1, a.repeat));
-        let w = wit.time(&mem, || {
-            Ok(witness::generate(&model.quant, &model.plan, &inputs)?)
-        })?;
-        let circuit = ModelCircuit::with_witness(settings.clone(), model.clone(), Arc::new(w));
-        let instances = circuit.instances();
-        mem.start();
-        let proof = match &backend {
-            None => {
-                let p = phases::prove_phased(&params, &pk, circuit, &instances)?;
-                prove.record(&mem, p.total);
-                match p.phases {
-                    Some(ph) => phase_runs.push(ph),
-                    None => phases_ok = false,
-                }
-                p.proof
-            }
-            Some(b) => {
-                let t = Instant::now();
-                let p = b.prove(&params, &pk, circuit, &instances)?;
-                prove.record(&mem, t.elapsed());
-                p
-            }
-        };
-        proof_bytes = proof.len();
-        verify.time(&mem, || {
-            art.verify_instances(
-                &proof,
-                &instances,
-                zkinfer_verifier::TranscriptKind::Blake2b,
-            )
-            .map_err(|e| anyhow::anyhow!("verification of a bench proof failed: {e}"))
-        })?;
-    }
-
-    let stages = [&compile, &srs, &kvk, &kpk, &wit, &prove, &verify];
-    let stage_reports: Vec<StageReport> = stages.iter().map(|s| s.report()).collect();
-    let prove_median = Stats::of(&prove.times).median_ms;
-    let prove_phases =
-        (phases_ok && !phase_runs.is_empty()).then(|| phase_reports(&phase_runs, prove_median));
-    let per_proof: Vec<Duration> = wit
+    let runs = prove_runs(
+        a,
+        &mut st,
+        &mem,
+        (&params, &pk),
+        &model,
+        &settings,
+        &inputs,
+        &art,
+        &mut progress,
+    )?;
+    let stage_reports = st.reports();
+    let prove_median = Stats::of(&st.prove.times).median_ms;
+    let prove_phases = runs
+        .phases
+        .as_deref()
+        .map(|r| phase_reports(r, prove_median));
+    let per_proof: Vec<Duration> = st
+        .wit
         .times
         .iter()
-        .zip(&prove.times)
+        .zip(&st.prove.times)
         .map(|(w, p)| *w + *p)
         .collect();
     let per_proof_ms = Stats::of(&per_proof).median_ms;
@@ -290,7 +364,7 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
             max_abs_error: summary.accuracy.max_abs_error,
             max_abs_output: summary.accuracy.max_abs_output,
         },
-        proof_bytes,
+        proof_bytes: runs.proof_bytes,
         vk_bytes: vk_bytes.len(),
         dev_srs,
         peak_memory_bytes: stage_reports
