@@ -24,6 +24,9 @@ pub enum ExpectedInputs {
     /// The openings (stored values and salt) of the hashed inputs, in input order: each must open the
     /// proof's commitment to that input. Public inputs are not checked in this form.
     Openings(Vec<Opening>),
+    /// The commitments of the hashed inputs, in input order (a job that names its input by commitment):
+    /// the proof's must be these. Public inputs are not checked in this form.
+    Commitments(Vec<Fr>),
 }
 
 /// What the caller expects a proof to prove.
@@ -259,15 +262,7 @@ fn check_openings(
         .enumerate()
         .filter_map(|(i, t)| t.commitment().map(|c| (i, c)))
         .collect();
-    if hashed.len() != openings.len() {
-        return Err(Rejection::SettingsMismatch {
-            source: InstanceError::TensorCount {
-                what: "hashed input (openings given)",
-                expected: hashed.len(),
-                found: openings.len(),
-            },
-        });
-    }
+    tensor_count("hashed input (openings given)", hashed.len(), openings.len())?;
     for ((tensor, commitment), opening) in hashed.into_iter().zip(openings) {
         if !matches!(opening.opens(&commitment), Ok(true)) {
             return Err(Rejection::OpeningMismatch {
@@ -279,6 +274,27 @@ fn check_openings(
     Ok(())
 }
 
+/// Checks each hashed input's commitment against the one the caller expects.
+fn check_commitments(
+    specs: &[IoSpec],
+    expected: &[Fr],
+    proved: &[ProvedTensor],
+) -> Result<(), Rejection> {
+    let hashed: Vec<(usize, Fr)> = proved
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.commitment().map(|c| (i, c)))
+        .collect();
+    tensor_count("hashed input (commitments given)", hashed.len(), expected.len())?;
+    match hashed.iter().zip(expected).find(|((_, c), e)| c != *e) {
+        Some(((tensor, _), _)) => Err(Rejection::OpeningMismatch {
+            tensor: *tensor,
+            name: specs[*tensor].name.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn check_inputs(
     art: &VerifierArtifacts,
     expected: &ExpectedInputs,
@@ -287,6 +303,9 @@ fn check_inputs(
     let specs = &art.settings.inputs;
     let want = match expected {
         ExpectedInputs::Openings(openings) => return check_openings(specs, openings, proved),
+        ExpectedInputs::Commitments(expected) => {
+            return check_commitments(specs, expected, proved)
+        }
         ExpectedInputs::Stored(s) => s.clone(),
         ExpectedInputs::Values(v) => {
             if v.len() != specs.len() {

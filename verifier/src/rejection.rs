@@ -65,9 +65,9 @@ pub enum Rejection {
         /// Stored integer in the proof.
         found: i64,
     },
-    /// A hashed input's commitment is not the commitment of the opening the caller gave (other values, or
-    /// another salt).
-    #[error("the proof is about another input: the commitment to input {tensor} ('{name}') is not the commitment of the given values and salt")]
+    /// A hashed input's commitment is not the one the caller expects (given as a commitment, or as the
+    /// opening it must open: other values, or another salt).
+    #[error("the proof is about another input: its commitment to input {tensor} ('{name}') is not the expected one (other values, or another salt)")]
     OpeningMismatch {
         /// Input tensor.
         tensor: usize,
