@@ -14,13 +14,16 @@ interface IERC20Minimal {
 /// @notice A model owner lists a model: the address of its verifier contract (snark-verifier's generated
 /// verifier: calldata = the public instances as 32-byte words, then the proof; it returns nothing on success
 /// and reverts otherwise), the model's settings digest, its numbers of input and output instances (the
-/// split), the calibrated range of every input instance (stored integers in [0, 2^bits), per input tensor),
-/// the price, the owner's royalty, the collateral a provider must lock (at least MIN_COLLATERAL_BPS of the
+/// split), the calibrated range of every input instance (stored integers in [0, 2^bits), per input tensor;
+/// or, for a model compiled with hashed inputs, COMMITMENT_BITS: the tensor's one instance is the Poseidon
+/// commitment to its stored values under the buyer's secret salt, any field element below r), the price, the owner's royalty, the collateral a provider must lock (at least MIN_COLLATERAL_BPS of the
 /// price), the claim timeout (at most MAX_CLAIM_TIMEOUT) and the minimum claim window. Listing takes a
 /// proof the verifier accepts for the listing's digest and instance count (an example statement bound to
 /// the owner), so a listing whose digest or counts do not match its verifier cannot exist. A buyer creates
-/// a job with the quantised input (range-checked against the listing's calibrated ranges; its keccak is the
-/// job's commitment) and escrows the price, in ETH or the listing's ERC-20. A provider claims the job (only
+/// a job with the quantised input (range-checked against the listing's calibrated ranges), or with the input's
+/// commitment where the listing's range says COMMITMENT_BITS (checked below r; the buyer hands the opening,
+/// values and salt, to the provider off chain), and escrows the price (the keccak of the input instances is
+/// the job's `inputsHash`), in ETH or the listing's ERC-20. A provider claims the job (only
 /// while at least the listing's minimum claim window is left before the job's deadline), locking
 /// collateral, and submits the outputs and a proof. The escrow builds the instance vector itself (inputs ‖
 /// outputs ‖ settings digest ‖ binding value) and calls the verifier; on success the provider is credited
@@ -49,12 +52,17 @@ interface IERC20Minimal {
 ///     keccak256(chain id ‖ this contract ‖ job id ‖ msg.sender) mod r, computed here from `msg.sender`, so a
 ///     proof made for one (chain, escrow, job, provider) fails the verifier for every other one, and only the
 ///     job's claimant may submit at all.
-///   * A proof for another input or another model fails: the inputs must hash to the job's commitment and the
-///     digest instance is the listing's, both filled in by this contract, never by the submitter. Every
+///   * A proof for another input or another model fails: the inputs must hash to the job's `inputsHash` and
+///     the digest instance is the listing's, both filled in by this contract, never by the submitter. For a
+///     hashed input the instance is the buyer's commitment: a proof of the same values under another salt (or
+///     of other values) is a proof for another commitment and fails the verifier. Every
 ///     instance is checked to be a canonical field element (< r), so an output cannot be recorded in a form
 ///     other than the one the verifier checked.
 ///   * Griefing by buyers: a committed input outside the listing's calibrated ranges (which no proof can
-///     exist for) is refused at createJob; slashed collateral never goes to the buyer (half burned, half
+///     exist for) is refused at createJob, and so is a commitment >= r (InstanceOutOfField). What a hashed
+///     input's commitment opens to cannot be seen on chain: a provider checks the opening it receives off
+///     chain (it opens the job's commitment, its values lie in the model's ranges) before it claims, and
+///     does not claim a job whose buyer sent no valid opening (`zkinfer prove --input OPENINGS` refuses one); slashed collateral never goes to the buyer (half burned, half
 ///     to the job's bounty, which a cancel or refund burns), so letting claims lapse gains a buyer nothing.
 ///   * Griefing by providers (claim squatting): collateral is at least MIN_COLLATERAL_BPS of the price, a
 ///     claim lasts at most MAX_CLAIM_TIMEOUT, and an abandoned or lapsed claim loses its collateral.
@@ -91,6 +99,13 @@ contract ZkinferEscrow {
     /// @notice The most input ranges (input tensors) a listing may name, and the widest range (bits).
     uint256 public constant MAX_INPUT_RANGES = 16;
     uint256 public constant MAX_INPUT_BITS = 64;
+    /// @notice The `bits` of an input range whose instances are field elements (< r), not stored integers: a
+    /// hashed input tensor's one instance, the Poseidon commitment to its values under a salt. A reserved
+    /// `bits` value rather than a new field keeps the ABI of `list`, `getInputRanges` and `ModelListed`, and
+    /// every listing of a public model (bits 1..MAX_INPUT_BITS) means what it meant; 254 is the field's bit
+    /// length (r < 2^254), so a reader that takes `bits` for a width sizes the instance right, and the
+    /// escrow checks the exact bound, value < r.
+    uint8 public constant COMMITMENT_BITS = 254;
     /// @notice The furthest a job's deadline may lie in the future.
     uint256 public constant MAX_JOB_DURATION = 365 days;
 
@@ -122,7 +137,9 @@ contract ZkinferEscrow {
     }
 
     /// @notice `count` consecutive input instances whose stored integers lie in [0, 2^bits): one per input
-    /// tensor of the model (its calibrated fixed-point encoding, `settings.inputs[i].encoding.bits`).
+    /// tensor of the model (its calibrated fixed-point encoding, `settings.inputs[i].encoding.bits`); or, with
+    /// bits == COMMITMENT_BITS, `count` commitments (field elements below r): one per hashed input tensor
+    /// (count 1). A private input tensor has no instance and no range.
     struct InputRange {
         uint32 count;
         uint8 bits;
@@ -332,8 +349,8 @@ contract ZkinferEscrow {
 
     // ------------------------------------------------------------------ jobs
 
-    /// @notice Creates a job for `inputs` (the quantised input instances: stored integers, each within the
-    /// listing's calibrated range) and escrows the price: `msg.value` for an ETH listing, else `transferFrom`
+    /// @notice Creates a job for `inputs` (the input instances: stored integers, each within the listing's
+    /// calibrated range, and for a hashed input tensor its commitment, below r) and escrows the price: `msg.value` for an ETH listing, else `transferFrom`
     /// of the listing's token (approve it first).
     /// @param deadline Unix time after which the job can no longer be claimed, at least the listing's
     /// minClaimWindow away; a failed claim with less than that left is refunded to the buyer instead of
@@ -598,12 +615,13 @@ contract ZkinferEscrow {
     }
 
     /// Checks a listing's input ranges: 1..MAX_INPUT_RANGES ranges, each of 1 or more instances and 1 to
-    /// MAX_INPUT_BITS bits, their counts summing to nInputs.
+    /// MAX_INPUT_BITS bits or COMMITMENT_BITS, their counts summing to nInputs.
     function _checkRanges(InputRange[] calldata ranges, uint256 nInputs) private pure {
         if (ranges.length == 0 || ranges.length > MAX_INPUT_RANGES) revert InputRangesInvalid(ranges.length);
         uint256 total = 0;
         for (uint256 i = 0; i < ranges.length; ++i) {
-            if (ranges[i].count == 0 || ranges[i].bits == 0 || ranges[i].bits > MAX_INPUT_BITS) {
+            uint256 bits = ranges[i].bits;
+            if (ranges[i].count == 0 || bits == 0 || (bits > MAX_INPUT_BITS && bits != COMMITMENT_BITS)) {
                 revert InputRangesInvalid(i);
             }
             total += ranges[i].count;
@@ -611,15 +629,22 @@ contract ZkinferEscrow {
         if (total != nInputs) revert InputRangesInvalid(ranges.length);
     }
 
-    /// Checks every input instance against its range: value < 2^bits (so also < r). The ranges' counts sum
-    /// to inputs.length (checked at list time and against nInputs by the callers).
+    /// Checks every input instance against its range: value < 2^bits (so also < r), or value < r for a
+    /// commitment range (COMMITMENT_BITS: InstanceOutOfField). The ranges' counts sum to inputs.length
+    /// (checked at list time and against nInputs by the callers).
     function _checkInputs(InputRange[] memory ranges, uint256[] calldata inputs) private pure {
         uint256 at = 0;
         for (uint256 r = 0; r < ranges.length; ++r) {
             uint256 bits = ranges[r].bits;
             uint256 end = at + ranges[r].count;
-            for (; at < end; ++at) {
-                if (inputs[at] >> bits != 0) revert InputOutOfRange(at, inputs[at], bits);
+            if (bits == COMMITMENT_BITS) {
+                for (; at < end; ++at) {
+                    if (inputs[at] >= SCALAR_MODULUS) revert InstanceOutOfField(at, inputs[at]);
+                }
+            } else {
+                for (; at < end; ++at) {
+                    if (inputs[at] >> bits != 0) revert InputOutOfRange(at, inputs[at], bits);
+                }
             }
         }
     }

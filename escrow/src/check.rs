@@ -7,10 +7,19 @@
 //! listing's fields and the runtime code at its verifier and, in the split layout, its data contract) with
 //! what the model's own files say (its settings and the `zkinfer export-evm` output for it), and returns one
 //! [`Finding`] per check.
+//!
+//! Visibilities ([`zkinfer_circuits::visibility`]): a hashed input tensor is one input instance, its
+//! Poseidon commitment, whose range is [`COMMITMENT_BITS`] (any field element below r); a job names the
+//! commitment and the buyer hands the opening to the provider off chain. The escrow cannot serve a private
+//! input (no instance: the provider would choose the input the buyer pays for) nor a hashed or private
+//! output (it pays for the outputs submitted on chain: a hashed output is only a commitment, whose opening
+//! the provider could withhold once paid; a private one is nothing): [`listing_terms`] refuses such models
+//! and [`check_listing`] fails their listings.
 
 use alloy_primitives::{keccak256, Address, B256, U256};
 use serde::{Deserialize, Serialize};
-use zkinfer_circuits::settings::Settings;
+use zkinfer_circuits::settings::{IoSpec, Settings};
+use zkinfer_circuits::visibility::Visibility;
 use zkinfer_evm::export::ExportedCode;
 use zkinfer_evm::layout::Layout;
 use zkinfer_evm::runtime::Chain;
@@ -18,12 +27,16 @@ use zkinfer_evm::runtime::Chain;
 use crate::bind::fr_to_u256;
 use crate::error::EscrowError;
 
+/// `ZkinferEscrow.COMMITMENT_BITS`: the `bits` of an input range whose instances are commitments (field
+/// elements below r, checked so at `createJob`), one per hashed input tensor. Public ranges have 1 to 64 bits.
+pub const COMMITMENT_BITS: u8 = 254;
+
 /// One input range as the contract stores it (`ZkinferEscrow.InputRange`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RangeJson {
     /// Consecutive input instances.
     pub count: u32,
-    /// Their stored integers lie in `[0, 2^bits)`.
+    /// Their stored integers lie in `[0, 2^bits)`; [`COMMITMENT_BITS`]: they are commitments (< r).
     pub bits: u8,
 }
 
@@ -90,24 +103,135 @@ pub struct Expected<'a> {
     pub allow_dev_srs: bool,
 }
 
-/// The input ranges the contract must hold for `settings`: one per input tensor, its element count and
-/// its encoding's bits.
+/// The input ranges the contract must hold for `settings`: one per input tensor that has instances, in
+/// order: a public tensor's element count and its encoding's bits, a hashed tensor's one commitment
+/// (`count` 1, [`COMMITMENT_BITS`]); a private tensor has no instance and no range.
 pub fn input_ranges(settings: &Settings) -> Vec<RangeJson> {
     settings
         .inputs
         .iter()
-        .map(|spec| RangeJson {
-            count: u32::try_from(spec.numel()).unwrap_or(u32::MAX),
-            bits: u8::try_from(spec.encoding.bits).unwrap_or(u8::MAX),
+        .filter_map(|spec| match spec.visibility {
+            Visibility::Public => Some(RangeJson {
+                count: u32::try_from(spec.numel()).unwrap_or(u32::MAX),
+                bits: u8::try_from(spec.encoding.bits).unwrap_or(u8::MAX),
+            }),
+            Visibility::Hashed => Some(RangeJson {
+                count: 1,
+                bits: COMMITMENT_BITS,
+            }),
+            Visibility::Private => None,
         })
         .collect()
 }
 
-/// The numbers of input and output instances of `settings`.
+/// The instances of one tensor: its elements (public), its commitment (hashed) or none (private).
+fn instances(spec: &IoSpec) -> usize {
+    match spec.visibility {
+        Visibility::Public => spec.numel(),
+        Visibility::Hashed => 1,
+        Visibility::Private => 0,
+    }
+}
+
+/// The numbers of input and output instances of `settings` (the statement's split, by visibility): with
+/// the digest and the binding value they are `settings.num_instances()`.
 pub fn split(settings: &Settings) -> (usize, usize) {
     (
-        settings.inputs.iter().map(|s| s.numel()).sum(),
-        settings.outputs.iter().map(|s| s.numel()).sum(),
+        settings.inputs.iter().map(instances).sum(),
+        settings.outputs.iter().map(instances).sum(),
+    )
+}
+
+/// Why the escrow cannot serve the statement of `settings`, or `None` when it can (see the module docs):
+/// every input public or hashed, every output public, at least one input and one output instance.
+pub fn unlistable(settings: &Settings) -> Option<String> {
+    if let Some(i) = settings
+        .inputs
+        .iter()
+        .find(|i| i.visibility == Visibility::Private)
+    {
+        return Some(format!(
+            "input '{}' is private: it has no instance, so a job could not name the input it pays for (the \
+             provider would choose it); compile the inputs public or hashed",
+            i.name
+        ));
+    }
+    if let Some(o) = settings
+        .outputs
+        .iter()
+        .find(|o| o.visibility != Visibility::Public)
+    {
+        return Some(match o.visibility {
+            Visibility::Hashed => format!(
+                "output '{}' is hashed: the escrow pays for the outputs submitted on chain, and a hashed \
+                 output is only a commitment whose opening the provider could withhold once paid; compile \
+                 the outputs public",
+                o.name
+            ),
+            _ => format!(
+                "output '{}' is private: a proof would state no output for the buyer; compile the outputs \
+                 public",
+                o.name
+            ),
+        });
+    }
+    let (n_in, n_out) = split(settings);
+    if n_in == 0 || n_out == 0 {
+        return Some(format!(
+            "{n_in} input and {n_out} output instances: a listing needs at least one of each"
+        ));
+    }
+    None
+}
+
+/// What a listing of a model states besides its verifier, digest and prices: `nInputs`, `nOutputs` and
+/// the input ranges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingTerms {
+    /// Input instances (`ListingParams.nInputs`).
+    pub n_inputs: u32,
+    /// Output instances (`ListingParams.nOutputs`).
+    pub n_outputs: u32,
+    /// The `InputRange`s, in order.
+    pub input_ranges: Vec<RangeJson>,
+}
+
+/// The listing terms of `settings` ([`split`], [`input_ranges`]), or [`EscrowError::Unlistable`] for a
+/// model the escrow cannot serve ([`unlistable`]: a private input, a hashed or private output).
+pub fn listing_terms(settings: &Settings) -> Result<ListingTerms, EscrowError> {
+    if let Some(reason) = unlistable(settings) {
+        return Err(EscrowError::Unlistable { reason });
+    }
+    let (n_in, n_out) = split(settings);
+    let count = |n: usize| {
+        u32::try_from(n).map_err(|_| EscrowError::Unlistable {
+            reason: format!("{n} instances"),
+        })
+    };
+    Ok(ListingTerms {
+        n_inputs: count(n_in)?,
+        n_outputs: count(n_out)?,
+        input_ranges: input_ranges(settings),
+    })
+}
+
+/// Element counts of the inputs and outputs, and one element range per input tensor: what a manifest
+/// written by an export that does not count by visibility states (`zkinfer_evm::export` writes
+/// `num_inputs`, `num_outputs` and `input_ranges` from element counts).
+fn element_split_and_ranges(settings: &Settings) -> ((usize, usize), Vec<RangeJson>) {
+    (
+        (
+            settings.inputs.iter().map(|s| s.numel()).sum(),
+            settings.outputs.iter().map(|s| s.numel()).sum(),
+        ),
+        settings
+            .inputs
+            .iter()
+            .map(|spec| RangeJson {
+                count: u32::try_from(spec.numel()).unwrap_or(u32::MAX),
+                bits: u8::try_from(spec.encoding.bits).unwrap_or(u8::MAX),
+            })
+            .collect(),
     )
 }
 
@@ -268,6 +392,22 @@ fn check_statement(expected: &Expected<'_>, listing: &OnChainListing, findings: 
     let s = expected.settings;
     let m = &expected.exported.manifest;
     let mut push = |what: &'static str, ok: bool, detail: String| findings.push(what, ok, detail);
+    // the visibilities: which statements the escrow can serve at all
+    let why_not = unlistable(s);
+    push(
+        "visibilities the escrow serves",
+        why_not.is_none(),
+        why_not.unwrap_or_else(|| {
+            let hashed = s
+                .inputs
+                .iter()
+                .filter(|i| i.visibility == Visibility::Hashed)
+                .count();
+            format!(
+                "inputs public or hashed ({hashed} hashed: one commitment instance each), outputs public"
+            )
+        }),
+    );
     // the statement: digest, split and ranges
     let digest = fr_to_u256(&s.digest());
     let manifest_digest =
@@ -282,15 +422,21 @@ fn check_statement(expected: &Expected<'_>, listing: &OnChainListing, findings: 
         ),
     );
     let (n_in, n_out) = split(s);
+    // The manifest states the split and ranges by instances, or (an export that does not count by
+    // visibility) by elements: either is the model's own, since the export is of this model (model id) and
+    // the verifier's instance count, which the split must fill, is checked against the settings' here.
+    let (element_split, element_ranges) = element_split_and_ranges(s);
+    let manifest_split = (m.num_inputs, m.num_outputs);
     let counts_ok = listing.n_inputs as usize == n_in
         && listing.n_outputs as usize == n_out
-        && (m.num_inputs, m.num_outputs) == (n_in, n_out)
-        && n_in + n_out + 2 == m.num_instances;
+        && (manifest_split == (n_in, n_out) || manifest_split == element_split)
+        && n_in + n_out + 2 == m.num_instances
+        && m.num_instances == s.num_instances();
     push(
         "input/output split",
         counts_ok,
         format!(
-            "listing {} inputs + {} outputs, model {n_in} + {n_out}, manifest {} + {} (+ digest + binding = {} instances)",
+            "listing {} inputs + {} outputs, model {n_in} + {n_out} instances, manifest {} + {} (+ digest + binding = {} instances)",
             listing.n_inputs, listing.n_outputs, m.num_inputs, m.num_outputs, m.num_instances
         ),
     );
@@ -305,9 +451,10 @@ fn check_statement(expected: &Expected<'_>, listing: &OnChainListing, findings: 
         .collect();
     push(
         "input ranges",
-        listing.input_ranges == ranges && manifest_ranges == ranges,
+        listing.input_ranges == ranges
+            && (manifest_ranges == ranges || manifest_ranges == element_ranges),
         format!(
-            "listing {:?}, model {ranges:?}, manifest {manifest_ranges:?}",
+            "listing {:?}, model {ranges:?}, manifest {manifest_ranges:?} (bits {COMMITMENT_BITS}: a commitment)",
             listing.input_ranges
         ),
     );
@@ -333,6 +480,69 @@ fn check_srs(expected: &Expected<'_>, findings: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn settings(inputs: &[(usize, Visibility)], outputs: &[(usize, Visibility)]) -> Settings {
+        let spec = |(i, &(n, visibility)): (usize, &(usize, Visibility))| {
+            let mut s = IoSpec {
+                name: format!("t{i}"),
+                shape: vec![n],
+                visibility,
+                ..IoSpec::default()
+            };
+            s.encoding.bits = 16;
+            s
+        };
+        Settings {
+            inputs: inputs.iter().enumerate().map(spec).collect(),
+            outputs: outputs.iter().enumerate().map(spec).collect(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn terms_follow_the_visibilities() {
+        use Visibility::*;
+        // public: every element, its bits (as before visibilities)
+        let public = settings(&[(4, Public)], &[(3, Public)]);
+        let t = listing_terms(&public).unwrap();
+        assert_eq!((t.n_inputs, t.n_outputs), (4, 3));
+        assert_eq!(t.input_ranges, vec![RangeJson { count: 4, bits: 16 }]);
+        // hashed inputs: one commitment each, between public tensors' ranges
+        let mixed = settings(&[(4, Public), (5, Hashed), (2, Hashed)], &[(3, Public)]);
+        let t = listing_terms(&mixed).unwrap();
+        assert_eq!((t.n_inputs, t.n_outputs), (6, 3));
+        assert_eq!(
+            (t.n_inputs + t.n_outputs + 2) as usize,
+            mixed.num_instances()
+        );
+        let c = RangeJson {
+            count: 1,
+            bits: COMMITMENT_BITS,
+        };
+        assert_eq!(t.input_ranges, vec![RangeJson { count: 4, bits: 16 }, c, c]);
+        // refused: a private input, a hashed or private output
+        for (s, word) in [
+            (
+                settings(&[(4, Hashed), (1, Private)], &[(3, Public)]),
+                "input 't1' is private",
+            ),
+            (
+                settings(&[(4, Hashed)], &[(3, Hashed)]),
+                "output 't0' is hashed",
+            ),
+            (
+                settings(&[(4, Public)], &[(3, Public), (1, Private)]),
+                "output 't1' is private",
+            ),
+        ] {
+            match listing_terms(&s) {
+                Err(EscrowError::Unlistable { reason }) => {
+                    assert!(reason.contains(word), "{reason}")
+                }
+                other => panic!("{word}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn code_matches_only_with_one_address_at_every_offset() {

@@ -32,6 +32,12 @@ pub enum EscrowError {
         /// What is wrong.
         reason: String,
     },
+    /// A model whose statement the escrow cannot serve (a private input, a hashed or private output).
+    #[error("the escrow cannot list this model: {reason}")]
+    Unlistable {
+        /// Why.
+        reason: String,
+    },
     /// A successful call's return data could not be decoded.
     #[error("could not decode the return of {function}")]
     Decode {

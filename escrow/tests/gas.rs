@@ -1,6 +1,6 @@
 //! Gas of each escrow transaction (whole transactions: the 21,000 base and calldata included), with the
 //! instance-checking test verifier standing in for a model's verifier. Checks upper bounds so a regression
-//! fails; `ZKINFER_WRITE_GAS=1 cargo test --release -p zkinfer-escrow --test gas` rewrites
+//! fails; `ZKINFER_WRITE_GAS=1 cargo test --release --workspace --test gas -- --include-ignored` rewrites
 //! bench/results/escrow-gas.md and .json.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -18,21 +18,46 @@ struct Row {
     bound: u64,
 }
 
-fn flow(w: &mut World, token: Address, label: &str, n_in: u32, n_out: u32, rows: &mut Vec<Row>) {
+/// One listing's whole flow; `commitments`: its inputs are commitments (a model compiled with hashed inputs:
+/// one range of COMMITMENT_BITS, field-element inputs of 32 nonzero bytes, as real commitments are).
+fn flow(
+    w: &mut World,
+    token: Address,
+    label: &str,
+    (n_in, n_out): (u32, u32),
+    commitments: bool,
+    rows: &mut Vec<Row>,
+) {
     let mut p = w.params(token);
     p.nInputs = n_in;
     p.nOutputs = n_out;
-    let call = w.list_call(p);
+    let mut call = w.list_call(p);
+    if commitments {
+        call.ranges = vec![ZkinferEscrow::InputRange {
+            count: n_in,
+            bits: zkinfer_escrow::check::COMMITMENT_BITS,
+        }];
+    }
     let r = w.send_ok(w.owner, U256::ZERO, &call);
     let listing = event::<ZkinferEscrow::ModelListed>(&r).listingId;
-    let suffix = format!("{label}, {n_in} inputs + {n_out} outputs");
+    let what = if commitments {
+        "commitment input"
+    } else {
+        "inputs"
+    };
+    let suffix = format!("{label}, {n_in} {what} + {n_out} outputs");
     rows.push(Row {
         what: format!("list ({suffix}; example proof, test verifier)"),
         gas: r.gas_used,
         bound: 250_000 + 1_500 * u64::from(n_in + n_out),
     });
 
-    let ins: Vec<U256> = (0..n_in).map(|i| U256::from(i * 7 + 1)).collect();
+    let ins: Vec<U256> = (0..n_in)
+        .map(|i| match commitments {
+            true => zkinfer_escrow::bind::SCALAR_MODULUS - U256::from(i * 7 + 1),
+            false => U256::from(i * 7 + 1),
+        })
+        .collect();
     let outs: Vec<U256> = (0..n_out).map(|i| U256::from(i * 3 + 2)).collect();
     let deadline = alloy_primitives::Uint::from(w.chain.timestamp() + JOB_DURATION);
     let value = if token == ETH { u(PRICE) } else { U256::ZERO };
@@ -96,10 +121,12 @@ fn gas_of_every_escrow_transaction() {
         bound: 3_600_000,
     });
     let token = w.token;
-    flow(&mut w, ETH, "ETH", N_IN, N_OUT, &mut rows);
-    flow(&mut w, token, "ERC-20", N_IN, N_OUT, &mut rows);
+    flow(&mut w, ETH, "ETH", (N_IN, N_OUT), false, &mut rows);
+    flow(&mut w, token, "ERC-20", (N_IN, N_OUT), false, &mut rows);
     // the bundled digits model's statement size: 64 inputs, 10 outputs
-    flow(&mut w, ETH, "ETH", 64, 10, &mut rows);
+    flow(&mut w, ETH, "ETH", (64, 10), false, &mut rows);
+    // a model compiled with hashed inputs: the job carries one commitment instead of the input
+    flow(&mut w, ETH, "ETH", (1, N_OUT), true, &mut rows);
 
     // the other transitions
     let listing = w.list_eth();
@@ -162,7 +189,8 @@ fn write(rows: &[Row], size: usize) {
          the optimiser at 200 runs. `list` (which checks an example proof) and `submit` here call the **test verifier** \
          (`escrow/contracts/test/InstanceCheckVerifier.sol`: a keccak of the calldata and one storage read), so \
          a real model adds its verifier's own gas to each. Every flow starts from empty credit slots, so settlement pays for fresh storage writes (the worst case). \
-         Regenerate: `ZKINFER_WRITE_GAS=1 cargo test --release -p zkinfer-escrow --test gas`.\n\n\
+         A \"commitment input\" flow is a listing of a model compiled with hashed inputs: the job carries the input's Poseidon commitment (one field element, checked below r) instead of the input. \
+         Regenerate: `ZKINFER_WRITE_GAS=1 cargo test --release --workspace --test gas -- --include-ignored`.\n\n\
          | transaction | gas |\n|---|---:|\n",
     );
     for row in rows {

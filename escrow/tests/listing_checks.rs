@@ -97,6 +97,8 @@ fn input_ranges_must_cover_exactly_the_inputs() {
         (vec![r(N_IN, 8), r(1, 8)], "too many inputs"),
         (vec![r(N_IN, 0)], "zero bits"),
         (vec![r(N_IN, 65)], "more than 64 bits"),
+        (vec![r(N_IN, 253)], "253 bits (not the commitment range)"),
+        (vec![r(N_IN, 255)], "255 bits (not the commitment range)"),
         (vec![r(0, 8), r(N_IN, 8)], "an empty range"),
         (vec![r(1, 8); 17], "more than 16 ranges"),
     ];
@@ -109,6 +111,22 @@ fn input_ranges_must_cover_exactly_the_inputs() {
     let mut call = good.clone();
     call.ranges = vec![r(N_IN, 1)];
     assert!(matches!(decode(&mut w, &call), E::InputOutOfRange(ref e) if e.index == U256::from(1)));
+    // COMMITMENT_BITS: the instances are field elements (a hashed input's commitment), e.g. after a public
+    // range; the listing states them as given
+    let mut call = good.clone();
+    call.ranges = vec![r(N_IN - 1, 8), r(1, zkinfer_escrow::check::COMMITMENT_BITS)];
+    let owner = w.owner;
+    let res = w.send(owner, U256::ZERO, &call);
+    assert!(
+        res.is_success(),
+        "{}",
+        zkinfer_escrow::escrow::describe_failure(&res)
+    );
+    let listing = event::<ZkinferEscrow::ModelListed>(&res).listingId;
+    assert_eq!(
+        w.escrow.input_ranges(&w.chain, listing).unwrap(),
+        call.ranges
+    );
 }
 
 #[test]
