@@ -21,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pipeline::compile, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::setup, m)?)?;
     m.add_function(wrap_pyfunction!(verifier::parse_proof, m)?)?;
+    m.add_function(wrap_pyfunction!(prover::parse_openings, m)?)?;
     m.add_class::<prover::Prover>()?;
     m.add_class::<verifier::Verifier>()?;
     Ok(())

@@ -6,7 +6,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
+use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::layout::Target;
+use zkinfer_circuits::settings::Visibility;
 use zkinfer_prover::{pipeline, ModelDir};
 
 /// Parses a compile target name.
@@ -20,21 +22,36 @@ fn target(name: &str) -> PyResult<Target> {
     }
 }
 
+/// Parses a visibility (`public`, `hashed` or `private`) of the tensors `what` names.
+fn visibility(what: &str, name: &str) -> PyResult<Visibility> {
+    name.parse::<Visibility>()
+        .map_err(|e| PyValueError::new_err(format!("{what}: {e}")))
+}
+
 /// Compiles the ONNX file `model` into `out_dir`, calibrating on the sample files (EZKL's input format,
-/// several samples back to back allowed); returns what `zkinfer compile` prints, as a dict.
+/// several samples back to back allowed), every input and every output with the visibility given
+/// (`zkinfer compile --input-visibility --output-visibility`); returns what `zkinfer compile` prints, as
+/// a dict.
 #[pyfunction]
-#[pyo3(signature = (model, out_dir, samples, target_name="resources"))]
+#[pyo3(signature = (model, out_dir, samples, target_name="resources", inputs="public", outputs="public"))]
 pub fn compile<'py>(
     py: Python<'py>,
     model: PathBuf,
     out_dir: PathBuf,
     samples: Vec<PathBuf>,
     target_name: &str,
+    inputs: &str,
+    outputs: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let target = target(target_name)?;
+    let opts = CompileOptions {
+        target: target(target_name)?,
+        inputs: visibility("inputs", inputs)?,
+        outputs: visibility("outputs", outputs)?,
+        ..CompileOptions::default()
+    };
     let dir = ModelDir::new(&out_dir);
     let c = py
-        .detach(|| pipeline::compile(&model, &dir, &samples, target))
+        .detach(|| pipeline::compile_with(&model, &dir, &samples, &opts))
         .map_err(|e| errors::from_prover(py, &e, Kind::Compile))?;
     let s = &c.settings;
     let d = PyDict::new(py);
@@ -46,6 +63,8 @@ pub fn compile<'py>(
     d.set_item("tile_outputs", s.layout.tile_outputs)?;
     d.set_item("lanes", s.layout.lanes)?;
     d.set_item("public_values", s.num_instances())?;
+    d.set_item("inputs", opts.inputs.name())?;
+    d.set_item("outputs", opts.outputs.name())?;
     let a = &c.accuracy;
     d.set_item("samples", a.samples)?;
     d.set_item("max_abs_error", a.max_abs_error)?;

@@ -9,7 +9,10 @@ use pyo3::types::PyDict;
 use std::path::PathBuf;
 use zkinfer_circuits::scalar_hex::parse_scalar;
 use zkinfer_circuits::Fr;
+use zkinfer_prover::pipeline::ProveSummary;
 use zkinfer_prover::{backend_for, Device, LoadedModel, ModelDir};
+use zkinfer_verifier::openings_file::OpeningsFile;
+use zkinfer_verifier::TranscriptKind;
 
 /// A model directory ready to prove (see `zkinfer/_native.pyi`).
 #[pyclass(frozen, module = "zkinfer._native")]
@@ -26,6 +29,43 @@ fn specs(specs: &[zkinfer_circuits::settings::IoSpec]) -> Vec<(String, Vec<usize
         .iter()
         .map(|s| (s.name.clone(), s.shape.clone()))
         .collect()
+}
+
+/// The visibility (`public`, `hashed` or `private`) of each tensor.
+fn visibilities(specs: &[zkinfer_circuits::settings::IoSpec]) -> Vec<&'static str> {
+    specs.iter().map(|s| s.visibility.name()).collect()
+}
+
+/// What `prove` and `prove_opened` return: the proof file's JSON, the openings file's JSON (`None` when
+/// nothing is hashed), the flat outputs and the timings.
+fn summary<'py>(py: Python<'py>, p: ProveSummary) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("proof", p.proof.to_json())?;
+    let openings = match p.openings.openings.is_empty() {
+        true => None,
+        false => Some(p.openings.to_json()),
+    };
+    d.set_item("openings", openings)?;
+    d.set_item("outputs", p.outputs)?;
+    d.set_item("witness_seconds", p.witness.as_secs_f64())?;
+    d.set_item("proving_seconds", p.proving.as_secs_f64())?;
+    d.set_item("proof_bytes", p.proof_bytes)?;
+    d.set_item("backend", p.backend)?;
+    Ok(d)
+}
+
+/// Parses an openings file (`openings.json`, as `prove` writes it) and checks that each opening opens its
+/// commitment; raises `zkinfer.MalformedFile` naming `name` otherwise.
+pub fn parse_openings_file(py: Python<'_>, text: &[u8], name: &str) -> PyResult<OpeningsFile> {
+    OpeningsFile::parse(text, name).map_err(|e| errors::from_verify(py, &e))
+}
+
+/// Checks that `text` is an openings file this build reads whose openings open their commitments; raises
+/// `zkinfer.MalformedFile` otherwise.
+#[pyfunction]
+#[pyo3(signature = (text, name="openings.json"))]
+pub fn parse_openings(py: Python<'_>, text: &[u8], name: &str) -> PyResult<()> {
+    parse_openings_file(py, text, name).map(|_| ())
 }
 
 /// Parses a binding value as `zkinfer verify --bind` does ([`zkinfer_circuits::scalar_hex`]): `0x` and 1 to
@@ -92,8 +132,21 @@ impl Prover {
         specs(&self.loaded.settings.outputs)
     }
 
+    /// The visibility of each input.
+    #[getter]
+    fn input_visibility(&self) -> Vec<&'static str> {
+        visibilities(&self.loaded.settings.inputs)
+    }
+
+    /// The visibility of each output.
+    #[getter]
+    fn output_visibility(&self) -> Vec<&'static str> {
+        visibilities(&self.loaded.settings.outputs)
+    }
+
     /// Proves one inference (flat row-major values, one list per input) with the GIL released; returns a
-    /// dict with the proof file's JSON (`proof`, exactly what `zkinfer prove` writes), the proved
+    /// dict with the proof file's JSON (`proof`, exactly what `zkinfer prove` writes), the openings file's
+    /// JSON of the hashed inputs and outputs (`openings`, `None` when nothing is hashed), the proved
     /// `outputs` (flat), and the `witness_seconds`, `proving_seconds` and `backend`.
     #[pyo3(signature = (inputs, bind=None))]
     fn prove<'py>(
@@ -111,14 +164,36 @@ impl Prover {
                 loaded.prove(&inputs, backend.as_ref(), bind)
             })
             .map_err(|e| errors::from_prover(py, &e, Kind::Input))?;
-        let d = PyDict::new(py);
-        d.set_item("proof", p.proof.to_json())?;
-        d.set_item("outputs", p.outputs)?;
-        d.set_item("witness_seconds", p.witness.as_secs_f64())?;
-        d.set_item("proving_seconds", p.proving.as_secs_f64())?;
-        d.set_item("proof_bytes", p.proof_bytes)?;
-        d.set_item("backend", p.backend)?;
-        Ok(d)
+        summary(py, p)
+    }
+
+    /// Proves the inputs of an openings file's text (every input of the model hashed) under their salts, so
+    /// that the proof commits to exactly the commitments the openings open (`zkinfer prove --input
+    /// OPENINGS`); returns what `prove` returns.
+    #[pyo3(signature = (openings, bind=None, name="openings.json"))]
+    fn prove_opened<'py>(
+        &self,
+        py: Python<'py>,
+        openings: &[u8],
+        bind: Option<&str>,
+        name: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let file = parse_openings_file(py, openings, name)?;
+        let bind = parse_bind(bind)?.unwrap_or_else(Fr::zero);
+        let device = self.device;
+        let loaded = &self.loaded;
+        let p = py
+            .detach(|| {
+                let backend = backend_for(device)?;
+                loaded.prove_opened(
+                    &file.inputs(),
+                    backend.as_ref(),
+                    bind,
+                    TranscriptKind::Blake2b,
+                )
+            })
+            .map_err(|e| errors::from_prover(py, &e, Kind::Input))?;
+        summary(py, p)
     }
 
     fn __repr__(&self) -> String {

@@ -3,10 +3,13 @@
 //! pinned public ceremony's SRS, or a development SRS only when the caller opts in.
 
 use crate::errors;
-use crate::prover::parse_bind;
+use crate::prover::{parse_bind, parse_openings_file};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
+use zkinfer_circuits::settings::Visibility;
+use zkinfer_verifier::instances::ProvedTensor;
 use zkinfer_verifier::proof_file::ProofFile;
 use zkinfer_verifier::{
     judge, ExpectedInputs, LoadLimits, SrsIdentity, SrsPolicy, Statement, VerifierArtifacts,
@@ -99,10 +102,25 @@ impl Verifier {
             .collect()
     }
 
+    /// The visibility (`public`, `hashed` or `private`) of each input.
+    #[getter]
+    fn input_visibility(&self) -> Vec<&'static str> {
+        let s = &self.artifacts.settings.inputs;
+        s.iter().map(|s| s.visibility.name()).collect()
+    }
+
+    /// The visibility of each output.
+    #[getter]
+    fn output_visibility(&self) -> Vec<&'static str> {
+        let s = &self.artifacts.settings.outputs;
+        s.iter().map(|s| s.visibility.name()).collect()
+    }
+
     /// Verifies a proof file's JSON (GIL released). Returns a dict of what it proves; raises
     /// `zkinfer.InvalidProof` (with `reason` and `code`) for a proof that does not prove the statement, and
-    /// `zkinfer.MalformedFile` for one that cannot be read.
-    #[pyo3(signature = (proof, allow_dev_srs=false, model_id=None, bind=None, inputs=None, name="proof.json"))]
+    /// `zkinfer.MalformedFile` for one that cannot be read. `inputs` (values) or `openings` (an openings
+    /// file's text, for a model whose inputs are hashed) is what the proof must be about.
+    #[pyo3(signature = (proof, allow_dev_srs=false, model_id=None, bind=None, inputs=None, name="proof.json", openings=None, openings_name="openings.json"))]
     #[allow(clippy::too_many_arguments)]
     fn verify<'py>(
         &self,
@@ -113,14 +131,39 @@ impl Verifier {
         bind: Option<&str>,
         inputs: Option<Vec<Vec<f64>>>,
         name: &str,
+        openings: Option<&[u8]>,
+        openings_name: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
         let file = self
             .artifacts
             .parse_proof(proof, name)
             .map_err(|e| errors::from_verify(py, &e))?;
+        let settings = &self.artifacts.settings;
+        let expected = match (inputs, openings) {
+            (Some(_), Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "give inputs (values) or openings (of hashed inputs), not both",
+                ))
+            }
+            (Some(v), None) => Some(ExpectedInputs::Values(v)),
+            (None, Some(text)) => {
+                if !settings
+                    .inputs
+                    .iter()
+                    .any(|i| i.visibility == Visibility::Hashed)
+                {
+                    return Err(PyValueError::new_err(
+                        "openings: the model has no hashed input to check them against (give inputs)",
+                    ));
+                }
+                let o = parse_openings_file(py, text, openings_name)?;
+                Some(ExpectedInputs::Openings(o.inputs()))
+            }
+            (None, None) => None,
+        };
         let statement = Statement {
             model_id,
-            inputs: inputs.map(ExpectedInputs::Values),
+            inputs: expected,
             bind: parse_bind(bind)?,
             srs: if allow_dev_srs {
                 SrsPolicy::AllowDevelopment
@@ -164,6 +207,19 @@ impl Verifier {
             })
             .collect();
         d.set_item("commitments", commitments)?;
+        // what the proof states of each input, then each output: public values, a commitment, or nothing
+        let kinds: Vec<&str> = v
+            .tensors
+            .iter()
+            .map(|t| match t {
+                ProvedTensor::Public(_) => "public",
+                ProvedTensor::Hashed(_) => "hashed",
+                ProvedTensor::Private => "private",
+            })
+            .collect();
+        let n_in = art.settings.inputs.len().min(kinds.len());
+        d.set_item("input_visibility", &kinds[..n_in])?;
+        d.set_item("output_visibility", &kinds[n_in..])?;
         Ok(d)
     }
 

@@ -12,8 +12,10 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+import numpy as np
+
 from . import _native, _progress
-from ._arrays import flatten_inputs, samples_file_data, shape_outputs
+from ._arrays import flatten_inputs, samples_file_data
 from ._proof import PathLike, Proof, Verified
 from .errors import DevelopmentSrsWarning
 
@@ -37,6 +39,8 @@ class CompileResult:
             largest float output; argmax_agree how many samples agree on the argmax (``None`` for
             one-element outputs).
         onnx: the ONNX file compiled (``None`` when the model was given as bytes).
+        inputs, outputs: who sees the inputs' and the outputs' values: ``"public"``, ``"hashed"`` or
+            ``"private"``.
     """
 
     dir: str
@@ -52,6 +56,17 @@ class CompileResult:
     max_abs_output: float
     argmax_agree: Optional[int]
     onnx: Optional[str] = None
+    inputs: str = "public"
+    outputs: str = "public"
+
+
+_VISIBILITIES = ("public", "hashed", "private")
+
+
+def _visibility(what: str, value: str) -> str:
+    if value not in _VISIBILITIES:
+        raise ValueError(f"{what}: {value!r} is not one of 'public', 'hashed', 'private'")
+    return value
 
 
 def compile(
@@ -60,6 +75,8 @@ def compile(
     samples: Any = None,
     target: str = "resources",
     *,
+    inputs: str = "public",
+    outputs: str = "public",
     progress: Optional[bool] = None,
 ) -> CompileResult:
     """Compiles an ONNX model into a circuit in ``out_dir`` (``zkinfer compile MODEL --out DIR``).
@@ -72,14 +89,21 @@ def compile(
             with several inputs a tuple with one such batch per input. Without samples it calibrates on
             synthetic inputs in [-1, 1] and warns.
         target: ``"resources"`` (fewest rows: lookup tables of 2^10 entries) or ``"accuracy"`` (2^12).
+        inputs: who sees the inputs' values (``zkinfer compile --input-visibility``): ``"public"`` (the
+            proof states them), ``"hashed"`` (the proof states only a Poseidon commitment to them under a
+            secret salt; ``prove`` returns their openings beside the proof) or ``"private"`` (the proof
+            states nothing of them).
+        outputs: who sees the outputs' values, the same way (``--output-visibility``).
         progress: show a progress bar (default: when tqdm is installed and attached to a terminal or
             notebook).
 
     Raises:
         zkinfer.CompileError: an unsupported op (naming the node and the supported ops), samples that do
             not fit the model's inputs, a model that cannot be quantised.
-        ValueError: samples of a non-numeric dtype or holding NaN or infinity.
+        ValueError: samples of a non-numeric dtype or holding NaN or infinity; an unknown visibility.
     """
+    _visibility("inputs", inputs)
+    _visibility("outputs", outputs)
     out = os.fspath(out_dir)
     with tempfile.TemporaryDirectory(prefix="zkinfer-") as tmp:
         if isinstance(model, (bytes, bytearray)):
@@ -104,7 +128,7 @@ def compile(
                 json.dump(samples_file_data(samples), f)
             files.append(sample_file)
         with _progress.step("zkinfer compile", progress):
-            r = _native.compile(path, out, files, target)
+            r = _native.compile(path, out, files, target, inputs, outputs)
     return CompileResult(
         dir=out,
         k=r["k"],
@@ -119,6 +143,8 @@ def compile(
         max_abs_output=r["max_abs_output"],
         argmax_agree=r["argmax_agree"],
         onnx=onnx_path,
+        inputs=r["inputs"],
+        outputs=r["outputs"],
     )
 
 
@@ -189,6 +215,7 @@ class Prover:
 
     Attributes:
         inputs, outputs: ``(name, shape)`` of each model input and output.
+        input_visibility, output_visibility: ``"public"``, ``"hashed"`` or ``"private"`` for each.
         model_id: the model id (settings, vk and SRS) its proofs carry.
     """
 
@@ -197,6 +224,8 @@ class Prover:
             self._native = _native.Prover(os.fspath(dir), device)
         self.inputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.inputs]
         self.outputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.outputs]
+        self.input_visibility: List[str] = list(self._native.input_visibility)
+        self.output_visibility: List[str] = list(self._native.output_visibility)
 
     @property
     def dir(self) -> str:
@@ -214,7 +243,14 @@ class Prover:
     def k(self) -> int:
         return self._native.k
 
-    def prove(self, inputs: Any, *, bind: Optional[str] = None, progress: Optional[bool] = None) -> Proof:
+    def prove(
+        self,
+        inputs: Any = None,
+        *,
+        bind: Optional[str] = None,
+        openings: Any = None,
+        progress: Optional[bool] = None,
+    ) -> Proof:
         """Proves one inference (``zkinfer prove DIR --input FILE``).
 
         Args:
@@ -224,19 +260,36 @@ class Prover:
             bind: a binding value, e.g. a market job's: 64 hex digits (the field element's little-endian hex, as
                 proof files and the market write it) or 0x and up to 64 digits (the uint256 the escrow prints): the proof then
                 verifies only with it.
+            openings: instead of ``inputs``, for a model whose inputs are all hashed: the openings of
+                inputs someone committed to (an openings file's path or text, its dict, or a ``Proof``
+                carrying openings). The proof then proves exactly those commitments, with the values and
+                salts of the openings (``zkinfer prove --input OPENINGS``).
 
         Returns:
-            the ``Proof``; ``proof.outputs`` holds the proved outputs as numpy arrays.
+            the ``Proof``; ``proof.outputs`` holds the proved outputs as numpy arrays (``None`` for a hashed
+            or private output), and for a model with hashed inputs or outputs ``proof.openings`` their
+            values and salts (secret: ``proof.save`` writes them beside the proof).
 
         Raises:
-            ValueError: an input of the wrong shape or dtype (naming the input and the expected shape).
-            zkinfer.InputError: a value outside the calibrated range (naming the input element or node).
+            ValueError: an input of the wrong shape or dtype (naming the input and the expected shape);
+                both or neither of ``inputs`` and ``openings``.
+            zkinfer.InputError: a value outside the calibrated range (naming the input element or node);
+                openings for a model whose inputs are not all hashed, or that do not fit its inputs.
+            zkinfer.MalformedFile: openings that cannot be read or do not open their commitments.
         """
-        flat = flatten_inputs(inputs, self.inputs)
-        with _progress.step("zkinfer prove", progress):
-            r = self._native.prove(flat, bind)
+        if (inputs is None) == (openings is None):
+            raise ValueError("prove: give inputs or openings (of hashed inputs), exactly one of them")
+        if openings is not None:
+            text, name = _openings_text(openings)
+            with _progress.step("zkinfer prove", progress):
+                r = self._native.prove_opened(text, bind, name)
+        else:
+            flat = flatten_inputs(inputs, self.inputs)
+            with _progress.step("zkinfer prove", progress):
+                r = self._native.prove(flat, bind)
         return Proof(
             r["proof"],
+            openings=r["openings"],
             witness_seconds=r["witness_seconds"],
             proving_seconds=r["proving_seconds"],
             _checked=True,
@@ -280,9 +333,10 @@ def _cached_prover(dir: PathLike, device: str, progress: Optional[bool]) -> Prov
 
 def prove(
     dir: PathLike,
-    inputs: Any,
+    inputs: Any = None,
     *,
     bind: Optional[str] = None,
+    openings: Any = None,
     device: str = "cpu",
     progress: Optional[bool] = None,
 ) -> Proof:
@@ -292,7 +346,35 @@ def prove(
     the directory's files change), so repeated calls do not read them again. See ``Prover.prove`` for the
     arguments and errors; ``device`` is ``"cpu"`` or ``"cuda"``.
     """
-    return _cached_prover(dir, device, progress).prove(inputs, bind=bind, progress=progress)
+    return _cached_prover(dir, device, progress).prove(
+        inputs, bind=bind, openings=openings, progress=progress
+    )
+
+
+_MAX_OPENINGS_BYTES = 256 << 20
+
+
+def _openings_text(openings: Any) -> Tuple[bytes, str]:
+    """An openings file's bytes and its name for messages, from its text or bytes, its dict (as
+    ``Proof.openings`` returns it), a ``Proof`` carrying openings, or its path."""
+    if isinstance(openings, Proof):
+        text = openings.openings_json()
+        if text is None:
+            raise ValueError("openings: this proof carries no openings (nothing hashed, or read without them)")
+        return text.encode("utf-8"), "openings"
+    if isinstance(openings, dict):
+        return json.dumps(openings).encode("utf-8"), "openings"
+    if isinstance(openings, (bytes, bytearray)):
+        return bytes(openings), "openings"
+    if isinstance(openings, str) and openings.lstrip().startswith("{"):
+        return openings.encode("utf-8"), "openings"
+    if not isinstance(openings, (str, os.PathLike)):
+        raise TypeError(
+            f"openings: expected an openings file's path, text, dict or a Proof, not {type(openings).__name__}"
+        )
+    path = os.fspath(openings)
+    with open(path, "rb") as f:
+        return f.read(_MAX_OPENINGS_BYTES + 1), path
 
 
 def _proof_text(proof: Union[Proof, str, bytes, PathLike], max_bytes: int) -> Tuple[bytes, str]:
@@ -320,6 +402,8 @@ class Verifier:
         self._native = _native.Verifier(os.fspath(dir), max_k, max_memory_bytes)
         self.inputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.inputs]
         self.outputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.outputs]
+        self.input_visibility: List[str] = list(self._native.input_visibility)
+        self.output_visibility: List[str] = list(self._native.output_visibility)
 
     @property
     def model_id(self) -> str:
@@ -335,28 +419,46 @@ class Verifier:
         model_id: Optional[str] = None,
         bind: Optional[str] = None,
         inputs: Any = None,
+        openings: Any = None,
     ) -> Verified:
         """Verifies a proof; see ``zkinfer.verify``."""
+        if inputs is not None and openings is not None:
+            raise ValueError("verify: give inputs (values) or openings (of hashed inputs), not both")
         text, name = _proof_text(proof, self._native.max_proof_file_bytes)
         expected = None if inputs is None else flatten_inputs(inputs, self.inputs)
+        opened, opened_name = (None, "openings.json") if openings is None else _openings_text(openings)
         t = time.perf_counter()
-        r = self._native.verify(text, allow_dev_srs, model_id, bind, expected, name)
+        r = self._native.verify(text, allow_dev_srs, model_id, bind, expected, name, opened, opened_name)
         took = time.perf_counter() - t
+        ins, outs = r["input_visibility"], r["output_visibility"]
         return Verified(
-            outputs=shape_outputs(r["outputs"], self.outputs),
-            inputs=shape_outputs(r["inputs"], self.inputs),
-            outputs_q=[o.astype("int64") for o in shape_outputs(r["outputs_q"], self.outputs)],
-            inputs_q=[o.astype("int64") for o in shape_outputs(r["inputs_q"], self.inputs)],
+            outputs=_shown(r["outputs"], outs, self.outputs, "float64"),
+            inputs=_shown(r["inputs"], ins, self.inputs, "float64"),
+            outputs_q=_shown(r["outputs_q"], outs, self.outputs, "int64"),
+            inputs_q=_shown(r["inputs_q"], ins, self.inputs, "int64"),
             model_id=r["model_id"],
             srs=r["srs"],
             srs_kind=r["srs_kind"],
             ceremony=r["ceremony"],
             bind=r["bind"],
+            commitments=[(str(n), str(k), int(i), str(c)) for n, k, i, c in r["commitments"]],
+            input_visibility=list(ins),
+            output_visibility=list(outs),
+            opened=opened is not None,
             seconds=took,
         )
 
     def __repr__(self) -> str:
         return f"zkinfer.Verifier(model_id={self.model_id[:16]}..., inputs={self.inputs}, outputs={self.outputs})"
+
+
+def _shown(flat: List[List[Any]], visibility: List[str], specs: List[Tuple[str, Tuple[int, ...]]], dtype: str) -> List[Any]:
+    """Each public tensor's values as an array of its shape; ``None`` for a hashed or private one (the
+    verifier gives no values for it)."""
+    return [
+        np.asarray(v, dtype=dtype).reshape(shape) if vis == "public" else None
+        for v, vis, (_, shape) in zip(flat, visibility, specs)
+    ]
 
 
 def verify(
@@ -367,6 +469,7 @@ def verify(
     model_id: Optional[str] = None,
     bind: Optional[str] = None,
     inputs: Any = None,
+    openings: Any = None,
 ) -> Verified:
     """Verifies a proof with the model directory's verifier files (``zkinfer verify DIR --proof FILE``).
 
@@ -381,11 +484,17 @@ def verify(
         model_id: the model id the model's owner published: pins the settings, vk and SRS to it.
         bind: the binding value the proof must carry (64 little-endian hex digits, or 0x and a big-endian
             uint256); without it the proof must be unbound.
-        inputs: also check that the proof is about these inputs (same forms as ``prove``).
+        inputs: also check that the proof is about these inputs (same forms as ``prove``); for public
+            inputs.
+        openings: for a model with hashed inputs: also check that the proof's input commitments are
+            opened by these openings (``zkinfer verify --input OPENINGS``): an openings file's path or
+            text, its dict (``Proof.openings``), or a ``Proof`` carrying them. A mismatch raises
+            ``InvalidProof`` with code ``input_mismatch``.
 
     Returns:
-        ``Verified``: the verified outputs (numpy arrays derived from the proved integers), the model id
-        and the SRS the verdict rests on.
+        ``Verified``: the verified outputs (numpy arrays derived from the proved integers; ``None`` for a
+        hashed or private output), the model id, the SRS the verdict rests on, and the ``commitments`` of
+        the hashed tensors.
 
     Raises:
         zkinfer.InvalidProof: the proof does not prove the statement; ``.reason`` says why and ``.code``
@@ -393,7 +502,8 @@ def verify(
         zkinfer.MalformedFile: the proof file (or an artifact) cannot be read: not JSON, a field missing,
             an unsupported version.
         zkinfer.ArtifactError: the verifier files are missing or do not belong together.
+        ValueError: both ``inputs`` and ``openings``; ``openings`` for a model without hashed inputs.
     """
     return Verifier(dir).verify(
-        proof, allow_dev_srs=allow_dev_srs, model_id=model_id, bind=bind, inputs=inputs
+        proof, allow_dev_srs=allow_dev_srs, model_id=model_id, bind=bind, inputs=inputs, openings=openings
     )

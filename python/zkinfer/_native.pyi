@@ -9,15 +9,27 @@ _Spec = Tuple[str, List[int]]
 
 __version__: str
 
-def compile(model: _Path, out_dir: _Path, samples: Sequence[_Path], target_name: str = "resources") -> Dict[str, Any]:
-    """Compiles an ONNX file into ``out_dir`` calibrating on sample files; returns k, rows, layout and
-    accuracy figures. Raises ``zkinfer.CompileError``."""
+def compile(
+    model: _Path,
+    out_dir: _Path,
+    samples: Sequence[_Path],
+    target_name: str = "resources",
+    inputs: str = "public",
+    outputs: str = "public",
+) -> Dict[str, Any]:
+    """Compiles an ONNX file into ``out_dir`` calibrating on sample files, every input and output with the
+    visibility given (public, hashed or private); returns k, rows, layout, accuracy figures and the
+    visibilities. Raises ``zkinfer.CompileError``."""
 
 def setup(dir: _Path, srs: Optional[_Path] = None) -> Dict[str, Any]:
     """Makes the keys of a compiled model; returns k, development_srs, ceremony, keygen_seconds, vk_bytes."""
 
 def parse_proof(text: bytes, name: str = "proof.json") -> None:
     """Raises ``zkinfer.MalformedFile`` unless ``text`` is a proof file this build reads."""
+
+def parse_openings(text: bytes, name: str = "openings.json") -> None:
+    """Raises ``zkinfer.MalformedFile`` unless ``text`` is an openings file whose openings open their
+    commitments."""
 
 class Prover:
     """A model directory's proving key, params and planned model, loaded once."""
@@ -35,9 +47,17 @@ class Prover:
     def inputs(self) -> List[_Spec]: ...
     @property
     def outputs(self) -> List[_Spec]: ...
+    @property
+    def input_visibility(self) -> List[str]: ...
+    @property
+    def output_visibility(self) -> List[str]: ...
     def prove(self, inputs: List[List[float]], bind: Optional[str] = None) -> Dict[str, Any]:
-        """Proves flat row-major inputs; returns proof (the proof file's JSON), outputs (flat),
-        witness_seconds, proving_seconds, proof_bytes, backend."""
+        """Proves flat row-major inputs; returns proof (the proof file's JSON), openings (the openings
+        file's JSON, or None when nothing is hashed), outputs (flat), witness_seconds, proving_seconds,
+        proof_bytes, backend."""
+    def prove_opened(self, openings: bytes, bind: Optional[str] = None, name: str = "openings.json") -> Dict[str, Any]:
+        """Proves the hashed inputs of an openings file under their salts (every input hashed); returns
+        what ``prove`` returns."""
 
 class Verifier:
     """A model's verifier artifacts (settings.json, vk.bin, verifier_params.bin), loaded once."""
@@ -57,6 +77,10 @@ class Verifier:
     def inputs(self) -> List[_Spec]: ...
     @property
     def outputs(self) -> List[_Spec]: ...
+    @property
+    def input_visibility(self) -> List[str]: ...
+    @property
+    def output_visibility(self) -> List[str]: ...
     def verify(
         self,
         proof: bytes,
@@ -65,5 +89,10 @@ class Verifier:
         bind: Optional[str] = None,
         inputs: Optional[List[List[float]]] = None,
         name: str = "proof.json",
+        openings: Optional[bytes] = None,
+        openings_name: str = "openings.json",
     ) -> Dict[str, Any]:
-        """Judges a proof file; raises ``zkinfer.InvalidProof`` or ``zkinfer.MalformedFile``."""
+        """Judges a proof file (checking the hashed inputs against ``openings`` when given); returns
+        model_id, srs, inputs, outputs (empty lists for hidden tensors), commitments ((name, kind, index,
+        hex) per hashed tensor), input_visibility, output_visibility, ...; raises ``zkinfer.InvalidProof``
+        or ``zkinfer.MalformedFile``."""
