@@ -46,8 +46,8 @@ impl LoadedModel {
     pub fn load(dir: &ModelDir) -> Result<Self, ProverError> {
         let (settings, settings_bytes) = dir.settings()?;
         let model = Arc::new(dir.compiled_model(&settings)?);
-        let pk = dir.pk(&settings, &settings_bytes)?;
         let params = dir.params(settings.k)?;
+        let pk = dir.proving_key(&settings, &settings_bytes, &params, &model)?;
         let vk_bytes = dir.vk_bytes()?;
         let model_id = model_id(
             &settings_bytes,

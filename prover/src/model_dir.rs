@@ -4,7 +4,7 @@
 //! |---|---|---|---|
 //! | `settings.json` | compile | all | [`Settings`] JSON, `version` field |
 //! | `model.json` | compile | setup, prove | `{"version": 1, "quant": QuantModel}`; its SHA-256 is in the settings |
-//! | `pk.bin` | setup | prove | magic `ZKPK\0\0\0\x01`, u32 version, SHA-256 of settings.json, halo2 pk (RawBytes) |
+//! | `pk.bin` | setup `--store-pk` (optional) | prove | magic `ZKPK\0\0\0\x01`, u32 version, SHA-256 of settings.json, halo2 pk (RawBytes) |
 //! | `vk.bin` | setup | verify | see `zkinfer_verifier::artifacts` |
 //! | `kzg.srs` | setup | prove | halo2 `ParamsKZG` (RawBytes), downsized to k |
 //! | `verifier_params.bin` | setup | verify | see `zkinfer_verifier::artifacts` |
@@ -62,10 +62,17 @@ impl ModelDir {
         })
     }
 
+    /// Writes a file whole or not at all: into a temporary file beside it, then renamed over it, so a
+    /// reader (another prover loading the folder) or a crash never sees half a key.
     fn write(&self, name: &str, bytes: &[u8]) -> Result<(), ProverError> {
         std::fs::create_dir_all(&self.path).map_err(|e| ProverError::io(&self.path, e))?;
         let p = self.file(name);
-        std::fs::write(&p, bytes).map_err(|e| ProverError::io(&p, e))
+        let tmp = self.file(&format!(".{name}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, bytes).map_err(|e| ProverError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &p).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            ProverError::io(&p, e)
+        })
     }
 
     /// Writes `model.json` and `settings.json` (with the model's hash), removing keys of an earlier compile.
@@ -170,6 +177,39 @@ impl ModelDir {
             settings.clone(),
         )
         .map_err(|source| ProverError::ProvingKey { file, source })
+    }
+
+    /// The proving key: `pk.bin` when setup stored one, otherwise rebuilt from `vk.bin` (halo2's
+    /// `keygen_pk` from the verifying key: the fixed and permutation polynomials and their cosets), which
+    /// costs about what reading a stored key does and needs no file of hundreds of megabytes. A rebuilt key
+    /// is the key of `vk.bin` by construction.
+    pub fn proving_key(
+        &self,
+        settings: &Settings,
+        settings_bytes: &[u8],
+        params: &ParamsKZG<Bn256>,
+        model: &std::sync::Arc<CompiledModel>,
+    ) -> Result<ProvingKey<G1Affine>, ProverError> {
+        if self.file("pk.bin").exists() {
+            return self.pk(settings, settings_bytes);
+        }
+        let file = self.file("vk.bin").display().to_string();
+        let vk =
+            zkinfer_verifier::vk_file::read_vk(&self.vk_bytes()?, settings, settings_bytes, &file)?;
+        let circuit = ModelCircuit::for_keygen(settings.clone(), model.clone());
+        halo2_proofs::plonk::keygen_pk(params, vk, &circuit)
+            .map_err(ProverError::halo2("proving key generation (from vk.bin)"))
+    }
+
+    /// Removes a stored proving key (setup without `--store-pk`: a key of an earlier setup must not be
+    /// used with the new verifying key).
+    pub fn remove_pk(&self) -> Result<(), ProverError> {
+        match std::fs::remove_file(self.file("pk.bin")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(ProverError::io(&self.file("pk.bin"), e))
+            }
+            _ => Ok(()),
+        }
     }
 
     pub fn write_vk(&self, vk_bytes: &[u8]) -> Result<(), ProverError> {

@@ -89,10 +89,33 @@ pub struct SetupSummary {
     pub ceremony: Option<&'static zkinfer_verifier::ceremonies::Ceremony>,
     pub keygen: Duration,
     pub vk_bytes: usize,
+    /// Bytes of `pk.bin` when setup stored the proving key ([`PkStorage::Store`]).
+    pub pk_bytes: Option<u64>,
 }
 
-/// Generates and writes the keys of a compiled model.
+/// Whether setup stores the proving key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PkStorage {
+    /// No `pk.bin`: each prover rebuilds the proving key from `vk.bin` when it loads the model
+    /// ([`ModelDir::proving_key`]), in about the time reading a stored one takes; nothing of hundreds of
+    /// megabytes to keep or download.
+    #[default]
+    Rebuild,
+    /// Write `pk.bin` (halo2's proving key, with its extended-domain polynomials).
+    Store,
+}
+
+/// Generates and writes the keys of a compiled model (the proving key is rebuilt at load).
 pub fn setup(dir: &ModelDir, srs: Option<&Path>) -> Result<SetupSummary, ProverError> {
+    setup_with(dir, srs, PkStorage::Rebuild)
+}
+
+/// [`setup`], storing the proving key in `pk.bin` or not.
+pub fn setup_with(
+    dir: &ModelDir,
+    srs: Option<&Path>,
+    pk_storage: PkStorage,
+) -> Result<SetupSummary, ProverError> {
     let (settings, settings_bytes) = dir.settings()?;
     let model = Arc::new(dir.compiled_model(&settings)?);
     let (params, dev_srs) = crate::srs::params_for(settings.k, srs)?;
@@ -100,11 +123,20 @@ pub fn setup(dir: &ModelDir, srs: Option<&Path>) -> Result<SetupSummary, ProverE
     let circuit = ModelCircuit::for_keygen(settings.clone(), model);
     let vk =
         keygen_vk(&params, &circuit).map_err(ProverError::halo2("verifying key generation"))?;
-    let pk = keygen_pk(&params, vk.clone(), &circuit)
-        .map_err(ProverError::halo2("proving key generation"))?;
+    let pk_bytes = match pk_storage {
+        PkStorage::Store => {
+            let pk = keygen_pk(&params, vk.clone(), &circuit)
+                .map_err(ProverError::halo2("proving key generation"))?;
+            dir.write_pk(&pk, &settings_bytes)?;
+            std::fs::metadata(dir.file("pk.bin")).ok().map(|m| m.len())
+        }
+        PkStorage::Rebuild => {
+            dir.remove_pk()?;
+            None
+        }
+    };
     let keygen = t.elapsed();
     let vk_bytes = write_vk(&vk, &settings_bytes);
-    dir.write_pk(&pk, &settings_bytes)?;
     dir.write_vk(&vk_bytes)?;
     dir.write_params(&params)?;
     let provenance = if dev_srs {
@@ -123,6 +155,7 @@ pub fn setup(dir: &ModelDir, srs: Option<&Path>) -> Result<SetupSummary, ProverE
         ceremony: zkinfer_verifier::ceremonies::find(&params.s_g2()),
         keygen,
         vk_bytes: vk_bytes.len(),
+        pk_bytes,
     })
 }
 

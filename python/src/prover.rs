@@ -78,7 +78,8 @@ pub fn parse_bind(hex: Option<&str>) -> PyResult<Option<Fr>> {
 
 #[pymethods]
 impl Prover {
-    /// Loads `settings.json`, `model.json`, `pk.bin`, `kzg.srs` and `vk.bin` of `dir` (GIL released).
+    /// Loads `settings.json`, `model.json`, `kzg.srs` and `vk.bin` of `dir` (and `pk.bin` if setup stored it; else
+    /// the proving key is rebuilt from `vk.bin`), GIL released.
     #[new]
     #[pyo3(signature = (dir, device="cpu"))]
     fn new(py: Python<'_>, dir: PathBuf, device: &str) -> PyResult<Self> {

@@ -170,7 +170,8 @@ class SetupResult:
 def setup(dir: PathLike, srs: Optional[PathLike] = None, *, progress: Optional[bool] = None) -> SetupResult:
     """Generates the proving and verifying keys of a compiled model (``zkinfer setup DIR [--srs FILE]``).
 
-    Writes ``pk.bin``, ``vk.bin``, ``kzg.srs`` and ``verifier_params.bin``. Without ``srs`` the keys rest
+    Writes ``vk.bin``, ``kzg.srs`` and ``verifier_params.bin`` (provers rebuild the proving key from
+    ``vk.bin``). Without ``srs`` the keys rest
     on a local development SRS (cached in ``~/.cache/zkinfer/srs``): fine for development, but whoever ran
     setup could know its secret, so verifiers refuse its proofs unless told ``allow_dev_srs=True``; a
     ``DevelopmentSrsWarning`` says so. ``srs`` imports a public ceremony's powers of tau (a snarkjs
