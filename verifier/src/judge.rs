@@ -262,7 +262,11 @@ fn check_openings(
         .enumerate()
         .filter_map(|(i, t)| t.commitment().map(|c| (i, c)))
         .collect();
-    tensor_count("hashed input (openings given)", hashed.len(), openings.len())?;
+    tensor_count(
+        "hashed input (openings given)",
+        hashed.len(),
+        openings.len(),
+    )?;
     for ((tensor, commitment), opening) in hashed.into_iter().zip(openings) {
         if !matches!(opening.opens(&commitment), Ok(true)) {
             return Err(Rejection::OpeningMismatch {
@@ -285,7 +289,11 @@ fn check_commitments(
         .enumerate()
         .filter_map(|(i, t)| t.commitment().map(|c| (i, c)))
         .collect();
-    tensor_count("hashed input (commitments given)", hashed.len(), expected.len())?;
+    tensor_count(
+        "hashed input (commitments given)",
+        hashed.len(),
+        expected.len(),
+    )?;
     match hashed.iter().zip(expected).find(|((_, c), e)| c != *e) {
         Some(((tensor, _), _)) => Err(Rejection::OpeningMismatch {
             tensor: *tensor,
@@ -303,9 +311,7 @@ fn check_inputs(
     let specs = &art.settings.inputs;
     let want = match expected {
         ExpectedInputs::Openings(openings) => return check_openings(specs, openings, proved),
-        ExpectedInputs::Commitments(expected) => {
-            return check_commitments(specs, expected, proved)
-        }
+        ExpectedInputs::Commitments(expected) => return check_commitments(specs, expected, proved),
         ExpectedInputs::Stored(s) => s.clone(),
         ExpectedInputs::Values(v) => {
             if v.len() != specs.len() {
