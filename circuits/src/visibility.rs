@@ -45,6 +45,12 @@ impl Visibility {
     }
 }
 
+impl std::fmt::Display for Visibility {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl std::str::FromStr for Visibility {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
