@@ -193,12 +193,21 @@ pub struct SetupArgs {
     /// halo2 KZG params (BN254) of at least the needed size; without it a local development SRS is used.
     #[arg(long)]
     srs: Option<PathBuf>,
+    /// Also write the proving key (`pk.bin`: its extended-domain polynomials, hundreds of MB for a CNN).
+    /// Without it each prover rebuilds the key from vk.bin when it loads the model, in about the time
+    /// reading pk.bin takes.
+    #[arg(long)]
+    store_pk: bool,
 }
 
 impl SetupArgs {
     fn run(self) -> Result<ExitCode> {
         let pb = crate::progress::spinner("generating keys");
-        let s = pipeline::setup(&ModelDir::new(&self.dir), self.srs.as_deref());
+        let storage = match self.store_pk {
+            true => pipeline::PkStorage::Store,
+            false => pipeline::PkStorage::Rebuild,
+        };
+        let s = pipeline::setup_with(&ModelDir::new(&self.dir), self.srs.as_deref(), storage);
         pb.finish_and_clear();
         let s = s?;
         if s.dev_srs {
@@ -210,11 +219,15 @@ impl SetupArgs {
             }
         }
         println!(
-            "keys written to {} (k = {}, keygen {:.1} ms, vk {} bytes)",
+            "keys written to {} (k = {}, keygen {:.1} ms, vk {} bytes, {})",
             self.dir.display(),
             s.k,
             s.keygen.as_secs_f64() * 1e3,
-            s.vk_bytes
+            s.vk_bytes,
+            match s.pk_bytes {
+                Some(n) => format!("pk.bin {n} bytes"),
+                None => "the proving key is rebuilt from vk.bin when a prover loads it".into(),
+            }
         );
         Ok(ExitCode::SUCCESS)
     }

@@ -54,6 +54,22 @@ impl LogBuf {
     }
 }
 
+/// `dir/pk.bin`, written from the folder's own vk.bin if setup did not store it (`zkinfer setup --store-pk`):
+/// the stored key that a worker loads instead of rebuilding one, here to be copied where it does not belong.
+fn stored_pk(dir: &std::path::Path) -> std::path::PathBuf {
+    let md = zkinfer_prover::ModelDir::new(dir);
+    if !md.file("pk.bin").exists() {
+        let (settings, bytes) = md.settings().expect("settings");
+        let model = std::sync::Arc::new(md.compiled_model(&settings).expect("model"));
+        let params = md.params(settings.k).expect("params");
+        let pk = md
+            .proving_key(&settings, &bytes, &params, &model)
+            .expect("pk from vk");
+        md.write_pk(&pk, &bytes).expect("write pk");
+    }
+    md.file("pk.bin")
+}
+
 fn worker(s: &Scenario, p: &Client, models: &[&Path], max_jobs: Option<usize>) -> WorkerConfig {
     WorkerConfig {
         server: s.server.url.clone(),
@@ -136,7 +152,7 @@ fn bad_folder_refuses_to_start(b: Backend) {
     let bad = tmp.path().join("digits");
     copy_dir(&models().digits, &bad);
     // a proving key made for other settings (the iris model's)
-    std::fs::copy(models().iris.join("pk.bin"), bad.join("pk.bin")).expect("copy pk");
+    std::fs::copy(stored_pk(&models().iris), bad.join("pk.bin")).expect("copy pk");
     let e = run(&worker(&s, p, &[&bad], None)).expect_err("must refuse to start");
     assert!(format!("{e:#}").contains("proving key"), "{e:#}");
     // a folder that proves, but for a model no listing pins
@@ -190,7 +206,7 @@ fn folder_failure_stops_claiming(b: Backend) {
     cfg.idle_exit = Some(Duration::from_secs(60));
     let (h, log) = start_logged(cfg);
     // the folder breaks after the start-up check
-    std::fs::copy(models().iris.join("pk.bin"), dir.join("pk.bin")).expect("copy pk");
+    std::fs::copy(stored_pk(&models().iris), dir.join("pk.bin")).expect("copy pk");
     let jobs: Vec<String> = (0..3)
         .map(|i| s.job(&format!("j{i}"), 3600, FailurePolicy::Reopen))
         .collect();
@@ -225,7 +241,7 @@ fn second_setup_keys_refuse_to_start(b: Backend) {
     // the listed folder with the proving key of the second setup
     let wrong_pk = tmp.path().join("wrong-pk");
     copy_dir(&models().digits, &wrong_pk);
-    std::fs::copy(other.join("pk.bin"), wrong_pk.join("pk.bin")).expect("copy pk");
+    std::fs::copy(stored_pk(&other), wrong_pk.join("pk.bin")).expect("copy pk");
     let e = run(&worker(&s, p, &[&wrong_pk], None)).expect_err("must refuse to start");
     assert!(
         format!("{e:#}").contains("pk.bin is not the proving key of vk.bin"),
@@ -264,7 +280,7 @@ fn keys_swapped_after_start_cost_one_collateral(b: Backend) {
     let mut cfg = worker(&s, p, &[&dir], None);
     cfg.idle_exit = Some(Duration::from_secs(60));
     let (h, log) = start_logged(cfg);
-    std::fs::copy(other.join("pk.bin"), dir.join("pk.bin")).expect("copy pk");
+    std::fs::copy(stored_pk(&other), dir.join("pk.bin")).expect("copy pk");
     let jobs: Vec<String> = (0..3)
         .map(|i| s.job(&format!("j{i}"), 3600, FailurePolicy::Reopen))
         .collect();

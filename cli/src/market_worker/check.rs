@@ -40,7 +40,8 @@ pub(super) fn model_key(id: &str) -> String {
     id.to_ascii_lowercase()
 }
 
-/// Loads and checks each served folder, keyed by model id: settings, the compiled model, `pk.bin`
+/// Loads and checks each served folder, keyed by model id: settings, the compiled model, the proving key
+/// (`pk.bin`, or rebuilt from `vk.bin`)
 /// (present, a zkinfer proving key made for these settings, readable, and the key of `vk.bin`), the SRS
 /// for the settings' `k` (the one of `verifier_params.bin`), the verifier artifacts; a listing on the
 /// server pins each model id; and a sample proof verifies against them. The proving device must be
@@ -85,13 +86,15 @@ fn check_folder(d: &Path) -> anyhow::Result<Served> {
     let md = ModelDir::new(d);
     let (settings, settings_bytes) = md.settings().with_context(at)?;
     let model = Arc::new(md.compiled_model(&settings).with_context(at)?);
-    let pk = md.pk(&settings, &settings_bytes).with_context(|| {
-        format!(
-            "{}: the proving key cannot be used: run `zkinfer setup` on this folder",
-            d.display()
-        )
-    })?;
     let params = md.params(settings.k).with_context(at)?;
+    let pk = md
+        .proving_key(&settings, &settings_bytes, &params, &model)
+        .with_context(|| {
+            format!(
+                "{}: the proving key cannot be used: run `zkinfer setup` on this folder",
+                d.display()
+            )
+        })?;
     let listing = VerifierArtifacts::load_dir(d).with_context(at)?;
     let vk_bytes = md.vk_bytes().with_context(at)?;
     if zkinfer_verifier::vk_file::write_vk(pk.get_vk(), &settings_bytes) != vk_bytes {

@@ -45,7 +45,8 @@ use zkinfer_prover::Device;
 pub struct WorkerConfig {
     pub server: String,
     pub identity: Identity,
-    /// Model directories (compiled and set up: settings.json, model.json, pk.bin, vk.bin, kzg.srs).
+    /// Model directories (compiled and set up: settings.json, model.json, vk.bin, kzg.srs; pk.bin if setup
+    /// stored it).
     pub models: Vec<PathBuf>,
     pub device: Device,
     pub poll: Duration,
