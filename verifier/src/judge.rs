@@ -103,11 +103,7 @@ impl Verified {
 
     /// The commitments of the hashed tensors: (tensor index among inputs then outputs, commitment).
     pub fn commitments(&self) -> Vec<(usize, Fr)> {
-        self.tensors
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| t.commitment().map(|c| (i, c)))
-            .collect()
+        commitments_of(&self.tensors)
     }
 
     /// The digest of the proved input ([`crate::input_digest()`]): which input this proof is about.
@@ -251,17 +247,22 @@ fn values(
     Ok(out)
 }
 
+/// The hashed tensors among `tensors` and their commitments: (index, commitment).
+fn commitments_of(tensors: &[ProvedTensor]) -> Vec<(usize, Fr)> {
+    tensors
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.commitment().map(|c| (i, c)))
+        .collect()
+}
+
 /// Checks each hashed input's commitment against the caller's opening of it.
 fn check_openings(
     specs: &[IoSpec],
     openings: &[Opening],
     proved: &[ProvedTensor],
 ) -> Result<(), Rejection> {
-    let hashed: Vec<(usize, Fr)> = proved
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| t.commitment().map(|c| (i, c)))
-        .collect();
+    let hashed = commitments_of(proved);
     tensor_count(
         "hashed input (openings given)",
         hashed.len(),
@@ -284,11 +285,7 @@ fn check_commitments(
     expected: &[Fr],
     proved: &[ProvedTensor],
 ) -> Result<(), Rejection> {
-    let hashed: Vec<(usize, Fr)> = proved
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| t.commitment().map(|c| (i, c)))
-        .collect();
+    let hashed = commitments_of(proved);
     tensor_count(
         "hashed input (commitments given)",
         hashed.len(),
