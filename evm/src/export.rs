@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use zkinfer_circuits::field::fr_to_hex;
+use zkinfer_circuits::settings::Settings;
+use zkinfer_circuits::visibility::{TensorInstances, Visibility};
 use zkinfer_verifier::VerifierArtifacts;
 
 /// The manifest's format version.
@@ -71,14 +73,18 @@ pub struct Manifest {
     /// How many public instances the calldata carries.
     pub num_instances: usize,
     /// The statement's split: its first `num_inputs` instances are the inputs, the next `num_outputs` the
-    /// outputs (then the settings digest and the binding value). An escrow listing must state the same.
+    /// outputs (then the settings digest and the binding value), counted by visibility: every element of a
+    /// public tensor, one commitment of a hashed one, nothing of a private one ([`statement`]). An escrow
+    /// listing must state the same.
     #[serde(default)]
     pub num_inputs: usize,
     /// See `num_inputs`.
     #[serde(default)]
     pub num_outputs: usize,
-    /// The calibrated range of the inputs, one per input tensor in order: `count` instances whose stored
-    /// integers lie in `[0, 2^bits)`. An escrow listing's `InputRange`s must be these.
+    /// The ranges of the input instances, one per input tensor that has instances, in order: a public
+    /// tensor's `count` elements whose stored integers lie in `[0, 2^bits)` (its calibrated encoding), a
+    /// hashed tensor's one commitment, `count` 1 and `bits` [`COMMITMENT_BITS`] (any field element below r);
+    /// a private tensor has none. An escrow listing's `InputRange`s must be these.
     #[serde(default)]
     pub input_ranges: Vec<InputRange>,
     /// The settings digest instance (hex field element), which the verifier's vk fixes.
@@ -96,13 +102,52 @@ pub struct Manifest {
     pub ceremony: Option<String>,
 }
 
-/// `count` consecutive input instances whose stored integers lie in `[0, 2^bits)` (one input tensor).
+/// `count` consecutive input instances whose stored integers lie in `[0, 2^bits)` (one public input tensor),
+/// or, with `bits` [`COMMITMENT_BITS`], one commitment (one hashed input tensor).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct InputRange {
-    /// Its elements.
+    /// Its instances: a public tensor's elements, or 1 (a commitment).
     pub count: usize,
-    /// Its encoding's bits.
+    /// Its encoding's bits, or [`COMMITMENT_BITS`].
     pub bits: u32,
+}
+
+/// The `bits` of a hashed input tensor's range: its one instance is a Poseidon commitment, any field element
+/// below r, not a stored integer (the escrow's `COMMITMENT_BITS`; public encodings have 1 to 64 bits).
+pub const COMMITMENT_BITS: u32 = 254;
+
+/// The statement's split by visibility ([`Settings::instance_layout`]): the input instances, the output
+/// instances and the input ranges ([`Manifest::input_ranges`]). With the settings digest and the binding
+/// value the counts make `settings.num_instances()`; for a public model they are its element counts.
+pub fn statement(settings: &Settings) -> (usize, usize, Vec<InputRange>) {
+    let layout = settings.instance_layout();
+    let instances = |t: &TensorInstances| match t.visibility {
+        Visibility::Public => t.numel,
+        Visibility::Hashed => 1,
+        Visibility::Private => 0,
+    };
+    let (inputs, outputs) = layout.tensors.split_at(layout.inputs);
+    let ranges = settings
+        .inputs
+        .iter()
+        .zip(inputs)
+        .filter_map(|(spec, t)| match t.visibility {
+            Visibility::Public => Some(InputRange {
+                count: t.numel,
+                bits: spec.encoding.bits,
+            }),
+            Visibility::Hashed => Some(InputRange {
+                count: 1,
+                bits: COMMITMENT_BITS,
+            }),
+            Visibility::Private => None,
+        })
+        .collect();
+    (
+        inputs.iter().map(instances).sum(),
+        outputs.iter().map(instances).sum(),
+        ranges,
+    )
 }
 
 /// What [`export`] wrote.
@@ -187,6 +232,7 @@ pub fn export(
             .as_ref()
             .is_none_or(|d| d.deployed_bytes <= MAX_CODE_SIZE);
     let params = &art.params.params;
+    let (num_inputs, num_outputs, input_ranges) = statement(&art.settings);
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         layout: v.laid_out.layout,
@@ -194,17 +240,9 @@ pub fn export(
         solc_version: v.solc_version.clone(),
         model_id: art.model_id.clone(),
         num_instances: v.num_instances,
-        num_inputs: art.settings.inputs.iter().map(|i| i.numel()).sum(),
-        num_outputs: art.settings.outputs.iter().map(|o| o.numel()).sum(),
-        input_ranges: art
-            .settings
-            .inputs
-            .iter()
-            .map(|i| InputRange {
-                count: i.numel(),
-                bits: i.encoding.bits,
-            })
-            .collect(),
+        num_inputs,
+        num_outputs,
+        input_ranges,
         settings_digest: fr_to_hex(&art.settings.digest()),
         verifier: ContractSizes {
             deployed_bytes: v.deployed.len(),
@@ -294,5 +332,52 @@ impl ExportedCode {
         Ok(chain
             .deploy(from, &self.verifier_creation, &args, zero)?
             .address)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkinfer_circuits::encoding::Encoding;
+    use zkinfer_circuits::settings::IoSpec;
+
+    fn settings(inputs: &[(usize, Visibility)], outputs: &[(usize, Visibility)]) -> Settings {
+        let specs = |t: &[(usize, Visibility)], bits: u32| {
+            t.iter()
+                .enumerate()
+                .map(|(i, &(n, visibility))| IoSpec {
+                    name: format!("t{i}"),
+                    shape: vec![1, n],
+                    encoding: Encoding::signed(6, bits + i as u32),
+                    visibility,
+                })
+                .collect()
+        };
+        Settings {
+            inputs: specs(inputs, 16),
+            outputs: specs(outputs, 12),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn the_statement_is_counted_by_visibility() {
+        use Visibility::*;
+        let r = |count, bits| InputRange { count, bits };
+        // public: element counts and encoding bits (the manifest of a public model as before visibilities)
+        let s = settings(&[(4, Public), (2, Public)], &[(3, Public)]);
+        assert_eq!(statement(&s), (6, 3, vec![r(4, 16), r(2, 17)]));
+        assert_eq!(6 + 3 + 2, s.num_instances());
+        // hashed: one commitment each (range bits COMMITMENT_BITS); private: nothing
+        let s = settings(
+            &[(4, Public), (5, Hashed), (7, Private), (2, Hashed)],
+            &[(3, Public), (8, Hashed), (9, Private)],
+        );
+        let c = r(1, COMMITMENT_BITS);
+        assert_eq!(statement(&s), (6, 4, vec![r(4, 16), c, c]));
+        assert_eq!(6 + 4 + 2, s.num_instances());
+        let s = settings(&[(4, Private)], &[(3, Hashed)]);
+        assert_eq!(statement(&s), (0, 1, vec![]));
+        assert_eq!(3, s.num_instances());
     }
 }

@@ -50,6 +50,10 @@ pub struct GeneratedVerifier {
     pub solidity: String,
     /// How many public instances it reads.
     pub num_instances: usize,
+    /// The end of the memory the program uses: every address it reads or writes is below it (the
+    /// generator's allocation pointer once the program is written). [`crate::layout`] puts the split
+    /// layout's constants above it.
+    pub memory_end: usize,
 }
 
 /// Runs snark-verifier's generator over a model's verifier artifacts (settings, vk, params).
@@ -85,9 +89,14 @@ pub fn generate(art: &VerifierArtifacts) -> Result<GeneratedVerifier, GenerateEr
             what: format!("{e:?}"),
         }
     })?;
+    let solidity = loader.solidity_code();
+    // every buffer the program reads or writes is allocated from this pointer (MEM_PTR_START upwards):
+    // allocating nothing returns where the next allocation would start, the end of the memory it uses
+    let memory_end = loader.allocate(0);
     Ok(GeneratedVerifier {
-        solidity: loader.solidity_code(),
+        solidity,
         num_instances,
+        memory_end,
     })
 }
 

@@ -6,7 +6,9 @@
 //! (LeNet-5 at `--logrows 14`) fits only without them. [`Layout::Split`]
 //! moves every distinct constant wider than five bytes into a **data contract** (its runtime code is
 //! `0x00 ‖ constants`, so calling it stops at once) and has the verifier copy them into memory with one
-//! `EXTCODECOPY` and read each with a 5-byte `MLOAD(PUSH3)`. The verifier's constructor takes the data
+//! `EXTCODECOPY` and read each with a 5-byte `MLOAD(PUSH3)`. The copy lies just above the memory the program
+//! uses ([`GeneratedVerifier::memory_end`], the generator's allocation pointer; every constant address the
+//! program reads or writes is checked to be below it), so it costs the least memory-expansion gas. The verifier's constructor takes the data
 //! contract's address and refuses any contract whose code hash is not the one it was generated with, and
 //! every call checks that hash again before reading (`EXTCODEHASH`, reverting on a mismatch or an empty
 //! account): a data contract self-destructed in its creating transaction and re-created at the same
@@ -52,6 +54,18 @@ pub enum LayoutError {
     Shape {
         /// The text it looked for.
         expected: &'static str,
+    },
+    /// The program reads or writes memory at or above the end its generator reported: the constants'
+    /// copy could not be placed where the program cannot overwrite it.
+    #[error(
+        "the generated verifier touches memory at {address:#x}, above the end of its memory ({end:#x}): \
+         snark-verifier's output changed"
+    )]
+    Memory {
+        /// The address.
+        address: u64,
+        /// The reported end.
+        end: u64,
     },
 }
 
@@ -111,6 +125,24 @@ pub fn data_initcode(runtime: &[u8]) -> Vec<u8> {
     code
 }
 
+/// Free words between the program's memory and the constants' copy.
+const POOL_MARGIN: u64 = 0x400;
+
+/// The constant addresses the program reads or writes: the literal first argument of every `mload`,
+/// `mstore` and `mstore8`.
+fn memory_addresses(src: &str, literals: &[(usize, usize, U256)]) -> Vec<u64> {
+    literals
+        .iter()
+        .filter(|(start, _, _)| {
+            let before = src[..*start].trim_end();
+            ["mload(", "mstore(", "mstore8("]
+                .iter()
+                .any(|op| before.ends_with(op))
+        })
+        .map(|(_, _, v)| v.saturating_to::<u64>())
+        .collect()
+}
+
 const HEADER: &str = "contract Halo2Verifier {\n    fallback(bytes calldata) external returns (bytes memory) {\n        assembly (\"memory-safe\") {";
 const START: &str = "let success := true";
 
@@ -130,14 +162,16 @@ pub fn lay_out(generated: &GeneratedVerifier, layout: Layout) -> Result<LaidOut,
         }
     }
     let literals = number_literals(src);
-    // the highest memory address the program touches is below its largest small literal (+ a length)
-    let top = literals
-        .iter()
-        .filter(|(_, _, v)| *v < U256::from(1u64 << 32))
-        .map(|(_, _, v)| v.to::<u64>())
-        .max()
-        .unwrap_or(0);
-    let pool = (top + 0x400) & !0x1f;
+    // The constants go above the memory the program uses. Not above its largest small literal: a gate's
+    // constant (2^16, 2^24: the Poseidon chip's and the limb lanes' gates) is a literal too, and a copy at
+    // 16 MiB costs hundreds of millions of gas in memory expansion (a valid proof then runs out of gas).
+    let end = generated.memory_end as u64;
+    for address in memory_addresses(src, &literals) {
+        if address >= end {
+            return Err(LayoutError::Memory { address, end });
+        }
+    }
+    let pool = ((end + 0x1f) & !0x1f) + POOL_MARGIN;
     let mut slots: BTreeMap<U256, usize> = BTreeMap::new();
     let mut order: Vec<U256> = Vec::new();
     let mut out = String::with_capacity(src.len());
@@ -217,6 +251,7 @@ mod tests {
         let g = GeneratedVerifier {
             solidity: src,
             num_instances: 1,
+            memory_end: 0xa0,
         };
         let l = lay_out(&g, Layout::Split).expect("split");
         let data = l.data.expect("data");
@@ -231,6 +266,65 @@ mod tests {
         assert!(call < check && check < copy, "{}", l.solidity);
         assert!(l.solidity.contains("address internal immutable VK_DATA"));
         assert!(!l.solidity.contains("public"), "{}", l.solidity);
+    }
+
+    fn split(body: &str, memory_end: usize) -> Result<LaidOut, LayoutError> {
+        let src = format!("{HEADER}\n            {START}\n{body}\n        }}\n    }}\n}}");
+        lay_out(
+            &GeneratedVerifier {
+                solidity: src,
+                num_instances: 1,
+                memory_end,
+            },
+            Layout::Split,
+        )
+    }
+
+    /// A gate's constant (2^24, a small literal that is no address) does not move the constants' copy: it
+    /// lies just above the program's memory (a copy at 16 MiB cost a hashed-input iris verifier 539M gas).
+    #[test]
+    fn the_constants_lie_above_the_programs_memory_not_above_its_largest_literal() {
+        let l = split(
+            "mstore(0x80, mulmod(16777216, 0x1234567890abcdef, f_q))\nmstore(0xa0, mload(0x80))",
+            0xc0,
+        )
+        .expect("split");
+        let pool = 0xc0 + POOL_MARGIN;
+        assert!(
+            l.solidity
+                .contains(&format!("extcodecopy(vkData, {pool:#x}, 1, 0x20)")),
+            "{}",
+            l.solidity
+        );
+        assert!(l.solidity.contains(&format!("mload({pool:#x})")));
+        assert!(l.solidity.contains("mulmod(16777216, "));
+        // an unaligned end is rounded up to a word
+        let l = split("mstore(0x80, 0x1234567890abcdef)", 0xa1).expect("split");
+        assert!(l.solidity.contains(&format!(
+            "extcodecopy(vkData, {:#x}, 1, 0x20)",
+            0xc0 + POOL_MARGIN
+        )));
+    }
+
+    #[test]
+    fn an_address_beyond_the_reported_memory_is_refused() {
+        for body in [
+            "mstore(0xc0, 0x1234567890abcdef)",
+            "mstore(0x80, mload( 0x100))",
+            "mstore8(0xc0, 1)",
+        ] {
+            match split(body, 0xc0) {
+                Err(LayoutError::Memory { end: 0xc0, .. }) => {}
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        // the inline layout is snark-verifier's own output, untouched
+        let g = GeneratedVerifier {
+            solidity: "mstore(0xc0, 1)".into(),
+            num_instances: 1,
+            memory_end: 0x80,
+        };
+        assert!(lay_out(&g, Layout::Inline).is_ok());
     }
 
     #[test]

@@ -18,20 +18,32 @@ pub fn models() -> PathBuf {
 
 /// Compiles (at least `2^min_k` rows, `zkinfer compile --logrows`; 0 for the fewest) and sets up (development
 /// SRS) `name` in a temporary directory; returns it and the model's input.
+#[allow(dead_code)] // not every test binary uses it
 pub fn model_dir(name: &str, min_k: u32) -> (tempfile::TempDir, ModelDir, Vec<Vec<f64>>) {
+    model_dir_with(
+        name,
+        &CompileOptions {
+            target: Target::Resources,
+            min_k,
+            ..CompileOptions::default()
+        },
+    )
+}
+
+/// Compiles `name` with `options` (`zkinfer compile`, e.g. `--input-visibility hashed`) and sets it up
+/// (development SRS) in a temporary directory; returns it and the model's input.
+pub fn model_dir_with(
+    name: &str,
+    options: &CompileOptions,
+) -> (tempfile::TempDir, ModelDir, Vec<Vec<f64>>) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let md = ModelDir::new(tmp.path());
     let src = models().join(name);
-    let options = CompileOptions {
-        target: Target::Resources,
-        min_k,
-        ..CompileOptions::default()
-    };
     zkinfer_prover::pipeline::compile_with(
         &src.join("model.onnx"),
         &md,
         &[src.join("calibration.json")],
-        &options,
+        options,
     )
     .expect("compile");
     zkinfer_prover::pipeline::setup(&md, None).expect("setup");
