@@ -13,6 +13,8 @@
 //! | `GET /v1/jobs?state=&listing_id=&model_id=&buyer=&party=&after=&limit=&include_input=` ([`JobFilter`]: by deadline, price desc, id), `POST /v1/jobs` | [`CreateJobReq`] | `buyer` |
 //! | `GET /v1/jobs/{id}`; `GET /v1/jobs/{id}/result` (outputs) | | buyer (result) |
 //! | `POST /v1/jobs/{id}/cancel`, `/claim`, `/abandon`, `/submit` | [`CancelReq`], [`ClaimReq`], [`AbandonReq`], [`SubmitReq`] | buyer, provider |
+//! | `POST /v1/jobs/{id}/sealed-input` (hashed-input jobs; body at most what the job's `sealed_max` implies, checked before reading) | [`SealReq`] | buyer |
+//! | `GET /v1/jobs/{id}/sealed-input` ([`SealedInput`]) | | the current claimant |
 
 use crate::error::{DevFeature, MarketError};
 use crate::extract::{Signed, SignedGet};
@@ -20,7 +22,7 @@ use crate::market::Market;
 use crate::ops::JobFilter;
 use crate::types::*;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -78,6 +80,10 @@ pub fn router(market: Arc<Market>) -> Router {
         .route("/v1/jobs/{id}/claim", post(claim))
         .route("/v1/jobs/{id}/abandon", post(abandon))
         .route("/v1/jobs/{id}/submit", post(submit))
+        .route(
+            "/v1/jobs/{id}/sealed-input",
+            get(sealed_input).post(seal_input),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(log_request))
@@ -352,4 +358,58 @@ async fn submit(
         _ => StatusCode::OK,
     };
     Ok((status, Json(v)).into_response())
+}
+
+/// The most bytes a `POST /v1/jobs/{id}/sealed-input` body may have for a job whose sealed input may have
+/// `sealed_max` bytes: the hex of the box and the JSON around it.
+pub fn seal_body_limit(sealed_max: i64) -> u64 {
+    (sealed_max.max(0) as u64)
+        .saturating_mul(2)
+        .saturating_add(1024)
+}
+
+/// The buyer posts the sealed input: the job's bound is looked up and the announced length checked
+/// against it before any of the body is read; the body is then read up to that bound only.
+async fn seal_input(
+    State(m): App,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> Res<Job> {
+    let job = m.job(&id).await?;
+    let Some(sealed_max) = job.sealed_max.filter(|_| job.is_hashed()) else {
+        return Err(MarketError::NotHashedJob { job_id: job.id }.into());
+    };
+    let limit = seal_body_limit(sealed_max).min(m.config.max_body as u64);
+    let announced = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(n) = announced.filter(|n| *n > limit) {
+        return Err(MarketError::SealedTooLarge {
+            what: "the request announces",
+            bytes: n,
+            limit,
+        }
+        .into());
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit as usize)
+        .await
+        .map_err(|_| MarketError::SealedTooLarge {
+            what: "the request body has more than",
+            bytes: limit,
+            limit,
+        })?;
+    let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    let Signed { signer, body } = Signed::<SealReq>::from_request(req, &m).await?;
+    ok(m.seal_input(&signer, &id, &body).await?)
+}
+
+async fn sealed_input(
+    State(m): App,
+    Path(id): Path<String>,
+    SignedGet(s): SignedGet,
+) -> Res<SealedInput> {
+    ok(m.sealed_input(&s.key, &id).await?)
 }

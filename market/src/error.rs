@@ -83,6 +83,10 @@ pub enum MarketError {
     OnlyClaimantAbandons { job_id: String },
     #[error("only the claimant of job {job_id} can submit for it")]
     OnlyClaimantSubmits { job_id: String },
+    #[error("only the buyer of job {job_id} can post its sealed input")]
+    OnlyBuyerSeals { job_id: String },
+    #[error("only the current claimant of job {job_id} can fetch its sealed input")]
+    OnlyClaimantReadsInput { job_id: String },
     #[error("{} has no stake for model '{listing_id}': stake first", short(.provider))]
     NoStake {
         provider: String,
@@ -104,6 +108,8 @@ pub enum MarketError {
     NoSubmission { id: String },
     #[error("no account '{key}': it has never held money on this market")]
     NoAccount { key: String },
+    #[error("job {job_id}: the buyer has not posted the sealed input for this claim yet")]
+    NoSealedInput { job_id: String },
 
     // ---- 409 conflict: the request conflicts with the current state ----
     #[error("client_index '{client_index}' was already used for job {job_id} with another model or input")]
@@ -143,6 +149,10 @@ pub enum MarketError {
     },
     #[error("this proof was already submitted for job {job_id}")]
     ProofUsedElsewhere { job_id: String },
+    #[error("the sealed input for claim {claim_id} was already posted")]
+    AlreadySealed { claim_id: String },
+    #[error("claim {claim_id} has no sealed input to refuse")]
+    NothingSealed { claim_id: String },
     #[error("the claim deadline has passed")]
     ClaimDeadlinePassed { claim_id: String, deadline: i64 },
     #[error("cannot unstake while holding {open} open claim(s) on '{listing_id}'")]
@@ -197,6 +207,18 @@ pub enum MarketError {
     BadInput { reason: String },
     #[error("the model has {expected} input(s), the job gives {given}")]
     InputCount { expected: usize, given: usize },
+    #[error("listing '{listing_id}' takes hashed inputs: name the input by its commitments (\"commitments\": [\"0x…\"], one per input tensor), not by values")]
+    HashedInputNeedsCommitments { listing_id: String },
+    #[error("listing '{listing_id}' takes public inputs: give the input values (\"input\"), not commitments")]
+    CommitmentsForPublicInput { listing_id: String },
+    #[error("commitment {index}: {reason}")]
+    BadCommitment { index: usize, reason: String },
+    #[error("listing refused: {reason}")]
+    UnsupportedVisibility { reason: String },
+    #[error("job {job_id} takes public input values: it has no sealed input")]
+    NotHashedJob { job_id: String },
+    #[error("the sealed input has {bytes} bytes, fewer than a sealed box's {min}")]
+    SealedTooSmall { bytes: usize, min: usize },
     #[error("verifier artifacts rejected: {0}")]
     ArtifactsRejected(#[source] VerifyError),
     /// The listing's verifier params are not a pinned public ceremony's and the server is not in
@@ -232,6 +254,12 @@ pub enum MarketError {
     BodyLimit(#[source] BytesRejection),
     #[error("request body too large: the proof has {bytes} bytes, the limit is {limit}")]
     ProofTooLarge { bytes: usize, limit: usize },
+    #[error("request body too large: a sealed input for this job has at most {limit} bytes ({what} {bytes})")]
+    SealedTooLarge {
+        what: &'static str,
+        bytes: u64,
+        limit: u64,
+    },
 
     // ---- 503 database: not the request's fault ----
     #[error("database error: {0}")]
@@ -314,6 +342,8 @@ impl MarketError {
             | OnlyBuyerReads { .. }
             | OnlyClaimantAbandons { .. }
             | OnlyClaimantSubmits { .. }
+            | OnlyBuyerSeals { .. }
+            | OnlyClaimantReadsInput { .. }
             | NoStake { .. }
             | NotListingOwner { .. } => ErrorCode::Forbidden,
             Disabled(_) => ErrorCode::Disabled,
@@ -321,7 +351,8 @@ impl MarketError {
             | NoJob { .. }
             | NoListing { .. }
             | NoSubmission { .. }
-            | NoAccount { .. } => ErrorCode::NotFound,
+            | NoAccount { .. }
+            | NoSealedInput { .. } => ErrorCode::NotFound,
             ClientIndexReused { .. }
             | CancelWhileClaimed { .. }
             | AlreadyFinished { .. }
@@ -336,6 +367,8 @@ impl MarketError {
             | ClaimDeadlinePassed { .. }
             | UnstakeWithOpenClaims { .. }
             | ListingChanged { .. }
+            | AlreadySealed { .. }
+            | NothingSealed { .. }
             | SupplyExhausted { .. }
             | Retry => ErrorCode::Conflict,
             InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
@@ -348,9 +381,17 @@ impl MarketError {
             | ClockOutOfRange { .. }
             | BadInput { .. }
             | InputCount { .. }
+            | HashedInputNeedsCommitments { .. }
+            | CommitmentsForPublicInput { .. }
+            | BadCommitment { .. }
+            | UnsupportedVisibility { .. }
+            | NotHashedJob { .. }
+            | SealedTooSmall { .. }
             | ArtifactsRejected(_)
             | UntrustedSrs { .. } => ErrorCode::Unprocessable,
-            BodyTooLarge { .. } | BodyLimit(_) | ProofTooLarge { .. } => ErrorCode::TooLarge,
+            BodyTooLarge { .. } | BodyLimit(_) | ProofTooLarge { .. } | SealedTooLarge { .. } => {
+                ErrorCode::TooLarge
+            }
             KeyLimit(crate::key_limits::KeyLimitError::FileTooLarge { .. }) => ErrorCode::TooLarge,
             KeyLimit(_) => ErrorCode::Unprocessable,
             Frozen { .. } => ErrorCode::Frozen,

@@ -14,12 +14,13 @@ use sqlx::{AnyConnection, Row};
 pub(crate) const LISTING_COLS: &str = "id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, collateral, claim_timeout, revision, created_at, updated_at";
 
 /// The job columns, with its bounty.
-pub(crate) const JOB_COLS: &str = "id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claim_id, claimant, claim_deadline, claims, outputs, submission_id, finished_at, CAST(COALESCE((SELECT a.balance FROM accounts a WHERE a.name = 'bounty:' || jobs.id), 0) AS BIGINT) AS bounty";
+pub(crate) const JOB_COLS: &str = "id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claim_id, claimant, claim_deadline, claims, outputs, submission_id, finished_at, CAST(COALESCE((SELECT a.balance FROM accounts a WHERE a.name = 'bounty:' || jobs.id), 0) AS BIGINT) AS bounty, commitments, sealed_max, (SELECT s.posted_at FROM sealed_inputs s WHERE s.claim_id = jobs.claim_id) AS sealed_at";
 
 pub(crate) fn job_from_row(r: &AnyRow) -> Result<Job, MarketError> {
     let input: String = r.try_get("input")?;
     let outputs: Option<String> = r.try_get("outputs")?;
     let policy: String = r.try_get("policy")?;
+    let commitments: Option<String> = r.try_get("commitments")?;
     let bad = |source| MarketError::StoredJson {
         what: "job",
         source,
@@ -56,6 +57,12 @@ pub(crate) fn job_from_row(r: &AnyRow) -> Result<Job, MarketError> {
         submission_id: r.try_get("submission_id")?,
         finished_at: r.try_get("finished_at")?,
         bounty: r.try_get("bounty")?,
+        commitments: commitments
+            .map(|c| serde_json::from_str(&c))
+            .transpose()
+            .map_err(bad)?,
+        sealed_max: r.try_get("sealed_max")?,
+        sealed_at: r.try_get("sealed_at")?,
     })
 }
 
@@ -150,6 +157,11 @@ pub(crate) async fn end_claim(
             claim_id: claim_id.to_string(),
         });
     }
+    // a sealed input is for this claimant only: it goes with the claim
+    sqlx::query("DELETE FROM sealed_inputs WHERE claim_id = $1")
+        .bind(claim_id)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
@@ -294,6 +306,9 @@ mod tests {
             (J::Claimed, J::Refunded, op::INVALID_PROOF),
             (J::Claimed, J::Refunded, op::RELEASE_FROZEN),
             (J::Claimed, J::Settled, op::SETTLE),
+            (J::Claimed, J::Open, op::INPUT_NOT_SEALED),
+            (J::Claimed, J::Refunded, op::INPUT_NOT_SEALED),
+            (J::Claimed, J::Refunded, op::INPUT_REFUSED),
         ];
         let claim = [
             (C::Active, C::Settled, op::SETTLE),
@@ -301,6 +316,8 @@ mod tests {
             (C::Active, C::SlashedTimeout, op::TIMEOUT),
             (C::Active, C::Abandoned, op::ABANDON),
             (C::Active, C::Released, op::RELEASE_FROZEN),
+            (C::Active, C::Released, op::INPUT_NOT_SEALED),
+            (C::Active, C::Released, op::INPUT_REFUSED),
         ];
         let submission = [
             (S::Pending, S::Valid, op::JUDGE),
@@ -334,6 +351,8 @@ mod tests {
             ("op::INVALID_PROOF", true),
             ("op::SETTLE", true),
             ("op::RELEASE_FROZEN", true),
+            ("op::INPUT_NOT_SEALED", true),
+            ("op::INPUT_REFUSED", true),
             // judged only inside `decide_submission`; created in initial states, not transitions
             ("op::JUDGE", false),
             ("op::CREATE", false),

@@ -1,5 +1,5 @@
 //! Judging a submission through the verifier's one path ([`zkinfer_verifier::judge`]): the statement is the
-//! job's pinned model id, its stored input, and the binding value the market computes for (market, job,
+//! job's pinned model id, its stored input (or, for a hashed-input job, its commitments), and the binding value the market computes for (market, job,
 //! claimant); the submission's own instances and model id are only compared with it, never used.
 
 use crate::bind::bind;
@@ -34,9 +34,21 @@ pub fn judge(
     proof: &ProofFile,
     srs: SrsPolicy,
 ) -> Outcome {
+    // a hashed-input job: the proof's commitments must be the buyer's (checked when the job was made)
+    let inputs = match &job.commitments {
+        None => ExpectedInputs::Values(job.input.clone()),
+        Some(c) => match c
+            .iter()
+            .map(|h| zkinfer_circuits::poseidon::fr_from_be_hex(h))
+            .collect::<Option<Vec<_>>>()
+        {
+            Some(frs) => ExpectedInputs::Commitments(frs),
+            None => return Outcome::Malformed("the job's stored commitments do not parse".into()),
+        },
+    };
     let statement = Statement {
         model_id: Some(job.model_id.clone()),
-        inputs: Some(ExpectedInputs::Values(job.input.clone())),
+        inputs: Some(inputs),
         bind: Some(bind(market_id, &job.id, claimant)),
         srs,
     };

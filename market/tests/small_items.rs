@@ -325,7 +325,7 @@ fn a_version_2_database_opens_with_its_states_checked(b: Backend) {
             .scalar_i64("SELECT CAST(MAX(version) AS BIGINT) FROM schema_migrations")
             .await
             .expect("version");
-        assert_eq!((v, SCHEMA_VERSION), (3, 3));
+        assert_eq!((v, SCHEMA_VERSION), (4, 4));
         let row = sqlx::query("SELECT j.state AS js, j.version AS jv, j.claim_deadline AS cd, c.status AS cs, c.cap AS cap, s.status AS ss FROM jobs j, claims c, submissions s WHERE j.id = 'j1' AND c.id = 'c1' AND s.id = 's1'")
             .fetch_one(&db.pool)
             .await

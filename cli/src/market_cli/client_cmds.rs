@@ -77,16 +77,25 @@ pub(super) struct StakeArgs {
     pub(super) amount: i64,
 }
 
-/// `zkinfer market create-job --model M --input FILE --index KEY`.
+/// `zkinfer market create-job --model M (--input FILE | --commitments FILE | --openings FILE) --index KEY`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["input", "commitments", "openings"])))]
 pub(super) struct CreateJobArgs {
     #[command(flatten)]
     c: Conn,
     #[arg(long)]
     model: String,
-    /// Input in EZKL's format ({"input_data": [[...]]}).
+    /// Input in EZKL's format ({"input_data": [[...]]}) (public-input models).
     #[arg(long)]
-    input: PathBuf,
+    input: Option<PathBuf>,
+    /// Hashed-input models: the commitments, a JSON list of 0x hex (one per input tensor) or an object
+    /// with such a "commitments" list.
+    #[arg(long)]
+    commitments: Option<PathBuf>,
+    /// Hashed-input models: an openings file (proof.openings.json); only its input commitments are sent,
+    /// never the values or salts (those go to the claimant later with `seal`).
+    #[arg(long)]
+    openings: Option<PathBuf>,
     /// Seconds until the job expires.
     #[arg(long, default_value_t = 600)]
     deadline: i64,
@@ -97,16 +106,130 @@ pub(super) struct CreateJobArgs {
     index: String,
 }
 
+/// An openings file's input openings only (what a buyer seals), checked to open their commitments.
+fn input_openings(path: &Path) -> Result<zkinfer_verifier::openings_file::OpeningsFile> {
+    let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+    let mut f =
+        zkinfer_verifier::openings_file::OpeningsFile::parse(&bytes, &path.display().to_string())?;
+    f.openings
+        .retain(|o| o.kind == zkinfer_verifier::openings_file::TensorKind::Input);
+    f.openings.sort_by_key(|o| o.index);
+    if f.openings.is_empty() {
+        return Err(anyhow!(
+            "{}: no input openings (was the model compiled with --input-visibility hashed?)",
+            path.display()
+        ));
+    }
+    Ok(f)
+}
+
+/// The commitments of an openings file's inputs, in input order, canonical (lower-case 0x hex).
+fn commitments_of(f: &zkinfer_verifier::openings_file::OpeningsFile) -> Vec<String> {
+    f.openings
+        .iter()
+        .map(|o| {
+            zkinfer_circuits::poseidon::fr_from_be_hex(&o.commitment)
+                .map(|fr| zkinfer_circuits::poseidon::fr_to_be_hex(&fr))
+                .unwrap_or_else(|| o.commitment.clone())
+        })
+        .collect()
+}
+
 impl CreateJobArgs {
     pub(super) fn run(self) -> Result<ExitCode> {
-        let v = read_json(&self.input)?;
-        print(&self.c.client()?.create_job(
-            &self.model,
-            v,
-            self.deadline,
-            self.policy.into(),
-            &self.index,
-        )?)
+        let client = self.c.client()?;
+        let (policy, index) = (self.policy.into(), self.index.as_str());
+        if let Some(input) = &self.input {
+            let v = read_json(input)?;
+            return print(&client.create_job(&self.model, v, self.deadline, policy, index)?);
+        }
+        let commitments = match (&self.commitments, &self.openings) {
+            (Some(path), _) => {
+                let v = read_json(path)?;
+                let list = v.get("commitments").cloned().unwrap_or(v);
+                serde_json::from_value::<Vec<String>>(list).with_context(|| {
+                    format!("{}: not a list of 0x hex commitments", path.display())
+                })?
+            }
+            (None, Some(path)) => commitments_of(&input_openings(path)?),
+            (None, None) => return Err(anyhow!("give --input, --commitments or --openings")),
+        };
+        print(&client.create_hashed_job(&self.model, commitments, self.deadline, policy, index)?)
+    }
+}
+
+/// `zkinfer market seal JOB --openings FILE`: the buyer seals the openings of the job's inputs to its
+/// current claimant (only the claimant can open them; the server stores the ciphertext).
+#[derive(Debug, Args)]
+pub(super) struct SealArgs {
+    #[command(flatten)]
+    c: Conn,
+    job: String,
+    /// The openings file whose input commitments the job names (proof.openings.json).
+    #[arg(long)]
+    openings: PathBuf,
+}
+
+impl SealArgs {
+    pub(super) fn run(self) -> Result<ExitCode> {
+        let client = self.c.client()?;
+        let f = input_openings(&self.openings)?;
+        let job = client.job(&self.job)?;
+        let ours = commitments_of(&f);
+        if job.commitments.as_ref() != Some(&ours) {
+            return Err(anyhow!(
+                "{}: its input commitments {ours:?} are not job {}'s {:?}",
+                self.openings.display(),
+                job.id,
+                job.commitments
+            ));
+        }
+        let plaintext = serde_json::to_vec(&f)?;
+        print(&client.seal_input(&self.job, &plaintext)?)
+    }
+}
+
+/// `zkinfer market open-input JOB --out FILE`: the claimant fetches the sealed input of its claim, opens
+/// it, checks that it opens the job's commitments and writes it as an openings file for
+/// `zkinfer prove DIR --input FILE --bind BIND`. Exit 3 while the buyer has not posted it.
+#[derive(Debug, Args)]
+pub(super) struct OpenInputArgs {
+    #[command(flatten)]
+    c: Conn,
+    job: String,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+impl OpenInputArgs {
+    pub(super) fn run(self) -> Result<ExitCode> {
+        let client = self.c.client()?;
+        let plaintext = match client.open_sealed_input(&self.job) {
+            Err(e) if e.status == 404 => {
+                eprintln!("{}", e.message);
+                return Ok(ExitCode::from(3));
+            }
+            other => other?,
+        };
+        let job = client.job(&self.job)?;
+        let f = zkinfer_verifier::openings_file::OpeningsFile::parse(&plaintext, "sealed input")
+            .map_err(|e| {
+                anyhow!(
+                    "{e}; refuse it with `zkinfer market refuse-input {} --claim CLAIM`",
+                    self.job
+                )
+            })?;
+        if job.commitments.as_ref() != Some(&commitments_of(&f)) {
+            return Err(anyhow!(
+                "the sealed input does not open job {}'s commitments; refuse it with `zkinfer market refuse-input {} --claim CLAIM`",
+                job.id,
+                job.id
+            ));
+        }
+        std::fs::write(&self.out, f.to_json()).with_context(|| self.out.display().to_string())?;
+        print(
+            &serde_json::json!({"job_id": job.id, "openings": self.out, "claim_deadline": job.claim_deadline}),
+        )
     }
 }
 

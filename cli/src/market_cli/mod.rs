@@ -12,7 +12,8 @@ mod server_cmds;
 use anyhow::{anyhow, Result};
 use clap::{Args, Subcommand};
 use client_cmds::{
-    ClaimArgs, CreateJobArgs, JobArgs, ListModelArgs, StakeArgs, SubmitArgs, WorkArgs,
+    ClaimArgs, CreateJobArgs, JobArgs, ListModelArgs, OpenInputArgs, SealArgs, StakeArgs,
+    SubmitArgs, WorkArgs,
 };
 use query_cmds::{BalanceArgs, HistoryArgs, JobsArgs, ShowArgs};
 use serde::Serialize;
@@ -90,6 +91,14 @@ enum MarketCmd {
     Claim(JobArgs),
     /// Give up a claim (slashed like a timeout).
     Abandon(ClaimArgs),
+    /// Buyer of a hashed-input job: seal the openings of its inputs to the current claimant.
+    Seal(SealArgs),
+    /// Claimant of a hashed-input job: fetch and open the sealed input into an openings file (exit 3: not
+    /// posted yet).
+    OpenInput(OpenInputArgs),
+    /// Claimant of a hashed-input job: refuse an unusable sealed input (claim released with its whole
+    /// collateral, job refunded).
+    RefuseInput(ClaimArgs),
     /// Submit a proof file for a claimed job (exit 1 if rejected).
     Submit(SubmitArgs),
     /// List jobs, most urgent first, without their inputs unless --with-input.
@@ -140,6 +149,9 @@ pub fn run(args: MarketArgs) -> Result<ExitCode> {
         MarketCmd::Cancel(a) => print(&a.c.client()?.cancel(&a.job)?),
         MarketCmd::Claim(a) => print(&a.c.client()?.claim(&a.job)?),
         MarketCmd::Abandon(a) => print(&a.c.client()?.abandon(&a.job, &a.claim)?),
+        MarketCmd::Seal(a) => a.run(),
+        MarketCmd::OpenInput(a) => a.run(),
+        MarketCmd::RefuseInput(a) => print(&a.c.client()?.refuse_input(&a.job, &a.claim)?),
         MarketCmd::Submit(a) => a.run(),
         MarketCmd::Jobs(a) => a.run(),
         MarketCmd::Show(a) => a.run(),

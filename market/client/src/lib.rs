@@ -326,6 +326,7 @@ impl Client {
             buyer: self.key(),
             listing_id: listing_id.into(),
             input,
+            commitments: None,
             deadline_secs,
             policy,
             client_index: client_index.into(),
@@ -390,6 +391,104 @@ impl Client {
             &AbandonReq {
                 provider: self.key(),
                 claim_id: claim_id.into(),
+                input_unusable: false,
+            },
+        )
+    }
+
+    /// A job on a hashed-input listing, naming its input by `commitments` (one per input tensor, `0x`
+    /// big-endian hex, e.g. from `proof.openings.json`); the price is escrowed at once.
+    pub fn create_hashed_job(
+        &self,
+        listing_id: &str,
+        commitments: Vec<String>,
+        deadline_secs: i64,
+        policy: FailurePolicy,
+        client_index: &str,
+    ) -> R<Created> {
+        let req = CreateJobReq {
+            buyer: self.key(),
+            listing_id: listing_id.into(),
+            input: Value::Null,
+            commitments: Some(commitments),
+            deadline_secs,
+            policy,
+            client_index: client_index.into(),
+        };
+        self.post("/v1/jobs", &req)
+    }
+
+    /// The buyer seals `plaintext` (the openings of the job's inputs, compact JSON) to the job's current
+    /// claimant and posts it for that claim. Refused here, before anything is sent, when the job has no
+    /// claim or the plaintext is over the job's limit.
+    pub fn seal_input(&self, job_id: &str, plaintext: &[u8]) -> R<Job> {
+        let job = self.job(job_id)?;
+        let refuse = |m: String| ClientError {
+            status: 0,
+            code: "refused".into(),
+            message: m,
+            body: Value::Null,
+        };
+        let (Some(claim_id), Some(claimant)) = (job.claim_id.clone(), job.claimant.clone()) else {
+            return Err(refuse(format!(
+                "job {job_id} is {} with no claimant: seal once a provider has claimed it",
+                job.state
+            )));
+        };
+        let limit = job.sealed_max.unwrap_or(0).max(0) as usize;
+        let len = plaintext.len() + zkinfer_market_types::sealed::SEAL_OVERHEAD;
+        if len > limit {
+            return Err(refuse(format!(
+                "the sealed input would have {len} bytes, more than job {job_id} takes ({limit})"
+            )));
+        }
+        let sealed = zkinfer_market_types::sealed::seal_to(&claimant, plaintext)
+            .map_err(|e| refuse(e.to_string()))?;
+        self.post_sealed(job_id, &claim_id, &sealed)
+    }
+
+    /// Posts an already sealed input for the claim `claim_id` (what [`Self::seal_input`] sends).
+    pub fn post_sealed(&self, job_id: &str, claim_id: &str, sealed: &[u8]) -> R<Job> {
+        self.post(
+            &format!("/v1/jobs/{job_id}/sealed-input"),
+            &SealReq {
+                buyer: self.key(),
+                claim_id: claim_id.into(),
+                sealed: hex::encode(sealed),
+            },
+        )
+    }
+
+    /// The claimant fetches the sealed input of its claim (404 `not_found` until the buyer posts it).
+    pub fn sealed_input(&self, job_id: &str) -> R<SealedInput> {
+        self.get_signed(&format!("/v1/jobs/{job_id}/sealed-input"))
+    }
+
+    /// The claimant fetches and opens the sealed input of its claim: the buyer's plaintext.
+    pub fn open_sealed_input(&self, job_id: &str) -> R<Vec<u8>> {
+        let s = self.sealed_input(job_id)?;
+        let id = self
+            .id
+            .as_ref()
+            .ok_or_else(|| ClientError::transport("no key to open with"))?;
+        let bytes = hex::decode(&s.sealed).map_err(|e| ClientError::transport(e.to_string()))?;
+        id.open_sealed(&bytes).map_err(|e| ClientError {
+            status: 0,
+            code: "cannot_open".into(),
+            message: e.to_string(),
+            body: Value::Null,
+        })
+    }
+
+    /// The claimant refuses the sealed input of its claim as unusable: the claim is released with its
+    /// whole collateral and the job refunded to its buyer.
+    pub fn refuse_input(&self, id: &str, claim_id: &str) -> R<Job> {
+        self.post(
+            &format!("/v1/jobs/{id}/abandon"),
+            &AbandonReq {
+                provider: self.key(),
+                claim_id: claim_id.into(),
+                input_unusable: true,
             },
         )
     }

@@ -6,7 +6,7 @@ use crate::error::MarketError;
 use sqlx::Executor;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// `(version, name, statements)`.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -218,6 +218,24 @@ ALTER TABLE submissions_v3 RENAME TO submissions;
 CREATE INDEX submissions_claim ON submissions (claim_id);
 CREATE INDEX submissions_hash ON submissions (proof_hash);
 CREATE INDEX submissions_status ON submissions (status)
+"#,
+    ),
+    (
+        4,
+        "hashed-input jobs: commitments instead of values, and the sealed input of each claim",
+        // `commitments`: JSON list of 0x hex (NULL: a public-input job); `sealed_max`: the most bytes its
+        // sealed input may have. `sealed_inputs`: one row per claim, deleted when the claim ends.
+        r#"
+ALTER TABLE jobs ADD COLUMN commitments TEXT;
+ALTER TABLE jobs ADD COLUMN sealed_max BIGINT;
+CREATE TABLE sealed_inputs (
+    claim_id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    sealed {BLOB} NOT NULL,
+    posted_at BIGINT NOT NULL
+);
+CREATE INDEX sealed_inputs_job ON sealed_inputs (job_id)
 "#,
     ),
 ];

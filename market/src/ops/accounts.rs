@@ -95,6 +95,8 @@ impl Market {
             },
             other => MarketError::KeyLimit(other),
         })?;
+        // jobs on it must be able to name their input and pay for outputs the buyer reads
+        crate::ops::jobs::hashed_inputs(&pre.settings)?;
         let hashes = [&settings, &vk, &params].map(|b| hex::encode(Sha256::digest(b)));
         let set = crate::verify::artifact_set(&hashes[0], &hashes[1], &hashes[2]);
         let (s2, v2, p2) = (settings.clone(), vk.clone(), params.clone());

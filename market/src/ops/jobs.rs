@@ -10,9 +10,87 @@ use crate::state::op;
 use crate::store::{end_claim, move_job};
 use crate::types::{
     AbandonReq, CancelReq, ClaimInfo, ClaimReq, ClaimStatus, CreateJobReq, Created, FailurePolicy,
-    Job, JobState, SubmissionStatus, CANCELLED, CLAIMED, OPEN, REFUNDED,
+    Job, JobState, SealReq, SealedInput, SubmissionStatus, CANCELLED, CLAIMED, OPEN, REFUNDED,
 };
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
+use zkinfer_circuits::settings::Visibility;
+use zkinfer_market_types::sealed::{sealed_input_limit, SEAL_OVERHEAD};
+
+/// What a job creation names its input by.
+enum GivenInput {
+    /// Values (public-input listings).
+    Values(Vec<Vec<f64>>),
+    /// Commitments, one per input tensor (hashed-input listings).
+    Commitments(Vec<String>),
+}
+
+/// Whether a model's inputs are hashed (`true`) or public (`false`); a model this market cannot take jobs
+/// on is refused with the reason: a private input (nobody could name what the job is about), inputs partly
+/// public and partly hashed, or an output that is not public (the buyer pays for outputs it can read).
+pub(crate) fn hashed_inputs(settings: &zkinfer_verifier::Settings) -> Result<bool, MarketError> {
+    let refuse = |reason: String| Err(MarketError::UnsupportedVisibility { reason });
+    if let Some(io) = settings
+        .inputs
+        .iter()
+        .find(|io| io.visibility == Visibility::Private)
+    {
+        return refuse(format!(
+            "input '{}' is private: a job must name its input (public values or hashed commitments), compile with --input-visibility public or hashed",
+            io.name
+        ));
+    }
+    if let Some(io) = settings
+        .outputs
+        .iter()
+        .find(|io| io.visibility != Visibility::Public)
+    {
+        return refuse(format!(
+            "output '{}' is {}: the market pays for outputs its buyer can read, compile with public outputs",
+            io.name,
+            io.visibility.name()
+        ));
+    }
+    let hashed = settings
+        .inputs
+        .iter()
+        .filter(|io| io.visibility == Visibility::Hashed)
+        .count();
+    if hashed != 0 && hashed != settings.inputs.len() {
+        return refuse(
+            "some inputs are public and some hashed: the market takes models whose inputs are all public or all hashed".into(),
+        );
+    }
+    Ok(hashed != 0)
+}
+
+/// The job's commitments in canonical form (lower-case `0x` hex of 64 digits), after checking there is one
+/// per input and each is a field element.
+fn canonical_commitments(
+    settings: &zkinfer_verifier::Settings,
+    given: &[String],
+) -> Result<Vec<String>, MarketError> {
+    if given.len() != settings.inputs.len() {
+        return Err(MarketError::InputCount {
+            expected: settings.inputs.len(),
+            given: given.len(),
+        });
+    }
+    given
+        .iter()
+        .enumerate()
+        .map(|(index, h)| {
+            let ok = h.starts_with("0x") && h.len() <= 66;
+            match zkinfer_circuits::poseidon::fr_from_be_hex(h).filter(|_| ok) {
+                Some(fr) => Ok(zkinfer_circuits::poseidon::fr_to_be_hex(&fr)),
+                None => Err(MarketError::BadCommitment {
+                    index,
+                    reason: "not a 0x big-endian hex field element below the BN254 scalar order"
+                        .into(),
+                }),
+            }
+        })
+        .collect()
+}
 
 /// How many times a job creation starts over when its listing is re-listed meanwhile.
 const MAX_RELISTING_RETRIES: u32 = 20;
@@ -43,18 +121,28 @@ impl Market {
                 deadline_secs: req.deadline_secs,
             });
         }
-        let text = serde_json::to_string(&req.input).unwrap_or_default();
-        let parsed =
-            zkinfer_circuits::input_data::InputData::parse(&text, "input").map_err(|e| {
-                MarketError::BadInput {
-                    reason: zkinfer_circuits::error::display_chain(&e),
+        let given =
+            match &req.commitments {
+                Some(c) if req.input.is_null() => GivenInput::Commitments(c.clone()),
+                Some(_) => return Err(MarketError::BadInput {
+                    reason:
+                        "give the input either as values (\"input\") or as commitments, not both"
+                            .into(),
+                }),
+                None => {
+                    let text = serde_json::to_string(&req.input).unwrap_or_default();
+                    let parsed = zkinfer_circuits::input_data::InputData::parse(&text, "input")
+                        .map_err(|e| MarketError::BadInput {
+                            reason: zkinfer_circuits::error::display_chain(&e),
+                        })?;
+                    GivenInput::Values(parsed.inputs)
                 }
-            })?;
+            };
         // a re-listing between the read of the listing and the transaction starts over with the new one
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.create_job_once(req, &parsed.inputs).await {
+            match self.create_job_once(req, &given).await {
                 Err(MarketError::ListingChanged { .. }) if attempt < MAX_RELISTING_RETRIES => {}
                 other => return other,
             }
@@ -65,7 +153,7 @@ impl Market {
     async fn create_job_once(
         &self,
         req: &CreateJobReq,
-        inputs: &[Vec<f64>],
+        given: &GivenInput,
     ) -> Result<Created, MarketError> {
         let now = self.now();
         // the listing is read once outside the transaction to check the input (CPU work), and again
@@ -82,8 +170,38 @@ impl Market {
                 &listing.params_hash,
             )
             .await?;
-        let canonical = canonical_input(&art.settings, inputs)?;
+        let hashed = hashed_inputs(&art.settings)?;
+        let (canonical, commitments, sealed_max) = match (given, hashed) {
+            (GivenInput::Values(v), false) => (canonical_input(&art.settings, v)?, None, None),
+            (GivenInput::Values(_), true) => {
+                return Err(MarketError::HashedInputNeedsCommitments {
+                    listing_id: listing.id,
+                })
+            }
+            (GivenInput::Commitments(_), false) => {
+                return Err(MarketError::CommitmentsForPublicInput {
+                    listing_id: listing.id,
+                })
+            }
+            (GivenInput::Commitments(c), true) => {
+                let tensors: Vec<(usize, usize)> = art
+                    .settings
+                    .inputs
+                    .iter()
+                    .map(|io| (io.name.len(), io.numel()))
+                    .collect();
+                let limit = i64::try_from(sealed_input_limit(&tensors)).unwrap_or(i64::MAX);
+                (
+                    Vec::new(),
+                    Some(canonical_commitments(&art.settings, c)?),
+                    Some(limit),
+                )
+            }
+        };
         let input_json = serde_json::to_string(&canonical).unwrap_or_default();
+        let commitments_json = commitments
+            .as_ref()
+            .map(|c| serde_json::to_string(c).unwrap_or_default());
         let job_id = random_id("j");
         let created = write_tx!(self.db, tx, {
             let l = get_listing(tx, &req.listing_id).await?;
@@ -100,12 +218,13 @@ impl Market {
                 });
             }
             let inserted = sqlx::query(
-                    "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0, $18, $19, 0) ON CONFLICT (buyer, client_index) DO NOTHING",
+                    "INSERT INTO jobs (id, buyer, client_index, listing_id, owner, model_id, settings_hash, vk_hash, params_hash, price, royalty_bps, fee_bps, collateral, claim_timeout, input, policy, state, version, created_at, deadline, claims, commitments, sealed_max) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0, $18, $19, 0, $20, $21) ON CONFLICT (buyer, client_index) DO NOTHING",
                 )
                 .bind(&job_id).bind(&req.buyer).bind(&req.client_index).bind(&l.id).bind(&l.owner)
                 .bind(&l.model_id).bind(&l.settings_hash).bind(&l.vk_hash).bind(&l.params_hash)
                 .bind(l.price).bind(l.royalty_bps).bind(self.config.fee_bps).bind(l.collateral)
                 .bind(l.claim_timeout).bind(&input_json).bind(req.policy.as_str()).bind(JobState::INITIAL.as_str()).bind(now).bind(deadline)
+                .bind(&commitments_json).bind(sealed_max)
                 .execute(&mut *tx)
                 .await?;
             if inserted.rows_affected() == 0 {
@@ -117,7 +236,10 @@ impl Market {
                 .fetch_one(&mut *tx)
                 .await?;
                 let job = load_job(tx, &id).await?;
-                if job.listing_id != req.listing_id || job.input != canonical {
+                if job.listing_id != req.listing_id
+                    || job.input != canonical
+                    || job.commitments != commitments
+                {
                     return Err(MarketError::ClientIndexReused {
                         client_index: req.client_index.clone(),
                         job_id: job.id,
@@ -306,18 +428,166 @@ impl Market {
                     claim_id: req.claim_id.clone(),
                 });
             }
-            fail_claim(
-                tx,
-                &mut job,
-                Failure::Abandoned,
-                now,
-                self.config.min_claim_window,
-            )
-            .await?;
+            if req.input_unusable {
+                if !job.is_hashed() {
+                    return Err(MarketError::NotHashedJob { job_id: job.id });
+                }
+                if job.sealed_at.is_none() {
+                    return Err(MarketError::NothingSealed {
+                        claim_id: req.claim_id.clone(),
+                    });
+                }
+                release_claim(tx, &mut job, op::INPUT_REFUSED, now, None).await?;
+            } else {
+                fail_claim(
+                    tx,
+                    &mut job,
+                    Failure::Abandoned,
+                    now,
+                    self.config.min_claim_window,
+                )
+                .await?;
+            }
             Ok(strip(job))
         })?;
-        crate::event!(job = %job.id, claim = %req.claim_id, provider = %req.provider, new_state = %job.state, "claim abandoned: collateral slashed (half burned, half to the bounty)");
+        if req.input_unusable {
+            crate::event!(job = %job.id, claim = %req.claim_id, provider = %req.provider, new_state = %job.state, "sealed input refused as unusable: claim released with its collateral, job refunded");
+        } else {
+            crate::event!(job = %job.id, claim = %req.claim_id, provider = %req.provider, new_state = %job.state, "claim abandoned: collateral slashed (half burned, half to the bounty)");
+        }
         Ok(job)
+    }
+
+    /// The buyer of a hashed-input job posts its openings sealed to the current claimant (`sealed`, at
+    /// most the job's `sealed_max` bytes, already checked by the API before the body was read). The claim
+    /// deadline starts now: min(now + claim timeout, job deadline).
+    pub async fn seal_input(
+        &self,
+        s: &Signer,
+        job_id: &str,
+        req: &SealReq,
+    ) -> Result<Job, MarketError> {
+        let now = self
+            .start_job_request(s, &req.buyer, "buyer", job_id)
+            .await?;
+        let sealed = hex::decode(req.sealed.trim()).map_err(|source| MarketError::NotHex {
+            field: "sealed",
+            source,
+        })?;
+        let job = write_tx!(self.db, tx, {
+            let mut job = lock_signed_job(tx, job_id, now, self.config.min_claim_window).await?;
+            if job.buyer != req.buyer {
+                return Err(MarketError::OnlyBuyerSeals { job_id: job.id });
+            }
+            let Some(limit) = job.sealed_max.filter(|_| job.is_hashed()) else {
+                return Err(MarketError::NotHashedJob { job_id: job.id });
+            };
+            if sealed.len() < SEAL_OVERHEAD {
+                return Err(MarketError::SealedTooSmall {
+                    bytes: sealed.len(),
+                    min: SEAL_OVERHEAD,
+                });
+            }
+            if sealed.len() as u64 > limit as u64 {
+                return Err(MarketError::SealedTooLarge {
+                    what: "the sealed input has",
+                    bytes: sealed.len() as u64,
+                    limit: limit as u64,
+                });
+            }
+            if job.state != CLAIMED {
+                return Err(MarketError::WrongState {
+                    job_id: job.id,
+                    state: job.state,
+                    expected: CLAIMED,
+                });
+            }
+            // sealed to the claimant of this claim: a re-claim since the buyer looked needs a new sealing
+            if job.claim_id.as_deref() != Some(req.claim_id.as_str()) {
+                return Err(MarketError::NotActiveClaim {
+                    job_id: job.id,
+                    claim_id: req.claim_id.clone(),
+                });
+            }
+            if job.sealed_at.is_some() {
+                return Err(MarketError::AlreadySealed {
+                    claim_id: req.claim_id.clone(),
+                });
+            }
+            if job.deadline - now < self.config.min_claim_window {
+                return Err(MarketError::TooCloseToDeadline {
+                    job_id: job.id,
+                    left: job.deadline - now,
+                    need: self.config.min_claim_window,
+                });
+            }
+            let provider = job.claimant.clone().unwrap_or_default();
+            sqlx::query(
+                "INSERT INTO sealed_inputs (claim_id, job_id, provider, sealed, posted_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&req.claim_id)
+            .bind(&job.id)
+            .bind(&provider)
+            .bind(sealed.as_slice())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            // the claimant's time to prove starts when it can read the input
+            let deadline = (now + job.claim_timeout).min(job.deadline);
+            job.claim_deadline = Some(deadline);
+            crate::market::save_job(tx, &mut job).await?;
+            sqlx::query("UPDATE claims SET deadline = $1 WHERE id = $2")
+                .bind(deadline)
+                .bind(&req.claim_id)
+                .execute(&mut *tx)
+                .await?;
+            job.sealed_at = Some(now);
+            Ok(strip(job))
+        })?;
+        crate::event!(job = %job.id, claim = %req.claim_id, provider = ?job.claimant, bytes = sealed.len(), claim_deadline = ?job.claim_deadline, "sealed input posted: the claim window starts");
+        Ok(job)
+    }
+
+    /// The sealed input of a hashed-input job, for its current claimant only.
+    pub async fn sealed_input(
+        &self,
+        signer: &str,
+        job_id: &str,
+    ) -> Result<SealedInput, MarketError> {
+        let now = self.now();
+        self.apply_expiries(job_id, now).await?;
+        let mut c = self.db.pool.acquire().await?;
+        let job = load_job(&mut c, job_id).await?;
+        if !job.is_hashed() {
+            return Err(MarketError::NotHashedJob { job_id: job.id });
+        }
+        if job.state != CLAIMED || job.claimant.as_deref() != Some(signer) {
+            return Err(MarketError::OnlyClaimantReadsInput { job_id: job.id });
+        }
+        let claim_id = job.claim_id.clone().unwrap_or_default();
+        let row = sqlx::query(
+            "SELECT provider, sealed, posted_at FROM sealed_inputs WHERE claim_id = $1 AND job_id = $2",
+        )
+        .bind(&claim_id)
+        .bind(&job.id)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| MarketError::NoSealedInput {
+            job_id: job.id.clone(),
+        })?;
+        let provider: String = row.try_get("provider")?;
+        if provider != signer {
+            return Err(MarketError::OnlyClaimantReadsInput { job_id: job.id });
+        }
+        let sealed: Vec<u8> = row.try_get("sealed")?;
+        Ok(SealedInput {
+            job_id: job.id,
+            claim_id,
+            provider,
+            sealed: hex::encode(sealed),
+            posted_at: row.try_get("posted_at")?,
+            claim_deadline: job.claim_deadline.unwrap_or_default(),
+        })
     }
 }
 
@@ -380,12 +650,19 @@ impl Market {
                 Err(MarketError::NoJob { .. }) => return Ok((None, None)),
                 other => other?,
             };
-            let before = (job.state, job.claim_id.clone(), job.claimant.clone());
+            let before = (
+                job.state,
+                job.claim_id.clone(),
+                job.claimant.clone(),
+                job.is_hashed() && job.sealed_at.is_none(),
+            );
             let changed = expire_due(tx, &mut job, now, window).await?;
             Ok((Some(before), changed.then_some(job)))
         })?;
-        if let (Some((state, claim, provider)), Some(job)) = (before, &after) {
-            if state == CLAIMED {
+        if let (Some((state, claim, provider, unsealed)), Some(job)) = (before, &after) {
+            if state == CLAIMED && unsealed {
+                crate::event!(job = %job.id, claim = ?claim, provider = ?provider, new_state = %job.state, "claim released: the buyer never posted the sealed input (collateral returned in full)");
+            } else if state == CLAIMED {
                 crate::event!(job = %job.id, claim = ?claim, provider = ?provider, new_state = %job.state, "claim timed out: collateral slashed (half burned, half to the bounty)");
             }
             if job.state == REFUNDED {
@@ -459,7 +736,12 @@ pub(crate) async fn expire_due(
     if job.state == CLAIMED && job.claim_deadline.is_some_and(|d| now > d) {
         let claim = job.claim_id.clone().unwrap_or_default();
         if !has_pending(tx, &claim).await? {
-            fail_claim(tx, job, Failure::TimedOut, now, min_window).await?;
+            if job.is_hashed() && job.sealed_at.is_none() {
+                // the buyer never gave the claimant its input: not the provider's fault
+                release_claim(tx, job, op::INPUT_NOT_SEALED, now, Some(min_window)).await?;
+            } else {
+                fail_claim(tx, job, Failure::TimedOut, now, min_window).await?;
+            }
             changed = true;
         }
     }
@@ -533,6 +815,49 @@ pub(crate) async fn fail_claim(
     job.claim_deadline = None;
     let reopen = job.policy == FailurePolicy::Reopen && job.deadline - now >= min_window;
     if reopen {
+        move_job(tx, job, OPEN, how).await
+    } else {
+        close_job(tx, job, REFUNDED, how, now).await
+    }
+}
+
+/// Ends the active claim of a hashed-input job without anyone's fault (`how`: [`op::INPUT_NOT_SEALED`] or
+/// [`op::INPUT_REFUSED`]): the whole collateral back to the provider's stake, the claim RELEASED, and the
+/// job reopened when `reopen_window` is given and that much time is left, or else refunded.
+pub(crate) async fn release_claim(
+    tx: &mut AnyConnection,
+    job: &mut Job,
+    how: &'static str,
+    now: i64,
+    reopen_window: Option<i64>,
+) -> Result<(), MarketError> {
+    let claim = job
+        .claim_id
+        .clone()
+        .ok_or_else(|| MarketError::NoActiveClaim {
+            job_id: job.id.clone(),
+        })?;
+    let provider = job.claimant.clone().unwrap_or_default();
+    let coll_acct = ledger::coll(&claim);
+    let coll = ledger::balance(tx, &coll_acct).await?;
+    let mut p = Postings::new();
+    p.add(
+        (&coll_acct, &provider),
+        (&ledger::stake(&provider, &job.listing_id), &provider),
+        coll,
+        if how == op::INPUT_REFUSED {
+            "release collateral (input refused)"
+        } else {
+            "release collateral (input not sealed)"
+        },
+    )?;
+    p.apply(tx, Some(&job.id), now).await?;
+    end_claim(tx, &claim, ClaimStatus::Released, how, now).await?;
+    job.claim_id = None;
+    job.claimant = None;
+    job.claim_deadline = None;
+    job.sealed_at = None;
+    if reopen_window.is_some_and(|w| job.deadline - now >= w) {
         move_job(tx, job, OPEN, how).await
     } else {
         close_job(tx, job, REFUNDED, how, now).await

@@ -151,6 +151,12 @@ impl Identity {
         }
     }
 
+    /// The X25519 secret of this identity (the scalar bytes of its ed25519 signing key, as libsodium's
+    /// `crypto_sign_ed25519_sk_to_curve25519`): what opens the inputs sealed to it ([`crate::sealed`]).
+    pub(crate) fn x25519_scalar_bytes(&self) -> [u8; 32] {
+        self.key.to_scalar_bytes()
+    }
+
     /// The account name: the public key in hex.
     pub fn public_hex(&self) -> String {
         hex::encode(self.key.verifying_key().to_bytes())

@@ -6,18 +6,20 @@
 //! - [`auth`]: identities (ed25519 key pairs, key files) and the request signatures every mutating request
 //!   carries, with [`auth::verify_request`], the server's check;
 //! - [`bind`]: the binding value a market proof carries as its last public instance;
+//! - [`sealed`]: sealed inputs (a hashed-input job's openings encrypted to the claimant alone);
 //! - [`wire`]: the error codes of the API's JSON error bodies and their HTTP statuses.
 //!
 //! The crates of the marketplace:
 //!
 //! | crate | directory | holds | links |
 //! |---|---|---|---|
-//! | `zkinfer-market-types` | `market/types/` | this wire format | serde, ed25519, sha2 |
+//! | `zkinfer-market-types` | `market/types/` | this wire format | serde, ed25519, sha2, crypto_box |
 //! | `zkinfer-market-client` | `market/client/` | the blocking HTTP client | this, ureq |
 //! | `zkinfer-market` | `market/` | the server: ledger, storage, HTTP API, reaper, audit | both, tokio, axum, sqlx |
 
 pub mod auth;
 pub mod bind;
+pub mod sealed;
 pub mod state;
 pub mod types;
 pub mod wire;

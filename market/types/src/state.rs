@@ -41,6 +41,12 @@ pub mod op {
     pub const JUDGE: &str = "judge";
     /// The server no longer accepts the job's artifacts: claim released, job refunded.
     pub const RELEASE_FROZEN: &str = "release frozen";
+    /// A hashed-input job's claim deadline passed before its buyer posted the sealed input: the claim is
+    /// released with its whole collateral, the job reopened (or refunded when too little time is left).
+    pub const INPUT_NOT_SEALED: &str = "input not sealed";
+    /// The claimant of a hashed-input job refused the sealed input posted for it as unusable: the claim is
+    /// released with its whole collateral and the job refunded (the market cannot tell who is at fault).
+    pub const INPUT_REFUSED: &str = "input refused";
 }
 
 /// A state name that is not one of the enum's.
@@ -158,6 +164,9 @@ impl JobState {
         (Self::Claimed, Self::Refunded, op::INVALID_PROOF),
         (Self::Claimed, Self::Refunded, op::RELEASE_FROZEN),
         (Self::Claimed, Self::Settled, op::SETTLE),
+        (Self::Claimed, Self::Open, op::INPUT_NOT_SEALED),
+        (Self::Claimed, Self::Refunded, op::INPUT_NOT_SEALED),
+        (Self::Claimed, Self::Refunded, op::INPUT_REFUSED),
     ];
 
     /// Whether no further change can happen.
@@ -180,7 +189,8 @@ state_enum!(
         /// Its provider gave up.
         Abandoned = "ABANDONED",
         /// Ended by the market without fault of its provider, collateral returned in full: the server
-        /// stopped accepting the job's artifacts (its SRS, k or size), see the market's README.
+        /// stopped accepting the job's artifacts (its SRS, k or size), or a hashed-input job's sealed input
+        /// never came or was refused as unusable; see the market's README.
         Released = "RELEASED",
     }
 );
@@ -196,6 +206,8 @@ impl ClaimStatus {
         (Self::Active, Self::SlashedTimeout, op::TIMEOUT),
         (Self::Active, Self::Abandoned, op::ABANDON),
         (Self::Active, Self::Released, op::RELEASE_FROZEN),
+        (Self::Active, Self::Released, op::INPUT_NOT_SEALED),
+        (Self::Active, Self::Released, op::INPUT_REFUSED),
     ];
 }
 

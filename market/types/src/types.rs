@@ -103,6 +103,24 @@ pub struct Job {
     /// The job's bounty (slashed collateral of earlier claims), paid to the provider that settles it.
     #[serde(default)]
     pub bounty: i64,
+    /// A hashed-input job names its input by these commitments (one per input tensor, `0x` big-endian
+    /// hex) instead of values (`input` is then empty); the claimant receives the openings sealed to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitments: Option<Vec<String>>,
+    /// The most bytes the sealed input of a hashed-input job may have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_max: Option<i64>,
+    /// When the buyer posted the sealed input for the current claim (hashed-input jobs; none yet: the
+    /// claim waits for it and is released without slashing if it never comes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_at: Option<i64>,
+}
+
+impl Job {
+    /// Whether the job names its input by commitments (a hashed-input model).
+    pub fn is_hashed(&self) -> bool {
+        self.commitments.is_some()
+    }
 }
 
 /// A claim on a job.
@@ -244,8 +262,13 @@ pub struct StakeReq {
 pub struct CreateJobReq {
     pub buyer: String,
     pub listing_id: String,
-    /// EZKL's input format: `{"input_data": [[...], ...]}`.
+    /// EZKL's input format: `{"input_data": [[...], ...]}` (public-input listings only).
+    #[serde(default)]
     pub input: serde_json::Value,
+    /// Hashed-input listings only: the commitment to each input tensor (`0x` big-endian hex, each below
+    /// the BN254 scalar order), from the buyer's openings file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitments: Option<Vec<String>>,
     /// Seconds from now until the job expires.
     pub deadline_secs: i64,
     #[serde(default)]
@@ -274,6 +297,36 @@ pub struct ClaimReq {
 pub struct AbandonReq {
     pub provider: String,
     pub claim_id: String,
+    /// Hashed-input jobs: the sealed input the buyer posted for this claim cannot be used (it does not
+    /// open for this key, or its openings do not open the job's commitments). The claim is then released
+    /// with its whole collateral and the job refunded to its buyer: the market cannot tell who is at
+    /// fault, so neither pays.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub input_unusable: bool,
+}
+
+/// `POST /v1/jobs/{id}/sealed-input`: the buyer's openings sealed to the current claimant
+/// ([`crate::sealed`]), for the claim `claim_id`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealReq {
+    pub buyer: String,
+    pub claim_id: String,
+    /// The sealed box, hex.
+    pub sealed: String,
+}
+
+/// `GET /v1/jobs/{id}/sealed-input` (signed by the claimant): the sealed input of the current claim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SealedInput {
+    pub job_id: String,
+    pub claim_id: String,
+    pub provider: String,
+    /// The sealed box, hex.
+    pub sealed: String,
+    pub posted_at: i64,
+    /// The claim deadline, which starts when the sealed input is posted.
+    pub claim_deadline: i64,
 }
 
 /// `POST /v1/jobs/{id}/submit`: the proof file (proof.json) as a JSON object.
