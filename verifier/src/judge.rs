@@ -373,8 +373,7 @@ fn check_inputs(
 }
 
 /// The proof file's statement, rebuilt from its integers and commitments by the settings' visibilities:
-/// each input's and output's [`ProvedTensor`] and the instance vector, checked against the file's own
-/// instance list (which is informational: a difference means the file was edited).
+/// each input's and output's [`ProvedTensor`] and the instance vector.
 fn proved_statement(
     settings: &Settings,
     proof: &ProofFile,
@@ -410,16 +409,26 @@ fn proved_statement(
     }
     let instances = statement_vector(settings, &ins, &outs, bind)
         .map_err(|source| Rejection::SettingsMismatch { source })?;
+    Ok((ins, outs, instances))
+}
+
+/// Compares the proof file's own instance list (informational) with the one rebuilt from its integers and
+/// commitments: a difference means the file was edited after proving.
+fn check_file_instances(
+    settings: &Settings,
+    proof: &ProofFile,
+    instances: &[Fr],
+) -> Result<(), Rejection> {
     let n = instances.len().max(proof.instances.len());
-    if let Some(index) = (0..n)
+    match (0..n)
         .find(|&i| proof.instances.get(i).and_then(|h| fr_from_hex(h)) != instances.get(i).copied())
     {
-        return Err(Rejection::InstanceMismatch {
+        Some(index) => Err(Rejection::InstanceMismatch {
             index,
             what: describe(settings, index),
-        });
+        }),
+        None => Ok(()),
     }
-    Ok((ins, outs, instances))
 }
 
 /// What a proof file states: each input's and output's [`ProvedTensor`], and the instance vector.
@@ -483,6 +492,7 @@ pub fn judge(
     let (ins, outs, instances) = proved_statement(settings, proof, bind)?;
     let inputs = values(&settings.inputs, &ins, &proof.inputs, "input")?;
     let outputs = values(&settings.outputs, &outs, &proof.outputs, "output")?;
+    check_file_instances(settings, proof, &instances)?;
     let stored = |t: &[ProvedTensor]| -> Vec<Vec<i64>> {
         t.iter()
             .map(|t| t.stored().map(<[i64]>::to_vec).unwrap_or_default())
