@@ -324,7 +324,7 @@ fn unsealed_claims_are_released_and_sealed_inputs_are_bounded(b: Backend) {
     // an unusable input (not for this key): the claimant refuses it, nobody pays
     let buyer_before = s.buyer.balances(&s.buyer.key()).expect("b").available;
     s.buyer
-        .post_sealed(&job.id, &claim.claim_id, &vec![7u8; 200])
+        .post_sealed(&job.id, &claim.claim_id, &[7u8; 200])
         .expect("garbage of a valid size is stored");
     let got = q.sealed_input(&job.id).expect("fetch");
     assert!(q_id

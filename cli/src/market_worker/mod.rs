@@ -374,6 +374,14 @@ impl<'a> Worker<'a> {
             return Ok(Outcome::NotTaken);
         };
         let (model, estimate, proved_once) = (s.model.clone(), s.estimate, s.proved_once);
+        if job.is_hashed() {
+            // its input arrives sealed to whoever claims it: this loop does not wait for sealed inputs yet,
+            // so it never claims one (by hand: `zkinfer market open-input`, `zkinfer prove --input OPENINGS`)
+            return Ok(self.pass(
+                job,
+                "its input is hashed and sealed to the claimant: not served by this loop",
+            ));
+        }
         match Self::pay(job) {
             Err(e) => return Ok(self.pass(job, &format!("its terms cannot be read: {e}"))),
             Ok(p) if p <= 0 => {
