@@ -125,8 +125,10 @@ mod cuda {
         let (_tmp, md, inputs) = iris();
         let (settings, settings_bytes) = md.settings().expect("settings");
         let model = Arc::new(md.compiled_model(&settings).expect("model"));
-        let pk = md.pk(&settings, &settings_bytes).expect("pk");
         let params = md.params(settings.k).expect("params");
+        let pk = md
+            .proving_key(&settings, &settings_bytes, &params, &model)
+            .expect("pk");
         // bound to a value (the last instance), which the worker must carry over too
         let bind = halo2_proofs::halo2curves::bn256::Fr::from(0x5eed_u64);
         let w = Arc::new(
@@ -207,8 +209,10 @@ mod cuda {
         let (tmp, md, inputs) = iris();
         let (settings, settings_bytes) = md.settings().expect("settings");
         let model = Arc::new(md.compiled_model(&settings).expect("model"));
-        let pk = md.pk(&settings, &settings_bytes).expect("pk");
         let params = md.params(settings.k).expect("params");
+        let pk = md
+            .proving_key(&settings, &settings_bytes, &params, &model)
+            .expect("pk");
         let w = Arc::new(witness::generate(&model.quant, &model.plan, &inputs).expect("witness"));
         let circuit = ModelCircuit::with_witness(settings.clone(), model, w);
         let instances = circuit.instances();

@@ -36,8 +36,10 @@ fn bench_model(c: &mut Criterion, name: &str, limbs: bool) {
     pipeline::setup(&md, None).expect("setup");
     let (settings, settings_bytes) = md.settings().expect("settings");
     let model = Arc::new(md.compiled_model(&settings).expect("model"));
-    let pk = md.pk(&settings, &settings_bytes).expect("pk");
     let params = md.params(settings.k).expect("params");
+    let pk = md
+        .proving_key(&settings, &settings_bytes, &params, &model)
+        .expect("pk");
     let inputs = pipeline::read_input(&models.join("input.json"), &settings).expect("input");
 
     let layout = if limbs { "limb" } else { "affine" };

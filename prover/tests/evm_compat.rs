@@ -78,7 +78,10 @@ fn snark_verifiers_native_verifier_accepts_our_evm_proof() {
         .map(|h| zkinfer_circuits::field::fr_from_hex(h).expect("fr"))
         .collect();
     let params = md.params(settings.k).expect("params");
-    let pk = md.pk(&settings, &settings_bytes).expect("pk");
+    let model = std::sync::Arc::new(md.compiled_model(&settings).expect("model"));
+    let pk = md
+        .proving_key(&settings, &settings_bytes, &params, &model)
+        .expect("pk");
     let protocol = compile(
         &params,
         pk.get_vk(),
