@@ -264,6 +264,40 @@ fn out_of_range(
     }
 }
 
+/// The values of the tile rows `tiles` of one span: its dot products (segments starting at a `first` row),
+/// computed in parallel from the lane rows already done.
+fn tile_rows(
+    plan: &Plan,
+    tiles: std::ops::Range<usize>,
+    lanes_done: &[LaneValues],
+) -> Vec<TileValues> {
+    let (bw, kw) = (plan.layout.tile_inputs, plan.layout.tile_outputs);
+    let starts: Vec<usize> = tiles.clone().filter(|&i| plan.tile_rows[i].first).collect();
+    let segments = map_collect(0..starts.len(), |s| {
+        let end = starts.get(s + 1).copied().unwrap_or(tiles.end);
+        let mut acc = vec![0i128; kw];
+        let mut rows = Vec::with_capacity(end - starts[s]);
+        for i in starts[s]..end {
+            let row = &plan.tile_rows[i];
+            let x: Vec<i128> = row
+                .x
+                .iter()
+                .map(|src| src.map_or(0, |l| lanes_done[l as usize].z))
+                .collect();
+            for (k, a) in acc.iter_mut().enumerate() {
+                let dot: i128 = (0..bw).map(|t| x[t] * row.w[k * bw + t] as i128).sum();
+                *a = if row.first { row.start as i128 } else { *a } + dot;
+            }
+            rows.push(TileValues {
+                x,
+                acc: acc.clone(),
+            });
+        }
+        rows
+    });
+    segments.into_iter().flatten().collect()
+}
+
 /// Computes the witness of one inference.
 pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Witness> {
     let mut w = Witness {
@@ -275,41 +309,12 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
     };
     let bits = qm.lookup_bits;
     let tables: Vec<TableKind> = qm.tables.clone();
-    let (bw, kw) = (plan.layout.tile_inputs, plan.layout.tile_outputs);
     w.lanes.reserve(plan.lane_rows.len());
     w.tiles.reserve(plan.tile_rows.len());
     w.dots.reserve(plan.dot_rows.len());
     for span in &plan.spans {
-        // tile rows: dot products (segments starting at a `first` row) in parallel
-        let starts: Vec<usize> = span
-            .tiles
-            .clone()
-            .filter(|&i| plan.tile_rows[i].first)
-            .collect();
-        let lanes_done = &w.lanes;
-        let segments = map_collect(0..starts.len(), |s| {
-            let end = starts.get(s + 1).copied().unwrap_or(span.tiles.end);
-            let mut acc = vec![0i128; kw];
-            let mut rows = Vec::with_capacity(end - starts[s]);
-            for i in starts[s]..end {
-                let row = &plan.tile_rows[i];
-                let x: Vec<i128> = row
-                    .x
-                    .iter()
-                    .map(|src| src.map_or(0, |l| lanes_done[l as usize].z))
-                    .collect();
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let dot: i128 = (0..bw).map(|t| x[t] * row.w[k * bw + t] as i128).sum();
-                    *a = if row.first { row.start as i128 } else { *a } + dot;
-                }
-                rows.push(TileValues {
-                    x,
-                    acc: acc.clone(),
-                });
-            }
-            rows
-        });
-        w.tiles.extend(segments.into_iter().flatten());
+        w.tiles
+            .extend(tile_rows(plan, span.tiles.clone(), &w.lanes));
         w.dots.extend(dot_rows(plan, span.dots.clone(), &w.lanes));
         // lane rows in parallel
         let (lanes_done, tiles, dots, instances) = (&w.lanes, &w.tiles, &w.dots, &w.instances);

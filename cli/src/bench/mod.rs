@@ -75,6 +75,23 @@ pub struct BenchArgs {
     pub output_visibility: zkinfer_circuits::settings::Visibility,
 }
 
+impl BenchArgs {
+    /// The compile options these arguments ask for (as `zkinfer compile`'s).
+    fn compile_options(&self) -> CompileOptions {
+        CompileOptions {
+            target: match self.target {
+                BenchTarget::Resources => Target::Resources,
+                BenchTarget::Accuracy => Target::Accuracy,
+            },
+            min_k: self.logrows.unwrap_or(0),
+            limbs: !self.affine_lanes,
+            inputs: self.input_visibility,
+            outputs: self.output_visibility,
+            ..CompileOptions::default()
+        }
+    }
+}
+
 /// The compile target (`--target`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BenchTarget {
@@ -279,10 +296,6 @@ fn prove_runs(
 fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Result<BenchReport> {
     let mem = PeakMemory::probe();
     let mut st = Stages::new();
-    let target = match a.target {
-        BenchTarget::Resources => Target::Resources,
-        BenchTarget::Accuracy => Target::Accuracy,
-    };
     let samples = if a.samples.is_empty() {
         vec![a.input.clone()]
     } else {
@@ -290,15 +303,12 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
     };
     progress("compiling");
     let summary = st.compile.time(&mem, || {
-        let opts = CompileOptions {
-            target,
-            min_k: a.logrows.unwrap_or(0),
-            limbs: !a.affine_lanes,
-            inputs: a.input_visibility,
-            outputs: a.output_visibility,
-            ..CompileOptions::default()
-        };
-        Ok(pipeline::compile_with(&a.model, md, &samples, &opts)?)
+        Ok(pipeline::compile_with(
+            &a.model,
+            md,
+            &samples,
+            &a.compile_options(),
+        )?)
     })?;
     let (settings, settings_bytes) = md.settings()?;
     let model = Arc::new(md.compiled_model(&settings)?);

@@ -368,41 +368,46 @@ impl<'a> Worker<'a> {
             .map_err(|e| e.to_string())
     }
 
+    /// Why a job's terms rule it out for this loop, if they do: a hashed input (it arrives sealed to whoever
+    /// claims it, and this loop does not wait for sealed inputs yet: by hand, `zkinfer market open-input`
+    /// and `zkinfer prove --input OPENINGS`), pay that cannot be read, is nothing or is below
+    /// `--min-value`, or a claim timeout too short to prove safely.
+    fn why_not_take(&self, job: &Job, estimate: Duration) -> Option<String> {
+        if job.is_hashed() {
+            return Some(
+                "its input is hashed and sealed to the claimant: not served by this loop".into(),
+            );
+        }
+        match Self::pay(job) {
+            Err(e) => return Some(format!("its terms cannot be read: {e}")),
+            Ok(p) if p <= 0 => return Some(format!(
+                "it pays the provider nothing (price {}, royalty {} bps, fee {} bps, bounty {}) \
+                     while a claim risks {} of collateral",
+                job.price, job.royalty_bps, job.fee_bps, job.bounty, job.collateral
+            )),
+            Ok(p) if p < self.cfg.min_value => {
+                return Some(format!(
+                    "it pays {p}, less than --min-value {}",
+                    self.cfg.min_value
+                ))
+            }
+            Ok(_) => {}
+        }
+        ((job.claim_timeout as f64) < estimate.as_secs_f64() * self.cfg.safety).then(|| {
+            format!(
+                "claim timeout {} s is too short to prove safely",
+                job.claim_timeout
+            )
+        })
+    }
+
     /// Pre-checks, claims, proves, checks and submits one job.
     fn work_on(&mut self, job: &Job) -> anyhow::Result<Outcome> {
         let Some(s) = self.serving(job) else {
             return Ok(Outcome::NotTaken);
         };
         let (model, estimate, proved_once) = (s.model.clone(), s.estimate, s.proved_once);
-        if job.is_hashed() {
-            // its input arrives sealed to whoever claims it: this loop does not wait for sealed inputs yet,
-            // so it never claims one (by hand: `zkinfer market open-input`, `zkinfer prove --input OPENINGS`)
-            return Ok(self.pass(
-                job,
-                "its input is hashed and sealed to the claimant: not served by this loop",
-            ));
-        }
-        match Self::pay(job) {
-            Err(e) => return Ok(self.pass(job, &format!("its terms cannot be read: {e}"))),
-            Ok(p) if p <= 0 => {
-                let why = format!(
-                    "it pays the provider nothing (price {}, royalty {} bps, fee {} bps, bounty {}) \
-                     while a claim risks {} of collateral",
-                    job.price, job.royalty_bps, job.fee_bps, job.bounty, job.collateral
-                );
-                return Ok(self.pass(job, &why));
-            }
-            Ok(p) if p < self.cfg.min_value => {
-                let why = format!("it pays {p}, less than --min-value {}", self.cfg.min_value);
-                return Ok(self.pass(job, &why));
-            }
-            Ok(_) => {}
-        }
-        if (job.claim_timeout as f64) < estimate.as_secs_f64() * self.cfg.safety {
-            let why = format!(
-                "claim timeout {} s is too short to prove safely",
-                job.claim_timeout
-            );
+        if let Some(why) = self.why_not_take(job, estimate) {
             return Ok(self.pass(job, &why));
         }
         if let Err(e) = zkinfer_circuits::witness::generate(&model.quant, &model.plan, &job.input) {

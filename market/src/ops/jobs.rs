@@ -170,34 +170,7 @@ impl Market {
                 &listing.params_hash,
             )
             .await?;
-        let hashed = hashed_inputs(&art.settings)?;
-        let (canonical, commitments, sealed_max) = match (given, hashed) {
-            (GivenInput::Values(v), false) => (canonical_input(&art.settings, v)?, None, None),
-            (GivenInput::Values(_), true) => {
-                return Err(MarketError::HashedInputNeedsCommitments {
-                    listing_id: listing.id,
-                })
-            }
-            (GivenInput::Commitments(_), false) => {
-                return Err(MarketError::CommitmentsForPublicInput {
-                    listing_id: listing.id,
-                })
-            }
-            (GivenInput::Commitments(c), true) => {
-                let tensors: Vec<(usize, usize)> = art
-                    .settings
-                    .inputs
-                    .iter()
-                    .map(|io| (io.name.len(), io.numel()))
-                    .collect();
-                let limit = i64::try_from(sealed_input_limit(&tensors)).unwrap_or(i64::MAX);
-                (
-                    Vec::new(),
-                    Some(canonical_commitments(&art.settings, c)?),
-                    Some(limit),
-                )
-            }
-        };
+        let (canonical, commitments, sealed_max) = job_input(&art.settings, &listing.id, given)?;
         let input_json = serde_json::to_string(&canonical).unwrap_or_default();
         let commitments_json = commitments
             .as_ref()
@@ -895,3 +868,39 @@ pub(crate) async fn close_job(
     move_job(tx, job, state, how).await?;
     p.apply(tx, Some(&job.id), now).await
 }
+
+/// A job's input as the market stores it, by the listing's input visibility: canonical values (public
+/// inputs), or canonical commitments and the bound on the sealed input that may follow (hashed inputs).
+/// Values for a hashed listing and commitments for a public one are refused.
+fn job_input(
+    settings: &zkinfer_circuits::settings::Settings,
+    listing_id: &str,
+    given: &GivenInput,
+) -> Result<JobInput, MarketError> {
+    let hashed = hashed_inputs(settings)?;
+    match (given, hashed) {
+        (GivenInput::Values(v), false) => Ok((canonical_input(settings, v)?, None, None)),
+        (GivenInput::Values(_), true) => Err(MarketError::HashedInputNeedsCommitments {
+            listing_id: listing_id.to_string(),
+        }),
+        (GivenInput::Commitments(_), false) => Err(MarketError::CommitmentsForPublicInput {
+            listing_id: listing_id.to_string(),
+        }),
+        (GivenInput::Commitments(c), true) => {
+            let tensors: Vec<(usize, usize)> = settings
+                .inputs
+                .iter()
+                .map(|io| (io.name.len(), io.numel()))
+                .collect();
+            let limit = i64::try_from(sealed_input_limit(&tensors)).unwrap_or(i64::MAX);
+            Ok((
+                Vec::new(),
+                Some(canonical_commitments(settings, c)?),
+                Some(limit),
+            ))
+        }
+    }
+}
+
+/// Canonical input values, canonical commitments, the sealed input's size bound.
+type JobInput = (Vec<Vec<f64>>, Option<Vec<String>>, Option<i64>);
