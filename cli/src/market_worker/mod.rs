@@ -380,11 +380,13 @@ impl<'a> Worker<'a> {
         }
         match Self::pay(job) {
             Err(e) => return Some(format!("its terms cannot be read: {e}")),
-            Ok(p) if p <= 0 => return Some(format!(
+            Ok(p) if p <= 0 => {
+                return Some(format!(
                 "it pays the provider nothing (price {}, royalty {} bps, fee {} bps, bounty {}) \
                      while a claim risks {} of collateral",
                 job.price, job.royalty_bps, job.fee_bps, job.bounty, job.collateral
-            )),
+            ))
+            }
             Ok(p) if p < self.cfg.min_value => {
                 return Some(format!(
                     "it pays {p}, less than --min-value {}",
