@@ -427,8 +427,7 @@ impl VerifyArgs {
             .any(|i| i.visibility == Visibility::Hashed);
         let inputs = match self.input.as_deref() {
             Some(path) if hashed_inputs => {
-                let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
-                let file = OpeningsFile::parse(&bytes, &path.display().to_string())?;
+                let file = OpeningsFile::read_within(path, &art.settings)?;
                 Some(ExpectedInputs::Openings(file.inputs()))
             }
             Some(path) => Some(ExpectedInputs::Values(pipeline::read_input(

@@ -161,3 +161,31 @@ fn a_provider_proves_the_commitment_a_buyer_made_from_its_openings() {
         text(&o)
     );
 }
+
+#[test]
+fn a_hostile_openings_file_is_refused_before_it_is_read_whole() {
+    let (tmp, dir, proof, _) = proved("hashed", "public");
+    let openings = read_json(&openings_of(&proof));
+    // far larger than four values' openings can be: refused by its size, not parsed
+    let big = tmp.path().join("big.openings.json");
+    std::fs::write(&big, " ".repeat(1 << 20)).expect("write");
+    let v = verify(&dir, &proof, &["--input", s(&big)]);
+    assert_eq!(v.status.code(), Some(2), "{}", text(&v));
+    assert!(text(&v).contains("larger than"), "{}", text(&v));
+    // an opening of another element count (its own commitment, so it opens): not this model's tensor
+    let mut other = openings.clone();
+    let salt =
+        fr_from_be_hex(openings["openings"][0]["salt"].as_str().expect("salt")).expect("hex");
+    let c = commit(&[1, 2, 3], salt).expect("in range");
+    other["openings"][0]["values"] = serde_json::json!([1, 2, 3]);
+    other["openings"][0]["commitment"] = serde_json::json!(fr_to_be_hex(&c));
+    let path = tmp.path().join("short.openings.json");
+    std::fs::write(&path, other.to_string()).expect("write");
+    let v = verify(&dir, &proof, &["--input", s(&path)]);
+    assert_eq!(v.status.code(), Some(2), "{}", text(&v));
+    assert!(
+        text(&v).contains("not of one of this model's hashed tensors"),
+        "{}",
+        text(&v)
+    );
+}

@@ -13,6 +13,7 @@
 use crate::error::VerifyError;
 use serde::{Deserialize, Serialize};
 use zkinfer_circuits::poseidon::{fr_from_be_hex, Opening};
+use zkinfer_circuits::settings::{Settings, Visibility};
 use zkinfer_circuits::Fr;
 
 /// Version of the openings file format.
@@ -70,6 +71,73 @@ pub struct OpeningsFile {
 }
 
 impl OpeningsFile {
+    /// The largest openings file of a model with these settings: its hashed tensors' values (at most 32 bytes
+    /// each, as `to_json` writes them), their names and commitments, and 4 KiB of envelope. Checked before a
+    /// file is read ([`OpeningsFile::read_within`]).
+    pub fn max_bytes(settings: &Settings) -> u64 {
+        let tensors = settings.inputs.iter().chain(&settings.outputs);
+        4096 + tensors
+            .filter(|io| io.visibility == Visibility::Hashed)
+            .map(|io| 512 + 6 * io.name.len() as u64 + 32 * io.numel() as u64)
+            .sum::<u64>()
+    }
+
+    /// Reads and parses the openings file at `path` for a model with `settings`: its size is checked against
+    /// [`OpeningsFile::max_bytes`] before a byte is read, and each opening must be of one of the model's hashed
+    /// tensors with that tensor's element count.
+    pub fn read_within(path: &std::path::Path, settings: &Settings) -> Result<Self, VerifyError> {
+        use std::io::Read;
+        let file = path.display().to_string();
+        let max = Self::max_bytes(settings);
+        let f = std::fs::File::open(path).map_err(|e| VerifyError::format(&file, e.to_string()))?;
+        let mut bytes = Vec::new();
+        f.take(max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| VerifyError::format(&file, e.to_string()))?;
+        if bytes.len() as u64 > max {
+            return Err(VerifyError::format(
+                &file,
+                format!("larger than the {max} bytes this model's openings can take"),
+            ));
+        }
+        Self::parse_for(&bytes, &file, settings)
+    }
+
+    /// [`OpeningsFile::parse`], then checks each opening against the model's hashed tensors (kind, index,
+    /// element count).
+    pub fn parse_for(bytes: &[u8], file: &str, settings: &Settings) -> Result<Self, VerifyError> {
+        if bytes.len() as u64 > Self::max_bytes(settings) {
+            return Err(VerifyError::format(
+                file,
+                format!(
+                    "larger than the {} bytes this model's openings can take",
+                    Self::max_bytes(settings)
+                ),
+            ));
+        }
+        let f = Self::parse(bytes, file)?;
+        for o in &f.openings {
+            let spec = match o.kind {
+                TensorKind::Input => settings.inputs.get(o.index),
+                TensorKind::Output => settings.outputs.get(o.index),
+            };
+            match spec {
+                Some(s) if s.visibility == Visibility::Hashed && s.numel() == o.values.len() => {}
+                _ => {
+                    return Err(VerifyError::format(
+                        file,
+                        format!(
+                        "the opening of '{}' is not of one of this model's hashed tensors (kind, \
+                             index or element count differ)",
+                        o.tensor
+                    ),
+                    ))
+                }
+            }
+        }
+        Ok(f)
+    }
+
     /// Parses an openings file and checks that each opening opens its stated commitment; `file` names it
     /// in errors.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Self, VerifyError> {

@@ -7,6 +7,7 @@ use zkinfer_circuits::field::fr_to_hex;
 use zkinfer_circuits::scalar_hex::parse_scalar;
 use zkinfer_verifier::openings_file::OpeningsFile;
 use zkinfer_verifier::trust::TrustError;
+use zkinfer_verifier::Settings;
 use zkinfer_verifier::{
     judge, LoadLimits, Rejection, SrsIdentity, SrsPolicy, Statement, Verified, VerifierArtifacts,
 };
@@ -65,8 +66,8 @@ impl Options {
         }
     }
 
-    /// The statement to judge against; `Err` for a malformed option.
-    pub fn statement(&self) -> Result<Statement, CallError> {
+    /// The statement to judge against for a model with `settings`; `Err` for a malformed option.
+    pub fn statement(&self, settings: &Settings) -> Result<Statement, CallError> {
         let bind = match &self.bind {
             None => None,
             Some(h) => Some(parse_scalar(h).map_err(|_| CallError::BadOption {
@@ -77,7 +78,7 @@ impl Options {
         let inputs = match &self.openings {
             None => None,
             Some(text) => Some(ExpectedInputs::Openings(
-                OpeningsFile::parse(text.as_bytes(), "options.openings")?.inputs(),
+                OpeningsFile::parse_for(text.as_bytes(), "options.openings", settings)?.inputs(),
             )),
         };
         Ok(Statement {
@@ -211,7 +212,7 @@ pub fn judge_json(
     proof_json: &[u8],
     options: &Options,
 ) -> Result<VerifyOutcome, CallError> {
-    let statement = options.statement()?;
+    let statement = options.statement(&art.settings)?;
     let proof = art.parse_proof(proof_json, "proof.json")?;
     Ok(from_judgement(art, judge(art, &proof, &statement)))
 }
