@@ -31,7 +31,7 @@ pub struct Cli {
 pub enum Cmd {
     /// Compile an ONNX model into a quantised circuit (DIR/settings.json + DIR/model.json).
     Compile(CompileArgs),
-    /// Generate the proving and verifying keys of a compiled model.
+    /// Generate the verifying key (and with --store-pk the proving key) of a compiled model.
     Setup(SetupArgs),
     /// Prove one inference.
     Prove(ProveArgs),

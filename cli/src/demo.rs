@@ -180,7 +180,7 @@ fn setup(dir: &ModelDir) -> Result<()> {
     pb.finish_and_clear();
     let setup = setup?;
     println!(
-        "2. setup    proving and verifying keys [{}], vk {} bytes{}",
+        "2. setup    verifying key [{}], vk {} bytes (provers rebuild the proving key from it){}",
         ms(setup.keygen),
         setup.vk_bytes,
         if setup.dev_srs {
