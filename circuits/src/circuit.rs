@@ -4,13 +4,14 @@
 
 use crate::chips::poseidon::{PackOffset, PoseidonChip, PoseidonConfig, PoseidonLayout};
 use crate::chips::{
-    AffineLaneChip, AffineLaneConfig, DotCells, DotRowFixed, DotTileChip, DotTileConfig, LaneCells,
-    LaneRowFixed, LaneRowValues, LimbLaneChip, LimbLaneConfig, LimbRowFixed, LimbRowsInLane,
-    LookupTableConfig, MacTileChip, MacTileConfig, RangeTableConfig, TileCells,
+    AffineLaneChip, AffineLaneConfig, DotCells, DotRowFixed, DotTileChip, DotTileConfig,
+    GatherChip, GatherConfig, GatherEntryFixed, GatherQueryCells, LaneCells, LaneRowFixed,
+    LaneRowValues, LimbLaneChip, LimbLaneConfig, LimbRowFixed, LimbRowsInLane, LookupTableConfig,
+    MacTileChip, MacTileConfig, RangeTableConfig, TileCells,
 };
 use crate::error::{CircuitError, Result};
 use crate::field::fr_from_i128;
-use crate::layout::{Plan, Src};
+use crate::layout::{GatherValue, Plan, Src};
 use crate::poseidon::commitment_params;
 use crate::quant::QuantModel;
 use crate::settings::{LaneKind, LayoutParams, Settings, TableKind, SETTINGS_VERSION};
@@ -131,6 +132,9 @@ pub struct ModelConfig {
     /// The dot tile, configured only when the layout has one (`dot_pairs > 0`), after the lanes, so the
     /// constraint systems of models without products of two activations are unchanged.
     pub dot: Option<DotTileConfig>,
+    /// The gather chip, configured only when the layout has one (gathers by computed indices), after
+    /// the dot tile, so the constraint systems of models without one are unchanged.
+    pub gather: Option<GatherConfig>,
     /// The Poseidon chip committing to hashed inputs and outputs (only when the settings have any), in its
     /// narrow layout (a hashed tensor is small next to the model's rows).
     pub commitments: Option<PoseidonConfig>,
@@ -234,6 +238,7 @@ impl Circuit<Fr> for ModelCircuit {
             }
         }
         let dot = (l.dot_pairs > 0).then(|| DotTileConfig::configure(meta, l.dot_pairs.min(64)));
+        let gather = l.gather.then(|| GatherConfig::configure(meta));
         let commitments = settings.has_commitments().then(|| {
             let constants = meta.fixed_column();
             PoseidonConfig::configure(meta, commitment_params(), PoseidonLayout::Narrow, constants)
@@ -250,6 +255,7 @@ impl Circuit<Fr> for ModelCircuit {
             lanes: affine,
             limb_lanes: limb,
             dot,
+            gather,
             commitments,
             instance,
         }
@@ -305,6 +311,12 @@ impl Circuit<Fr> for ModelCircuit {
             // the plan has products of two activations, the layout no dot tile
             (None, false) => return Err(Error::Synthesis),
         };
+        let gather = match (&config.gather, plan.gather_queries.is_empty()) {
+            (Some(c), _) => Some(GatherChip::construct(c.clone())),
+            (None, true) => None,
+            // the plan has gathers by computed indices, the layout no gather chip
+            (None, false) => return Err(Error::Synthesis),
+        };
         let tags = Tags {
             identity: s.table_tag(TableKind::Identity).ok_or(Error::Synthesis)?,
             kinds: &s.tables,
@@ -319,10 +331,15 @@ impl Circuit<Fr> for ModelCircuit {
                     None => Vec::new(),
                 };
                 let lane_cells = assign_lanes(&lanes, &mut region, plan, wit, tags)?;
+                let gather_cells = match &gather {
+                    Some(g) => assign_gathers(g, &mut region, plan, wit)?,
+                    None => GatherCells::default(),
+                };
                 let cells = Cells {
                     lanes: &lane_cells,
                     tiles: &tile_cells,
                     dots: &dot_cells,
+                    gathers: &gather_cells,
                 };
                 Ok(wire_copies(&mut region, plan, &cells))
             },
@@ -396,6 +413,56 @@ fn assign_dots(
             start: fr_from_i128(row.start as i128),
         };
         cells.push(dot.assign_row(region, i + DOT_FIRST_ROW, &fixed, (&x, &y), acc)?);
+    }
+    Ok(cells)
+}
+
+/// The assigned cells of the gather chip: each table entry's value, each query's index and value.
+#[derive(Default)]
+struct GatherCells {
+    entries: Vec<Cell>,
+    queries: Vec<GatherQueryCells>,
+}
+
+/// Assigns the gather chip's rows: table entry `i` and query `i` at row `i` (the row after the last of
+/// either holds `(0, 0, 0)` on both sides). A constant entry's value is pinned by its fixed constant, a
+/// data entry's is copied from its lane cell (see [`wire_copies`]).
+fn assign_gathers(
+    chip: &GatherChip,
+    region: &mut Region<'_, Fr>,
+    plan: &Plan,
+    wit: Option<&Witness>,
+) -> Result<GatherCells, Error> {
+    let mut cells = GatherCells::default();
+    for (i, e) in plan.gather_entries.iter().enumerate() {
+        let constant = match e.value {
+            GatherValue::Const(c) => Some(fr_from_i128(c as i128)),
+            GatherValue::Lane(_) => None,
+        };
+        let fixed = GatherEntryFixed {
+            tag: e.tag,
+            key: fr_from_i128(e.key as i128),
+            constant,
+        };
+        let value = wit
+            .map(|w| w.gather_entries.get(i).copied().ok_or(Error::Synthesis))
+            .transpose()?;
+        let value = value.map_or(Value::unknown(), |v| Value::known(fr_from_i128(v)));
+        cells
+            .entries
+            .push(chip.assign_entry(region, i, &fixed, value)?);
+    }
+    for (i, q) in plan.gather_queries.iter().enumerate() {
+        let v = wit
+            .map(|w| w.gathers.get(i).copied().ok_or(Error::Synthesis))
+            .transpose()?;
+        let values = (
+            v.map_or(Value::unknown(), |v| Value::known(fr_from_i128(v.index))),
+            v.map_or(Value::unknown(), |v| Value::known(fr_from_i128(v.out))),
+        );
+        cells
+            .queries
+            .push(chip.assign_query(region, i, q.tag, values)?);
     }
     Ok(cells)
 }
@@ -515,6 +582,7 @@ struct Cells<'a> {
     lanes: &'a [LaneCells],
     tiles: &'a [TileCells],
     dots: &'a [DotCells],
+    gathers: &'a GatherCells,
 }
 
 /// Copy constraints: every value entering a tile, dot tile or lane comes from a checked cell. Returns the
@@ -538,6 +606,7 @@ fn wire_copies(region: &mut Region<'_, Fr>, plan: &Plan, cells: &Cells<'_>) -> V
             Src::Zero => None,
             Src::TileAcc { row, k } => Some(tile_cells[row as usize].acc[k as usize]),
             Src::DotAcc(row) => Some(cells.dots[row as usize].acc),
+            Src::Gathered(q) => Some(cells.gathers.queries[q as usize].out),
         }
     };
     for (i, row) in plan.lane_rows.iter().enumerate() {
@@ -566,6 +635,15 @@ fn wire_copies(region: &mut Region<'_, Fr>, plan: &Plan, cells: &Cells<'_>) -> V
                 region.constrain_equal(d.x[t], lane_cells[*x as usize].z);
                 region.constrain_equal(d.y[t], lane_cells[*y as usize].z);
             }
+        }
+    }
+    // a gather query's index is the index tensor's lane cell; a data entry's value is the element's
+    for (q, cell) in plan.gather_queries.iter().zip(&cells.gathers.queries) {
+        region.constrain_equal(cell.idx, lane_cells[q.index as usize].z);
+    }
+    for (e, &cell) in plan.gather_entries.iter().zip(&cells.gathers.entries) {
+        if let GatherValue::Lane(l) = e.value {
+            region.constrain_equal(cell, lane_cells[l as usize].z);
         }
     }
     for (o, &l) in plan.outputs.iter().enumerate() {

@@ -21,6 +21,7 @@ use crate::chips::affine_lane::{
     ACTIVATION_LOOKUP, BOOL_CONSTRAINT, BOOL_GATE, LANE_CONSTRAINT, LANE_GATE, REMAINDER_LOOKUP,
 };
 use crate::chips::dot_tile::{DOT_CONSTRAINT, DOT_GATE};
+use crate::chips::gather::{GATHER_CONST_CONSTRAINT, GATHER_CONST_GATE, GATHER_LOOKUP};
 use crate::chips::limb_lane::{
     LIMB_ACT_CONSTRAINT, LIMB_BOOL_GATE, LIMB_CONSTRAINT, LIMB_GATE, Q_HI_LIMB_LOOKUP,
     Q_LIMB_LOOKUP, Q_TOP_CONSTRAINT, R_HI_LIMB_LOOKUP, R_TOP_CONSTRAINT, UNCHECKED_CONSTRAINT,
@@ -596,6 +597,40 @@ impl MockModel {
             location: FailureLocation::OutsideRegion {
                 row: Self::dot_position(dot_row),
             },
+        }
+    }
+
+    /// The gather lookup failing on gather query `query` (its row of the gather chip).
+    pub fn gather_lookup(&self, query: usize) -> Expected {
+        Expected::Lookup {
+            name: GATHER_LOOKUP.to_string(),
+            lookup_index: self.lookup_index(GATHER_LOOKUP, 0),
+            location: Self::in_model(query),
+        }
+    }
+
+    /// The gather chip's constant gate failing on table entry `entry` (its row of the gather chip).
+    pub fn gather_const_gate(&self, entry: usize) -> Expected {
+        let gate = Gate::from((self.gate_index(GATHER_CONST_GATE, 0), GATHER_CONST_GATE));
+        Expected::Constraint {
+            constraint: Constraint::from((gate, 0, GATHER_CONST_CONSTRAINT)),
+            location: Self::in_model(entry),
+        }
+    }
+
+    /// The copy into the value cell of gather table entry `entry` failing.
+    ///
+    /// # Panics
+    /// If the layout has no gather chip (test support: the test names a model without gathers).
+    pub fn gather_entry_copy(&self, entry: usize) -> Expected {
+        let g = self
+            .config
+            .gather
+            .as_ref()
+            .expect("the layout has a gather chip");
+        Expected::Permutation {
+            column: Column::<Any>::from(g.t_val).into(),
+            location: FailureLocation::OutsideRegion { row: entry },
         }
     }
 

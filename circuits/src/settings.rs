@@ -334,6 +334,7 @@ mod tests {
         let mut func = limbed.clone();
         func.tables.push(TableKind::Func {
             f: crate::tables::FuncKind::Sigmoid,
+                gather: false,
             x: Encoding::signed(6, 11),
             y: Encoding::signed(8, 11),
         });

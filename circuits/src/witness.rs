@@ -7,7 +7,7 @@
 
 use crate::chips::LimbValues;
 use crate::error::{CircuitError, Result};
-use crate::layout::{Plan, Src};
+use crate::layout::{GatherValue, Plan, Src};
 use crate::poseidon::Opening;
 use crate::quant::QuantModel;
 use crate::settings::TableKind;
@@ -49,6 +49,15 @@ pub struct DotValues {
     pub acc: i128,
 }
 
+/// Values of one gather query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GatherValues {
+    /// The index (stored).
+    pub index: i128,
+    /// The picked value (stored).
+    pub out: i128,
+}
+
 /// The full witness, aligned with the plan's rows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Witness {
@@ -58,6 +67,10 @@ pub struct Witness {
     pub tiles: Vec<TileValues>,
     /// Dot tile rows, aligned with the plan's.
     pub dots: Vec<DotValues>,
+    /// Gather queries, aligned with the plan's.
+    pub gathers: Vec<GatherValues>,
+    /// Gather table entries' values, aligned with the plan's.
+    pub gather_entries: Vec<i128>,
     /// The limbs of every lane row's `q` and `r`, aligned with `lanes`, when the layout has limb lanes
     /// (`limb_bits > 0`; empty otherwise).
     pub limbs: Vec<LimbValues>,
@@ -298,6 +311,50 @@ fn tile_rows(
     segments.into_iter().flatten().collect()
 }
 
+/// The values of the gather queries `queries` of one span, from the lane rows already done: each index
+/// and the value its slice's entry with that key holds. An index with no entry (outside the axis, or not
+/// an integer) has no witness.
+fn gather_rows(
+    plan: &Plan,
+    span: &crate::layout::OpSpan,
+    lanes: &[LaneValues],
+) -> Result<Vec<GatherValues>> {
+    let entry_value = |v: GatherValue| match v {
+        GatherValue::Const(c) => c as i128,
+        GatherValue::Lane(l) => lanes[l as usize].z,
+    };
+    span.gathers
+        .clone()
+        .map(|i| {
+            let query = &plan.gather_queries[i];
+            let index = lanes[query.index as usize].z;
+            let entries =
+                &plan.gather_entries[query.entries.start as usize..query.entries.end as usize];
+            match entries.iter().find(|e| e.key as i128 == index) {
+                Some(e) => Ok(GatherValues {
+                    index,
+                    out: entry_value(e.value),
+                }),
+                None => Err(match &span.node {
+                    Some(node) => CircuitError::Node {
+                        node: node.clone(),
+                        message: format!(
+                            "output element {}: the index {} is not an element of the axis of {} \
+                             (indices are integers in -{}..{})",
+                            i - span.gathers.start,
+                            query.index_encoding.dequantise(index as i64),
+                            query.axis_len,
+                            query.axis_len,
+                            query.axis_len
+                        ),
+                    },
+                    None => CircuitError::Inconsistent("a gather without a node".into()),
+                }),
+            }
+        })
+        .collect()
+}
+
 /// Computes the witness of one inference.
 pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Witness> {
     let mut w = Witness {
@@ -316,8 +373,10 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
         w.tiles
             .extend(tile_rows(plan, span.tiles.clone(), &w.lanes));
         w.dots.extend(dot_rows(plan, span.dots.clone(), &w.lanes));
+        w.gathers.extend(gather_rows(plan, span, &w.lanes)?);
         // lane rows in parallel
         let (lanes_done, tiles, dots, instances) = (&w.lanes, &w.tiles, &w.dots, &w.instances);
+        let gathers = &w.gathers;
         let value = |src: Src| -> i128 {
             match src {
                 // the digest and binding instances are field elements the model never uses (their rows
@@ -327,6 +386,7 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
                 Src::Lane(l) => lanes_done[l as usize].z,
                 Src::TileAcc { row, k } => tiles[row as usize].acc[k as usize],
                 Src::DotAcc(row) => dots[row as usize].acc,
+                Src::Gathered(q) => gathers[q as usize].out,
                 Src::Zero => 0,
             }
         };
@@ -366,6 +426,14 @@ pub fn generate(qm: &QuantModel, plan: &Plan, inputs: &[Vec<f64>]) -> Result<Wit
     w.lanes.push(LaneValues::default());
     w.lanes.push(LaneValues::default());
     debug_assert_eq!(w.lanes.len(), plan.lane_rows.len());
+    w.gather_entries = plan
+        .gather_entries
+        .iter()
+        .map(|e| match e.value {
+            GatherValue::Const(c) => c as i128,
+            GatherValue::Lane(l) => w.lanes[l as usize].z,
+        })
+        .collect();
     if let Some(t) = plan.layout.limb_bits() {
         w.limbs = w
             .lanes

@@ -7,10 +7,12 @@
 //!   activation sub-table: rescale + bias + activation, element-wise constant ops, Add/Sub, input checks;
 //! - [`limb_lane`]: the same rescale over two rows, with `q` and `r` of `2t + 1` bits checked as `t`-bit
 //!   limbs and a top bit (the sign of Relu and the max/min steps), for models without function tables;
-//! - [`range_table`]: the limb lanes' one-column table `[0, 2^t)`.
+//! - [`range_table`]: the limb lanes' one-column table `[0, 2^t)`;
+//! - [`gather`]: elements picked by computed indices, a `(tag, index, value)` lookup against the data.
 
 pub mod affine_lane;
 pub mod dot_tile;
+pub mod gather;
 pub mod limb_lane;
 pub mod lookup_table;
 pub mod mac_tile;
@@ -19,6 +21,7 @@ pub mod range_table;
 
 pub use affine_lane::{AffineLaneChip, AffineLaneConfig, LaneCells, LaneRowFixed, LaneRowValues};
 pub use dot_tile::{DotCells, DotRowFixed, DotTileChip, DotTileConfig};
+pub use gather::{GatherChip, GatherConfig, GatherEntryFixed, GatherQueryCells};
 pub use limb_lane::{LimbLaneChip, LimbLaneConfig, LimbRowFixed, LimbRowsInLane, LimbValues};
 pub use lookup_table::LookupTableConfig;
 pub use mac_tile::{MacTileChip, MacTileConfig, TileCells};

@@ -4,8 +4,8 @@
 use super::error::ShapeError;
 use super::ir_op::IrOp;
 use super::{
-    AddTensors, Binary, Compare, ConstAffine, Dense, Func, Gather, Linear, Logic, MatMulAct, Relu,
-    Reshape, Where,
+    AddTensors, Binary, Compare, ConstAffine, Dense, Func, Gather, GatherByIndex, Linear, Logic,
+    MatMulAct, Relu, Reshape, Where,
 };
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +56,8 @@ ir_ops! {
     Where(Where),
     /// Product of two activations (`A @ B`, batched, optionally transposed).
     MatMulAct(MatMulAct),
+    /// Elements picked by indices the model computes (a lookup against the data).
+    GatherByIndex(GatherByIndex),
 }
 
 impl Op {

@@ -144,6 +144,7 @@ fn lane_height(lane_rows: usize, l: usize, kind: LaneKind) -> usize {
         lane: kind,
         gate: LaneGate::default(),
         dot_pairs: 0,
+        gather: false,
     }
     .lane_height(lane_rows)
 }
@@ -167,7 +168,12 @@ fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize, kind:
     let extra = shape.gate.mul as usize + shape.gate.zadd as usize + shape.gate.boolean as usize;
     let fixed = b * k + 3 + (6 + extra) * l + 3 + dot_fixed;
     let equality = b + k + 3 * l + 1 + dot_advice;
-    (6 * advice + 4 * fixed + 28 * lookups + 5 * equality) as f64
+    // the gather chip (only with computed indices): t_val, q_idx, q_out; five fixed; one lookup
+    let gather = match shape.gather_rows {
+        0 => 0,
+        _ => 6 * 3 + 4 * 5 + 28 + 5 * 3,
+    };
+    (6 * advice + 4 * fixed + 28 * lookups + 5 * equality + gather) as f64
 }
 
 /// Checks a requested minimum k (EZKL's `logrows`) against the largest k we lay out.
@@ -218,7 +224,10 @@ pub fn choose_layout(
     };
     for k in min_k.max(6)..=MAX_K {
         let usable = usable_rows(k);
-        if table_rows(shape, min_bits, limbs) > usable || shape.instances > usable {
+        if table_rows(shape, min_bits, limbs) > usable
+            || shape.instances > usable
+            || shape.gather_rows > usable
+        {
             continue;
         }
         for (&(tb, tk), &kind) in TILES.iter().flat_map(|t| kinds.iter().map(move |k| (t, k))) {
@@ -238,6 +247,7 @@ pub fn choose_layout(
                         lane: kind,
                         gate: shape.gate,
                         dot_pairs: p,
+                        gather: shape.gather_rows > 0,
                     };
                     best = Some(LayoutChoice { k, layout, cost });
                 }
@@ -248,7 +258,8 @@ pub fn choose_layout(
         needed: shape
             .lane_rows
             .max(tile_rows(shape, 16, 16))
-            .max(dot_rows(shape, 16)),
+            .max(dot_rows(shape, 16))
+            .max(shape.gather_rows),
         max_k: MAX_K,
     })?;
     let usable = usable_rows(choice.k);
@@ -275,6 +286,7 @@ mod tests {
             instances: 100,
             gate: LaneGate::default(),
             limbs: true,
+            gather_rows: 0,
         }
     }
 
@@ -334,6 +346,7 @@ mod tests {
             instances: 100,
             gate: LaneGate::default(),
             limbs: true,
+            gather_rows: 0,
         };
         let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
         let tile = c.layout.tile_inputs * c.layout.tile_outputs;
@@ -374,6 +387,7 @@ mod tests {
             instances: 300,
             gate: LaneGate::default(),
             limbs: true,
+            gather_rows: 0,
         };
         let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
         assert_eq!(c.layout.dot_pairs, 0, "no products, no dot tile");

@@ -9,5 +9,7 @@ pub use choose::{
     check_min_k, choose_layout, usable_rows, LayoutChoice, Target, MAX_K, RESERVED_ROWS,
 };
 pub use params::{LaneGate, LaneKind, LayoutError, LayoutFile, LayoutParams, LimbRows};
-pub use plan::{DotRow, LaneRow, OpSpan, Plan, Src, TileRow};
+pub use plan::{
+    DotRow, GatherEntry, GatherQuery, GatherValue, LaneRow, OpSpan, Plan, Src, TileRow,
+};
 pub use shape::ModelShape;

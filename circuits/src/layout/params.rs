@@ -26,6 +26,8 @@ pub struct LayoutParams {
     pub gate: LaneGate,
     /// Operand pairs per row of the dot tile (P), the products of two activations; 0: no dot tile.
     pub dot_pairs: usize,
+    /// The gather chip (`chips::gather`): elements picked by indices the circuit computes.
+    pub gather: bool,
 }
 
 /// How lanes store and range-check their values.
@@ -121,6 +123,7 @@ impl Default for LayoutParams {
             lane: LaneKind::Affine { value_bits: 8 },
             gate: LaneGate::default(),
             dot_pairs: 0,
+            gather: false,
         }
     }
 }
@@ -244,6 +247,9 @@ pub struct LayoutFile {
     /// [`LayoutParams::dot_pairs`].
     #[serde(default, skip_serializing_if = "is_zero")]
     pub dot_pairs: usize,
+    /// [`LayoutParams::gather`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gather: bool,
     /// [`LaneKind::Limb`]'s `limb_bits`; 0 for affine lanes.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub limb_bits: u32,
@@ -306,6 +312,7 @@ impl TryFrom<LayoutFile> for LayoutParams {
                 boolean: f.lane_bool,
             },
             dot_pairs: f.dot_pairs,
+            gather: f.gather,
         })
     }
 }
@@ -329,6 +336,7 @@ impl From<LayoutParams> for LayoutFile {
             lane_zadd: l.gate.zadd,
             lane_bool: l.gate.boolean,
             dot_pairs: l.dot_pairs,
+            gather: l.gather,
             limb_bits,
             limb_one_row,
             limb_last_lane_two_rows,
@@ -350,6 +358,7 @@ mod tests {
             lane_zadd: false,
             lane_bool: false,
             dot_pairs: 0,
+            gather: false,
             limb_bits: 0,
             limb_one_row: false,
             limb_last_lane_two_rows: false,
@@ -385,6 +394,7 @@ mod tests {
                     boolean: true,
                 },
                 dot_pairs: 2,
+                gather: true,
             };
             let json = serde_json::to_string(&l).expect("json");
             assert_eq!(
@@ -452,6 +462,7 @@ mod tests {
             },
             gate: LaneGate::default(),
             dot_pairs: 0,
+            gather: false,
         };
         assert_eq!(
             (0..6).map(|i| mixed.lane_slot(i)).collect::<Vec<_>>(),

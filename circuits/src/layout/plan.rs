@@ -3,7 +3,9 @@
 //! layout, so it is never stored: the prover rebuilds it from `model.json` + `settings.json`.
 
 use crate::error::{CircuitError, NodeRef, Result};
-use crate::quant::{QAlias, QDense, QDot, QInput, QLane, QLinear, QOp, QuantModel};
+use crate::quant::{
+    QAlias, QDense, QDot, QGather, QGatherData, QInput, QLane, QLinear, QOp, QuantModel,
+};
 use crate::settings::{LayoutParams, TableKind};
 use crate::visibility::InstanceLayout;
 use crate::Fr;
@@ -25,6 +27,8 @@ pub enum Src {
     },
     /// The `acc` cell of a dot tile row.
     DotAcc(u32),
+    /// The picked value (`q_out`) of a gather query row.
+    Gathered(u32),
     /// No copy: the cell holds 0 and its coefficient is 0 (constant rows).
     Zero,
 }
@@ -80,6 +84,41 @@ pub struct DotRow {
     pub start: i64,
 }
 
+/// The value of a gather table entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatherValue {
+    /// A constant stored value.
+    Const(i64),
+    /// The `z` cell of a lane row (copied).
+    Lane(u32),
+}
+
+/// A gather table entry: in the slice `tag`, the index stored as `key` picks `value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatherEntry {
+    /// The slice's tag (from 1).
+    pub tag: u64,
+    /// The index's stored encoding.
+    pub key: i64,
+    /// The value it picks.
+    pub value: GatherValue,
+}
+
+/// A gather query: the value of slice `tag` at the index held by lane row `index`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatherQuery {
+    /// The slice's tag.
+    pub tag: u64,
+    /// The lane row whose `z` is the index.
+    pub index: u32,
+    /// The slice's entries in [`Plan::gather_entries`].
+    pub entries: Range<u32>,
+    /// The index tensor's encoding and the axis length, for messages.
+    pub index_encoding: crate::encoding::Encoding,
+    /// Length of the indexed axis.
+    pub axis_len: u32,
+}
+
 /// The rows of one op.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpSpan {
@@ -93,6 +132,8 @@ pub struct OpSpan {
     pub tiles: Range<usize>,
     /// Its dot tile rows.
     pub dots: Range<usize>,
+    /// Its gather queries.
+    pub gathers: Range<usize>,
     /// Scale and offset of the pre-activation value `q`, for messages.
     pub pre: crate::encoding::Encoding,
 }
@@ -109,6 +150,10 @@ pub struct Plan {
     pub tile_rows: Vec<TileRow>,
     /// Every dot tile row; row `i` is assigned at circuit row `i + 1`.
     pub dot_rows: Vec<DotRow>,
+    /// Every gather table entry; entry `i` is assigned at circuit row `i` of the gather chip.
+    pub gather_entries: Vec<GatherEntry>,
+    /// Every gather query; query `i` is assigned at circuit row `i` of the gather chip.
+    pub gather_queries: Vec<GatherQuery>,
     /// The rows of each op, in order.
     pub spans: Vec<OpSpan>,
     /// Lane row holding each element of each tensor.
@@ -131,6 +176,14 @@ pub struct Plan {
     /// `Src::Instance` and `outputs`) goes in the statement: every tensor public as built, the settings'
     /// visibilities once [`crate::circuit::CompiledModel::new`] has checked them against the plan.
     pub instance_layout: InstanceLayout,
+}
+
+/// The gather slices planned so far: the last tag given, and each constant slice's tag and entries by its
+/// values and index encoding (gathers of one constant table share its entries).
+#[derive(Default)]
+struct SharedSlices {
+    next_tag: u64,
+    seen: std::collections::HashMap<(Vec<i64>, (i32, i64, u32)), (u64, Range<u32>)>,
 }
 
 impl Plan {
@@ -169,6 +222,7 @@ impl Plan {
             lanes: lane0..self.lane_rows.len(),
             tiles: tile0..self.tile_rows.len(),
             dots: dot0..self.dot_rows.len(),
+            gathers: self.gather_queries.len()..self.gather_queries.len(),
             pre,
         });
     }
@@ -178,10 +232,20 @@ impl Plan {
         self.layout.lane_height(self.lane_rows.len())
     }
 
-    /// Rows the circuit needs (lanes, tile and dot tile side by side; both tiles start at row 1).
+    /// Rows the gather chip needs: its entries or its queries, whichever are more, and one row without
+    /// either (its `(0, 0, 0)` entry matches the rows without a query); 0 without gathers.
+    pub fn gather_height(&self) -> usize {
+        match self.gather_entries.len().max(self.gather_queries.len()) {
+            0 => 0,
+            n => n + 1,
+        }
+    }
+
+    /// Rows the circuit needs (lanes, tile, dot tile and gather chip side by side; both tiles start at
+    /// row 1).
     pub fn height(&self) -> usize {
         let tiles = self.tile_rows.len().max(self.dot_rows.len());
-        self.lane_height().max(tiles + 1)
+        self.lane_height().max(tiles + 1).max(self.gather_height())
     }
 
     /// Plans the rows of a quantised model: each op's rows in order, then the output cells, the
@@ -199,6 +263,8 @@ impl Plan {
             lane_rows: Vec::new(),
             tile_rows: Vec::new(),
             dot_rows: Vec::new(),
+            gather_entries: Vec::new(),
+            gather_queries: Vec::new(),
             spans: Vec::new(),
             tensor_cells: vec![Vec::new(); qm.tensors.len()],
             input_instances: 0,
@@ -209,6 +275,7 @@ impl Plan {
             instance_layout: InstanceLayout::default(),
         };
         let id_tag = qm.tag(TableKind::Identity)?;
+        let mut slices = SharedSlices::default();
         for op in &qm.ops {
             match op {
                 QOp::Input(inp) => p.plan_input(qm, inp, id_tag),
@@ -217,6 +284,7 @@ impl Plan {
                 QOp::Dense(d) => p.plan_dense(qm, d)?,
                 QOp::Lane(l) => p.plan_lane(qm, l)?,
                 QOp::Dot(d) => p.plan_dot(qm, d)?,
+                QOp::Gather(g) => p.plan_gather(qm, g, id_tag, &mut slices)?,
             }
         }
         p.plan_outputs(qm)?;
@@ -269,6 +337,7 @@ impl Plan {
             lanes: lane0..self.lane_rows.len(),
             tiles: tile0..tile0,
             dots: dot0..dot0,
+            gathers: self.gather_queries.len()..self.gather_queries.len(),
             pre: qm.tensors[inp.tensor].encoding,
         });
     }
@@ -476,7 +545,120 @@ impl Plan {
             lanes: lane0..self.lane_rows.len(),
             tiles: tile0..tile0,
             dots: dot0..dot0,
+            gathers: self.gather_queries.len()..self.gather_queries.len(),
             pre: l.pre,
+        });
+        Ok(())
+    }
+
+    /// A gather by computed indices: each slice's table entries (a constant slice already entered with
+    /// the same values and index encoding is shared), one query per output element, then one lane row
+    /// per output element storing the picked value (`a` copied from the query's `q_out`, `z = a`).
+    fn plan_gather(
+        &mut self,
+        qm: &QuantModel,
+        g: &QGather,
+        id_tag: u64,
+        shared: &mut SharedSlices,
+    ) -> Result<()> {
+        let err = |message: String| CircuitError::Node {
+            node: g.node.clone(),
+            message,
+        };
+        if !self.layout.gather {
+            return Err(err("the layout has no gather chip".into()));
+        }
+        let (lane0, tile0, dot0) = self.starts();
+        let query0 = self.gather_queries.len();
+        let index = self.cells_of(qm, g.index, &g.node)?;
+        let data = match &g.data {
+            QGatherData::Tensor(t) => Some(self.cells_of(qm, *t, &g.node)?),
+            QGatherData::Const(_) => None,
+        };
+        let keys = g.keys();
+        let mut tags = Vec::with_capacity(g.slices.len());
+        for slice in &g.slices {
+            let element = |j: usize| -> Result<GatherValue> {
+                let at = *slice
+                    .get(j)
+                    .ok_or_else(|| err(format!("a slice has no element {j}")))?
+                    as usize;
+                let value = match (&g.data, &data) {
+                    (QGatherData::Const(v), _) => v.get(at).copied().map(GatherValue::Const),
+                    (_, Some(cells)) => cells.get(at).copied().map(GatherValue::Lane),
+                    (_, None) => None,
+                };
+                value.ok_or_else(|| err(format!("data element {at} is out of range")))
+            };
+            let values = (0..g.axis_len).map(element).collect::<Result<Vec<_>>>()?;
+            let constants: Option<Vec<i64>> = values
+                .iter()
+                .map(|v| match v {
+                    GatherValue::Const(c) => Some(*c),
+                    GatherValue::Lane(_) => None,
+                })
+                .collect();
+            let e = g.index_encoding;
+            let key = constants.map(|c| (c, (e.scale, e.offset, e.bits)));
+            if let Some(found) = key.as_ref().and_then(|k| shared.seen.get(k)) {
+                tags.push(found.clone());
+                continue;
+            }
+            shared.next_tag += 1;
+            let tag = shared.next_tag;
+            let start = self.gather_entries.len() as u32;
+            for &(j, k) in &keys {
+                self.gather_entries.push(GatherEntry {
+                    tag,
+                    key: k,
+                    value: values[j],
+                });
+            }
+            let found = (tag, start..self.gather_entries.len() as u32);
+            if let Some(k) = key {
+                shared.seen.insert(k, found.clone());
+            }
+            tags.push(found);
+        }
+        let mut cells = Vec::with_capacity(g.picks.len());
+        for &[slice, idx] in &g.picks {
+            let (tag, entries) = tags
+                .get(slice as usize)
+                .cloned()
+                .ok_or_else(|| err(format!("slice {slice} is out of range")))?;
+            let index = *index
+                .get(idx as usize)
+                .ok_or_else(|| err(format!("index element {idx} is out of range")))?;
+            let q = self.gather_queries.len() as u32;
+            self.gather_queries.push(GatherQuery {
+                tag,
+                index,
+                entries,
+                index_encoding: g.index_encoding,
+                axis_len: g.axis_len as u32,
+            });
+            cells.push(self.lane_rows.len() as u32);
+            self.lane_rows.push(LaneRow {
+                a: Src::Gathered(q),
+                b: None,
+                m_a: 1 << qm.lookup_bits,
+                m_b: 0,
+                m_ab: 0,
+                m_zb: 0,
+                c: 0,
+                act_tag: id_tag,
+                boolean: false,
+            });
+        }
+        self.tensor_cells[g.output] = cells;
+        self.spans.push(OpSpan {
+            node: Some(g.node.clone()),
+            input_index: None,
+            lanes: lane0..self.lane_rows.len(),
+            tiles: tile0..tile0,
+            dots: dot0..dot0,
+            gathers: query0..self.gather_queries.len(),
+            pre: g.pre,
         });
         Ok(())
     }

@@ -27,6 +27,9 @@ pub struct ModelShape {
     /// The model can have limb lanes: it has no function sub-tables, only the identity, Relu and the
     /// max/min steps (see [`crate::chips::limb_lane`]).
     pub limbs: bool,
+    /// Rows of the gather chip (its table entries or its queries, whichever are more, and a free row);
+    /// 0 without gathers by computed indices.
+    pub gather_rows: usize,
 }
 
 /// The widest tile the layout tries: the trial plan uses it, so that it plans the fewest tile rows (lane
@@ -49,6 +52,7 @@ impl ModelShape {
                 true => TRIAL_TILE.0,
                 false => 0,
             },
+            gather: qm.ops.iter().any(|o| matches!(o, QOp::Gather(_))),
         };
         // only the row counts matter here: the digest of the final settings is not known yet
         let plan = Plan::build(qm, trial, crate::Fr::zero())?;
@@ -66,7 +70,7 @@ impl ModelShape {
                     }
                 }
                 QOp::Dot(d) => dots.push((d.dims.outputs(), d.dims.depth)),
-                QOp::Input(_) | QOp::Lane(_) | QOp::Alias(_) => {}
+                QOp::Input(_) | QOp::Lane(_) | QOp::Alias(_) | QOp::Gather(_) => {}
             }
         }
         let numel = |ts: &[usize]| ts.iter().map(|&t| qm.tensors[t].numel()).sum::<usize>();
@@ -81,6 +85,7 @@ impl ModelShape {
                 .tables
                 .iter()
                 .all(|t| !matches!(t, TableKind::Func { .. })),
+            gather_rows: plan.gather_height(),
         })
     }
 }

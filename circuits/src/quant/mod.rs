@@ -9,6 +9,7 @@
 mod calibrate;
 pub(crate) mod dense;
 pub(crate) mod dot;
+pub(crate) mod gather;
 pub(crate) mod lane;
 pub(crate) mod linear;
 mod node;
@@ -17,6 +18,7 @@ mod rows;
 pub use calibrate::Calibration;
 pub use dense::QDense;
 pub use dot::QDot;
+pub use gather::{QGather, QGatherData};
 pub use lane::{LaneCoeffs, QLane};
 pub use linear::{QLinear, QMatrix};
 pub(crate) use node::Quantiser;
@@ -91,6 +93,8 @@ pub enum QOp {
     Linear(QLinear),
     /// A product of two activations (dot tile rows, then rescale lanes).
     Dot(QDot),
+    /// A gather by computed indices (gather chip rows, then one lane row per output element).
+    Gather(QGather),
 }
 
 /// The quantised model: what the prover needs besides the settings.
