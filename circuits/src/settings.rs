@@ -17,7 +17,7 @@ use thiserror::Error;
 
 pub use crate::layout::{LaneGate, LaneKind, LayoutError, LayoutParams, LimbRows};
 pub use crate::tables::TableKind;
-pub use crate::visibility::{InstanceLayout, TensorInstances, Visibility};
+pub use crate::visibility::{InstanceLayout, TensorInstances, TensorRole, Visibility, WeightsMode};
 
 /// Version of the settings format; bumped on any change that alters the constraint system or instances.
 ///
@@ -47,6 +47,9 @@ pub struct IoSpec {
     /// Who sees its values ([`crate::visibility`]); left out of the JSON when public.
     #[serde(default, skip_serializing_if = "Visibility::is_public")]
     pub visibility: Visibility,
+    /// Data or a committed weight tensor ([`TensorRole`]); left out of the JSON for data.
+    #[serde(default, skip_serializing_if = "TensorRole::is_data")]
+    pub role: TensorRole,
 }
 
 impl IoSpec {
@@ -98,6 +101,26 @@ impl Settings {
                 .collect(),
             inputs: self.inputs.len(),
         }
+    }
+
+    /// The inputs the caller gives (every input but the committed weights, which come last).
+    pub fn data_inputs(&self) -> &[IoSpec] {
+        let n = self
+            .inputs
+            .iter()
+            .position(|i| i.role == TensorRole::Weights)
+            .unwrap_or(self.inputs.len());
+        &self.inputs[..n]
+    }
+
+    /// The committed weight tensors (the last inputs; empty for a model with fixed weights).
+    pub fn weight_inputs(&self) -> &[IoSpec] {
+        &self.inputs[self.data_inputs().len()..]
+    }
+
+    /// Whether the model's weights are committed inputs ([`WeightsMode::Committed`]).
+    pub fn has_committed_weights(&self) -> bool {
+        !self.weight_inputs().is_empty()
     }
 
     /// Whether any input or output is hashed (the circuit then has the Poseidon chip).
@@ -194,6 +217,16 @@ impl Settings {
                 dot_pairs: l.dot_pairs,
             });
         }
+        let misplaced = self
+            .weight_inputs()
+            .iter()
+            .find(|w| w.role != TensorRole::Weights || w.visibility != Visibility::Hashed)
+            .or_else(|| self.outputs.iter().find(|o| o.role == TensorRole::Weights));
+        if let Some(w) = misplaced {
+            return Err(SettingsError::Weights {
+                tensor: w.name.clone(),
+            });
+        }
         for io in self.inputs.iter().chain(&self.outputs) {
             if io.encoding.bits == 0 || io.encoding.bits > l.value_bits() {
                 return Err(SettingsError::TensorBits {
@@ -264,6 +297,15 @@ pub enum SettingsError {
         /// Dot pairs found.
         dot_pairs: usize,
     },
+    /// Committed weights that are not hashed inputs after every data input, or an output marked as weights.
+    #[error(
+        "tensor '{tensor}': committed weights must be hashed inputs after every data input (and no output \
+         is a weight)"
+    )]
+    Weights {
+        /// The tensor's name.
+        tensor: String,
+    },
     /// A public tensor's encoding is wider than the lookup tables.
     #[error("tensor '{tensor}' has {bits} bits, over the lookup bits ({lookup_bits})")]
     TensorBits {
@@ -292,6 +334,7 @@ mod tests {
                 lane: LaneKind::Affine { value_bits: 10 },
                 gate: LaneGate::default(),
                 dot_pairs: 0,
+                gather: false,
             },
             tables: vec![TableKind::Identity, TableKind::Relu],
             inputs: vec![IoSpec {
@@ -299,12 +342,14 @@ mod tests {
                 shape: vec![1, 3],
                 encoding: Encoding::signed(6, 10),
                 visibility: Visibility::Public,
+                role: TensorRole::Data,
             }],
             outputs: vec![IoSpec {
                 name: "y".into(),
                 shape: vec![1, 2],
                 encoding: Encoding::signed(5, 10),
                 visibility: Visibility::Public,
+                role: TensorRole::Data,
             }],
             model_hash: "ab".repeat(32),
         }
@@ -334,7 +379,6 @@ mod tests {
         let mut func = limbed.clone();
         func.tables.push(TableKind::Func {
             f: crate::tables::FuncKind::Sigmoid,
-                gather: false,
             x: Encoding::signed(6, 11),
             y: Encoding::signed(8, 11),
         });

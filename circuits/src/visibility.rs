@@ -65,6 +65,69 @@ impl std::str::FromStr for Visibility {
     }
 }
 
+/// What an input tensor is: data the caller gives at each proof, or a weight tensor of the model given as
+/// an input so that one circuit serves every weight set of an architecture ([`WeightsMode::Committed`]).
+/// Weight inputs are always hashed and come after every data input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum TensorRole {
+    /// An input the caller gives at each proof (and every output).
+    #[default]
+    Data,
+    /// A committed weight tensor: private to the prover, bound by its public Poseidon commitment.
+    Weights,
+}
+
+impl TensorRole {
+    /// Whether this is [`TensorRole::Data`] (left out of `settings.json`, so models without committed weights
+    /// keep their settings, digests and verifying keys).
+    pub fn is_data(&self) -> bool {
+        *self == TensorRole::Data
+    }
+}
+
+/// Where a model's weights live: in fixed columns of the circuit (so in the verifying key), or in advice
+/// cells bound by public Poseidon commitments (one circuit and one verifying key per architecture).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightsMode {
+    /// Weights are constants of the circuit (the default; the verifying key commits to them).
+    #[default]
+    Fixed,
+    /// The weights and biases of MatMul and Gemm are inputs of the circuit with role
+    /// [`TensorRole::Weights`], each hashed: its instance is its commitment, its values stay private.
+    Committed,
+}
+
+impl WeightsMode {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            WeightsMode::Fixed => "fixed",
+            WeightsMode::Committed => "committed",
+        }
+    }
+}
+
+impl std::fmt::Display for WeightsMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for WeightsMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fixed" => Ok(WeightsMode::Fixed),
+            "committed" => Ok(WeightsMode::Committed),
+            other => Err(format!(
+                "unknown weights mode '{other}' (expected fixed or committed)"
+            )),
+        }
+    }
+}
+
 /// One input or output tensor's share of the instances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TensorInstances {

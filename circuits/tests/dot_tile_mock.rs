@@ -24,6 +24,7 @@ const AFFINE: CompileOptions = CompileOptions {
     limbs: false,
     inputs: zkinfer_circuits::visibility::Visibility::Public,
     outputs: zkinfer_circuits::visibility::Visibility::Public,
+    weights: zkinfer_circuits::visibility::WeightsMode::Fixed,
 };
 
 /// Pairs per dot tile row in these tests.

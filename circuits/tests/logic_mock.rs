@@ -22,6 +22,7 @@ const AFFINE: CompileOptions = CompileOptions {
     limbs: false,
     inputs: zkinfer_circuits::visibility::Visibility::Public,
     outputs: zkinfer_circuits::visibility::Visibility::Public,
+    weights: zkinfer_circuits::visibility::WeightsMode::Fixed,
 };
 
 const X: [f64; 6] = [0.5, -0.25, 0.75, -1.0, 0.125, 0.9];

@@ -23,6 +23,7 @@ const AFFINE: CompileOptions = CompileOptions {
     limbs: false,
     inputs: zkinfer_circuits::visibility::Visibility::Public,
     outputs: zkinfer_circuits::visibility::Visibility::Public,
+    weights: zkinfer_circuits::visibility::WeightsMode::Fixed,
 };
 
 /// input[1,6] -> Relu (standalone) ; input -> Dense(6->5)+Relu (fused) -> ConstAffine -> Add(residual)

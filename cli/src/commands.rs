@@ -37,6 +37,8 @@ pub enum Cmd {
     Prove(ProveArgs),
     /// Verify a proof: exit 0 valid, 1 invalid, 2 bad or corrupt input.
     Verify(VerifyArgs),
+    /// Commit to another weight set of a model compiled with --weights committed.
+    CommitWeights(crate::weights_cli::CommitWeightsArgs),
     /// Write a static web folder that verifies this model's proofs in the browser.
     ExportVerifier(ExportArgs),
     /// Measure each stage (witness, keygen, proving by phase, verification) over N proofs.
@@ -62,6 +64,7 @@ impl Cmd {
             Cmd::Setup(a) => a.run(),
             Cmd::Prove(a) => a.run(),
             Cmd::Verify(a) => a.run(),
+            Cmd::CommitWeights(a) => a.run(),
             Cmd::ExportVerifier(a) => a.run(),
             Cmd::Bench(a) => crate::bench::cli(a).map(|_| ExitCode::SUCCESS),
             Cmd::Demo(a) => a.run(),
@@ -145,6 +148,11 @@ pub struct CompileArgs {
 impl CompileArgs {
     fn run(self) -> Result<ExitCode> {
         if self.samples.is_empty() {
+    /// Where the weights of MatMul and Gemm live: fixed (constants of the circuit, in the verifying key) or
+    /// committed (private inputs bound by public Poseidon commitments, DIR/weights.commitment.json; one
+    /// verifying key serves every weight set of the architecture, see `zkinfer commit-weights`).
+    #[arg(long, default_value = "fixed", value_name = "fixed|committed")]
+    weights: zkinfer_circuits::settings::WeightsMode,
             eprintln!("warning: no --sample given: calibrating on synthetic inputs in [-1, 1]; pass real inputs for real ranges");
         }
         let opts = CompileOptions {
@@ -158,6 +166,7 @@ impl CompileArgs {
         let c =
             pipeline::compile_with(&self.model, &ModelDir::new(&self.out), &self.samples, &opts)?;
         let s = &c.settings;
+            weights: self.weights,
         println!(
             "compiled {} -> {}: k = {}, {} rows used, {}, MAC tile {}x{}, {}{}, {} public values",
             self.model.display(),
@@ -291,6 +300,10 @@ fn read_openings(path: &std::path::Path) -> Result<Option<OpeningsFile>> {
 
 /// Where the openings of a proof written to `proof` go by default: `x.json` -> `x.openings.json`.
 pub fn openings_path(proof: &std::path::Path) -> PathBuf {
+    /// For a model with committed weights: the weight set's openings (from `zkinfer commit-weights`);
+    /// default: DIR/weights.openings.json.
+    #[arg(long, value_name = "FILE", conflicts_with = "proof_dir")]
+    weights: Option<PathBuf>,
     let stem = proof
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -335,7 +348,10 @@ impl ProveArgs {
         let pb = crate::progress::spinner("proving");
         let p = match &opened {
             Some(file) => pipeline::prove_opened(&md, &file.inputs(), &options),
-            None => pipeline::prove_with(&md, &inputs, &options),
+            None => match &self.weights {
+                Some(w) => pipeline::prove_with_weights(&md, &inputs, &options, w),
+                None => pipeline::prove_with(&md, &inputs, &options),
+            },
         };
         pb.finish_and_clear();
         let p = p?;
@@ -412,7 +428,7 @@ pub fn srs_policy(allow_dev_srs: bool) -> SrsPolicy {
 
 impl VerifyArgs {
     fn run(self) -> Result<ExitCode> {
-        use zkinfer_verifier::{judge, ExpectedInputs, LoadLimits, Statement, VerifierArtifacts};
+        use zkinfer_verifier::{ExpectedInputs, LoadLimits, Statement, VerifierArtifacts};
         // every file is checked against the limits its settings imply before anything is sized by it
         let limits = LoadLimits {
             max_k: self.max_k,
@@ -422,12 +438,16 @@ impl VerifyArgs {
         let proof = art.read_proof(&self.proof)?;
         let hashed_inputs = art
             .settings
-            .inputs
+            .data_inputs()
             .iter()
             .any(|i| i.visibility == Visibility::Hashed);
         let inputs = match self.input.as_deref() {
             Some(path) if hashed_inputs => {
                 let file = OpeningsFile::read_within(path, &art.settings)?;
+    /// For a model with committed weights: the weights commitment to pin (the model owner's published
+    /// weights.commitment.json); default: DIR/weights.commitment.json.
+    #[arg(long, value_name = "FILE")]
+    weights_commitment: Option<PathBuf>,
                 Some(ExpectedInputs::Openings(file.inputs()))
             }
             Some(path) => Some(ExpectedInputs::Values(pipeline::read_input(
@@ -443,7 +463,7 @@ impl VerifyArgs {
             srs: srs_policy(self.allow_dev_srs),
         };
         let t = std::time::Instant::now();
-        let v = judge(&art, &proof, &statement);
+        let v = zkinfer_verifier::judge_pinned(&art, &proof, &statement, pin.as_deref());
         let took = t.elapsed();
         match v {
             Ok(v) => {
@@ -461,7 +481,9 @@ impl VerifyArgs {
                     .chain(&art.settings.outputs)
                     .collect();
                 for ((i, t), spec) in v.tensors.iter().enumerate().zip(&specs) {
-                    let kind = if i < art.settings.inputs.len() {
+                    let kind = if spec.role == zkinfer_circuits::settings::TensorRole::Weights {
+                        "weights"
+                    } else if i < art.settings.inputs.len() {
                         "input"
                     } else {
                         "output"
@@ -481,12 +503,19 @@ impl VerifyArgs {
                         ProvedTensor::Public(_) => {}
                     }
                 }
-                if art.settings.inputs.iter().all(|i| i.visibility.is_public()) {
+                if art
+                    .settings
+                    .data_inputs()
+                    .iter()
+                    .all(|i| i.visibility.is_public())
+                {
                     println!(
                         "input: sha256 {} ({checked}; SHA-256 of \"zkinfer-input/v1\", then per input its \
                          element count as u64 LE and its stored fixed-point integers as i64 LE, row-major)",
                         v.input_digest()
                     );
+        let pin =
+            pipeline::weights_pin(&self.dir, &art.settings, self.weights_commitment.as_deref())?;
                 }
                 println!("outputs: {}", serde_json::to_string(&v.outputs)?);
                 Ok(ExitCode::SUCCESS)
@@ -519,6 +548,7 @@ pub struct ExportArgs {
     wasm_dir: Option<PathBuf>,
 }
 
+                                ("weights", _) => " (the pinned weights commitment)",
 impl ExportArgs {
     fn run(self) -> Result<ExitCode> {
         let wasm = self

@@ -14,3 +14,4 @@ pub mod market_bench;
 pub mod market_cli;
 pub mod market_worker;
 pub mod progress;
+pub mod weights_cli;

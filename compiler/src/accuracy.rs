@@ -54,6 +54,18 @@ pub fn evaluate(
     samples: &[Vec<Vec<f64>>],
     labels: Option<&[i64]>,
 ) -> Result<AccuracyReport, CompileError> {
+    evaluate_with_weights(model, reference, samples, labels, &[])
+}
+
+/// [`evaluate`] for a model with committed weights: the circuit runs each sample followed by `weights` (its
+/// weight inputs), the float reference the sample alone.
+pub fn evaluate_with_weights(
+    model: &CompiledModel,
+    reference: &FloatReference,
+    samples: &[Vec<Vec<f64>>],
+    labels: Option<&[i64]>,
+    weights: &[Vec<f64>],
+) -> Result<AccuracyReport, CompileError> {
     let mut r = AccuracyReport {
         samples: samples.len(),
         max_abs_error: 0.0,
@@ -68,7 +80,8 @@ pub fn evaluate(
         .is_some_and(|&t| model.quant.tensors[t].numel() > 1);
     let (mut agree, mut correct) = (0, 0);
     for (i, s) in samples.iter().enumerate() {
-        let q = quantised_outputs(model, s)?;
+        let with_weights: Vec<Vec<f64>> = s.iter().chain(weights).cloned().collect();
+        let q = quantised_outputs(model, &with_weights)?;
         let f = reference.run(s)?;
         for (qo, fo) in q.iter().zip(&f) {
             for (a, b) in qo.iter().zip(fo) {

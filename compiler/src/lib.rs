@@ -15,6 +15,7 @@ use zkinfer_circuits::compile::{compile_graph, CompileOptions, CompiledGraph};
 use zkinfer_circuits::graph::{Graph, Op};
 use zkinfer_circuits::input_data::InputData;
 use zkinfer_circuits::tables::FuncKind;
+use zkinfer_circuits::visibility::WeightsMode;
 
 /// Loads, lowers and compiles an ONNX model, calibrating on the given sample files (or, without any,
 /// on 16 seeded uniform samples in [-1, 1], which only suits models whose inputs lie in that range).
@@ -23,10 +24,55 @@ pub fn compile_onnx(
     samples: &[std::path::PathBuf],
     opts: &CompileOptions,
 ) -> Result<CompiledGraph, CompileError> {
-    let graph = onnx::lower(path)?;
+    Ok(compile_onnx_weights(path, samples, opts)?.0)
+}
+
+/// The committed weights of a model compiled with [`WeightsMode::Committed`]: the lowered architecture's
+/// digest and each weight input's float values (in input order; empty with fixed weights).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommittedWeights {
+    /// [`architecture_digest`] of the lowered graph.
+    pub architecture: String,
+    /// Each committed weight tensor's float values, in input order.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// SHA-256 (hex) of a lowered graph with its committed weights as inputs: the same for every weight set of
+/// one architecture (every fixed constant, op and shape counts), different for another architecture.
+pub fn architecture_digest(graph: &Graph) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(graph).unwrap_or_default();
+    let mut h = Sha256::new();
+    h.update(b"zkinfer-architecture/v1");
+    h.update(&json);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lowers an ONNX model with its weights as `mode` says: the graph, its architecture digest and the values of
+/// its committed weights.
+pub fn lower_weights(
+    path: &Path,
+    mode: WeightsMode,
+) -> Result<(Graph, CommittedWeights), CompileError> {
+    let lowered = onnx::lower_with(path, mode)?;
+    let weights = CommittedWeights {
+        architecture: architecture_digest(&lowered.graph),
+        values: lowered.weights,
+    };
+    Ok((lowered.graph, weights))
+}
+
+/// [`compile_onnx`], also returning the committed weights (calibration runs the model with them; their
+/// encodings are chosen from their values with the options' headroom, like every tensor's).
+pub fn compile_onnx_weights(
+    path: &Path,
+    samples: &[std::path::PathBuf],
+    opts: &CompileOptions,
+) -> Result<(CompiledGraph, CommittedWeights), CompileError> {
+    let (graph, weights) = lower_weights(path, opts.weights)?;
     size::check(&graph)?;
-    let sizes: Vec<usize> = graph
-        .inputs
+    let data_inputs = graph.inputs.len() - weights.values.len();
+    let sizes: Vec<usize> = graph.inputs[..data_inputs]
         .iter()
         .map(|&t| graph.tensors[t].numel())
         .collect();
@@ -39,6 +85,9 @@ pub fn compile_onnx(
     if synthetic {
         all = synthetic_samples(&sizes, 16);
     }
+    for sample in &mut all {
+        sample.extend(weights.values.iter().cloned());
+    }
     check_positive_bases(&graph, &all, synthetic)?;
     let name = path
         .file_stem()
@@ -47,7 +96,7 @@ pub fn compile_onnx(
         .to_string();
     let mut compiled = compile_graph(graph, &all, opts)?;
     compiled.settings.model_name = name;
-    Ok(compiled)
+    Ok((compiled, weights))
 }
 
 /// A `Pow` with a computed exponent (or a per-element one) is `exp(y * ln x)`: the log table has no row for

@@ -350,6 +350,7 @@ mod tests {
                     shape: vec![1, n],
                     encoding: Encoding::signed(6, bits + i as u32),
                     visibility,
+                    ..IoSpec::default()
                 })
                 .collect()
         };

@@ -18,6 +18,12 @@ pub enum ProverError {
     Circuit(#[from] CircuitError),
     #[error(transparent)]
     Artifact(#[from] VerifyError),
+    /// A model that cannot be split into segments of the requested size.
+    #[error(transparent)]
+    Segments(#[from] zkinfer_circuits::segments::SegmentError),
+    /// A weight set that cannot be committed or proved with (committed weights).
+    #[error(transparent)]
+    Weights(#[from] crate::weights::WeightsError),
     /// An SRS file given to `setup --srs` could not be imported (unreadable, malformed or inconsistent).
     #[error(transparent)]
     SrsImport(#[from] crate::srs_import::SrsImportError),

@@ -11,6 +11,7 @@ pub mod model_dir;
 pub mod pipeline;
 pub mod srs;
 pub mod srs_import;
+pub mod weights;
 pub mod worker;
 
 pub use backend::{

@@ -16,14 +16,15 @@ use std::sync::Arc;
 use std::time::Instant;
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::poseidon::{fr_from_be_hex, fr_to_be_hex, Opening};
-use zkinfer_circuits::settings::Visibility;
 use zkinfer_circuits::settings::{IoSpec, Settings};
+use zkinfer_circuits::settings::{TensorRole, Visibility};
 use zkinfer_circuits::witness;
 use zkinfer_circuits::Fr;
 use zkinfer_verifier::artifacts::{model_id, VerifierParams};
 use zkinfer_verifier::instances::ProvedTensor;
 use zkinfer_verifier::openings_file::{OpeningsFile, TensorKind, TensorOpening, OPENINGS_VERSION};
 use zkinfer_verifier::proof_file::ProofFile;
+use zkinfer_verifier::weights_file::WeightsOpeningsFile;
 use zkinfer_verifier::TranscriptKind;
 
 /// Everything `prove` reads from a model directory, read once.
@@ -39,6 +40,9 @@ pub struct LoadedModel {
     pub params: ParamsKZG<Bn256>,
     /// The model id (settings, vk and SRS) that proof files carry.
     pub model_id: String,
+    /// The committed weights proved with (`weights.openings.json` of the directory, or the file given
+    /// to [`LoadedModel::with_weights`]); `None` for a model with fixed weights.
+    pub weights: Option<WeightsOpeningsFile>,
 }
 
 impl LoadedModel {
@@ -54,13 +58,67 @@ impl LoadedModel {
             &vk_bytes,
             &VerifierParams::from_full(&params),
         );
+        let weights = match settings.has_committed_weights() {
+            true => Some(dir.weights_openings(&settings, None)?),
+            false => None,
+        };
         Ok(Self {
             settings,
             model,
             pk,
             params,
             model_id,
+            weights,
         })
+    }
+
+    /// Proves with another weight set of the architecture (its openings, from `zkinfer commit-weights`).
+    pub fn with_weights(mut self, weights: WeightsOpeningsFile) -> Result<Self, ProverError> {
+        if !self.settings.has_committed_weights() {
+            return Err(crate::weights::WeightsError::NotCommitted.into());
+        }
+        self.weights = Some(weights);
+        Ok(self)
+    }
+
+    /// The model's data inputs followed by its committed weights (dequantised from their openings), and
+    /// the salt of each hashed tensor in commitment order where it is given: the data inputs' from
+    /// `data_salts` (hashed data inputs in order), the weights' from their openings, fresh ones for the
+    /// rest.
+    fn with_committed(
+        &self,
+        inputs: &[Vec<f64>],
+        data_salts: &[Fr],
+    ) -> Result<(Vec<Vec<f64>>, Vec<Option<Fr>>), ProverError> {
+        let s = &self.settings;
+        let data = s.data_inputs();
+        let hashed_data = data
+            .iter()
+            .filter(|i| i.visibility == Visibility::Hashed)
+            .count();
+        let mut salts: Vec<Option<Fr>> = (0..hashed_data)
+            .map(|i| data_salts.get(i).copied())
+            .collect();
+        if !s.has_committed_weights() {
+            return Ok((inputs.to_vec(), salts));
+        }
+        let weights = self.weights.as_ref().ok_or_else(|| {
+            ProverError::input(
+                "the model's weights are committed: give their openings (weights.openings.json)"
+                    .to_string(),
+            )
+        })?;
+        if inputs.len() != data.len() {
+            return Err(ProverError::input(format!(
+                "{} input(s) given for the model's {} data input(s)",
+                inputs.len(),
+                data.len()
+            )));
+        }
+        let mut all = inputs.to_vec();
+        all.extend(crate::weights::dequantised(s, weights));
+        salts.extend(weights.openings.iter().map(|o| Some(o.salt)));
+        Ok((all, salts))
     }
 
     /// Proves one inference (flat row-major values, one list per input) bound to `bind` on `backend`, with
@@ -96,7 +154,7 @@ impl LoadedModel {
         bind: Fr,
         transcript: TranscriptKind,
     ) -> Result<ProveSummary, ProverError> {
-        let specs = &self.settings.inputs;
+        let specs = self.settings.data_inputs();
         if let Some(public) = specs.iter().find(|s| s.visibility != Visibility::Hashed) {
             return Err(ProverError::input(format!(
                 "input '{}' is {}: proving from openings needs every input hashed (give an input file)",
@@ -149,11 +207,11 @@ impl LoadedModel {
         }
     }
 
-    /// Proves with the given salts for the first hashed tensors (in commitment order) and fresh ones for
-    /// the rest.
-    fn prove_salted(
+    /// Proves with the given salts for the first hashed data inputs (in commitment order), the committed
+    /// weights' own salts, and fresh ones for the rest.
+    pub(crate) fn prove_salted(
         &self,
-        inputs: &[Vec<f64>],
+        data_inputs: &[Vec<f64>],
         given_salts: &[Fr],
         backend: &dyn ProverBackend,
         bind: Fr,
@@ -161,13 +219,16 @@ impl LoadedModel {
     ) -> Result<ProveSummary, ProverError> {
         let settings = &self.settings;
         let t = Instant::now();
+        let (all_inputs, given) = self.with_committed(data_inputs, given_salts)?;
+        let inputs = &all_inputs[..];
         // a fresh uniformly random salt per hashed tensor, from the OS: the commitment must not let anyone
         // test a guess of the values
-        let salts = (0..settings.instance_layout().hashed().len())
+        let salts: Vec<Fr> = (0..settings.instance_layout().hashed().len())
             .map(|i| {
-                given_salts
+                given
                     .get(i)
                     .copied()
+                    .flatten()
                     .unwrap_or_else(|| Fr::random(OsRng))
             })
             .collect();
@@ -191,8 +252,30 @@ impl LoadedModel {
                 .collect()
         };
         let (ins_q, outs_q) = (take(&settings.inputs), take(&settings.outputs));
-        let openings = tensor_openings(settings, &w.openings(), &self.model_id)?;
-        let mut commitments = openings.openings.iter();
+        let all_openings = w.openings();
+        if let Some(weights) = &self.weights {
+            let first = settings
+                .inputs
+                .iter()
+                .take(settings.data_inputs().len())
+                .filter(|i| i.visibility == Visibility::Hashed)
+                .count();
+            let proved = all_openings.get(first..first + weights.openings.len());
+            let same = proved.is_some_and(|p| {
+                p.iter()
+                    .zip(&weights.openings)
+                    .all(|(p, o)| p.values == o.values && p.salt == o.salt)
+            });
+            if !same {
+                return Err(ProverError::input(
+                    "a committed weight's stored values are outside its encoding's range"
+                        .to_string(),
+                ));
+            }
+        }
+        let openings = tensor_openings(settings, &all_openings, &self.model_id)?;
+        // every hashed tensor's commitment, the committed weights' included
+        let mut commitments = all_openings.iter();
         let mut proved = |specs: &[IoSpec], stored: &[Vec<i64>]| -> Vec<ProvedTensor> {
             specs
                 .iter()
@@ -201,7 +284,7 @@ impl LoadedModel {
                     Visibility::Public => ProvedTensor::Public(v.clone()),
                     Visibility::Hashed => commitments
                         .next()
-                        .and_then(|o| fr_from_be_hex(&o.commitment))
+                        .and_then(|o| o.commitment().ok())
                         .map_or(ProvedTensor::Private, ProvedTensor::Hashed),
                     Visibility::Private => ProvedTensor::Private,
                 })
@@ -259,8 +342,10 @@ fn tensor_openings(
                 .map(|(i, s)| (TensorKind::Output, i, s)),
         )
         .filter(|(_, _, s)| s.visibility == Visibility::Hashed);
+    // the committed weights' openings stay with the prover: never in the proof's openings file
     let openings = hashed
         .zip(openings)
+        .filter(|((_, _, spec), _)| spec.role == TensorRole::Data)
         .map(|((kind, index, spec), opening)| {
             let commitment = opening
                 .commitment()

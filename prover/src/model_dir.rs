@@ -10,6 +10,7 @@
 //! | `verifier_params.bin` | setup | verify | see `zkinfer_verifier::artifacts` |
 
 use crate::error::ProverError;
+use crate::weights::{WEIGHTS_COMMITMENT, WEIGHTS_OPENINGS};
 use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
 use halo2_proofs::plonk::ProvingKey;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
@@ -21,6 +22,7 @@ use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::quant::QuantModel;
 use zkinfer_circuits::settings::Settings;
 use zkinfer_verifier::artifacts::{parse_settings, sha256_hex};
+use zkinfer_verifier::weights_file::{WeightsCommitmentFile, WeightsOpeningsFile};
 
 pub const MODEL_VERSION: u32 = 1;
 pub const PK_MAGIC: &[u8; 8] = b"ZKPK\0\0\0\x01";
@@ -73,6 +75,60 @@ impl ModelDir {
             let _ = std::fs::remove_file(&tmp);
             ProverError::io(&p, e)
         })
+    }
+
+    /// Writes a weight set's openings (`weights.openings.json`, readable by its owner only: mode 0600 on
+    /// Unix) and its public commitments (`weights.commitment.json`).
+    pub fn write_weights(&self, openings: &WeightsOpeningsFile) -> Result<(), ProverError> {
+        self.write_private(WEIGHTS_OPENINGS, openings.to_json().as_bytes())?;
+        self.write(
+            WEIGHTS_COMMITMENT,
+            openings.commitment_file().to_json().as_bytes(),
+        )
+    }
+
+    /// Removes the weights files of an earlier compile (a model compiled with fixed weights has none).
+    pub fn remove_weights(&self) {
+        for stale in [WEIGHTS_OPENINGS, WEIGHTS_COMMITMENT] {
+            let _ = std::fs::remove_file(self.file(stale));
+        }
+    }
+
+    /// Reads the model directory's weights openings (`weights.openings.json`), or `path`'s.
+    pub fn weights_openings(
+        &self,
+        settings: &Settings,
+        path: Option<&Path>,
+    ) -> Result<WeightsOpeningsFile, ProverError> {
+        let p = path.map_or_else(|| self.file(WEIGHTS_OPENINGS), Path::to_path_buf);
+        if !p.exists() {
+            return Err(ProverError::Missing {
+                file: p.display().to_string(),
+                step: "compile --weights committed` or `zkinfer commit-weights",
+            });
+        }
+        Ok(WeightsOpeningsFile::read_for(&p, settings)?)
+    }
+
+    /// Reads the model directory's weights commitment (`weights.commitment.json`).
+    pub fn weights_commitment(
+        &self,
+        settings: &Settings,
+    ) -> Result<WeightsCommitmentFile, ProverError> {
+        let p = self.file(WEIGHTS_COMMITMENT);
+        if !p.exists() {
+            return Err(ProverError::Missing {
+                file: p.display().to_string(),
+                step: "compile --weights committed",
+            });
+        }
+        Ok(WeightsCommitmentFile::read_for(&p, settings)?)
+    }
+
+    /// [`ModelDir::write`] for a file only its owner may read (mode 0600 on Unix, set before a byte is
+    /// written).
+    fn write_private(&self, name: &str, bytes: &[u8]) -> Result<(), ProverError> {
+        write_private_file(&self.path, &self.file(name), bytes)
     }
 
     /// Writes `model.json` and `settings.json` (with the model's hash), removing keys of an earlier compile.
@@ -252,4 +308,35 @@ impl ModelDir {
     pub fn has(&self, name: &str) -> bool {
         Path::new(&self.file(name)).exists()
     }
+}
+
+/// Writes a private file whole (temporary file created with mode 0600 on Unix, then renamed over `path`).
+pub fn write_private_file(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), ProverError> {
+    use std::io::Write;
+    if !dir.as_os_str().is_empty() {
+        std::fs::create_dir_all(dir).map_err(|e| ProverError::io(dir, e))?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "weights".into());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let written = options
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(ProverError::io(&tmp, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        ProverError::io(path, e)
+    })
 }

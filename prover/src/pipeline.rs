@@ -15,12 +15,13 @@ use zkinfer_circuits::input_data::InputData;
 use zkinfer_circuits::layout::Target;
 use zkinfer_circuits::settings::Settings;
 use zkinfer_circuits::Fr;
-use zkinfer_compiler::accuracy::{evaluate, AccuracyReport};
+use zkinfer_compiler::accuracy::{evaluate_with_weights, AccuracyReport};
 use zkinfer_compiler::reference::FloatReference;
 use zkinfer_verifier::artifacts::{write_vk, VerifierArtifacts, VerifierParams};
 use zkinfer_verifier::proof_file::ProofFile;
 use zkinfer_verifier::{
-    judge, ExpectedInputs, Provenance, Rejection, SrsPolicy, Statement, TranscriptKind, Verified,
+    judge_pinned, ExpectedInputs, Provenance, Rejection, SrsPolicy, Statement, TranscriptKind,
+    Verified,
 };
 
 /// What `compile` did.
@@ -53,12 +54,22 @@ pub fn compile_with(
     samples: &[PathBuf],
     opts: &CompileOptions,
 ) -> Result<CompileSummary, ProverError> {
-    let compiled = zkinfer_compiler::compile_onnx(model, samples, opts)?;
+    let (compiled, weights) = zkinfer_compiler::compile_onnx_weights(model, samples, opts)?;
     let settings = out.write_compiled(compiled.settings, compiled.quant.clone())?;
+    // committed weights: the compiled weight set's openings (private) and commitments (public)
+    match settings.has_committed_weights() {
+        true => out.write_weights(&crate::weights::commit_weights(
+            &settings,
+            &weights.architecture,
+            &weights.values,
+        )?)?,
+        false => out.remove_weights(),
+    }
     let cm = CompiledModel::new(compiled.quant, &settings)?;
-    let shapes: Vec<Vec<usize>> = settings.inputs.iter().map(|i| i.shape.clone()).collect();
+    let data = settings.data_inputs();
+    let shapes: Vec<Vec<usize>> = data.iter().map(|i| i.shape.clone()).collect();
     let reference = FloatReference::load(model, &shapes)?;
-    let sizes: Vec<usize> = settings.inputs.iter().map(|i| i.numel()).collect();
+    let sizes: Vec<usize> = data.iter().map(|i| i.numel()).collect();
     let mut all = Vec::new();
     for s in samples {
         let d = InputData::read(s).map_err(|e| ProverError::input(display_chain(&e)))?;
@@ -71,7 +82,7 @@ pub fn compile_with(
         all = zkinfer_compiler::synthetic_samples(&sizes, 16);
     }
     all.truncate(256);
-    let accuracy = evaluate(&cm, &reference, &all, None)?;
+    let accuracy = evaluate_with_weights(&cm, &reference, &all, None, &weights.values)?;
     Ok(CompileSummary {
         rows: cm.plan.height(),
         settings,
@@ -177,7 +188,9 @@ pub struct ProveSummary {
 /// Reads an input file for a model: one sample, matching the input shapes.
 pub fn read_input(path: &Path, settings: &Settings) -> Result<Vec<Vec<f64>>, ProverError> {
     let d = InputData::read(path).map_err(|e| ProverError::input(display_chain(&e)))?;
-    let sizes: Vec<usize> = settings.inputs.iter().map(|i| i.numel()).collect();
+    // the data inputs: a model's committed weights come from their openings, never an input file
+    let specs = settings.data_inputs();
+    let sizes: Vec<usize> = specs.iter().map(|i| i.numel()).collect();
     let file = path.display().to_string();
     if d.inputs.len() != sizes.len() {
         return Err(ProverError::InputCount {
@@ -186,7 +199,7 @@ pub fn read_input(path: &Path, settings: &Settings) -> Result<Vec<Vec<f64>>, Pro
             given: d.inputs.len(),
         });
     }
-    for (index, (v, spec)) in d.inputs.iter().zip(&settings.inputs).enumerate() {
+    for (index, (v, spec)) in d.inputs.iter().zip(specs).enumerate() {
         if v.len() != spec.numel() {
             return Err(ProverError::InputSize {
                 file,
@@ -255,6 +268,49 @@ pub fn prove_with(
     crate::loaded::LoadedModel::load(dir)?.prove_with(inputs, backend.as_ref(), bind, transcript)
 }
 
+/// [`prove_with`] for a model with committed weights, proving with the weight set whose openings are at
+/// `weights` (from `zkinfer commit-weights`) instead of the model directory's `weights.openings.json`.
+pub fn prove_with_weights(
+    dir: &ModelDir,
+    inputs: &[Vec<f64>],
+    options: &ProveOptions,
+    weights: &Path,
+) -> Result<ProveSummary, ProverError> {
+    let backend = backend_for(options.device)?;
+    let (settings, _) = dir.settings()?;
+    let file = dir.weights_openings(&settings, Some(weights))?;
+    crate::loaded::LoadedModel::load(dir)?
+        .with_weights(file)?
+        .prove_with(inputs, backend.as_ref(), options.bind, options.transcript)
+}
+
+/// Writes the openings of another weight set of the model's architecture (the ONNX file `model`) to
+/// `PREFIX.openings.json` (mode 0600) and its commitments to `PREFIX.commitment.json`.
+pub fn commit_weights(
+    dir: &ModelDir,
+    model: &Path,
+    prefix: &Path,
+) -> Result<zkinfer_verifier::weights_file::WeightsOpeningsFile, ProverError> {
+    let (settings, _) = dir.settings()?;
+    let own = dir.weights_commitment(&settings)?;
+    let openings = crate::weights::commit_other_weights(&settings, &own.architecture, model)?;
+    let with = |ext: &str| {
+        let mut p = prefix.as_os_str().to_owned();
+        p.push(ext);
+        PathBuf::from(p)
+    };
+    let parent = prefix.parent().unwrap_or_else(|| Path::new(""));
+    crate::model_dir::write_private_file(
+        parent,
+        &with(".openings.json"),
+        openings.to_json().as_bytes(),
+    )?;
+    let public = with(".commitment.json");
+    std::fs::write(&public, openings.commitment_file().to_json())
+        .map_err(|e| ProverError::io(&public, e))?;
+    Ok(openings)
+}
+
 /// Proves the hashed inputs that `openings` open (values and salts), so that the proof commits to exactly
 /// those commitments ([`crate::loaded::LoadedModel::prove_opened`]).
 pub fn prove_opened(
@@ -282,6 +338,9 @@ pub struct VerifyRequest<'a> {
     pub bind: Option<Fr>,
     /// Which SRSs are accepted.
     pub srs: SrsPolicy,
+    /// For a model with committed weights: the weights commitment file to pin (default: the model
+    /// directory's `weights.commitment.json`).
+    pub weights_commitment: Option<&'a Path>,
 }
 
 /// Verifies a proof file with the model directory's verifier artifacts through the verifier's one path
@@ -306,7 +365,26 @@ pub fn verify(
         bind: request.bind,
         srs: request.srs,
     };
+    let pin = weights_pin(dir, &art.settings, request.weights_commitment)?;
     let t = Instant::now();
-    let verdict = judge(&art, &p, &statement);
+    let verdict = judge_pinned(&art, &p, &statement, pin.as_deref());
     Ok((verdict, t.elapsed()))
+}
+
+/// The weights commitments to pin for a model with committed weights: `file`'s, else the model directory's
+/// `weights.commitment.json`; `None` for a model with fixed weights.
+pub fn weights_pin(
+    dir: &Path,
+    settings: &Settings,
+    file: Option<&Path>,
+) -> Result<Option<Vec<Fr>>, ProverError> {
+    if !settings.has_committed_weights() {
+        return Ok(None);
+    }
+    let path = file.map_or_else(
+        || dir.join(crate::weights::WEIGHTS_COMMITMENT),
+        Path::to_path_buf,
+    );
+    let f = zkinfer_verifier::weights_file::WeightsCommitmentFile::read_for(&path, settings)?;
+    Ok(Some(f.field_commitments(&path.display().to_string())?))
 }

@@ -56,8 +56,8 @@ class InvalidProof(ZkinferError):
         reason: why, in words (e.g. "the proof does not verify against this model's verifying key").
         code: a stable name for the reason, as the browser verifier reports it: ``untrusted_params``,
             ``development_params``, ``model_mismatch``, ``settings_mismatch``, ``instance_mismatch``,
-            ``input_mismatch``, ``binding_mismatch``, ``edited_value``, ``trailing_bytes`` or
-            ``proof_fails``.
+            ``input_mismatch``, ``binding_mismatch``, ``edited_value``, ``trailing_bytes``,
+            ``proof_fails`` or ``weights_mismatch`` (a model with committed weights, which this binding refuses).
     """
 
     def __init__(self, reason: str, code: str) -> None:

@@ -305,7 +305,9 @@ fn check_inputs(
     expected: &ExpectedInputs,
     proved: &[ProvedTensor],
 ) -> Result<(), Rejection> {
-    let specs = &art.settings.inputs;
+    // the caller's inputs are the data inputs; committed weights are checked against the pin
+    let specs = art.settings.data_inputs();
+    let proved = &proved[..specs.len().min(proved.len())];
     let want = match expected {
         ExpectedInputs::Openings(openings) => return check_openings(specs, openings, proved),
         ExpectedInputs::Commitments(expected) => return check_commitments(specs, expected, proved),
@@ -448,14 +450,67 @@ fn tensor_count(kind: &'static str, expected: usize, found: usize) -> Result<(),
     }
 }
 
+/// Checks the proof's commitments to the model's committed weights against the caller's pin (none: a
+/// model with committed weights is refused; a model without them needs no pin, and refuses one that names
+/// weights).
+fn check_weights(
+    settings: &Settings,
+    pin: Option<&[Fr]>,
+    proved: &[ProvedTensor],
+) -> Result<(), Rejection> {
+    let first = settings.data_inputs().len();
+    let weights = settings.weight_inputs();
+    let pin = match (weights.is_empty(), pin) {
+        (true, None) => return Ok(()),
+        (false, None) => return Err(Rejection::WeightsUnpinned),
+        (_, Some(pin)) => pin,
+    };
+    if pin.len() != weights.len() {
+        // a pin for another number of weight tensors pins nothing of this model
+        let tensor = first + pin.len().min(weights.len());
+        return Err(Rejection::WeightsMismatch {
+            tensor,
+            name: settings
+                .inputs
+                .get(tensor)
+                .map_or_else(|| "(none)".to_string(), |s| s.name.clone()),
+        });
+    }
+    for (w, expected) in pin.iter().enumerate() {
+        let tensor = first + w;
+        if proved.get(tensor).and_then(ProvedTensor::commitment) != Some(*expected) {
+            return Err(Rejection::WeightsMismatch {
+                tensor,
+                name: settings.inputs[tensor].name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Decides whether `proof` proves `statement` for the model of `artifacts`. Checks, in order: the SRS
 /// against the statement's policy, the model id, the file's fields, the floats against the integers,
 /// the file's instance list against the one rebuilt from the integers, the binding value, the expected
 /// inputs, and finally the proof itself. Never panics on hostile input.
+///
+/// A model with committed weights is always refused here ([`Rejection::WeightsUnpinned`]): its proofs
+/// say nothing without the weights commitment the caller trusts; [`judge_pinned`] takes one.
 pub fn judge(
     artifacts: &VerifierArtifacts,
     proof: &ProofFile,
     statement: &Statement,
+) -> Result<Verified, Rejection> {
+    judge_pinned(artifacts, proof, statement, None)
+}
+
+/// [`judge`] with the commitments of the model's committed weights the caller trusts (from the model
+/// owner's `weights.commitment.json`, in weight-input order): the proof must commit to exactly those.
+/// `None` for a model with fixed weights.
+pub fn judge_pinned(
+    artifacts: &VerifierArtifacts,
+    proof: &ProofFile,
+    statement: &Statement,
+    weights: Option<&[Fr]>,
 ) -> Result<Verified, Rejection> {
     let srs = trust::assess(&artifacts.params, statement.srs).map_err(|e| match e {
         TrustError::Untrusted(reason) => Rejection::UntrustedParams { reason },
@@ -509,6 +564,7 @@ pub fn judge(
     if let Some(expected) = &statement.inputs {
         check_inputs(artifacts, expected, &ins)?;
     }
+    check_weights(settings, weights, &ins)?;
     artifacts
         .check_proof(&bytes, &instances, proof.transcript)
         .map_err(|e| Rejection::from_check(e, proof.transcript))?;

@@ -27,11 +27,12 @@ mod rejection;
 pub mod trust;
 mod verify;
 pub mod vk_file;
+pub mod weights_file;
 
 pub use artifacts::{VerifierArtifacts, VerifierParams};
 pub use error::VerifyError;
 pub use input_digest::input_digest;
-pub use judge::{judge, ExpectedInputs, NamedCommitment, Statement, Verified};
+pub use judge::{judge, judge_pinned, ExpectedInputs, NamedCommitment, Statement, Verified};
 pub use limits::{process_memory_ceiling, LimitError, LoadCost, LoadLimits, ProofFileBounds};
 pub use params::Provenance;
 pub use proof_file::ProofFile;

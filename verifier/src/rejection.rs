@@ -74,6 +74,23 @@ pub enum Rejection {
         /// Its name.
         name: String,
     },
+    /// The model's weights are committed ([`zkinfer_circuits::settings::WeightsMode::Committed`]) and the
+    /// caller pinned no weights commitment: any weights at all could have produced the proof, so it proves
+    /// nothing about the model the caller has in mind.
+    #[error(
+        "the model's weights are committed, and no weights commitment was pinned: the proof could be about \
+         any weights (pass the weights commitment the model's owner published)"
+    )]
+    WeightsUnpinned,
+    /// The proof's commitment to a weight tensor is not the pinned one (other weights, or another salt), or
+    /// the pin names another number of weight tensors.
+    #[error("the proof is about other weights: its commitment to weight tensor {tensor} ('{name}') is not the pinned one")]
+    WeightsMismatch {
+        /// The weight tensor's index among the model's inputs.
+        tensor: usize,
+        /// Its name.
+        name: String,
+    },
     /// The proof is bound to another value than the caller expected (0 when none is expected).
     #[error("the proof is bound to {found}, expected {expected}")]
     BindingMismatch {
@@ -167,6 +184,7 @@ impl Rejection {
             Self::InstanceMismatch { .. } => "instance_mismatch",
             Self::InputMismatch { .. } | Self::OpeningMismatch { .. } => "input_mismatch",
             Self::BindingMismatch { .. } => "binding_mismatch",
+            Self::WeightsUnpinned | Self::WeightsMismatch { .. } => "weights_mismatch",
             Self::EditedValue { .. } => "edited_value",
             Self::Unreadable { .. } => "unreadable",
             Self::TrailingBytes => "trailing_bytes",
@@ -175,7 +193,7 @@ impl Rejection {
     }
 
     /// Every code [`Rejection::code`] can return.
-    pub const CODES: [&'static str; 11] = [
+    pub const CODES: [&'static str; 12] = [
         "untrusted_params",
         "development_params",
         "model_mismatch",
@@ -187,6 +205,7 @@ impl Rejection {
         "unreadable",
         "trailing_bytes",
         "proof_fails",
+        "weights_mismatch",
     ];
 
     /// True when the artifacts or the caller's policy, not the proof, caused the rejection.

@@ -45,7 +45,7 @@ export type SrsInfo =
 export type RejectionCode =
   | "untrusted_params" | "development_params" | "model_mismatch" | "settings_mismatch"
   | "instance_mismatch" | "input_mismatch" | "binding_mismatch" | "edited_value"
-  | "unreadable" | "trailing_bytes" | "proof_fails";
+  | "unreadable" | "trailing_bytes" | "proof_fails" | "weights_mismatch";
 
 /** The verdict on one proof. */
 export interface VerifyResult {

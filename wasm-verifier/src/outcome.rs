@@ -162,7 +162,7 @@ pub fn code(r: &Rejection) -> &'static str {
 }
 
 /// Every code [`code`] can return.
-pub const CODES: [&str; 11] = Rejection::CODES;
+pub const CODES: [&str; 12] = Rejection::CODES;
 
 fn shapes(art: &VerifierArtifacts) -> Vec<Vec<usize>> {
     art.settings

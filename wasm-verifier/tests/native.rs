@@ -142,7 +142,7 @@ fn verdicts_errors_and_no_panics() {
         v["proof"] = Value::from(format!("{hex}00"));
     });
     assert_eq!(check(&trailing, &allow()).code, Some("trailing_bytes"));
-    assert_eq!(CODES.len(), 11);
+    assert_eq!(CODES.len(), 12);
 
     // malformed artifacts, proof files and options throw, naming what was wrong
     let err = verify_bytes(&vk[..vk.len() / 2], &s, &p, proof.as_bytes(), &allow())

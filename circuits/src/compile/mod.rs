@@ -7,7 +7,7 @@ use crate::graph::Graph;
 use crate::layout::{check_min_k, choose_layout, usable_rows, ModelShape, Target, MAX_K};
 use crate::quant::{quantise, Calibration, QuantConfig, QuantModel};
 use crate::settings::{IoSpec, LayoutParams, Settings, SETTINGS_VERSION};
-use crate::visibility::{InstanceLayout, TensorInstances, Visibility};
+use crate::visibility::{InstanceLayout, TensorInstances, TensorRole, Visibility, WeightsMode};
 use widen::widen_escaped;
 
 mod widen;
@@ -32,6 +32,9 @@ pub struct CompileOptions {
     pub inputs: Visibility,
     /// Who sees the outputs' values: every output gets this visibility.
     pub outputs: Visibility,
+    /// Where the weights of MatMul and Gemm live ([`WeightsMode`]): the front end lowers them to committed
+    /// weight inputs when `Committed` (always hashed, whatever `inputs` says).
+    pub weights: WeightsMode,
 }
 
 impl Default for CompileOptions {
@@ -43,6 +46,7 @@ impl Default for CompileOptions {
             limbs: true,
             inputs: Visibility::Public,
             outputs: Visibility::Public,
+            weights: WeightsMode::Fixed,
         }
     }
 }
@@ -157,11 +161,21 @@ fn compile_calibrated(
     let gate = quant.lane_gate();
     let io = |ids: &[usize], visibility: Visibility| -> Vec<IoSpec> {
         ids.iter()
-            .map(|&t| IoSpec {
-                name: quant.tensors[t].name.clone(),
-                shape: quant.tensors[t].shape.clone(),
-                encoding: quant.tensors[t].encoding,
-                visibility,
+            .map(|&t| {
+                let weights = graph.weight_inputs.contains(&t);
+                IoSpec {
+                    name: quant.tensors[t].name.clone(),
+                    shape: quant.tensors[t].shape.clone(),
+                    encoding: quant.tensors[t].encoding,
+                    visibility: match weights {
+                        true => Visibility::Hashed,
+                        false => visibility,
+                    },
+                    role: match weights {
+                        true => TensorRole::Weights,
+                        false => TensorRole::Data,
+                    },
+                }
             })
             .collect()
     };

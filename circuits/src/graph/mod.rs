@@ -105,6 +105,10 @@ pub struct Graph {
     /// Graph inputs that hold booleans (0 or 1; the circuit's boolean gate checks them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub boolean_inputs: Vec<TensorId>,
+    /// Graph inputs that are committed weight tensors ([`crate::visibility::TensorRole::Weights`]): the last
+    /// inputs, after every data input.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weight_inputs: Vec<TensorId>,
 }
 
 impl Graph {
@@ -129,6 +133,13 @@ impl Graph {
     pub fn add_bool_input(&mut self, name: impl Into<String>, shape: Vec<usize>) -> TensorId {
         let id = self.add_input(name, shape);
         self.boolean_inputs.push(id);
+        id
+    }
+
+    /// Adds a committed weight tensor as a graph input (after every data input).
+    pub fn add_weight_input(&mut self, name: impl Into<String>, shape: Vec<usize>) -> TensorId {
+        let id = self.add_input(name, shape);
+        self.weight_inputs.push(id);
         id
     }
 
@@ -242,6 +253,16 @@ impl Graph {
                     "output tensor {o} is never computed"
                 )));
             }
+        }
+        let data = self.inputs.len() - self.weight_inputs.len().min(self.inputs.len());
+        if self
+            .weight_inputs
+            .iter()
+            .any(|w| !self.inputs[data..].contains(w))
+        {
+            return Err(CircuitError::Graph(
+                "committed weight tensors must be the last graph inputs".into(),
+            ));
         }
         if self.inputs.is_empty() || self.outputs.is_empty() {
             return Err(CircuitError::Graph(

@@ -82,6 +82,8 @@ pub struct Lowering {
     /// Tensors with masked elements (a `Where` of a constant condition and `-inf`): `true` where an element
     /// is kept. Only a Softmax may consume one (it leaves the masked elements out).
     pub masked: HashMap<TensorId, Vec<bool>>,
+    /// Initializers lowered to committed weight inputs instead of constants (`super::committed`).
+    pub committed: Vec<String>,
     registry: Registry,
 }
 
@@ -129,21 +131,49 @@ impl Lowering {
             typed: HashMap::new(),
             integer_inputs: Vec::new(),
             masked: HashMap::new(),
+            committed: Vec::new(),
             registry: Registry::with_all_ops(),
         }
     }
 
     /// Lowers a graph: initializers, inputs, nodes in order, outputs.
-    pub fn lower_graph(mut self, g: &pb::GraphProto) -> Result<Graph, CompileError> {
+    pub fn lower_graph(self, g: &pb::GraphProto) -> Result<Graph, CompileError> {
+        Ok(self.lower_graph_with_weights(g)?.0)
+    }
+
+    /// [`Lowering::lower_graph`], with the initializers named in `committed` as weight inputs (after the
+    /// data inputs); also returns their values, in input order.
+    pub fn lower_graph_with_weights(
+        mut self,
+        g: &pb::GraphProto,
+    ) -> Result<(Graph, Vec<Vec<f64>>), CompileError> {
         self.bind_initializers(g)?;
         self.bind_inputs(g)?;
+        let weights = self.bind_committed()?;
         let folder = Folder::new(self.opset);
         for (i, proto) in g.node.iter().enumerate() {
             self.lower_node(&folder, i, proto)?;
         }
         self.bind_outputs(g)?;
         self.graph.validate()?;
-        Ok(self.graph)
+        Ok((self.graph, weights))
+    }
+
+    /// The committed initializers as weight inputs of the graph; their values.
+    fn bind_committed(&mut self) -> Result<Vec<Vec<f64>>, CompileError> {
+        let mut values = Vec::with_capacity(self.committed.len());
+        for name in self.committed.clone() {
+            let Some(Val::Const(c)) = self.values.get(&name).cloned() else {
+                return Err(CompileError::Graph(format!(
+                    "committed weight '{name}' is not an initializer"
+                )));
+            };
+            let id = self.graph.add_weight_input(name.clone(), c.shape.clone());
+            self.typed.remove(&name);
+            self.values.insert(name, Val::Act(id));
+            values.push(c.data);
+        }
+        Ok(values)
     }
 
     /// The graph's initializers, as constants.
@@ -467,8 +497,9 @@ impl Lowering {
         }
     }
 
-    /// Whether an activation holds only integers: an integer model input, or the output of a rounding
-    /// table (Floor, Ceil, Round, Sign) or a reshape/gather of one.
+    /// Whether an activation holds only integers: an integer model input, the output of a rounding
+    /// table (Floor, Ceil, Round, Sign), a comparison or logic op, or a reshape, gather, selection, sum,
+    /// product, max/min or integer affine map of integers.
     pub fn is_integral(&self, t: TensorId) -> bool {
         use zkinfer_circuits::tables::FuncKind;
         if self.integer_inputs.contains(&t) {
@@ -483,6 +514,22 @@ impl Lowering {
                 FuncKind::Floor | FuncKind::Ceil | FuncKind::Round | FuncKind::Sign
             ),
             Op::Reshape(_) | Op::Gather(_) => node.inputs.iter().all(|i| self.is_integral(*i)),
+            // index arithmetic (tree traversals): booleans, and integer ops of integers
+            Op::Compare(_) | Op::Logic(_) => true,
+            Op::GatherByIndex(g) => match &g.data {
+                Some(d) => d.iter().all(|v| v.fract() == 0.0),
+                None => self.is_integral(node.inputs[0]),
+            },
+            Op::Where(w) => {
+                let whole = |c: &Option<Vec<f32>>| c.iter().flatten().all(|v| v.fract() == 0.0);
+                whole(&w.x) && whole(&w.y) && node.inputs[1..].iter().all(|i| self.is_integral(*i))
+            }
+            Op::ConstAffine(c) => {
+                c.mul.iter().chain(&c.add).all(|v| v.fract() == 0.0)
+                    && self.is_integral(node.inputs[0])
+            }
+            Op::AddTensors(_) => node.inputs.iter().all(|i| self.is_integral(*i)),
+            Op::Binary(_) => node.inputs.iter().all(|i| self.is_integral(*i)),
             _ => false,
         }
     }

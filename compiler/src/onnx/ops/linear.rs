@@ -1,5 +1,6 @@
 //! Linear ops with constant weights: MatMul (activation x constant) and Gemm (alpha, beta, transA, transB).
-//! Both become a `Dense` layer over the last axis, weights in fixed columns.
+//! Both become a `Dense` layer over the last axis, weights in fixed columns; with committed weights (an
+//! activation B) a `MatMulAct`.
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
@@ -89,7 +90,28 @@ fn matmul(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
             l.emit(n, "MatMul", Op::Linear(op), vec![x]).map(|_| ())
         }
         (Val::Act(a), Val::Act(b)) => {
-            let p = super::matmul_act::product(l, n, a, b, false, false)?;
+            let (sa, sb) = (l.shape(a), l.shape(b));
+            let p = match (sa.len(), sb.len()) {
+                // an activation of another rank times a matrix (a committed weight): numpy's broadcast
+                // of the matrix over the leading axes, as one [rows, K] @ [K, N] product
+                (ra, 2) if ra != 2 => {
+                    let k = sa.last().copied().unwrap_or(1);
+                    let rows = sa[..sa.len().saturating_sub(1)].iter().product::<usize>();
+                    let flat = l.add(
+                        n,
+                        "rows",
+                        Op::Reshape(Reshape {
+                            shape: vec![rows, k],
+                        }),
+                        vec![a],
+                    )?;
+                    let p = super::matmul_act::product(l, n, flat, b, false, false)?;
+                    let mut shape = sa[..sa.len().saturating_sub(1)].to_vec();
+                    shape.push(sb[1]);
+                    l.add(n, "unrows", Op::Reshape(Reshape { shape }), vec![p])?
+                }
+                _ => super::matmul_act::product(l, n, a, b, false, false)?,
+            };
             l.set_output(n, Val::Act(p))
         }
     }
