@@ -3,16 +3,19 @@
 //! claimant, the claimant opens them, proves the commitment bound to its claim and is paid; nobody else
 //! can fetch or open the sealed input; values for a hashed listing and commitments for a public one are
 //! refused; a proof of another commitment is rejected; a claim whose input never came is released without
-//! slashing; the sealed input's size is bounded.
+//! slashing; the sealed input's size is bounded; the provider loop (`zkinfer market work`) claims hashed
+//! jobs, waits for their sealed inputs, proves and is paid, and refuses an input that is not the job's.
 
 mod market_common;
 
 use market_common::*;
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 use zkinfer_circuits::compile::CompileOptions;
 use zkinfer_circuits::layout::Target;
 use zkinfer_circuits::settings::Visibility;
+use zkinfer_cli::market_worker::{run, WorkerConfig};
 use zkinfer_market::auth::Identity;
 use zkinfer_market::client::Client;
 use zkinfer_market::testkit::{Backend, TestServer};
@@ -23,7 +26,8 @@ use zkinfer_verifier::openings_file::{OpeningsFile, TensorKind};
 
 on_both!(
     a_hashed_job_is_sealed_opened_proved_and_paid,
-    unsealed_claims_are_released_and_sealed_inputs_are_bounded
+    unsealed_claims_are_released_and_sealed_inputs_are_bounded,
+    the_provider_loop_serves_sealed_inputs
 );
 
 /// iris compiled with hashed inputs, set up once per test binary.
@@ -333,6 +337,110 @@ fn unsealed_claims_are_released_and_sealed_inputs_are_bounded(b: Backend) {
     let j = q.refuse_input(&job.id, &claim.claim_id).expect("refuse");
     assert_eq!(j.state, "REFUNDED");
     assert_eq!(stake(q), 600);
+    assert_eq!(
+        s.buyer.balances(&s.buyer.key()).expect("b").available,
+        buyer_before + PRICE
+    );
+    let a = s.server.audit();
+    assert!(a.ok(), "audit: {:?}", a.problems);
+}
+
+/// Waits until `job` is claimed (by the provider loop on its thread), then returns the job.
+fn claimed(
+    s: &Hashed,
+    job: &str,
+    loop_: &std::thread::JoinHandle<anyhow::Result<zkinfer_cli::market_worker::WorkerReport>>,
+) -> zkinfer_market::types::Job {
+    let t = Instant::now();
+    loop {
+        let j = s.buyer.job(job).expect("job");
+        if j.state == "CLAIMED" {
+            return j;
+        }
+        assert!(
+            !loop_.is_finished(),
+            "the loop stopped before claiming {job}"
+        );
+        assert!(
+            t.elapsed() < Duration::from_secs(300),
+            "{job} never claimed: {j:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn the_provider_loop_serves_sealed_inputs(b: Backend) {
+    let s = hashed_scenario(b);
+    let (p, p_id) = &s.providers[0];
+    let f = openings(&iris_input(0.0));
+    let job = s
+        .buyer
+        .create_hashed_job("iris-h", commitments(&f), 3600, FailurePolicy::Reopen, "w1")
+        .expect("create")
+        .job;
+    let cfg = WorkerConfig {
+        server: s.server.url.clone(),
+        identity: p_id.clone(),
+        models: vec![hashed_iris().clone()],
+        device: Device::Cpu,
+        poll: Duration::from_millis(50),
+        max_jobs: Some(1),
+        idle_exit: Some(Duration::from_secs(2)),
+        min_value: 0,
+        safety: 2.0,
+    };
+    let stake_before = stake(p);
+    let h = std::thread::spawn(move || run(&cfg));
+    let j = claimed(&s, &job.id, &h);
+    assert_eq!(j.claimant.as_deref(), Some(p.key().as_str()));
+    // the loop waits for the input past its idle time: the claim is work in hand
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        !h.is_finished(),
+        "the loop left a claim waiting for its input"
+    );
+    s.buyer
+        .seal_input(&job.id, &serde_json::to_vec(&f).expect("json"))
+        .expect("seal");
+    let r = h.join().expect("thread").expect("run");
+    assert_eq!(
+        (r.settled, r.rejected, r.abandoned, r.lost),
+        (1, 0, 0, 0),
+        "{r:?}"
+    );
+    assert_eq!(s.buyer.job(&job.id).expect("job").state, "SETTLED");
+    assert_eq!(r.earned, SHARE);
+    assert_eq!(stake(p), stake_before, "the collateral is back");
+
+    // an input that opens other commitments than the job's: refused, refunded, nothing slashed
+    let other = openings(&iris_input(0.25));
+    let job = s
+        .buyer
+        .create_hashed_job("iris-h", commitments(&f), 3600, FailurePolicy::Reopen, "w2")
+        .expect("create")
+        .job;
+    let buyer_before = s.buyer.balances(&s.buyer.key()).expect("b").available;
+    let cfg2 = WorkerConfig {
+        server: s.server.url.clone(),
+        identity: p_id.clone(),
+        models: vec![hashed_iris().clone()],
+        device: Device::Cpu,
+        poll: Duration::from_millis(50),
+        max_jobs: None,
+        idle_exit: Some(Duration::from_secs(2)),
+        min_value: 0,
+        safety: 2.0,
+    };
+    let stake_before = stake(p);
+    let h = std::thread::spawn(move || run(&cfg2));
+    claimed(&s, &job.id, &h);
+    s.buyer
+        .seal_input(&job.id, &serde_json::to_vec(&other).expect("json"))
+        .expect("seal");
+    let r = h.join().expect("thread").expect("run");
+    assert_eq!((r.refused, r.settled, r.lost), (1, 0, 0), "{r:?}");
+    assert_eq!(s.buyer.job(&job.id).expect("job").state, "REFUNDED");
+    assert_eq!(stake(p), stake_before, "no collateral lost");
     assert_eq!(
         s.buyer.balances(&s.buyer.key()).expect("b").available,
         buyer_before + PRICE

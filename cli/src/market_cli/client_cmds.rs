@@ -327,11 +327,12 @@ impl WorkArgs {
         zkinfer_market::logging::init();
         let r = crate::market_worker::run(&cfg)?;
         println!(
-            "done: {} settled, {} rejected, {} abandoned, {} races lost, {} skipped, {} resumed, earned {}, \
-             collateral lost {}",
+            "done: {} settled, {} rejected, {} abandoned, {} sealed inputs refused, {} races lost, {} skipped, \
+             {} resumed, earned {}, collateral lost {}",
             r.settled,
             r.rejected,
             r.abandoned,
+            r.refused,
             r.lost_races,
             r.skipped,
             r.resumed,

@@ -24,6 +24,7 @@ mod check;
 mod losses;
 mod own_check;
 mod retry;
+mod sealed;
 
 pub use retry::submit_with_retries;
 
@@ -36,7 +37,7 @@ use std::time::{Duration, Instant};
 use tracing::{error, info, warn};
 use zkinfer_market::auth::Identity;
 use zkinfer_market::client::{Client, JobQuery};
-use zkinfer_market::types::{Job, SubmissionStatus};
+use zkinfer_market::types::{ClaimInfo, Job, SubmissionStatus};
 use zkinfer_prover::pipeline::ProveSummary;
 use zkinfer_prover::Device;
 
@@ -71,6 +72,9 @@ pub struct WorkerReport {
     pub skipped: usize,
     /// Claims found held (at start-up, or a claim whose answer was lost) that were proved and submitted.
     pub resumed: usize,
+    /// Sealed inputs of hashed-input jobs refused as unusable (not openable with this key, not the job's
+    /// commitments, or not an input the model takes): the job is refunded, no collateral is lost.
+    pub refused: usize,
     pub earned: i64,
     /// Collateral slashed from this provider while the loop ran (abandoned, rejected and timed-out claims),
     /// from the market's ledger (the loop's own count when the ledger cannot be read).
@@ -99,8 +103,11 @@ pub fn run(cfg: &WorkerConfig) -> anyhow::Result<WorkerReport> {
 enum Outcome {
     /// Skipped, or claimed by another provider first, or to be tried again later.
     NotTaken,
-    /// Claimed, then given up (proving failed, or our own proof did not verify).
+    /// Claimed, then given up (proving failed, or our own proof did not verify), or its sealed input
+    /// refused.
     Abandoned,
+    /// Claimed a hashed-input job: it is proved once its buyer posts the sealed input.
+    Claimed,
     /// Claimed, proved and submitted (whatever the judgement).
     Submitted,
 }
@@ -120,6 +127,8 @@ struct Worker<'a> {
     retry: RetryLater,
     /// The provider's latest ledger entry at start-up: slashes after it are [`WorkerReport::lost`].
     ledger_mark: Option<i64>,
+    /// Held claims on hashed-input jobs whose buyer has not posted the sealed input yet (last round).
+    awaiting: usize,
 }
 
 impl<'a> Worker<'a> {
@@ -142,13 +151,15 @@ impl<'a> Worker<'a> {
             for job in self.candidates() {
                 match self.work_on(&job)? {
                     Outcome::NotTaken => {}
-                    Outcome::Abandoned | Outcome::Submitted => {
+                    Outcome::Abandoned | Outcome::Submitted | Outcome::Claimed => {
                         worked = true;
                         break; // poll again: a model may have been stopped, the market may have changed
                     }
                 }
             }
-            if worked {
+            // a claim waiting for its sealed input is work in hand: leaving would let its proving window
+            // start with nobody to prove
+            if worked || self.awaiting > 0 {
                 idle_since = Instant::now();
             } else {
                 if cfg.idle_exit.is_some_and(|d| idle_since.elapsed() >= d) {
@@ -210,6 +221,7 @@ impl<'a> Worker<'a> {
             skip: HashSet::new(),
             retry: RetryLater::default(),
             ledger_mark,
+            awaiting: 0,
         })
     }
 
@@ -251,6 +263,7 @@ impl<'a> Worker<'a> {
             }
         };
         let mut worked = false;
+        self.awaiting = 0;
         for job in held {
             if job.claimant.as_deref() != Some(self.me.as_str()) {
                 continue;
@@ -258,7 +271,8 @@ impl<'a> Worker<'a> {
             let Some(claim_id) = job.claim_id.clone() else {
                 continue;
             };
-            worked = true;
+            // a hashed claim still waiting for its input is not work done this round
+            worked |= !(job.is_hashed() && job.sealed_at.is_none());
             let Some(estimate) = self.serving(&job).map(|s| s.estimate) else {
                 let why = match self.served.get(&model_key(&job.model_id)) {
                     Some(s) => format!(
@@ -281,6 +295,13 @@ impl<'a> Worker<'a> {
                 }
             };
             let left = job.claim_deadline.unwrap_or(now) - now;
+            if job.is_hashed() {
+                // claimed by this loop, then proved here once the buyer posts the sealed input
+                if self.finish_sealed(&job, &claim_id, left)?.is_none() {
+                    self.awaiting += 1;
+                }
+                continue;
+            }
             if (left as f64) <= estimate.as_secs_f64() * self.cfg.safety {
                 self.abandon(
                     &job,
@@ -368,14 +389,16 @@ impl<'a> Worker<'a> {
             .map_err(|e| e.to_string())
     }
 
-    /// Why a job's terms rule it out for this loop, if they do: a hashed input (it arrives sealed to whoever
-    /// claims it, and this loop does not wait for sealed inputs yet: by hand, `zkinfer market open-input`
-    /// and `zkinfer prove --input OPENINGS`), pay that cannot be read, is nothing or is below
-    /// `--min-value`, or a claim timeout too short to prove safely.
-    fn why_not_take(&self, job: &Job, estimate: Duration) -> Option<String> {
-        if job.is_hashed() {
+    /// Why a job's terms rule it out for this loop, if they do: a hashed input while no proof of the folder
+    /// has verified yet (the input arrives only after the claim, so the folder must have shown that it
+    /// proves for the listing first), pay that cannot be read, is nothing or is below `--min-value`, or a
+    /// claim timeout too short to prove safely.
+    fn why_not_take(&self, job: &Job, estimate: Duration, proved_once: bool) -> Option<String> {
+        if job.is_hashed() && !proved_once {
             return Some(
-                "its input is hashed and sealed to the claimant: not served by this loop".into(),
+                "its input is hashed (sealed to the claimant after the claim) and no proof of this \
+                 folder has verified against the listing yet"
+                    .into(),
             );
         }
         match Self::pay(job) {
@@ -409,8 +432,14 @@ impl<'a> Worker<'a> {
             return Ok(Outcome::NotTaken);
         };
         let (model, estimate, proved_once) = (s.model.clone(), s.estimate, s.proved_once);
-        if let Some(why) = self.why_not_take(job, estimate) {
+        if let Some(why) = self.why_not_take(job, estimate, proved_once) {
             return Ok(self.pass(job, &why));
+        }
+        if job.is_hashed() {
+            return self.claim_checked(job).map(|c| match c {
+                Some(_) => Outcome::Claimed,
+                None => Outcome::NotTaken,
+            });
         }
         if let Err(e) = zkinfer_circuits::witness::generate(&model.quant, &model.plan, &job.input) {
             return Ok(self.pass(job, &format!("pre-check failed: {e}")));
@@ -432,6 +461,15 @@ impl<'a> Worker<'a> {
                 }
             }
         };
+        let Some(claim) = self.claim_checked(job)? else {
+            return Ok(Outcome::NotTaken);
+        };
+        self.prove_and_submit(job, &claim.claim_id, ready)
+    }
+
+    /// Claims a job (retrying what the server could not answer) and checks the server's binding value
+    /// against ours. `None` when the job was not claimed (a lost race, a refusal, or to be tried later).
+    fn claim_checked(&mut self, job: &Job) -> anyhow::Result<Option<ClaimInfo>> {
         let claim = match claim_with_retries(&self.client, &job.id) {
             Ok(c) => c,
             Err(e) if is_transient(&e) => {
@@ -441,20 +479,20 @@ impl<'a> Worker<'a> {
                     job = %job.id, error = %e, retry_in_s = wait.as_secs(),
                     "claim failed: the server could not answer, trying again later"
                 );
-                return Ok(Outcome::NotTaken);
+                return Ok(None);
             }
             Err(e) if e.status == 409 => {
                 self.retry.forget(&job.id);
                 // an earlier claim of ours may have been taken though its answer was lost: the next
                 // round's held claims show it (and finish it)
                 self.report.lost_races += 1;
-                return Ok(Outcome::NotTaken);
+                return Ok(None);
             }
             Err(e) => {
                 self.retry.forget(&job.id);
                 warn!(target: "zkinfer::work", job = %job.id, error = %e, "claim refused");
                 self.skip.insert(job.id.clone());
-                return Ok(Outcome::NotTaken);
+                return Ok(None);
             }
         };
         self.retry.forget(&job.id);
@@ -475,7 +513,7 @@ impl<'a> Worker<'a> {
                 self.market_id
             );
         }
-        self.prove_and_submit(job, &claim.claim_id, ready)
+        Ok(Some(claim))
     }
 
     /// Proves a job's input bound to (market, job, this key) and verifies the proof against the
