@@ -3,6 +3,7 @@
 mod accounts;
 mod jobs;
 mod query;
+mod sealed;
 mod submit;
 
 #[cfg(feature = "testkit")]
