@@ -24,6 +24,7 @@ pub mod layout;
 pub mod poseidon;
 pub mod quant;
 pub mod scalar_hex;
+pub mod segments;
 pub mod settings;
 pub mod tables;
 pub mod visibility;

@@ -131,6 +131,11 @@ pub struct CompileArgs {
     /// widest; default: as few rows as the model needs.
     #[arg(long, value_name = "K")]
     logrows: Option<u32>,
+    /// Split the model into segments of at most 2^K rows each, each its own circuit, linked by Poseidon
+    /// commitments to the tensors at each cut (DIR/segments.json + DIR/segment-<i>/); a model that fits
+    /// 2^K rows stays one circuit.
+    #[arg(long, value_name = "K")]
+    max_k: Option<u32>,
     /// Keep one table width for every value (affine lanes), even where the model could have limb lanes
     /// (values of 2t + 1 bits through a 2^t-row table): fewer rows per element, less precision.
     #[arg(long)]
@@ -143,16 +148,16 @@ pub struct CompileArgs {
     /// Who sees the outputs: public, hashed or private (as --input-visibility).
     #[arg(long, default_value = "public", value_name = "public|hashed|private")]
     output_visibility: Visibility,
-}
-
-impl CompileArgs {
-    fn run(self) -> Result<ExitCode> {
-        if self.samples.is_empty() {
     /// Where the weights of MatMul and Gemm live: fixed (constants of the circuit, in the verifying key) or
     /// committed (private inputs bound by public Poseidon commitments, DIR/weights.commitment.json; one
     /// verifying key serves every weight set of the architecture, see `zkinfer commit-weights`).
     #[arg(long, default_value = "fixed", value_name = "fixed|committed")]
     weights: zkinfer_circuits::settings::WeightsMode,
+}
+
+impl CompileArgs {
+    fn run(self) -> Result<ExitCode> {
+        if self.samples.is_empty() {
             eprintln!("warning: no --sample given: calibrating on synthetic inputs in [-1, 1]; pass real inputs for real ranges");
         }
         let opts = CompileOptions {
@@ -161,12 +166,15 @@ impl CompileArgs {
             limbs: !self.affine_lanes,
             inputs: self.input_visibility,
             outputs: self.output_visibility,
+            weights: self.weights,
             ..CompileOptions::default()
         };
+        if let Some(k) = self.max_k {
+            return crate::segments::compile(&self.model, &self.out, &self.samples, &opts, k);
+        }
         let c =
             pipeline::compile_with(&self.model, &ModelDir::new(&self.out), &self.samples, &opts)?;
         let s = &c.settings;
-            weights: self.weights,
         println!(
             "compiled {} -> {}: k = {}, {} rows used, {}, MAC tile {}x{}, {}{}, {} public values",
             self.model.display(),
@@ -216,6 +224,10 @@ impl SetupArgs {
             true => pipeline::PkStorage::Store,
             false => pipeline::PkStorage::Rebuild,
         };
+        if zkinfer_verifier::chain::is_segmented(&self.dir) {
+            pb.finish_and_clear();
+            return crate::segments::setup(&self.dir, self.srs.as_deref(), storage);
+        }
         let s = pipeline::setup_with(&ModelDir::new(&self.dir), self.srs.as_deref(), storage);
         pb.finish_and_clear();
         let s = s?;
@@ -276,10 +288,22 @@ pub struct ProveArgs {
     /// verifier contracts read). The proof file records it; `zkinfer verify` reads both.
     #[arg(long, default_value = "blake2b")]
     transcript: TranscriptKind,
+    /// A segmented model (`compile --max-k`): prove this many segments at once (threads; each holds one
+    /// segment's keys). --proof names the chain's folder.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    jobs: usize,
+    /// A segmented model: prove only segment I, its hashed inputs from the --input openings file (the
+    /// previous segment's, or a chain's openings.json); --proof names the segment's proof file.
+    #[arg(long, value_name = "I")]
+    segment: Option<usize>,
     /// Where the openings of hashed inputs and outputs (their values and salts) are written, for whoever
     /// may see them; default: beside the proof, PROOF with `.openings.json` for `.json`.
     #[arg(long, value_name = "FILE", conflicts_with = "proof_dir")]
     openings: Option<PathBuf>,
+    /// For a model with committed weights: the weight set's openings (from `zkinfer commit-weights`);
+    /// default: DIR/weights.openings.json.
+    #[arg(long, value_name = "FILE", conflicts_with = "proof_dir")]
+    weights: Option<PathBuf>,
 }
 
 /// The openings file at `path`, when it is one (a JSON object with an `openings` field); `None` for an
@@ -300,10 +324,6 @@ fn read_openings(path: &std::path::Path) -> Result<Option<OpeningsFile>> {
 
 /// Where the openings of a proof written to `proof` go by default: `x.json` -> `x.openings.json`.
 pub fn openings_path(proof: &std::path::Path) -> PathBuf {
-    /// For a model with committed weights: the weight set's openings (from `zkinfer commit-weights`);
-    /// default: DIR/weights.openings.json.
-    #[arg(long, value_name = "FILE", conflicts_with = "proof_dir")]
-    weights: Option<PathBuf>,
     let stem = proof
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -331,6 +351,21 @@ impl ProveArgs {
             (Some(p), None) => p.clone(),
             (None, None) => anyhow::bail!("give --proof FILE or --proof-dir OUT"),
         };
+        if zkinfer_verifier::chain::is_segmented(&self.dir) {
+            let options = pipeline::ProveOptions {
+                device: self.device,
+                bind,
+                transcript: self.transcript,
+            };
+            return crate::segments::prove(
+                &self.dir,
+                &self.input,
+                &proof_path,
+                &options,
+                self.jobs,
+                self.segment,
+            );
+        }
         let md = ModelDir::new(&self.dir);
         let (settings, _) = md.settings()?;
         let options = pipeline::ProveOptions {
@@ -409,6 +444,10 @@ pub struct VerifyArgs {
     /// fit the memory available (or half of `ulimit -v`). At most 26.
     #[arg(long, default_value_t = zkinfer_verifier::limits::HARD_MAX_K)]
     max_k: u32,
+    /// For a model with committed weights: the weights commitment to pin (the model owner's published
+    /// weights.commitment.json); default: DIR/weights.commitment.json.
+    #[arg(long, value_name = "FILE")]
+    weights_commitment: Option<PathBuf>,
 }
 
 /// Parses a `--bind` value: a 0x-prefixed big-endian uint256 or 64-digit little-endian hex
@@ -429,6 +468,16 @@ pub fn srs_policy(allow_dev_srs: bool) -> SrsPolicy {
 impl VerifyArgs {
     fn run(self) -> Result<ExitCode> {
         use zkinfer_verifier::{ExpectedInputs, LoadLimits, Statement, VerifierArtifacts};
+        if zkinfer_verifier::chain::is_segmented(&self.dir) {
+            let request = crate::segments::ChainVerifyRequest {
+                input: self.input.as_deref(),
+                model_id: self.model_id.clone(),
+                bind: self.bind.as_deref().map(parse_bind).transpose()?,
+                allow_dev_srs: self.allow_dev_srs,
+                max_k: self.max_k,
+            };
+            return crate::segments::verify(&self.dir, &self.proof, &request);
+        }
         // every file is checked against the limits its settings imply before anything is sized by it
         let limits = LoadLimits {
             max_k: self.max_k,
@@ -444,10 +493,6 @@ impl VerifyArgs {
         let inputs = match self.input.as_deref() {
             Some(path) if hashed_inputs => {
                 let file = OpeningsFile::read_within(path, &art.settings)?;
-    /// For a model with committed weights: the weights commitment to pin (the model owner's published
-    /// weights.commitment.json); default: DIR/weights.commitment.json.
-    #[arg(long, value_name = "FILE")]
-    weights_commitment: Option<PathBuf>,
                 Some(ExpectedInputs::Openings(file.inputs()))
             }
             Some(path) => Some(ExpectedInputs::Values(pipeline::read_input(
@@ -462,6 +507,8 @@ impl VerifyArgs {
             bind: self.bind.as_deref().map(parse_bind).transpose()?,
             srs: srs_policy(self.allow_dev_srs),
         };
+        let pin =
+            pipeline::weights_pin(&self.dir, &art.settings, self.weights_commitment.as_deref())?;
         let t = std::time::Instant::now();
         let v = zkinfer_verifier::judge_pinned(&art, &proof, &statement, pin.as_deref());
         let took = t.elapsed();
@@ -496,6 +543,7 @@ impl VerifyArgs {
                             match (kind, &self.input) {
                                 ("input", Some(_)) => " (opened by --input)",
                                 ("input", None) => " (pass --input OPENINGS to check it)",
+                                ("weights", _) => " (the pinned weights commitment)",
                                 _ => "",
                             }
                         ),
@@ -514,8 +562,6 @@ impl VerifyArgs {
                          element count as u64 LE and its stored fixed-point integers as i64 LE, row-major)",
                         v.input_digest()
                     );
-        let pin =
-            pipeline::weights_pin(&self.dir, &art.settings, self.weights_commitment.as_deref())?;
                 }
                 println!("outputs: {}", serde_json::to_string(&v.outputs)?);
                 Ok(ExitCode::SUCCESS)
@@ -548,7 +594,6 @@ pub struct ExportArgs {
     wasm_dir: Option<PathBuf>,
 }
 
-                                ("weights", _) => " (the pinned weights commitment)",
 impl ExportArgs {
     fn run(self) -> Result<ExitCode> {
         let wasm = self

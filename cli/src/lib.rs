@@ -14,4 +14,5 @@ pub mod market_bench;
 pub mod market_cli;
 pub mod market_worker;
 pub mod progress;
+pub mod segments;
 pub mod weights_cli;

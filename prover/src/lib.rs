@@ -9,6 +9,7 @@ pub mod error;
 pub mod loaded;
 pub mod model_dir;
 pub mod pipeline;
+pub mod segments;
 pub mod srs;
 pub mod srs_import;
 pub mod weights;

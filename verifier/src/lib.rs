@@ -13,6 +13,7 @@
 
 pub mod artifacts;
 pub mod ceremonies;
+pub mod chain;
 pub mod error;
 pub mod evm_transcript;
 pub mod input_digest;
