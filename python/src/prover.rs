@@ -57,8 +57,30 @@ fn summary<'py>(py: Python<'py>, p: ProveSummary) -> PyResult<Bound<'py, PyDict>
 /// Parses an openings file (`openings.json`, as `prove` writes it) and checks that each opening opens its
 /// commitment; raises `zkinfer.MalformedFile` naming `name` otherwise.
 pub fn parse_openings_file(py: Python<'_>, text: &[u8], name: &str) -> PyResult<OpeningsFile> {
+    if text.len() as u64 > MAX_OPENINGS_BYTES {
+        let e = zkinfer_verifier::VerifyError::Format {
+            file: name.to_string(),
+            what: format!("larger than the {MAX_OPENINGS_BYTES} bytes an openings file may have"),
+        };
+        return Err(errors::from_verify(py, &e));
+    }
     OpeningsFile::parse(text, name).map_err(|e| errors::from_verify(py, &e))
 }
+
+/// Parses an openings file for a model with `settings` ([`OpeningsFile::parse_for`]): its size within
+/// what the model's hashed tensors can take, each opening one of them with its element count.
+pub fn parse_openings_for(
+    py: Python<'_>,
+    text: &[u8],
+    name: &str,
+    settings: &zkinfer_circuits::settings::Settings,
+) -> PyResult<OpeningsFile> {
+    OpeningsFile::parse_for(text, name, settings).map_err(|e| errors::from_verify(py, &e))
+}
+
+/// The most bytes an openings file read without its model may have (`parse_openings`, `Proof.load`):
+/// 256 MiB (`zkinfer._proof._MAX_OPENINGS_BYTES`).
+pub const MAX_OPENINGS_BYTES: u64 = 256 << 20;
 
 /// Checks that `text` is an openings file this build reads whose openings open their commitments; raises
 /// `zkinfer.MalformedFile` otherwise.
@@ -179,7 +201,7 @@ impl Prover {
         bind: Option<&str>,
         name: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let file = parse_openings_file(py, openings, name)?;
+        let file = parse_openings_for(py, openings, name, &self.loaded.settings)?;
         let bind = parse_bind(bind)?.unwrap_or_else(Fr::zero);
         let device = self.device;
         let loaded = &self.loaded;

@@ -3,7 +3,7 @@
 //! pinned public ceremony's SRS, or a development SRS only when the caller opts in.
 
 use crate::errors;
-use crate::prover::{parse_bind, parse_openings_file};
+use crate::prover::{parse_bind, parse_openings_for};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -156,7 +156,7 @@ impl Verifier {
                         "openings: the model has no hashed input to check them against (give inputs)",
                     ));
                 }
-                let o = parse_openings_file(py, text, openings_name)?;
+                let o = parse_openings_for(py, text, openings_name, settings)?;
                 Some(ExpectedInputs::Openings(o.inputs()))
             }
             (None, None) => None,

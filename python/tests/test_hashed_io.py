@@ -127,6 +127,28 @@ def test_prove_from_openings_proves_the_same_commitment(iris_hashed):
         zkinfer.prove(iris_hashed, _iris_input(), openings=proof.openings)
 
 
+def test_openings_are_bounded_by_the_model(iris_hashed, tmp_path):
+    proof = zkinfer.prove(iris_hashed, _iris_input())
+    # an opening of another element count than the model's hashed input: refused before anything is proved
+    wrong = proof.openings
+    wrong["openings"][0]["values"].append(0)
+    with pytest.raises(zkinfer.MalformedFile):
+        zkinfer.verify(iris_hashed, proof, allow_dev_srs=True, openings=wrong)
+    with pytest.raises(zkinfer.MalformedFile):
+        zkinfer.Prover(iris_hashed).prove(openings=wrong)
+    # a text larger than the model's openings can take: refused by its size
+    padded = proof.openings_json() + " " * 100_000
+    with pytest.raises(zkinfer.MalformedFile, match="larger than"):
+        zkinfer.verify(iris_hashed, proof, allow_dev_srs=True, openings=padded)
+    # a file beside a proof larger than any openings file: refused without reading it whole
+    path = tmp_path / "x.json"
+    proof.save(path)
+    with open(tmp_path / "x.openings.json", "wb") as f:
+        f.truncate((256 << 20) + 1)
+    with pytest.raises(zkinfer.MalformedFile, match="larger than"):
+        zkinfer.Proof.load(path)
+
+
 def test_a_private_output_is_none(iris_private_out):
     x = _iris_input()
     proof = zkinfer.prove(iris_private_out, x)

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _native, _progress
 from ._arrays import flatten_inputs, samples_file_data
-from ._proof import PathLike, Proof, Verified
+from ._proof import _MAX_OPENINGS_BYTES, PathLike, Proof, Verified
 from .errors import DevelopmentSrsWarning
 
 ModelSource = Union[str, "os.PathLike[str]", bytes, bytearray]
@@ -350,9 +350,6 @@ def prove(
     return _cached_prover(dir, device, progress).prove(
         inputs, bind=bind, openings=openings, progress=progress
     )
-
-
-_MAX_OPENINGS_BYTES = 256 << 20
 
 
 def _openings_text(openings: Any) -> Tuple[bytes, str]:

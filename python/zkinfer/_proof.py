@@ -11,6 +11,10 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from . import _native
+from .errors import MalformedFile
+
+# The most bytes an openings file read without its model may have (the native parser's bound too).
+_MAX_OPENINGS_BYTES = 256 << 20
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -107,7 +111,9 @@ class Proof:
         if not explicit and not os.path.exists(where):
             return proof
         with open(where, "rb") as f:
-            raw_openings = f.read()
+            raw_openings = f.read(_MAX_OPENINGS_BYTES + 1)
+        if len(raw_openings) > _MAX_OPENINGS_BYTES:
+            raise MalformedFile(f"{where}: larger than the {_MAX_OPENINGS_BYTES} bytes an openings file may have")
         _native.parse_openings(raw_openings, where)
         text = raw_openings.decode("utf-8")
         if _commitments_of(text) != proof.commitments:
