@@ -15,7 +15,7 @@ use rand::rngs::OsRng;
 use std::sync::Arc;
 use std::time::Instant;
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
-use zkinfer_circuits::poseidon::{fr_from_be_hex, fr_to_be_hex, Opening};
+use zkinfer_circuits::poseidon::{fr_to_be_hex, Opening};
 use zkinfer_circuits::settings::{IoSpec, Settings};
 use zkinfer_circuits::settings::{TensorRole, Visibility};
 use zkinfer_circuits::witness;
