@@ -11,3 +11,6 @@ if [[ $# -eq 0 ]]; then "$here/.venv/bin/python" "$here/gen_torch.py"; fi
 [[ $# -gt 0 ]] || "$here/.venv/bin/python" "$here/gen_scale.py"
 # tree ensembles (scikit-learn -> skl2onnx), with onnxruntime outputs: models/trees/
 [[ $# -gt 0 ]] || "$here/.venv/bin/python" "$here/gen_trees.py"
+# tree ensembles (scikit-learn, XGBoost, LightGBM) converted by hummingbird-ml (tree_trav, perf_tree_trav) and a
+# PyTorch gather by a computed index, with onnxruntime outputs: models/hummingbird/
+[[ $# -gt 0 ]] || "$here/.venv/bin/python" "$here/gen_hummingbird.py"

@@ -75,7 +75,7 @@ fn torch_gpt_decoder_two_layers() {
 
 #[test]
 fn torch_gpt_decoder_from_token_ids() {
-    // nn.Embedding of integer token ids: a one-hot product in the circuit
+    // nn.Embedding of integer token ids: a lookup against the table in the circuit (the gather chip)
     check("torch_gpt_tokens");
 }
 

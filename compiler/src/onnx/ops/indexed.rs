@@ -1,6 +1,7 @@
 //! Ops that pick elements by constant indices, each one index map (`Gather`): Trilu (the masked elements
 //! become 0), GatherElements, GatherND, ScatterElements and ScatterND (data and updates laid end to end).
-//! Indices computed from the model's input cannot become an index map: those are reported.
+//! GatherElements and GatherND with indices computed from the model's input become lookups
+//! (`computed_index.rs`); scatters by computed indices are reported.
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
@@ -67,8 +68,11 @@ fn trilu(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
 fn gather_elements(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let v = l.input(n, 0)?;
     let s = shape_of(l, &v);
-    let idx = const_indices(l, n, 1)?;
     let ax = axis(n.attr_int("axis", 0), s.len()).map_err(|e| n.lower_err(e))?;
+    if let Val::Act(i) = l.input(n, 1)? {
+        return super::computed_index::gather_elements(l, n, &v, i, ax);
+    }
+    let idx = const_indices(l, n, 1)?;
     if idx.shape.len() != s.len() {
         return Err(n.err(format!(
             "indices {:?} and data {s:?} differ in rank",
@@ -91,8 +95,11 @@ fn gather_elements(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
 fn gather_nd(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let v = l.input(n, 0)?;
     let s = shape_of(l, &v);
-    let idx = const_indices(l, n, 1)?;
     let b = n.attr_int("batch_dims", 0).max(0) as usize;
+    if let Val::Act(i) = l.input(n, 1)? {
+        return super::computed_index::gather_nd(l, n, &v, i, b);
+    }
+    let idx = const_indices(l, n, 1)?;
     let q = idx.shape.len();
     let k = *idx.shape.last().unwrap_or(&0);
     if q == 0 || b + k > s.len() || idx.shape[..b] != s[..b] {

@@ -352,13 +352,11 @@ fn gather_op(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let ax = axis(n.attr_int("axis", 0), s.len()).map_err(|e| n.lower_err(e))?;
     let idx = match (l.input(n, 1)?, &v) {
         (Val::Const(c), _) => c,
-        (Val::Act(i), Val::Const(table)) => return super::embedding::lookup(l, n, table, i, ax),
-        (Val::Act(_), Val::Act(_)) => {
-            return Err(n.err(
-                "indices computed from the model's input select from a constant table only (an \
-                 embedding lookup); here the data is computed too",
-            ))
+        // integer indices: a lookup against the table; others: the one-hot embedding lookup
+        (Val::Act(i), Val::Const(table)) if !l.is_integral(i) => {
+            return super::embedding::lookup(l, n, table, i, ax)
         }
+        (Val::Act(i), _) => return super::computed_index::gather(l, n, &v, i, ax),
     };
     let mut out_shape = s[..ax].to_vec();
     out_shape.extend(&idx.shape);

@@ -1,0 +1,192 @@
+//! `Gather`, `GatherElements` and `GatherND` whose indices the model computes (tree ensembles converted by
+//! hummingbird walk their trees this way): each becomes `GatherByIndex` nodes, a lookup of
+//! `(slice, index, value)` against the data in the circuit (`chips::gather`). The data is cut into slices
+//! along the indexed axis; each output element names its slice and the index element that picks within
+//! it. An index outside the axis (ONNX allows `-len..len`), or one that is not an integer, has no entry
+//! in the lookup: no witness and no proof exist for it.
+
+use super::super::ctx::{Lowering, NodeInfo};
+use super::super::value::Val;
+use super::index::{indices, ravel, strides};
+use super::movement::shape_of;
+use crate::error::CompileError;
+use zkinfer_circuits::graph::{GatherByIndex, Op, TensorId};
+
+/// The data of a gather: its activation, or its constant values (as the IR stores them).
+fn split_data(data: &Val) -> (Option<TensorId>, Option<Vec<f32>>) {
+    match data {
+        Val::Act(t) => (Some(*t), None),
+        Val::Const(c) => (None, Some(c.data.iter().map(|&v| v as f32).collect())),
+    }
+}
+
+/// Adds a `GatherByIndex` node (`emit`: it is the ONNX node's output; else an intermediate named `what`).
+#[allow(clippy::too_many_arguments)]
+fn add_node(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    what: Option<&str>,
+    data: &Val,
+    idx: TensorId,
+    out_shape: Vec<usize>,
+    axis_len: usize,
+    slices: Vec<Vec<u32>>,
+    picks: Vec<[u32; 2]>,
+) -> Result<TensorId, CompileError> {
+    if axis_len == 0 {
+        return Err(n.err("gathers from an empty axis"));
+    }
+    let (act, constant) = split_data(data);
+    let op = Op::GatherByIndex(GatherByIndex {
+        out_shape,
+        axis_len,
+        slices,
+        picks,
+        data: constant,
+    });
+    let inputs: Vec<TensorId> = act.into_iter().chain([idx]).collect();
+    match what {
+        None => l.emit(n, &n.op, op, inputs),
+        Some(w) => l.add(n, w, op, inputs),
+    }
+}
+
+/// `Gather` on axis `ax` by computed indices: `out[pre, q, post] = data[pre, idx[q], post]`.
+pub(super) fn gather(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    data: &Val,
+    idx: TensorId,
+    ax: usize,
+) -> Result<(), CompileError> {
+    let s = shape_of(l, data);
+    let q = l.shape(idx);
+    let (pre, len, post) = (
+        s[..ax].iter().product::<usize>(),
+        s[ax],
+        s[ax + 1..].iter().product::<usize>(),
+    );
+    let qn: usize = q.iter().product();
+    let slices = (0..pre * post)
+        .map(|g| {
+            let (p, r) = (g / post, g % post);
+            (0..len)
+                .map(|j| ((p * len + j) * post + r) as u32)
+                .collect()
+        })
+        .collect();
+    let mut picks = Vec::with_capacity(pre * qn * post);
+    for p in 0..pre {
+        for i in 0..qn {
+            for r in 0..post {
+                picks.push([(p * post + r) as u32, i as u32]);
+            }
+        }
+    }
+    let mut out_shape = s[..ax].to_vec();
+    out_shape.extend(&q);
+    out_shape.extend(&s[ax + 1..]);
+    add_node(l, n, None, data, idx, out_shape, len, slices, picks).map(|_| ())
+}
+
+/// `GatherElements` on axis `ax` by computed indices: `out[o] = data[o with o[ax] = idx[o]]`.
+pub(super) fn gather_elements(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    data: &Val,
+    idx: TensorId,
+    ax: usize,
+) -> Result<(), CompileError> {
+    let s = shape_of(l, data);
+    let q = l.shape(idx);
+    let fits = q.len() == s.len()
+        && q.iter()
+            .zip(&s)
+            .enumerate()
+            .all(|(d, (a, b))| d == ax || a <= b);
+    if !fits {
+        return Err(n.err(format!("indices {q:?} do not fit data {s:?} on axis {ax}")));
+    }
+    let st = strides(&s);
+    let mut rest = s.clone();
+    rest[ax] = 1;
+    let rest_st = strides(&rest);
+    let slices = indices(&rest)
+        .map(|o| {
+            (0..s[ax])
+                .map(|j| {
+                    let mut at = o.clone();
+                    at[ax] = j;
+                    ravel(&at, &st) as u32
+                })
+                .collect()
+        })
+        .collect();
+    let picks = indices(&q)
+        .enumerate()
+        .map(|(i, mut o)| {
+            o[ax] = 0;
+            [ravel(&o, &rest_st) as u32, i as u32]
+        })
+        .collect();
+    add_node(l, n, None, data, idx, q.clone(), s[ax], slices, picks).map(|_| ())
+}
+
+/// `GatherND` by computed indices (`batch_dims` b, index tuples of k components): one gather per
+/// component, each narrowing every tuple's block by one axis (`[groups, len, inner] -> [tuples, inner]`),
+/// so a component outside its own axis has no proof (a flat index could wrap into a neighbouring row).
+pub(super) fn gather_nd(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    data: &Val,
+    idx: TensorId,
+    b: usize,
+) -> Result<(), CompileError> {
+    let s = shape_of(l, data);
+    let q = l.shape(idx);
+    let k = *q.last().unwrap_or(&0);
+    if q.is_empty() || k == 0 || b + k > s.len() || q.len() <= b || q[..b] != s[..b] {
+        return Err(n.err(format!(
+            "indices {q:?} do not fit data {s:?} with batch_dims {b}"
+        )));
+    }
+    let tuples: usize = q[..q.len() - 1].iter().product();
+    let batches: usize = s[..b].iter().product();
+    let per_batch = tuples / batches.max(1);
+    let mut out_shape = q[..q.len() - 1].to_vec();
+    out_shape.extend(&s[b + k..]);
+    let mut cur = data.clone();
+    for c in 0..k {
+        let len = s[b + c];
+        let inner: usize = s[b + c + 1..].iter().product();
+        // the first step reads the data by batch; later ones read the previous step by tuple
+        let (groups, group_of): (usize, Box<dyn Fn(usize) -> usize>) = match c {
+            0 => (batches, Box::new(move |t| t / per_batch.max(1))),
+            _ => (tuples, Box::new(|t| t)),
+        };
+        let slices = (0..groups * inner)
+            .map(|g| {
+                let (gi, r) = (g / inner, g % inner);
+                (0..len)
+                    .map(|j| ((gi * len + j) * inner + r) as u32)
+                    .collect()
+            })
+            .collect();
+        let mut picks = Vec::with_capacity(tuples * inner);
+        for t in 0..tuples {
+            for r in 0..inner {
+                picks.push([(group_of(t) * inner + r) as u32, (t * k + c) as u32]);
+            }
+        }
+        let last = c + 1 == k;
+        let shape = match last {
+            true => out_shape.clone(),
+            false => vec![tuples, inner],
+        };
+        let what = format!("component{c}");
+        let name = (!last).then_some(what.as_str());
+        let t = add_node(l, n, name, &cur, idx, shape, len, slices, picks)?;
+        cur = Val::Act(t);
+    }
+    Ok(())
+}
