@@ -99,7 +99,11 @@ impl LoadedModel {
         let mut salts: Vec<Option<Fr>> = (0..hashed_data)
             .map(|i| data_salts.get(i).copied())
             .collect();
+        // salts given past the hashed data inputs are the hashed outputs' (a split model's cut tensors),
+        // which come after the committed weights in commitment order
+        let output_salts = data_salts.iter().skip(hashed_data).map(|s| Some(*s));
         if !s.has_committed_weights() {
+            salts.extend(output_salts);
             return Ok((inputs.to_vec(), salts));
         }
         let weights = self.weights.as_ref().ok_or_else(|| {
@@ -118,6 +122,7 @@ impl LoadedModel {
         let mut all = inputs.to_vec();
         all.extend(crate::weights::dequantised(s, weights));
         salts.extend(weights.openings.iter().map(|o| Some(o.salt)));
+        salts.extend(output_salts);
         Ok((all, salts))
     }
 
@@ -208,7 +213,8 @@ impl LoadedModel {
     }
 
     /// Proves with the given salts for the first hashed data inputs (in commitment order), the committed
-    /// weights' own salts, and fresh ones for the rest.
+    /// weights' own salts, then the rest of the given salts for the hashed outputs, and fresh ones for the
+    /// rest.
     pub(crate) fn prove_salted(
         &self,
         data_inputs: &[Vec<f64>],
