@@ -200,7 +200,7 @@ fn a_matmul_and_bias_add_mlp_commits_its_weights_and_biases() {
 }
 
 #[test]
-fn a_cnn_commits_its_dense_layer_and_keeps_its_convolutions_fixed() {
+fn a_cnn_commits_its_convolutions_and_dense_layer() {
     two_weight_sets("digits_cnn", &fixture("digits_cnn_b.onnx"), 0.001);
 }
 

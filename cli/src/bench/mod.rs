@@ -73,6 +73,9 @@ pub struct BenchArgs {
     /// As `zkinfer compile --output-visibility`.
     #[arg(long, default_value = "public", value_name = "public|hashed|private")]
     pub output_visibility: zkinfer_circuits::settings::Visibility,
+    /// As `zkinfer compile --weights`: fixed or committed weights.
+    #[arg(long, default_value = "fixed", value_name = "fixed|committed")]
+    pub weights: zkinfer_circuits::settings::WeightsMode,
 }
 
 impl BenchArgs {
@@ -87,6 +90,7 @@ impl BenchArgs {
             limbs: !self.affine_lanes,
             inputs: self.input_visibility,
             outputs: self.output_visibility,
+            weights: self.weights,
             ..CompileOptions::default()
         }
     }
@@ -312,7 +316,12 @@ fn run_in(a: &BenchArgs, md: &ModelDir, mut progress: impl FnMut(&str)) -> Resul
     })?;
     let (settings, settings_bytes) = md.settings()?;
     let model = Arc::new(md.compiled_model(&settings)?);
-    let inputs = pipeline::read_input(&a.input, &settings)?;
+    let mut inputs = pipeline::read_input(&a.input, &settings)?;
+    if settings.has_committed_weights() {
+        // committed weights: the compiled weight set, from its openings
+        let weights = md.weights_openings(&settings, None)?;
+        inputs.extend(zkinfer_prover::weights::dequantised(&settings, &weights));
+    }
 
     progress("srs");
     let (params, dev_srs) = st.srs.time(&mem, || {

@@ -1,7 +1,7 @@
 //! Committed weights ([`WeightsMode::Committed`]): which initializers become weight inputs of the circuit
 //! instead of constants. An f32 initializer is committed when every use of it is the weight of a product
-//! with an activation: `B` of a `MatMul` (2-D) or `Gemm`, or a bias: `C` of a `Gemm` whose `B` is
-//! committed, or the constant of an `Add` to the output of a `MatMul` whose `B` is committed. Every
+//! with an activation: `B` of a `MatMul` (2-D) or `Gemm`, `W` of a `Conv`, or a bias: `C` of a `Gemm`
+//! whose `B` is committed, `B` of a `Conv` whose `W` is, or the constant of an `Add` to the output of a `MatMul` whose `B` is committed. Every
 //! other constant (normalisation parameters, shapes, a weight used by another op too) stays fixed in the
 //! circuit, so it is part of the architecture the verifying key pins.
 
@@ -45,6 +45,13 @@ pub fn committed_initializers(g: &pb::GraphProto, mode: WeightsMode) -> Vec<Stri
                 ("Gemm", 2) => {
                     if let Some(b) = node.input.get(1) {
                         gemm_c.push((name.as_str(), b.as_str()));
+                    }
+                    activation_a
+                }
+                ("Conv", 1) => activation_a && r >= 3,
+                ("Conv", 2) => {
+                    if let Some(w) = node.input.get(1) {
+                        gemm_c.push((name.as_str(), w.as_str()));
                     }
                     activation_a
                 }

@@ -1,6 +1,6 @@
 """Other weight sets of the bundled models' architectures, for the committed-weights tests
 (cli/tests/committed_weights.rs): the initializers a `compile --weights committed` commits (the weights and
-biases of MatMul and Gemm) are perturbed, every other constant is kept.
+biases of MatMul, Gemm and Conv) are perturbed, every other constant is kept.
 
     python/.venv/bin/python models/testdata/committed/make.py
 
@@ -21,7 +21,7 @@ MODELS = os.path.join(HERE, "..", "..")
 COMMITTED = {
     "iris_mlp": ["W1T", "b1", "W2", "b2"],
     "digits_mlp": ["W1", "b1", "W2T", "b2"],
-    "digits_cnn": ["W", "bw"],
+    "digits_cnn": ["K1", "b1", "K2", "b2", "W", "bw"],
 }
 
 

@@ -93,6 +93,10 @@ fn conv(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     let Val::Act(x) = l.input(n, 0)? else {
         return Err(n.err("convolving a constant input is not supported"));
     };
+    if let Val::Act(w) = l.input(n, 1)? {
+        // committed weights
+        return super::conv_committed::conv_committed(l, n, x, w);
+    }
     let w = l.const_input(n, 1, "the weights")?;
     let xs = l.shape(x);
     if xs.len() < 3 || w.shape.len() != xs.len() {

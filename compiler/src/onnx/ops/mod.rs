@@ -10,6 +10,7 @@ mod constant;
 mod computed_index;
 mod conv;
 mod conv_committed;
+mod conv_committed;
 mod embedding;
 mod index;
 mod indexed;
