@@ -88,7 +88,8 @@ pub fn verify_kind(e: &VerifyError) -> Kind {
 pub fn prover_kind(e: &ProverError, stage: Kind) -> Kind {
     match e {
         ProverError::Compile(_) => Kind::Compile,
-        ProverError::Circuit(_) => stage,
+        // a weight set that does not fit the architecture: the step that read it (commit_weights: compile)
+        ProverError::Circuit(_) | ProverError::Weights(_) => stage,
         ProverError::Artifact(v) => verify_kind(v),
         ProverError::SrsImport(_) => Kind::Srs,
         ProverError::Io { .. } | ProverError::Missing { .. } => Kind::Artifact,

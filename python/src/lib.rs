@@ -20,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(pipeline::compile, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::setup, m)?)?;
+    m.add_function(wrap_pyfunction!(pipeline::commit_weights, m)?)?;
     m.add_function(wrap_pyfunction!(verifier::parse_proof, m)?)?;
     m.add_function(wrap_pyfunction!(prover::parse_openings, m)?)?;
     m.add_class::<prover::Prover>()?;

@@ -30,10 +30,11 @@ fn visibility(what: &str, name: &str) -> PyResult<Visibility> {
 
 /// Compiles the ONNX file `model` into `out_dir`, calibrating on the sample files (EZKL's input format,
 /// several samples back to back allowed), every input and every output with the visibility given
-/// (`zkinfer compile --input-visibility --output-visibility`); returns what `zkinfer compile` prints, as
-/// a dict.
+/// (`zkinfer compile --input-visibility --output-visibility`), the weights fixed or committed (`--weights`);
+/// returns what `zkinfer compile` prints, as a dict.
 #[pyfunction]
-#[pyo3(signature = (model, out_dir, samples, target_name="resources", inputs="public", outputs="public"))]
+#[pyo3(signature = (model, out_dir, samples, target_name="resources", inputs="public", outputs="public", weights="fixed"))]
+#[allow(clippy::too_many_arguments)]
 pub fn compile<'py>(
     py: Python<'py>,
     model: PathBuf,
@@ -42,11 +43,15 @@ pub fn compile<'py>(
     target_name: &str,
     inputs: &str,
     outputs: &str,
+    weights: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let opts = CompileOptions {
         target: target(target_name)?,
         inputs: visibility("inputs", inputs)?,
         outputs: visibility("outputs", outputs)?,
+        weights: weights
+            .parse()
+            .map_err(|e| PyValueError::new_err(format!("weights: {e}")))?,
         ..CompileOptions::default()
     };
     let dir = ModelDir::new(&out_dir);
@@ -65,6 +70,7 @@ pub fn compile<'py>(
     d.set_item("public_values", s.num_instances())?;
     d.set_item("inputs", opts.inputs.name())?;
     d.set_item("outputs", opts.outputs.name())?;
+    d.set_item("weights", opts.weights.name())?;
     let a = &c.accuracy;
     d.set_item("samples", a.samples)?;
     d.set_item("max_abs_error", a.max_abs_error)?;
@@ -93,4 +99,25 @@ pub fn setup<'py>(
     d.set_item("keygen_seconds", s.keygen.as_secs_f64())?;
     d.set_item("vk_bytes", s.vk_bytes)?;
     Ok(d)
+}
+
+/// Commits to another weight set (the ONNX file `model`, same architecture) of the model compiled with
+/// committed weights in `dir` (`zkinfer commit-weights MODEL --model-dir DIR --out PREFIX`): writes
+/// `PREFIX.openings.json` (private, mode 0600) and `PREFIX.commitment.json` (public); returns the
+/// commitment of each weight tensor, `(name, 0x hex)`.
+#[pyfunction]
+pub fn commit_weights(
+    py: Python<'_>,
+    model: PathBuf,
+    dir: PathBuf,
+    prefix: PathBuf,
+) -> PyResult<Vec<(String, String)>> {
+    let md = ModelDir::new(&dir);
+    let f = py
+        .detach(|| pipeline::commit_weights(&md, &model, &prefix))
+        .map_err(|e| errors::from_prover(py, &e, Kind::Compile))?;
+    Ok(f.openings
+        .into_iter()
+        .map(|o| (o.tensor, o.commitment))
+        .collect())
 }

@@ -12,6 +12,7 @@ use zkinfer_circuits::Fr;
 use zkinfer_prover::pipeline::ProveSummary;
 use zkinfer_prover::{backend_for, Device, LoadedModel, ModelDir};
 use zkinfer_verifier::openings_file::OpeningsFile;
+use zkinfer_verifier::weights_file::WeightsOpeningsFile;
 use zkinfer_verifier::TranscriptKind;
 
 /// A model directory ready to prove (see `zkinfer/_native.pyi`).
@@ -101,16 +102,27 @@ pub fn parse_bind(hex: Option<&str>) -> PyResult<Option<Fr>> {
 #[pymethods]
 impl Prover {
     /// Loads `settings.json`, `model.json`, `kzg.srs` and `vk.bin` of `dir` (and `pk.bin` if setup stored it; else
-    /// the proving key is rebuilt from `vk.bin`), GIL released.
+    /// the proving key is rebuilt from `vk.bin`), GIL released. For a model with committed weights, the
+    /// weight set proved with is `weights` (an openings file of `zkinfer commit-weights`), by default the
+    /// directory's `weights.openings.json`.
     #[new]
-    #[pyo3(signature = (dir, device="cpu"))]
-    fn new(py: Python<'_>, dir: PathBuf, device: &str) -> PyResult<Self> {
+    #[pyo3(signature = (dir, device="cpu", weights=None))]
+    fn new(py: Python<'_>, dir: PathBuf, device: &str, weights: Option<PathBuf>) -> PyResult<Self> {
         let device: Device = device
             .parse()
             .map_err(|e: zkinfer_prover::UnknownDevice| PyValueError::new_err(e.to_string()))?;
         let md = ModelDir::new(&dir);
         let loaded = py
-            .detach(|| LoadedModel::load(&md))
+            .detach(|| {
+                let loaded = LoadedModel::load(&md)?;
+                match &weights {
+                    None => Ok(loaded),
+                    Some(w) => {
+                        let f = WeightsOpeningsFile::read_for(w, &loaded.settings)?;
+                        loaded.with_weights(f)
+                    }
+                }
+            })
             .map_err(|e| errors::from_prover(py, &e, Kind::Artifact))?;
         Ok(Self {
             loaded,
@@ -146,7 +158,7 @@ impl Prover {
     /// `(name, shape)` of each input.
     #[getter]
     fn inputs(&self) -> Vec<(String, Vec<usize>)> {
-        specs(&self.loaded.settings.inputs)
+        specs(self.loaded.settings.data_inputs())
     }
 
     /// `(name, shape)` of each output.
@@ -158,7 +170,7 @@ impl Prover {
     /// The visibility of each input.
     #[getter]
     fn input_visibility(&self) -> Vec<&'static str> {
-        visibilities(&self.loaded.settings.inputs)
+        visibilities(self.loaded.settings.data_inputs())
     }
 
     /// The visibility of each output.

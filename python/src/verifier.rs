@@ -11,8 +11,10 @@ use std::path::PathBuf;
 use zkinfer_circuits::settings::Visibility;
 use zkinfer_verifier::instances::ProvedTensor;
 use zkinfer_verifier::proof_file::ProofFile;
+use zkinfer_circuits::Fr;
+use zkinfer_verifier::weights_file::WeightsCommitmentFile;
 use zkinfer_verifier::{
-    judge, ExpectedInputs, LoadLimits, SrsIdentity, SrsPolicy, Statement, VerifierArtifacts,
+    judge_pinned, ExpectedInputs, LoadLimits, SrsIdentity, SrsPolicy, Statement, VerifierArtifacts,
 };
 
 /// Checks that `text` is a proof file this build reads (`proof.json`, version 2); raises
@@ -87,7 +89,7 @@ impl Verifier {
     /// `(name, shape)` of each input.
     #[getter]
     fn inputs(&self) -> Vec<(String, Vec<usize>)> {
-        let s = &self.artifacts.settings.inputs;
+        let s = self.artifacts.settings.data_inputs();
         s.iter()
             .map(|s| (s.name.clone(), s.shape.clone()))
             .collect()
@@ -105,7 +107,7 @@ impl Verifier {
     /// The visibility (`public`, `hashed` or `private`) of each input.
     #[getter]
     fn input_visibility(&self) -> Vec<&'static str> {
-        let s = &self.artifacts.settings.inputs;
+        let s = self.artifacts.settings.data_inputs();
         s.iter().map(|s| s.visibility.name()).collect()
     }
 
@@ -119,8 +121,11 @@ impl Verifier {
     /// Verifies a proof file's JSON (GIL released). Returns a dict of what it proves; raises
     /// `zkinfer.InvalidProof` (with `reason` and `code`) for a proof that does not prove the statement, and
     /// `zkinfer.MalformedFile` for one that cannot be read. `inputs` (values) or `openings` (an openings
-    /// file's text, for a model whose inputs are hashed) is what the proof must be about.
-    #[pyo3(signature = (proof, allow_dev_srs=false, model_id=None, bind=None, inputs=None, name="proof.json", openings=None, openings_name="openings.json"))]
+    /// file's text, for a model whose inputs are hashed) is what the proof must be about. For a model with
+    /// committed weights, `weights_commitment` (the text of the owner's `weights.commitment.json`; default:
+    /// that file in the verifier's directory) pins the weights the proof must commit to; without one such
+    /// a proof is refused (`weights_mismatch`).
+    #[pyo3(signature = (proof, allow_dev_srs=false, model_id=None, bind=None, inputs=None, name="proof.json", openings=None, openings_name="openings.json", weights_commitment=None, weights_name="weights.commitment.json"))]
     #[allow(clippy::too_many_arguments)]
     fn verify<'py>(
         &self,
@@ -133,6 +138,8 @@ impl Verifier {
         name: &str,
         openings: Option<&[u8]>,
         openings_name: &str,
+        weights_commitment: Option<&[u8]>,
+        weights_name: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
         let file = self
             .artifacts
@@ -171,9 +178,10 @@ impl Verifier {
                 SrsPolicy::CeremonyOnly
             },
         };
+        let pin = self.weights_pin(py, weights_commitment, weights_name)?;
         let art = &self.artifacts;
         let v = py
-            .detach(|| judge(art, &file, &statement))
+            .detach(|| judge_pinned(art, &file, &statement, pin.as_deref()))
             .map_err(|r| errors::from_rejection(py, &r))?;
         let d = PyDict::new(py);
         d.set_item("model_id", &v.model_id)?;
@@ -188,8 +196,6 @@ impl Verifier {
                 d.set_item("ceremony", py.None())?;
             }
         }
-        d.set_item("inputs", &v.inputs)?;
-        d.set_item("inputs_q", &v.inputs_q)?;
         d.set_item("input_digest", v.input_digest())?;
         d.set_item("outputs", &v.outputs)?;
         d.set_item("outputs_q", &v.outputs_q)?;
@@ -217,13 +223,55 @@ impl Verifier {
                 ProvedTensor::Private => "private",
             })
             .collect();
+        // the data inputs (committed weights are not the caller's inputs), then the outputs
+        let n_data = art.settings.data_inputs().len().min(kinds.len());
         let n_in = art.settings.inputs.len().min(kinds.len());
-        d.set_item("input_visibility", &kinds[..n_in])?;
+        d.set_item("input_visibility", &kinds[..n_data])?;
         d.set_item("output_visibility", &kinds[n_in..])?;
+        d.set_item("inputs", &v.inputs[..n_data.min(v.inputs.len())])?;
+        d.set_item("inputs_q", &v.inputs_q[..n_data.min(v.inputs_q.len())])?;
+        d.set_item("weights_commitments", pin.map(|p| {
+            p.iter().map(zkinfer_circuits::poseidon::fr_to_be_hex).collect::<Vec<_>>()
+        }))?;
         Ok(d)
     }
 
     fn __repr__(&self) -> String {
         format!("Verifier('{}')", self.dir.display())
+    }
+}
+
+impl Verifier {
+    /// The weights commitment a proof of a model with committed weights must carry: from `text` (a
+    /// `weights.commitment.json`), else the verifier directory's file; `None` for fixed weights, or when
+    /// there is no file (the proof is then refused as unpinned).
+    fn weights_pin(
+        &self,
+        py: Python<'_>,
+        text: Option<&[u8]>,
+        name: &str,
+    ) -> PyResult<Option<Vec<Fr>>> {
+        let settings = &self.artifacts.settings;
+        if !settings.has_committed_weights() {
+            return match text {
+                None => Ok(None),
+                Some(_) => Err(PyValueError::new_err(
+                    "weights_commitment: the model's weights are fixed (constants of its verifying key)",
+                )),
+            };
+        }
+        let file = match text {
+            Some(t) => WeightsCommitmentFile::parse_for(t, name, settings),
+            None => {
+                let path = self.dir.join(zkinfer_prover::weights::WEIGHTS_COMMITMENT);
+                if !path.exists() {
+                    return Ok(None);
+                }
+                WeightsCommitmentFile::read_for(&path, settings)
+            }
+        };
+        file.and_then(|f| f.field_commitments(name))
+            .map(Some)
+            .map_err(|e| errors::from_verify(py, &e))
     }
 }

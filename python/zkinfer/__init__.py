@@ -18,7 +18,7 @@ Errors are the classes of ``zkinfer.errors`` (all ``zkinfer.ZkinferError``); an 
 from __future__ import annotations
 
 from . import errors
-from ._api import CompileResult, Prover, SetupResult, Verifier, compile, prove, setup, verify
+from ._api import CompileResult, Prover, SetupResult, Verifier, commit_weights, compile, prove, setup, verify
 from ._bench import BenchResult, Stats, bench
 from ._native import __version__
 from ._proof import Proof, Verified
@@ -38,6 +38,7 @@ from .interop import from_sklearn, from_torch
 __all__ = [
     "__version__",
     "compile",
+    "commit_weights",
     "setup",
     "prove",
     "verify",

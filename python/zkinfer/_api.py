@@ -41,6 +41,7 @@ class CompileResult:
         onnx: the ONNX file compiled (``None`` when the model was given as bytes).
         inputs, outputs: who sees the inputs' and the outputs' values: ``"public"``, ``"hashed"`` or
             ``"private"``.
+        weights: ``"fixed"`` or ``"committed"`` (see ``compile``).
     """
 
     dir: str
@@ -58,6 +59,7 @@ class CompileResult:
     onnx: Optional[str] = None
     inputs: str = "public"
     outputs: str = "public"
+    weights: str = "fixed"
 
 
 _VISIBILITIES = ("public", "hashed", "private")
@@ -77,6 +79,7 @@ def compile(
     *,
     inputs: str = "public",
     outputs: str = "public",
+    weights: str = "fixed",
     progress: Optional[bool] = None,
 ) -> CompileResult:
     """Compiles an ONNX model into a circuit in ``out_dir`` (``zkinfer compile MODEL --out DIR``).
@@ -94,6 +97,11 @@ def compile(
             secret salt; ``prove`` returns their openings beside the proof) or ``"private"`` (the proof
             states nothing of them).
         outputs: who sees the outputs' values, the same way (``--output-visibility``).
+        weights: ``"fixed"`` (the weights are constants of the circuit, committed to by its verifying key)
+            or ``"committed"`` (``--weights committed``: the weights and biases of MatMul and Gemm stay
+            private to the prover, bound by Poseidon commitments written to ``weights.commitment.json``,
+            their openings to ``weights.openings.json``; one verifying key serves every weight set of the
+            architecture, and a verifier accepts a proof only under the weights commitment it pins).
         progress: show a progress bar (default: when tqdm is installed and attached to a terminal or
             notebook).
 
@@ -128,7 +136,7 @@ def compile(
                 json.dump(samples_file_data(samples), f)
             files.append(sample_file)
         with _progress.step("zkinfer compile", progress):
-            r = _native.compile(path, out, files, target, inputs, outputs)
+            r = _native.compile(path, out, files, target, inputs, outputs, weights)
     return CompileResult(
         dir=out,
         k=r["k"],
@@ -145,6 +153,7 @@ def compile(
         onnx=onnx_path,
         inputs=r["inputs"],
         outputs=r["outputs"],
+        weights=r["weights"],
     )
 
 
@@ -220,9 +229,17 @@ class Prover:
         model_id: the model id (settings, vk and SRS) its proofs carry.
     """
 
-    def __init__(self, dir: PathLike, device: str = "cpu", *, progress: Optional[bool] = None) -> None:
+    def __init__(
+        self,
+        dir: PathLike,
+        device: str = "cpu",
+        *,
+        weights: Optional[PathLike] = None,
+        progress: Optional[bool] = None,
+    ) -> None:
         with _progress.step("zkinfer: loading keys", progress):
-            self._native = _native.Prover(os.fspath(dir), device)
+            w = None if weights is None else os.fspath(weights)
+            self._native = _native.Prover(os.fspath(dir), device, w)
         self.inputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.inputs]
         self.outputs: List[Tuple[str, Tuple[int, ...]]] = [(n, tuple(s)) for n, s in self._native.outputs]
         self.input_visibility: List[str] = list(self._native.input_visibility)
@@ -418,6 +435,7 @@ class Verifier:
         bind: Optional[str] = None,
         inputs: Any = None,
         openings: Any = None,
+        weights_commitment: Any = None,
     ) -> Verified:
         """Verifies a proof; see ``zkinfer.verify``."""
         if inputs is not None and openings is not None:
@@ -426,7 +444,10 @@ class Verifier:
         expected = None if inputs is None else flatten_inputs(inputs, self.inputs)
         opened, opened_name = (None, "openings.json") if openings is None else _openings_text(openings)
         t = time.perf_counter()
-        r = self._native.verify(text, allow_dev_srs, model_id, bind, expected, name, opened, opened_name)
+        pin, pin_name = _weights_commitment_text(weights_commitment)
+        r = self._native.verify(
+            text, allow_dev_srs, model_id, bind, expected, name, opened, opened_name, pin, pin_name
+        )
         took = time.perf_counter() - t
         ins, outs = r["input_visibility"], r["output_visibility"]
         return Verified(
@@ -444,6 +465,7 @@ class Verifier:
             output_visibility=list(outs),
             opened=opened is not None,
             seconds=took,
+            weights_commitments=None if r["weights_commitments"] is None else list(r["weights_commitments"]),
         )
 
     def __repr__(self) -> str:
@@ -459,6 +481,24 @@ def _shown(flat: List[List[Any]], visibility: List[str], specs: List[Tuple[str, 
     ]
 
 
+def commit_weights(model: PathLike, dir: PathLike, prefix: PathLike) -> List[Tuple[str, str]]:
+    """Commits to another weight set of a model compiled with ``weights="committed"``
+    (``zkinfer commit-weights MODEL --model-dir DIR --out PREFIX``): ``model`` is an ONNX file of the same
+    architecture with other weights. Writes ``PREFIX.openings.json`` (private: the stored weights and salts,
+    mode 0600; prove with ``Prover(dir, weights=...)``) and ``PREFIX.commitment.json`` (public: what
+    verifiers pin with ``verify(..., weights_commitment=...)``); returns ``(tensor, 0x commitment)`` for each
+    weight tensor.
+
+    Raises:
+        zkinfer.CompileError: another architecture, a weight outside the encodings compiled for it, or a
+            model whose weights are fixed.
+    """
+    return [
+        (str(n), str(c))
+        for n, c in _native.commit_weights(os.fspath(model), os.fspath(dir), os.fspath(prefix))
+    ]
+
+
 def verify(
     dir: PathLike,
     proof: Union[Proof, str, bytes, PathLike],
@@ -468,6 +508,7 @@ def verify(
     bind: Optional[str] = None,
     inputs: Any = None,
     openings: Any = None,
+    weights_commitment: Any = None,
 ) -> Verified:
     """Verifies a proof with the model directory's verifier files (``zkinfer verify DIR --proof FILE``).
 
@@ -488,6 +529,10 @@ def verify(
             opened by these openings (``zkinfer verify --input OPENINGS``): an openings file's path or
             text, its dict (``Proof.openings``), or a ``Proof`` carrying them. A mismatch raises
             ``InvalidProof`` with code ``input_mismatch``.
+        weights_commitment: for a model compiled with committed weights: the weights commitment the
+            model's owner published (``weights.commitment.json``: its path, text or dict; default: that
+            file in ``dir``). The proof must commit to exactly those weights; a proof under other weights,
+            or with no commitment to pin, raises ``InvalidProof`` with code ``weights_mismatch``.
 
     Returns:
         ``Verified``: the verified outputs (numpy arrays derived from the proved integers; ``None`` for a
@@ -503,5 +548,31 @@ def verify(
         ValueError: both ``inputs`` and ``openings``; ``openings`` for a model without hashed inputs.
     """
     return Verifier(dir).verify(
-        proof, allow_dev_srs=allow_dev_srs, model_id=model_id, bind=bind, inputs=inputs, openings=openings
+        proof,
+        allow_dev_srs=allow_dev_srs,
+        model_id=model_id,
+        bind=bind,
+        inputs=inputs,
+        openings=openings,
+        weights_commitment=weights_commitment,
     )
+
+
+def _weights_commitment_text(pin: Any) -> Tuple[Optional[bytes], str]:
+    """A weights commitment file's bytes and its name for messages, from its path, text, bytes or dict;
+    ``None`` for none given (the verifier directory's file is used)."""
+    if pin is None:
+        return None, "weights.commitment.json"
+    if isinstance(pin, dict):
+        return json.dumps(pin).encode("utf-8"), "weights_commitment"
+    if isinstance(pin, (bytes, bytearray)):
+        return bytes(pin), "weights_commitment"
+    if isinstance(pin, str) and pin.lstrip().startswith("{"):
+        return pin.encode("utf-8"), "weights_commitment"
+    if not isinstance(pin, (str, os.PathLike)):
+        raise ValueError(
+            f"weights_commitment: expected a weights.commitment.json path, text or dict, not {type(pin).__name__}"
+        )
+    path = os.fspath(pin)
+    with open(path, "rb") as f:
+        return f.read(_MAX_OPENINGS_BYTES + 1), path

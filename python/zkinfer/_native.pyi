@@ -9,6 +9,10 @@ _Spec = Tuple[str, List[int]]
 
 __version__: str
 
+def commit_weights(model: _Path, dir: _Path, prefix: _Path) -> List[Tuple[str, str]]:
+    """Writes PREFIX.openings.json and PREFIX.commitment.json of another weight set of a committed-weights
+    model; returns (tensor, 0x commitment) per weight tensor. Raises ``zkinfer.CompileError``."""
+
 def compile(
     model: _Path,
     out_dir: _Path,
@@ -16,10 +20,11 @@ def compile(
     target_name: str = "resources",
     inputs: str = "public",
     outputs: str = "public",
+    weights: str = "fixed",
 ) -> Dict[str, Any]:
     """Compiles an ONNX file into ``out_dir`` calibrating on sample files, every input and output with the
-    visibility given (public, hashed or private); returns k, rows, layout, accuracy figures and the
-    visibilities. Raises ``zkinfer.CompileError``."""
+    visibility given (public, hashed or private), the weights fixed or committed; returns k, rows, layout,
+    accuracy figures, the visibilities and the weights mode. Raises ``zkinfer.CompileError``."""
 
 def setup(dir: _Path, srs: Optional[_Path] = None) -> Dict[str, Any]:
     """Makes the keys of a compiled model; returns k, development_srs, ceremony, keygen_seconds, vk_bytes."""
@@ -34,7 +39,7 @@ def parse_openings(text: bytes, name: str = "openings.json") -> None:
 class Prover:
     """A model directory's proving key, params and planned model, loaded once."""
 
-    def __init__(self, dir: _Path, device: str = "cpu") -> None: ...
+    def __init__(self, dir: _Path, device: str = "cpu", weights: Optional[_Path] = None) -> None: ...
     @property
     def dir(self) -> str: ...
     @property
@@ -91,8 +96,11 @@ class Verifier:
         name: str = "proof.json",
         openings: Optional[bytes] = None,
         openings_name: str = "openings.json",
+        weights_commitment: Optional[bytes] = None,
+        weights_name: str = "weights.commitment.json",
     ) -> Dict[str, Any]:
-        """Judges a proof file (checking the hashed inputs against ``openings`` when given); returns
+        """Judges a proof file (checking the hashed inputs against ``openings`` when given, and a committed-
+        weights model's weight commitments against ``weights_commitment`` or the directory's file); returns
         model_id, srs, inputs, outputs (empty lists for hidden tensors), commitments ((name, kind, index,
         hex) per hashed tensor), input_visibility, output_visibility, ...; raises ``zkinfer.InvalidProof``
         or ``zkinfer.MalformedFile``."""

@@ -238,6 +238,8 @@ class Verified:
             ``"public"`` (its values), ``"hashed"`` (a commitment) or ``"private"`` (nothing).
         opened: the hashed inputs were checked against openings (``verify(..., openings=)``).
         seconds: how long the check took.
+        weights_commitments: for a model with committed weights, the commitment of each weight tensor the
+            proof was checked against (the pinned ``weights.commitment.json``); ``None`` for fixed weights.
     """
 
     outputs: List[Optional[np.ndarray]]
@@ -254,6 +256,7 @@ class Verified:
     output_visibility: List[str] = field(default_factory=list)
     opened: bool = False
     seconds: float = field(default=0.0, compare=False)
+    weights_commitments: Optional[List[str]] = None
 
     def __repr__(self) -> str:
         shapes = [None if o is None else tuple(o.shape) for o in self.outputs]
