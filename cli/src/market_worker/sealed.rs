@@ -161,7 +161,10 @@ mod tests {
         let a = format!("0x{}1", "0".repeat(63));
         assert!(same_commitments(std::slice::from_ref(&a), &["0x01".into()]));
         assert!(same_commitments(&["0xAB".into()], &["0xab".into()]));
-        assert!(!same_commitments(std::slice::from_ref(&a), &["0x02".into()]));
+        assert!(!same_commitments(
+            std::slice::from_ref(&a),
+            &["0x02".into()]
+        ));
         assert!(!same_commitments(std::slice::from_ref(&a), &[]));
         assert!(!same_commitments(&["zz".into()], &["zz".into()]));
     }
