@@ -10,8 +10,12 @@ models/.venv into bench/work/scale/, seeded, never committed):
 - cifar_cnn: a VGG-style CIFAR-10 CNN, [1,3,32,32], conv 3->32->64->128 (3x3, ReLU, 2x2 max pool after each),
   a 2048->64->10 head: about 0.23M parameters and 11M MACs;
 - mlp_4m: a 3072-1024-1024-10 MLP, about 4.2M weights.
-MobileNetV2- and ResNet-18-class models are not here: they do not fit one circuit on this machine, and models
-split across circuits are not built yet.
+- mobilenet_v2: torchvision's MobileNetV2 structure (stem conv stride 2, the 17 inverted residual blocks with
+  their ImageNet strides, 1x1 conv to 1280, pool, Linear) at CIFAR resolution [1,3,32,32], width multiplier
+  MBV2_WIDTH (0.5: about 0.70M parameters and 2.0M MACs; the ImageNet model at 224x224 and width 1.0 has 300M),
+  proved unsplit and through segments (SEGMENTED: `compile --max-k K`, one `prove --segment i` process per
+  segment, then `verify` of the chain).
+A ResNet-18-class model is not here yet.
 
 Per model: the default `setup` (the proving key rebuilt from vk.bin when `prove` loads it) and `setup
 --store-pk` (pk.bin written; its size is the key a provider would otherwise download), each followed by one
@@ -34,7 +38,11 @@ ROOT = os.path.dirname(HERE)
 WORK = os.path.join(ROOT, "bench", "work", "scale")
 FIXTURES = ["cifar_resnet", "mobilenet_block"]
 GENERATED = ["cifar_cnn", "mlp_4m"]
+# models proved through segments (compile --max-k K): one `zkinfer prove --segment i` process per segment, each
+# from the previous segment's openings, so that each segment's wall time and peak memory are its own
+SEGMENTED = {"mobilenet_v2": 15}
 
+MBV2_WIDTH = 0.5
 GEN = r'''
 import json, os, sys
 import numpy as np, onnxruntime as ort, torch, torch.nn as nn
@@ -47,7 +55,42 @@ def cnn():
 def mlp():
     return nn.Sequential(nn.Linear(3072, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(),
                          nn.Linear(1024, 10)), [1, 3072]
-m, shape = {"cifar_cnn": cnn, "mlp_4m": mlp}[name]()
+def divisible(v, d=8):
+    n = max(d, int(v + d / 2) // d * d)
+    return n + d if n < 0.9 * v else n
+class InvertedResidual(nn.Module):
+    def __init__(self, i, o, stride, t):
+        super().__init__()
+        h = i * t
+        layers = [] if t == 1 else [nn.Conv2d(i, h, 1, bias=False), nn.BatchNorm2d(h), nn.ReLU6()]
+        layers += [nn.Conv2d(h, h, 3, stride, 1, groups=h, bias=False), nn.BatchNorm2d(h), nn.ReLU6(),
+                   nn.Conv2d(h, o, 1, bias=False), nn.BatchNorm2d(o)]
+        self.body, self.res = nn.Sequential(*layers), stride == 1 and i == o
+    def forward(self, x):
+        return x + self.body(x) if self.res else self.body(x)
+def mobilenet_v2(width=MBV2_WIDTH):
+    # torchvision's MobileNetV2 (ImageNet strides, 17 inverted residual blocks, 1x1 conv to 1280) at 32x32
+    cfg = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+           (6, 320, 1, 1)]
+    c = divisible(32 * width)
+    last = divisible(1280 * max(1.0, width))
+    layers = [nn.Conv2d(3, c, 3, 2, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU6()]
+    for t, ch, n, s in cfg:
+        o = divisible(ch * width)
+        for i in range(n):
+            layers.append(InvertedResidual(c, o, s if i == 0 else 1, t))
+            c = o
+    layers += [nn.Conv2d(c, last, 1, bias=False), nn.BatchNorm2d(last), nn.ReLU6(), nn.AdaptiveAvgPool2d(1),
+               nn.Flatten(), nn.Linear(last, 10)]
+    m = nn.Sequential(*layers)
+    g = torch.Generator().manual_seed(8)
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            k = mod.num_features
+            mod.running_mean.copy_(torch.empty(k).uniform_(-0.2, 0.2, generator=g))
+            mod.running_var.copy_(torch.empty(k).uniform_(0.5, 1.5, generator=g))
+    return m, [1, 3, 32, 32]
+m, shape = {"cifar_cnn": cnn, "mlp_4m": mlp, "mobilenet_v2": mobilenet_v2}[name]()
 m.eval()
 os.makedirs(out, exist_ok=True)
 x = np.round(np.random.uniform(-1, 1, [8] + shape[1:]).astype(np.float32), 3)
@@ -62,12 +105,38 @@ print(sum(p.numel() for p in m.parameters()))
 '''
 
 
+def macs_of(src):
+    """Multiply-accumulates of the ONNX model's Conv and Gemm nodes (onnx shape inference)."""
+    py = os.path.join(ROOT, "models", ".venv", "bin", "python")
+    code = r'''
+import onnx, sys
+from onnx import shape_inference, numpy_helper
+m = shape_inference.infer_shapes(onnx.load(sys.argv[1]))
+shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in
+          list(m.graph.value_info) + list(m.graph.output) + list(m.graph.input)}
+inits = {t.name: list(t.dims) for t in m.graph.initializer}
+total = 0
+for n in m.graph.node:
+    if n.op_type == "Conv":
+        w = inits[n.input[1]]
+        out = shapes[n.output[0]]
+        total += out[1] * out[2] * out[3] * w[1] * w[2] * w[3]
+    elif n.op_type == "Gemm":
+        w = inits[n.input[1]]
+        total += w[0] * w[1]
+print(total)
+'''
+    p = subprocess.run([py, "-c", code, os.path.join(src, "model.onnx")], capture_output=True, text=True)
+    return int(p.stdout.strip()) if p.returncode == 0 else None
+
+
 def source(name):
     if name in FIXTURES:
         return os.path.join(ROOT, "models", "testdata", "scale", name), None
     out = os.path.join(WORK, "models", name)
     py = os.path.join(ROOT, "models", ".venv", "bin", "python")
-    p = subprocess.run([py, "-c", GEN, name, out], capture_output=True, text=True)
+    p = subprocess.run([py, "-c", GEN.replace("MBV2_WIDTH", repr(MBV2_WIDTH)), name, out], capture_output=True,
+                       text=True)
     if p.returncode != 0:
         sys.exit(f"generating {name} failed:\n{p.stdout}{p.stderr}")
     return out, int(p.stdout.strip().splitlines()[-1])
@@ -115,6 +184,72 @@ def measure(name):
     return r
 
 
+def measure_segmented(name, max_k):
+    src, n_params = source(name)
+    zk = cmp.ZKINFER
+    d = os.path.join(WORK, f"{name}-split{max_k}")
+    chain = os.path.join(d, "chain")
+    subprocess.run(["rm", "-rf", d])
+    r = {"model": name, "parameters": n_params, "macs": macs_of(src), "max_k": max_k, "steps": {},
+         "segments": []}
+    try:
+        step(r, "compile", [zk, "compile", f"{src}/model.onnx", "--out", d, "--sample", f"{src}/calibration.json",
+                            "--max-k", str(max_k)])
+        manifest = json.load(open(os.path.join(d, "segments.json")))
+        step(r, "setup", [zk, "setup", d])
+        os.makedirs(chain, exist_ok=True)
+        given = f"{src}/input.json"
+        for i, seg in enumerate(manifest["segments"]):
+            proof = os.path.join(chain, f"segment-{i}.json")
+            wall, rss, _ = cmp.timed([zk, "prove", d, "--segment", str(i), "--input", given, "--proof", proof])
+            r["segments"].append({"k": seg["k"], "prove_s": wall, "prove_peak_bytes": rss,
+                                  "cut_elements": sum(
+                                      int(__import__("math").prod(t["shape"])) for t in manifest["cuts"][i])
+                                  if i < len(manifest["cuts"]) else 0})
+            given = os.path.join(chain, f"segment-{i}.openings.json")
+        r["prove_total_s"] = sum(x["prove_s"] for x in r["segments"])
+        r["prove_max_peak_bytes"] = max(x["prove_peak_bytes"] for x in r["segments"])
+        step(r, "verify", [zk, "verify", d, "--proof", chain, "--input", f"{src}/input.json", "--allow-dev-srs"])
+        p = json.load(open(os.path.join(chain, f"segment-{len(manifest['segments']) - 1}.json")))
+        ref = json.load(open(os.path.join(src, "expected.json")))["outputs"][0]
+        r["output_rel_err"] = cmp.rel_err(cmp.flatten(p["outputs"][0]), ref)
+        r["status"] = "ok"
+    except cmp.StepFailed as e:
+        r["status"] = f"failed: {e}"[:300]
+    return r
+
+
+def render_segmented(rows):
+    mb = lambda b: f"{b / 2**20:.0f}" if b else "-"
+    lines = [
+        "",
+        "## Models split across circuits",
+        "",
+        "`zkinfer compile --max-k K` splits the model into segments of at most 2^K rows, linked by Poseidon "
+        "commitments to the tensors at each cut. Each segment is proved by its own `zkinfer prove --segment i` "
+        "process from the previous segment's openings (as separate providers would), so each peak is one "
+        "segment's; the chain is verified by one `zkinfer verify` (every segment proof and every link).",
+        "",
+        "| model | parameters | MACs | max-k | segments (k) | compile s | setup s | setup peak MB | prove s per "
+        "segment | prove total s | largest prove peak MB | cut elements | chain verify s | error | status |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        st = lambda k: r["steps"].get(k, {})
+        f = lambda k: f"{st(k)['s']:.1f}" if st(k) else "-"
+        segs = r.get("segments", [])
+        err = f"{r['output_rel_err']:.2e}" if r.get("output_rel_err") is not None else "-"
+        per = ", ".join(f"{x['prove_s']:.1f}" for x in segs)
+        lines.append(
+            f"| {r['model']} | {r.get('parameters') or '-'} | {r.get('macs') or '-'} | {r['max_k']} | "
+            f"{len(segs)} ({', '.join(str(x['k']) for x in segs)}) | {f('compile')} | {f('setup')} | "
+            f"{mb(st('setup').get('peak_bytes'))} | {per} | "
+            f"{r.get('prove_total_s', 0):.1f} | {mb(r.get('prove_max_peak_bytes'))} | "
+            f"{', '.join(str(x['cut_elements']) for x in segs[:-1]) or '-'} | {f('verify')} | {err} | "
+            f"{r['status']} |")
+    return "\n".join(lines) + "\n"
+
+
 def render(meta, rows):
     mb = lambda b: f"{b / 2**20:.0f}" if b else "-"
     st = lambda r, k: r["steps"].get(k, {})
@@ -145,22 +280,31 @@ def render(meta, rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=",".join(FIXTURES + GENERATED))
+    ap.add_argument("--segmented", default=",".join(f"{n}:{k}" for n, k in SEGMENTED.items()),
+                    help="name:max_k,... proved through segments ('' for none)")
     a = ap.parse_args()
-    names = a.models.split(",")
+    names = [n for n in a.models.split(",") if n]
     os.makedirs(WORK, exist_ok=True)
     load = os.getloadavg()[0]
     rows = []
     for n in names:
         rows.append(measure(n))
         print(json.dumps(rows[-1]), flush=True)
+    split_rows = []
+    for spec in filter(None, a.segmented.split(",")):
+        n, k = spec.split(":")
+        split_rows.append(measure_segmented(n, int(k)))
+        print(json.dumps(split_rows[-1]), flush=True)
     version = subprocess.run([cmp.ZKINFER, "--version"], capture_output=True, text=True).stdout.strip()
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "zkinfer_version": version, "cpus": os.cpu_count(), "platform": platform.platform(),
             "loadavg_at_start": load, "command": "python3 bench/scale.py " + " ".join(sys.argv[1:])}
     res = os.path.join(ROOT, "bench", "results")
-    json.dump({"meta": meta, "rows": rows}, open(os.path.join(res, "scale.json"), "w"), indent=1)
-    open(os.path.join(res, "scale.md"), "w").write(render(meta, rows))
-    print(render(meta, rows))
+    json.dump({"meta": meta, "rows": rows, "segmented": split_rows}, open(os.path.join(res, "scale.json"), "w"),
+              indent=1)
+    md = render(meta, rows) + (render_segmented(split_rows) if split_rows else "")
+    open(os.path.join(res, "scale.md"), "w").write(md)
+    print(md)
 
 
 if __name__ == "__main__":

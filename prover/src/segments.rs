@@ -155,8 +155,11 @@ pub fn write_split(
         .segments
         .first()
         .is_some_and(|s| s.quant.lookup_bits != compiled.quant.lookup_bits);
-    if parts.segments.len() == 1 {
-        let settings = out.write_compiled(compiled.settings, compiled.quant)?;
+    if let [one] = &parts.segments[..] {
+        // the whole model as compiled when it fits; quantised again for narrower tables when only those fit
+        let mut settings = one.settings.clone();
+        settings.model_name = compiled.settings.model_name.clone();
+        let settings = out.write_compiled(settings, one.quant.clone())?;
         return Ok(SplitSummary {
             segments: vec![settings],
             accuracy: None,
