@@ -34,6 +34,8 @@ export interface VerifyOptions {
   bind?: string;
   /** for a model with hashed inputs: the text of proof.openings.json (values and salts) the proof must be about */
   openings?: string;
+  /** for a model with committed weights: the text of the owner's weights.commitment.json the proof must commit to (without it such a proof is refused: weights_mismatch) */
+  weightsCommitment?: string;
 }
 
 /** The SRS a verdict rests on. */

@@ -5,11 +5,14 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use zkinfer_circuits::field::fr_to_hex;
 use zkinfer_circuits::scalar_hex::parse_scalar;
+use zkinfer_circuits::Fr;
 use zkinfer_verifier::openings_file::OpeningsFile;
 use zkinfer_verifier::trust::TrustError;
+use zkinfer_verifier::weights_file::WeightsCommitmentFile;
 use zkinfer_verifier::Settings;
 use zkinfer_verifier::{
-    judge, LoadLimits, Rejection, SrsIdentity, SrsPolicy, Statement, Verified, VerifierArtifacts,
+    judge_pinned, LoadLimits, Rejection, SrsIdentity, SrsPolicy, Statement, Verified,
+    VerifierArtifacts,
 };
 use zkinfer_verifier::{ExpectedInputs, NamedCommitment};
 
@@ -54,6 +57,11 @@ pub struct Options {
     /// (`proof.openings.json`: the values and salts); the proof must then be about those values.
     #[serde(default)]
     pub openings: Option<String>,
+    /// For a model with committed weights: the text of the model owner's `weights.commitment.json`; the
+    /// proof must commit to exactly those weights. Without it such a proof is refused
+    /// (`weights_mismatch`): nothing would say which weights it ran.
+    #[serde(default)]
+    pub weights_commitment: Option<String>,
 }
 
 impl Options {
@@ -64,6 +72,17 @@ impl Options {
         } else {
             SrsPolicy::CeremonyOnly
         }
+    }
+
+    /// The weights commitments to pin, in weight-input order (`None`: no `weightsCommitment` given); `Err`
+    /// for a file that is not a weights commitment of this model.
+    pub fn weights_pin(&self, settings: &Settings) -> Result<Option<Vec<Fr>>, CallError> {
+        let Some(text) = &self.weights_commitment else {
+            return Ok(None);
+        };
+        let name = "options.weightsCommitment";
+        let f = WeightsCommitmentFile::parse_for(text.as_bytes(), name, settings)?;
+        Ok(Some(f.field_commitments(name)?))
     }
 
     /// The statement to judge against for a model with `settings`; `Err` for a malformed option.
@@ -213,8 +232,12 @@ pub fn judge_json(
     options: &Options,
 ) -> Result<VerifyOutcome, CallError> {
     let statement = options.statement(&art.settings)?;
+    let pin = options.weights_pin(&art.settings)?;
     let proof = art.parse_proof(proof_json, "proof.json")?;
-    Ok(from_judgement(art, judge(art, &proof, &statement)))
+    Ok(from_judgement(
+        art,
+        judge_pinned(art, &proof, &statement, pin.as_deref()),
+    ))
 }
 
 /// Loads the artifacts and judges a proof; `Err` names the malformed artifact or option.

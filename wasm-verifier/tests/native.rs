@@ -243,3 +243,62 @@ fn a_hashed_input_shows_its_commitment_and_is_checked_against_the_openings() {
     assert!(!refused.valid);
     assert_eq!(refused.code, Some("input_mismatch"));
 }
+
+#[test]
+fn committed_weights_verify_only_under_the_pinned_commitment() {
+    use zkinfer_circuits::compile::CompileOptions;
+    use zkinfer_circuits::settings::WeightsMode;
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let iris = models.join("iris_mlp");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let md = ModelDir::new(tmp.path());
+    let opts = CompileOptions {
+        weights: WeightsMode::Committed,
+        ..CompileOptions::default()
+    };
+    pipeline::compile_with(
+        &iris.join("model.onnx"),
+        &md,
+        &[iris.join("calibration.json")],
+        &opts,
+    )
+    .expect("compile");
+    pipeline::setup(&md, None).expect("setup");
+    let (settings, _) = md.settings().expect("settings");
+    let inputs = pipeline::read_input(&iris.join("input.json"), &settings).expect("input");
+    let proof = pipeline::prove(&md, &inputs, Device::Cpu)
+        .expect("prove")
+        .proof
+        .to_json();
+    let rd = |f: &str| std::fs::read(md.file(f)).expect("read");
+    let (vk, s, p) = (rd("vk.bin"), rd("settings.json"), rd("verifier_params.bin"));
+    let check =
+        |opts: &Options| verify_bytes(&vk, &s, &p, proof.as_bytes(), opts).expect("readable");
+    let pinned = |text: String| Options {
+        weights_commitment: Some(text),
+        ..allow()
+    };
+    // no pin: no verdict on which weights ran
+    let unpinned = check(&allow());
+    assert!(!unpinned.valid);
+    assert_eq!(unpinned.code, Some("weights_mismatch"));
+    let own = String::from_utf8(rd("weights.commitment.json")).expect("utf-8");
+    let v = check(&pinned(own));
+    assert!(v.valid, "{:?}", v.reason);
+    // another weight set's commitment
+    let other = tmp.path().join("b");
+    pipeline::commit_weights(
+        &md,
+        &models.join("testdata/committed/iris_mlp_b.onnx"),
+        &other,
+    )
+    .expect("commit another weight set");
+    let b = std::fs::read_to_string(tmp.path().join("b.commitment.json")).expect("read");
+    let refused = check(&pinned(b));
+    assert!(!refused.valid);
+    assert_eq!(refused.code, Some("weights_mismatch"));
+    // a pin that is not a weights commitment of this model: an error naming the option
+    let e = verify_bytes(&vk, &s, &p, proof.as_bytes(), &pinned("{}".into()))
+        .expect_err("malformed pin");
+    assert!(e.to_string().contains("weightsCommitment"), "{e}");
+}
