@@ -183,8 +183,11 @@ pub struct Plan {
 #[derive(Default)]
 struct SharedSlices {
     next_tag: u64,
-    seen: std::collections::HashMap<(Vec<i64>, (i32, i64, u32)), (u64, Range<u32>)>,
+    seen: std::collections::HashMap<SliceKey, (u64, Range<u32>)>,
 }
+
+/// A constant slice's stored values and its index encoding (scale, offset, bits).
+type SliceKey = (Vec<i64>, (i32, i64, u32));
 
 impl Plan {
     /// One rescale lane row per dot-product result (`finals`): `q = floor((acc * m_a + c_i) / 2^b)`, then

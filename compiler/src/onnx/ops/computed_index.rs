@@ -190,3 +190,112 @@ pub(super) fn gather_nd(
     }
     Ok(())
 }
+
+/// `ScatterElements` (reduction none) on axis `ax` by computed indices. Each index is first looked up in
+/// `0..len` (a gather of the constant `arange(len)`: an index outside `-len..len` has no proof, a negative
+/// one becomes its position); then every output element that some update may reach takes, in update
+/// order, `Where(index == its position, update, previous)` (the last matching update wins), starting from
+/// the data; the others keep the data.
+pub(super) fn scatter_elements(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    data: &Val,
+    idx: TensorId,
+    updates: &Val,
+    ax: usize,
+) -> Result<(), CompileError> {
+    use super::build::{gather as move_cells, materialize};
+    use super::movement::apply;
+    use zkinfer_circuits::graph::{Compare, CompareKind, Where};
+    let s = shape_of(l, data);
+    let q = l.shape(idx);
+    let fits = q.len() == s.len()
+        && q.iter()
+            .zip(&s)
+            .enumerate()
+            .all(|(d, (a, b))| d == ax || a <= b)
+        && shape_of(l, updates) == q;
+    if !fits {
+        return Err(n.err(format!(
+            "indices {q:?} and updates {:?} do not fit data {s:?} on axis {ax}",
+            shape_of(l, updates)
+        )));
+    }
+    let len = s[ax];
+    let qn: usize = q.iter().product();
+    let arange = Val::Const(super::super::value::ConstTensor {
+        shape: vec![len],
+        data: (0..len).map(|j| j as f64).collect(),
+    });
+    let picks = (0..qn).map(|i| [0, i as u32]).collect();
+    let slice = vec![(0..len as u32).collect()];
+    let norm = add_node(
+        l,
+        n,
+        Some("index"),
+        &arange,
+        idx,
+        q.clone(),
+        len,
+        slice,
+        picks,
+    )?;
+    let as_act = |l: &mut Lowering, v: &Val, what: &str| -> Result<TensorId, CompileError> {
+        match v {
+            Val::Act(t) => Ok(*t),
+            Val::Const(c) => materialize(l, n, what, idx, c),
+        }
+    };
+    let data_t = as_act(l, data, "data")?;
+    let upd_t = as_act(l, updates, "updates")?;
+    // output elements an update may reach: their coordinates off the axis lie inside the indices' shape
+    let covered: Vec<Vec<usize>> = indices(&s)
+        .filter(|t| {
+            t.iter()
+                .zip(&q)
+                .enumerate()
+                .all(|(d, (a, b))| d == ax || a < b)
+        })
+        .collect();
+    let (st, qst) = (strides(&s), strides(&q));
+    let m = covered.len();
+    let flat = |t: &[usize]| ravel(t, &st) as u32;
+    let first = covered.iter().map(|t| Some(flat(t))).collect();
+    let mut prev = move_cells(l, n, "covered", vec![data_t], vec![m], first, 0.0)?;
+    for c in 0..q[ax] {
+        let at: Vec<Option<u32>> = covered
+            .iter()
+            .map(|t| {
+                let mut u = t.clone();
+                u[ax] = c;
+                Some(ravel(&u, &qst) as u32)
+            })
+            .collect();
+        let cand = move_cells(
+            l,
+            n,
+            &format!("index{c}"),
+            vec![norm],
+            vec![m],
+            at.clone(),
+            0.0,
+        )?;
+        let hit = Op::Compare(Compare {
+            kind: CompareKind::Equal,
+            rhs: Some(covered.iter().map(|t| t[ax] as f32).collect()),
+        });
+        let hit = l.add(n, &format!("hit{c}"), hit, vec![cand])?;
+        let upd = move_cells(l, n, &format!("update{c}"), vec![upd_t], vec![m], at, 0.0)?;
+        let select = Op::Where(Where { x: None, y: None });
+        prev = l.add(n, &format!("select{c}"), select, vec![hit, upd, prev])?;
+    }
+    let mut pos = vec![None; s.iter().product()];
+    for (j, t) in covered.iter().enumerate() {
+        pos[flat(t) as usize] = Some(j);
+    }
+    let total: usize = s.iter().product();
+    let map = (0..total)
+        .map(|i| Some(pos[i].map_or(i, |j| total + j) as u32))
+        .collect();
+    apply(l, n, 0, &[Val::Act(data_t), Val::Act(prev)], s, map, 0.0)
+}

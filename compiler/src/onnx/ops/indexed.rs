@@ -1,7 +1,7 @@
 //! Ops that pick elements by constant indices, each one index map (`Gather`): Trilu (the masked elements
 //! become 0), GatherElements, GatherND, ScatterElements and ScatterND (data and updates laid end to end).
-//! GatherElements and GatherND with indices computed from the model's input become lookups
-//! (`computed_index.rs`); scatters by computed indices are reported.
+//! GatherElements, GatherND and ScatterElements with indices computed from the model's input become
+//! lookups (`computed_index.rs`); ScatterND by computed indices is reported.
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
@@ -145,8 +145,11 @@ fn scatter_elements(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> 
     let data = l.input(n, 0)?;
     let updates = l.input(n, 2)?;
     let s = shape_of(l, &data);
-    let idx = const_indices(l, n, 1)?;
     let ax = axis(n.attr_int("axis", 0), s.len()).map_err(|e| n.lower_err(e))?;
+    if let Val::Act(i) = l.input(n, 1)? {
+        return super::computed_index::scatter_elements(l, n, &data, i, &updates, ax);
+    }
+    let idx = const_indices(l, n, 1)?;
     let st = strides(&s);
     let total: usize = s.iter().product();
     let mut map: Vec<Option<u32>> = (0..total as u32).map(Some).collect();
