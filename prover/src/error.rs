@@ -18,9 +18,9 @@ pub enum ProverError {
     Circuit(#[from] CircuitError),
     #[error(transparent)]
     Artifact(#[from] VerifyError),
-    /// A model that cannot be split into segments of the requested size.
+    /// A model that cannot be split into segments of the requested size (boxed, as `Compile`).
     #[error(transparent)]
-    Segments(#[from] zkinfer_circuits::segments::SegmentError),
+    Segments(Box<zkinfer_circuits::segments::SegmentError>),
     /// A weight set that cannot be committed or proved with (committed weights).
     #[error(transparent)]
     Weights(#[from] crate::weights::WeightsError),
@@ -118,6 +118,12 @@ pub enum ProverError {
         #[source]
         source: halo2_proofs::plonk::Error,
     },
+}
+
+impl From<zkinfer_circuits::segments::SegmentError> for ProverError {
+    fn from(e: zkinfer_circuits::segments::SegmentError) -> Self {
+        ProverError::Segments(Box::new(e))
+    }
 }
 
 impl ProverError {
