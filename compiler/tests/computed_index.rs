@@ -56,7 +56,9 @@ fn gather_nd_checks_every_index_component_on_its_own_axis() {
         "test_gathernd_example_int32",
         &[data.clone(), vec![0.0, 0.0, 1.0, 1.0]],
     );
-    let run = |idx: [f64; 4]| quantised_outputs(&m, &[data.clone(), idx.to_vec()]);
+    let run = |idx: [f64; 4]| {
+        quantised_outputs(&m, &[data.clone(), idx.to_vec()]).map_err(|e| e.to_string())
+    };
     assert_eq!(
         run([0.0, 0.0, 1.0, 1.0]).expect("valid"),
         vec![vec![0.0, 3.0]]
@@ -77,7 +79,10 @@ fn scatter_elements_writes_updates_at_computed_positions() {
         "test_scatter_elements_with_axis",
         &[data.clone(), vec![1.0, 3.0], updates.clone()],
     );
-    let run = |idx: [f64; 2]| quantised_outputs(&m, &[data.clone(), idx.to_vec(), updates.clone()]);
+    let run = |idx: [f64; 2]| {
+        quantised_outputs(&m, &[data.clone(), idx.to_vec(), updates.clone()])
+            .map_err(|e| e.to_string())
+    };
     let close = |got: Vec<Vec<f64>>, want: [f64; 5]| {
         let err = got[0]
             .iter()
