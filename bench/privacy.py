@@ -52,7 +52,7 @@ def bench(zk, model, inp, cal, vis_in, vis_out, weights, repeat, work):
         "keygen_pk_ms": stage["keygen_pk"]["median_ms"], "prove_ms": stage["prove"]["median_ms"],
         "verify_ms": stage["verify"]["median_ms"], "proof_bytes": r["proof_bytes"],
         "max_abs_error": r["accuracy"]["max_abs_error"], "peak_memory_bytes": r.get("peak_memory_bytes"),
-        "dot_pairs": c.get("dot_pairs", 0), "prove_phases_ms": phases,
+        "prove_phases_ms": phases,
     }
 
 
@@ -115,6 +115,14 @@ def render(meta, rows):
             f"{r['rows_used']} | "
             f"{r['commitment_rows']} | {r['advice_columns']} | {r['public_values']} | {r['prove_ms']:.0f} | "
             f"{ratio:.2f}x | {r['keygen_pk_ms']:.0f} | {r['verify_ms']:.1f} | {r['max_abs_error']:.2e} |")
+    lines += ["", "Why committed weights cost more than fixed ones: (1) every weight value becomes a range-checked "
+              "lane row (the dot tile and the Poseidon packing copy range-checked cells), where a fixed weight is a "
+              "fixed-column constant; (2) its commitment takes about two Poseidon rows per value beside the model "
+              "(ten values per field element), which sets k where the weights outnumber the model's rows; (3) each "
+              "product with a weight runs in the dot tile (one dot product over its pairs per row) instead of the "
+              "MAC tile (a block of inputs times a block of outputs per row from fixed columns), which sets k for "
+              "convolutions with many output pixels. Proving time follows 2^k (the quotient phase dominates), so "
+              "one more k doubles it."]
     phases = [r for r in rows if r.get("weights") == "committed" or
               (r["inputs"] == "public" and r["outputs"] == "public")]
     names = sorted({n for r in phases for n in r.get("prove_phases_ms", {})},

@@ -27,6 +27,9 @@ use zkinfer_verifier::proof_file::ProofFile;
 use zkinfer_verifier::weights_file::WeightsOpeningsFile;
 use zkinfer_verifier::TranscriptKind;
 
+/// Every input of the circuit (data, then committed weights) and the salts given for its hashed tensors.
+type InputsAndSalts = (Vec<Vec<f64>>, Vec<Option<Fr>>);
+
 /// Everything `prove` reads from a model directory, read once.
 #[derive(Debug)]
 pub struct LoadedModel {
@@ -89,7 +92,7 @@ impl LoadedModel {
         &self,
         inputs: &[Vec<f64>],
         data_salts: &[Fr],
-    ) -> Result<(Vec<Vec<f64>>, Vec<Option<Fr>>), ProverError> {
+    ) -> Result<InputsAndSalts, ProverError> {
         let s = &self.settings;
         let data = s.data_inputs();
         let hashed_data = data

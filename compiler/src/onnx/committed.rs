@@ -79,7 +79,7 @@ pub fn committed_initializers(g: &pb::GraphProto, mode: WeightsMode) -> Vec<Stri
     }
     let orphan_c: Vec<&str> = gemm_c
         .into_iter()
-        .filter(|(_, b)| !(ok.contains(b) && !refused.contains(b)))
+        .filter(|(_, b)| !ok.contains(b) || refused.contains(b))
         .map(|(c, _)| c)
         .collect();
     refused.extend(orphan_c);

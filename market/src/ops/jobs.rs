@@ -31,6 +31,14 @@ enum GivenInput {
 /// public and partly hashed, or an output that is not public (the buyer pays for outputs it can read).
 pub(crate) fn hashed_inputs(settings: &zkinfer_verifier::Settings) -> Result<bool, MarketError> {
     let refuse = |reason: String| Err(MarketError::UnsupportedVisibility { reason });
+    if let Some(w) = settings.weight_inputs().first() {
+        // the market pins no weights commitment: judge refuses every proof of such a model
+        return refuse(format!(
+            "the model's weights are committed ('{}', ...): this market pins no weights commitment and cannot \
+             judge its proofs, compile with --weights fixed",
+            w.name
+        ));
+    }
     if let Some(io) = settings
         .inputs
         .iter()
