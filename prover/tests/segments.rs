@@ -2,7 +2,8 @@
 //! into at least three segments, set up, proved as a chain (two threads) and verified through
 //! `judge_chain`; its outputs are the unsplit model's integers exactly; a segment proof from another input,
 //! a reordered chain, a tampered link commitment, a short chain and another input are refused with their
-//! typed reasons; a row budget the model fits gives today's single folder with unchanged settings.
+//! typed reasons, as is a manifest that names other settings or other cut tensors; a row budget the model
+//! fits gives today's single folder with unchanged settings.
 //!
 //! The model is built in code (no fixture file): input [1, 24], a Dense to 96 + ReLU, residual blocks
 //! h = ReLU(h + Dense(ReLU(Dense(h)))), a Dense to 10.
@@ -243,6 +244,25 @@ fn a_split_model_proves_and_verifies_as_a_chain_and_broken_chains_are_refused() 
     replaced[2] = alone.proof;
     assert!(judge_chain(&art, &replaced, &statement(None)).is_ok());
     assert!(segment_proof(&chain_dir, n - 1).exists());
+
+    // a manifest that names other settings for a segment, or other tensors at a cut
+    let mut art = art;
+    let digest = std::mem::replace(
+        &mut art.manifest.segments[1].settings_digest,
+        "00".repeat(32),
+    );
+    let r = judge_chain(&art, &proofs, &statement(None));
+    assert!(
+        matches!(r, Err(ChainRejection::ManifestMismatch { segment: 1, .. })),
+        "{r:?}"
+    );
+    art.manifest.segments[1].settings_digest = digest;
+    art.manifest.cuts[0][0].name.push('x');
+    let r = judge_chain(&art, &proofs, &statement(None));
+    assert!(
+        matches!(r, Err(ChainRejection::ManifestMismatch { segment: 0, .. })),
+        "{r:?}"
+    );
 }
 
 #[test]
