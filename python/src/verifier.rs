@@ -9,9 +9,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
 use zkinfer_circuits::settings::Visibility;
+use zkinfer_circuits::Fr;
 use zkinfer_verifier::instances::ProvedTensor;
 use zkinfer_verifier::proof_file::ProofFile;
-use zkinfer_circuits::Fr;
 use zkinfer_verifier::weights_file::WeightsCommitmentFile;
 use zkinfer_verifier::{
     judge_pinned, ExpectedInputs, LoadLimits, SrsIdentity, SrsPolicy, Statement, VerifierArtifacts,
@@ -230,9 +230,14 @@ impl Verifier {
         d.set_item("output_visibility", &kinds[n_in..])?;
         d.set_item("inputs", &v.inputs[..n_data.min(v.inputs.len())])?;
         d.set_item("inputs_q", &v.inputs_q[..n_data.min(v.inputs_q.len())])?;
-        d.set_item("weights_commitments", pin.map(|p| {
-            p.iter().map(zkinfer_circuits::poseidon::fr_to_be_hex).collect::<Vec<_>>()
-        }))?;
+        d.set_item(
+            "weights_commitments",
+            pin.map(|p| {
+                p.iter()
+                    .map(zkinfer_circuits::poseidon::fr_to_be_hex)
+                    .collect::<Vec<_>>()
+            }),
+        )?;
         Ok(d)
     }
 
