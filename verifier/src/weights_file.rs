@@ -259,3 +259,66 @@ impl WeightsOpeningsFile {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| unreachable!("plain data serialises"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkinfer_circuits::encoding::Encoding;
+    use zkinfer_circuits::poseidon::{commit, fr_to_be_hex};
+    use zkinfer_circuits::settings::{IoSpec, TensorRole, Visibility};
+
+    fn settings() -> Settings {
+        let io = |name: &str, role| IoSpec {
+            name: name.into(),
+            shape: vec![2, 2],
+            encoding: Encoding::signed(6, 12),
+            visibility: match role {
+                TensorRole::Weights => Visibility::Hashed,
+                TensorRole::Data => Visibility::Public,
+            },
+            role,
+        };
+        Settings {
+            inputs: vec![io("x", TensorRole::Data), io("w", TensorRole::Weights)],
+            ..Settings::default()
+        }
+    }
+
+    fn openings(values: Vec<i128>) -> WeightsOpeningsFile {
+        let salt = Fr::from(5);
+        let c = commit(&values, salt).unwrap_or_else(|_| Fr::zero());
+        WeightsOpeningsFile {
+            version: WEIGHTS_FILE_VERSION,
+            architecture: "ab".into(),
+            openings: vec![WeightOpening {
+                tensor: "w".into(),
+                commitment: fr_to_be_hex(&c),
+                values,
+                salt,
+            }],
+        }
+    }
+
+    #[test]
+    fn weights_files_must_name_the_models_weights_and_open_their_commitments() {
+        let s = settings();
+        let good = openings(vec![1, 2, 3, 4]);
+        let parsed = WeightsOpeningsFile::parse_for(good.to_json().as_bytes(), "w", &s);
+        assert_eq!(parsed.ok(), Some(good.clone()));
+        let public = good.commitment_file();
+        let parsed = WeightsCommitmentFile::parse_for(public.to_json().as_bytes(), "c", &s);
+        assert_eq!(parsed.ok(), Some(public.clone()));
+        // another tensor name
+        let renamed = public.to_json().replace(r#""w""#, r#""x""#);
+        assert!(WeightsCommitmentFile::parse_for(renamed.as_bytes(), "c", &s).is_err());
+        // an edited value no longer opens its commitment; a wrong element count is refused
+        let mut edited = good.clone();
+        edited.openings[0].values[0] = 9;
+        assert!(WeightsOpeningsFile::parse_for(edited.to_json().as_bytes(), "w", &s).is_err());
+        let short = openings(vec![1, 2, 3]);
+        assert!(WeightsOpeningsFile::parse_for(short.to_json().as_bytes(), "w", &s).is_err());
+        // larger than the model's weights can take, before parsing
+        let huge = vec![b' '; max_bytes(&s) as usize + 1];
+        assert!(WeightsCommitmentFile::parse_for(&huge, "c", &s).is_err());
+    }
+}
