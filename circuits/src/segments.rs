@@ -19,7 +19,7 @@ use crate::compile::CompiledGraph;
 use crate::encoding::Encoding;
 use crate::error::CircuitError;
 use crate::graph::TensorId;
-use crate::layout::{choose_layout_within, usable_rows, ModelShape, Target};
+use crate::layout::{choose_layout, usable_rows, ModelShape, Target};
 use crate::quant::{quantise, QInput, QOp, QuantConfig, QuantModel};
 use crate::settings::{IoSpec, LaneKind, Settings, TableKind, Visibility};
 use crate::visibility::{InstanceLayout, TensorInstances};
@@ -224,7 +224,9 @@ impl SplitPlan<'_> {
             tables: qm.tables.clone(),
         };
         let shape = ModelShape::of(&quant)?;
-        let choice = match choose_layout_within(&shape, self.target, 0, self.limbs, self.max_k) {
+        // the layout the segment would have on its own: a narrower budget buys no wider rows (columns cost
+        // memory as rows do), so a segment fits when its own layout has at most 2^max_k rows
+        let choice = match choose_layout(&shape, self.target, 0, self.limbs) {
             Ok(c) => c,
             Err(CircuitError::TooLarge { .. }) => return Ok(None),
             Err(e) => return Err(e.into()),

@@ -199,19 +199,7 @@ pub fn choose_layout(
     min_k: u32,
     limbs: bool,
 ) -> Result<LayoutChoice> {
-    choose_layout_within(shape, target, min_k, limbs, MAX_K)
-}
-
-/// [`choose_layout`] among circuits of at most `2^max_k` rows (a segment of a split model).
-pub fn choose_layout_within(
-    shape: &ModelShape,
-    target: Target,
-    min_k: u32,
-    limbs: bool,
-    max_k: u32,
-) -> Result<LayoutChoice> {
     check_min_k(min_k)?;
-    let max_k = max_k.min(MAX_K);
     let limbs = limbs && shape.limbs;
     let (min_bits, max_bits) = match limbs {
         true => target.limb_bits_range(),
@@ -234,7 +222,7 @@ pub fn choose_layout_within(
         true => &[0],
         false => &DOT_PAIRS,
     };
-    for k in min_k.max(6)..=max_k {
+    for k in min_k.max(6)..=MAX_K {
         let usable = usable_rows(k);
         if table_rows(shape, min_bits, limbs) > usable
             || shape.instances > usable
@@ -272,7 +260,7 @@ pub fn choose_layout_within(
             .max(tile_rows(shape, 16, 16))
             .max(dot_rows(shape, 16))
             .max(shape.gather_rows),
-        max_k,
+        max_k: MAX_K,
     })?;
     let usable = usable_rows(choice.k);
     // the table's width (the shared table's values, or the range table's limbs)

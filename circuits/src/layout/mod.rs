@@ -6,8 +6,7 @@ mod plan;
 mod shape;
 
 pub use choose::{
-    check_min_k, choose_layout, choose_layout_within, usable_rows, LayoutChoice, Target, MAX_K,
-    RESERVED_ROWS,
+    check_min_k, choose_layout, usable_rows, LayoutChoice, Target, MAX_K, RESERVED_ROWS,
 };
 pub use params::{LaneGate, LaneKind, LayoutError, LayoutFile, LayoutParams, LimbRows};
 pub use plan::{
