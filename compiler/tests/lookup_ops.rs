@@ -102,7 +102,9 @@ fn an_index_outside_the_table_has_no_witness() {
         // integer indices are looked up against the table (the gather chip): the index has no entry
         assert!(
             msg.contains("Gather_0")
-                && msg.contains(&format!("the index {bad} is not an element of the axis of 5")),
+                && msg.contains(&format!(
+                    "the index {bad} is not an element of the axis of 5"
+                )),
             "index {bad}: {msg}"
         );
     }
