@@ -260,7 +260,9 @@ def render(meta, rows):
         f"({meta['platform']}), CPU prover. One `zkinfer` process per step; wall time and peak resident memory of "
         "each. *prove* loads the folder as `zkinfer setup` leaves it by default (the proving key rebuilt from "
         "vk.bin); *prove, pk.bin* after `zkinfer setup --store-pk` (the key read from pk.bin). Error: max "
-        "|proved - onnxruntime| / max |onnxruntime|.",
+        "|proved - onnxruntime| / max |onnxruntime|." + (
+            f" The whole-model rows are from an earlier run: {meta['whole_rows_from']}."
+            if meta.get("whole_rows_from") else ""),
         "",
         "| model | parameters | k | compile s | setup s | setup peak MB | vk bytes | pk.bin MB | prove s "
         "| prove, pk.bin s | prove peak MB | verify s | error | status |",
@@ -287,10 +289,13 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     load = os.getloadavg()[0]
     rows = []
+    whole_from = None
     if not names:
         # only the segmented runs: keep the last run's rows of whole models
         prev = json.load(open(os.path.join(ROOT, "bench", "results", "scale.json")))
         rows = prev["rows"]
+        pm = prev["meta"]
+        whole_from = pm.get("whole_rows_from") or f"`{pm['command']}`, {pm['date']}, `{pm['zkinfer_version']}`"
     for n in names:
         rows.append(measure(n))
         print(json.dumps(rows[-1]), flush=True)
@@ -303,6 +308,8 @@ def main():
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "zkinfer_version": version, "cpus": os.cpu_count(), "platform": platform.platform(),
             "loadavg_at_start": load, "command": "python3 bench/scale.py " + " ".join(sys.argv[1:])}
+    if not names:
+        meta["whole_rows_from"] = whole_from
     res = os.path.join(ROOT, "bench", "results")
     json.dump({"meta": meta, "rows": rows, "segmented": split_rows}, open(os.path.join(res, "scale.json"), "w"),
               indent=1)
