@@ -132,7 +132,7 @@ pub struct CompileArgs {
     #[arg(long, value_name = "K")]
     logrows: Option<u32>,
     /// Split the model into segments of at most 2^K rows each, each its own circuit, linked by Poseidon
-    /// commitments to the tensors at each cut (DIR/segments.json + DIR/segment-<i>/); a model that fits
+    /// commitments to the tensors at each cut (`DIR/segments.json` + `DIR/segment-<i>/`); a model that fits
     /// 2^K rows stays one circuit.
     #[arg(long, value_name = "K")]
     max_k: Option<u32>,

@@ -191,7 +191,7 @@ fn shapes(art: &VerifierArtifacts) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// Turns [`judge`]'s answer into the verdict JavaScript sees.
+/// Turns [`judge_pinned`]'s answer into the verdict JavaScript sees.
 pub fn from_judgement(art: &VerifierArtifacts, j: Result<Verified, Rejection>) -> VerifyOutcome {
     match j {
         Ok(v) => VerifyOutcome {
