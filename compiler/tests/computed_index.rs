@@ -103,3 +103,39 @@ fn scatter_elements_writes_updates_at_computed_positions() {
     );
     out_of_axis(&m, &[data.clone(), vec![5.0, 0.0], updates.clone()], 5.0, 5);
 }
+
+#[test]
+fn scatter_nd_writes_blocks_at_computed_tuples() {
+    // data [4, 4, 4], indices [2, 1] (one component: a block of 16 on axis 0), updates [2, 4, 4]
+    let data: Vec<f64> = (0..64).map(|i| (i % 7) as f64 - 3.0).collect();
+    let updates: Vec<f64> = (0..32).map(|i| (i % 5) as f64 + 0.5).collect();
+    let m = compile(
+        "test_scatternd",
+        &[data.clone(), vec![0.0, 2.0], updates.clone()],
+    );
+    let run = |idx: [f64; 2]| {
+        quantised_outputs(&m, &[data.clone(), idx.to_vec(), updates.clone()])
+            .map_err(|e| e.to_string())
+    };
+    let want = |blocks: [usize; 2]| -> Vec<f64> {
+        let mut out = data.clone();
+        for (t, b) in blocks.iter().enumerate() {
+            out[b * 16..(b + 1) * 16].copy_from_slice(&updates[t * 16..(t + 1) * 16]);
+        }
+        out
+    };
+    let close = |got: Vec<Vec<f64>>, want: Vec<f64>| {
+        let err = got[0]
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(err < 1e-2, "{got:?} vs {want:?}");
+    };
+    close(run([0.0, 2.0]).expect("valid"), want([0, 2]));
+    close(run([3.0, 1.0]).expect("other blocks"), want([3, 1]));
+    close(run([-1.0, -4.0]).expect("negative"), want([3, 0]));
+    // the same block twice: the later update wins
+    close(run([1.0, 1.0]).expect("duplicate"), want([1, 1]));
+    out_of_axis(&m, &[data.clone(), vec![4.0, 0.0], updates.clone()], 4.0, 4);
+}

@@ -299,3 +299,137 @@ pub(super) fn scatter_elements(
         .collect();
     apply(l, n, 0, &[Val::Act(data_t), Val::Act(prev)], s, map, 0.0)
 }
+
+/// `ScatterND` (reduction none) by computed indices (`k`-component index tuples, each naming a block of
+/// `data[.., k..]`). Each component is first looked up in `0..len` of its own axis (a gather of the
+/// constant `arange(len)`: a component outside `-len..len` has no proof, a negative one becomes its
+/// position); the tuple's block number `sum_c pos_c * stride_c` is then exact integer arithmetic. Every
+/// output element takes, in update order, `Where(block number == its block, update, previous)` (the last
+/// matching update wins), starting from the data.
+pub(super) fn scatter_nd(
+    l: &mut Lowering,
+    n: &NodeInfo,
+    data: &Val,
+    idx: TensorId,
+    updates: &Val,
+) -> Result<(), CompileError> {
+    use super::build::{gather as move_cells, materialize};
+    use super::movement::apply;
+    use zkinfer_circuits::graph::{AddTensors, Compare, CompareKind, ConstAffine, Where};
+    let s = shape_of(l, data);
+    let q = l.shape(idx);
+    let k = *q.last().unwrap_or(&0);
+    let tuples: usize = q[..q.len().saturating_sub(1)].iter().product();
+    let block: usize = s.get(k..).map_or(0, |r| r.iter().product());
+    let mut want = q[..q.len().saturating_sub(1)].to_vec();
+    want.extend(s.get(k..).unwrap_or(&[]));
+    if q.is_empty() || k == 0 || k > s.len() || shape_of(l, updates) != want {
+        return Err(n.err(format!(
+            "indices {q:?} and updates {:?} do not fit data {s:?}",
+            shape_of(l, updates)
+        )));
+    }
+    let as_act = |l: &mut Lowering, v: &Val, what: &str| -> Result<TensorId, CompileError> {
+        match v {
+            Val::Act(t) => Ok(*t),
+            Val::Const(c) => materialize(l, n, what, idx, c),
+        }
+    };
+    // block number of each tuple: sum over components of (position on its axis) * (blocks per step)
+    let mut number: Option<TensorId> = None;
+    for c in 0..k {
+        let len = s[c];
+        let comp = move_cells(
+            l,
+            n,
+            &format!("component{c}"),
+            vec![idx],
+            vec![tuples],
+            (0..tuples).map(|t| Some((t * k + c) as u32)).collect(),
+            0.0,
+        )?;
+        let arange = Val::Const(super::super::value::ConstTensor {
+            shape: vec![len],
+            data: (0..len).map(|j| j as f64).collect(),
+        });
+        let picks = (0..tuples).map(|t| [0, t as u32]).collect();
+        let slice = vec![(0..len as u32).collect()];
+        let what = format!("position{c}");
+        let pos = add_node(
+            l,
+            n,
+            Some(&what),
+            &arange,
+            comp,
+            vec![tuples],
+            len,
+            slice,
+            picks,
+        )?;
+        let step: usize = s[c + 1..k].iter().product();
+        let scaled = l.add(
+            n,
+            &format!("step{c}"),
+            Op::ConstAffine(ConstAffine {
+                mul: vec![step as f32],
+                add: vec![0.0],
+            }),
+            vec![pos],
+        )?;
+        number = Some(match number {
+            None => scaled,
+            Some(acc) => l.add(
+                n,
+                &format!("number{c}"),
+                Op::AddTensors(AddTensors { sign: 1 }),
+                vec![acc, scaled],
+            )?,
+        });
+    }
+    let Some(number) = number else {
+        return Err(n.err("index tuples of no component"));
+    };
+    let data_t = as_act(l, data, "data")?;
+    let upd_t = as_act(l, updates, "updates")?;
+    let total: usize = s.iter().product();
+    let mut prev = move_cells(
+        l,
+        n,
+        "start",
+        vec![data_t],
+        vec![total],
+        (0..total as u32).map(Some).collect(),
+        0.0,
+    )?;
+    for t in 0..tuples {
+        let cand = move_cells(
+            l,
+            n,
+            &format!("number_of{t}"),
+            vec![number],
+            vec![total],
+            vec![Some(t as u32); total],
+            0.0,
+        )?;
+        let hit = Op::Compare(Compare {
+            kind: CompareKind::Equal,
+            rhs: Some((0..total).map(|i| (i / block.max(1)) as f32).collect()),
+        });
+        let hit = l.add(n, &format!("hit{t}"), hit, vec![cand])?;
+        let upd = move_cells(
+            l,
+            n,
+            &format!("update{t}"),
+            vec![upd_t],
+            vec![total],
+            (0..total)
+                .map(|i| Some((t * block + i % block.max(1)) as u32))
+                .collect(),
+            0.0,
+        )?;
+        let select = Op::Where(Where { x: None, y: None });
+        prev = l.add(n, &format!("select{t}"), select, vec![hit, upd, prev])?;
+    }
+    let map = (0..total as u32).map(Some).collect();
+    apply(l, n, 0, &[Val::Act(prev)], s, map, 0.0)
+}

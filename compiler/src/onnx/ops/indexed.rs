@@ -1,7 +1,7 @@
 //! Ops that pick elements by constant indices, each one index map (`Gather`): Trilu (the masked elements
 //! become 0), GatherElements, GatherND, ScatterElements and ScatterND (data and updates laid end to end).
-//! GatherElements, GatherND and ScatterElements with indices computed from the model's input become
-//! lookups (`computed_index.rs`); ScatterND by computed indices is reported.
+//! Gather, GatherElements, GatherND, ScatterElements and ScatterND with indices computed from the model's
+//! input become lookups (`computed_index.rs`).
 
 use super::super::ctx::{Lowering, NodeInfo};
 use super::super::value::{ConstTensor, Val};
@@ -168,6 +168,9 @@ fn scatter_nd(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     scatter_reduction(n)?;
     let data = l.input(n, 0)?;
     let updates = l.input(n, 2)?;
+    if let Val::Act(i) = l.input(n, 1)? {
+        return super::computed_index::scatter_nd(l, n, &data, i, &updates);
+    }
     let s = shape_of(l, &data);
     let idx = const_indices(l, n, 1)?;
     let k = *idx.shape.last().unwrap_or(&0);
