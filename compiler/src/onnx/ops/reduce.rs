@@ -289,67 +289,114 @@ fn log_softmax(l: &mut Lowering, n: &NodeInfo) -> Result<(), CompileError> {
     .map(|_| ())
 }
 
-/// ArgMax / ArgMin: `m` = max (min) over the axis; `e_i = [x_i == m]` by an is-zero table on `m - x_i`;
-/// `v_i = n - (n - i) * e_i`; the index is `min_i v_i` (the first extreme; the last with
-/// `select_last_index`, using `v_i = -1 + (i + 1) * e_i` and a max).
+/// An index candidate of [`arg`]'s tournament: a known position, or one the circuit selected.
+enum Position {
+    Known(f32),
+    Selected(TensorId),
+}
+
+/// ArgMax / ArgMin: a tournament over the axis that carries each candidate's position with its value. Each
+/// round compares neighbours `(a, b)` (`a` earlier on the axis) and keeps `b` only when it is strictly
+/// greater (smaller), or greater-or-equal with `select_last_index`, so ties resolve as ONNX says; the
+/// position is selected with the value (`Where`), so the result is always a position on the axis, never a
+/// value derived from an equality test that rounding could miss.
 fn arg(l: &mut Lowering, n: &NodeInfo, largest: bool) -> Result<(), CompileError> {
+    use super::build::gather;
+    use zkinfer_circuits::graph::{Compare, CompareKind, ConstAffine, Where};
     let x = act_input(l, n)?;
     let shape = l.shape(x);
     let a = axis(n.attr_int("axis", 0), shape.len()).map_err(|e| n.lower_err(e))?;
     let keepdims = n.attr_int("keepdims", 1) != 0;
     let last = n.attr_int("select_last_index", 0) != 0;
-    let len = shape[a];
-    let (k1, k2) = if largest {
-        (BinaryKind::Max, -1)
-    } else {
-        (BinaryKind::Min, 1)
+    let (out_shape, groups) = reduction_groups(&shape, &[a], keepdims);
+    let len = groups.first().map_or(0, Vec::len);
+    if len == 0 {
+        return Err(n.err("an arg-reduction over an empty axis"));
+    }
+    let kind = match (largest, last) {
+        (true, false) => CompareKind::Greater,
+        (true, true) => CompareKind::GreaterOrEqual,
+        (false, false) => CompareKind::Less,
+        (false, true) => CompareKind::LessOrEqual,
     };
-    let m = reduce_minmax(l, n, x, &[a], true, k1)?;
-    // x re-encoded as the max tree sees it (min(x, m) = x for a max, max(x, m) = x for a min), so that
-    // d = |m - x| is exactly zero at the extremes
-    let other = if largest {
-        BinaryKind::Min
-    } else {
-        BinaryKind::Max
+    let mut items = Vec::with_capacity(len);
+    for j in 0..len {
+        let map = groups.iter().map(|g| Some(g[j])).collect();
+        let v = gather(
+            l,
+            n,
+            &format!("pick{j}"),
+            vec![x],
+            out_shape.clone(),
+            map,
+            0.0,
+        )?;
+        items.push((v, Position::Known(j as f32)));
+    }
+    let mut round = 0;
+    while items.len() > 1 {
+        let keep_values = items.len() > 2;
+        let mut next = Vec::with_capacity(items.len().div_ceil(2));
+        let mut it = items.into_iter();
+        let mut i = 0;
+        while let Some((av, ai)) = it.next() {
+            let Some((bv, bi)) = it.next() else {
+                next.push((av, ai));
+                break;
+            };
+            let take_b = l.add(
+                n,
+                &format!("take{round}.{i}"),
+                Op::Compare(Compare { kind, rhs: None }),
+                vec![bv, av],
+            )?;
+            let mut ins = vec![take_b];
+            let mut side = |p: Position| match p {
+                Position::Known(c) => Some(vec![c]),
+                Position::Selected(t) => {
+                    ins.push(t);
+                    None
+                }
+            };
+            let (px, py) = (side(bi), side(ai));
+            let pos = l.add(
+                n,
+                &format!("position{round}.{i}"),
+                Op::Where(Where { x: px, y: py }),
+                ins,
+            )?;
+            // the last round's value is not needed: only its position
+            let v = match keep_values {
+                true => l.add(
+                    n,
+                    &format!("best{round}.{i}"),
+                    Op::Where(Where { x: None, y: None }),
+                    vec![take_b, bv, av],
+                )?,
+                false => bv,
+            };
+            next.push((v, Position::Selected(pos)));
+            i += 1;
+        }
+        items = next;
+        round += 1;
+    }
+    let Some((v, p)) = items.pop() else {
+        return Err(n.err("an arg-reduction over an empty axis"));
     };
-    let xs = l.add(
-        n,
-        "as_compared",
-        Op::Binary(Binary { kind: other }),
-        vec![x, m],
-    )?;
-    let pair = if k2 == -1 { vec![m, xs] } else { vec![xs, m] };
-    let d = l.add(n, "gap", Op::AddTensors(AddTensors { sign: -1 }), pair)?;
-    let e = l.add(
-        n,
-        "is_extreme",
-        Op::Func(Func {
-            f: FuncKind::IsZero,
-        }),
-        vec![d],
-    )?;
-    let inner: usize = shape[a + 1..].iter().product();
-    let count = shape.iter().product::<usize>();
-    let idx = |i: usize| (i / inner) % len;
-    let nf = len as f32;
-    let (mul, add): (Vec<f32>, Vec<f32>) = (0..count)
-        .map(|i| {
-            let p = idx(i) as f32;
-            if last {
-                (p + 1.0, -1.0)
-            } else {
-                (-(nf - p), nf)
-            }
-        })
-        .unzip();
-    let op = zkinfer_circuits::graph::ConstAffine { mul, add };
-    let v = l.add(n, "candidates", Op::ConstAffine(op), vec![e])?;
-    let pick = if last {
-        BinaryKind::Max
-    } else {
-        BinaryKind::Min
+    let y = match p {
+        Position::Selected(t) => t,
+        // a one-element axis: position 0 everywhere
+        Position::Known(c) => l.add(
+            n,
+            "position",
+            Op::ConstAffine(ConstAffine {
+                mul: vec![0.0],
+                add: vec![c],
+            }),
+            vec![v],
+        )?,
     };
-    let y = reduce_minmax(l, n, v, &[a], keepdims, pick)?;
     l.set_output(n, Val::Act(y))
 }
 
