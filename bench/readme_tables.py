@@ -1,7 +1,7 @@
 """The README's tables of figures, generated from bench/results/*.json (never edited by hand).
 
-    python3 bench/readme_tables.py           # rewrite the generated blocks of README.md
-    python3 bench/readme_tables.py --check   # exit 1 if README.md differs from what the results say (CI)
+    python3 bench/readme_tables.py           # rewrite the generated blocks (README.md, evm/ and escrow/README.md)
+    python3 bench/readme_tables.py --check   # exit 1 if a block differs from what the results say (CI)
 
 A generated block sits between `<!-- generated: NAME -->` and `<!-- end generated: NAME -->`; each names the
 machine, the date and the zkinfer binary (`zkinfer --version`, or the commit for runs recorded before the
@@ -80,26 +80,34 @@ def evm_verifiers():
 
 
 BLOCKS = {"ezkl_side_by_side": ezkl_side_by_side, "escrow_gas": escrow_gas, "evm_verifiers": evm_verifiers}
+# which file holds each block
+FILES = {
+    "README.md": ["ezkl_side_by_side"],
+    "evm/README.md": ["evm_verifiers"],
+    "escrow/README.md": ["escrow_gas"],
+}
 
 
-def render(text):
-    for name, make in BLOCKS.items():
+def render(file, text):
+    for name in FILES[file]:
+        make = BLOCKS[name]
         pattern = re.compile(rf"(<!-- generated: {name} -->\n).*?(<!-- end generated: {name} -->)", re.S)
         if not pattern.search(text):
-            sys.exit(f"README.md has no generated block '{name}'")
+            sys.exit(f"{file} has no generated block '{name}'")
         text = pattern.sub(lambda mt: mt.group(1) + make() + "\n" + mt.group(2), text)
     return text
 
 
 def main():
-    path = os.path.join(ROOT, "README.md")
-    text = open(path).read()
-    new = render(text)
-    if "--check" in sys.argv:
-        if new != text:
-            sys.exit("README.md's generated tables differ from bench/results: run python3 bench/readme_tables.py")
-        return
-    open(path, "w").write(new)
+    for file in FILES:
+        path = os.path.join(ROOT, file)
+        text = open(path).read()
+        new = render(file, text)
+        if "--check" in sys.argv:
+            if new != text:
+                sys.exit(f"{file}'s generated tables differ from bench/results: run python3 bench/readme_tables.py")
+            continue
+        open(path, "w").write(new)
 
 
 if __name__ == "__main__":
