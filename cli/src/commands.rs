@@ -543,7 +543,16 @@ impl VerifyArgs {
                             match (kind, &self.input) {
                                 ("input", Some(_)) => " (opened by --input)",
                                 ("input", None) => " (pass --input OPENINGS to check it)",
-                                ("weights", _) => " (the pinned weights commitment)",
+                                // the folder's file is only as trustworthy as whoever handed the folder
+                                // over: like the model id, compare it with the owner's published one
+                                ("weights", _) => match &self.weights_commitment {
+                                    Some(_) => " (pinned by --weights-commitment)",
+                                    None => {
+                                        " (pinned from DIR/weights.commitment.json: compare it with the \
+                                         commitment the model's owner published, or pass \
+                                         --weights-commitment)"
+                                    }
+                                },
                                 _ => "",
                             }
                         ),
