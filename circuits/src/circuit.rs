@@ -14,7 +14,9 @@ use crate::field::fr_from_i128;
 use crate::layout::{GatherValue, Plan, Src};
 use crate::poseidon::commitment_params;
 use crate::quant::QuantModel;
-use crate::settings::{LaneKind, LayoutParams, Settings, TableKind, SETTINGS_VERSION};
+use crate::settings::{
+    LaneKind, LayoutParams, Settings, TableKind, MAX_TILE_POSITIONS, SETTINGS_VERSION,
+};
 use crate::visibility::InstanceSlot;
 use crate::witness::Witness;
 use crate::Fr;
@@ -218,7 +220,8 @@ impl Circuit<Fr> for ModelCircuit {
             LaneKind::Affine { .. } => (Some(LookupTableConfig::configure(meta)), None),
             LaneKind::Limb { .. } => (None, Some(RangeTableConfig::configure(meta))),
         };
-        let tile = MacTileConfig::configure(meta, tb, tk);
+        let tile =
+            MacTileConfig::configure(meta, tb, tk, l.tile_positions.clamp(1, MAX_TILE_POSITIONS));
         let (mut affine, mut limb) = (Vec::new(), Vec::new());
         for lane in 0..lanes {
             if let Some(table) = &table {
@@ -361,7 +364,11 @@ fn assign_tiles(
     plan: &Plan,
     wit: Option<&Witness>,
 ) -> Result<Vec<TileCells>, Error> {
-    let (bw, kw) = (plan.layout.tile_inputs, plan.layout.tile_outputs);
+    let positions = plan.layout.tile_positions;
+    let (bw, kw) = (
+        positions * plan.layout.tile_inputs,
+        positions * plan.layout.tile_outputs,
+    );
     let mut tile_cells = Vec::with_capacity(plan.tile_rows.len());
     for (i, row) in plan.tile_rows.iter().enumerate() {
         let vals = wit.map(|w| &w.tiles[i]);

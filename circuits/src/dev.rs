@@ -26,7 +26,7 @@ use crate::chips::limb_lane::{
     LIMB_ACT_CONSTRAINT, LIMB_BOOL_GATE, LIMB_CONSTRAINT, LIMB_GATE, Q_HI_LIMB_LOOKUP,
     Q_LIMB_LOOKUP, Q_TOP_CONSTRAINT, R_HI_LIMB_LOOKUP, R_TOP_CONSTRAINT, UNCHECKED_CONSTRAINT,
 };
-use crate::chips::mac_tile::{mac_constraint, MAC_GATE};
+use crate::chips::mac_tile::{mac_lane_constraint, MAC_GATE};
 use crate::circuit::{
     CompiledModel, ModelCircuit, ModelConfig, DOT_FIRST_ROW, MODEL_REGION, TILE_FIRST_ROW,
 };
@@ -66,9 +66,9 @@ pub enum LaneCell {
 /// The copied cells of a tile row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TileCell {
-    /// Input slot `t`.
+    /// Input slot `p * B + t` (input `t` of position lane `p`).
     X(usize),
-    /// Running sum `k`.
+    /// Running sum `p * K + k` (output `k` of position lane `p`).
     Acc(usize),
 }
 
@@ -426,11 +426,13 @@ impl MockModel {
         }
     }
 
-    /// The tile gate's constraint for running sum `k` failing on plan tile row `tile_row`.
+    /// The tile gate's constraint for running sum `k` (`p * K + k'`: output `k'` of position lane `p`)
+    /// failing on plan tile row `tile_row`.
     pub fn tile_gate(&self, tile_row: usize, k: usize) -> Expected {
         let gate = Gate::from((self.gate_index(MAC_GATE, 0), MAC_GATE));
+        let kw = self.plan().layout.tile_outputs.max(1);
         Expected::Constraint {
-            constraint: Constraint::from((gate, k, mac_constraint(k))),
+            constraint: Constraint::from((gate, k, mac_lane_constraint(k / kw, k % kw))),
             location: Self::in_model(Self::tile_position(tile_row)),
         }
     }
@@ -527,19 +529,22 @@ impl MockModel {
     /// on the next one (whose running sums continue from it), computed over the integers from the plan.
     pub fn tile_failures(&self, witness: &Witness, tile_row: usize) -> Vec<Expected> {
         let plan = self.plan();
-        let bw = plan.layout.tile_inputs;
+        let (bw, kw) = (plan.layout.tile_inputs, plan.layout.tile_outputs.max(1));
         let mut out = Vec::new();
         for r in tile_row..(tile_row + 2).min(plan.tile_rows.len()) {
             let row = &plan.tile_rows[r];
             let v = &witness.tiles[r];
-            for (k, &acc) in v.acc.iter().enumerate() {
+            for (pk, &acc) in v.acc.iter().enumerate() {
+                let (p, k) = (pk / kw, pk % kw);
                 let prev = match row.first {
                     true => row.start as i128,
-                    false => witness.tiles[r - 1].acc[k],
+                    false => witness.tiles[r - 1].acc[pk],
                 };
-                let dot: i128 = (0..bw).map(|t| v.x[t] * row.w[k * bw + t] as i128).sum();
+                let dot: i128 = (0..bw)
+                    .map(|t| v.x[p * bw + t] * row.w[k * bw + t] as i128)
+                    .sum();
                 if acc != prev + dot {
-                    out.push(self.tile_gate(r, k));
+                    out.push(self.tile_gate(r, pk));
                 }
             }
         }

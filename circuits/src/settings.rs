@@ -212,6 +212,11 @@ impl Settings {
                 lanes: l.lanes,
             });
         }
+        if !(1..=MAX_TILE_POSITIONS).contains(&l.tile_positions) {
+            return Err(SettingsError::TilePositions {
+                tile_positions: l.tile_positions,
+            });
+        }
         if l.dot_pairs > 64 {
             return Err(SettingsError::DotPairs {
                 dot_pairs: l.dot_pairs,
@@ -239,6 +244,9 @@ impl Settings {
         Ok(())
     }
 }
+
+/// Most position lanes a multiply-accumulate tile may have ([`LayoutParams::tile_positions`]).
+pub const MAX_TILE_POSITIONS: usize = 16;
 
 /// Why [`Settings::check`] rejects settings.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -291,6 +299,12 @@ pub enum SettingsError {
         /// Lanes found.
         lanes: usize,
     },
+    /// The tile has no position lanes or more than supported.
+    #[error("tile_positions must be in 1..={MAX_TILE_POSITIONS} (found {tile_positions})")]
+    TilePositions {
+        /// Position lanes found.
+        tile_positions: usize,
+    },
     /// The dot tile is wider than supported.
     #[error("dot_pairs must be in 0..=64 (found {dot_pairs})")]
     DotPairs {
@@ -330,6 +344,7 @@ mod tests {
             layout: LayoutParams {
                 tile_inputs: 2,
                 tile_outputs: 2,
+                tile_positions: 1,
                 lanes: 1,
                 lane: LaneKind::Affine { value_bits: 10 },
                 gate: LaneGate::default(),
@@ -353,6 +368,31 @@ mod tests {
             }],
             model_hash: "ab".repeat(32),
         }
+    }
+
+    #[test]
+    fn tile_positions_are_checked_and_left_out_of_the_json_when_one() {
+        let s = settings();
+        let json = serde_json::to_string(&s).expect("json");
+        assert!(!json.contains("tile_positions"), "{json}");
+        for bad in [0, MAX_TILE_POSITIONS + 1] {
+            let mut t = settings();
+            t.layout.tile_positions = bad;
+            assert_eq!(
+                t.check(),
+                Err(SettingsError::TilePositions {
+                    tile_positions: bad
+                })
+            );
+        }
+        let mut four = settings();
+        four.layout.tile_positions = 4;
+        assert_eq!(four.check(), Ok(()));
+        let json = serde_json::to_string(&four).expect("json");
+        assert!(json.contains(r#""tile_positions":4"#), "{json}");
+        let back: Settings = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back.layout.tile_positions, 4);
+        assert_ne!(back.digest(), s.digest());
     }
 
     fn limbs(limb_bits: u32, rows: LimbRows) -> LaneKind {

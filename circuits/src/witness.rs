@@ -32,9 +32,9 @@ pub struct LaneValues {
 /// Values of one tile row.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TileValues {
-    /// Input slots (0 for padding).
+    /// Input slots `p * B + t` (0 for padding).
     pub x: Vec<i128>,
-    /// Running sums after this row.
+    /// Running sums `p * K + k` after this row.
     pub acc: Vec<i128>,
 }
 
@@ -285,20 +285,25 @@ fn tile_rows(
     lanes_done: &[LaneValues],
 ) -> Vec<TileValues> {
     let (bw, kw) = (plan.layout.tile_inputs, plan.layout.tile_outputs);
+    let pp = plan.layout.tile_positions.max(1);
+    // the settings row (planned after every op) feeds the idle slots of position lanes: its `z` is 0
+    let x_value = |src: Option<u32>| match src {
+        Some(l) if l != plan.settings_lane => lanes_done[l as usize].z,
+        _ => 0,
+    };
     let starts: Vec<usize> = tiles.clone().filter(|&i| plan.tile_rows[i].first).collect();
     let segments = map_collect(0..starts.len(), |s| {
         let end = starts.get(s + 1).copied().unwrap_or(tiles.end);
-        let mut acc = vec![0i128; kw];
+        let mut acc = vec![0i128; pp * kw];
         let mut rows = Vec::with_capacity(end - starts[s]);
         for i in starts[s]..end {
             let row = &plan.tile_rows[i];
-            let x: Vec<i128> = row
-                .x
-                .iter()
-                .map(|src| src.map_or(0, |l| lanes_done[l as usize].z))
-                .collect();
-            for (k, a) in acc.iter_mut().enumerate() {
-                let dot: i128 = (0..bw).map(|t| x[t] * row.w[k * bw + t] as i128).sum();
+            let x: Vec<i128> = row.x.iter().map(|&src| x_value(src)).collect();
+            for (pk, a) in acc.iter_mut().enumerate() {
+                let (p, k) = (pk / kw, pk % kw);
+                let dot: i128 = (0..bw)
+                    .map(|t| x[p * bw + t] * row.w[k * bw + t] as i128)
+                    .sum();
                 *a = if row.first { row.start as i128 } else { *a } + dot;
             }
             rows.push(TileValues {

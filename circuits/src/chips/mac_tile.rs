@@ -1,7 +1,12 @@
-//! The multiply-accumulate tile: per row, B advice inputs `x_t`, B*K fixed weights `w_{k,t}` and K advice
-//! running sums. Gate "mac tile", one constraint per output k:
+//! The multiply-accumulate tile: per row, B*K fixed weights `w_{k,t}` shared by P position lanes, each lane
+//! `p` with B advice inputs `x_{p,t}` and K advice running sums `acc_{p,k}`. Gate "mac tile", one constraint
+//! per lane and output:
 //!
-//! `enable * (acc_k - chain * acc_k[prev] - start - sum_t x_t * w_{k,t}) = 0`
+//! `enable * (acc_{p,k} - chain * acc_{p,k}[prev] - start - sum_t x_{p,t} * w_{k,t}) = 0`
+//!
+//! P output positions of a convolution (or leading rows of a dense layer) that use the same weight matrix
+//! share one row, so the weights cost one fixed cell per P multiply-accumulates. With P = 1 the tile's
+//! columns, gate and constraint names are those of the one-position tile (so are its keys).
 //!
 //! `chain` (fixed) is 0 on the first row of a dot product and 1 after; `start` (fixed) is the offset that
 //! keeps every partial sum non-negative, set on first rows. Weights in fixed columns bind the model to the
@@ -16,17 +21,26 @@ use halo2_proofs::poly::Rotation;
 /// Name of the tile gate.
 pub const MAC_GATE: &str = "mac tile";
 
-/// Name of the tile gate's constraint for output `k` (constraint index `k`).
+/// Name of the tile gate's constraint for output `k` of position lane 0 (constraint index `k`).
 pub fn mac_constraint(k: usize) -> String {
     format!("acc[{k}]")
+}
+
+/// Name of the tile gate's constraint for output `k` of position lane `p` (constraint index `p * K + k`):
+/// [`mac_constraint`] for lane 0, `acc[p][k]` for the others.
+pub fn mac_lane_constraint(p: usize, k: usize) -> String {
+    match p {
+        0 => mac_constraint(k),
+        p => format!("acc[{p}][{k}]"),
+    }
 }
 
 /// Columns and gate of the tile.
 #[derive(Debug, Clone)]
 pub struct MacTileConfig {
-    /// The B input columns.
+    /// The P*B input columns: `x[p * B + t]` is input `t` of position lane `p`.
     pub x: Vec<Column<Advice>>,
-    /// The K running-sum columns.
+    /// The P*K running-sum columns: `acc[p * K + k]` is output `k` of position lane `p`.
     pub acc: Vec<Column<Advice>>,
     /// `weight[k * B + t]` multiplies `x[t]` into `acc[k]`.
     pub weight: Vec<Column<Fixed>>,
@@ -39,10 +53,20 @@ pub struct MacTileConfig {
 }
 
 impl MacTileConfig {
-    /// Allocates a B x K tile and its gate.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, inputs: usize, outputs: usize) -> Self {
-        let x: Vec<_> = (0..inputs).map(|_| meta.advice_column()).collect();
-        let acc: Vec<_> = (0..outputs).map(|_| meta.advice_column()).collect();
+    /// Allocates a B x K tile with P position lanes and its gate.
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        inputs: usize,
+        outputs: usize,
+        positions: usize,
+    ) -> Self {
+        let positions = positions.max(1);
+        let x: Vec<_> = (0..positions * inputs)
+            .map(|_| meta.advice_column())
+            .collect();
+        let acc: Vec<_> = (0..positions * outputs)
+            .map(|_| meta.advice_column())
+            .collect();
         let weight: Vec<_> = (0..inputs * outputs).map(|_| meta.fixed_column()).collect();
         let (chain, start, enable) = (meta.fixed_column(), meta.fixed_column(), meta.selector());
         for c in x.iter().chain(&acc) {
@@ -56,18 +80,21 @@ impl MacTileConfig {
                 .iter()
                 .map(|c| m.query_advice(*c, Rotation::cur()))
                 .collect();
-            (0..outputs)
-                .map(|k| {
-                    let cur = m.query_advice(acc[k], Rotation::cur());
-                    let prev = m.query_advice(acc[k], Rotation::prev());
-                    let dot = xs.iter().enumerate().fold(
-                        Expression::Constant(Fr::zero()),
-                        |s, (t, xt)| {
-                            s + xt.clone() * m.query_fixed(weight[k * inputs + t], Rotation::cur())
-                        },
-                    );
+            let ws: Vec<_> = weight
+                .iter()
+                .map(|c| m.query_fixed(*c, Rotation::cur()))
+                .collect();
+            (0..positions)
+                .flat_map(|p| (0..outputs).map(move |k| (p, k)))
+                .map(|(p, k)| {
+                    let col = acc[p * outputs + k];
+                    let cur = m.query_advice(col, Rotation::cur());
+                    let prev = m.query_advice(col, Rotation::prev());
+                    let dot = (0..inputs).fold(Expression::Constant(Fr::zero()), |s, t| {
+                        s + xs[p * inputs + t].clone() * ws[k * inputs + t].clone()
+                    });
                     (
-                        mac_constraint(k),
+                        mac_lane_constraint(p, k),
                         en.clone() * (cur - chain.clone() * prev - start.clone() - dot),
                     )
                 })
@@ -105,7 +132,8 @@ impl MacTileChip {
         Self { config }
     }
 
-    /// Assigns one row: inputs, weights (`w[k * B + t]`), chain/start and running sums.
+    /// Assigns one row: inputs (`x[p * B + t]`), weights (`w[k * B + t]`), chain/start and running sums
+    /// (`acc[p * K + k]`).
     #[allow(clippy::too_many_arguments)]
     pub fn assign_row(
         &self,

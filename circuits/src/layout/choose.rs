@@ -36,6 +36,8 @@ const TILES: [(usize, usize); 9] = [
     (16, 16),
 ];
 const LANES: [usize; 4] = [1, 2, 4, 8];
+/// Position lanes of the tile tried ([`LayoutParams::tile_positions`]).
+const TILE_POSITIONS: [usize; 4] = [1, 2, 4, 8];
 /// Dot tile widths tried when the model has products of two activations.
 const DOT_PAIRS: [usize; 5] = [1, 2, 4, 8, 16];
 
@@ -90,11 +92,13 @@ pub struct LayoutChoice {
     pub cost: f64,
 }
 
-pub(super) fn tile_rows(shape: &ModelShape, b: usize, k: usize) -> usize {
+/// Rows of the tile (with its reserved first row): `B x K` with `P` position lanes, each group of positions
+/// sharing a matrix taken P at a time.
+pub(super) fn tile_rows(shape: &ModelShape, b: usize, k: usize, p: usize) -> usize {
     1 + shape
         .dense
         .iter()
-        .map(|&(r, n, m)| r * m.div_ceil(k) * n.div_ceil(b))
+        .map(|&(r, n, m)| r.div_ceil(p.max(1)) * m.div_ceil(k) * n.div_ceil(b))
         .sum::<usize>()
 }
 
@@ -140,6 +144,7 @@ fn lane_height(lane_rows: usize, l: usize, kind: LaneKind) -> usize {
     LayoutParams {
         tile_inputs: 1,
         tile_outputs: 1,
+        tile_positions: 1,
         lanes: l,
         lane: kind,
         gate: LaneGate::default(),
@@ -149,7 +154,15 @@ fn lane_height(lane_rows: usize, l: usize, kind: LaneKind) -> usize {
     .lane_height(lane_rows)
 }
 
-fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize, kind: LaneKind) -> f64 {
+/// Per-row cost of a layout's columns: tile `b x k` with `tp` position lanes (each with `b` inputs and `k`
+/// running sums, all sharing the `b * k` fixed weights), `l` lanes of `kind`, a dot tile of `p` pairs.
+fn column_cost(
+    shape: &ModelShape,
+    (b, k, tp): (usize, usize, usize),
+    l: usize,
+    p: usize,
+    kind: LaneKind,
+) -> f64 {
     // the dot tile: x, y per pair and acc; on per pair, ox, oy, chain, start and the selector
     let (dot_advice, dot_fixed) = match p {
         0 => (0, 0),
@@ -164,10 +177,10 @@ fn column_cost(shape: &ModelShape, b: usize, k: usize, l: usize, p: usize, kind:
             LimbRows::OneLastLaneTwo => (9 * l - 3, 4 * l - 2),
         },
     };
-    let advice = b + k + lane_advice + dot_advice;
+    let advice = tp * (b + k) + lane_advice + dot_advice;
     let extra = shape.gate.mul as usize + shape.gate.zadd as usize + shape.gate.boolean as usize;
     let fixed = b * k + 3 + (6 + extra) * l + 3 + dot_fixed;
-    let equality = b + k + 3 * l + 1 + dot_advice;
+    let equality = tp * (b + k) + 3 * l + 1 + dot_advice;
     // the gather chip (only with computed indices): t_val, q_idx, q_out; five fixed; one lookup
     let gather = match shape.gather_rows {
         0 => 0,
@@ -230,19 +243,27 @@ pub fn choose_layout(
         {
             continue;
         }
-        for (&(tb, tk), &kind) in TILES.iter().flat_map(|t| kinds.iter().map(move |k| (t, k))) {
-            if tile_rows(shape, tb, tk) > usable {
+        let tiles = TILES
+            .iter()
+            .flat_map(|&t| TILE_POSITIONS.iter().map(move |&tp| (t, tp)));
+        for (((tb, tk), tp), &kind) in tiles.flat_map(|t| kinds.iter().map(move |k| (t, k))) {
+            // position lanes serve only groups of several positions sharing a matrix
+            if tp > 1 && shape.dense.iter().all(|&(r, _, _)| r < tp) {
+                continue;
+            }
+            if tile_rows(shape, tb, tk, tp) > usable {
                 continue;
             }
             for (&l, &p) in LANES.iter().flat_map(|l| dots.iter().map(move |p| (l, p))) {
                 if lane_height(shape.lane_rows, l, kind) > usable || dot_rows(shape, p) > usable {
                     continue;
                 }
-                let cost = (1u64 << k) as f64 * column_cost(shape, tb, tk, l, p, kind);
+                let cost = (1u64 << k) as f64 * column_cost(shape, (tb, tk, tp), l, p, kind);
                 if best.is_none_or(|b| cost < b.cost) {
                     let layout = LayoutParams {
                         tile_inputs: tb,
                         tile_outputs: tk,
+                        tile_positions: tp,
                         lanes: l,
                         lane: kind,
                         gate: shape.gate,
@@ -257,7 +278,7 @@ pub fn choose_layout(
     let mut choice = best.ok_or_else(|| CircuitError::TooLarge {
         needed: shape
             .lane_rows
-            .max(tile_rows(shape, 16, 16))
+            .max(tile_rows(shape, 16, 16, 8))
             .max(dot_rows(shape, 16))
             .max(shape.gather_rows),
         max_k: MAX_K,
@@ -351,7 +372,10 @@ mod tests {
         let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
         let tile = c.layout.tile_inputs * c.layout.tile_outputs;
         assert!(tile > 1, "262k MACs need a wide tile: {c:?}");
-        assert!(tile_rows(&shape, c.layout.tile_inputs, c.layout.tile_outputs) <= usable_rows(c.k));
+        let l = c.layout;
+        assert!(
+            tile_rows(&shape, l.tile_inputs, l.tile_outputs, l.tile_positions) <= usable_rows(c.k)
+        );
         // tables grow into the rows the MACs already pay for
         assert!(table_rows(&shape, c.layout.table_bits(), false) <= usable_rows(c.k));
     }

@@ -18,6 +18,9 @@ pub struct LayoutParams {
     pub tile_inputs: usize,
     /// Outputs (running sums) per row of the tile (K); B*K weights per row in fixed columns.
     pub tile_outputs: usize,
+    /// Position lanes of the tile (P): each row carries P output positions that share its B*K weights, each
+    /// with its own B inputs and K running sums, so a convolution's weights cost one fixed cell per P MACs.
+    pub tile_positions: usize,
     /// Parallel rescale lanes.
     pub lanes: usize,
     /// How lanes store and range-check values.
@@ -119,6 +122,7 @@ impl Default for LayoutParams {
         LayoutParams {
             tile_inputs: 1,
             tile_outputs: 1,
+            tile_positions: 1,
             lanes: 1,
             lane: LaneKind::Affine { value_bits: 8 },
             gate: LaneGate::default(),
@@ -235,6 +239,10 @@ pub struct LayoutFile {
     pub tile_outputs: usize,
     /// [`LayoutParams::lanes`].
     pub lanes: usize,
+    /// [`LayoutParams::tile_positions`]; left out when 1, so the settings (and digests) of one-position
+    /// tiles are unchanged.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub tile_positions: usize,
     /// [`LaneGate::mul`].
     #[serde(default)]
     pub lane_mul: bool,
@@ -263,6 +271,14 @@ pub struct LayoutFile {
 
 fn is_zero(v: &usize) -> bool {
     *v == 0
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(v: &usize) -> bool {
+    *v == 1
 }
 
 fn is_zero_u32(v: &u32) -> bool {
@@ -304,6 +320,7 @@ impl TryFrom<LayoutFile> for LayoutParams {
         Ok(LayoutParams {
             tile_inputs: f.tile_inputs,
             tile_outputs: f.tile_outputs,
+            tile_positions: f.tile_positions,
             lanes: f.lanes,
             lane,
             gate: LaneGate {
@@ -331,6 +348,7 @@ impl From<LayoutParams> for LayoutFile {
             lookup_bits: l.lane.value_bits(),
             tile_inputs: l.tile_inputs,
             tile_outputs: l.tile_outputs,
+            tile_positions: l.tile_positions,
             lanes: l.lanes,
             lane_mul: l.gate.mul,
             lane_zadd: l.gate.zadd,
@@ -354,6 +372,7 @@ mod tests {
             tile_inputs: 2,
             tile_outputs: 2,
             lanes: 2,
+            tile_positions: 1,
             lane_mul: false,
             lane_zadd: false,
             lane_bool: false,
@@ -386,6 +405,7 @@ mod tests {
             let l = LayoutParams {
                 tile_inputs: 4,
                 tile_outputs: 2,
+                tile_positions: 4,
                 lanes: 3,
                 lane,
                 gate: LaneGate {
@@ -455,6 +475,7 @@ mod tests {
         let mixed = LayoutParams {
             tile_inputs: 1,
             tile_outputs: 1,
+            tile_positions: 1,
             lanes: 2,
             lane: LaneKind::Limb {
                 limb_bits: 5,

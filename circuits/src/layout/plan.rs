@@ -22,7 +22,7 @@ pub enum Src {
     TileAcc {
         /// The tile row.
         row: u32,
-        /// The running sum.
+        /// The running sum: `p * K + k` for output `k` of position lane `p`.
         k: u16,
     },
     /// The `acc` cell of a dot tile row.
@@ -59,7 +59,9 @@ pub struct LaneRow {
 /// A tile row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TileRow {
-    /// Lane row feeding each input slot; `None` pads with 0 (its weights are 0).
+    /// Lane row feeding each input slot `p * B + t` (position lane `p`, input `t`); `None` pads with 0 (its
+    /// weights are 0). With P > 1, an empty slot whose weights are not all 0 is fed by the settings row
+    /// ([`Plan::settings_lane`]), whose `z` is 0.
     pub x: Vec<Option<u32>>,
     /// `w[k * B + t]`.
     pub w: Vec<i64>,
@@ -292,6 +294,7 @@ impl Plan {
         }
         p.plan_outputs(qm)?;
         p.plan_settings_row();
+        p.zero_idle_tile_inputs();
         p.plan_bind_row();
         let numel =
             |ids: &[usize]| -> Vec<usize> { ids.iter().map(|&t| qm.tensors[t].numel()).collect() };
@@ -368,44 +371,59 @@ impl Plan {
         Ok(())
     }
 
-    /// Tile rows for every position of a linear map (per group of K outputs, one row per B taps), then
-    /// one rescale lane row per output element.
+    /// Tile rows for every position of a linear map, P positions sharing a matrix per row chain (per group
+    /// of K outputs, one row per B taps), then one rescale lane row per output element. Positions are taken
+    /// in order; a matrix's positions left over (their count is not a multiple of P) share a last chain
+    /// whose spare lanes hold nothing. With P = 1 this is one chain per position, in order.
     fn plan_linear(&mut self, qm: &QuantModel, l: &QLinear) -> Result<()> {
         let spans = self.starts();
-        let (bw, kw) = (self.layout.tile_inputs, self.layout.tile_outputs);
+        let pp = self.layout.tile_positions.max(1);
         let x = self.cells_of(qm, l.input, &l.node)?;
+        let mut pending: Vec<Vec<usize>> = vec![Vec::new(); l.matrices.len()];
+        let mut chunks: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (i, pos) in l.positions.iter().enumerate() {
+            let m = pos.matrix as usize;
+            let Some(waiting) = pending.get_mut(m) else {
+                return Err(CircuitError::Node {
+                    node: l.node.clone(),
+                    message: format!("position {i} uses matrix {m}, which does not exist"),
+                });
+            };
+            waiting.push(i);
+            if waiting.len() == pp {
+                chunks.push((m, std::mem::take(waiting)));
+            }
+        }
+        chunks.extend(
+            pending
+                .into_iter()
+                .enumerate()
+                .filter(|(_, rest)| !rest.is_empty()),
+        );
         let mut finals = vec![Src::Zero; l.lane_c.len()];
-        for pos in &l.positions {
-            let m = &l.matrices[pos.matrix as usize];
-            for g in 0..m.outs.div_ceil(kw) {
-                for j in 0..m.taps.div_ceil(bw) {
-                    let mut row = TileRow {
-                        x: vec![None; bw],
-                        w: vec![0; bw * kw],
-                        first: j == 0,
-                        start: l.acc_start,
-                    };
-                    for t in 0..bw {
-                        let tap = j * bw + t;
-                        let Some(Some(src)) = pos.patch.get(tap) else {
-                            continue;
+        for (mi, chunk) in chunks {
+            let m = &l.matrices[mi];
+            let lanes: Vec<_> = chunk.iter().map(|&i| &l.positions[i]).collect();
+            let taps = |tap: usize| {
+                lanes
+                    .iter()
+                    .map(move |pos| pos.patch.get(tap).copied().flatten())
+            };
+            let weight = |out: usize, tap: usize| m.w[out * m.taps + tap];
+            let chain = self.plan_chain(m.taps, m.outs, l.acc_start, taps, weight, &x);
+            for (p, pos) in lanes.iter().enumerate() {
+                for (g, &last) in chain.iter().enumerate() {
+                    for k in 0..self
+                        .layout
+                        .tile_outputs
+                        .min(m.outs - g * self.layout.tile_outputs)
+                    {
+                        let out = g * self.layout.tile_outputs + k;
+                        finals[pos.outs[out] as usize] = Src::TileAcc {
+                            row: last,
+                            k: (p * self.layout.tile_outputs + k) as u16,
                         };
-                        row.x[t] = Some(x[*src as usize]);
-                        for k in 0..kw {
-                            let out = g * kw + k;
-                            if out < m.outs {
-                                row.w[k * bw + t] = m.w[out * m.taps + tap];
-                            }
-                        }
                     }
-                    self.tile_rows.push(row);
-                }
-                let last = (self.tile_rows.len() - 1) as u32;
-                for k in 0..kw.min(m.outs - g * kw) {
-                    finals[pos.outs[g * kw + k] as usize] = Src::TileAcc {
-                        row: last,
-                        k: k as u16,
-                    };
                 }
             }
         }
@@ -414,50 +432,113 @@ impl Plan {
         Ok(())
     }
 
-    /// Tile rows for every leading row of a dense layer (per group of K outputs, one row per B inputs),
-    /// then one rescale lane row per output element.
+    /// The tile rows of up to P dot products sharing a `taps x outs` weight matrix (`weight(out, tap)`), one
+    /// per position lane: per group of K outputs, one row per B taps. `inputs(tap)` gives each lane's
+    /// element (an index into `x`) at a tap, `None` where the lane has none there (padding, or a spare
+    /// lane); a tap's weights are set where some lane has an element there. Returns the last row of each
+    /// group of K outputs, whose running sums are the dot products.
+    fn plan_chain<I: Iterator<Item = Option<u32>>>(
+        &mut self,
+        taps: usize,
+        outs: usize,
+        acc_start: i64,
+        inputs: impl Fn(usize) -> I,
+        weight: impl Fn(usize, usize) -> i64,
+        x: &[u32],
+    ) -> Vec<u32> {
+        let (bw, kw) = (self.layout.tile_inputs, self.layout.tile_outputs);
+        let pp = self.layout.tile_positions.max(1);
+        let mut lasts = Vec::with_capacity(outs.div_ceil(kw));
+        for g in 0..outs.div_ceil(kw) {
+            for j in 0..taps.div_ceil(bw) {
+                let mut row = TileRow {
+                    x: vec![None; pp * bw],
+                    w: vec![0; bw * kw],
+                    first: j == 0,
+                    start: acc_start,
+                };
+                for t in 0..bw {
+                    let tap = j * bw + t;
+                    if tap >= taps {
+                        break;
+                    }
+                    let mut used = false;
+                    for (p, src) in inputs(tap).enumerate() {
+                        if let Some(src) = src {
+                            row.x[p * bw + t] = Some(x[src as usize]);
+                            used = true;
+                        }
+                    }
+                    if !used {
+                        continue;
+                    }
+                    for k in 0..kw {
+                        let out = g * kw + k;
+                        if out < outs {
+                            row.w[k * bw + t] = weight(out, tap);
+                        }
+                    }
+                }
+                self.tile_rows.push(row);
+            }
+            lasts.push((self.tile_rows.len() - 1) as u32);
+        }
+        lasts
+    }
+
+    /// Tile rows for every leading row of a dense layer, P leading rows per row chain (per group of K
+    /// outputs, one row per B inputs), then one rescale lane row per output element.
     fn plan_dense(&mut self, qm: &QuantModel, d: &QDense) -> Result<()> {
         let spans = self.starts();
-        let (bw, kw) = (self.layout.tile_inputs, self.layout.tile_outputs);
+        let (pp, kw) = (self.layout.tile_positions.max(1), self.layout.tile_outputs);
         let x = self.cells_of(qm, d.input, &d.node)?;
         let (n, m) = (d.in_features, d.out_features);
         let mut finals = vec![Src::Instance(0); d.rows * m];
-        for rho in 0..d.rows {
-            for g in 0..m.div_ceil(kw) {
-                for j in 0..n.div_ceil(bw) {
-                    let mut row = TileRow {
-                        x: vec![None; bw],
-                        w: vec![0; bw * kw],
-                        first: j == 0,
-                        start: d.acc_start,
-                    };
-                    for t in 0..bw {
-                        let col = j * bw + t;
-                        if col >= n {
-                            break;
-                        }
-                        row.x[t] = Some(x[rho * n + col]);
-                        for k in 0..kw {
-                            let out = g * kw + k;
-                            if out < m {
-                                row.w[k * bw + t] = d.weight[out * n + col];
-                            }
-                        }
+        let rhos: Vec<usize> = (0..d.rows).collect();
+        for chunk in rhos.chunks(pp) {
+            let inputs = |col: usize| chunk.iter().map(move |&rho| Some((rho * n + col) as u32));
+            let weight = |out: usize, col: usize| d.weight[out * n + col];
+            let chain = self.plan_chain(n, m, d.acc_start, inputs, weight, &x);
+            for (p, &rho) in chunk.iter().enumerate() {
+                for (g, &last) in chain.iter().enumerate() {
+                    for k in 0..kw.min(m - g * kw) {
+                        finals[rho * m + g * kw + k] = Src::TileAcc {
+                            row: last,
+                            k: (p * kw + k) as u16,
+                        };
                     }
-                    self.tile_rows.push(row);
-                }
-                let last = (self.tile_rows.len() - 1) as u32;
-                for k in 0..kw.min(m - g * kw) {
-                    finals[rho * m + g * kw + k] = Src::TileAcc {
-                        row: last,
-                        k: k as u16,
-                    };
                 }
             }
         }
         let c = |i: usize| d.lane_c[i % m];
         self.push_rescale(finals, (1, c), d.act_tag, d.output, &d.node, d.pre, spans);
         Ok(())
+    }
+
+    /// With P > 1 position lanes, a lane's input slot without an element (padding, or a spare lane) sits in
+    /// a column whose weights another lane may use: it is copied from the settings row's `z`, which the
+    /// lookups force to 0, wherever its weights are not all 0. With P = 1 such slots have weights 0, and
+    /// are left as they are (so the permutation, and the keys, are those of the one-position tile).
+    fn zero_idle_tile_inputs(&mut self) {
+        let (bw, kw, pp) = (
+            self.layout.tile_inputs,
+            self.layout.tile_outputs,
+            self.layout.tile_positions,
+        );
+        if pp <= 1 {
+            return;
+        }
+        let zero = self.settings_lane;
+        for row in &mut self.tile_rows {
+            for t in 0..bw {
+                if (0..kw).all(|k| row.w[k * bw + t] == 0) {
+                    continue;
+                }
+                for p in 0..pp {
+                    row.x[p * bw + t].get_or_insert(zero);
+                }
+            }
+        }
     }
 
     /// Where the next op's lane, tile and dot tile rows start.

@@ -43,6 +43,7 @@ impl ModelShape {
         let trial = LayoutParams {
             tile_inputs: TRIAL_TILE.0,
             tile_outputs: TRIAL_TILE.1,
+            tile_positions: 1,
             lanes: 1,
             lane: LaneKind::Affine {
                 value_bits: qm.lookup_bits,
@@ -152,17 +153,18 @@ mod tests {
         let shape = ModelShape::of(&c.quant).expect("plans");
         assert_eq!(shape.dense, vec![(2, 4, 3), (1, 6, 5), (1, 8, 5)]);
         assert!(shape.gate.zadd && !shape.gate.boolean);
-        for (tb, tk, lanes) in [(1, 1, 1), (2, 1, 4), (4, 4, 2), (16, 8, 8)] {
+        for (tb, tk, lanes, tp) in [(1, 1, 1, 1), (2, 1, 4, 2), (4, 4, 2, 4), (16, 8, 8, 1)] {
             let layout = LayoutParams {
                 tile_inputs: tb,
                 tile_outputs: tk,
+                tile_positions: tp,
                 lanes,
                 ..c.settings.layout
             };
             let plan = Plan::build(&c.quant, layout, crate::Fr::zero()).expect("plans");
             assert_eq!(plan.lane_rows.len(), shape.lane_rows, "tile {tb}x{tk}");
             // the tile's first row is reserved (TILE_FIRST_ROW)
-            assert_eq!(plan.tile_rows.len() + 1, tile_rows(&shape, tb, tk));
+            assert_eq!(plan.tile_rows.len() + 1, tile_rows(&shape, tb, tk, tp));
         }
     }
 }
