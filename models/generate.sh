@@ -9,6 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [[ $# -eq 0 ]]; then "$here/.venv/bin/python" "$here/gen_torch.py"; fi
 # larger CNNs for the scale tests (CIFAR ResNet, MobileNetV2 block): models/testdata/scale/
 [[ $# -gt 0 ]] || "$here/.venv/bin/python" "$here/gen_scale.py"
+# a residual MLP that splits into segments at --max-k 10, for the split-model CLI tests: models/testdata/segments/
+[[ $# -gt 0 ]] || "$here/.venv/bin/python" "$here/gen_segments.py"
 # tree ensembles (scikit-learn -> skl2onnx), with onnxruntime outputs: models/trees/
 [[ $# -gt 0 ]] || "$here/.venv/bin/python" "$here/gen_trees.py"
 # tree ensembles (scikit-learn, XGBoost, LightGBM) converted by hummingbird-ml (tree_trav, perf_tree_trav) and a

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""A model for the split-model CLI test (run by models/generate.sh; cli/tests/segments_cli.rs): big enough
+in rows to need k = 12 as one circuit, so that `zkinfer compile --max-k 10` splits it into several segments
+(three), each of which sets up and proves in a few seconds; small on disk (~150 KB), because its blocks
+share weights.
+
+Like models/gen_scale.py: random but seeded weights, torch.onnx.export (opset 17, eval mode, constant
+folding), and models/testdata/segments/<name>/ gets model.onnx, input.json, calibration.json (8 samples, the
+first being the input) and expected.json (onnxruntime's outputs on the input, checked against torch's).
+
+- residual_mlp: input [1, 16], a Linear to 64 + ReLU, 64 residual blocks h = ReLU(h + fc2(ReLU(fc1(h))))
+  (64 -> 64 -> 64; the skip crosses the cuts), a Linear to 10 classes. The blocks cycle through three
+  distinct weight sets (fc2 scaled by 0.5 so the values stay in range): the exporter writes each set once,
+  and the circuit still places every block's weights, so its rows grow with the blocks, not the file.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPSET = 17
+CALIBRATION_SAMPLES = 8
+
+
+def write_json(path, obj, indent=1):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=indent)
+        f.write("\n")
+
+
+class Block(nn.Module):
+    def __init__(self, width, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(width, hidden)
+        self.fc2 = nn.Linear(hidden, width)
+
+    def forward(self, h):
+        return torch.relu(h + self.fc2(torch.relu(self.fc1(h))))
+
+
+class ResidualMlp(nn.Module):
+    def __init__(self, inputs=16, width=64, hidden=64, distinct=3, blocks=64, classes=10):
+        super().__init__()
+        self.inp = nn.Linear(inputs, width)
+        shared = [Block(width, hidden) for _ in range(distinct)]
+        with torch.no_grad():
+            for b in shared:
+                b.fc2.weight.mul_(0.5)
+        self.blocks = nn.Sequential(*[shared[i % distinct] for i in range(blocks)])
+        self.out = nn.Linear(width, classes)
+
+    def forward(self, x):
+        return self.out(self.blocks(torch.relu(self.inp(x))))
+
+
+def export(name, model, shape):
+    rng = np.random.default_rng(2031)
+    model.eval()
+    out = os.path.join(HERE, "testdata", "segments", name)
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "model.onnx")
+    calib = np.round(rng.uniform(-1.0, 1.0, size=(CALIBRATION_SAMPLES,) + tuple(shape[1:])), 3)
+    x64 = calib[:1]
+    x = x64.astype(np.float32)
+    with torch.no_grad():
+        torch.onnx.export(model, (torch.from_numpy(x),), path, opset_version=OPSET, input_names=["x"],
+                          output_names=["y"], do_constant_folding=True, dynamo=False)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    results = sess.run(None, {"x": x})
+    with torch.no_grad():
+        ref = model(torch.from_numpy(x)).numpy()
+    assert np.allclose(ref, results[0], atol=1e-4), f"{name}: onnxruntime and torch disagree"
+    write_json(os.path.join(out, "input.json"), {"input_data": [x64.reshape(-1).tolist()]}, None)
+    write_json(os.path.join(out, "calibration.json"), {"input_data": [calib.reshape(-1).tolist()]}, None)
+    write_json(os.path.join(out, "expected.json"), {"outputs": [r.reshape(-1).tolist() for r in results],
+                                                    "shapes": [list(r.shape) for r in results]})
+    ops = sorted({n.op_type for n in onnx.load(path).graph.node})
+    print(f"{name}: {os.path.getsize(path)} bytes, output {list(results[0].shape)}, ops {ops}")
+
+
+MODELS = {
+    "residual_mlp": lambda: (ResidualMlp(), (1, 16)),
+}
+
+
+def main(names):
+    for name in names or list(MODELS):
+        torch.manual_seed(2030)
+        model, shape = MODELS[name]()
+        export(name, model, shape)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
