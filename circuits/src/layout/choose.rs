@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub const RESERVED_ROWS: usize = 10;
 /// Largest k we lay out.
 pub const MAX_K: u32 = 26;
-const TILES: [(usize, usize); 9] = [
+const TILES: [(usize, usize); 10] = [
     (1, 1),
     (2, 1),
     (2, 2),
@@ -34,6 +34,7 @@ const TILES: [(usize, usize); 9] = [
     (8, 8),
     (16, 8),
     (16, 16),
+    (32, 16),
 ];
 const LANES: [usize; 4] = [1, 2, 4, 8];
 /// Position lanes of the tile tried ([`LayoutParams::tile_positions`]).
@@ -378,6 +379,36 @@ mod tests {
         );
         // tables grow into the rows the MACs already pay for
         assert!(table_rows(&shape, c.layout.table_bits(), false) <= usable_rows(c.k));
+    }
+
+    #[test]
+    fn convolutions_share_tile_rows_across_positions_and_dense_layers_do_not() {
+        // a convolution: 1024 positions sharing a 288 x 64 matrix (18.9M MACs), 70k lane rows
+        let conv = ModelShape {
+            dense: vec![(1024, 288, 64), (1, 4096, 10)],
+            dots: vec![],
+            lane_rows: 70_000,
+            tables: 1,
+            instances: 3000,
+            gate: LaneGate::default(),
+            limbs: true,
+            gather_rows: 0,
+        };
+        assert_eq!(tile_rows(&conv, 16, 16, 4), 1 + 256 * 4 * 18 + 256);
+        let c = choose_layout(&conv, Target::Resources, 0, true).expect("fits");
+        let l = c.layout;
+        assert!(l.tile_positions > 1, "{c:?}");
+        assert!(
+            tile_rows(&conv, l.tile_inputs, l.tile_outputs, l.tile_positions) <= usable_rows(c.k)
+        );
+        // a dense layer has one position: position lanes would only add columns
+        let mlp = ModelShape {
+            dense: vec![(1, 3072, 1024), (1, 1024, 10)],
+            lane_rows: 4000,
+            ..conv
+        };
+        let m = choose_layout(&mlp, Target::Resources, 0, true).expect("fits");
+        assert_eq!(m.layout.tile_positions, 1, "{m:?}");
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub struct ModelShape {
 
 /// The widest tile the layout tries: the trial plan uses it, so that it plans the fewest tile rows (lane
 /// rows do not depend on the tile).
-const TRIAL_TILE: (usize, usize) = (16, 16);
+const TRIAL_TILE: (usize, usize) = (32, 16);
 
 impl ModelShape {
     /// The row structure of a quantised model, from a trial plan of it.
