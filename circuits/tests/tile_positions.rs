@@ -23,7 +23,7 @@ use zkinfer_circuits::chips::mac_tile::mac_lane_constraint;
 use zkinfer_circuits::circuit::{CompiledModel, ModelCircuit};
 use zkinfer_circuits::compile::{compile_graph, CompileOptions, CompiledGraph};
 use zkinfer_circuits::dev::{assert_fails_with, Expected, MockModel, TileCell};
-use zkinfer_circuits::graph::{Graph, Linear, Matrix, Op, Position, Relu};
+use zkinfer_circuits::graph::{Dense, Graph, Linear, Matrix, Op, Position, Relu};
 use zkinfer_circuits::layout::Src;
 use zkinfer_circuits::settings::Settings;
 use zkinfer_circuits::witness::{generate, Witness};
@@ -285,4 +285,49 @@ fn the_position_lanes_prove_and_verify_with_real_keys() {
     let mut wrong = instances.clone();
     wrong[LEN] += zkinfer_circuits::Fr::one();
     assert!(!verify(&wrong));
+}
+
+/// x[3, 5] -> Dense(5 -> 4) on each of its 3 leading rows, + Relu -> y: the rows share the weight matrix.
+fn dense_graph() -> Graph {
+    let mut g = Graph::new("dense_rows");
+    let x = g.add_input("x", vec![3, 5]);
+    let d = Dense {
+        in_features: 5,
+        out_features: 4,
+        weight: (0..20).map(|i| ((i * 7 % 11) as f32 - 5.0) / 8.0).collect(),
+        bias: vec![0.1, -0.2, 0.3, 0.0],
+    };
+    let h = g
+        .add_node("fc", "Gemm", Op::Dense(d), vec![x], "h")
+        .expect("fc");
+    let y = g
+        .add_node("relu", "Relu", Op::Relu(Relu), vec![h], "y")
+        .expect("relu");
+    g.outputs = vec![y];
+    g
+}
+
+#[test]
+fn the_leading_rows_of_a_dense_layer_share_tile_rows() {
+    let x: Vec<f64> = (0..15).map(|i| ((i * 4 % 9) as f64 - 4.0) / 4.0).collect();
+    let samples = vec![vec![x.clone()], vec![x.iter().map(|v| -v).collect()]];
+    let c = compile_graph(dense_graph(), &samples, &CompileOptions::default()).expect("compiles");
+    let mut outputs = Vec::new();
+    for positions in [1, 2] {
+        let mut settings = c.settings.clone();
+        settings.layout.tile_inputs = B;
+        settings.layout.tile_outputs = K;
+        settings.layout.tile_positions = positions;
+        let model = Arc::new(CompiledModel::new(c.quant.clone(), &settings).expect("plans"));
+        let w = generate(&model.quant, &model.plan, std::slice::from_ref(&x)).expect("witness");
+        // 3 rows, P at a time (the last chain of P = 2 has a spare lane), 2 groups of K, 3 rows of B
+        assert_eq!(
+            model.plan.tile_rows.len(),
+            3usize.div_ceil(positions) * 2 * 3
+        );
+        outputs.push(w.output_values(&model.plan));
+        let m = MockModel::new(settings, model);
+        assert_eq!(m.verify(w), Ok(()), "P = {positions}");
+    }
+    assert_eq!(outputs[0], outputs[1]);
 }

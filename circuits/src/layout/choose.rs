@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub const RESERVED_ROWS: usize = 10;
 /// Largest k we lay out.
 pub const MAX_K: u32 = 26;
-const TILES: [(usize, usize); 10] = [
+const TILES: [(usize, usize); 9] = [
     (1, 1),
     (2, 1),
     (2, 2),
@@ -34,8 +34,9 @@ const TILES: [(usize, usize); 10] = [
     (8, 8),
     (16, 8),
     (16, 16),
-    (32, 16),
 ];
+/// Wider tiles, tried only where they keep the table width of the tiles above (see [`choose_layout`]).
+const SHARED_TILES: [(usize, usize); 1] = [(32, 16)];
 const LANES: [usize; 4] = [1, 2, 4, 8];
 /// Position lanes of the tile tried ([`LayoutParams::tile_positions`]).
 const TILE_POSITIONS: [usize; 4] = [1, 2, 4, 8];
@@ -207,6 +208,11 @@ pub fn check_min_k(min_k: u32) -> Result<()> {
 /// A larger `min_k` than the model needs (EZKL's `logrows`) buys nothing in soundness but lets the lookup
 /// tables grow into the extra rows, up to the target's widest, which raises precision; it also pins k for
 /// benchmarks that sweep circuit sizes.
+///
+/// Position lanes and the 32-input tile ([`SHARED_TILES`]) make proving cheaper, never less precise: the
+/// chooser first finds the cheapest layout of one-position tiles up to 16x16 and the table width its rows
+/// afford, then the cheapest layout of every tile that keeps at least that width. A smaller k that only
+/// fits narrower tables is not taken.
 pub fn choose_layout(
     shape: &ModelShape,
     target: Target,
@@ -219,17 +225,65 @@ pub fn choose_layout(
         true => target.limb_bits_range(),
         false => target.bits_range(),
     };
+    let plain: Vec<_> = TILES.iter().map(|&t| (t, 1)).collect();
+    let base = search(shape, &plain, min_k, limbs, min_bits).ok_or_else(|| too_large(shape))?;
+    let floor = widest_table(shape, &base, min_bits, max_bits, limbs);
+    let shared: Vec<_> = TILES
+        .iter()
+        .chain(&SHARED_TILES)
+        .flat_map(|&t| TILE_POSITIONS.iter().map(move |&tp| (t, tp)))
+        .collect();
+    let mut choice = search(shape, &shared, min_k, limbs, floor).unwrap_or(base);
+    let bits = widest_table(shape, &choice, floor, max_bits, limbs);
+    choice.layout.lane = choice.layout.lane.with_table_bits(bits);
+    Ok(choice)
+}
+
+/// The error for a model that fits no layout.
+fn too_large(shape: &ModelShape) -> CircuitError {
+    CircuitError::TooLarge {
+        needed: shape
+            .lane_rows
+            .max(tile_rows(shape, 32, 16, 8))
+            .max(dot_rows(shape, 16))
+            .max(shape.gather_rows),
+        max_k: MAX_K,
+    }
+}
+
+/// The widest table (from `bits`, up to `max_bits`) that fits the rows of `choice`.
+fn widest_table(
+    shape: &ModelShape,
+    choice: &LayoutChoice,
+    mut bits: u32,
+    max_bits: u32,
+    limbs: bool,
+) -> u32 {
+    let usable = usable_rows(choice.k);
+    while bits < max_bits && bits + 1 < choice.k && table_rows(shape, bits + 1, limbs) <= usable {
+        bits += 1;
+    }
+    bits
+}
+
+/// The cheapest layout with tables of `bits` (value bits, or limb bits with limb lanes) among `tiles`
+/// (`((B, K), P)`), every lane count and lane kind, and the dot tiles the model needs; `None` if none fits.
+fn search(
+    shape: &ModelShape,
+    tiles: &[((usize, usize), usize)],
+    min_k: u32,
+    limbs: bool,
+    bits: u32,
+) -> Option<LayoutChoice> {
     let kinds: Vec<LaneKind> = match limbs {
         true => LIMB_FORMS
             .iter()
             .map(|&rows| LaneKind::Limb {
-                limb_bits: min_bits,
+                limb_bits: bits,
                 rows,
             })
             .collect(),
-        false => vec![LaneKind::Affine {
-            value_bits: min_bits,
-        }],
+        false => vec![LaneKind::Affine { value_bits: bits }],
     };
     let mut best: Option<LayoutChoice> = None;
     let dots: &[usize] = match shape.dots.is_empty() {
@@ -238,16 +292,15 @@ pub fn choose_layout(
     };
     for k in min_k.max(6)..=MAX_K {
         let usable = usable_rows(k);
-        if table_rows(shape, min_bits, limbs) > usable
+        if table_rows(shape, bits, limbs) > usable
+            || bits >= k
             || shape.instances > usable
             || shape.gather_rows > usable
         {
             continue;
         }
-        let tiles = TILES
-            .iter()
-            .flat_map(|&t| TILE_POSITIONS.iter().map(move |&tp| (t, tp)));
-        for (((tb, tk), tp), &kind) in tiles.flat_map(|t| kinds.iter().map(move |k| (t, k))) {
+        for (&((tb, tk), tp), &kind) in tiles.iter().flat_map(|t| kinds.iter().map(move |k| (t, k)))
+        {
             // position lanes serve only groups of several positions sharing a matrix
             if tp > 1 && shape.dense.iter().all(|&(r, _, _)| r < tp) {
                 continue;
@@ -276,22 +329,7 @@ pub fn choose_layout(
             }
         }
     }
-    let mut choice = best.ok_or_else(|| CircuitError::TooLarge {
-        needed: shape
-            .lane_rows
-            .max(tile_rows(shape, 16, 16, 8))
-            .max(dot_rows(shape, 16))
-            .max(shape.gather_rows),
-        max_k: MAX_K,
-    })?;
-    let usable = usable_rows(choice.k);
-    // the table's width (the shared table's values, or the range table's limbs)
-    let mut bits = min_bits;
-    while bits < max_bits && bits + 1 < choice.k && table_rows(shape, bits + 1, limbs) <= usable {
-        bits += 1;
-    }
-    choice.layout.lane = choice.layout.lane.with_table_bits(bits);
-    Ok(choice)
+    best
 }
 
 #[cfg(test)]
@@ -409,6 +447,32 @@ mod tests {
         };
         let m = choose_layout(&mlp, Target::Resources, 0, true).expect("fits");
         assert_eq!(m.layout.tile_positions, 1, "{m:?}");
+    }
+
+    #[test]
+    fn position_lanes_never_narrow_the_tables() {
+        // one-position tiles need k = 14 (9216 rows of 16x16), whose rows afford 11-bit tables for the
+        // identity and 3 functions; two positions would fit k = 13, but only with 10-bit tables
+        let shape = ModelShape {
+            dense: vec![(512, 144, 32)],
+            dots: vec![],
+            lane_rows: 17_000,
+            tables: 3,
+            instances: 1000,
+            gate: LaneGate::default(),
+            limbs: false,
+            gather_rows: 0,
+        };
+        let plain: Vec<_> = TILES.iter().map(|&t| (t, 1)).collect();
+        let base = search(&shape, &plain, 0, false, 10).expect("fits");
+        assert_eq!(
+            (base.k, widest_table(&shape, &base, 10, 16, false)),
+            (14, 11)
+        );
+        assert!(search(&shape, &[((16, 16), 2)], 0, false, 10).is_some_and(|c| c.k == 13));
+        let c = choose_layout(&shape, Target::Resources, 0, false).expect("fits");
+        assert_eq!(c.layout.value_bits(), 11, "{c:?}");
+        assert!(c.cost <= base.cost);
     }
 
     #[test]
