@@ -176,14 +176,13 @@ impl CompileArgs {
             pipeline::compile_with(&self.model, &ModelDir::new(&self.out), &self.samples, &opts)?;
         let s = &c.settings;
         println!(
-            "compiled {} -> {}: k = {}, {} rows used, {}, MAC tile {}x{}, {}{}, {} public values",
+            "compiled {} -> {}: k = {}, {} rows used, {}, MAC tile {}, {}{}, {} public values",
             self.model.display(),
             self.out.display(),
             s.k,
             c.rows,
             values_and_tables(&s.layout),
-            s.layout.tile_inputs,
-            s.layout.tile_outputs,
+            s.layout.tile_text(),
             lanes_text(&s.layout),
             match s.layout.dot_pairs {
                 0 => String::new(),

@@ -124,7 +124,7 @@ fn compile(b: &Bundled, dir: &ModelDir) -> Result<Settings> {
     let c = pipeline::compile(&b.onnx, dir, &calib, Target::Resources)?;
     let s = &c.settings;
     println!(
-        "1. compile  {} -> {}  [{}]\n   k = {} (2^{} rows, {} used), {}, MAC tile {}x{}, {}",
+        "1. compile  {} -> {}  [{}]\n   k = {} (2^{} rows, {} used), {}, MAC tile {}, {}",
         b.onnx.display(),
         dir.path.display(),
         ms(t.elapsed()),
@@ -132,8 +132,7 @@ fn compile(b: &Bundled, dir: &ModelDir) -> Result<Settings> {
         s.k,
         c.rows,
         crate::commands::values_and_tables(&s.layout),
-        s.layout.tile_inputs,
-        s.layout.tile_outputs,
+        s.layout.tile_text(),
         crate::commands::lanes_text(&s.layout)
     );
     let a = &c.accuracy;

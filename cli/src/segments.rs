@@ -42,11 +42,10 @@ pub fn compile(
     }
     for (i, st) in s.segments.iter().enumerate() {
         println!(
-            "  segment {i}: k = {}, {}, MAC tile {}x{}, {}, {} input(s), {} output(s)",
+            "  segment {i}: k = {}, {}, MAC tile {}, {}, {} input(s), {} output(s)",
             st.k,
             values_and_tables(&st.layout),
-            st.layout.tile_inputs,
-            st.layout.tile_outputs,
+            st.layout.tile_text(),
             lanes_text(&st.layout),
             st.inputs.len(),
             st.outputs.len()

@@ -66,6 +66,7 @@ pub fn compile<'py>(
     d.set_item("limb_bits", s.layout.limb_bits().unwrap_or(0))?;
     d.set_item("tile_inputs", s.layout.tile_inputs)?;
     d.set_item("tile_outputs", s.layout.tile_outputs)?;
+    d.set_item("tile_positions", s.layout.tile_positions)?;
     d.set_item("lanes", s.layout.lanes)?;
     d.set_item("public_values", s.num_instances())?;
     d.set_item("inputs", opts.inputs.name())?;

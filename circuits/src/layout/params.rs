@@ -133,6 +133,17 @@ impl Default for LayoutParams {
 }
 
 impl LayoutParams {
+    /// The MAC tile as users read it: `BxK`, and `BxK, P positions per row` with position lanes.
+    pub fn tile_text(&self) -> String {
+        match self.tile_positions {
+            0 | 1 => format!("{}x{}", self.tile_inputs, self.tile_outputs),
+            p => format!(
+                "{}x{}, {p} positions per row",
+                self.tile_inputs, self.tile_outputs
+            ),
+        }
+    }
+
     /// Bits of every stored activation and rescale remainder ([`LaneKind::value_bits`]).
     pub fn value_bits(&self) -> u32 {
         self.lane.value_bits()

@@ -443,7 +443,7 @@ fn circuit_report(
         degree: cs.degree(),
         public_values: settings.num_instances(),
         lookup_bits: l.value_bits(),
-        tile: format!("{}x{}", l.tile_inputs, l.tile_outputs),
+        tile: l.tile_text(),
         lanes: l.lanes,
         commitment_rows: zkinfer_circuits::circuit::commitments_rows(&settings.instance_layout()),
     }
