@@ -181,15 +181,22 @@ def zkinfer_run(src, work, compile_args=()):
     return r
 
 
-def ezkl_run(src, work, guard, target="resources"):
+def ezkl_run(src, work, guard, target="resources", settings_cache=None):
     """EZKL's own pipeline, one process per step, calibrated for `target` (resources or accuracy); `guard` may
-    veto setup/prove for memory or time."""
+    veto setup/prove for memory or time. With `settings_cache` (a path), the calibrated settings are read from
+    there when present (the step is then not run: r["settings_cached"]) and written there otherwise."""
     a = {k: os.path.join(work, v) for k, v in dict(settings="settings.json", compiled="network.ezkl", srs="kzg.srs",
                                                    vk="vk.key", pk="pk.key", witness="witness.json",
                                                    proof="proof.json").items()}
     a.update(model=f"{src}/model.onnx", input=f"{src}/input.json", calib=f"{src}/calibration.json", target=target)
     r = {"steps": {}}
     for name in ("settings", "compile", "srs", "setup", "prove", "verify"):
+        if name == "settings" and settings_cache and os.path.exists(settings_cache):
+            shutil.copyfile(settings_cache, a["settings"])
+            r["settings_cached"] = True
+            continue
+        if name == "compile" and settings_cache and not r.get("settings_cached"):
+            shutil.copyfile(a["settings"], settings_cache)
         if name == "srs":
             s = json.load(open(a["settings"]))
             r["logrows"] = s["run_args"]["logrows"]
