@@ -209,7 +209,7 @@ pub fn check_min_k(min_k: u32) -> Result<()> {
 /// tables grow into the extra rows, up to the target's widest, which raises precision; it also pins k for
 /// benchmarks that sweep circuit sizes.
 ///
-/// Position lanes and the 32-input tile ([`SHARED_TILES`]) make proving cheaper, never less precise: the
+/// Position lanes and the 32-input tile (`SHARED_TILES`) make proving cheaper, never less precise: the
 /// chooser first finds the cheapest layout of one-position tiles up to 16x16 and the table width its rows
 /// afford, then the cheapest layout of every tile that keeps at least that width. A smaller k that only
 /// fits narrower tables is not taken.
