@@ -23,8 +23,8 @@ use zkinfer_verifier::chain::{
 use zkinfer_verifier::{ExpectedInputs, LoadLimits, ProofFile, Rejection, SrsPolicy, Statement};
 
 const WIDTH: usize = 96;
-const BLOCKS: usize = 36;
-/// The row budget of each segment: the model needs more (k = 12).
+const BLOCKS: usize = 64;
+/// The row budget of each segment: the model needs more (it splits into at least three segments).
 const MAX_K: u32 = 10;
 
 /// Deterministic values in [-1, 1).
