@@ -65,6 +65,15 @@ def cnn():
 def mlp():
     return nn.Sequential(nn.Linear(3072, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(),
                          nn.Linear(1024, 10)), [1, 3072]
+def with_bn_stats(m, seed):
+    # running statistics drawn per BatchNorm (seeded), so that folding them into the convolutions is exercised
+    g = torch.Generator().manual_seed(seed)
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            k = mod.num_features
+            mod.running_mean.copy_(torch.empty(k).uniform_(-0.2, 0.2, generator=g))
+            mod.running_var.copy_(torch.empty(k).uniform_(0.5, 1.5, generator=g))
+    return m
 def divisible(v, d=8):
     n = max(d, int(v + d / 2) // d * d)
     return n + d if n < 0.9 * v else n
@@ -92,14 +101,7 @@ def mobilenet_v2(width=MBV2_WIDTH):
             c = o
     layers += [nn.Conv2d(c, last, 1, bias=False), nn.BatchNorm2d(last), nn.ReLU6(), nn.AdaptiveAvgPool2d(1),
                nn.Flatten(), nn.Linear(last, 10)]
-    m = nn.Sequential(*layers)
-    g = torch.Generator().manual_seed(8)
-    for mod in m.modules():
-        if isinstance(mod, nn.BatchNorm2d):
-            k = mod.num_features
-            mod.running_mean.copy_(torch.empty(k).uniform_(-0.2, 0.2, generator=g))
-            mod.running_var.copy_(torch.empty(k).uniform_(0.5, 1.5, generator=g))
-    return m, [1, 3, 32, 32]
+    return with_bn_stats(nn.Sequential(*layers), 8), [1, 3, 32, 32]
 class BasicBlock(nn.Module):
     def __init__(self, i, o, stride):
         super().__init__()
@@ -119,14 +121,7 @@ def resnet18(width=RESNET_WIDTH):
         layers += [BasicBlock(c, o, s), BasicBlock(o, o, 1)]
         c = o
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, 10)]
-    m = nn.Sequential(*layers)
-    g = torch.Generator().manual_seed(9)
-    for mod in m.modules():
-        if isinstance(mod, nn.BatchNorm2d):
-            k = mod.num_features
-            mod.running_mean.copy_(torch.empty(k).uniform_(-0.2, 0.2, generator=g))
-            mod.running_var.copy_(torch.empty(k).uniform_(0.5, 1.5, generator=g))
-    return m, [1, 3, 32, 32]
+    return with_bn_stats(nn.Sequential(*layers), 9), [1, 3, 32, 32]
 m, shape = {"cifar_cnn": cnn, "mlp_4m": mlp, "mobilenet_v2": mobilenet_v2, "resnet18": resnet18,
             "resnet18_w32": lambda: resnet18(32)}[name]()
 m.eval()
