@@ -51,10 +51,12 @@ def randomise_batch_norms(model, gen):
             m.bias.data.copy_(torch.empty(c).uniform_(-0.2, 0.2, generator=gen))
 
 
-def export(name, model, shape):
-    rng = np.random.default_rng(2029)
+def export(name, model, shape, subdir="scale", seed=2029):
+    """Writes models/testdata/SUBDIR/NAME/: model.onnx, and input, calibration and onnxruntime's expected
+    outputs (inputs drawn with `seed`)."""
+    rng = np.random.default_rng(seed)
     model.eval()
-    out = os.path.join(HERE, "testdata", "scale", name)
+    out = os.path.join(HERE, "testdata", subdir, name)
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, "model.onnx")
     calib = np.round(rng.uniform(-1.0, 1.0, size=(CALIBRATION_SAMPLES,) + tuple(shape[1:])), 3)

@@ -23,15 +23,11 @@ import onnxruntime as ort
 import torch
 import torch.nn as nn
 
+import gen_scale  # noqa: E402  (export: the same ONNX export and reference data)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPSET = 17
 CALIBRATION_SAMPLES = 8
-
-
-def write_json(path, obj, indent=1):
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=indent)
-        f.write("\n")
 
 
 class Block(nn.Module):
@@ -60,28 +56,7 @@ class ResidualMlp(nn.Module):
 
 
 def export(name, model, shape):
-    rng = np.random.default_rng(2031)
-    model.eval()
-    out = os.path.join(HERE, "testdata", "segments", name)
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, "model.onnx")
-    calib = np.round(rng.uniform(-1.0, 1.0, size=(CALIBRATION_SAMPLES,) + tuple(shape[1:])), 3)
-    x64 = calib[:1]
-    x = x64.astype(np.float32)
-    with torch.no_grad():
-        torch.onnx.export(model, (torch.from_numpy(x),), path, opset_version=OPSET, input_names=["x"],
-                          output_names=["y"], do_constant_folding=True, dynamo=False)
-    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    results = sess.run(None, {"x": x})
-    with torch.no_grad():
-        ref = model(torch.from_numpy(x)).numpy()
-    assert np.allclose(ref, results[0], atol=1e-4), f"{name}: onnxruntime and torch disagree"
-    write_json(os.path.join(out, "input.json"), {"input_data": [x64.reshape(-1).tolist()]}, None)
-    write_json(os.path.join(out, "calibration.json"), {"input_data": [calib.reshape(-1).tolist()]}, None)
-    write_json(os.path.join(out, "expected.json"), {"outputs": [r.reshape(-1).tolist() for r in results],
-                                                    "shapes": [list(r.shape) for r in results]})
-    ops = sorted({n.op_type for n in onnx.load(path).graph.node})
-    print(f"{name}: {os.path.getsize(path)} bytes, output {list(results[0].shape)}, ops {ops}")
+    gen_scale.export(name, model, shape, subdir="segments", seed=2031)
 
 
 MODELS = {
