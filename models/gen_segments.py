@@ -13,21 +13,13 @@ first being the input) and expected.json (onnxruntime's outputs on the input, ch
   distinct weight sets (fc2 scaled by 0.5 so the values stay in range): the exporter writes each set once,
   and the circuit still places every block's weights, so its rows grow with the blocks, not the file.
 """
-import json
-import os
 import sys
 
-import numpy as np
-import onnx
-import onnxruntime as ort
 import torch
 import torch.nn as nn
 
 import gen_scale  # noqa: E402  (export: the same ONNX export and reference data)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OPSET = 17
-CALIBRATION_SAMPLES = 8
 
 
 class Block(nn.Module):
